@@ -1,0 +1,67 @@
+//===- KilnOps.h - Operations of the kiln dialect ---------------*- C++ -*-===//
+
+#ifndef KILN_DIALECT_KILN_IR_KILNOPS_H
+#define KILN_DIALECT_KILN_IR_KILNOPS_H
+
+#include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "kiln/Dialect/Kiln/IR/KilnAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "kiln/Dialect/Kiln/IR/KilnOps.h.inc"
+
+namespace kiln {
+/// The number of parameters (alpha, beta) a unary kind reads, with their
+/// ONNX defaults.
+struct UnaryParams {
+  bool hasAlpha = false, hasBeta = false;
+  float alpha = 0.0f, beta = 0.0f;
+};
+UnaryParams getUnaryParams(UnaryKind kind);
+
+/// Creates an OpTy whose result types it infers, after checking operands and
+/// attributes: malformed input yields a diagnostic at `loc` and a failure,
+/// never a crash. This is how code that builds ops from untrusted input (the
+/// ONNX importer) creates them.
+template <typename OpTy>
+mlir::FailureOr<OpTy>
+createChecked(mlir::OpBuilder &builder, mlir::Location loc,
+              mlir::ValueRange operands,
+              llvm::ArrayRef<mlir::NamedAttribute> attributes = {}) {
+  mlir::MLIRContext *context = builder.getContext();
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  state.addAttributes(attributes);
+  if constexpr (!std::is_same_v<typename OpTy::Properties,
+                                mlir::EmptyProperties>) {
+    state.template getOrAddProperties<typename OpTy::Properties>();
+    if (mlir::failed(
+            state.name.getRegisteredInfo()->setOpPropertiesFromAttribute(
+                state.name, state.getRawProperties(),
+                state.attributes.getDictionary(context),
+                [&] { return mlir::emitError(loc); })))
+      return mlir::failure();
+    state.name.populateDefaultProperties(state.getRawProperties());
+  }
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(OpTy::inferReturnTypes(
+          context, loc, state.operands, state.attributes.getDictionary(context),
+          state.getRawProperties(), state.regions, types)))
+    return mlir::failure();
+  state.addTypes(types);
+  return llvm::cast<OpTy>(builder.create(state));
+}
+} // namespace kiln
+
+#endif // KILN_DIALECT_KILN_IR_KILNOPS_H

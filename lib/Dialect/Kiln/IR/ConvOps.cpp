@@ -1,0 +1,274 @@
+//===- ConvOps.cpp - Convolution, pooling and normalization ops -----------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "OpChecker.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  auto shape = inferConvShape(check, adaptor.getInput(), adaptor.getWeight(),
+                              adaptor.getBias(), adaptor.getStrides(),
+                              adaptor.getDilations(), adaptor.getPads(),
+                              (int64_t)adaptor.getGroup());
+  if (failed(shape))
+    return failure();
+  types.push_back(RankedTensorType::get(
+      *shape,
+      llvm::cast<ShapedType>(adaptor.getInput().getType()).getElementType()));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  RankedTensorType weight =
+      input ? check.tensor(adaptor.getWeight(), "weight") : nullptr;
+  if (!weight)
+    return failure();
+  int64_t rank = input.getRank();
+  if (rank < 3 || rank > 5)
+    return check.fail("expected 'input' of rank 3 to 5 (N x C x 1-3 spatial "
+                      "dims), got rank ",
+                      rank);
+  if (weight.getRank() != rank)
+    return check.fail("expected 'weight' of rank ", rank,
+                      " like the input, got rank ", weight.getRank());
+  if (failed(check.sameElementType(weight, "weight", input.getElementType())))
+    return failure();
+  int64_t group = adaptor.getGroup();
+  if (group < 1)
+    return check.fail("expected 'group' to be positive, got ", group);
+  int64_t channels = input.getDimSize(1);
+  if (channels % group != 0)
+    return check.fail("expected the input channels (", channels,
+                      ") to be divisible by 'group' (", group, ")");
+  if (weight.getDimSize(0) != channels)
+    return check.fail("expected weight dim 0 to be the input channels (",
+                      channels, "), got ", weight.getDimSize(0));
+  int64_t outChannels = weight.getDimSize(1) * group;
+  if (Value biasValue = adaptor.getBias()) {
+    RankedTensorType bias = check.tensor(biasValue, "bias");
+    if (!bias ||
+        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
+        failed(check.shape(bias, "bias", {outChannels})))
+      return failure();
+  }
+  int64_t spatial = rank - 2;
+  auto strides = check.positiveArray(adaptor.getStrides(), spatial, "strides");
+  if (failed(strides))
+    return failure();
+  auto dilations =
+      check.positiveArray(adaptor.getDilations(), spatial, "dilations");
+  if (failed(dilations))
+    return failure();
+  auto pads = check.padsArray(adaptor.getPads(), spatial);
+  if (failed(pads))
+    return failure();
+  ArrayRef<int64_t> outputPadding = adaptor.getOutputPadding();
+  if (!outputPadding.empty() && (int64_t)outputPadding.size() != spatial)
+    return check.fail("expected 'output_padding' to have ", spatial,
+                      " values (one per spatial dim), got ",
+                      outputPadding.size());
+  SmallVector<int64_t> shape(input.getShape());
+  shape[1] = outChannels;
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t stride = (*strides)[i], dilation = (*dilations)[i];
+    int64_t extra = outputPadding.empty() ? 0 : outputPadding[i];
+    if (extra < 0 || extra >= std::max(stride, dilation))
+      return check.fail("expected 'output_padding' values in [0, "
+                        "max(stride, dilation)), got ",
+                        formatList(outputPadding));
+    int64_t extent = (weight.getDimSize(i + 2) - 1) * dilation + 1;
+    int64_t out = stride * (input.getDimSize(i + 2) - 1) + extra + extent -
+                  (*pads)[i] - (*pads)[i + spatial];
+    if (out <= 0)
+      return check.fail("pads leave no output along spatial dim ", i,
+                        " (size ", out, ")");
+    shape[i + 2] = out;
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  auto shape = inferPoolShape(
+      check, input.getShape(), adaptor.getKind(), adaptor.getKernelShape(),
+      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+      adaptor.getCeilMode(), adaptor.getCountIncludePad(), "");
+  if (failed(shape))
+    return failure();
+  types.push_back(input.clone(*shape));
+  return success();
+}
+
+LogicalResult GlobalPoolOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  if (input.getRank() < 3)
+    return check.fail("expected 'input' of rank 3 or more (N x C x spatial "
+                      "dims), got rank ",
+                      input.getRank());
+  SmallVector<int64_t> shape(input.getShape());
+  std::fill(shape.begin() + 2, shape.end(), 1);
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  auto shape = inferConvShape(check, adaptor.getInput(), adaptor.getWeight(),
+                              adaptor.getBias(), adaptor.getStrides(),
+                              adaptor.getDilations(), adaptor.getPads(),
+                              (int64_t)adaptor.getGroup());
+  if (failed(shape))
+    return failure();
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  if (Value residualValue = adaptor.getResidual()) {
+    RankedTensorType residual = check.tensor(residualValue, "residual");
+    if (!residual ||
+        failed(check.sameElementType(residual, "residual",
+                                     input.getElementType())) ||
+        failed(check.shape(residual, "residual", *shape)))
+      return failure();
+  }
+  bool hasAlpha = adaptor.getActivationAlpha().has_value();
+  bool hasBeta = adaptor.getActivationBeta().has_value();
+  if (std::optional<UnaryKind> activation = adaptor.getActivation()) {
+    if (*activation == UnaryKind::logical_not ||
+        *activation == UnaryKind::isnan || *activation == UnaryKind::isinf)
+      return check.fail("'", stringifyUnaryKind(*activation),
+                        "' is not an activation");
+    if (failed(check.activationParams(*activation, hasAlpha, hasBeta,
+                                      "activation_")))
+      return failure();
+  } else if (hasAlpha || hasBeta) {
+    return check.fail("'activation_alpha' and 'activation_beta' need an "
+                      "'activation'");
+  }
+  if (std::optional<PoolKind> pool = adaptor.getPool()) {
+    auto pooled = inferPoolShape(
+        check, *shape, *pool, adaptor.getPoolKernelShape(),
+        adaptor.getPoolStrides(), /*dilations=*/{}, adaptor.getPoolPads(),
+        adaptor.getPoolCeilMode(), adaptor.getPoolCountIncludePad(), "pool_");
+    if (failed(pooled))
+      return failure();
+    shape = std::move(pooled);
+  } else if (!adaptor.getPoolKernelShape().empty() ||
+             !adaptor.getPoolStrides().empty() ||
+             !adaptor.getPoolPads().empty() || adaptor.getPoolCeilMode() ||
+             adaptor.getPoolCountIncludePad()) {
+    return check.fail("pooling attributes need a 'pool' kind");
+  }
+  types.push_back(input.clone(*shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  if (input.getRank() < 2)
+    return check.fail("expected 'input' of rank 2 or more (N x C x ...), got "
+                      "rank ",
+                      input.getRank());
+  int64_t channels = input.getDimSize(1);
+  std::pair<Value, StringRef> params[] = {{adaptor.getScale(), "scale"},
+                                          {adaptor.getBias(), "bias"},
+                                          {adaptor.getMean(), "mean"},
+                                          {adaptor.getVar(), "var"}};
+  for (auto [value, name] : params) {
+    RankedTensorType type = check.tensor(value, name);
+    if (!type ||
+        failed(check.sameElementType(type, name, input.getElementType())) ||
+        failed(check.shape(type, name, {channels})))
+      return failure();
+  }
+  if (adaptor.getEpsilon().isNegative())
+    return check.fail("expected 'epsilon' to be non-negative");
+  types.push_back(input);
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  int64_t axis = adaptor.getAxis();
+  if (failed(check.axis(axis, input.getRank())))
+    return failure();
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  std::pair<Value, StringRef> params[] = {{adaptor.getScale(), "scale"},
+                                          {adaptor.getBias(), "bias"}};
+  for (auto [value, name] : params) {
+    if (!value)
+      continue;
+    RankedTensorType type = check.tensor(value, name);
+    if (!type ||
+        failed(check.sameElementType(type, name, input.getElementType())))
+      return failure();
+    if (!broadcastsTo(type.getShape(), normalized))
+      return check.fail("expected '", name, "' of shape ",
+                        formatList(type.getShape()),
+                        " to broadcast to the normalized shape ",
+                        formatList(normalized));
+  }
+  if (adaptor.getEpsilon().isNegative())
+    return check.fail("expected 'epsilon' to be non-negative");
+  types.push_back(input);
+  return success();
+}
+
+LogicalResult LRNOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  if (input.getRank() < 3)
+    return check.fail("expected 'input' of rank 3 or more (N x C x spatial "
+                      "dims), got rank ",
+                      input.getRank());
+  if ((int64_t)adaptor.getSize() < 1)
+    return check.fail("expected 'size' to be positive, got ",
+                      (int64_t)adaptor.getSize());
+  types.push_back(input);
+  return success();
+}

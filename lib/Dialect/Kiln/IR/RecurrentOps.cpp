@@ -1,0 +1,180 @@
+//===- RecurrentOps.cpp - Recurrent layers and attention ------------------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "OpChecker.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+namespace {
+/// What tells the recurrent ops apart.
+struct RecurrentKind {
+  int64_t gates;       // gate blocks in w, r and b
+  int64_t activations; // activation functions per direction
+  bool hasCell;        // LSTM: initial_c, peepholes, y_c
+};
+} // namespace
+
+/// Validates a recurrent op and pushes its result types.
+template <typename Adaptor>
+static LogicalResult inferRecurrent(const OpChecker &check, Adaptor adaptor,
+                                    RecurrentKind kind, Value initialC,
+                                    Value peepholes,
+                                    SmallVectorImpl<Type> &types) {
+  RankedTensorType x = check.tensor(adaptor.getX(), "x");
+  if (!x)
+    return failure();
+  if (x.getRank() != 3)
+    return check.fail("expected 'x' of rank 3 (seq x batch x input), got "
+                      "rank ",
+                      x.getRank());
+  int64_t hidden = adaptor.getHiddenSize();
+  if (hidden < 1)
+    return check.fail("expected 'hidden_size' to be positive, got ", hidden);
+  int64_t dirs =
+      adaptor.getDirection() == RNNDirection::bidirectional ? 2 : 1;
+  int64_t seq = x.getDimSize(0), batch = x.getDimSize(1),
+          inputSize = x.getDimSize(2);
+  Type element = x.getElementType();
+  auto expect = [&](Value value, StringRef name,
+                    ArrayRef<int64_t> shape) -> LogicalResult {
+    if (!value)
+      return success();
+    RankedTensorType type = check.tensor(value, name);
+    if (!type || failed(check.sameElementType(type, name, element)))
+      return failure();
+    return check.shape(type, name, shape);
+  };
+  int64_t gateRows = kind.gates * hidden;
+  if (failed(expect(adaptor.getW(), "w", {dirs, gateRows, inputSize})) ||
+      failed(expect(adaptor.getR(), "r", {dirs, gateRows, hidden})) ||
+      failed(expect(adaptor.getB(), "b", {dirs, 2 * gateRows})) ||
+      failed(expect(adaptor.getInitialH(), "initial_h",
+                    {dirs, batch, hidden})) ||
+      failed(expect(initialC, "initial_c", {dirs, batch, hidden})) ||
+      failed(expect(peepholes, "p", {dirs, 3 * hidden})))
+    return failure();
+  if (Value lens = adaptor.getSequenceLens()) {
+    RankedTensorType type = check.tensor(lens, "sequence_lens");
+    if (!type || failed(check.shape(type, "sequence_lens", {batch})))
+      return failure();
+  }
+  size_t count = adaptor.getActivations().size();
+  if (count != 0 && (int64_t)count != kind.activations * dirs)
+    return check.fail("expected 'activations' to list ",
+                      kind.activations * dirs,
+                      " functions (", kind.activations,
+                      " per direction), got ", count);
+  for (auto [i, attr] : llvm::enumerate(adaptor.getActivations())) {
+    UnaryKind fn = llvm::cast<UnaryKindAttr>(attr).getValue();
+    if (fn == UnaryKind::logical_not || fn == UnaryKind::isnan ||
+        fn == UnaryKind::isinf)
+      return check.fail("'", stringifyUnaryKind(fn), "' is not an activation");
+  }
+  size_t alphas = adaptor.getActivationAlpha().size();
+  size_t betas = adaptor.getActivationBeta().size();
+  if ((alphas != 0 && alphas != count) || (betas != 0 && betas != count))
+    return check.fail("expected 'activation_alpha' and 'activation_beta' to "
+                      "be empty or hold one value per activation (",
+                      count, "), got ", alphas, " and ", betas);
+  if (std::optional<APFloat> clip = adaptor.getClip())
+    if (!(clip->convertToDouble() > 0.0))
+      return check.fail("expected 'clip' to be positive");
+  auto state = RankedTensorType::get({dirs, batch, hidden}, element);
+  types.push_back(RankedTensorType::get({seq, dirs, batch, hidden}, element));
+  types.push_back(state);
+  if (kind.hasCell)
+    types.push_back(state);
+  return success();
+}
+
+LogicalResult RNNOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferRecurrent(OpChecker(loc, getOperationName()), adaptor,
+                        {1, 1, false}, {}, {}, types);
+}
+
+LogicalResult GRUOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferRecurrent(OpChecker(loc, getOperationName()), adaptor,
+                        {3, 2, false}, {}, {}, types);
+}
+
+LogicalResult LSTMOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  return inferRecurrent(OpChecker(loc, getOperationName()), adaptor,
+                        {4, 3, true}, adaptor.getInitialC(), adaptor.getP(),
+                        types);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType q = check.tensor(adaptor.getQ(), "q");
+  RankedTensorType k = q ? check.tensor(adaptor.getK(), "k") : nullptr;
+  RankedTensorType v = k ? check.tensor(adaptor.getV(), "v") : nullptr;
+  if (!v)
+    return failure();
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return check.fail("expected 'q', 'k' and 'v' of rank 4 (batch x heads x "
+                      "sequence x head size), got ranks ",
+                      q.getRank(), ", ", k.getRank(), " and ", v.getRank());
+  if (failed(check.sameElementType(k, "k", q.getElementType())) ||
+      failed(check.sameElementType(v, "v", q.getElementType())))
+    return failure();
+  int64_t batch = q.getDimSize(0), heads = q.getDimSize(1),
+          lq = q.getDimSize(2), kvHeads = k.getDimSize(1),
+          lk = k.getDimSize(2);
+  if (k.getDimSize(0) != batch || v.getDimSize(0) != batch)
+    return check.fail("expected 'q', 'k' and 'v' to share the batch size ",
+                      batch);
+  if (k.getDimSize(3) != q.getDimSize(3))
+    return check.fail("expected 'k' head size ", k.getDimSize(3),
+                      " to match 'q' head size ", q.getDimSize(3));
+  if (v.getDimSize(1) != kvHeads || v.getDimSize(2) != lk)
+    return check.fail("expected 'v' to have the heads and sequence length of "
+                      "'k' (",
+                      kvHeads, " x ", lk, "), got ", v.getDimSize(1), " x ",
+                      v.getDimSize(2));
+  if (kvHeads == 0 || heads % kvHeads != 0)
+    return check.fail("expected the query heads (", heads,
+                      ") to be a multiple of the key/value heads (", kvHeads,
+                      ")");
+  if (Value maskValue = adaptor.getMask()) {
+    RankedTensorType mask = check.tensor(maskValue, "mask");
+    if (!mask)
+      return failure();
+    Type element = mask.getElementType();
+    if (!element.isInteger(1) && element != q.getElementType())
+      return check.fail("expected 'mask' of element type i1 or ",
+                        q.getElementType(), ", got ", element);
+    SmallVector<int64_t> scores = {batch, heads, lq, lk};
+    if (!broadcastsTo(mask.getShape(), scores))
+      return check.fail("expected 'mask' of shape ",
+                        formatList(mask.getShape()), " to broadcast to ",
+                        formatList(scores));
+  }
+  if (std::optional<APFloat> softcap = adaptor.getSoftcap())
+    if (!(softcap->convertToDouble() > 0.0))
+      return check.fail("expected 'softcap' to be positive");
+  if (std::optional<APFloat> scale = adaptor.getScale())
+    if (!scale->isFiniteNonZero())
+      return check.fail("expected 'scale' to be finite and non-zero");
+  types.push_back(
+      RankedTensorType::get({batch, heads, lq, v.getDimSize(3)},
+                            q.getElementType()));
+  return success();
+}

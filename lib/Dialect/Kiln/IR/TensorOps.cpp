@@ -1,0 +1,439 @@
+//===- TensorOps.cpp - Matrix products and data movement ops --------------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "OpChecker.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::detail;
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType lhs = check.tensor(adaptor.getLhs(), "lhs");
+  RankedTensorType rhs = lhs ? check.tensor(adaptor.getRhs(), "rhs") : nullptr;
+  if (!rhs || failed(check.sameElementType(rhs, "rhs", lhs.getElementType())))
+    return failure();
+  if (lhs.getRank() == 0 || rhs.getRank() == 0)
+    return check.fail("expected operands of rank 1 or more, got ranks ",
+                      lhs.getRank(), " and ", rhs.getRank());
+  // 1-d operands become a row (lhs) or a column (rhs) vector.
+  SmallVector<int64_t> a(lhs.getShape()), b(rhs.getShape());
+  if (lhs.getRank() == 1)
+    a.insert(a.begin(), 1);
+  if (rhs.getRank() == 1)
+    b.push_back(1);
+  int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+  if (k != b[b.size() - 2])
+    return check.fail("contracting dims differ: lhs ",
+                      formatList(lhs.getShape()), " has ", k, ", rhs ",
+                      formatList(rhs.getShape()), " has ", b[b.size() - 2]);
+  auto batch = broadcastShapes(ArrayRef(a).drop_back(2),
+                               ArrayRef(b).drop_back(2));
+  if (!batch)
+    return check.fail("batch dims of ", formatList(lhs.getShape()), " and ",
+                      formatList(rhs.getShape()),
+                      " are not broadcast-compatible");
+  SmallVector<int64_t> shape = *batch;
+  if (lhs.getRank() > 1)
+    shape.push_back(m);
+  if (rhs.getRank() > 1)
+    shape.push_back(n);
+  types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType a = check.tensor(adaptor.getA(), "a");
+  RankedTensorType b = a ? check.tensor(adaptor.getB(), "b") : nullptr;
+  if (!b || failed(check.sameElementType(b, "b", a.getElementType())))
+    return failure();
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return check.fail("expected 'a' and 'b' of rank 2, got ranks ",
+                      a.getRank(), " and ", b.getRank());
+  bool ta = adaptor.getTransA(), tb = adaptor.getTransB();
+  int64_t m = a.getDimSize(ta ? 1 : 0), k = a.getDimSize(ta ? 0 : 1);
+  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
+  if (k != kb)
+    return check.fail("contracting dims differ: op(a) is ",
+                      formatList({m, k}), ", op(b) is ", formatList({kb, n}));
+  if (Value cValue = adaptor.getC()) {
+    RankedTensorType c = check.tensor(cValue, "c");
+    if (!c || failed(check.sameElementType(c, "c", a.getElementType())))
+      return failure();
+    if (!broadcastsTo(c.getShape(), {m, n}))
+      return check.fail("expected 'c' of shape ", formatList(c.getShape()),
+                        " to broadcast to ", formatList({m, n}));
+  }
+  types.push_back(RankedTensorType::get({m, n}, a.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto input = getInput().getType(), output = getOutput().getType();
+  if (input.getElementType() != output.getElementType())
+    return emitOpError("expected the result element type ")
+           << output.getElementType() << " to match the input's, "
+           << input.getElementType();
+  if (input.getNumElements() != output.getNumElements())
+    return emitOpError("cannot reshape ")
+           << formatList(input.getShape()) << " (" << input.getNumElements()
+           << " elements) to " << formatList(output.getShape()) << " ("
+           << output.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(
+          adaptor.getInput()))
+    return dense.reshape(getType());
+  // reshape(reshape(x)) -> reshape(x)
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  SmallVector<bool> seen(input.getRank(), false);
+  bool valid = (int64_t)perm.size() == input.getRank();
+  for (int64_t p : perm) {
+    if (!valid || p < 0 || p >= input.getRank() || seen[p]) {
+      valid = false;
+      break;
+    }
+    seen[p] = true;
+  }
+  if (!valid)
+    return check.fail("expected 'perm' to be a permutation of [0, ",
+                      input.getRank(), "), got ", formatList(perm));
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(input.getDimSize(p));
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  bool identity = true;
+  for (auto [i, p] : llvm::enumerate(perm))
+    identity &= (int64_t)i == p;
+  if (identity)
+    return getInput();
+  if (auto splat =
+          llvm::dyn_cast_if_present<SplatElementsAttr>(adaptor.getInput()))
+    return splat.resizeSplat(getType());
+  return {};
+}
+
+namespace {
+/// Composes transpose(transpose(x, p1), p2) into transpose(x, p1[p2]).
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto producer = op.getInput().getDefiningOp<TransposeOp>();
+    if (!producer)
+      return rewriter.notifyMatchFailure(op, "input is not a transpose");
+    SmallVector<int64_t> perm;
+    for (int64_t p : op.getPerm())
+      perm.push_back(producer.getPerm()[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, producer.getInput(), perm);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<ComposeTransposes>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp and SplitOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return check.fail("expected at least one input");
+  RankedTensorType first = check.tensor(inputs[0], "inputs");
+  if (!first)
+    return failure();
+  int64_t axis = adaptor.getAxis();
+  if (failed(check.axis(axis, first.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value input : inputs) {
+    RankedTensorType type = check.tensor(input, "inputs");
+    if (!type ||
+        failed(check.sameElementType(type, "inputs", first.getElementType())))
+      return failure();
+    bool compatible = type.getRank() == first.getRank();
+    for (int64_t d = 0; compatible && d < first.getRank(); ++d)
+      compatible = d == axis || type.getDimSize(d) == first.getDimSize(d);
+    if (!compatible)
+      return check.fail("cannot concatenate shapes ",
+                        formatList(first.getShape()), " and ",
+                        formatList(type.getShape()), " along axis ", axis);
+    shape[axis] += type.getDimSize(axis);
+  }
+  types.push_back(first.clone(shape));
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1)
+    return getInputs()[0];
+  return {};
+}
+
+LogicalResult SplitOp::verify() {
+  auto input = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOpError("expected 'axis' in [0, ")
+           << input.getRank() << "), got " << axis;
+  if (getOutputs().empty())
+    return emitOpError("expected at least one result");
+  int64_t total = 0;
+  for (Type resultType : getOutputs().getTypes()) {
+    auto result = llvm::cast<RankedTensorType>(resultType);
+    bool compatible = result.getRank() == input.getRank() &&
+                      result.getElementType() == input.getElementType();
+    for (int64_t d = 0; compatible && d < input.getRank(); ++d)
+      compatible = d == axis || result.getDimSize(d) == input.getDimSize(d);
+    if (!compatible)
+      return emitOpError("result type ")
+             << result << " is not a piece of " << input << " along axis "
+             << axis;
+    total += result.getDimSize(axis);
+  }
+  if (total != input.getDimSize(axis))
+    return emitOpError("result sizes along axis ")
+           << axis << " add up to " << total << ", expected "
+           << input.getDimSize(axis);
+  return success();
+}
+
+LogicalResult SplitOp::fold(FoldAdaptor, SmallVectorImpl<OpFoldResult> &results) {
+  if (getOutputs().size() != 1)
+    return failure();
+  results.push_back(getInput());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  auto input = getInput().getType(), output = getOutput().getType();
+  int64_t rank = input.getRank();
+  if (output.getElementType() != input.getElementType() ||
+      output.getRank() != rank)
+    return emitOpError("expected a result of rank ")
+           << rank << " and element type " << input.getElementType()
+           << ", got " << output;
+  ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
+  if ((int64_t)offsets.size() != rank || (int64_t)strides.size() != rank)
+    return emitOpError("expected 'offsets' and 'strides' to have ")
+           << rank << " values (one per dim), got " << offsets.size()
+           << " and " << strides.size();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (strides[d] == 0)
+      return emitOpError("expected non-zero 'strides', got ")
+             << formatList(strides);
+    int64_t count = output.getDimSize(d);
+    if (count == 0)
+      continue;
+    int64_t last = offsets[d] + (count - 1) * strides[d];
+    int64_t size = input.getDimSize(d);
+    if (offsets[d] < 0 || offsets[d] >= size || last < 0 || last >= size)
+      return emitOpError("slice along dim ")
+             << d << " reads indices " << offsets[d] << " to " << last
+             << ", outside [0, " << size << ")";
+  }
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getInput().getType() != getType())
+    return {};
+  if (llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
+      llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp and ExpandOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType data = check.tensor(adaptor.getData(), "data");
+  RankedTensorType indices =
+      data ? check.tensor(adaptor.getIndices(), "indices") : nullptr;
+  if (!indices)
+    return failure();
+  int64_t axis = adaptor.getAxis();
+  if (failed(check.axis(axis, data.getRank())))
+    return failure();
+  if (data.getDimSize(axis) == 0 && indices.getNumElements() != 0)
+    return check.fail("cannot gather from an empty dim");
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+  types.push_back(data.clone(shape));
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  auto input = getInput().getType(), output = getOutput().getType();
+  if (input.getElementType() != output.getElementType())
+    return emitOpError("expected the result element type ")
+           << output.getElementType() << " to match the input's, "
+           << input.getElementType();
+  if (!broadcastsTo(input.getShape(), output.getShape()))
+    return emitOpError("cannot broadcast ")
+           << formatList(input.getShape()) << " to "
+           << formatList(output.getShape());
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto splat =
+          llvm::dyn_cast_if_present<SplatElementsAttr>(adaptor.getInput()))
+    return splat.resizeSplat(getType());
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// PadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  if (!input)
+    return failure();
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  if ((int64_t)pads.size() != 2 * rank)
+    return check.fail("expected 'pads' to have ", 2 * rank,
+                      " values (begin then end of each dim), got ",
+                      pads.size());
+  PadMode mode = adaptor.getMode();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = input.getDimSize(d), begin = pads[d], end = pads[d + rank];
+    int64_t out = size + begin + end;
+    if (out < 0)
+      return check.fail("pads ", formatList(pads),
+                        " crop dim ", d, " (size ", size,
+                        ") to a negative size");
+    bool grows = begin > 0 || end > 0;
+    if (mode != PadMode::constant && grows && size == 0)
+      return check.fail("'", stringifyPadMode(mode),
+                        "' padding needs a non-empty dim ", d);
+    if (mode == PadMode::reflect && std::max(begin, end) >= size)
+      return check.fail("'reflect' pads must be smaller than the dim size; "
+                        "dim ",
+                        d, " has size ", size, ", pads ", formatList(pads));
+    shape.push_back(out);
+  }
+  types.push_back(input.clone(shape));
+  return success();
+}
+
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  if (llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// CastOp and ResizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CastOp::verify() {
+  auto input = getInput().getType(), output = getOutput().getType();
+  if (input.getShape() != output.getShape())
+    return emitOpError("expected the result shape ")
+           << formatList(output.getShape()) << " to match the input's, "
+           << formatList(input.getShape());
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult ResizeOp::verify() {
+  auto input = getInput().getType(), output = getOutput().getType();
+  if (input.getElementType() != output.getElementType() ||
+      input.getRank() != output.getRank())
+    return emitOpError("expected a result of rank ")
+           << input.getRank() << " and element type "
+           << input.getElementType() << ", got " << output;
+  ArrayRef<float> scales = getScales();
+  if ((int64_t)scales.size() != input.getRank())
+    return emitOpError("expected 'scales' to have ")
+           << input.getRank() << " values (one per dim), got "
+           << scales.size();
+  if (llvm::any_of(scales, [](float s) { return !(s > 0.0f); }))
+    return emitOpError("expected 'scales' values to be positive");
+  if (llvm::any_of(output.getShape(), [](int64_t d) { return d == 0; }) ||
+      llvm::any_of(input.getShape(), [](int64_t d) { return d == 0; }))
+    return emitOpError("cannot resize to or from an empty tensor");
+  return success();
+}

@@ -1,0 +1,19 @@
+//===- kiln-opt.cpp - The kiln optimizer driver ---------------------------===//
+//
+// mlir-opt for Kiln: the kiln dialect, the upstream dialects and passes the
+// compiler uses, and every kiln pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  kiln::registerAllDialects(registry);
+  kiln::registerAllPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
+}
