@@ -2,12 +2,13 @@
 # lit configuration of Kiln's IR-in, IR-out tests.
 
 import os
+import sys
 
 import lit.formats
 
 config.name = "Kiln"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".mlir", ".onnxtxt"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
@@ -18,3 +19,4 @@ config.environment["PATH"] = os.pathsep.join(
     [config.kiln_tools_dir, config.llvm_tools_dir,
      config.environment.get("PATH", os.environ.get("PATH", ""))])
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
+config.substitutions.append(("%python", sys.executable))

@@ -136,6 +136,13 @@ TEST_F(DialectTest, MalformedOpIsADiagnosticNotACrash) {
   EXPECT_NE(messages[0].find("statically shaped tensor"), std::string::npos)
       << messages[0];
 
+  // So is a missing attribute.
+  messages.clear();
+  EXPECT_TRUE(failed(build<ConstantOp>({}, {})));
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0],
+            "'kiln.constant' op expected a 'value' elements attribute");
+
   // An attribute of the wrong kind is reported too.
   messages.clear();
   NamedAttribute bad(builder.getStringAttr("axis"), builder.getF32FloatAttr(1));

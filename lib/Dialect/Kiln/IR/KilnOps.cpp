@@ -32,7 +32,7 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location
   OpChecker check(loc, getOperationName());
   auto value = llvm::dyn_cast_if_present<ElementsAttr>(adaptor.getValueAttr());
   if (!value)
-    return check.fail("expected 'value' to be an elements attribute");
+    return check.fail("expected a 'value' elements attribute");
   auto type = llvm::dyn_cast<RankedTensorType>(value.getType());
   if (!type || !type.hasStaticShape())
     return check.fail("expected 'value' to have a statically shaped tensor "

@@ -119,7 +119,7 @@ def Kiln_PoolOp : Kiln_InferredOp<"pool"> {
                        UnitAttr:$count_include_pad);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -131,7 +131,7 @@ def Kiln_GlobalPoolOp : Kiln_InferredOp<"global_pool"> {
   let arguments = (ins Kiln_PoolKindAttr:$kind, Kiln_FloatTensor:$input);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -222,7 +222,7 @@ def Kiln_UnaryOp : Kiln_InferredOp<"unary"> {
                        OptionalAttr<F32Attr>:$alpha,
                        OptionalAttr<F32Attr>:$beta);
   let results = (outs Kiln_Tensor:$output);
-  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+  let assemblyFormat = "`` $kind $input attr-dict `:` type($input)";
   let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The value of alpha, or the kind's ONNX default when absent.
@@ -242,7 +242,7 @@ def Kiln_BinaryOp : Kiln_InferredOp<"binary"> {
                        Kiln_Tensor:$rhs);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
-    $kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+    `` $kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
 }
@@ -253,7 +253,7 @@ def Kiln_CompareOp : Kiln_InferredOp<"compare"> {
                        Kiln_Tensor:$rhs);
   let results = (outs Kiln_BoolTensor:$output);
   let assemblyFormat = [{
-    $predicate $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+    `` $predicate $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -290,7 +290,7 @@ def Kiln_ReduceOp : Kiln_InferredOp<"reduce"> {
                        DenseI64ArrayAttr:$axes, UnitAttr:$keepdims);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
 }
@@ -306,7 +306,7 @@ def Kiln_ArgReduceOp : Kiln_InferredOp<"arg_reduce"> {
                        UnitAttr:$select_last_index);
   let results = (outs StaticShapeTensorOf<[I64]>:$output);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
   }];
 }
 
@@ -416,7 +416,7 @@ def Kiln_PadOp : Kiln_InferredOp<"pad"> {
                        DefaultValuedAttr<F64Attr, "0.0">:$value);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
-    $mode $input attr-dict `:` functional-type(operands, results)
+    `` $mode $input attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
 }
@@ -452,7 +452,7 @@ def Kiln_ResizeOp : Kiln_Op<"resize"> {
                        UnitAttr:$exclude_outside);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
-    $mode $input attr-dict `:` functional-type(operands, results)
+    `` $mode $input attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -563,7 +563,7 @@ def Kiln_FusedConvOp : Kiln_InferredOp<"fused_conv",
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? (`residual` $residual^)?
-    (`activation` $activation^)? (`pool` $pool^)?
+    (`activation` `` $activation^)? (`pool` `` $pool^)?
     attr-dict `:` functional-type(operands, results)
   }];
 }
