@@ -19,10 +19,12 @@ def Kiln_Dialect : Dialect {
     The kiln dialect is the graph IR of the Kiln compiler. Every value is a
     ranked tensor with a static shape; symbolic dimensions are resolved by the
     frontend. Ops carry ONNX semantics (NumPy broadcasting, NCHW layout for
-    convolutions and pooling, ONNX gate order for recurrent ops), and each op
-    infers its result type from its operands and attributes, so a malformed
-    op is rejected with a message that names the operand or attribute at
-    fault.
+    convolutions and pooling, ONNX gate order for recurrent ops). Axes are
+    normalized to `0 <= axis < rank`. An op whose result shape is a free
+    parameter (reshape, expand, split, slice, resize, cast) takes it from its
+    result type; every other op infers its result types from its operands
+    and attributes. Either way a malformed op is rejected with a message
+    that names the operand or attribute at fault and what was expected.
   }];
   let hasConstantMaterializer = 1;
   let useDefaultAttributePrinterParser = 1;
