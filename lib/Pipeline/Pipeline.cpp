@@ -15,10 +15,14 @@
 using namespace mlir;
 
 static const std::pair<kiln::EmitStage, llvm::StringLiteral> stageNames[] = {
-    {kiln::EmitStage::Graph, "graph"},   {kiln::EmitStage::Fused, "fused"},
-    {kiln::EmitStage::Linalg, "linalg"}, {kiln::EmitStage::LLVMMLIR, "llvm-mlir"},
-    {kiln::EmitStage::LLVMIR, "llvm-ir"}, {kiln::EmitStage::Asm, "asm"},
-    {kiln::EmitStage::Obj, "obj"},       {kiln::EmitStage::Lib, "lib"},
+    {kiln::EmitStage::Graph, "graph"},
+    {kiln::EmitStage::Fused, "fused"},
+    {kiln::EmitStage::Linalg, "linalg"},
+    {kiln::EmitStage::LLVMMLIR, "llvm-mlir"},
+    {kiln::EmitStage::LLVMIR, "llvm-ir"},
+    {kiln::EmitStage::Asm, "asm"},
+    {kiln::EmitStage::Obj, "obj"},
+    {kiln::EmitStage::Lib, "lib"},
     {kiln::EmitStage::Exe, "exe"}};
 
 std::optional<kiln::EmitStage> kiln::parseEmitStage(llvm::StringRef name) {

@@ -71,11 +71,10 @@ protected:
 
 TEST_F(DialectTest, ConvInfersResNetStem) {
   Value x = valueOf({1, 3, 224, 224}), w = valueOf({64, 3, 7, 7});
-  auto conv = ConvOp::create(builder, builder.getUnknownLoc(), x, w, Value(),
-                             builder.getDenseI64ArrayAttr({2, 2}),
-                             builder.getDenseI64ArrayAttr({}),
-                             builder.getDenseI64ArrayAttr({3, 3, 3, 3}),
-                             builder.getI64IntegerAttr(1));
+  auto conv = ConvOp::create(
+      builder, builder.getUnknownLoc(), x, w, Value(),
+      builder.getDenseI64ArrayAttr({2, 2}), builder.getDenseI64ArrayAttr({}),
+      builder.getDenseI64ArrayAttr({3, 3, 3, 3}), builder.getI64IntegerAttr(1));
   EXPECT_EQ(conv.getType().getShape(), ArrayRef<int64_t>({1, 64, 112, 112}));
 }
 

@@ -25,9 +25,10 @@ using namespace llvm;
 
 static cl::OptionCategory kilncCategory("kilnc options");
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
-                                      cl::cat(kilncCategory));
+static cl::opt<std::string>
+    modelPath(cl::Positional, cl::Required,
+              cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
+              cl::cat(kilncCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("OUT"),
                                        cl::cat(kilncCategory));
@@ -36,10 +37,9 @@ static cl::opt<std::string>
              cl::desc("Stage to emit: graph, fused, linalg, llvm-mlir, "
                       "llvm-ir, asm, obj, lib, exe (default)"),
              cl::init("exe"), cl::cat(kilncCategory));
-static cl::opt<std::string> backendName("backend",
-                                        cl::desc("Backend: dnnl (default), llvm"),
-                                        cl::init("dnnl"),
-                                        cl::cat(kilncCategory));
+static cl::opt<std::string>
+    backendName("backend", cl::desc("Backend: dnnl (default), llvm"),
+                cl::init("dnnl"), cl::cat(kilncCategory));
 static cl::list<std::string>
     shapes("shape", cl::desc("Pin an input's shape: NAME=D0xD1x..."),
            cl::value_desc("NAME=SHAPE"), cl::cat(kilncCategory));
@@ -121,8 +121,9 @@ int main(int argc, char **argv) {
     if (failed(writeModule(*module, path)))
       return 1;
   }
-  return failed(writeModule(*module, outputPath.empty() ? StringRef("-")
-                                                        : StringRef(outputPath)))
+  return failed(writeModule(*module, outputPath.empty()
+                                         ? StringRef("-")
+                                         : StringRef(outputPath)))
              ? 1
              : 0;
 }

@@ -1,7 +1,7 @@
 //===- ConvOps.cpp - Convolution, pooling and normalization ops -----------===//
 
-#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "OpChecker.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -91,8 +91,8 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
     int64_t out = stride * (input.getDimSize(i + 2) - 1) + extra + extent -
                   (*pads)[i] - (*pads)[i + spatial];
     if (out <= 0)
-      return check.fail("pads leave no output along spatial dim ", i,
-                        " (size ", out, ")");
+      return check.fail("pads leave no output along spatial dim ", i, " (size ",
+                        out, ")");
     shape[i + 2] = out;
   }
   types.push_back(RankedTensorType::get(shape, input.getElementType()));
@@ -243,10 +243,9 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
         failed(check.sameElementType(type, name, input.getElementType())))
       return failure();
     if (!broadcastsTo(type.getShape(), normalized))
-      return check.fail("expected '", name, "' of shape ",
-                        formatList(type.getShape()),
-                        " to broadcast to the normalized shape ",
-                        formatList(normalized));
+      return check.fail(
+          "expected '", name, "' of shape ", formatList(type.getShape()),
+          " to broadcast to the normalized shape ", formatList(normalized));
   }
   if (adaptor.getEpsilon().isNegative())
     return check.fail("expected 'epsilon' to be non-negative");

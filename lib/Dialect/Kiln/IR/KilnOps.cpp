@@ -26,7 +26,8 @@ using namespace kiln::detail;
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
@@ -58,8 +59,7 @@ UnaryParams kiln::getUnaryParams(UnaryKind kind) {
   case UnaryKind::thresholded_relu:
     return {true, false, 1.0f, 0.0f};
   case UnaryKind::selu:
-    return {true, true, 1.67326319217681884765625f,
-            1.05070102214813232421875f};
+    return {true, true, 1.67326319217681884765625f, 1.05070102214813232421875f};
   case UnaryKind::hard_sigmoid:
     return {true, true, 0.2f, 0.5f};
   case UnaryKind::scaled_tanh:
@@ -116,12 +116,11 @@ LogicalResult UnaryOp::inferReturnTypes(MLIRContext *ctx,
   if (kind == UnaryKind::logical_not) {
     if (!isBool)
       return check.fail("'not' expects an i1 input, got ", element);
-  } else if (isBool || (!llvm::isa<FloatType>(element) &&
-                        !acceptsIntegers(kind))) {
-    return check.fail("'", stringifyUnaryKind(kind),
-                      "' expects a floating-point",
-                      acceptsIntegers(kind) ? " or integer" : "",
-                      " input, got ", element);
+  } else if (isBool ||
+             (!llvm::isa<FloatType>(element) && !acceptsIntegers(kind))) {
+    return check.fail(
+        "'", stringifyUnaryKind(kind), "' expects a floating-point",
+        acceptsIntegers(kind) ? " or integer" : "", " input, got ", element);
   }
   if (failed(check.activationParams(kind, adaptor.getAlpha().has_value(),
                                     adaptor.getBeta().has_value())))
@@ -172,7 +171,8 @@ LogicalResult BinaryOp::inferReturnTypes(MLIRContext *,
     return failure();
   BinaryKind kind = adaptor.getKind();
   Type element = lhs.getElementType();
-  bool logical = kind == BinaryKind::logical_and || kind == BinaryKind::logical_or ||
+  bool logical = kind == BinaryKind::logical_and ||
+                 kind == BinaryKind::logical_or ||
                  kind == BinaryKind::logical_xor;
   if (logical) {
     if (!element.isInteger(1) || !rhs.getElementType().isInteger(1))
@@ -304,9 +304,8 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
 }
 
 /// Shape after reducing `axes` of `shape`.
-static SmallVector<int64_t> reducedShape(ArrayRef<int64_t> shape,
-                                         ArrayRef<int64_t> axes,
-                                         bool keepdims) {
+static SmallVector<int64_t>
+reducedShape(ArrayRef<int64_t> shape, ArrayRef<int64_t> axes, bool keepdims) {
   SmallVector<int64_t> result;
   for (auto [i, dim] : llvm::enumerate(shape)) {
     if (!llvm::is_contained(axes, (int64_t)i))

@@ -65,8 +65,8 @@ LogicalResult OpChecker::sameElementType(RankedTensorType type, StringRef name,
                                          Type expected) const {
   if (type.getElementType() == expected)
     return success();
-  return fail("expected '", name, "' to have element type ", expected,
-              ", got ", type.getElementType());
+  return fail("expected '", name, "' to have element type ", expected, ", got ",
+              type.getElementType());
 }
 
 LogicalResult OpChecker::shape(RankedTensorType type, StringRef name,
@@ -140,9 +140,8 @@ kiln::detail::windowOutputShape(const OpChecker &check,
       return check.fail("window extent ", extent, " exceeds the padded input (",
                         padded, ") along spatial dim ", i);
     int64_t span = padded - extent;
-    int64_t out = (ceilMode ? (span + w.stride - 1) / w.stride
-                            : span / w.stride) +
-                  1;
+    int64_t out =
+        (ceilMode ? (span + w.stride - 1) / w.stride : span / w.stride) + 1;
     // A last window that would start inside the end padding is dropped.
     if (ceilMode && (out - 1) * w.stride >= in + w.padBegin)
       --out;
@@ -186,8 +185,8 @@ kiln::detail::inferConvShape(const OpChecker &check, Value inputValue,
                       channels / group, ", got ", weight.getDimSize(1));
   if (biasValue) {
     RankedTensorType bias = check.tensor(biasValue, "bias");
-    if (!bias || failed(check.sameElementType(bias, "bias",
-                                              input.getElementType())) ||
+    if (!bias ||
+        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
         failed(check.shape(bias, "bias", {outChannels})))
       return failure();
   }
@@ -203,8 +202,8 @@ kiln::detail::inferConvShape(const OpChecker &check, Value inputValue,
     return failure();
   SmallVector<Window> windows;
   for (int64_t i = 0; i < spatial; ++i)
-    windows.push_back({weight.getDimSize(i + 2), (*strides)[i],
-                       (*dilations)[i], (*pads)[i], (*pads)[i + spatial]});
+    windows.push_back({weight.getDimSize(i + 2), (*strides)[i], (*dilations)[i],
+                       (*pads)[i], (*pads)[i + spatial]});
   return windowOutputShape(check, input.getShape(), outChannels, windows,
                            /*ceilMode=*/false);
 }
@@ -246,11 +245,9 @@ FailureOr<SmallVector<int64_t>> kiln::detail::inferPoolShape(
     if ((*pads)[i] >= (*kernel)[i] || (*pads)[i + spatial] >= (*kernel)[i])
       return check.fail("expected '", prefix,
                         "pads' to be smaller than the kernel, got ",
-                        formatList(*pads), " for kernel ",
-                        formatList(*kernel));
-    windows.push_back({(*kernel)[i], (*strides)[i], (*dilations)[i],
-                       (*pads)[i], (*pads)[i + spatial]});
+                        formatList(*pads), " for kernel ", formatList(*kernel));
+    windows.push_back({(*kernel)[i], (*strides)[i], (*dilations)[i], (*pads)[i],
+                       (*pads)[i + spatial]});
   }
-  return windowOutputShape(check, inputShape, inputShape[1], windows,
-                           ceilMode);
+  return windowOutputShape(check, inputShape, inputShape[1], windows, ceilMode);
 }

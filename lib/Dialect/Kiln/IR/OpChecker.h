@@ -40,8 +40,7 @@ public:
       : loc(loc), opName(opName) {}
 
   /// Emits "'kiln.x' op ARGS..." at the op's location, if it has one.
-  template <typename... Args>
-  mlir::LogicalResult fail(Args &&...args) const {
+  template <typename... Args> mlir::LogicalResult fail(Args &&...args) const {
     if (loc) {
       mlir::InFlightDiagnostic diag = mlir::emitError(*loc);
       diag << "'" << opName << "' op ";
@@ -116,8 +115,7 @@ inferPoolShape(const OpChecker &check, llvm::ArrayRef<int64_t> inputShape,
                PoolKind kind, llvm::ArrayRef<int64_t> kernel,
                llvm::ArrayRef<int64_t> strides,
                llvm::ArrayRef<int64_t> dilations, llvm::ArrayRef<int64_t> pads,
-               bool ceilMode, bool countIncludePad,
-               llvm::StringRef attrPrefix);
+               bool ceilMode, bool countIncludePad, llvm::StringRef attrPrefix);
 
 } // namespace kiln::detail
 

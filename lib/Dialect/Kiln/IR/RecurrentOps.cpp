@@ -1,7 +1,7 @@
 //===- RecurrentOps.cpp - Recurrent layers and attention ------------------===//
 
-#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "OpChecker.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -18,10 +18,9 @@ struct RecurrentKind {
 
 /// Validates a recurrent op and pushes its result types.
 template <typename Adaptor>
-static LogicalResult inferRecurrent(const OpChecker &check, Adaptor adaptor,
-                                    RecurrentKind kind, Value initialC,
-                                    Value peepholes,
-                                    SmallVectorImpl<Type> &types) {
+static LogicalResult
+inferRecurrent(const OpChecker &check, Adaptor adaptor, RecurrentKind kind,
+               Value initialC, Value peepholes, SmallVectorImpl<Type> &types) {
   RankedTensorType x = check.tensor(adaptor.getX(), "x");
   if (!x)
     return failure();
@@ -32,8 +31,7 @@ static LogicalResult inferRecurrent(const OpChecker &check, Adaptor adaptor,
   int64_t hidden = adaptor.getHiddenSize();
   if (hidden < 1)
     return check.fail("expected 'hidden_size' to be positive, got ", hidden);
-  int64_t dirs =
-      adaptor.getDirection() == RNNDirection::bidirectional ? 2 : 1;
+  int64_t dirs = adaptor.getDirection() == RNNDirection::bidirectional ? 2 : 1;
   int64_t seq = x.getDimSize(0), batch = x.getDimSize(1),
           inputSize = x.getDimSize(2);
   Type element = x.getElementType();
@@ -50,8 +48,8 @@ static LogicalResult inferRecurrent(const OpChecker &check, Adaptor adaptor,
   if (failed(expect(adaptor.getW(), "w", {dirs, gateRows, inputSize})) ||
       failed(expect(adaptor.getR(), "r", {dirs, gateRows, hidden})) ||
       failed(expect(adaptor.getB(), "b", {dirs, 2 * gateRows})) ||
-      failed(expect(adaptor.getInitialH(), "initial_h",
-                    {dirs, batch, hidden})) ||
+      failed(
+          expect(adaptor.getInitialH(), "initial_h", {dirs, batch, hidden})) ||
       failed(expect(initialC, "initial_c", {dirs, batch, hidden})) ||
       failed(expect(peepholes, "p", {dirs, 3 * hidden})))
     return failure();
@@ -63,8 +61,7 @@ static LogicalResult inferRecurrent(const OpChecker &check, Adaptor adaptor,
   size_t count = adaptor.getActivations().size();
   if (count != 0 && (int64_t)count != kind.activations * dirs)
     return check.fail("expected 'activations' to list ",
-                      kind.activations * dirs,
-                      " functions (", kind.activations,
+                      kind.activations * dirs, " functions (", kind.activations,
                       " per direction), got ", count);
   for (auto [i, attr] : llvm::enumerate(adaptor.getActivations())) {
     UnaryKind fn = llvm::cast<UnaryKindAttr>(attr).getValue();
@@ -136,8 +133,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
       failed(check.sameElementType(v, "v", q.getElementType())))
     return failure();
   int64_t batch = q.getDimSize(0), heads = q.getDimSize(1),
-          lq = q.getDimSize(2), kvHeads = k.getDimSize(1),
-          lk = k.getDimSize(2);
+          lq = q.getDimSize(2), kvHeads = k.getDimSize(1), lk = k.getDimSize(2);
   if (k.getDimSize(0) != batch || v.getDimSize(0) != batch)
     return check.fail("expected 'q', 'k' and 'v' to share the batch size ",
                       batch);
@@ -173,8 +169,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   if (std::optional<APFloat> scale = adaptor.getScale())
     if (!scale->isFiniteNonZero())
       return check.fail("expected 'scale' to be finite and non-zero");
-  types.push_back(
-      RankedTensorType::get({batch, heads, lq, v.getDimSize(3)},
-                            q.getElementType()));
+  types.push_back(RankedTensorType::get({batch, heads, lq, v.getDimSize(3)},
+                                        q.getElementType()));
   return success();
 }

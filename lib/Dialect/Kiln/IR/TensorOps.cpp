@@ -1,7 +1,7 @@
 //===- TensorOps.cpp - Matrix products and data movement ops --------------===//
 
-#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "OpChecker.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -37,8 +37,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
     return check.fail("contracting dims differ: lhs ",
                       formatList(lhs.getShape()), " has ", k, ", rhs ",
                       formatList(rhs.getShape()), " has ", b[b.size() - 2]);
-  auto batch = broadcastShapes(ArrayRef(a).drop_back(2),
-                               ArrayRef(b).drop_back(2));
+  auto batch =
+      broadcastShapes(ArrayRef(a).drop_back(2), ArrayRef(b).drop_back(2));
   if (!batch)
     return check.fail("batch dims of ", formatList(lhs.getShape()), " and ",
                       formatList(rhs.getShape()),
@@ -62,14 +62,14 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
   if (!b || failed(check.sameElementType(b, "b", a.getElementType())))
     return failure();
   if (a.getRank() != 2 || b.getRank() != 2)
-    return check.fail("expected 'a' and 'b' of rank 2, got ranks ",
-                      a.getRank(), " and ", b.getRank());
+    return check.fail("expected 'a' and 'b' of rank 2, got ranks ", a.getRank(),
+                      " and ", b.getRank());
   bool ta = adaptor.getTransA(), tb = adaptor.getTransB();
   int64_t m = a.getDimSize(ta ? 1 : 0), k = a.getDimSize(ta ? 0 : 1);
   int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
   if (k != kb)
-    return check.fail("contracting dims differ: op(a) is ",
-                      formatList({m, k}), ", op(b) is ", formatList({kb, n}));
+    return check.fail("contracting dims differ: op(a) is ", formatList({m, k}),
+                      ", op(b) is ", formatList({kb, n}));
   if (Value cValue = adaptor.getC()) {
     RankedTensorType c = check.tensor(cValue, "c");
     if (!c || failed(check.sameElementType(c, "c", a.getElementType())))
@@ -103,8 +103,8 @@ LogicalResult ReshapeOp::verify() {
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(
-          adaptor.getInput()))
+  if (auto dense =
+          llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
     return dense.reshape(getType());
   // reshape(reshape(x)) -> reshape(x)
   if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
@@ -242,9 +242,8 @@ LogicalResult SplitOp::verify() {
     for (int64_t d = 0; compatible && d < input.getRank(); ++d)
       compatible = d == axis || result.getDimSize(d) == input.getDimSize(d);
     if (!compatible)
-      return emitOpError("result type ")
-             << result << " is not a piece of " << input << " along axis "
-             << axis;
+      return emitOpError("result type ") << result << " is not a piece of "
+                                         << input << " along axis " << axis;
     total += result.getDimSize(axis);
   }
   if (total != input.getDimSize(axis))
@@ -254,7 +253,8 @@ LogicalResult SplitOp::verify() {
   return success();
 }
 
-LogicalResult SplitOp::fold(FoldAdaptor, SmallVectorImpl<OpFoldResult> &results) {
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
   if (getOutputs().size() != 1)
     return failure();
   results.push_back(getInput());
@@ -271,13 +271,13 @@ LogicalResult SliceOp::verify() {
   if (output.getElementType() != input.getElementType() ||
       output.getRank() != rank)
     return emitOpError("expected a result of rank ")
-           << rank << " and element type " << input.getElementType()
-           << ", got " << output;
+           << rank << " and element type " << input.getElementType() << ", got "
+           << output;
   ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
   if ((int64_t)offsets.size() != rank || (int64_t)strides.size() != rank)
     return emitOpError("expected 'offsets' and 'strides' to have ")
-           << rank << " values (one per dim), got " << offsets.size()
-           << " and " << strides.size();
+           << rank << " values (one per dim), got " << offsets.size() << " and "
+           << strides.size();
   for (int64_t d = 0; d < rank; ++d) {
     if (strides[d] == 0)
       return emitOpError("expected non-zero 'strides', got ")
@@ -376,9 +376,8 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
     int64_t size = input.getDimSize(d), begin = pads[d], end = pads[d + rank];
     int64_t out = size + begin + end;
     if (out < 0)
-      return check.fail("pads ", formatList(pads),
-                        " crop dim ", d, " (size ", size,
-                        ") to a negative size");
+      return check.fail("pads ", formatList(pads), " crop dim ", d, " (size ",
+                        size, ") to a negative size");
     bool grows = begin > 0 || end > 0;
     if (mode != PadMode::constant && grows && size == 0)
       return check.fail("'", stringifyPadMode(mode),
@@ -423,13 +422,12 @@ LogicalResult ResizeOp::verify() {
   if (input.getElementType() != output.getElementType() ||
       input.getRank() != output.getRank())
     return emitOpError("expected a result of rank ")
-           << input.getRank() << " and element type "
-           << input.getElementType() << ", got " << output;
+           << input.getRank() << " and element type " << input.getElementType()
+           << ", got " << output;
   ArrayRef<float> scales = getScales();
   if ((int64_t)scales.size() != input.getRank())
     return emitOpError("expected 'scales' to have ")
-           << input.getRank() << " values (one per dim), got "
-           << scales.size();
+           << input.getRank() << " values (one per dim), got " << scales.size();
   if (llvm::any_of(scales, [](float s) { return !(s > 0.0f); }))
     return emitOpError("expected 'scales' values to be positive");
   if (llvm::any_of(output.getShape(), [](int64_t d) { return d == 0; }) ||
