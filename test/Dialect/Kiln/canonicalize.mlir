@@ -211,3 +211,111 @@ func.func @constants() -> (tensor<2xf32>, tensor<2xf32>) {
   %2 = kiln.constant dense<3.0> : tensor<2xf32>
   return %0, %1 : tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// Shape arithmetic on constants folds.
+// CHECK-LABEL: func @fold_binary
+// CHECK-DAG: kiln.constant dense<[5, 7]> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<-1> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<[2, -3]> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<1> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<[2.500000e+00, 5.000000e+00]> : tensor<2xf32>
+// The integer division by zero is left to the run time.
+// CHECK: kiln.binary div
+func.func @fold_binary() -> (tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xf32>, tensor<2xi64>) {
+  %a = kiln.constant dense<[2, 3]> : tensor<2xi64>
+  %b = kiln.constant dense<[3, 4]> : tensor<2xi64>
+  %m = kiln.constant dense<[-7, 7]> : tensor<2xi64>
+  %z = kiln.constant dense<[1, 0]> : tensor<2xi64>
+  %f = kiln.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %h = kiln.constant dense<2.5> : tensor<f32>
+  %0 = kiln.binary add %a, %b : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %1 = kiln.binary sub %a, %b : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  // Python-style mod takes the divisor's sign: -7 mod 3 = 2, 7 mod -5 = -3.
+  %c = kiln.constant dense<[3, -5]> : tensor<2xi64>
+  %2 = kiln.binary mod %m, %c : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  // Integer division truncates toward zero.
+  %d = kiln.constant dense<[-3, 3]> : tensor<2xi64>
+  %e = kiln.constant dense<[-3, 2]> : tensor<2xi64>
+  %3 = kiln.binary div %d, %e : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %4 = kiln.binary mul %f, %h : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  %5 = kiln.binary div %a, %z : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return %0, %1, %2, %3, %4, %5 : tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xf32>, tensor<2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @fold_compare_where_unary
+// CHECK-DAG: kiln.constant dense<[false, true, false]> : tensor<3xi1>
+// CHECK-DAG: kiln.constant dense<[7, 0, 7]> : tensor<3xi64>
+// CHECK-DAG: kiln.constant dense<[-1, 0, 1]> : tensor<3xi64>
+// CHECK-DAG: kiln.constant dense<[1.000000e+00, 3.000000e+00]> : tensor<2xf32>
+func.func @fold_compare_where_unary(%x: tensor<3xf32>) -> (tensor<3xi1>, tensor<3xi64>, tensor<3xi64>, tensor<2xf32>, tensor<3xf32>) {
+  %a = kiln.constant dense<[1, 0, -1]> : tensor<3xi64>
+  %zero = kiln.constant dense<0> : tensor<i64>
+  %seven = kiln.constant dense<7> : tensor<i64>
+  %0 = kiln.compare eq %a, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %1 = kiln.where %0, %a, %seven : (tensor<3xi1>, tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %2 = kiln.unary neg %a : tensor<3xi64>
+  %f = kiln.constant dense<[1.0, 9.0]> : tensor<2xf32>
+  %3 = kiln.unary sqrt %f : tensor<2xf32>
+  // A where that picks between equal values is that value.
+  %4 = kiln.where %0, %x, %x : (tensor<3xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %0, %1, %2, %3, %4 : tensor<3xi1>, tensor<3xi64>, tensor<3xi64>, tensor<2xf32>, tensor<3xf32>
+}
+// CHECK: return {{.*}}, %arg0 :
+
+// -----
+
+// CHECK-LABEL: func @fold_reduce_cast
+// CHECK-DAG: kiln.constant dense<[6, 20]> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<[1, -2, 3]> : tensor<3xi32>
+// CHECK-DAG: kiln.constant dense<[true, false, true]> : tensor<3xi1>
+// CHECK-DAG: kiln.constant dense<3.500000e+00> : tensor<1xf32>
+func.func @fold_reduce_cast() -> (tensor<2xi64>, tensor<3xi32>, tensor<3xi1>, tensor<1xf32>) {
+  %a = kiln.constant dense<[[1, 2, 3], [4, 5, 1]]> : tensor<2x3xi64>
+  %0 = kiln.reduce prod %a {axes = array<i64: 1>} : (tensor<2x3xi64>) -> tensor<2xi64>
+  // Float to integer truncates toward zero; to i1, non-zero is true.
+  %f = kiln.constant dense<[1.7, -2.7, 3.2]> : tensor<3xf32>
+  %1 = kiln.cast %f : tensor<3xf32> to tensor<3xi32>
+  %h = kiln.constant dense<[0.5, 0.0, -1.0]> : tensor<3xf32>
+  %2 = kiln.cast %h : tensor<3xf32> to tensor<3xi1>
+  %g = kiln.constant dense<[[1.0, 6.0]]> : tensor<1x2xf32>
+  %3 = kiln.reduce mean %g {axes = array<i64: 1>} : (tensor<1x2xf32>) -> tensor<1xf32>
+  return %0, %1, %2, %3 : tensor<2xi64>, tensor<3xi32>, tensor<3xi1>, tensor<1xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @fold_data_movement
+// CHECK-DAG: kiln.constant dense<[4, 2, 3]> : tensor<3xi64>
+// CHECK-DAG: kiln.constant dense<[1, 2, 3, 4, 5]> : tensor<5xi64>
+// CHECK-DAG: kiln.constant dense<[5, 3]> : tensor<2xi64>
+// CHECK-DAG: kiln.constant dense<{{\[\[}}1, 4], [2, 5], [3, 6]]> : tensor<3x2xi64>
+// CHECK-DAG: kiln.constant dense<{{\[\[}}1, 2], [1, 2]]> : tensor<2x2xi64>
+func.func @fold_data_movement() -> (tensor<3xi64>, tensor<5xi64>, tensor<2xi64>, tensor<3x2xi64>, tensor<2x2xi64>) {
+  %shape = kiln.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  %idx = kiln.constant dense<[-1, 1, 2]> : tensor<3xi64>
+  %0 = kiln.gather %shape, %idx {axis = 0 : i64} : (tensor<4xi64>, tensor<3xi64>) -> tensor<3xi64>
+  %tail = kiln.constant dense<5> : tensor<1xi64>
+  %1 = kiln.concat %shape, %tail {axis = 0 : i64} : (tensor<4xi64>, tensor<1xi64>) -> tensor<5xi64>
+  %2 = kiln.slice %1 {offsets = array<i64: 4>, strides = array<i64: -2>} : (tensor<5xi64>) -> tensor<2xi64>
+  %m = kiln.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
+  %3 = kiln.transpose %m {perm = array<i64: 1, 0>} : (tensor<2x3xi64>) -> tensor<3x2xi64>
+  %row = kiln.constant dense<[1, 2]> : tensor<2xi64>
+  %4 = kiln.expand %row : (tensor<2xi64>) -> tensor<2x2xi64>
+  return %0, %1, %2, %3, %4 : tensor<3xi64>, tensor<5xi64>, tensor<2xi64>, tensor<3x2xi64>, tensor<2x2xi64>
+}
+
+// -----
+
+// An index out of range is left to the run-time check.
+// CHECK-LABEL: func @gather_out_of_range
+// CHECK: kiln.gather
+func.func @gather_out_of_range() -> tensor<1xi64> {
+  %data = kiln.constant dense<[1, 2]> : tensor<2xi64>
+  %idx = kiln.constant dense<[2]> : tensor<1xi64>
+  %0 = kiln.gather %data, %idx {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
+  return %0 : tensor<1xi64>
+}

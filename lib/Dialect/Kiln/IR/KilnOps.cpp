@@ -7,12 +7,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "ConstantFold.h"
 #include "OpChecker.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -132,10 +134,57 @@ LogicalResult UnaryOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-OpFoldResult UnaryOp::fold(FoldAdaptor) {
+/// Evaluates the unary kinds that shape computations use.
+static std::optional<Scalar> evalUnary(UnaryKind kind, Scalar x) {
+  if (!x.isFloat) {
+    switch (kind) {
+    case UnaryKind::neg:
+      return Scalar::ofInt(-x.i);
+    case UnaryKind::abs:
+      return Scalar::ofInt(x.i < 0 ? -x.i : x.i);
+    case UnaryKind::relu:
+      return Scalar::ofInt(x.i < 0 ? 0 : x.i);
+    case UnaryKind::sign:
+      return Scalar::ofInt((x.i > 0) - (x.i < 0));
+    case UnaryKind::logical_not:
+      return Scalar::ofInt(!x.i);
+    default:
+      return std::nullopt;
+    }
+  }
+  double f = x.f;
+  switch (kind) {
+  case UnaryKind::neg:
+    return Scalar::ofFloat(-f);
+  case UnaryKind::abs:
+    return Scalar::ofFloat(std::fabs(f));
+  case UnaryKind::relu:
+    return Scalar::ofFloat(f < 0 ? 0.0 : f);
+  case UnaryKind::sqrt:
+    return Scalar::ofFloat(std::sqrt(f));
+  case UnaryKind::reciprocal:
+    return Scalar::ofFloat(1.0 / f);
+  case UnaryKind::floor:
+    return Scalar::ofFloat(std::floor(f));
+  case UnaryKind::ceil:
+    return Scalar::ofFloat(std::ceil(f));
+  case UnaryKind::round:
+    return Scalar::ofFloat(std::nearbyint(f));
+  case UnaryKind::isnan:
+    return Scalar::ofInt(std::isnan(f));
+  case UnaryKind::isinf:
+    return Scalar::ofInt(std::isinf(f));
+  default:
+    return std::nullopt;
+  }
+}
+
+OpFoldResult UnaryOp::fold(FoldAdaptor adaptor) {
   if (getKind() == UnaryKind::identity)
     return getInput();
-  return {};
+  UnaryKind kind = getKind();
+  return foldElementwise(adaptor.getOperands(), getType(),
+                         [&](ArrayRef<Scalar> x) { return evalUnary(kind, x[0]); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -211,10 +260,89 @@ static bool isSplatOf(Attribute value, double expected) {
   return splat.getSplatValue<APInt>().getSExtValue() == (int64_t)expected;
 }
 
+/// Evaluates a binary kind on two elements; nothing when the result is not
+/// defined at compile time (integer division by zero, overflow).
+static std::optional<Scalar> evalBinary(BinaryKind kind, Scalar a, Scalar b) {
+  if (!a.isFloat && !b.isFloat) {
+    int64_t x = a.i, y = b.i, r = 0;
+    switch (kind) {
+    case BinaryKind::add:
+      if (__builtin_add_overflow(x, y, &r))
+        return std::nullopt;
+      return Scalar::ofInt(r);
+    case BinaryKind::sub:
+      if (__builtin_sub_overflow(x, y, &r))
+        return std::nullopt;
+      return Scalar::ofInt(r);
+    case BinaryKind::mul:
+      if (__builtin_mul_overflow(x, y, &r))
+        return std::nullopt;
+      return Scalar::ofInt(r);
+    case BinaryKind::div:
+      if (y == 0 || (x == INT64_MIN && y == -1))
+        return std::nullopt;
+      return Scalar::ofInt(x / y);
+    case BinaryKind::mod:
+    case BinaryKind::fmod: {
+      if (y == 0 || (x == INT64_MIN && y == -1))
+        return std::nullopt;
+      int64_t m = x % y;
+      if (kind == BinaryKind::mod && m != 0 && ((m < 0) != (y < 0)))
+        m += y;
+      return Scalar::ofInt(m);
+    }
+    case BinaryKind::min:
+      return Scalar::ofInt(std::min(x, y));
+    case BinaryKind::max:
+      return Scalar::ofInt(std::max(x, y));
+    case BinaryKind::logical_and:
+      return Scalar::ofInt(x && y);
+    case BinaryKind::logical_or:
+      return Scalar::ofInt(x || y);
+    case BinaryKind::logical_xor:
+      return Scalar::ofInt((x != 0) != (y != 0));
+    default:
+      return std::nullopt;
+    }
+  }
+  double x = a.asDouble(), y = b.asDouble();
+  switch (kind) {
+  case BinaryKind::add:
+    return Scalar::ofFloat(x + y);
+  case BinaryKind::sub:
+    return Scalar::ofFloat(x - y);
+  case BinaryKind::mul:
+    return Scalar::ofFloat(x * y);
+  case BinaryKind::div:
+    return Scalar::ofFloat(x / y);
+  case BinaryKind::pow:
+    return Scalar::ofFloat(std::pow(x, y));
+  case BinaryKind::min:
+    return Scalar::ofFloat(std::isnan(x) || std::isnan(y) ? NAN
+                                                          : std::min(x, y));
+  case BinaryKind::max:
+    return Scalar::ofFloat(std::isnan(x) || std::isnan(y) ? NAN
+                                                          : std::max(x, y));
+  case BinaryKind::fmod:
+    return Scalar::ofFloat(std::fmod(x, y));
+  case BinaryKind::mod:
+    return Scalar::ofFloat(x - std::floor(x / y) * y);
+  case BinaryKind::prelu:
+    return Scalar::ofFloat(x < 0 ? x * y : x);
+  default:
+    return std::nullopt;
+  }
+}
+
 OpFoldResult BinaryOp::fold(FoldAdaptor adaptor) {
+  BinaryKind kind = getKind();
+  if (Attribute folded = foldElementwise(
+          adaptor.getOperands(), getType(), [&](ArrayRef<Scalar> x) {
+            return evalBinary(kind, x[0], x[1]);
+          }))
+    return folded;
   // x op neutral -> x, when the neutral operand does not change the shape.
   Type resultType = getType();
-  BinaryKind kind = getKind();
   auto identityOf = [&](BinaryKind k) -> std::optional<double> {
     switch (k) {
     case BinaryKind::add:
@@ -256,6 +384,32 @@ LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+OpFoldResult CompareOp::fold(FoldAdaptor adaptor) {
+  ComparePredicate predicate = getPredicate();
+  return foldElementwise(
+      adaptor.getOperands(), getType(),
+      [&](ArrayRef<Scalar> x) -> std::optional<Scalar> {
+        bool isFloat = x[0].isFloat;
+        double a = x[0].asDouble(), b = x[1].asDouble();
+        int64_t i = x[0].i, j = x[1].i;
+        switch (predicate) {
+        case ComparePredicate::eq:
+          return Scalar::ofInt(isFloat ? a == b : i == j);
+        case ComparePredicate::ne:
+          return Scalar::ofInt(isFloat ? a != b : i != j);
+        case ComparePredicate::lt:
+          return Scalar::ofInt(isFloat ? a < b : i < j);
+        case ComparePredicate::le:
+          return Scalar::ofInt(isFloat ? a <= b : i <= j);
+        case ComparePredicate::gt:
+          return Scalar::ofInt(isFloat ? a > b : i > j);
+        case ComparePredicate::ge:
+          return Scalar::ofInt(isFloat ? a >= b : i >= j);
+        }
+        return std::nullopt;
+      });
+}
+
 LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
@@ -271,6 +425,15 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
     return failure();
   types.push_back(RankedTensorType::get(*shape, lhs.getElementType()));
   return success();
+}
+
+OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
+  if (getLhs() == getRhs() && getLhs().getType() == getType())
+    return getLhs();
+  return foldElementwise(adaptor.getOperands(), getType(),
+                         [](ArrayRef<Scalar> x) -> std::optional<Scalar> {
+                           return x[0].i ? x[1] : x[2];
+                         });
 }
 
 //===----------------------------------------------------------------------===//
@@ -346,19 +509,78 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult ReduceOp::fold(FoldAdaptor) {
-  if (!getAxes().empty())
+OpFoldResult ReduceOp::fold(FoldAdaptor adaptor) {
+  ReduceKind kind = getKind();
+  bool simple = kind == ReduceKind::sum || kind == ReduceKind::mean ||
+                kind == ReduceKind::max || kind == ReduceKind::min ||
+                kind == ReduceKind::prod;
+  if (!simple)
     return {};
-  switch (getKind()) {
-  case ReduceKind::sum:
-  case ReduceKind::mean:
-  case ReduceKind::max:
-  case ReduceKind::min:
-  case ReduceKind::prod:
+  if (getAxes().empty())
     return getInput();
-  default:
+  // Evaluate on a small constant input.
+  auto input = llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  if (!input || input.getNumElements() > kMaxFoldedElements)
     return {};
+  ArrayRef<int64_t> inShape = getInput().getType().getShape();
+  ArrayRef<int64_t> axes = getAxes();
+  SmallVector<int64_t> keptShape;
+  for (auto [d, dim] : llvm::enumerate(inShape))
+    keptShape.push_back(llvm::is_contained(axes, (int64_t)d) ? 1 : dim);
+  SmallVector<int64_t> inStrides = stridesOf(inShape),
+                       keptStrides = stridesOf(keptShape);
+  int64_t outCount = getType().getNumElements();
+  SmallVector<Scalar> acc(outCount);
+  SmallVector<bool> seen(outCount, false);
+  int64_t group = input.getNumElements() / std::max<int64_t>(outCount, 1);
+  for (int64_t linear = 0; linear < input.getNumElements(); ++linear) {
+    int64_t out = 0;
+    for (size_t d = 0; d < inShape.size(); ++d)
+      if (keptShape[d] != 1)
+        out += ((linear / inStrides[d]) % inShape[d]) * keptStrides[d];
+    Scalar x = readScalar(input, linear);
+    Scalar &a = acc[out];
+    if (!seen[out]) {
+      a = x;
+      seen[out] = true;
+      continue;
+    }
+    bool isFloat = x.isFloat;
+    switch (kind) {
+    case ReduceKind::sum:
+    case ReduceKind::mean:
+      if (isFloat)
+        a.f += x.f;
+      else if (__builtin_add_overflow(a.i, x.i, &a.i))
+        return {};
+      break;
+    case ReduceKind::prod:
+      if (isFloat)
+        a.f *= x.f;
+      else if (__builtin_mul_overflow(a.i, x.i, &a.i))
+        return {};
+      break;
+    case ReduceKind::max:
+      if (isFloat ? x.f > a.f : x.i > a.i)
+        a = x;
+      break;
+    case ReduceKind::min:
+      if (isFloat ? x.f < a.f : x.i < a.i)
+        a = x;
+      break;
+    default:
+      return {};
+    }
   }
+  if (llvm::is_contained(seen, false))
+    return {}; // reductions over empty dims
+  if (kind == ReduceKind::mean)
+    for (Scalar &a : acc) {
+      if (!a.isFloat)
+        return {};
+      a.f /= group;
+    }
+  return buildConstant(getType(), acc);
 }
 
 LogicalResult ArgReduceOp::inferReturnTypes(MLIRContext *ctx,

@@ -1,5 +1,6 @@
 //===- TensorOps.cpp - Matrix products and data movement ops --------------===//
 
+#include "ConstantFold.h"
 #include "OpChecker.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
@@ -153,10 +154,15 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     identity &= (int64_t)i == p;
   if (identity)
     return getInput();
-  if (auto splat =
-          llvm::dyn_cast_if_present<SplatElementsAttr>(adaptor.getInput()))
-    return splat.resizeSplat(getType());
-  return {};
+  return foldByIndex(adaptor.getInput(), getType(),
+                     [&](ArrayRef<int64_t> coords) {
+                       SmallVector<int64_t> strides =
+                           stridesOf(getInput().getType().getShape());
+                       int64_t index = 0;
+                       for (auto [i, p] : llvm::enumerate(perm))
+                         index += coords[i] * strides[p];
+                       return index;
+                     });
 }
 
 namespace {
@@ -220,10 +226,34 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1)
     return getInputs()[0];
-  return {};
+  RankedTensorType type = getType();
+  if (type.getNumElements() > kMaxFoldedElements)
+    return {};
+  SmallVector<DenseElementsAttr> inputs;
+  for (Attribute operand : adaptor.getInputs()) {
+    auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(operand);
+    if (!dense)
+      return {};
+    inputs.push_back(dense);
+  }
+  // Copy slabs: for each index before the axis, the inputs' rows in turn.
+  int64_t axis = getAxis();
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= type.getDimSize(d);
+  SmallVector<Attribute> values;
+  values.reserve(type.getNumElements());
+  for (int64_t o = 0; o < outer; ++o)
+    for (DenseElementsAttr input : inputs) {
+      int64_t slab = input.getNumElements() / std::max<int64_t>(outer, 1);
+      auto all = input.getValues<Attribute>();
+      for (int64_t i = 0; i < slab; ++i)
+        values.push_back(*(all.begin() + (input.isSplat() ? 0 : o * slab + i)));
+    }
+  return DenseElementsAttr::get(type, values);
 }
 
 LogicalResult SplitOp::verify() {
@@ -295,13 +325,21 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
-OpFoldResult SliceOp::fold(FoldAdaptor) {
-  if (getInput().getType() != getType())
-    return {};
-  if (llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType() &&
+      llvm::all_of(getOffsets(), [](int64_t o) { return o == 0; }) &&
       llvm::all_of(getStrides(), [](int64_t s) { return s == 1; }))
     return getInput();
-  return {};
+  SmallVector<int64_t> inStrides = stridesOf(getInput().getType().getShape());
+  ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
+  return foldByIndex(adaptor.getInput(), getType(),
+                     [&](ArrayRef<int64_t> coords) {
+                       int64_t index = 0;
+                       for (size_t d = 0; d < coords.size(); ++d)
+                         index += (offsets[d] + coords[d] * strides[d]) *
+                                  inStrides[d];
+                       return index;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -330,6 +368,36 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto indices =
+      llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getIndices());
+  if (!indices)
+    return {};
+  ArrayRef<int64_t> dataShape = getData().getType().getShape();
+  SmallVector<int64_t> dataStrides = stridesOf(dataShape);
+  SmallVector<int64_t> indexStrides =
+      stridesOf(getIndices().getType().getShape());
+  int64_t axis = getAxis(), indexRank = indexStrides.size();
+  int64_t size = dataShape[axis];
+  return foldByIndex(
+      adaptor.getData(), getType(), [&](ArrayRef<int64_t> coords) -> int64_t {
+        int64_t position = 0;
+        for (int64_t k = 0; k < indexRank; ++k)
+          position += coords[axis + k] * indexStrides[k];
+        int64_t index = readScalar(indices, position).i;
+        if (index < 0)
+          index += size;
+        if (index < 0 || index >= size)
+          return -1; // out of range: left to the run-time check
+        int64_t linear = index * dataStrides[axis];
+        for (int64_t d = 0; d < axis; ++d)
+          linear += coords[d] * dataStrides[d];
+        for (size_t d = axis + 1; d < dataShape.size(); ++d)
+          linear += coords[d - 1 + indexRank] * dataStrides[d];
+        return linear;
+      });
+}
+
 LogicalResult ExpandOp::verify() {
   auto input = getInput().getType(), output = getOutput().getType();
   if (input.getElementType() != output.getElementType())
@@ -346,10 +414,17 @@ LogicalResult ExpandOp::verify() {
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  if (auto splat =
-          llvm::dyn_cast_if_present<SplatElementsAttr>(adaptor.getInput()))
-    return splat.resizeSplat(getType());
-  return {};
+  ArrayRef<int64_t> inShape = getInput().getType().getShape();
+  SmallVector<int64_t> inStrides = stridesOf(inShape);
+  int64_t offset = getType().getRank() - inShape.size();
+  return foldByIndex(adaptor.getInput(), getType(),
+                     [&](ArrayRef<int64_t> coords) {
+                       int64_t index = 0;
+                       for (size_t d = 0; d < inShape.size(); ++d)
+                         if (inShape[d] != 1)
+                           index += coords[d + offset] * inStrides[d];
+                       return index;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -411,10 +486,16 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  return {};
+  bool toBool = getType().getElementType().isInteger(1);
+  return foldElementwise(adaptor.getOperands(), getType(),
+                         [&](ArrayRef<Scalar> x) -> std::optional<Scalar> {
+                           if (toBool)
+                             return Scalar::ofInt(x[0].asDouble() != 0.0);
+                           return x[0];
+                         });
 }
 
 LogicalResult ResizeOp::verify() {

@@ -255,6 +255,7 @@ def Kiln_CompareOp : Kiln_InferredOp<"compare"> {
   let assemblyFormat = [{
     `` $predicate $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
 def Kiln_WhereOp : Kiln_InferredOp<"where"> {
@@ -262,6 +263,7 @@ def Kiln_WhereOp : Kiln_InferredOp<"where"> {
   let arguments = (ins Kiln_BoolTensor:$condition, Kiln_Tensor:$lhs,
                        Kiln_Tensor:$rhs);
   let results = (outs Kiln_Tensor:$output);
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -387,6 +389,7 @@ def Kiln_GatherOp : Kiln_InferredOp<"gather"> {
   let arguments = (ins Kiln_Tensor:$data, Kiln_IndexTensor:$indices,
                        I64Attr:$axis);
   let results = (outs Kiln_Tensor:$output);
+  let hasFolder = 1;
 }
 
 def Kiln_ExpandOp : Kiln_Op<"expand"> {

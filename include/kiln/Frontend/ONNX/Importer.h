@@ -1,0 +1,35 @@
+//===- Importer.h - ONNX models to kiln IR ----------------------*- C++ -*-===//
+
+#ifndef KILN_FRONTEND_ONNX_IMPORTER_H
+#define KILN_FRONTEND_ONNX_IMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace kiln::onnx_frontend {
+
+struct ImportOptions {
+  /// Shapes that replace those of the named graph inputs (`--shape`).
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+};
+
+/// Imports an ONNX model (`.onnx` protobuf or `.onnxtxt` textual syntax)
+/// as a module holding one `func.func @main` of kiln ops. Problems are
+/// reported through the context's diagnostics, located at the model file
+/// and, for node-level problems, at the node; returns null on failure.
+mlir::OwningOpRef<mlir::ModuleOp> importModelFile(llvm::StringRef path,
+                                                  mlir::MLIRContext &context,
+                                                  const ImportOptions &options);
+
+/// Parses "1x3x224x224" (dims may be 0). Returns false on malformed text.
+bool parseShape(llvm::StringRef text, llvm::SmallVectorImpl<int64_t> &shape);
+
+/// The ONNX operators (default domain) the importer accepts, sorted.
+llvm::SmallVector<llvm::StringRef> getSupportedOperators();
+
+} // namespace kiln::onnx_frontend
+
+#endif // KILN_FRONTEND_ONNX_IMPORTER_H
