@@ -43,6 +43,10 @@ static cl::opt<std::string>
 static cl::list<std::string>
     shapes("shape", cl::desc("Pin an input's shape: NAME=D0xD1x..."),
            cl::value_desc("NAME=SHAPE"), cl::cat(kilncCategory));
+static cl::opt<bool> printWeights(
+    "print-weights",
+    cl::desc("Print weight blobs in full (they are elided by default)"),
+    cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
                                     cl::value_desc("DIR"),
@@ -57,7 +61,10 @@ static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
     errs() << "kilnc: " << error << "\n";
     return failure();
   }
-  module->print(file->os());
+  mlir::OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(64);
+  module->print(file->os(), flags);
   file->os().flush();
   if (file->os().has_error()) {
     errs() << "kilnc: cannot write " << path << "\n";
@@ -86,10 +93,24 @@ int main(int argc, char **argv) {
            << " (expected dnnl or llvm)\n";
     return 1;
   }
+  kiln::onnx_frontend::ImportOptions importOptions;
   if (!shapes.empty() && StringRef(modelPath).ends_with(".mlir")) {
     errs() << "kilnc: --shape pins symbolic dims of ONNX inputs; kiln IR "
               "(.mlir) is statically shaped\n";
     return 1;
+  }
+  for (StringRef spec : shapes) {
+    auto [name, dims] = spec.rsplit('=');
+    SmallVector<int64_t> shape;
+    if (name.empty() || !kiln::onnx_frontend::parseShape(dims, shape)) {
+      errs() << "kilnc: malformed --shape " << spec
+             << " (expected NAME=D0xD1x..., e.g. input=1x3x224x224)\n";
+      return 1;
+    }
+    if (!importOptions.inputShapes.try_emplace(name, shape).second) {
+      errs() << "kilnc: --shape gives '" << name << "' twice\n";
+      return 1;
+    }
   }
   if (*stage != kiln::EmitStage::Graph) {
     errs() << "kilnc: --emit=" << emitName
@@ -103,10 +124,14 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  mlir::ScopedDiagnosticHandler diagnostics(
+      &context, [](mlir::Diagnostic &diagnostic) {
+        kiln::printDiagnostic(diagnostic, errs());
+        return success();
+      });
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      kiln::loadModel(modelPath, sourceMgr, context);
+      kiln::loadModel(modelPath, sourceMgr, context, importOptions);
   if (!module || failed(kiln::runGraphPipeline(*module)))
     return 1;
 

@@ -1,0 +1,54 @@
+//===- GraphImporter.h - Importing an ONNX graph ----------------*- C++ -*-===//
+
+#ifndef KILN_LIB_FRONTEND_ONNX_GRAPHIMPORTER_H
+#define KILN_LIB_FRONTEND_ONNX_GRAPHIMPORTER_H
+
+#include "NodeContext.h"
+#include "kiln/Frontend/ONNX/Importer.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace kiln::onnx_frontend {
+
+class GraphImporter {
+public:
+  GraphImporter(mlir::MLIRContext &context, llvm::StringRef modelPath,
+                const ImportOptions &options);
+
+  /// Imports `model` into a new module.
+  mlir::OwningOpRef<mlir::ModuleOp> importModel(const onnx::ModelProto &model);
+
+  /// Converts a TensorProto (initializer, Constant value) to an attribute,
+  /// validating its type, shape and data size. `what` names it in errors.
+  mlir::FailureOr<mlir::ElementsAttr>
+  convertTensor(const onnx::TensorProto &tensor, mlir::Location loc,
+                llvm::StringRef what);
+
+  mlir::MLIRContext &context;
+  mlir::OpBuilder builder;
+  /// Values by ONNX name.
+  llvm::StringMap<mlir::Value> values;
+  /// How many node inputs and graph outputs read each name.
+  llvm::StringMap<unsigned> uses;
+
+private:
+  mlir::LogicalResult importGraph(const onnx::GraphProto &graph,
+                                  int64_t opset);
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  inputShape(const onnx::ValueInfoProto &info);
+  mlir::FailureOr<std::vector<char>>
+  readExternalData(const onnx::TensorProto &tensor, mlir::Location loc,
+                   llvm::StringRef what, uint64_t expectedBytes);
+  mlir::Location nodeLocation(const onnx::NodeProto &node, size_t index);
+
+  std::string modelPath;
+  std::string modelDir;
+  mlir::Location fileLoc;
+  const ImportOptions &options;
+  HandlerTable handlers;
+};
+
+} // namespace kiln::onnx_frontend
+
+#endif // KILN_LIB_FRONTEND_ONNX_GRAPHIMPORTER_H

@@ -1,0 +1,95 @@
+//===- Reduction.cpp - ONNX reductions ------------------------------------===//
+
+#include "NodeContext.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_frontend;
+
+/// Reduce*: axes come from an attribute before `axesInputOpset` and from an
+/// optional input after it.
+template <ReduceKind kind, int axesInputOpset>
+static LogicalResult importReduce(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto keepdims = ctx.getInt("keepdims", 1);
+  auto noop = ctx.getInt("noop_with_empty_axes", 0);
+  if (failed(x) || failed(keepdims) || failed(noop))
+    return failure();
+  SmallVector<int64_t> axes;
+  if (ctx.opset < axesInputOpset) {
+    auto attr = ctx.getInts("axes");
+    if (failed(attr))
+      return failure();
+    axes = *attr;
+  } else if (ctx.hasInput(1)) {
+    auto input = ctx.requireInts(1, "axes");
+    if (failed(input))
+      return failure();
+    axes = *input;
+  }
+  int64_t rank = NodeContext::typeOf(*x).getRank();
+  if (axes.empty()) {
+    if (*noop) {
+      ctx.setOutput(0, *x);
+      return success();
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  SmallVector<int64_t> normalized;
+  for (int64_t a : axes) {
+    auto axis = ctx.normalizeAxis(a, rank, "axes");
+    if (failed(axis))
+      return failure();
+    if (llvm::is_contained(normalized, *axis))
+      return ctx.emitError() << "axis " << *axis << " is listed twice";
+    normalized.push_back(*axis);
+  }
+  llvm::sort(normalized);
+  auto result = ctx.reduce(kind, *x, normalized, *keepdims != 0);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+template <ReduceKind kind>
+static LogicalResult importArgReduce(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto axisAttr = ctx.getInt("axis", 0);
+  auto keepdims = ctx.getInt("keepdims", 1);
+  auto last = ctx.getInt("select_last_index", 0);
+  if (failed(x) || failed(axisAttr) || failed(keepdims) || failed(last))
+    return failure();
+  auto axis = ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*x).getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<NamedAttribute> attrs = {
+      ctx.named("kind", ReduceKindAttr::get(ctx.context(), kind)),
+      ctx.named("axis", ctx.i64(*axis))};
+  if (*keepdims)
+    attrs.push_back(ctx.named("keepdims", ctx.builder().getUnitAttr()));
+  if (*last)
+    attrs.push_back(ctx.named("select_last_index", ctx.builder().getUnitAttr()));
+  auto result = ctx.create<ArgReduceOp>(*x, attrs);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+void kiln::onnx_frontend::registerReductionOps(HandlerTable &table) {
+  using K = ReduceKind;
+  table["ReduceSum"] = importReduce<K::sum, 13>;
+  table["ReduceMean"] = importReduce<K::mean, 18>;
+  table["ReduceMax"] = importReduce<K::max, 18>;
+  table["ReduceMin"] = importReduce<K::min, 18>;
+  table["ReduceProd"] = importReduce<K::prod, 18>;
+  table["ReduceL1"] = importReduce<K::l1, 18>;
+  table["ReduceL2"] = importReduce<K::l2, 18>;
+  table["ReduceSumSquare"] = importReduce<K::sum_square, 18>;
+  table["ReduceLogSum"] = importReduce<K::log_sum, 18>;
+  table["ReduceLogSumExp"] = importReduce<K::log_sum_exp, 18>;
+  table["ArgMax"] = importArgReduce<K::max>;
+  table["ArgMin"] = importArgReduce<K::min>;
+}

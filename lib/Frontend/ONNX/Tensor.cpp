@@ -1,0 +1,879 @@
+//===- Tensor.cpp - ONNX constants, shapes and data movement --------------===//
+//
+// Shape computations fold to constants as they are imported (every shape is
+// static), so Reshape, Expand, Tile, Range and friends see constant inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NodeContext.h"
+
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx_frontend;
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and shape queries
+//===----------------------------------------------------------------------===//
+
+static LogicalResult importConstant(NodeContext &ctx) {
+  Builder &b = ctx.builder();
+  ElementsAttr value;
+  if (ctx.hasAttr("value")) {
+    auto tensor = ctx.getTensor("value");
+    if (failed(tensor))
+      return failure();
+    value = *tensor;
+  } else if (ctx.hasAttr("value_float")) {
+    auto f = ctx.getFloat("value_float", 0);
+    if (failed(f))
+      return failure();
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                   *f);
+  } else if (ctx.hasAttr("value_floats")) {
+    auto fs = ctx.getFloats("value_floats");
+    if (failed(fs))
+      return failure();
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)fs->size()}, b.getF32Type()),
+        ArrayRef<float>(*fs));
+  } else if (ctx.hasAttr("value_int")) {
+    auto i = ctx.getInt("value_int", 0);
+    if (failed(i))
+      return failure();
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                   *i);
+  } else if (ctx.hasAttr("value_ints")) {
+    auto is = ctx.getInts("value_ints");
+    if (failed(is))
+      return failure();
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)is->size()}, b.getI64Type()),
+        ArrayRef<int64_t>(*is));
+  } else if (ctx.hasAttr("sparse_value") || ctx.hasAttr("value_string") ||
+             ctx.hasAttr("value_strings")) {
+    return ctx.unsupported("sparse and string constants");
+  } else {
+    return ctx.emitError() << "Constant has no value attribute";
+  }
+  ctx.setOutput(0, ctx.constant(value));
+  return success();
+}
+
+static LogicalResult importConstantOfShape(NodeContext &ctx) {
+  auto shape = ctx.requireInts(0, "input");
+  auto value = ctx.getTensor("value");
+  if (failed(shape) || failed(value))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return ctx.emitError() << "input 'input' has a negative dim (" << d
+                             << ")";
+  Attribute fill;
+  Type element = ctx.builder().getF32Type();
+  if (*value) {
+    if (value->getNumElements() != 1)
+      return ctx.emitError() << "attribute 'value' must hold one element";
+    auto dense = llvm::dyn_cast<DenseElementsAttr>(*value);
+    if (!dense)
+      return ctx.emitError() << "attribute 'value' must be a small tensor";
+    element = dense.getElementType();
+    fill = *dense.getValues<Attribute>().begin();
+  } else {
+    fill = ctx.builder().getF32FloatAttr(0.0f);
+  }
+  auto type = RankedTensorType::get(*shape, element);
+  ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(type, fill)));
+  return success();
+}
+
+static LogicalResult importShape(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto start = ctx.getInt("start", 0);
+  if (failed(x) || failed(start))
+    return failure();
+  ArrayRef<int64_t> shape = NodeContext::typeOf(*x).getShape();
+  int64_t rank = shape.size();
+  auto end = ctx.getInt("end", rank);
+  if (failed(end))
+    return failure();
+  // Out-of-range start/end clamp, as ONNX specifies.
+  auto clampIndex = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t lo = clampIndex(*start), hi = std::max(lo, clampIndex(*end));
+  SmallVector<int64_t> dims(shape.begin() + lo, shape.begin() + hi);
+  ctx.setOutput(0, ctx.constantI64(dims, {(int64_t)dims.size()}));
+  return success();
+}
+
+static LogicalResult importSize(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  if (failed(x))
+    return failure();
+  ctx.setOutput(
+      0, ctx.constantI64({NodeContext::typeOf(*x).getNumElements()}, {}));
+  return success();
+}
+
+static LogicalResult importRange(NodeContext &ctx) {
+  auto start = ctx.requireFloats(0, "start");
+  auto limit = ctx.requireFloats(1, "limit");
+  auto delta = ctx.requireFloats(2, "delta");
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  if (start->size() != 1 || limit->size() != 1 || delta->size() != 1)
+    return ctx.emitError() << "inputs 'start', 'limit' and 'delta' must be "
+                              "scalars";
+  double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
+  if (d == 0)
+    return ctx.emitError() << "input 'delta' is zero";
+  double steps = std::ceil((l - s) / d);
+  if (!(steps < 1e8))
+    return ctx.unsupported("a Range of more than 1e8 elements");
+  int64_t count = std::max<int64_t>(0, (int64_t)steps);
+  Type element = NodeContext::typeOf(*ctx.required(0, "start")).getElementType();
+  auto type = RankedTensorType::get({count}, element);
+  if (llvm::isa<FloatType>(element)) {
+    SmallVector<APFloat> values;
+    for (int64_t i = 0; i < count; ++i) {
+      APFloat v(s + i * d);
+      bool lost;
+      v.convert(llvm::cast<FloatType>(element).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(v);
+    }
+    ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(type, values)));
+  } else {
+    SmallVector<APInt> values;
+    unsigned width = element.getIntOrFloatBitWidth();
+    for (int64_t i = 0; i < count; ++i)
+      values.push_back(APInt(width, (uint64_t)((int64_t)s + i * (int64_t)d),
+                             true, true));
+    ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(type, values)));
+  }
+  return success();
+}
+
+static LogicalResult importCast(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto to = ctx.getInt("to", 0);
+  if (failed(x) || failed(to))
+    return failure();
+  Type element = convertDataType(ctx.context(), *to);
+  if (!element)
+    return ctx.unsupported("Cast to " + dataTypeName(*to));
+  auto result = ctx.cast(*x, element);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importCastLike(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto like = ctx.required(1, "target_type");
+  if (failed(x) || failed(like))
+    return failure();
+  auto result = ctx.cast(*x, NodeContext::typeOf(*like).getElementType());
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reshapes
+//===----------------------------------------------------------------------===//
+
+static LogicalResult importReshape(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto allowZero = ctx.getInt("allowzero", 0);
+  if (failed(x) || failed(allowZero))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  SmallVector<int64_t> requested;
+  if (ctx.opset < 5) {
+    auto shape = ctx.getInts("shape");
+    if (failed(shape))
+      return failure();
+    requested = *shape;
+  } else {
+    auto shape = ctx.requireInts(1, "shape");
+    if (failed(shape))
+      return failure();
+    requested = *shape;
+  }
+  // 0 copies the input dim (unless allowzero), -1 is inferred.
+  SmallVector<int64_t> shape;
+  int64_t inferred = -1, known = 1;
+  for (auto [i, d] : llvm::enumerate(requested)) {
+    if (d == 0 && !*allowZero) {
+      if ((int64_t)i >= type.getRank())
+        return ctx.emitError() << "shape dim " << i
+                               << " is 0 (copy the input dim), but the input "
+                                  "has rank "
+                               << type.getRank();
+      d = type.getDimSize(i);
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        return ctx.emitError() << "shape has more than one -1";
+      inferred = i;
+      shape.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      return ctx.emitError() << "shape dim " << i << " is negative (" << d
+                             << ")";
+    shape.push_back(d);
+    known *= d;
+  }
+  if (inferred >= 0) {
+    if (known == 0 || type.getNumElements() % known != 0)
+      return ctx.emitError() << "cannot reshape " << type << " to "
+                             << "a shape with " << known
+                             << " elements besides the -1";
+    shape[inferred] = type.getNumElements() / known;
+  }
+  auto result = ctx.reshape(*x, shape);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importFlatten(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto axisAttr = ctx.getInt("axis", 1);
+  if (failed(x) || failed(axisAttr))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  // Flatten accepts axis == rank.
+  int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
+  if (axis < 0 || axis > rank)
+    return ctx.emitError() << "attribute 'axis' is " << *axisAttr
+                           << ", outside [" << -rank << ", " << rank << "]";
+  ArrayRef<int64_t> dims = type.getShape();
+  auto result = ctx.reshape(
+      *x, {product(dims.take_front(axis)), product(dims.drop_front(axis))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+/// Axes from the attribute (before opset 13) or the optional input.
+static FailureOr<SmallVector<int64_t>> axesOf(NodeContext &ctx,
+                                              unsigned inputIndex,
+                                              int64_t inputOpset) {
+  if (ctx.opset < inputOpset)
+    return ctx.getInts("axes");
+  if (!ctx.hasInput(inputIndex))
+    return SmallVector<int64_t>();
+  return ctx.requireInts(inputIndex, "axes");
+}
+
+static LogicalResult importSqueeze(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto axes = axesOf(ctx, 1, 13);
+  if (failed(x) || failed(axes))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  SmallVector<bool> drop(rank, false);
+  if (axes->empty()) {
+    for (int64_t d = 0; d < rank; ++d)
+      drop[d] = type.getDimSize(d) == 1;
+  }
+  for (int64_t a : *axes) {
+    auto axis = ctx.normalizeAxis(a, rank, "axes");
+    if (failed(axis))
+      return failure();
+    if (type.getDimSize(*axis) != 1)
+      return ctx.emitError() << "cannot squeeze dim " << *axis << " of size "
+                             << type.getDimSize(*axis);
+    drop[*axis] = true;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!drop[d])
+      shape.push_back(type.getDimSize(d));
+  auto result = ctx.reshape(*x, shape);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importUnsqueeze(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto axes = axesOf(ctx, 1, 13);
+  if (failed(x) || failed(axes))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank() + axes->size();
+  SmallVector<bool> inserted(rank, false);
+  for (int64_t a : *axes) {
+    auto axis = ctx.normalizeAxis(a, rank, "axes");
+    if (failed(axis))
+      return failure();
+    if (inserted[*axis])
+      return ctx.emitError() << "attribute 'axes' repeats " << *axis;
+    inserted[*axis] = true;
+  }
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    shape.push_back(inserted[d] ? 1 : type.getDimSize(next++));
+  auto result = ctx.reshape(*x, shape);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+static LogicalResult importTranspose(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto perm = ctx.getInts("perm");
+  if (failed(x) || failed(perm))
+    return failure();
+  int64_t rank = NodeContext::typeOf(*x).getRank();
+  if (!ctx.hasAttr("perm"))
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm->push_back(d);
+  for (int64_t &p : *perm) {
+    auto axis = ctx.normalizeAxis(p, rank, "perm");
+    if (failed(axis))
+      return failure();
+    p = *axis;
+  }
+  auto result = ctx.transpose(*x, *perm);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importConcat(NodeContext &ctx) {
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i) {
+    auto v = ctx.required(i, "inputs");
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  if (inputs.empty())
+    return ctx.emitError() << "expected at least one input";
+  auto axisAttr = ctx.getInt("axis", 1);
+  if (failed(axisAttr))
+    return failure();
+  if (!ctx.hasAttr("axis") && ctx.opset >= 4)
+    return ctx.emitError() << "attribute 'axis' is required";
+  auto axis =
+      ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(inputs[0]).getRank());
+  if (failed(axis))
+    return failure();
+  auto result = ctx.create<ConcatOp>(inputs, {ctx.named("axis", ctx.i64(*axis))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importSplit(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto axisAttr = ctx.getInt("axis", 0);
+  auto numOutputsAttr = ctx.getInt("num_outputs", 0);
+  if (failed(x) || failed(axisAttr) || failed(numOutputsAttr))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  auto axis = ctx.normalizeAxis(*axisAttr, type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t size = type.getDimSize(*axis);
+  SmallVector<int64_t> sizes;
+  if (ctx.opset < 13) {
+    auto split = ctx.getInts("split");
+    if (failed(split))
+      return failure();
+    sizes = *split;
+  } else if (ctx.hasInput(1)) {
+    auto split = ctx.requireInts(1, "split");
+    if (failed(split))
+      return failure();
+    sizes = *split;
+  }
+  int64_t outputs = ctx.numOutputs();
+  if (sizes.empty()) {
+    // Equal parts; with num_outputs (opset 18) the last part may be smaller.
+    if (*numOutputsAttr > 0)
+      outputs = *numOutputsAttr;
+    if (outputs <= 0)
+      return ctx.emitError() << "expected at least one output";
+    int64_t part = ctx.hasAttr("num_outputs") ? (size + outputs - 1) / outputs
+                                              : size / outputs;
+    if (!ctx.hasAttr("num_outputs") && size % outputs != 0)
+      return ctx.emitError() << "cannot split dim of size " << size
+                             << " into " << outputs << " equal parts";
+    for (int64_t i = 0; i < outputs; ++i)
+      sizes.push_back(std::max<int64_t>(0, std::min(part, size - i * part)));
+  }
+  if ((int64_t)sizes.size() != ctx.numOutputs())
+    return ctx.emitError() << "split gives " << sizes.size()
+                           << " parts for " << ctx.numOutputs() << " outputs";
+  SmallVector<Type> resultTypes;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      return ctx.emitError() << "split sizes must be non-negative";
+    SmallVector<int64_t> shape(type.getShape());
+    shape[*axis] = s;
+    resultTypes.push_back(type.clone(shape));
+  }
+  OperationState state(ctx.loc, SplitOp::getOperationName());
+  state.addOperands(*x);
+  state.addAttribute("axis", ctx.i64(*axis));
+  state.addTypes(resultTypes);
+  Operation *op = ctx.builder().create(state);
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return failure();
+  }
+  for (unsigned i = 0; i < op->getNumResults(); ++i)
+    ctx.setOutput(i, op->getResult(i));
+  return success();
+}
+
+static LogicalResult importSlice(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  if (failed(x))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (ctx.opset < 10) {
+    auto s = ctx.getInts("starts"), e = ctx.getInts("ends"),
+         a = ctx.getInts("axes");
+    if (failed(s) || failed(e) || failed(a))
+      return failure();
+    starts = *s;
+    ends = *e;
+    axes = *a;
+  } else {
+    auto s = ctx.requireInts(1, "starts"), e = ctx.requireInts(2, "ends");
+    if (failed(s) || failed(e))
+      return failure();
+    starts = *s;
+    ends = *e;
+    if (ctx.hasInput(3)) {
+      auto a = ctx.requireInts(3, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+    if (ctx.hasInput(4)) {
+      auto st = ctx.requireInts(4, "steps");
+      if (failed(st))
+        return failure();
+      steps = *st;
+    }
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return ctx.emitError() << "'starts', 'ends', 'axes' and 'steps' must have "
+                              "the same length";
+  SmallVector<int64_t> offsets(rank, 0), strides(rank, 1),
+      shape(type.getShape());
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    auto axis = ctx.normalizeAxis(axes[i], rank, "axes");
+    if (failed(axis))
+      return failure();
+    if (seen[*axis])
+      return ctx.emitError() << "axis " << *axis << " is sliced twice";
+    seen[*axis] = true;
+    int64_t dim = type.getDimSize(*axis), step = steps[i];
+    if (step == 0)
+      return ctx.emitError() << "slice step is zero";
+    // ONNX clamping: starts/ends may be negative or out of range.
+    int64_t start = starts[i] < 0 ? std::max<int64_t>(starts[i] + dim, 0)
+                                  : starts[i];
+    int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
+    int64_t count;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      count = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+      count = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+    }
+    offsets[*axis] = count > 0 ? start : 0;
+    strides[*axis] = step;
+    shape[*axis] = count;
+  }
+  auto result = ctx.createTyped<SliceOp>(
+      type.clone(shape), *x,
+      {ctx.named("offsets", ctx.i64s(offsets)),
+       ctx.named("strides", ctx.i64s(strides))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importGather(NodeContext &ctx) {
+  auto data = ctx.required(0, "data");
+  auto indices = ctx.required(1, "indices");
+  auto axisAttr = ctx.getInt("axis", 0);
+  if (failed(data) || failed(indices) || failed(axisAttr))
+    return failure();
+  auto axis =
+      ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
+  if (failed(axis))
+    return failure();
+  auto result = ctx.create<GatherOp>({*data, *indices},
+                                     {ctx.named("axis", ctx.i64(*axis))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importExpand(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto shape = ctx.requireInts(1, "shape");
+  if (failed(x) || failed(shape))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  // Expand broadcasts both ways: a 1 in `shape` keeps the input's dim.
+  SmallVector<int64_t> target;
+  int64_t rank = std::max<int64_t>(type.getRank(), shape->size());
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t a = i < rank - type.getRank() ? 1
+                                           : type.getDimSize(i - (rank - type.getRank()));
+    int64_t b = i < rank - (int64_t)shape->size()
+                    ? 1
+                    : (*shape)[i - (rank - shape->size())];
+    if (b < 0)
+      return ctx.emitError() << "shape dim " << i << " is negative";
+    if (a != b && a != 1 && b != 1)
+      return ctx.emitError() << "cannot expand " << type << " to shape dim "
+                             << b << " at " << i;
+    target.push_back(a == 1 ? b : a);
+  }
+  auto result = ctx.createTyped<ExpandOp>(type.clone(target), *x);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importTile(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto repeats = ctx.requireInts(1, "repeats");
+  if (failed(x) || failed(repeats))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  if ((int64_t)repeats->size() != rank)
+    return ctx.emitError() << "input 'repeats' has " << repeats->size()
+                           << " values for an input of rank " << rank;
+  // tile = reshape(expand(reshape(x, [1, d0, 1, d1, ...]), [r0, d0, ...]))
+  SmallVector<int64_t> interleaved, expanded, tiled;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t r = (*repeats)[d];
+    if (r < 0)
+      return ctx.emitError() << "input 'repeats' must be non-negative";
+    interleaved.append({1, type.getDimSize(d)});
+    expanded.append({r, type.getDimSize(d)});
+    tiled.push_back(r * type.getDimSize(d));
+  }
+  auto spread = ctx.reshape(*x, interleaved);
+  if (failed(spread))
+    return failure();
+  auto copies = ctx.createTyped<ExpandOp>(type.clone(expanded), *spread);
+  if (failed(copies))
+    return failure();
+  auto result = ctx.reshape(*copies, tiled);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importPad(NodeContext &ctx) {
+  auto x = ctx.required(0, "data");
+  auto modeName = ctx.getString("mode", "constant");
+  if (failed(x) || failed(modeName))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> pads;
+  double value = 0.0;
+  if (ctx.opset < 11) {
+    auto p = ctx.getInts(ctx.opset < 2 ? "paddings" : "pads");
+    auto v = ctx.getFloat("value", 0.0f);
+    if (failed(p) || failed(v))
+      return failure();
+    pads = *p;
+    value = *v;
+  } else {
+    auto p = ctx.requireInts(1, "pads");
+    if (failed(p))
+      return failure();
+    pads = *p;
+    if (ctx.hasInput(2)) {
+      auto v = ctx.requireFloats(2, "constant_value");
+      if (failed(v))
+        return failure();
+      if (v->size() != 1)
+        return ctx.emitError() << "input 'constant_value' must be a scalar";
+      value = (*v)[0];
+    }
+    if (ctx.hasInput(3)) {
+      // Pads for the listed axes only.
+      auto axes = ctx.requireInts(3, "axes");
+      if (failed(axes))
+        return failure();
+      if (pads.size() != 2 * axes->size())
+        return ctx.emitError() << "input 'pads' must hold 2 values per axis";
+      SmallVector<int64_t> full(2 * rank, 0);
+      for (auto [i, a] : llvm::enumerate(*axes)) {
+        auto axis = ctx.normalizeAxis(a, rank, "axes");
+        if (failed(axis))
+          return failure();
+        full[*axis] = pads[i];
+        full[*axis + rank] = pads[i + axes->size()];
+      }
+      pads = full;
+    }
+  }
+  if ((int64_t)pads.size() != 2 * rank)
+    return ctx.emitError() << "pads hold " << pads.size()
+                           << " values, expected " << 2 * rank;
+  PadMode mode;
+  if (*modeName == "constant")
+    mode = PadMode::constant;
+  else if (*modeName == "reflect")
+    mode = PadMode::reflect;
+  else if (*modeName == "edge")
+    mode = PadMode::edge;
+  else if (*modeName == "wrap")
+    mode = PadMode::wrap;
+  else
+    return ctx.emitError() << "attribute 'mode' must be constant, reflect, "
+                              "edge or wrap, got '"
+                           << *modeName << "'";
+  auto result = ctx.create<PadOp>(
+      *x, {ctx.named("mode", PadModeAttr::get(ctx.context(), mode)),
+           ctx.named("pads", ctx.i64s(pads)),
+           ctx.named("value", ctx.builder().getF64FloatAttr(value))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Resize and Upsample
+//===----------------------------------------------------------------------===//
+
+static LogicalResult buildResize(NodeContext &ctx, Value x, StringRef modeName,
+                                 SmallVector<double> scales,
+                                 SmallVector<int64_t> sizes,
+                                 CoordinateTransform transform,
+                                 NearestMode nearest, float cubicA,
+                                 bool excludeOutside) {
+  auto type = NodeContext::typeOf(x);
+  int64_t rank = type.getRank();
+  ResizeMode mode;
+  if (modeName == "nearest")
+    mode = ResizeMode::nearest;
+  else if (modeName == "linear" || modeName == "bilinear")
+    mode = ResizeMode::linear;
+  else if (modeName == "cubic")
+    mode = ResizeMode::cubic;
+  else
+    return ctx.emitError() << "attribute 'mode' must be nearest, linear or "
+                              "cubic, got '"
+                           << modeName << "'";
+  SmallVector<int64_t> shape;
+  SmallVector<float> factors;
+  if (!sizes.empty()) {
+    if ((int64_t)sizes.size() != rank)
+      return ctx.emitError() << "'sizes' has " << sizes.size()
+                             << " values for an input of rank " << rank;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (sizes[d] <= 0)
+        return ctx.emitError() << "'sizes' must be positive";
+      shape.push_back(sizes[d]);
+      factors.push_back((float)sizes[d] / (float)type.getDimSize(d));
+    }
+  } else {
+    if ((int64_t)scales.size() != rank)
+      return ctx.emitError() << "'scales' has " << scales.size()
+                             << " values for an input of rank " << rank;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!(scales[d] > 0))
+        return ctx.emitError() << "'scales' must be positive";
+      float scale = (float)scales[d];
+      shape.push_back((int64_t)std::floor(type.getDimSize(d) * scale));
+      factors.push_back(scale);
+    }
+  }
+  SmallVector<NamedAttribute> attrs = {
+      ctx.named("mode", ResizeModeAttr::get(ctx.context(), mode)),
+      ctx.named("scales", ctx.builder().getDenseF32ArrayAttr(factors)),
+      ctx.named("coordinate_transform",
+                CoordinateTransformAttr::get(ctx.context(), transform)),
+      ctx.named("nearest_mode", NearestModeAttr::get(ctx.context(), nearest)),
+      ctx.named("cubic_coeff_a", ctx.f32(cubicA))};
+  if (excludeOutside)
+    attrs.push_back(ctx.named("exclude_outside", ctx.builder().getUnitAttr()));
+  auto result = ctx.createTyped<ResizeOp>(type.clone(shape), x, attrs);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult importResize(NodeContext &ctx) {
+  auto x = ctx.required(0, "X");
+  auto modeName = ctx.getString("mode", "nearest");
+  auto transformName = ctx.getString(
+      "coordinate_transformation_mode", ctx.opset < 11 ? "asymmetric" : "half_pixel");
+  auto nearestName = ctx.getString(
+      "nearest_mode", ctx.opset < 11 ? "floor" : "round_prefer_floor");
+  auto cubicA = ctx.getFloat("cubic_coeff_a", -0.75f);
+  auto exclude = ctx.getInt("exclude_outside", 0);
+  auto antialias = ctx.getInt("antialias", 0);
+  auto axes = ctx.getInts("axes");
+  auto policy = ctx.getString("keep_aspect_ratio_policy", "stretch");
+  if (failed(x) || failed(modeName) || failed(transformName) ||
+      failed(nearestName) || failed(cubicA) || failed(exclude) ||
+      failed(antialias) || failed(axes) || failed(policy))
+    return failure();
+  if (*antialias)
+    return ctx.unsupported("Resize with antialias");
+  if (*policy != "stretch")
+    return ctx.unsupported("keep_aspect_ratio_policy '" + *policy + "'");
+  std::optional<CoordinateTransform> transform =
+      symbolizeCoordinateTransform(*transformName);
+  if (!transform)
+    return ctx.unsupported("coordinate_transformation_mode '" +
+                           *transformName + "'");
+  std::optional<NearestMode> nearest = symbolizeNearestMode(*nearestName);
+  if (!nearest)
+    return ctx.emitError() << "attribute 'nearest_mode' is invalid: '"
+                           << *nearestName << "'";
+  int64_t rank = NodeContext::typeOf(*x).getRank();
+  SmallVector<double> scales;
+  SmallVector<int64_t> sizes;
+  unsigned scalesIndex = ctx.opset < 11 ? 1 : 2;
+  if (ctx.hasInput(scalesIndex)) {
+    auto s = ctx.requireFloats(scalesIndex, "scales");
+    if (failed(s))
+      return failure();
+    scales = *s;
+  }
+  if (ctx.opset >= 11 && ctx.hasInput(3)) {
+    auto s = ctx.requireInts(3, "sizes");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  }
+  if (!scales.empty() && !sizes.empty())
+    return ctx.emitError() << "only one of 'scales' and 'sizes' may be given";
+  if (scales.empty() && sizes.empty())
+    return ctx.emitError() << "one of 'scales' and 'sizes' must be given";
+  if (!axes->empty()) {
+    // Values for the listed axes only: the others keep their size.
+    SmallVector<double> fullScales(rank, 1.0);
+    SmallVector<int64_t> fullSizes(NodeContext::typeOf(*x).getShape());
+    for (auto [i, a] : llvm::enumerate(*axes)) {
+      auto axis = ctx.normalizeAxis(a, rank, "axes");
+      if (failed(axis))
+        return failure();
+      if (!scales.empty() && i < scales.size())
+        fullScales[*axis] = scales[i];
+      if (!sizes.empty() && i < sizes.size())
+        fullSizes[*axis] = sizes[i];
+    }
+    if (!scales.empty())
+      scales = fullScales;
+    else
+      sizes = fullSizes;
+  }
+  return buildResize(ctx, *x, *modeName, scales, sizes, *transform, *nearest,
+                     *cubicA, *exclude);
+}
+
+static LogicalResult importUpsample(NodeContext &ctx) {
+  auto x = ctx.required(0, "X");
+  auto modeName = ctx.getString("mode", "nearest");
+  if (failed(x) || failed(modeName))
+    return failure();
+  SmallVector<double> scales;
+  if (ctx.opset < 9) {
+    auto s = ctx.getFloats("scales");
+    if (failed(s))
+      return failure();
+    scales.assign(s->begin(), s->end());
+  } else {
+    auto s = ctx.requireFloats(1, "scales");
+    if (failed(s))
+      return failure();
+    scales = *s;
+  }
+  return buildResize(ctx, *x, *modeName, scales, {},
+                     CoordinateTransform::asymmetric, NearestMode::floor,
+                     -0.75f, false);
+}
+
+void kiln::onnx_frontend::registerTensorOps(HandlerTable &table) {
+  table["Constant"] = importConstant;
+  table["ConstantOfShape"] = importConstantOfShape;
+  table["Shape"] = importShape;
+  table["Size"] = importSize;
+  table["Range"] = importRange;
+  table["Cast"] = importCast;
+  table["CastLike"] = importCastLike;
+  table["Reshape"] = importReshape;
+  table["Flatten"] = importFlatten;
+  table["Squeeze"] = importSqueeze;
+  table["Unsqueeze"] = importUnsqueeze;
+  table["Transpose"] = importTranspose;
+  table["Concat"] = importConcat;
+  table["Split"] = importSplit;
+  table["Slice"] = importSlice;
+  table["Gather"] = importGather;
+  table["Expand"] = importExpand;
+  table["Tile"] = importTile;
+  table["Pad"] = importPad;
+  table["Resize"] = importResize;
+  table["Upsample"] = importUpsample;
+}
