@@ -8,6 +8,16 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_frontend;
 
+/// The attribute for a per-dim list; empty when every value is the default,
+/// which the kiln ops read as that default.
+static DenseI64ArrayAttr elideDefault(NodeContext &ctx,
+                                      ArrayRef<int64_t> values,
+                                      int64_t fallback) {
+  if (llvm::all_of(values, [&](int64_t v) { return v == fallback; }))
+    return ctx.i64s({});
+  return ctx.i64s(values);
+}
+
 /// Convolutions, pooling and normalizations compute in floating point.
 static LogicalResult checkFloat(NodeContext &ctx, RankedTensorType type) {
   if (llvm::isa<FloatType>(type.getElementType()))
@@ -138,9 +148,9 @@ static LogicalResult importConv(NodeContext &ctx) {
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvOp>(
-      operands, {ctx.named("strides", ctx.i64s(window->strides)),
-                 ctx.named("dilations", ctx.i64s(window->dilations)),
-                 ctx.named("pads", ctx.i64s(window->pads)),
+      operands, {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
+                 ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
+                 ctx.named("pads", elideDefault(ctx, window->pads, 0)),
                  ctx.named("group", ctx.i64(*group))});
   if (failed(result))
     return failure();
@@ -219,10 +229,10 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvTransposeOp>(
-      operands, {ctx.named("strides", ctx.i64s(window->strides)),
-                 ctx.named("dilations", ctx.i64s(window->dilations)),
-                 ctx.named("pads", ctx.i64s(pads)),
-                 ctx.named("output_padding", ctx.i64s(*outputPadding)),
+      operands, {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
+                 ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
+                 ctx.named("pads", elideDefault(ctx, pads, 0)),
+                 ctx.named("output_padding", elideDefault(ctx, *outputPadding, 0)),
                  ctx.named("group", ctx.i64(*group))});
   if (failed(result))
     return failure();
@@ -257,9 +267,9 @@ static LogicalResult importPool(NodeContext &ctx) {
   SmallVector<NamedAttribute> attrs = {
       ctx.named("kind", PoolKindAttr::get(ctx.context(), kind)),
       ctx.named("kernel_shape", ctx.i64s(*kernel)),
-      ctx.named("strides", ctx.i64s(window->strides)),
-      ctx.named("dilations", ctx.i64s(window->dilations)),
-      ctx.named("pads", ctx.i64s(window->pads))};
+      ctx.named("strides", elideDefault(ctx, window->strides, 1)),
+      ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
+      ctx.named("pads", elideDefault(ctx, window->pads, 0))};
   if (*ceilMode)
     attrs.push_back(ctx.named("ceil_mode", ctx.builder().getUnitAttr()));
   if (kind == PoolKind::avg && *countIncludePad)
