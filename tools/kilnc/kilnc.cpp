@@ -26,7 +26,7 @@ using namespace llvm;
 static cl::OptionCategory kilncCategory("kilnc options");
 
 static cl::opt<std::string>
-    modelPath(cl::Positional, cl::Required,
+    modelPath(cl::Positional,
               cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
               cl::cat(kilncCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
@@ -46,6 +46,10 @@ static cl::list<std::string>
 static cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (they are elided by default)"),
+    cl::cat(kilncCategory));
+static cl::opt<bool> listOperators(
+    "list-onnx-operators",
+    cl::desc("List the ONNX operators kilnc imports, with their opsets"),
     cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
@@ -81,6 +85,15 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(kilncCategory);
   cl::ParseCommandLineOptions(argc, argv, "Kiln deep-learning compiler\n");
 
+  if (listOperators) {
+    for (const auto &op : kiln::onnx_frontend::getSupportedOperators())
+      outs() << op.name << " " << op.firstOpset << "-" << op.lastOpset << "\n";
+    return 0;
+  }
+  if (modelPath.empty()) {
+    errs() << "kilnc: no model given (kilnc MODEL [options], see --help)\n";
+    return 1;
+  }
   std::optional<kiln::EmitStage> stage = kiln::parseEmitStage(emitName);
   if (!stage) {
     errs() << "kilnc: unknown --emit=" << emitName

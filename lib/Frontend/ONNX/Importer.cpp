@@ -38,6 +38,27 @@ static constexpr int64_t kMaxElements = int64_t(1) << 40;
 /// Float tensors with more elements become dense_resource blobs.
 static constexpr int64_t kMaxInlineElements = 16;
 
+/// The opset that added each operator Kiln imports, where it is not 1, and
+/// the opset that removed it, if any.
+static std::pair<int64_t, int64_t> operatorLifetime(StringRef opType) {
+  static const llvm::StringMap<int64_t> added = {
+      {"Acos", 7},          {"Acosh", 9},          {"Asin", 7},
+      {"Asinh", 9},         {"Atan", 7},           {"Atanh", 9},
+      {"Attention", 23},    {"CastLike", 15},      {"Celu", 12},
+      {"ConstantOfShape", 9}, {"Cos", 7},          {"Cosh", 9},
+      {"Einsum", 12},       {"Erf", 9},            {"Expand", 8},
+      {"Gelu", 20},         {"GreaterOrEqual", 12}, {"HardSwish", 14},
+      {"IsInf", 10},        {"IsNaN", 9},          {"LayerNormalization", 17},
+      {"LessOrEqual", 12},  {"MeanVarianceNormalization", 9},
+      {"Mish", 18},         {"Mod", 10},           {"Range", 11},
+      {"Resize", 10},       {"Round", 11},         {"Shrink", 9},
+      {"Sign", 9},          {"Sin", 7},            {"Sinh", 9},
+      {"Tan", 7},           {"ThresholdedRelu", 10}, {"Upsample", 7},
+      {"Where", 9}};
+  int64_t removed = opType == "Upsample" ? 10 : INT64_MAX;
+  return {added.lookup(opType) ? added.lookup(opType) : 1, removed};
+}
+
 //===----------------------------------------------------------------------===//
 // Data types
 //===----------------------------------------------------------------------===//
@@ -428,6 +449,13 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
       return emitError(fileLoc)
              << "initializer '" << init.name() << "' is defined twice";
   }
+  for (const auto &entry : options.inputShapes)
+    if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &info) {
+          return info.name() == entry.getKey() &&
+                 !initializerNames.contains(info.name());
+        }))
+      return emitError(fileLoc) << "--shape names '" << entry.getKey()
+                                << "', which is not an input of the graph";
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   llvm::StringSet<> inputNames;
@@ -456,10 +484,6 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
     argTypes.push_back(RankedTensorType::get(*shape, element));
     argNames.push_back(name);
   }
-  for (const auto &entry : options.inputShapes)
-    if (!inputNames.contains(entry.getKey()))
-      return emitError(fileLoc) << "--shape names '" << entry.getKey()
-                                << "', which is not an input of the graph";
 
   auto func = func::FuncOp::create(builder, fileLoc, "main",
                                    builder.getFunctionType(argTypes, {}));
@@ -544,6 +568,15 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
     if (handler == handlers.end())
       return emitError(loc) << "unsupported: operator '" << node.op_type()
                             << "'";
+    auto [added, removed] = operatorLifetime(node.op_type());
+    if (opset < added)
+      return emitError(loc) << "operator '" << node.op_type()
+                            << "' does not exist in opset " << opset
+                            << " (ONNX added it in opset " << added << ")";
+    if (opset >= removed)
+      return emitError(loc) << "operator '" << node.op_type()
+                            << "' does not exist in opset " << opset
+                            << " (ONNX removed it in opset " << removed << ")";
     NodeContext ctx(*this, node, loc, opset);
     if (failed(handler->second(ctx)))
       return failure();
@@ -611,6 +644,27 @@ bool kiln::onnx_frontend::parseShape(StringRef text,
     shape.push_back(dim);
   }
   return true;
+}
+
+SmallVector<OperatorSupport> kiln::onnx_frontend::getSupportedOperators() {
+  static const HandlerTable table = [] {
+    HandlerTable t;
+    registerElementwiseOps(t);
+    registerNeuralOps(t);
+    registerTensorOps(t);
+    registerRecurrentOps(t);
+    registerReductionOps(t);
+    return t;
+  }();
+  SmallVector<OperatorSupport> result;
+  for (const auto &entry : table) {
+    auto [added, removed] = operatorLifetime(entry.getKey());
+    result.push_back({entry.getKey(), added, std::min(removed - 1, kMaxOpset)});
+  }
+  llvm::sort(result, [](const OperatorSupport &a, const OperatorSupport &b) {
+    return a.name < b.name;
+  });
+  return result;
 }
 
 OwningOpRef<ModuleOp>

@@ -352,19 +352,3 @@ IntegerAttr NodeContext::i64(int64_t value) {
 
 FloatAttr NodeContext::f32(float value) { return builder().getF32FloatAttr(value); }
 
-SmallVector<StringRef> kiln::onnx_frontend::getSupportedOperators() {
-  static const HandlerTable table = [] {
-    HandlerTable t;
-    registerElementwiseOps(t);
-    registerNeuralOps(t);
-    registerTensorOps(t);
-    registerRecurrentOps(t);
-    registerReductionOps(t);
-    return t;
-  }();
-  SmallVector<StringRef> names;
-  for (const auto &entry : table)
-    names.push_back(entry.getKey());
-  llvm::sort(names);
-  return names;
-}

@@ -27,8 +27,14 @@ mlir::OwningOpRef<mlir::ModuleOp> importModelFile(llvm::StringRef path,
 /// Parses "1x3x224x224" (dims may be 0). Returns false on malformed text.
 bool parseShape(llvm::StringRef text, llvm::SmallVectorImpl<int64_t> &shape);
 
-/// The ONNX operators (default domain) the importer accepts, sorted.
-llvm::SmallVector<llvm::StringRef> getSupportedOperators();
+struct OperatorSupport {
+  llvm::StringRef name;
+  /// The opsets of the default domain in which Kiln imports the operator.
+  int64_t firstOpset, lastOpset;
+};
+
+/// The ONNX operators (default domain) the importer accepts, by name.
+llvm::SmallVector<OperatorSupport> getSupportedOperators();
 
 } // namespace kiln::onnx_frontend
 
