@@ -43,6 +43,11 @@ static cl::opt<std::string>
 static cl::list<std::string>
     shapes("shape", cl::desc("Pin an input's shape: NAME=D0xD1x..."),
            cl::value_desc("NAME=SHAPE"), cl::cat(kilncCategory));
+static cl::list<std::string>
+    binds("bind",
+          cl::desc("Replace a graph input by the constant in a serialized "
+                   "onnx.TensorProto: NAME=FILE.pb"),
+          cl::value_desc("NAME=FILE"), cl::cat(kilncCategory));
 static cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (they are elided by default)"),
@@ -107,8 +112,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   kiln::onnx_frontend::ImportOptions importOptions;
-  if (!shapes.empty() && StringRef(modelPath).ends_with(".mlir")) {
-    errs() << "kilnc: --shape pins symbolic dims of ONNX inputs; kiln IR "
+  if ((!shapes.empty() || !binds.empty()) &&
+      StringRef(modelPath).ends_with(".mlir")) {
+    errs() << "kilnc: --shape and --bind apply to ONNX inputs; kiln IR "
               "(.mlir) is statically shaped\n";
     return 1;
   }
@@ -122,6 +128,18 @@ int main(int argc, char **argv) {
     }
     if (!importOptions.inputShapes.try_emplace(name, shape).second) {
       errs() << "kilnc: --shape gives '" << name << "' twice\n";
+      return 1;
+    }
+  }
+  for (StringRef spec : binds) {
+    auto [name, file] = spec.split('=');
+    if (name.empty() || file.empty()) {
+      errs() << "kilnc: malformed --bind " << spec
+             << " (expected NAME=FILE.pb)\n";
+      return 1;
+    }
+    if (!importOptions.boundInputs.try_emplace(name, file.str()).second) {
+      errs() << "kilnc: --bind gives '" << name << "' twice\n";
       return 1;
     }
   }

@@ -41,6 +41,8 @@ private:
   readExternalData(const onnx::TensorProto &tensor, mlir::Location loc,
                    llvm::StringRef what, uint64_t expectedBytes);
   mlir::Location nodeLocation(const onnx::NodeProto &node, size_t index);
+  mlir::FailureOr<mlir::Value> bindInput(const onnx::ValueInfoProto &info,
+                                         llvm::StringRef path);
 
   std::string modelPath;
   std::string modelDir;

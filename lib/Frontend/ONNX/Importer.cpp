@@ -449,20 +449,26 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
       return emitError(fileLoc)
              << "initializer '" << init.name() << "' is defined twice";
   }
+  auto isGraphInput = [&](StringRef name) {
+    return llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &info) {
+      return info.name() == name && !initializerNames.contains(name);
+    });
+  };
   for (const auto &entry : options.inputShapes)
-    if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &info) {
-          return info.name() == entry.getKey() &&
-                 !initializerNames.contains(info.name());
-        }))
+    if (!isGraphInput(entry.getKey()))
       return emitError(fileLoc) << "--shape names '" << entry.getKey()
+                                << "', which is not an input of the graph";
+  for (const auto &entry : options.boundInputs)
+    if (!isGraphInput(entry.getKey()))
+      return emitError(fileLoc) << "--bind names '" << entry.getKey()
                                 << "', which is not an input of the graph";
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   llvm::StringSet<> inputNames;
   for (const auto &info : graph.input()) {
     const std::string &name = info.name();
-    if (initializerNames.contains(name))
-      continue; // an initializer's default value: treated as a constant
+    if (initializerNames.contains(name) || options.boundInputs.count(name))
+      continue; // a constant: an initializer's default value or --bind
     if (name.empty())
       return emitError(fileLoc) << "a graph input has no name";
     if (!inputNames.insert(name).second)
@@ -499,6 +505,16 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
     if (failed(attr))
       return failure();
     values[init.name()] = ConstantOp::create(builder, loc, *attr);
+  }
+
+  for (const auto &info : graph.input()) {
+    auto bound = options.boundInputs.find(info.name());
+    if (bound == options.boundInputs.end())
+      continue;
+    auto value = bindInput(info, bound->second);
+    if (failed(value))
+      return failure();
+    values[info.name()] = *value;
   }
 
   // Order the nodes topologically (Kahn's algorithm, no recursion), checking
@@ -624,6 +640,42 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
   for (auto [i, info] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "kiln.name", builder.getStringAttr(info.name()));
   return success();
+}
+
+FailureOr<Value> GraphImporter::bindInput(const onnx::ValueInfoProto &info,
+                                          StringRef path) {
+  Location loc = NameLoc::get(builder.getStringAttr(info.name()), fileLoc);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (std::error_code error = buffer.getError())
+    return emitError(loc) << "--bind " << info.name() << ": cannot read "
+                          << path << ": " << error.message();
+  onnx::TensorProto tensor;
+  StringRef data = (*buffer)->getBuffer();
+  if (data.size() > (size_t)INT_MAX ||
+      !tensor.ParseFromArray(data.data(), (int)data.size()))
+    return emitError(loc) << "--bind " << info.name() << ": " << path
+                          << " is not a serialized onnx.TensorProto";
+  tensor.clear_data_location();
+  tensor.clear_external_data();
+  auto attr = convertTensor(tensor, loc, "--bind " + info.name());
+  if (failed(attr))
+    return failure();
+  // The value must fit the input's declared type.
+  auto type = llvm::cast<RankedTensorType>(attr->getType());
+  const auto &declared = info.type().tensor_type();
+  Type element = convertDataType(&context, declared.elem_type());
+  bool fits = element == type.getElementType();
+  if (fits && declared.has_shape()) {
+    fits = declared.shape().dim_size() == type.getRank();
+    for (int d = 0; fits && d < declared.shape().dim_size(); ++d)
+      fits = !declared.shape().dim(d).has_dim_value() ||
+             declared.shape().dim(d).dim_value() == type.getDimSize(d);
+  }
+  if (!fits)
+    return emitError(loc) << "--bind " << info.name() << ": " << path
+                          << " holds " << type
+                          << ", which does not fit the input's declared type";
+  return ConstantOp::create(builder, loc, *attr).getResult();
 }
 
 //===----------------------------------------------------------------------===//

@@ -213,6 +213,17 @@ std::optional<SmallVector<double>> NodeContext::constFloats(Value value) {
   return result;
 }
 
+LogicalResult NodeContext::notConstant(unsigned i, StringRef name) {
+  const std::string &value = node.input(i);
+  std::string hint = llvm::isa<BlockArgument>(input(i))
+                         ? "; bind the graph input with --bind " + value +
+                               "=FILE.pb"
+                         : "";
+  return unsupported("input '" + name + "' (value '" + value +
+                     "') is computed at run time; Kiln needs it to be a "
+                     "constant" + hint);
+}
+
 FailureOr<SmallVector<int64_t>> NodeContext::requireInts(unsigned i,
                                                          StringRef name) {
   auto value = required(i, name);
@@ -220,9 +231,7 @@ FailureOr<SmallVector<int64_t>> NodeContext::requireInts(unsigned i,
     return failure();
   if (auto ints = constInts(*value))
     return *ints;
-  return unsupported("input '" + name +
-                     "' is computed at run time; Kiln needs it to be a "
-                     "constant");
+  return notConstant(i, name);
 }
 
 FailureOr<SmallVector<double>> NodeContext::requireFloats(unsigned i,
@@ -232,9 +241,7 @@ FailureOr<SmallVector<double>> NodeContext::requireFloats(unsigned i,
     return failure();
   if (auto floats = constFloats(*value))
     return *floats;
-  return unsupported("input '" + name +
-                     "' is computed at run time; Kiln needs it to be a "
-                     "constant");
+  return notConstant(i, name);
 }
 
 Value NodeContext::constant(ElementsAttr value) {

@@ -154,6 +154,7 @@ public:
   mlir::FloatAttr f32(float value);
 
 private:
+  mlir::LogicalResult notConstant(unsigned i, llvm::StringRef name);
   mlir::FailureOr<mlir::Value> foldResult(mlir::Operation *op);
   mlir::FailureOr<mlir::Value> createVerified(mlir::OperationState &state);
 

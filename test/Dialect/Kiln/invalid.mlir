@@ -1147,3 +1147,12 @@ func.func @case129() {
   %0 = "kiln.constant"() <{value = dense<1.0> : vector<2xf32>}> : () -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @reduce_bool(%x: tensor<2x3xi1>) {
+  // expected-error @below {{'kiln.reduce' op 'sum' reduction does not accept element type 'i1'}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.reduce sum %x {axes = array<i64: 1>} : (tensor<2x3xi1>) -> tensor<2xi1>
+  return
+}

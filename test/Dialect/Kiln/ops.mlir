@@ -261,6 +261,15 @@ func.func @reductions(%x: tensor<2x3x4xf32>, %i: tensor<2x3xi32>) {
   return
 }
 
+// CHECK-LABEL: func @bool_reductions
+func.func @bool_reductions(%p: tensor<2x3xi1>) -> (tensor<2xi1>, tensor<3xi1>) {
+  // CHECK: kiln.reduce max %{{.*}} {axes = array<i64: 1>} : (tensor<2x3xi1>) -> tensor<2xi1>
+  %0 = kiln.reduce max %p {axes = array<i64: 1>} : (tensor<2x3xi1>) -> tensor<2xi1>
+  // CHECK: kiln.reduce min %{{.*}} {axes = array<i64: 0>} : (tensor<2x3xi1>) -> tensor<3xi1>
+  %1 = kiln.reduce min %p {axes = array<i64: 0>} : (tensor<2x3xi1>) -> tensor<3xi1>
+  return %0, %1 : tensor<2xi1>, tensor<3xi1>
+}
+
 // CHECK-LABEL: func @data_movement
 func.func @data_movement(%x: tensor<2x3x4xf32>, %y: tensor<2x5x4xf32>,
                          %e: tensor<10x8xf32>, %ids: tensor<2x7xi64>,

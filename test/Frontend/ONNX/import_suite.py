@@ -71,30 +71,42 @@ def tensor_name_and_dims(path):
     return name, dims
 
 
-def shape_flags(model):
-    """--shape flags pinning each input to its shape in test_data_set_0."""
+def test_inputs(model):
+    """Name -> (path, dims) of each input in the test's test_data_set_0."""
     folder = os.path.join(os.path.dirname(model), "test_data_set_0")
-    flags = []
-    if not os.path.isdir(folder):
-        return flags
-    for entry in sorted(os.listdir(folder)):
-        if entry.startswith("input_") and entry.endswith(".pb"):
-            name, dims = tensor_name_and_dims(os.path.join(folder, entry))
-            if name:
-                flags.append(f"--shape={name}=" + "x".join(map(str, dims)))
-    return flags
+    inputs = {}
+    if os.path.isdir(folder):
+        for entry in sorted(os.listdir(folder)):
+            if entry.startswith("input_") and entry.endswith(".pb"):
+                path = os.path.join(folder, entry)
+                name, dims = tensor_name_and_dims(path)
+                if name:
+                    inputs[name] = (path, dims)
+    return inputs
 
 
 def classify(kilnc, model):
+    """Imports the model as a user would: pinning symbolic dims and binding
+    the inputs that decide shapes (to the test's data) when kilnc asks."""
+    flags = []
+    inputs = test_inputs(model)
     try:
-        run = subprocess.run([kilnc, model, "--emit=graph", "-o", os.devnull],
-                             capture_output=True, text=True, timeout=120)
-        if run.returncode == 1 and "pin the shape with --shape" in run.stderr:
-            # A symbolic dim: pin it to the test data's shape.
+        for _ in range(8):
             run = subprocess.run(
-                [kilnc, model, "--emit=graph", "-o", os.devnull]
-                + shape_flags(model),
+                [kilnc, model, "--emit=graph", "-o", os.devnull] + flags,
                 capture_output=True, text=True, timeout=120)
+            if run.returncode != 1:
+                break
+            bind = re.search(r"--bind (\S+)=FILE\.pb", run.stderr)
+            if "pin the shape with --shape" in run.stderr and not any(
+                    f.startswith("--shape") for f in flags):
+                flags += [f"--shape={n}=" + "x".join(map(str, d))
+                          for n, (_, d) in inputs.items()]
+            elif bind and bind.group(1) in inputs and \
+                    f"--bind={bind.group(1)}=" not in " ".join(flags):
+                flags.append(f"--bind={bind.group(1)}={inputs[bind.group(1)][0]}")
+            else:
+                break
     except subprocess.TimeoutExpired:
         return "crashed", "timeout"
     if run.returncode < 0 or run.returncode > 1:

@@ -119,6 +119,15 @@ def main():
         [node("Relu", ["X"], ["Y"])], [value_info("X", [-3])],
         [value_info("Y", [3])])))
 
+    # A model whose Reshape target is a graph input, for --bind.
+    write("reshape-input.onnx", model(graph(
+        [node("Reshape", ["X", "S"], ["Y"], "reshape")],
+        [value_info("X", [2, 3]), value_info("S", [2], INT64)],
+        [value_info("Y", [3, 2])])))
+    write("shape-3x2.pb", vint(1, 2) + vint(2, INT64) + blob(8, "S")
+          + blob(7, varint(3) + varint(2)))
+    write("floats.pb", tensor("S", [2], floats=[3, 2]))
+
     # External data: 16 bytes of weights beside the model, and ways to
     # reach other files.
     write("weights.bin", struct.pack("<4f", 1, 2, 3, 4))

@@ -14,6 +14,9 @@ namespace kiln::onnx_frontend {
 struct ImportOptions {
   /// Shapes that replace those of the named graph inputs (`--shape`).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs replaced by the constant in a serialized onnx.TensorProto
+  /// file (`--bind NAME=FILE.pb`), which specializes the model to it.
+  llvm::StringMap<std::string> boundInputs;
 };
 
 /// Imports an ONNX model (`.onnx` protobuf or `.onnxtxt` textual syntax)

@@ -501,7 +501,9 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
   bool needsFloat = kind == ReduceKind::mean || kind == ReduceKind::l2 ||
                     kind == ReduceKind::log_sum ||
                     kind == ReduceKind::log_sum_exp;
-  if (element.isInteger(1) || (needsFloat && !llvm::isa<FloatType>(element)))
+  bool boolOk = kind == ReduceKind::max || kind == ReduceKind::min;
+  if ((element.isInteger(1) && !boolOk) ||
+      (needsFloat && !llvm::isa<FloatType>(element)))
     return check.fail("'", stringifyReduceKind(kind),
                       "' reduction does not accept element type ", element);
   types.push_back(RankedTensorType::get(

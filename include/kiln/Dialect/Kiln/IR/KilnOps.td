@@ -283,7 +283,8 @@ def Kiln_LogSoftmaxOp : Kiln_SoftmaxBase<"log_softmax",
 def Kiln_ReduceOp : Kiln_InferredOp<"reduce"> {
   let summary = "Reduction over a set of axes";
   let description = [{
-    Reduces over `axes` (sorted, unique, in range). `keepdims` keeps the
+    Reduces over `axes` (sorted, unique, in range); `i1` inputs take `max`
+    (any) and `min` (all) only. `keepdims` keeps the
     reduced dims with size 1. An empty `axes` reduces nothing: the result is
     the kind's elementwise function of the input (`l1` is `abs`, for
     example), and the identity for sum, mean, max, min and prod.
