@@ -2,10 +2,26 @@
 
 #include "kiln/Pipeline/Pipeline.h"
 
+#include "kiln/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -70,6 +86,146 @@ LogicalResult kiln::runGraphPipeline(ModuleOp module) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);
+}
+
+LogicalResult kiln::runLinalgPipeline(ModuleOp module) {
+  PassManager pm(module->getName());
+  pm.addPass(createKilnRecordSignature());
+  pm.addPass(createConvertKilnToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return pm.run(module);
+}
+
+LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
+  PassManager pm(module->getName());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions deallocation;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  funcOptions.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createKilnEmitEntryPoint());
+  pm.addPass(createCanonicalizerPass());
+  return pm.run(module);
+}
+
+std::unique_ptr<llvm::TargetMachine>
+kiln::createTargetMachine(llvm::StringRef cpu, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string features;
+  std::string cpuName = cpu.str();
+  if (cpu.empty() || cpu == "native") {
+    cpuName = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    error = "cannot create a target machine for CPU '" + cpuName + "'";
+  return machine;
+}
+
+std::unique_ptr<llvm::Module>
+kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                        llvm::TargetMachine &machine) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "kiln_model");
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(*llvmModule, mam);
+  return llvmModule;
+}
+
+bool kiln::emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
+                           llvm::raw_pwrite_stream &os, bool assembly,
+                           std::string &error) {
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  assembly ? llvm::CodeGenFileType::AssemblyFile
+                                           : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  return true;
+}
+
+bool kiln::linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                          llvm::StringRef argv0, std::string &error) {
+  // The runtime sits in ../lib beside kilnc's bin/ (build tree and install).
+  std::string self = llvm::sys::fs::getMainExecutable(
+      argv0.str().c_str(), (void *)&kiln::linkExecutable);
+  llvm::SmallString<256> libDir(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(libDir, "lib");
+  llvm::SmallString<256> mainLib(libDir), runtimeLib(libDir);
+  llvm::sys::path::append(mainLib, "libkiln_main.a");
+  llvm::sys::path::append(runtimeLib, "libkiln_runtime.a");
+  if (!llvm::sys::fs::exists(mainLib) || !llvm::sys::fs::exists(runtimeLib)) {
+    error = "cannot find Kiln's runtime in " + libDir.str().str();
+    return false;
+  }
+  const char *fromEnv = std::getenv("KILN_CXX");
+  std::string linker = fromEnv && *fromEnv ? fromEnv : KILN_DEFAULT_CXX;
+  auto program = llvm::sys::findProgramByName(linker);
+  if (!program) {
+    error = "cannot find the linker driver '" + linker +
+            "' (set KILN_CXX to a C++ compiler driver)";
+    return false;
+  }
+  std::string output = outputPath.str();
+  llvm::SmallVector<llvm::StringRef> args = {
+      *program, objectPath, mainLib, runtimeLib, "-lm", "-o", output};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0,
+                                         0, &message);
+  if (status != 0) {
+    error = "linking failed" + (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
 }
 
 /// Writes where a diagnostic points: the file, then a line and column or

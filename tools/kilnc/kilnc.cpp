@@ -13,7 +13,11 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -52,6 +56,10 @@ static cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (they are elided by default)"),
     cl::cat(kilncCategory));
+static cl::opt<std::string>
+    targetCPU("target-cpu",
+              cl::desc("CPU to generate code for (default: the host's)"),
+              cl::init("native"), cl::cat(kilncCategory));
 static cl::opt<bool> listOperators(
     "list-onnx-operators",
     cl::desc("List the ONNX operators kilnc imports, with their opsets"),
@@ -61,19 +69,27 @@ static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::value_desc("DIR"),
                                     cl::cat(kilncCategory));
 
-/// Writes `module` to `path` ("-" is stdout), replacing the file only once
-/// it is complete.
-static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
+static mlir::OpPrintingFlags printingFlags() {
+  mlir::OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(64);
+  return flags;
+}
+
+/// Writes `module` to `path` ("-" is stdout).
+static LogicalResult writeModule(mlir::ModuleOp module, StringRef path);
+
+/// Writes text produced by `print` to `path` ("-" is stdout), replacing
+/// the file only once it is complete.
+static LogicalResult
+writeText(StringRef path, function_ref<void(raw_pwrite_stream &)> print) {
   std::string error;
   auto file = mlir::openOutputFile(path, &error);
   if (!file) {
     errs() << "kilnc: " << error << "\n";
     return failure();
   }
-  mlir::OpPrintingFlags flags;
-  if (!printWeights)
-    flags.elideLargeResourceString(64);
-  module->print(file->os(), flags);
+  print(file->os());
   file->os().flush();
   if (file->os().has_error()) {
     errs() << "kilnc: cannot write " << path << "\n";
@@ -82,6 +98,41 @@ static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
   file->keep();
   return success();
 }
+
+/// Where text stages go: -o, or stdout.
+static StringRef textOutput() {
+  return outputPath.empty() ? StringRef("-") : StringRef(outputPath);
+}
+
+namespace {
+/// Writes each stage, numbered, into --dump-dir (when given).
+class Dumper {
+public:
+  explicit Dumper(StringRef dir) : dir(dir) {}
+  LogicalResult module(StringRef stage, mlir::ModuleOp module) {
+    return text(stage.str() + ".mlir", [&](raw_ostream &os) {
+      module->print(os, printingFlags());
+    });
+  }
+  LogicalResult text(StringRef name, function_ref<void(raw_ostream &)> print) {
+    ++count;
+    if (dir.empty())
+      return success();
+    if (std::error_code error = sys::fs::create_directories(dir)) {
+      errs() << "kilnc: cannot create " << dir << ": " << error.message()
+             << "\n";
+      return failure();
+    }
+    SmallString<256> path(dir);
+    sys::path::append(path, (count < 10 ? "0" : "") + Twine(count) + "-" + name);
+    return writeText(path, [&](raw_pwrite_stream &os) { print(os); });
+  }
+
+private:
+  std::string dir;
+  int count = 0;
+};
+} // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -143,12 +194,14 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  if (*stage != kiln::EmitStage::Graph) {
+  if (*stage == kiln::EmitStage::Fused || *stage == kiln::EmitStage::Lib) {
     errs() << "kilnc: --emit=" << emitName
-           << " is not available yet: this build has no backend; use "
-              "--emit=graph\n";
+           << " is not available yet in this build\n";
     return 1;
   }
+  if (backendName == "dnnl" && *stage > kiln::EmitStage::Fused)
+    errs() << "kilnc: note: the dnnl backend is not built yet; compiling "
+              "with --backend=llvm\n";
 
   mlir::DialectRegistry registry;
   kiln::registerAllDialects(registry);
@@ -166,20 +219,103 @@ int main(int argc, char **argv) {
   if (!module || failed(kiln::runGraphPipeline(*module)))
     return 1;
 
-  if (!dumpDir.empty()) {
-    if (std::error_code error = sys::fs::create_directories(dumpDir)) {
-      errs() << "kilnc: cannot create " << dumpDir << ": " << error.message()
-             << "\n";
+  Dumper dumps(dumpDir);
+  if (failed(dumps.module("graph", *module)))
+    return 1;
+  if (*stage == kiln::EmitStage::Graph)
+    return failed(writeModule(*module, textOutput())) ? 1 : 0;
+
+  if (failed(kiln::runLinalgPipeline(*module)) ||
+      failed(dumps.module("linalg", *module)))
+    return 1;
+  if (*stage == kiln::EmitStage::Linalg)
+    return failed(writeModule(*module, textOutput())) ? 1 : 0;
+
+  if (failed(kiln::runLLVMPipeline(*module)) ||
+      failed(dumps.module("llvm", *module)))
+    return 1;
+  if (*stage == kiln::EmitStage::LLVMMLIR)
+    return failed(writeModule(*module, textOutput())) ? 1 : 0;
+
+  std::string error;
+  auto machine = kiln::createTargetMachine(targetCPU, error);
+  if (!machine) {
+    errs() << "kilnc: " << error << "\n";
+    return 1;
+  }
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = kiln::translateToLLVMIR(*module, llvmContext, *machine);
+  if (!llvmModule) {
+    errs() << "kilnc: translation to LLVM IR failed\n";
+    return 1;
+  }
+  if (failed(dumps.text("ll", [&](raw_ostream &os) { llvmModule->print(os, nullptr); })))
+    return 1;
+  if (*stage == kiln::EmitStage::LLVMIR)
+    return failed(writeText(textOutput(), [&](raw_ostream &os) {
+             llvmModule->print(os, nullptr);
+           }))
+               ? 1
+               : 0;
+  if (*stage == kiln::EmitStage::Asm) {
+    return failed(writeText(textOutput(), [&](raw_pwrite_stream &os) {
+             std::string message;
+             if (!kiln::emitMachineCode(*llvmModule, *machine, os, true,
+                                        message))
+               errs() << "kilnc: " << message << "\n";
+           }))
+               ? 1
+               : 0;
+  }
+
+  // Object file, then (for --emit=exe) the executable, each written to a
+  // temporary file and renamed into place once complete.
+  std::string output = outputPath;
+  if (output.empty()) {
+    output = sys::path::stem(modelPath).str();
+    if (*stage == kiln::EmitStage::Obj)
+      output += ".o";
+  }
+  if (output == "-") {
+    errs() << "kilnc: --emit=" << emitName << " writes a binary file; give -o\n";
+    return 1;
+  }
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("kiln-model", "o", fd, objectPath)) {
+    errs() << "kilnc: cannot create a temporary file: " << ec.message() << "\n";
+    return 1;
+  }
+  FileRemover removeObject(objectPath);
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (!kiln::emitMachineCode(*llvmModule, *machine, os, false, error)) {
+      errs() << "kilnc: " << error << "\n";
       return 1;
     }
-    SmallString<256> path(dumpDir);
-    sys::path::append(path, "01-graph.mlir");
-    if (failed(writeModule(*module, path)))
-      return 1;
   }
-  return failed(writeModule(*module, outputPath.empty()
-                                         ? StringRef("-")
-                                         : StringRef(outputPath)))
-             ? 1
-             : 0;
+  SmallString<128> temp(output);
+  temp += ".kilnc-tmp";
+  FileRemover removeTemp(temp);
+  if (*stage == kiln::EmitStage::Obj) {
+    if (std::error_code ec = sys::fs::copy_file(objectPath, temp)) {
+      errs() << "kilnc: cannot write " << output << ": " << ec.message() << "\n";
+      return 1;
+    }
+  } else if (!kiln::linkExecutable(objectPath, temp, argv[0], error)) {
+    errs() << "kilnc: " << error << "\n";
+    return 1;
+  }
+  if (std::error_code ec = sys::fs::rename(temp, output)) {
+    errs() << "kilnc: cannot write " << output << ": " << ec.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
+  return writeText(path, [&](raw_pwrite_stream &os) {
+    module->print(os, printingFlags());
+  });
 }

@@ -9,26 +9,21 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <memory>
 #include <optional>
 
 namespace llvm {
+class LLVMContext;
+class Module;
 class SourceMgr;
+class TargetMachine;
+class raw_pwrite_stream;
 } // namespace llvm
 
 namespace kiln {
 
 /// The stages `kilnc --emit` can stop at, in pipeline order.
-enum class EmitStage {
-  Graph,
-  Fused,
-  Linalg,
-  LLVMMLIR,
-  LLVMIR,
-  Asm,
-  Obj,
-  Lib,
-  Exe
-};
+enum class EmitStage { Graph, Fused, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Lib, Exe };
 
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 llvm::StringRef getStageName(EmitStage stage);
@@ -44,8 +39,36 @@ loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 /// "MODEL:NODE (OpType): error: ..." for ONNX nodes, with its notes.
 void printDiagnostic(mlir::Diagnostic &diagnostic, llvm::raw_ostream &os);
 
-/// Runs the graph-level cleanups (canonicalization, CSE) on kiln IR.
+/// graph: canonicalization and CSE of kiln IR.
 mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module);
+
+/// linalg: the model's signature recorded, kiln ops lowered to linalg,
+/// tensor, arith and math.
+mlir::LogicalResult runLinalgPipeline(mlir::ModuleOp module);
+
+/// llvm-mlir: bufferization, loops and the LLVM dialect, with the
+/// runtime's entry point.
+mlir::LogicalResult runLLVMPipeline(mlir::ModuleOp module);
+
+/// A target machine for `cpu` ("" or "native": the host) on the host's
+/// triple; null with `error` set on failure.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(llvm::StringRef cpu,
+                                                         std::string &error);
+
+/// llvm-ir: translates an LLVM-dialect module and optimizes it at -O3 for
+/// `machine`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                llvm::TargetMachine &machine);
+
+/// asm/obj: code generation.
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
+                     llvm::raw_pwrite_stream &os, bool assembly,
+                     std::string &error);
+
+/// exe: links an object with Kiln's runtime into an executable.
+bool linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                    llvm::StringRef argv0, std::string &error);
 
 } // namespace kiln
 

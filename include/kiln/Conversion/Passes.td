@@ -1,0 +1,42 @@
+//===- Passes.td - Kiln conversion passes ------------------*- tablegen -*-===//
+
+#ifndef KILN_CONVERSION_PASSES_TD
+#define KILN_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKilnToLinalg : Pass<"kiln-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower kiln ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every kiln op into upstream ops on tensors: named linalg ops
+    and `linalg.generic` for computation, `tensor` ops for data movement.
+    An op the backend cannot lower yet is reported with its location.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
+  let summary = "Record the model's signature as a module attribute";
+  let description = [{
+    Writes `kiln.signature` on the module: one line per tensor of
+    `func.func @main` ("in|out NAME DTYPE D0xD1x..."), which the runtime
+    reads to validate inputs. Runs while the function still has tensor
+    types and names.
+  }];
+}
+
+def KilnEmitEntryPoint : Pass<"kiln-emit-entry-point", "mlir::ModuleOp"> {
+  let summary = "Define the runtime's entry point and signature globals";
+  let description = [{
+    On the LLVM dialect: defines `kiln_model_run(ptr)`, which loads one
+    buffer pointer per input and output and calls `@main` (lowered with the
+    bare-pointer calling convention), and the global string
+    `kiln_model_signature` from the module's `kiln.signature` attribute.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_CONVERSION_PASSES_TD

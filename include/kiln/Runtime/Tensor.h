@@ -1,0 +1,66 @@
+//===- Tensor.h - Host tensors, signatures and tensor files -----*- C++ -*-===//
+//
+// Reading and writing .npy files and serialized onnx.TensorProto (.pb)
+// files, validated against a model's signature. Errors are returned as
+// messages, never as undefined behaviour on malformed files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_TENSOR_H
+#define KILN_RUNTIME_TENSOR_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::runtime {
+
+/// Element types, by their ONNX TensorProto code.
+enum class DType : int {
+  f32 = 1, u8 = 2, i8 = 3, u16 = 4, i16 = 5, i32 = 6, i64 = 7, boolean = 9,
+  f16 = 10, f64 = 11, u32 = 12, u64 = 13, bf16 = 16
+};
+
+/// Bytes per element; 0 for codes Kiln does not know.
+size_t dtypeSize(int code);
+/// "f32", "i64", ...; "dtype N" for unknown codes.
+std::string dtypeName(int code);
+
+struct TensorInfo {
+  std::string name;
+  int dtype = 0;
+  std::vector<int64_t> shape;
+  int64_t numElements() const;
+  size_t byteSize() const { return numElements() * dtypeSize(dtype); }
+  /// "x: f32 [1, 3, 224, 224]"
+  std::string describe() const;
+};
+
+struct Signature {
+  std::vector<TensorInfo> inputs, outputs;
+};
+
+/// Parses kiln_model_signature. Returns false (with a message) when it is
+/// malformed.
+bool parseSignature(const char *text, Signature &signature,
+                    std::string &error);
+
+struct HostTensor {
+  TensorInfo info;
+  std::vector<uint8_t> data;
+};
+
+/// Reads a .npy file or a serialized onnx.TensorProto (.pb).
+bool readTensorFile(const std::string &path, HostTensor &tensor,
+                    std::string &error);
+
+/// Writes a .npy file (through a temporary file and a rename).
+bool writeNpy(const std::string &path, const HostTensor &tensor,
+              std::string &error);
+
+/// Replaces every character of `name` outside [A-Za-z0-9_.-] by '_'.
+std::string sanitizeFileName(const std::string &name);
+
+} // namespace kiln::runtime
+
+#endif // KILN_RUNTIME_TENSOR_H

@@ -1,0 +1,150 @@
+//===- EntryPoint.cpp - The runtime's view of a compiled model ------------===//
+//
+// kiln-record-signature writes the model's inputs and outputs as text on the
+// module while it still has named tensors; kiln-emit-entry-point turns that
+// text into the `kiln_model_signature` global and defines `kiln_model_run`,
+// the one entry point the runtime calls (see kiln/Runtime/Runtime.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNRECORDSIGNATURE
+#define GEN_PASS_DEF_KILNEMITENTRYPOINT
+#include "kiln/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+/// The ONNX TensorProto code of an element type, or 0.
+static int dtypeCode(Type type) {
+  if (type.isF32())
+    return 1;
+  if (type.isF64())
+    return 11;
+  if (type.isF16())
+    return 10;
+  if (type.isBF16())
+    return 16;
+  if (type.isInteger(1))
+    return 9;
+  if (auto integer = llvm::dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8:
+      return isUnsigned ? 2 : 3;
+    case 16:
+      return isUnsigned ? 4 : 5;
+    case 32:
+      return isUnsigned ? 12 : 6;
+    case 64:
+      return isUnsigned ? 13 : 7;
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+struct RecordSignaturePass
+    : kiln::impl::KilnRecordSignatureBase<RecordSignaturePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>("main");
+    if (!func) {
+      module.emitError() << "the model has no 'main' function";
+      return signalPassFailure();
+    }
+    std::string text;
+    auto describe = [&](StringRef direction, Type type, StringAttr name,
+                        StringRef fallback) -> LogicalResult {
+      auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+      int code = tensor ? dtypeCode(tensor.getElementType()) : 0;
+      if (!code || !tensor.hasStaticShape())
+        return func.emitError() << "unsupported: a model " << direction
+                                << "put of type " << type;
+      std::string label = name ? name.str() : fallback.str();
+      for (char &c : label)
+        if (c == ' ' || c == '\n' || c == '\t')
+          c = '_';
+      text += direction.str() + " " + label + " " + std::to_string(code) + " ";
+      if (tensor.getRank() == 0)
+        text += "-";
+      for (auto [i, dim] : llvm::enumerate(tensor.getShape()))
+        text += (i ? "x" : "") + std::to_string(dim);
+      text += "\n";
+      return success();
+    };
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      if (failed(describe("in", func.getArgument(i).getType(),
+                          func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
+                          "input_" + std::to_string(i))))
+        return signalPassFailure();
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      if (failed(describe("out", func.getResultTypes()[i],
+                          func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
+                          "output_" + std::to_string(i))))
+        return signalPassFailure();
+    module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));
+  }
+};
+
+struct EmitEntryPointPass
+    : kiln::impl::KilnEmitEntryPointBase<EmitEntryPointPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    auto graph = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
+    auto signature = module->getAttrOfType<StringAttr>("kiln.signature");
+    if (!graph || !signature) {
+      module.emitError() << "expected an LLVM function 'main' and a "
+                            "'kiln.signature' attribute";
+      return signalPassFailure();
+    }
+    // The graph gets an internal name: `main` is the executable's.
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            graph, StringAttr::get(ctx, "kiln_graph"), module)))
+      return signalPassFailure();
+    SymbolTable::setSymbolName(graph, "kiln_graph");
+    graph.setLinkage(LLVM::Linkage::Internal);
+    // The names live on in the signature; LLVM has no use for them.
+    graph.removeArgAttrsAttr();
+    graph.removeResAttrsAttr();
+
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = module.getLoc();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    std::string text = signature.getValue().str();
+    text.push_back('\0');
+    auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+    LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                           LLVM::Linkage::External, "kiln_model_signature",
+                           b.getStringAttr(text));
+
+    auto runType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
+    auto run = LLVM::LLVMFuncOp::create(b, loc, "kiln_model_run", runType);
+    Block *body = run.addEntryBlock(b);
+    b.setInsertionPointToStart(body);
+    SmallVector<Value> buffers;
+    unsigned count = graph.getFunctionType().getNumParams();
+    for (unsigned i = 0; i < count; ++i) {
+      if (graph.getFunctionType().getParamType(i) != ptr) {
+        graph.emitError() << "expected the graph to take only buffer pointers";
+        return signalPassFailure();
+      }
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, body->getArgument(0),
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      buffers.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+    }
+    LLVM::CallOp::create(b, loc, graph, buffers);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+};
+
+} // namespace

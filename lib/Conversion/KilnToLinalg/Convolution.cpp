@@ -1,0 +1,296 @@
+//===- Convolution.cpp - Convolution and pooling to linalg ----------------===//
+//
+// Convolutions of every spatial rank and group count share one
+// linalg.generic formulation: with the channels split into groups,
+//   out[n, g, m, o...] += in[n, g, c, o * stride + k * dilation] * w[g, m, c, k...]
+// Pooling reads its windows the same way, with a window-shaped operand
+// giving the loop bounds of the kernel dims.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+/// `values`, or `count` copies of `fallback` when it is empty.
+static SmallVector<int64_t> orDefault(ArrayRef<int64_t> values, int64_t count,
+                                      int64_t fallback) {
+  if (values.empty())
+    return SmallVector<int64_t>(count, fallback);
+  return SmallVector<int64_t>(values);
+}
+
+/// Builds the grouped convolution as a linalg.generic; `init` holds the
+/// output's starting values in [N, G, M/G, O...] form.
+static Value buildConvolution(OpBuilder &b, Location loc, Value input,
+                              Value weight, Value init, int64_t group,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
+  auto wType = llvm::cast<RankedTensorType>(weight.getType());
+  auto initType = llvm::cast<RankedTensorType>(init.getType());
+  int64_t k = inType.getRank() - 2;
+  int64_t channelsPerGroup = inType.getDimSize(1) / group;
+  int64_t outPerGroup = wType.getDimSize(0) / group;
+  // [N, C, S...] -> [N, G, C/G, S...];  [M, C/G, K...] -> [G, M/G, C/G, K...]
+  SmallVector<int64_t> inShape = {inType.getDimSize(0), group, channelsPerGroup};
+  llvm::append_range(inShape, inType.getShape().drop_front(2));
+  SmallVector<int64_t> wShape = {group, outPerGroup, channelsPerGroup};
+  llvm::append_range(wShape, wType.getShape().drop_front(2));
+  Value in = reshape(b, loc, input, inShape);
+  Value w = reshape(b, loc, weight, wShape);
+
+  // Loop dims: n, g, m, o_1..o_k (parallel), c, k_1..k_k (reduction).
+  int64_t numDims = 4 + 2 * k;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  int64_t oFirst = 3, cDim = 3 + k, kFirst = 4 + k;
+  SmallVector<AffineExpr> inExprs = {d(0), d(1), d(cDim)};
+  SmallVector<AffineExpr> wExprs = {d(1), d(2), d(cDim)};
+  SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
+  for (int64_t i = 0; i < k; ++i) {
+    inExprs.push_back(d(oFirst + i) * strides[i] + d(kFirst + i) * dilations[i]);
+    wExprs.push_back(d(kFirst + i));
+    outExprs.push_back(d(oFirst + i));
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                 AffineMap::get(numDims, 0, wExprs, ctx),
+                                 AffineMap::get(numDims, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(3 + k, utils::IteratorType::parallel);
+  iterators.append(1 + k, utils::IteratorType::reduction);
+  auto conv = linalg::GenericOp::create(
+      b, loc, TypeRange{initType}, ValueRange{in, w}, ValueRange{init}, maps,
+      iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        linalg::YieldOp::create(nb, nl,
+                                arith::AddFOp::create(nb, nl, args[2], product)
+                                    .getResult());
+      });
+  return conv.getResult(0);
+}
+
+/// The output initialized with the bias (or zeros), in [N, G, M/G, O...].
+static Value biasInit(OpBuilder &b, Location loc, RankedTensorType outType,
+                      int64_t group, Value bias) {
+  SmallVector<int64_t> shape = {outType.getDimSize(0), group,
+                                outType.getDimSize(1) / group};
+  llvm::append_range(shape, outType.getShape().drop_front(2));
+  auto type = outType.clone(shape);
+  Type element = outType.getElementType();
+  if (!bias)
+    return filled(b, loc, type, scalar(b, loc, element, 0));
+  Value grouped = reshape(b, loc, bias, {group, outType.getDimSize(1) / group});
+  SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(1), b.getAffineDimExpr(2)};
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(shape.size(), 0, exprs, b.getContext()),
+      b.getMultiDimIdentityMap(shape.size())};
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{grouped},
+             ValueRange{empty(b, loc, type)}, maps, iterators,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
+/// Convolution (with bias) in NC[D]HW, returning [N, M, O...].
+static Value lowerConvolution(OpBuilder &b, Location loc,
+                              RankedTensorType outType, Value input,
+                              Value weight, Value bias, int64_t group,
+                              ArrayRef<int64_t> stridesAttr,
+                              ArrayRef<int64_t> dilationsAttr,
+                              ArrayRef<int64_t> padsAttr) {
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
+  int64_t k = inType.getRank() - 2;
+  SmallVector<int64_t> strides = orDefault(stridesAttr, k, 1);
+  SmallVector<int64_t> dilations = orDefault(dilationsAttr, k, 1);
+  SmallVector<int64_t> pads = orDefault(padsAttr, 2 * k, 0);
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  for (int64_t i = 0; i < k; ++i) {
+    low.push_back(pads[i]);
+    high.push_back(pads[i + k]);
+  }
+  Value in = padded(b, loc, input, low, high,
+                    scalar(b, loc, inType.getElementType(), 0));
+  Value init = biasInit(b, loc, outType, group, bias);
+  Value grouped =
+      buildConvolution(b, loc, in, weight, init, group, strides, dilations);
+  return reshape(b, loc, grouped, outType.getShape());
+}
+
+namespace {
+
+/// kiln.conv -> padded input, bias-initialized output, grouped generic
+/// convolution.
+struct ConvLowering : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    Value result = lowerConvolution(
+        rewriter, op.getLoc(), op.getType(), op.getInput(), op.getWeight(),
+        op.getBias(), op.getGroup(), op.getStrides(), op.getDilations(),
+        op.getPads());
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.pool -> linalg.generic over padded windows; average pooling then
+/// divides by a constant tensor of per-position element counts.
+struct PoolLowering : OpRewritePattern<PoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PoolOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = op.getInput().getType();
+    auto outType = op.getType();
+    Type element = inType.getElementType();
+    int64_t k = inType.getRank() - 2;
+    ArrayRef<int64_t> kernel = op.getKernelShape();
+    SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+    SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
+    SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
+    bool isMax = op.getKind() == PoolKind::max;
+
+    // Pad, including the extra end padding ceil mode's last window needs.
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t in = inType.getDimSize(i + 2), out = outType.getDimSize(i + 2);
+      int64_t needed = (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+      low.push_back(pads[i]);
+      high.push_back(std::max(pads[i + k], needed - in - pads[i]));
+    }
+    Value neutral = isMax ? lowest(rewriter, loc, element)
+                          : scalar(rewriter, loc, element, 0);
+    Value in = padded(rewriter, loc, op.getInput(), low, high, neutral);
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, element);
+    Value init = filled(rewriter, loc, outType, neutral);
+
+    int64_t numDims = 2 + 2 * k;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs, outExprs = {d(0), d(1)};
+    for (int64_t i = 0; i < k; ++i) {
+      inExprs.push_back(d(2 + i) * strides[i] + d(2 + k + i) * dilations[i]);
+      winExprs.push_back(d(2 + k + i));
+      outExprs.push_back(d(2 + i));
+    }
+    SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                   AffineMap::get(numDims, 0, winExprs, ctx),
+                                   AffineMap::get(numDims, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(2 + k, utils::IteratorType::parallel);
+    iterators.append(k, utils::IteratorType::reduction);
+    Value pooled =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{outType}, ValueRange{in, window},
+            ValueRange{init}, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value r = isMax ? maximum(b, l, args[2], args[0])
+                              : add(b, l, args[2], args[0]);
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    if (isMax) {
+      rewriter.replaceOp(op, pooled);
+      return success();
+    }
+
+    // Element count of each window: inside the input, or inside the
+    // explicit padding too with count_include_pad.
+    ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
+    int64_t positions = 1;
+    for (int64_t o : outSpatial)
+      positions *= o;
+    SmallVector<APFloat> counts;
+    bool includePad = op.getCountIncludePad();
+    for (int64_t linear = 0; linear < positions; ++linear) {
+      double count = 1;
+      int64_t rest = linear;
+      for (int64_t i = k - 1; i >= 0; --i) {
+        int64_t o = rest % outSpatial[i];
+        rest /= outSpatial[i];
+        int64_t size = inType.getDimSize(i + 2);
+        int64_t lo = includePad ? -pads[i] : 0;
+        int64_t hi = includePad ? size + pads[i + k] : size;
+        int64_t n = 0;
+        for (int64_t w = 0; w < kernel[i]; ++w) {
+          int64_t p = o * strides[i] - pads[i] + w * dilations[i];
+          n += p >= lo && p < hi;
+        }
+        count *= std::max<int64_t>(n, 1);
+      }
+      APFloat value(1.0 / count);
+      bool lost;
+      value.convert(llvm::cast<FloatType>(element).getFloatSemantics(),
+                    APFloat::rmNearestTiesToEven, &lost);
+      counts.push_back(value);
+    }
+    auto countType = RankedTensorType::get(outSpatial, element);
+    Value inverse = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(countType, counts));
+    Value result = elementwise(rewriter, loc, outType, {pooled, inverse},
+                               [](OpBuilder &b, Location l, ValueRange args) {
+                                 return mul(b, l, args[0], args[1]);
+                               });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.global_pool -> a reduction over the spatial dims.
+struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GlobalPoolOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = op.getInput().getType();
+    Type element = inType.getElementType();
+    bool isMax = op.getKind() == PoolKind::max;
+    int64_t rank = inType.getRank();
+    SmallVector<AffineExpr> outExprs = {rewriter.getAffineDimExpr(0),
+                                        rewriter.getAffineDimExpr(1)};
+    for (int64_t i = 2; i < rank; ++i)
+      outExprs.push_back(rewriter.getAffineConstantExpr(0));
+    SmallVector<AffineMap> maps = {
+        rewriter.getMultiDimIdentityMap(rank),
+        AffineMap::get(rank, 0, outExprs, rewriter.getContext())};
+    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+    iterators.append(rank - 2, utils::IteratorType::reduction);
+    Value neutral = isMax ? lowest(rewriter, loc, element)
+                          : scalar(rewriter, loc, element, 0);
+    Value reduced =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{op.getType()}, ValueRange{op.getInput()},
+            ValueRange{filled(rewriter, loc, op.getType(), neutral)}, maps,
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value r = isMax ? maximum(b, l, args[1], args[0])
+                              : add(b, l, args[1], args[0]);
+              linalg::YieldOp::create(b, l, r);
+            })
+            .getResult(0);
+    if (!isMax) {
+      int64_t count = 1;
+      for (int64_t i = 2; i < rank; ++i)
+        count *= inType.getDimSize(i);
+      Value inverse = scalar(rewriter, loc, element, 1.0 / count);
+      reduced = elementwise(rewriter, loc, op.getType(), reduced,
+                            [&](OpBuilder &b, Location l, ValueRange args) {
+                              return mul(b, l, args[0], inverse);
+                            });
+    }
+    rewriter.replaceOp(op, reduced);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::lowering::populateConvolutionPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, PoolLowering, GlobalPoolLowering>(
+      patterns.getContext());
+}

@@ -1,0 +1,235 @@
+//===- Elementwise.cpp - Constants and elementwise ops to linalg ----------===//
+
+#include "Utils.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+namespace {
+
+/// kiln.constant -> arith.constant (dense_resource blobs included).
+struct ConstantLowering : OpRewritePattern<ConstantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConstantOp op,
+                                PatternRewriter &rewriter) const override {
+    auto value = llvm::dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+/// kiln.unary -> linalg.generic applying the function to each element.
+struct UnaryLowering : OpRewritePattern<UnaryOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(UnaryOp op,
+                                PatternRewriter &rewriter) const override {
+    UnaryKind kind = op.getKind();
+    float alpha = op.getAlphaOrDefault(), beta = op.getBetaOrDefault();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), op.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return applyUnary(b, loc, kind, args[0], alpha, beta);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// One element of a binary kind.
+static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
+                         Value y) {
+  Type type = x.getType();
+  bool isFloat = llvm::isa<FloatType>(type);
+  switch (kind) {
+  case BinaryKind::add:
+    return add(b, loc, x, y);
+  case BinaryKind::sub:
+    return isFloat ? (Value)arith::SubFOp::create(b, loc, x, y)
+                   : (Value)arith::SubIOp::create(b, loc, x, y);
+  case BinaryKind::mul:
+    return mul(b, loc, x, y);
+  case BinaryKind::div:
+    return isFloat ? (Value)arith::DivFOp::create(b, loc, x, y)
+                   : (Value)arith::DivSIOp::create(b, loc, x, y);
+  case BinaryKind::pow: {
+    if (!isFloat) {
+      Value exponent = y;
+      if (llvm::isa<FloatType>(y.getType()))
+        exponent = arith::FPToSIOp::create(b, loc, type, y);
+      else if (y.getType() != type)
+        exponent = arith::ExtSIOp::create(b, loc, type, y);
+      return math::IPowIOp::create(b, loc, x, exponent);
+    }
+    Value exponent = y;
+    if (!llvm::isa<FloatType>(y.getType()))
+      exponent = arith::SIToFPOp::create(b, loc, type, y);
+    else if (y.getType() != type)
+      exponent = y.getType().getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()
+                     ? (Value)arith::TruncFOp::create(b, loc, type, y)
+                     : (Value)arith::ExtFOp::create(b, loc, type, y);
+    return math::PowFOp::create(b, loc, x, exponent);
+  }
+  case BinaryKind::min:
+    return minimum(b, loc, x, y);
+  case BinaryKind::max:
+    return maximum(b, loc, x, y);
+  case BinaryKind::fmod:
+    return isFloat ? (Value)arith::RemFOp::create(b, loc, x, y)
+                   : (Value)arith::RemSIOp::create(b, loc, x, y);
+  case BinaryKind::mod: {
+    if (isFloat) {
+      Value q = math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
+      return arith::SubFOp::create(b, loc, x, arith::MulFOp::create(b, loc, q, y));
+    }
+    // The remainder takes the divisor's sign.
+    Value r = arith::RemSIOp::create(b, loc, x, y);
+    Value zero = scalar(b, loc, type, 0);
+    Value rNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+    Value yNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+    Value rNonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+    Value fix = arith::AndIOp::create(
+        b, loc, rNonZero, arith::XOrIOp::create(b, loc, rNeg, yNeg));
+    return arith::SelectOp::create(b, loc, fix, arith::AddIOp::create(b, loc, r, y),
+                                   r);
+  }
+  case BinaryKind::prelu: {
+    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                      scalar(b, loc, type, 0));
+    return arith::SelectOp::create(b, loc, neg, arith::MulFOp::create(b, loc, x, y),
+                                   x);
+  }
+  case BinaryKind::logical_and:
+    return arith::AndIOp::create(b, loc, x, y);
+  case BinaryKind::logical_or:
+    return arith::OrIOp::create(b, loc, x, y);
+  case BinaryKind::logical_xor:
+    return arith::XOrIOp::create(b, loc, x, y);
+  }
+  llvm_unreachable("unknown binary kind");
+}
+
+/// kiln.binary -> broadcasting linalg.generic.
+struct BinaryLowering : OpRewritePattern<BinaryOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BinaryOp op,
+                                PatternRewriter &rewriter) const override {
+    BinaryKind kind = op.getKind();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return applyBinary(b, loc, kind, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.compare -> broadcasting linalg.generic of arith.cmpf/cmpi.
+struct CompareLowering : OpRewritePattern<CompareOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CompareOp op,
+                                PatternRewriter &rewriter) const override {
+    ComparePredicate predicate = op.getPredicate();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          if (llvm::isa<FloatType>(args[0].getType())) {
+            static const arith::CmpFPredicate preds[] = {
+                arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE,
+                arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE,
+                arith::CmpFPredicate::OGT, arith::CmpFPredicate::OGE};
+            return arith::CmpFOp::create(b, loc, preds[(int)predicate],
+                                         args[0], args[1]);
+          }
+          bool isBool = args[0].getType().isInteger(1);
+          static const arith::CmpIPredicate signedPreds[] = {
+              arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+              arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
+              arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge};
+          static const arith::CmpIPredicate boolPreds[] = {
+              arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+              arith::CmpIPredicate::ult, arith::CmpIPredicate::ule,
+              arith::CmpIPredicate::ugt, arith::CmpIPredicate::uge};
+          return arith::CmpIOp::create(
+              b, loc, (isBool ? boolPreds : signedPreds)[(int)predicate],
+              args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// kiln.where -> broadcasting linalg.generic of arith.select.
+struct WhereLowering : OpRewritePattern<WhereOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(WhereOp op,
+                                PatternRewriter &rewriter) const override {
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(),
+        {op.getCondition(), op.getLhs(), op.getRhs()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Converts one element between float and signless integer types.
+static Value convertElement(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  if (from == to)
+    return x;
+  bool fromFloat = llvm::isa<FloatType>(from), toFloat = llvm::isa<FloatType>(to);
+  if (to.isInteger(1)) {
+    if (fromFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x,
+                                   scalar(b, loc, from, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
+                                 scalar(b, loc, from, 0));
+  }
+  unsigned fromBits = from.getIntOrFloatBitWidth(),
+           toBits = to.getIntOrFloatBitWidth();
+  if (fromFloat && toFloat) {
+    if (fromBits == toBits) // f16 <-> bf16
+      return arith::TruncFOp::create(
+          b, loc, to, arith::ExtFOp::create(b, loc, b.getF32Type(), x));
+    return fromBits < toBits ? (Value)arith::ExtFOp::create(b, loc, to, x)
+                             : (Value)arith::TruncFOp::create(b, loc, to, x);
+  }
+  if (fromFloat)
+    return arith::FPToSIOp::create(b, loc, to, x);
+  if (toFloat)
+    return from.isInteger(1) ? (Value)arith::UIToFPOp::create(b, loc, to, x)
+                             : (Value)arith::SIToFPOp::create(b, loc, to, x);
+  if (fromBits < toBits)
+    return from.isInteger(1) ? (Value)arith::ExtUIOp::create(b, loc, to, x)
+                             : (Value)arith::ExtSIOp::create(b, loc, to, x);
+  return arith::TruncIOp::create(b, loc, to, x);
+}
+
+/// kiln.cast -> linalg.generic of arith conversions.
+struct CastLowering : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    Type to = op.getType().getElementType();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), op.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return convertElement(b, loc, args[0], to);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::lowering::populateElementwisePatterns(RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, UnaryLowering, BinaryLowering, CompareLowering,
+               WhereLowering, CastLowering>(patterns.getContext());
+}

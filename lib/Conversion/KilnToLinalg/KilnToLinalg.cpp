@@ -1,0 +1,68 @@
+//===- KilnToLinalg.cpp - The kiln-to-linalg pass -------------------------===//
+
+#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
+#include "kiln/Conversion/Passes.h"
+#include "Utils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CONVERTKILNTOLINALG
+#include "kiln/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
+  lowering::populateElementwisePatterns(patterns);
+  lowering::populateConvolutionPatterns(patterns);
+  lowering::populateMatmulPatterns(patterns);
+  lowering::populateNormalizationPatterns(patterns);
+  lowering::populateDataMovementPatterns(patterns);
+}
+
+/// Reports what the llvm backend cannot lower yet, before trying.
+static LogicalResult checkSupported(ModuleOp module) {
+  bool ok = true;
+  module.walk([&](Operation *op) {
+    if (llvm::isa<ConvTransposeOp, ResizeOp, RNNOp, GRUOp, LSTMOp,
+                  AttentionOp, FusedConvOp>(op)) {
+      op->emitError() << "unsupported: '" << op->getName()
+                      << "' is not lowered by the llvm backend yet";
+      ok = false;
+      return;
+    }
+    for (Type type : op->getResultTypes()) {
+      auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+      if (tensor && tensor.getElementType().isUnsignedInteger()) {
+        op->emitError() << "unsupported: unsigned integer tensors ("
+                        << type << ") in the llvm backend";
+        ok = false;
+        return;
+      }
+    }
+  });
+  return success(ok);
+}
+
+namespace {
+struct ConvertKilnToLinalgPass
+    : kiln::impl::ConvertKilnToLinalgBase<ConvertKilnToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(checkSupported(module)))
+      return signalPassFailure();
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<KilnDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect,
+                           func::FuncDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateKilnToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,123 @@
+//===- Matmul.cpp - Matrix products to linalg -----------------------------===//
+
+#include "Utils.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+/// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n], with
+/// NumPy batch broadcasting (size-1 batch dims read index 0).
+static Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                      Value init, bool transLhs = false, bool transRhs = false) {
+  MLIRContext *ctx = b.getContext();
+  auto lhsType = llvm::cast<RankedTensorType>(lhs.getType());
+  auto rhsType = llvm::cast<RankedTensorType>(rhs.getType());
+  auto outType = llvm::cast<RankedTensorType>(init.getType());
+  int64_t batch = outType.getRank() - 2;
+  int64_t numDims = batch + 3; // batch..., m, n, k
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  auto operandExprs = [&](RankedTensorType type, AffineExpr row, AffineExpr col) {
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = batch - (type.getRank() - 2);
+    for (int64_t i = 0; i < type.getRank() - 2; ++i)
+      exprs.push_back(type.getDimSize(i) == 1 && outType.getDimSize(i + offset) != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : d(i + offset));
+    exprs.push_back(row);
+    exprs.push_back(col);
+    return exprs;
+  };
+  AffineExpr m = d(batch), n = d(batch + 1), k = d(batch + 2);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < batch; ++i)
+    outExprs.push_back(d(i));
+  outExprs.append({m, n});
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(numDims, 0,
+                     transLhs ? operandExprs(lhsType, k, m)
+                              : operandExprs(lhsType, m, k),
+                     ctx),
+      AffineMap::get(numDims, 0,
+                     transRhs ? operandExprs(rhsType, n, k)
+                              : operandExprs(rhsType, k, n),
+                     ctx),
+      AffineMap::get(numDims, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(batch + 2,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
+             maps, iterators,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               Value product = mul(nb, nl, args[0], args[1]);
+               linalg::YieldOp::create(nb, nl, add(nb, nl, args[2], product));
+             })
+      .getResult(0);
+}
+
+namespace {
+
+/// kiln.matmul -> a broadcasting contraction; 1-d operands are promoted to
+/// matrices and the promoted dim dropped from the result.
+struct MatMulLowering : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto lhsType = op.getLhs().getType(), rhsType = op.getRhs().getType();
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    SmallVector<int64_t> outShape(op.getType().getShape());
+    if (lhsType.getRank() == 1) {
+      lhs = reshape(rewriter, loc, lhs, {1, lhsType.getDimSize(0)});
+      outShape.insert(outShape.end() - (rhsType.getRank() == 1 ? 0 : 1), 1);
+    }
+    if (rhsType.getRank() == 1) {
+      rhs = reshape(rewriter, loc, rhs, {rhsType.getDimSize(0), 1});
+      outShape.push_back(1);
+    }
+    auto outType = op.getType().clone(outShape);
+    Value init = filled(rewriter, loc, outType,
+                        scalar(rewriter, loc, outType.getElementType(), 0));
+    Value result = contract(rewriter, loc, lhs, rhs, init);
+    rewriter.replaceOp(op, reshape(rewriter, loc, result, op.getType().getShape()));
+    return success();
+  }
+};
+
+/// kiln.gemm -> alpha * op(A) op(B) + beta * C.
+struct GemmLowering : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = op.getType();
+    Type element = outType.getElementType();
+    float alpha = op.getAlpha().convertToFloat();
+    float beta = op.getBeta().convertToFloat();
+    Value init = filled(rewriter, loc, outType, scalar(rewriter, loc, element, 0));
+    Value product = contract(rewriter, loc, op.getA(), op.getB(), init,
+                             op.getTransA(), op.getTransB());
+    SmallVector<Value> operands = {product};
+    if (op.getC() && beta != 0.0f)
+      operands.push_back(op.getC());
+    Value alphaValue = scalar(rewriter, loc, element, alpha);
+    Value betaValue = scalar(rewriter, loc, element, beta);
+    Value result = elementwise(
+        rewriter, loc, outType, operands,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value r = alpha == 1.0f ? args[0] : mul(b, l, args[0], alphaValue);
+          if (args.size() > 1)
+            r = add(b, l, r, beta == 1.0f ? args[1] : mul(b, l, args[1], betaValue));
+          return r;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::lowering::populateMatmulPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
+}

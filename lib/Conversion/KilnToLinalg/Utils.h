@@ -1,0 +1,82 @@
+//===- Utils.h - Shared helpers of the kiln-to-linalg lowering --*- C++ -*-===//
+
+#ifndef KILN_LIB_CONVERSION_KILNTOLINALG_UTILS_H
+#define KILN_LIB_CONVERSION_KILNTOLINALG_UTILS_H
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln::lowering {
+
+using BodyBuilder = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// An uninitialized tensor of `type`.
+mlir::Value empty(mlir::OpBuilder &b, mlir::Location loc,
+                  mlir::RankedTensorType type);
+
+/// A tensor of `type` filled with the scalar `value`.
+mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::RankedTensorType type, mlir::Value value);
+
+/// A scalar constant of `type` (float or integer).
+mlir::Value scalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                   double value);
+
+/// The smallest/largest value of `type` (-inf/+inf for floats): the
+/// neutral elements of max and min.
+mlir::Value lowest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+mlir::Value highest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+
+/// The map from `resultRank` loop dims to an operand of `shape` broadcast
+/// NumPy-style to `resultShape` (size-1 dims read index 0).
+mlir::AffineMap broadcastMap(mlir::MLIRContext *context,
+                             llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<int64_t> resultShape);
+
+/// A parallel linalg.generic producing `resultType` from broadcast
+/// `operands`, with `body` computing one element.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        mlir::ValueRange operands, BodyBuilder body);
+
+/// Pads `input` with `value` (`low`/`high` per dim); `input` itself when
+/// every pad is zero.
+mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                   llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                   mlir::Value value);
+
+/// Reshapes a statically shaped tensor (row-major).
+mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    llvm::ArrayRef<int64_t> shape);
+
+/// Element arithmetic that picks the float or integer arith op.
+mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value maximum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::Value y);
+mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::Value y);
+
+/// Applies an activation (a unary kind with its alpha and beta) to one
+/// element.
+mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
+                       mlir::Value x, float alpha, float beta);
+
+/// Populate functions of the pattern files.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateConvolutionPatterns(mlir::RewritePatternSet &patterns);
+void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
+void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln::lowering
+
+#endif // KILN_LIB_CONVERSION_KILNTOLINALG_UTILS_H

@@ -1,0 +1,204 @@
+//===- Main.cpp - The compiled executable's command line ------------------===//
+//
+// ./model [INPUT ...] [-o OUTDIR] [--bench N] [--threads N] [--info]
+//         [--profile]
+//
+// Inputs are .npy or onnx.TensorProto (.pb) files in graph-input order;
+// every input is checked against the model's signature before it runs.
+// Outputs are written to OUTDIR/<name>.npy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Runtime/Runtime.h"
+#include "kiln/Runtime/Tensor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+using namespace kiln::runtime;
+
+namespace {
+
+struct AlignedFree {
+  void operator()(void *p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<uint8_t, AlignedFree>;
+
+/// A 64-byte aligned buffer of at least one byte.
+Buffer allocate(size_t bytes) {
+  size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  return Buffer((uint8_t *)std::aligned_alloc(64, rounded));
+}
+
+int usage(const char *argv0) {
+  std::fprintf(stderr,
+               "usage: %s [INPUT ...] [-o OUTDIR] [--bench N] [--threads N] "
+               "[--info] [--profile]\n"
+               "  INPUT is a .npy file or a serialized onnx.TensorProto (.pb),"
+               " in graph-input order\n",
+               argv0);
+  return 2;
+}
+
+bool parseCount(const char *text, long &value) {
+  char *end = nullptr;
+  errno = 0;
+  value = std::strtol(text, &end, 10);
+  return !errno && end != text && !*end && value > 0 && value <= 1000000000;
+}
+
+void printSignature(const Signature &signature) {
+  std::printf("inputs:\n");
+  for (const TensorInfo &info : signature.inputs)
+    std::printf("  %s\n", info.describe().c_str());
+  std::printf("outputs:\n");
+  for (const TensorInfo &info : signature.outputs)
+    std::printf("  %s\n", info.describe().c_str());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Signature signature;
+  std::string error;
+  if (!parseSignature(kiln_model_signature, signature, error)) {
+    std::fprintf(stderr, "kiln: %s\n", error.c_str());
+    return 1;
+  }
+
+  std::vector<std::string> inputPaths;
+  std::string outDir = ".";
+  long benchRuns = 0, threads = 0;
+  bool info = false, profile = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char *flag) -> const char * {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "kiln: %s needs a value\n", flag);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (arg == "-o") {
+      const char *v = value("-o");
+      if (!v)
+        return usage(argv[0]);
+      outDir = v;
+    } else if (arg == "--bench" || arg == "--threads") {
+      const char *v = value(arg.c_str());
+      long n;
+      if (!v || !parseCount(v, n)) {
+        std::fprintf(stderr, "kiln: %s needs a positive count\n", arg.c_str());
+        return 2;
+      }
+      (arg == "--bench" ? benchRuns : threads) = n;
+    } else if (arg == "--info") {
+      info = true;
+    } else if (arg == "--profile") {
+      profile = true;
+    } else if (arg == "-h" || arg == "--help") {
+      usage(argv[0]);
+      printSignature(signature);
+      return 0;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "kiln: unknown option %s\n", arg.c_str());
+      return usage(argv[0]);
+    } else {
+      inputPaths.push_back(arg);
+    }
+  }
+  if (info) {
+    printSignature(signature);
+    return 0;
+  }
+  if (profile) {
+    std::fprintf(stderr, "kiln: --profile is not available in this build: "
+                         "the code generator records no per-op times yet\n");
+    return 2;
+  }
+  (void)threads; // generated code runs on one thread so far
+
+  if (inputPaths.size() != signature.inputs.size()) {
+    std::fprintf(stderr, "kiln: expected %zu input file(s), got %zu; the model "
+                         "takes:\n",
+                 signature.inputs.size(), inputPaths.size());
+    for (const TensorInfo &in : signature.inputs)
+      std::fprintf(stderr, "  %s\n", in.describe().c_str());
+    return 2;
+  }
+  struct stat dirInfo;
+  if (stat(outDir.c_str(), &dirInfo) != 0 || !S_ISDIR(dirInfo.st_mode)) {
+    std::fprintf(stderr, "kiln: output directory %s does not exist\n",
+                 outDir.c_str());
+    return 2;
+  }
+
+  std::vector<Buffer> buffers;
+  std::vector<void *> pointers;
+  for (size_t i = 0; i < inputPaths.size(); ++i) {
+    const TensorInfo &expected = signature.inputs[i];
+    HostTensor tensor;
+    if (!readTensorFile(inputPaths[i], tensor, error)) {
+      std::fprintf(stderr, "kiln: input %zu (%s): %s\n", i,
+                   expected.name.c_str(), error.c_str());
+      return 1;
+    }
+    if (tensor.info.dtype != expected.dtype ||
+        tensor.info.shape != expected.shape) {
+      tensor.info.name = inputPaths[i];
+      std::fprintf(stderr, "kiln: input %zu: expected %s, got %s\n", i,
+                   expected.describe().c_str(), tensor.info.describe().c_str());
+      return 1;
+    }
+    buffers.push_back(allocate(tensor.data.size()));
+    std::memcpy(buffers.back().get(), tensor.data.data(), tensor.data.size());
+    pointers.push_back(buffers.back().get());
+  }
+  for (const TensorInfo &out : signature.outputs) {
+    buffers.push_back(allocate(out.byteSize()));
+    pointers.push_back(buffers.back().get());
+  }
+
+  if (benchRuns > 0) {
+    using Clock = std::chrono::steady_clock;
+    kiln_model_run(pointers.data()); // warm-up
+    std::vector<double> times;
+    for (long r = 0; r < benchRuns; ++r) {
+      auto start = Clock::now();
+      kiln_model_run(pointers.data());
+      times.push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - start)
+              .count());
+    }
+    std::sort(times.begin(), times.end());
+    double median = times.size() % 2
+                        ? times[times.size() / 2]
+                        : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+    std::printf("{\"runs\": %ld, \"median_us\": %.3f, \"min_us\": %.3f, "
+                "\"max_us\": %.3f}\n",
+                benchRuns, median, times.front(), times.back());
+  } else {
+    kiln_model_run(pointers.data());
+  }
+
+  for (size_t i = 0; i < signature.outputs.size(); ++i) {
+    HostTensor tensor;
+    tensor.info = signature.outputs[i];
+    const uint8_t *data = (const uint8_t *)pointers[inputPaths.size() + i];
+    tensor.data.assign(data, data + tensor.info.byteSize());
+    std::string path = outDir + "/" + sanitizeFileName(tensor.info.name) + ".npy";
+    if (!writeNpy(path, tensor, error)) {
+      std::fprintf(stderr, "kiln: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
