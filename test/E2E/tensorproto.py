@@ -1,0 +1,74 @@
+"""Minimal reading of serialized onnx.TensorProto files, without onnx."""
+
+import struct
+
+import numpy as np
+
+DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
+          6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
+          12: np.uint32, 13: np.uint64}
+
+
+def _varint(data, pos):
+    value, shift = 0, 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def read(path):
+    """Returns (name, numpy array) of a TensorProto file."""
+    data = open(path, "rb").read()
+    pos, dims, dtype, name, raw = 0, [], 1, "", None
+    typed = {}
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+            if field == 1:
+                dims.append(value)
+            elif field == 2:
+                dtype = value
+            else:
+                typed.setdefault(field, []).append(value)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            chunk = data[pos:pos + length]
+            pos += length
+            if field == 8:
+                name = chunk.decode()
+            elif field == 9:
+                raw = chunk
+            elif field == 4:
+                typed.setdefault(4, []).extend(
+                    struct.unpack(f"<{len(chunk) // 4}f", chunk))
+            elif field == 10:
+                typed.setdefault(10, []).extend(
+                    struct.unpack(f"<{len(chunk) // 8}d", chunk))
+            elif field in (1, 5, 7, 11):
+                p, values = 0, []
+                while p < len(chunk):
+                    v, p = _varint(chunk, p)
+                    values.append(v)
+                if field == 1:
+                    dims.extend(values)
+                else:
+                    typed.setdefault(field, []).extend(values)
+        elif wire == 5:
+            typed.setdefault(field, []).append(struct.unpack("<f", data[pos:pos + 4])[0])
+            pos += 4
+        elif wire == 1:
+            typed.setdefault(field, []).append(struct.unpack("<d", data[pos:pos + 8])[0])
+            pos += 8
+    np_type = DTYPES[dtype]
+    if raw is not None:
+        array = np.frombuffer(raw, dtype=np_type)
+    else:
+        values = next(iter(typed.values()), [])
+        array = np.array(values).astype(np_type)
+    return name, array.reshape(dims)
