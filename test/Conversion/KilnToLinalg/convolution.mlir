@@ -1,0 +1,64 @@
+// RUN: kiln-opt %s -kiln-to-linalg -canonicalize -split-input-file | FileCheck %s
+
+// A grouped, strided, padded convolution: the input is padded, the bias
+// broadcast into the [N, G, M/G, O...] output, and one generic reduces over
+// the group's channels and the kernel window.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6, d4 * 2 + d7)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func @conv
+// CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x3xf32>) outs(%{{.*}} : tensor<1x2x3x3x3xf32>)
+// CHECK: %[[IN5:.*]] = tensor.reshape %[[PADDED]]({{.*}}) : (tensor<1x4x7x7xf32>, tensor<5xindex>) -> tensor<1x2x2x7x7xf32>
+// CHECK: %[[W5:.*]] = tensor.reshape %arg1({{.*}}) : (tensor<6x2x3x3xf32>, tensor<5xindex>) -> tensor<2x3x2x3x3xf32>
+// CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[IN5]], %[[W5]] : {{.*}}) outs(%[[INIT]] : tensor<1x2x3x3x3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: tensor.reshape %[[CONV]]({{.*}}) : (tensor<1x2x3x3x3xf32>, tensor<4xindex>) -> tensor<1x6x3x3xf32>
+func.func @conv(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
+  %0 = kiln.conv %x, %w, %b {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x3x3xf32>
+  return %0 : tensor<1x6x3x3xf32>
+}
+
+// -----
+
+// Average pooling sums the padded windows, then multiplies by the inverse
+// of each window's count of input elements (4 at the corners, 6 on the
+// edges, 9 in the middle here).
+// CHECK-LABEL: func @avgpool
+// CHECK: %[[INV:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
+// CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[PADDED]], %[[WINDOW]] : tensor<1x1x7x7xf32>, tensor<3x3xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[INV]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
+// CHECK: arith.mulf
+func.func @avgpool(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = kiln.pool avg %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x5x5xf32>) -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// Max pooling pads with -inf; ceil mode pads the end for the last window.
+// CHECK-LABEL: func @maxpool_ceil
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: tensor.pad %arg0 low[0, 0, 0] high[0, 0, 1]
+// CHECK: tensor.yield %[[NEGINF]]
+// CHECK: linalg.fill ins(%[[NEGINF]] : f32)
+// CHECK: arith.maximumf
+func.func @maxpool_ceil(%x: tensor<1x1x6xf32>) -> tensor<1x1x3xf32> {
+  %0 = kiln.pool max %x {kernel_shape = array<i64: 3>, strides = array<i64: 2>, ceil_mode} : (tensor<1x1x6xf32>) -> tensor<1x1x3xf32>
+  return %0 : tensor<1x1x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @global_avg
+// CHECK: %[[INV:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.mulf %{{.*}}, %[[INV]]
+func.func @global_avg(%x: tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32> {
+  %0 = kiln.global_pool avg %x : (tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32>
+  return %0 : tensor<1x3x1x1xf32>
+}

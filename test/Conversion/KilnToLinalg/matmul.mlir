@@ -1,0 +1,31 @@
+// RUN: kiln-opt %s -kiln-to-linalg -canonicalize -split-input-file | FileCheck %s
+
+// A 1-d lhs becomes a row; the batch dim of the rhs broadcasts.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func @matmul_vector
+// CHECK: %[[ROW:.*]] = tensor.reshape %arg0({{.*}}) : (tensor<3xf32>, tensor<2xindex>) -> tensor<1x3xf32>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[ROW]], %arg1 : tensor<1x3xf32>, tensor<2x3x4xf32>) outs(%{{.*}} : tensor<2x1x4xf32>)
+// CHECK: tensor.reshape %[[P]]({{.*}}) : (tensor<2x1x4xf32>, tensor<2xindex>) -> tensor<2x4xf32>
+func.func @matmul_vector(%a: tensor<3xf32>, %b: tensor<2x3x4xf32>) -> tensor<2x4xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<3xf32>, tensor<2x3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Transposed operands read through swapped maps; alpha scales the product
+// and C is added.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func @gemm
+// CHECK-DAG: %[[ALPHA:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<3x2xf32>, tensor<4x3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %arg2 : tensor<2x4xf32>, tensor<4xf32>)
+// CHECK: %[[S:.*]] = arith.mulf %{{.*}}, %[[ALPHA]]
+// CHECK: arith.addf %[[S]], %{{.*}}
+func.func @gemm(%a: tensor<3x2xf32>, %b: tensor<4x3xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %0 = kiln.gemm %a, %b, %c {trans_a, trans_b, alpha = 2.0 : f32} : (tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
