@@ -1,0 +1,150 @@
+//===- RuntimeTest.cpp - Tensor files and signatures of the runtime -------===//
+
+#include "kiln/Runtime/Tensor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+
+using namespace kiln::runtime;
+
+extern "C" void memrefCopy(int64_t elementSize, void *source, void *target);
+
+namespace {
+
+std::string tempPath(const std::string &name) {
+  return "/tmp/kiln-runtime-test-" + std::to_string(getpid()) + "-" + name;
+}
+
+void writeBytes(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(RuntimeTest, NpyRoundTrip) {
+  HostTensor tensor;
+  tensor.info = {"x", (int)DType::f32, {2, 3}};
+  float values[6] = {1, 2, 3, 4, 5, 6};
+  tensor.data.assign((uint8_t *)values, (uint8_t *)values + sizeof(values));
+  std::string error, path = tempPath("round.npy");
+  ASSERT_TRUE(writeNpy(path, tensor, error)) << error;
+  HostTensor back;
+  ASSERT_TRUE(readTensorFile(path, back, error)) << error;
+  EXPECT_EQ(back.info.dtype, (int)DType::f32);
+  EXPECT_EQ(back.info.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(back.data, tensor.data);
+  // Data starts on a 64-byte boundary, as NumPy writes it.
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  EXPECT_EQ(((size_t)file.tellg() - 24) % 64, 0u);
+  std::remove(path.c_str());
+}
+
+TEST(RuntimeTest, NpyScalarAndBool) {
+  HostTensor scalar;
+  scalar.info = {"s", (int)DType::i64, {}};
+  int64_t v = -7;
+  scalar.data.assign((uint8_t *)&v, (uint8_t *)&v + 8);
+  std::string error, path = tempPath("scalar.npy");
+  ASSERT_TRUE(writeNpy(path, scalar, error)) << error;
+  HostTensor back;
+  ASSERT_TRUE(readTensorFile(path, back, error)) << error;
+  EXPECT_TRUE(back.info.shape.empty());
+  EXPECT_EQ(back.data, scalar.data);
+  std::remove(path.c_str());
+}
+
+TEST(RuntimeTest, MalformedNpyIsAnError) {
+  std::string error, path = tempPath("bad.npy");
+  HostTensor tensor;
+  writeBytes(path, "not numpy at all");
+  EXPECT_FALSE(readTensorFile(path, tensor, error));
+  EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
+
+  std::string header = "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }";
+  std::string npy = std::string("\x93NUMPY\x01\x00", 8) +
+                    std::string(1, (char)header.size()) + std::string(1, '\0') +
+                    header + std::string(8, '\0');
+  writeBytes(path, npy);
+  EXPECT_FALSE(readTensorFile(path, tensor, error));
+  EXPECT_NE(error.find("Fortran order"), std::string::npos) << error;
+
+  header = "{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999,), }";
+  npy = std::string("\x93NUMPY\x01\x00", 8) +
+        std::string(1, (char)header.size()) + std::string(1, '\0') + header;
+  writeBytes(path, npy);
+  EXPECT_FALSE(readTensorFile(path, tensor, error));
+  EXPECT_NE(error.find("the data holds 0 bytes"), std::string::npos) << error;
+  std::remove(path.c_str());
+}
+
+TEST(RuntimeTest, TensorProtoRawAndTyped) {
+  // dims [2] (field 1), data_type INT64 (field 2), name "t" (field 8),
+  // int64_data packed [5, 300] (field 7).
+  std::string typed = std::string("\x08\x02\x10\x07\x42\x01t\x3a\x03\x05\xac\x02", 12);
+  std::string error, path = tempPath("typed.pb");
+  writeBytes(path, typed);
+  HostTensor tensor;
+  ASSERT_TRUE(readTensorFile(path, tensor, error)) << error;
+  EXPECT_EQ(tensor.info.name, "t");
+  EXPECT_EQ(tensor.info.dtype, (int)DType::i64);
+  ASSERT_EQ(tensor.data.size(), 16u);
+  int64_t values[2];
+  std::memcpy(values, tensor.data.data(), 16);
+  EXPECT_EQ(values[0], 5);
+  EXPECT_EQ(values[1], 300);
+
+  // dims [1], FLOAT, raw_data of 4 bytes (field 9).
+  float one = 1.0f;
+  std::string raw = std::string("\x08\x01\x10\x01\x4a\x04", 6) +
+                    std::string((char *)&one, 4);
+  writeBytes(path, raw);
+  ASSERT_TRUE(readTensorFile(path, tensor, error)) << error;
+  EXPECT_EQ(tensor.info.shape, (std::vector<int64_t>{1}));
+  EXPECT_EQ(std::memcmp(tensor.data.data(), &one, 4), 0);
+
+  // raw_data one byte short.
+  writeBytes(path, raw.substr(0, raw.size() - 1));
+  EXPECT_FALSE(readTensorFile(path, tensor, error));
+  std::remove(path.c_str());
+}
+
+TEST(RuntimeTest, SignatureAndNames) {
+  Signature signature;
+  std::string error;
+  ASSERT_TRUE(parseSignature("in x 1 1x3\nin s 7 -\nout y:0 1 3\n", signature,
+                             error))
+      << error;
+  ASSERT_EQ(signature.inputs.size(), 2u);
+  EXPECT_EQ(signature.inputs[0].describe(), "x: f32 [1, 3]");
+  EXPECT_TRUE(signature.inputs[1].shape.empty());
+  EXPECT_EQ(signature.outputs[0].byteSize(), 12u);
+  EXPECT_FALSE(parseSignature("sideways x 1 3\n", signature, error));
+  EXPECT_EQ(sanitizeFileName("gpu_0/softmax:1"), "gpu_0_softmax_1");
+  EXPECT_EQ(sanitizeFileName(".."), "_..");
+}
+
+TEST(RuntimeTest, MemrefCopyFollowsStrides) {
+  // Copy the 2x2 block at [1, 1] of a 3x4 row-major source into a
+  // contiguous 2x2 target.
+  float source[12], target[4] = {0};
+  for (int i = 0; i < 12; ++i)
+    source[i] = (float)i;
+  struct Descriptor {
+    float *allocated, *aligned;
+    int64_t offset, sizes[2], strides[2];
+  } src = {source, source, 5, {2, 2}, {4, 1}},
+    dst = {target, target, 0, {2, 2}, {2, 1}};
+  struct Unranked {
+    int64_t rank;
+    void *descriptor;
+  } srcArg = {2, &src}, dstArg = {2, &dst};
+  memrefCopy(sizeof(float), &srcArg, &dstArg);
+  EXPECT_EQ(target[0], 5.0f);
+  EXPECT_EQ(target[1], 6.0f);
+  EXPECT_EQ(target[2], 9.0f);
+  EXPECT_EQ(target[3], 10.0f);
+}
+
+} // namespace
