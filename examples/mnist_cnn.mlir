@@ -2,7 +2,8 @@
 // ReLU (the first two followed by 2x2 max pooling), then two dense layers
 // and a softmax. The weights here are uniform placeholders; the model shows
 // the graph IR that the ONNX frontend produces for this network.
-func.func @mnist_cnn(%image: tensor<1x1x28x28xf32>) -> tensor<1x10xf32> {
+func.func @main(%image: tensor<1x1x28x28xf32> {kiln.name = "image"})
+    -> (tensor<1x10xf32> {kiln.name = "probabilities"}) {
   %w1 = kiln.constant dense<0.1> : tensor<32x1x3x3xf32>
   %b1 = kiln.constant dense<0.0> : tensor<32xf32>
   %w2 = kiln.constant dense<0.01> : tensor<64x32x3x3xf32>

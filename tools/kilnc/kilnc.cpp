@@ -207,6 +207,7 @@ int main(int argc, char **argv) {
   kiln::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   mlir::ScopedDiagnosticHandler diagnostics(
       &context, [](mlir::Diagnostic &diagnostic) {

@@ -55,9 +55,16 @@ struct RecordSignaturePass
     : kiln::impl::KilnRecordSignatureBase<RecordSignaturePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The model is `main`, or the module's only function (kiln IR files).
     auto func = module.lookupSymbol<func::FuncOp>("main");
+    auto funcs = module.getOps<func::FuncOp>();
+    if (!func && std::distance(funcs.begin(), funcs.end()) == 1) {
+      func = *funcs.begin();
+      SymbolTable::setSymbolName(func, "main");
+    }
     if (!func) {
-      module.emitError() << "the model has no 'main' function";
+      module.emitError() << "the model needs a function named 'main' (or a "
+                            "single function)";
       return signalPassFailure();
     }
     std::string text;
