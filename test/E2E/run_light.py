@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Conformance"))
 import tensorproto  # noqa: E402
 
 
@@ -52,7 +52,7 @@ def main():
         args = []
         for index, (input_name, dtype, dims) in enumerate(signature(exe)):
             count = int(np.prod(dims))
-            data = (np.arange(count, dtype=np.float32).reshape(dims) / count)
+            data = (np.arange(count) / count).reshape(dims)
             path = os.path.join(work, f"{name}_input_{index}.npy")
             np.save(path, data.astype(np.float32))
             args.append(path)

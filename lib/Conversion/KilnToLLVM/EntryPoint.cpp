@@ -108,6 +108,13 @@ struct EmitEntryPointPass
     MLIRContext *ctx = &getContext();
     auto graph = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
     auto signature = module->getAttrOfType<StringAttr>("kiln.signature");
+    if (auto unlowered = module.lookupSymbol<func::FuncOp>("main")) {
+      // The bare-pointer convention leaves a function it cannot convert.
+      unlowered.emitError()
+          << "unsupported: the llvm backend cannot pass this model's tensors "
+             "as plain buffers (zero-size tensors at the model's boundary)";
+      return signalPassFailure();
+    }
     if (!graph || !signature) {
       module.emitError() << "expected an LLVM function 'main' and a "
                             "'kiln.signature' attribute";

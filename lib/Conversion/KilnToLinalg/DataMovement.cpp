@@ -82,6 +82,8 @@ struct ConcatLowering : OpRewritePattern<ConcatOp> {
     int64_t offset = 0;
     for (Value input : op.getInputs()) {
       auto type = llvm::cast<RankedTensorType>(input.getType());
+      if (type.getNumElements() == 0)
+        continue; // nothing to insert (and its offset may be the end)
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[axis] = offset;
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
@@ -108,6 +110,10 @@ struct SplitLowering : OpRewritePattern<SplitOp> {
       auto type = llvm::cast<RankedTensorType>(resultType);
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[axis] = offset;
+      if (type.getNumElements() == 0) {
+        results.push_back(empty(rewriter, loc, type));
+        continue;
+      }
       results.push_back(tensor::ExtractSliceOp::create(
           rewriter, loc, type, op.getInput(), ValueRange{}, ValueRange{},
           ValueRange{}, offsets, type.getShape(), strides));

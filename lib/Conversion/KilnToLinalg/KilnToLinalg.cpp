@@ -34,7 +34,11 @@ static LogicalResult checkSupported(ModuleOp module) {
       ok = false;
       return;
     }
-    for (Type type : op->getResultTypes()) {
+    if (!llvm::isa<KilnDialect>(op->getDialect()))
+      return;
+    SmallVector<Type> types(op->getResultTypes());
+    llvm::append_range(types, op->getOperandTypes());
+    for (Type type : types) {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       if (tensor && tensor.getElementType().isUnsignedInteger()) {
         op->emitError() << "unsupported: unsigned integer tensors ("

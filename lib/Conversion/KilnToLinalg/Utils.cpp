@@ -111,14 +111,29 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
   auto type = llvm::cast<RankedTensorType>(input.getType());
   if (type.getShape() == shape)
     return input;
-  auto shapeType = RankedTensorType::get({(int64_t)shape.size()},
-                                         b.getIndexType());
-  SmallVector<Attribute> dims;
-  for (int64_t d : shape)
-    dims.push_back(b.getIndexAttr(d));
-  Value target = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(shapeType, dims));
-  return tensor::ReshapeOp::create(b, loc, type.clone(shape), input, target);
+  // Collapse to one dim, then expand to the target: both are views once
+  // bufferized. A rank-0 side reshapes with no reassociation (its other
+  // side has only 1s).
+  auto allDims = [](int64_t rank) {
+    return SmallVector<ReassociationIndices>{
+        llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+  };
+  auto target = type.clone(shape);
+  if (type.getRank() == 0)
+    return tensor::ExpandShapeOp::create(b, loc, target, input,
+                                         SmallVector<ReassociationIndices>{});
+  if (shape.empty())
+    return tensor::CollapseShapeOp::create(b, loc, target, input,
+                                           SmallVector<ReassociationIndices>{});
+  Value flat = input;
+  if (type.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, type.clone({type.getNumElements()}), input,
+        allDims(type.getRank()));
+  if (shape.size() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(b, loc, target, flat,
+                                       allDims(shape.size()));
 }
 
 Value kiln::lowering::add(OpBuilder &b, Location loc, Value x, Value y) {

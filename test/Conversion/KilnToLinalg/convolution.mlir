@@ -9,12 +9,12 @@
 // CHECK-LABEL: func @conv
 // CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x3xf32>) outs(%{{.*}} : tensor<1x2x3x3x3xf32>)
-// CHECK: %[[IN5:.*]] = tensor.reshape %[[PADDED]]({{.*}}) : (tensor<1x4x7x7xf32>, tensor<5xindex>) -> tensor<1x2x2x7x7xf32>
-// CHECK: %[[W5:.*]] = tensor.reshape %arg1({{.*}}) : (tensor<6x2x3x3xf32>, tensor<5xindex>) -> tensor<2x3x2x3x3xf32>
+// CHECK: %[[IN5:.*]] = tensor.{{expand|collapse}}_shape %[[PADDED]] {{.*}} : tensor<1x4x7x7xf32> into tensor<1x2x2x7x7xf32>
+// CHECK: %[[W5:.*]] = tensor.{{expand|collapse}}_shape %arg1 {{.*}} : tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
 // CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[IN5]], %[[W5]] : {{.*}}) outs(%[[INIT]] : tensor<1x2x3x3x3xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: tensor.reshape %[[CONV]]({{.*}}) : (tensor<1x2x3x3x3xf32>, tensor<4xindex>) -> tensor<1x6x3x3xf32>
+// CHECK: tensor.{{expand|collapse}}_shape %[[CONV]] {{.*}} : tensor<1x2x3x3x3xf32> into tensor<1x6x3x3xf32>
 func.func @conv(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
   %0 = kiln.conv %x, %w, %b {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x3x3xf32>
   return %0 : tensor<1x6x3x3xf32>

@@ -53,7 +53,7 @@ func.func @pad_constant(%x: tensor<2x4xf32>) -> tensor<3x3xf32> {
 
 // CHECK-LABEL: func @transpose_reshape
 // CHECK: linalg.transpose ins(%arg0 : tensor<2x3xf32>) outs(%{{.*}} : tensor<3x2xf32>) permutation = [1, 0]
-// CHECK: tensor.reshape
+// CHECK: tensor.collapse_shape
 func.func @transpose_reshape(%x: tensor<2x3xf32>) -> tensor<6xf32> {
   %0 = kiln.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
   %1 = kiln.reshape %0 : (tensor<3x2xf32>) -> tensor<6xf32>

@@ -5,9 +5,9 @@
 // CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func @matmul_vector
-// CHECK: %[[ROW:.*]] = tensor.reshape %arg0({{.*}}) : (tensor<3xf32>, tensor<2xindex>) -> tensor<1x3xf32>
+// CHECK: %[[ROW:.*]] = tensor.{{expand|collapse}}_shape %arg0 {{.*}} : tensor<3xf32> into tensor<1x3xf32>
 // CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[ROW]], %arg1 : tensor<1x3xf32>, tensor<2x3x4xf32>) outs(%{{.*}} : tensor<2x1x4xf32>)
-// CHECK: tensor.reshape %[[P]]({{.*}}) : (tensor<2x1x4xf32>, tensor<2xindex>) -> tensor<2x4xf32>
+// CHECK: tensor.{{expand|collapse}}_shape %[[P]] {{.*}} : tensor<2x1x4xf32> into tensor<2x4xf32>
 func.func @matmul_vector(%a: tensor<3xf32>, %b: tensor<2x3x4xf32>) -> tensor<2x4xf32> {
   %0 = kiln.matmul %a, %b : (tensor<3xf32>, tensor<2x3x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>

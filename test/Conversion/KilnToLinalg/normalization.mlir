@@ -5,13 +5,13 @@
 // CHECK-LABEL: func @softmax
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK: arith.maximumf
-// CHECK: %[[MAXK:.*]] = tensor.reshape %[[MAX]]{{.*}} -> tensor<2x1xf32>
+// CHECK: %[[MAXK:.*]] = tensor.{{expand|collapse}}_shape %[[MAX]] {{.*}} into tensor<2x1xf32>
 // CHECK: %[[SHIFTED:.*]] = linalg.generic {{.*}} ins(%arg0, %[[MAXK]] : tensor<2x5xf32>, tensor<2x1xf32>)
 // CHECK: arith.subf
 // CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%[[SHIFTED]] : tensor<2x5xf32>)
 // CHECK: math.exp
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[EXP]]
-// CHECK: %[[SUMK:.*]] = tensor.reshape %[[SUM]]
+// CHECK: %[[SUMK:.*]] = tensor.expand_shape %[[SUM]]
 // CHECK: linalg.generic {{.*}} ins(%[[EXP]], %[[SUMK]] : tensor<2x5xf32>, tensor<2x1xf32>)
 // CHECK: arith.divf
 func.func @softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
@@ -38,7 +38,7 @@ func.func @batch_norm(%x: tensor<1x3x2x2xf32>, %c: tensor<3xf32>) -> tensor<1x3x
 // CHECK: arith.mulf
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK: math.sqrt
-// CHECK: tensor.reshape {{.*}} -> tensor<2x1xf32>
+// CHECK: tensor.expand_shape {{.*}} into tensor<2x1xf32>
 func.func @reduce_l2(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
   %0 = kiln.reduce l2 %x {axes = array<i64: 1>, keepdims} : (tensor<2x3xf32>) -> tensor<2x1xf32>
   return %0 : tensor<2x1xf32>

@@ -65,6 +65,8 @@ def read(path):
         elif wire == 1:
             typed.setdefault(field, []).append(struct.unpack("<d", data[pos:pos + 8])[0])
             pos += 8
+    if dtype not in DTYPES:
+        raise ValueError(f"{path}: data type {dtype} has no NumPy equivalent")
     np_type = DTYPES[dtype]
     if raw is not None:
         array = np.frombuffer(raw, dtype=np_type)
@@ -72,3 +74,34 @@ def read(path):
         values = next(iter(typed.values()), [])
         array = np.array(values).astype(np_type)
     return name, array.reshape(dims)
+
+
+def name_and_dims(path):
+    """The name and dims of a TensorProto file, without reading its data."""
+    data = open(path, "rb").read()
+    pos, name, dims = 0, None, []
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+            if field == 1:
+                dims.append(value)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            chunk = data[pos:pos + length]
+            pos += length
+            if field == 1:
+                p = 0
+                while p < len(chunk):
+                    value, p = _varint(chunk, p)
+                    dims.append(value)
+            elif field == 8:
+                name = chunk.decode("utf-8", "replace")
+        elif wire == 5:
+            pos += 4
+        elif wire == 1:
+            pos += 8
+        else:
+            break
+    return name, dims

@@ -1,0 +1,308 @@
+"""ONNX conformance: compile every backend test with kilnc, run it, compare.
+
+Each test is classified as
+  pass         every data set's outputs match (ONNX's criterion:
+               |actual - expected| <= atol + rtol * |expected|, rtol 1e-3,
+               atol 1e-7, NaN matches NaN, equal shapes and element types);
+  fail         wrong numbers, shapes or types, or an error that is not a
+               clear "unsupported";
+  unsupported  kilnc refused the model with "unsupported: REASON";
+  crash        kilnc or the executable died from a signal or timed out.
+
+Compiled executables are cached by the hash of the model, the flags and
+kilnc with its runtime, so a rerun only compiles what changed.
+
+usage:
+  run_conformance.py KILNC TESTS_ROOT --backend llvm --work DIR
+      [--suites node,simple,...] [--filter REGEX] [--jobs N]
+      [--expected FILE [--update]] [--docs FILE]
+
+With --expected, exits 1 when a listed test no longer passes or anything
+crashes; --update rewrites the file from this run.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import onnxtests  # noqa: E402
+import tensorproto  # noqa: E402
+
+SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator", "light"]
+RTOL, ATOL = 1e-3, 1e-7
+
+
+def digest_files(paths):
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def compare(actual, expected, rtol):
+    """None when `actual` matches, else why not."""
+    if actual.shape != expected.shape:
+        return f"shape {list(actual.shape)}, expected {list(expected.shape)}"
+    if actual.dtype != expected.dtype:
+        return f"type {actual.dtype}, expected {expected.dtype}"
+    if expected.dtype.kind in "fc":
+        a, e = actual.astype(np.float64), expected.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(a - e) <= ATOL + rtol * np.abs(e)) | (a == e) | \
+                 (np.isnan(a) & np.isnan(e))
+    else:
+        ok = actual == expected
+    if ok.all():
+        return None
+    return f"{int((~ok).sum())} of {ok.size} elements differ"
+
+
+class Runner:
+    def __init__(self, args):
+        self.kilnc = os.path.abspath(args.kilnc)
+        self.root = args.root
+        self.backend = args.backend
+        self.work = args.work
+        lib = os.path.join(os.path.dirname(os.path.dirname(self.kilnc)), "lib")
+        self.toolchain = digest_files(
+            [self.kilnc] + [os.path.join(lib, f) for f in
+                            ("libkiln_main.a", "libkiln_runtime.a")
+                            if os.path.exists(os.path.join(lib, f))])
+
+    def build(self, model, folder):
+        """Compiles (or reuses) the executable; (status, detail, exe)."""
+        key = hashlib.sha256((self.toolchain + self.backend).encode()
+                             + open(model, "rb").read()).hexdigest()[:24]
+        cache = os.path.join(self.work, "cache", key)
+        exe = os.path.join(cache, "model")
+        if os.path.exists(exe):
+            return "ok", "", exe
+        os.makedirs(folder, exist_ok=True)
+        temp = os.path.join(folder, "model")
+        try:
+            run, _ = onnxtests.compile_model(
+                self.kilnc, model, [f"--backend={self.backend}", "-o", temp])
+        except subprocess.TimeoutExpired:
+            return "crash", "kilnc timed out", None
+        if run.returncode < 0 or run.returncode > 1:
+            return "crash", f"kilnc exit {run.returncode}", None
+        if run.returncode != 0:
+            reason = onnxtests.unsupported_reason(run.stderr)
+            if reason is not None:
+                return "unsupported", reason, None
+            first = run.stderr.strip().splitlines()
+            return "fail", "kilnc: " + (first[-1] if first else ""), None
+        os.makedirs(cache, exist_ok=True)
+        shutil.move(temp, exe)
+        return "ok", "", exe
+
+    def run_set(self, exe, inputs, expected, folder, rtol=RTOL):
+        """Runs one data set; (status, detail)."""
+        out = os.path.join(folder, "out")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        try:
+            run = subprocess.run([exe] + inputs + ["-o", out],
+                                 capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            return "crash", "the executable timed out"
+        if run.returncode < 0:
+            return "crash", f"the executable died (signal {-run.returncode})"
+        if run.returncode != 0:
+            return "fail", "run: " + run.stderr.strip()[:200]
+        for name, value in expected:
+            path = os.path.join(out, re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".npy")
+            if not os.path.exists(path):
+                return "fail", f"no output '{name}'"
+            why = compare(np.load(path), value, rtol)
+            if why:
+                return "fail", f"output '{name}': {why}"
+        return "pass", ""
+
+    def run_test(self, suite, name, model):
+        try:
+            return self.run_test_unguarded(suite, name, model)
+        except (ValueError, OSError, subprocess.CalledProcessError) as error:
+            return "fail", f"runner: {error}"
+
+    def run_test_unguarded(self, suite, name, model):
+        folder = os.path.join(self.work, "runs", suite, name)
+        status, detail, exe = self.build(model, folder)
+        if status != "ok":
+            return status, detail
+        if suite == "light":
+            return self.run_light(exe, name, folder)
+        signature = self.signature(exe)
+        for data in onnxtests.data_sets(model):
+            inputs = onnxtests.numbered(data, "input_")
+            outputs = onnxtests.numbered(data, "output_")
+            if len(inputs) != len(signature["inputs"]):
+                # Bound inputs became constants: feed only the others.
+                names = {tensorproto.name_and_dims(p)[0]: p for p in inputs}
+                inputs = [names.get(n, "") for n in signature["inputs"]]
+                if "" in inputs:
+                    return "fail", "cannot match the test's inputs"
+            expected = []
+            for index, path in enumerate(outputs):
+                _, value = tensorproto.read(path)
+                expected.append((signature["outputs"][index], value))
+            status, detail = self.run_set(exe, inputs, expected, folder)
+            if status != "pass":
+                return status, detail
+        return "pass", ""
+
+    def run_light(self, exe, name, folder):
+        signature = self.signature(exe, shapes=True)
+        inputs = []
+        for index, (_, dims) in enumerate(signature["input_shapes"]):
+            count = int(np.prod(dims))
+            path = os.path.join(folder, f"input_{index}.npy")
+            values = (np.arange(count) / count).astype(np.float32).reshape(dims)
+            np.save(path, values)
+            inputs.append(path)
+        _, value = tensorproto.read(
+            os.path.join(self.root, "light", f"light_{name}_output_0.pb"))
+        rtol = 2e-3 if name == "densenet121" else RTOL
+        return self.run_set(exe, inputs, [(signature["outputs"][0], value)],
+                            folder, rtol)
+
+    @staticmethod
+    def signature(exe, shapes=False):
+        info = subprocess.run([exe, "--info"], capture_output=True, text=True,
+                              check=True).stdout
+        result = {"inputs": [], "outputs": [], "input_shapes": []}
+        section = None
+        for line in info.splitlines():
+            if not line.startswith(" "):
+                section = line.rstrip(":")
+                continue
+            name, rest = line.strip().rsplit(": ", 1)
+            result[section].append(name)
+            if section == "inputs":
+                dims = [int(d) for d in rest.split(" ", 1)[1].strip("[]").split(", ") if d]
+                result["input_shapes"].append((name, dims))
+        return result
+
+
+def tests(root, suites, pattern):
+    for suite in suites:
+        if suite == "light":
+            entries = [(f[len("light_"):-len(".onnx")], os.path.join(root, "light", f))
+                       for f in sorted(os.listdir(os.path.join(root, "light")))
+                       if f.endswith(".onnx")]
+        else:
+            entries = list(onnxtests.models(root, suite))
+        for name, model in entries:
+            if not pattern or re.search(pattern, f"{suite}/{name}"):
+                yield suite, name, model
+
+
+def write_docs(path, backend, results):
+    by_suite = collections.defaultdict(collections.Counter)
+    reasons = collections.Counter()
+    failures = []
+    for (suite, name), (status, detail) in sorted(results.items()):
+        by_suite[suite][status] += 1
+        if status == "unsupported":
+            reasons[onnxtests.group_reason(detail)] += 1
+        elif status in ("fail", "crash"):
+            failures.append(f"| {suite}/{name} | {status} | {detail.replace('|', '/')} |")
+    lines = [
+        "# ONNX conformance",
+        "",
+        f"Results of the `--backend={backend}` executables on ONNX's backend test",
+        "data (`../shared/onnx-tests`), with ONNX's pass criterion (rtol 1e-3,",
+        "atol 1e-7). Regenerate with:",
+        "",
+        "```sh",
+        "/usr/bin/python3 test/Conformance/run_conformance.py build/bin/kilnc \\",
+        f"    ../shared/onnx-tests --backend {backend} --work build/conformance \\",
+        f"    --expected test/Conformance/expected-{backend}.txt --update \\",
+        f"    --docs docs/conformance.md",
+        "```",
+        "",
+        "| suite | tests | pass | fail | unsupported | crash |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for suite in SUITES:
+        if suite in by_suite:
+            c = by_suite[suite]
+            lines.append(f"| {suite} | {sum(c.values())} | {c['pass']} | {c['fail']} "
+                         f"| {c['unsupported']} | {c['crash']} |")
+    lines += ["", "## Why tests are unsupported", "",
+              "| tests | reason |", "| --- | --- |"]
+    lines += [f"| {count} | {reason.replace('|', '/')} |"
+              for reason, count in reasons.most_common()]
+    lines += ["", "## Failures", "", "| test | status | detail |", "| --- | --- | --- |"]
+    lines += failures or ["| (none) | | |"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kilnc")
+    parser.add_argument("root")
+    parser.add_argument("--backend", default="llvm")
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--suites", default=",".join(SUITES))
+    parser.add_argument("--filter", default="")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--expected")
+    parser.add_argument("--update", action="store_true")
+    parser.add_argument("--docs")
+    args = parser.parse_args()
+
+    runner = Runner(args)
+    work = list(tests(args.root, args.suites.split(","), args.filter))
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(runner.run_test, s, n, m): (s, n) for s, n, m in work}
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+
+    counts = collections.defaultdict(collections.Counter)
+    for (suite, name), (status, detail) in sorted(results.items()):
+        counts[suite][status] += 1
+        if status in ("fail", "crash"):
+            print(f"{status.upper()}: {suite}/{name}: {detail}")
+    for suite, c in counts.items():
+        print(f"{suite}: {sum(c.values())} tests, {c['pass']} pass, {c['fail']} fail, "
+              f"{c['unsupported']} unsupported, {c['crash']} crash")
+    if args.docs:
+        write_docs(args.docs, args.backend, results)
+
+    passing = sorted(f"{s}/{n}" for (s, n), (st, _) in results.items() if st == "pass")
+    crashes = sum(1 for st, _ in results.values() if st == "crash")
+    if not args.expected:
+        return 1 if crashes else 0
+    if args.update:
+        with open(args.expected, "w") as f:
+            f.write("\n".join(passing) + "\n")
+        print(f"wrote {len(passing)} passing tests to {args.expected}")
+        return 1 if crashes else 0
+    expected = {line.strip() for line in open(args.expected) if line.strip()}
+    ran = {f"{s}/{n}" for s, n in results}
+    regressed = sorted((expected & ran) - set(passing))
+    new = sorted(set(passing) - expected)
+    for test in regressed:
+        print(f"REGRESSED: {test} passed before: {results[tuple(test.split('/', 1))]}")
+    if new:
+        print(f"{len(new)} tests pass that {args.expected} does not list yet; "
+              "rerun with --update to record them")
+    print(f"{len(passing)} of {len(ran)} tests pass")
+    return 1 if regressed or crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
