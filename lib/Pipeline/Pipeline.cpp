@@ -14,19 +14,19 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Support/Program.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -137,7 +137,8 @@ kiln::createTargetMachine(llvm::StringRef cpu, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::string features;
@@ -184,8 +185,9 @@ bool kiln::emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
                            std::string &error) {
   llvm::legacy::PassManager pm;
   if (machine.addPassesToEmitFile(pm, os, nullptr,
-                                  assembly ? llvm::CodeGenFileType::AssemblyFile
-                                           : llvm::CodeGenFileType::ObjectFile)) {
+                                  assembly
+                                      ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile)) {
     error = "the target cannot emit this file type";
     return false;
   }
@@ -193,13 +195,14 @@ bool kiln::emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
-bool kiln::linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
-                          llvm::StringRef argv0, std::string &error) {
+bool kiln::linkExecutable(llvm::StringRef objectPath,
+                          llvm::StringRef outputPath, llvm::StringRef argv0,
+                          std::string &error) {
   // The runtime sits in ../lib beside kilnc's bin/ (build tree and install).
   std::string self = llvm::sys::fs::getMainExecutable(
       argv0.str().c_str(), (void *)&kiln::linkExecutable);
-  llvm::SmallString<256> libDir(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(self)));
+  llvm::SmallString<256> libDir(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
   llvm::sys::path::append(libDir, "lib");
   llvm::SmallString<256> mainLib(libDir), runtimeLib(libDir);
   llvm::sys::path::append(mainLib, "libkiln_main.a");
@@ -220,8 +223,8 @@ bool kiln::linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath
   llvm::SmallVector<llvm::StringRef> args = {
       *program, objectPath, mainLib, runtimeLib, "-lm", "-o", output};
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0,
-                                         0, &message);
+  int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
+                                         &message);
   if (status != 0) {
     error = "linking failed" + (message.empty() ? "" : ": " + message);
     return false;

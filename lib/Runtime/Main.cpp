@@ -127,8 +127,9 @@ int main(int argc, char **argv) {
   (void)threads; // generated code runs on one thread so far
 
   if (inputPaths.size() != signature.inputs.size()) {
-    std::fprintf(stderr, "kiln: expected %zu input file(s), got %zu; the model "
-                         "takes:\n",
+    std::fprintf(stderr,
+                 "kiln: expected %zu input file(s), got %zu; the model "
+                 "takes:\n",
                  signature.inputs.size(), inputPaths.size());
     for (const TensorInfo &in : signature.inputs)
       std::fprintf(stderr, "  %s\n", in.describe().c_str());
@@ -179,9 +180,10 @@ int main(int argc, char **argv) {
               .count());
     }
     std::sort(times.begin(), times.end());
-    double median = times.size() % 2
-                        ? times[times.size() / 2]
-                        : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+    double median =
+        times.size() % 2
+            ? times[times.size() / 2]
+            : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
     std::printf("{\"runs\": %ld, \"median_us\": %.3f, \"min_us\": %.3f, "
                 "\"max_us\": %.3f}\n",
                 benchRuns, median, times.front(), times.back());
@@ -194,7 +196,8 @@ int main(int argc, char **argv) {
     tensor.info = signature.outputs[i];
     const uint8_t *data = (const uint8_t *)pointers[inputPaths.size() + i];
     tensor.data.assign(data, data + tensor.info.byteSize());
-    std::string path = outDir + "/" + sanitizeFileName(tensor.info.name) + ".npy";
+    std::string path =
+        outDir + "/" + sanitizeFileName(tensor.info.name) + ".npy";
     if (!writeNpy(path, tensor, error)) {
       std::fprintf(stderr, "kiln: %s\n", error.c_str());
       return 1;

@@ -36,19 +36,32 @@ size_t dtypeSize(int code) {
 
 std::string dtypeName(int code) {
   switch ((DType)code) {
-  case DType::f32: return "f32";
-  case DType::f64: return "f64";
-  case DType::f16: return "f16";
-  case DType::bf16: return "bf16";
-  case DType::i8: return "i8";
-  case DType::i16: return "i16";
-  case DType::i32: return "i32";
-  case DType::i64: return "i64";
-  case DType::u8: return "u8";
-  case DType::u16: return "u16";
-  case DType::u32: return "u32";
-  case DType::u64: return "u64";
-  case DType::boolean: return "bool";
+  case DType::f32:
+    return "f32";
+  case DType::f64:
+    return "f64";
+  case DType::f16:
+    return "f16";
+  case DType::bf16:
+    return "bf16";
+  case DType::i8:
+    return "i8";
+  case DType::i16:
+    return "i16";
+  case DType::i32:
+    return "i32";
+  case DType::i64:
+    return "i64";
+  case DType::u8:
+    return "u8";
+  case DType::u16:
+    return "u16";
+  case DType::u32:
+    return "u32";
+  case DType::u64:
+    return "u64";
+  case DType::boolean:
+    return "bool";
   }
   return "dtype " + std::to_string(code);
 }
@@ -161,10 +174,11 @@ static int npyDtype(const std::string &descr) {
   static const struct {
     const char *descr;
     DType dtype;
-  } table[] = {{"<f4", DType::f32}, {"<f8", DType::f64}, {"<f2", DType::f16},
-               {"<i8", DType::i64}, {"<i4", DType::i32}, {"<i2", DType::i16},
-               {"|i1", DType::i8},  {"<u8", DType::u64}, {"<u4", DType::u32},
-               {"<u2", DType::u16}, {"|u1", DType::u8},  {"|b1", DType::boolean}};
+  } table[] = {
+      {"<f4", DType::f32}, {"<f8", DType::f64}, {"<f2", DType::f16},
+      {"<i8", DType::i64}, {"<i4", DType::i32}, {"<i2", DType::i16},
+      {"|i1", DType::i8},  {"<u8", DType::u64}, {"<u4", DType::u32},
+      {"<u2", DType::u16}, {"|u1", DType::u8},  {"|b1", DType::boolean}};
   for (const auto &entry : table)
     if (descr == entry.descr)
       return (int)entry.dtype;
@@ -173,19 +187,32 @@ static int npyDtype(const std::string &descr) {
 
 static const char *npyDescr(int dtype) {
   switch ((DType)dtype) {
-  case DType::f32: return "<f4";
-  case DType::f64: return "<f8";
-  case DType::f16: return "<f2";
-  case DType::i64: return "<i8";
-  case DType::i32: return "<i4";
-  case DType::i16: return "<i2";
-  case DType::i8: return "|i1";
-  case DType::u64: return "<u8";
-  case DType::u32: return "<u4";
-  case DType::u16: return "<u2";
-  case DType::u8: return "|u1";
-  case DType::boolean: return "|b1";
-  case DType::bf16: return nullptr; // NumPy has no bfloat16
+  case DType::f32:
+    return "<f4";
+  case DType::f64:
+    return "<f8";
+  case DType::f16:
+    return "<f2";
+  case DType::i64:
+    return "<i8";
+  case DType::i32:
+    return "<i4";
+  case DType::i16:
+    return "<i2";
+  case DType::i8:
+    return "|i1";
+  case DType::u64:
+    return "<u8";
+  case DType::u32:
+    return "<u4";
+  case DType::u16:
+    return "<u2";
+  case DType::u8:
+    return "|u1";
+  case DType::boolean:
+    return "|b1";
+  case DType::bf16:
+    return nullptr; // NumPy has no bfloat16
   }
   return nullptr;
 }
@@ -214,7 +241,8 @@ static bool headerValue(const std::string &header, const std::string &key,
   value = header.substr(at, end - at);
   size_t first = value.find_first_not_of(" ");
   size_t last = value.find_last_not_of(" ");
-  value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+  value =
+      first == std::string::npos ? "" : value.substr(first, last - first + 1);
   return true;
 }
 
@@ -315,13 +343,21 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
     error = "cannot write " + path + ": " + std::strerror(errno);
     return false;
   }
-  uint8_t preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  uint8_t preamble[10] = {0x93,
+                          'N',
+                          'U',
+                          'M',
+                          'P',
+                          'Y',
+                          1,
+                          0,
                           (uint8_t)(header.size() & 0xff),
                           (uint8_t)(header.size() >> 8)};
-  bool ok = std::fwrite(preamble, 1, 10, file) == 10 &&
-            std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
-            std::fwrite(tensor.data.data(), 1, tensor.data.size(), file) ==
-                tensor.data.size();
+  bool ok =
+      std::fwrite(preamble, 1, 10, file) == 10 &&
+      std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
+      std::fwrite(tensor.data.data(), 1, tensor.data.size(), file) ==
+          tensor.data.size();
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
     std::remove(temp.c_str());

@@ -62,7 +62,8 @@ TEST(RuntimeTest, MalformedNpyIsAnError) {
   EXPECT_FALSE(readTensorFile(path, tensor, error));
   EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
 
-  std::string header = "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }";
+  std::string header =
+      "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }";
   std::string npy = std::string("\x93NUMPY\x01\x00", 8) +
                     std::string(1, (char)header.size()) + std::string(1, '\0') +
                     header + std::string(8, '\0');
@@ -70,7 +71,8 @@ TEST(RuntimeTest, MalformedNpyIsAnError) {
   EXPECT_FALSE(readTensorFile(path, tensor, error));
   EXPECT_NE(error.find("Fortran order"), std::string::npos) << error;
 
-  header = "{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999,), }";
+  header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999999,), }";
   npy = std::string("\x93NUMPY\x01\x00", 8) +
         std::string(1, (char)header.size()) + std::string(1, '\0') + header;
   writeBytes(path, npy);
@@ -82,7 +84,8 @@ TEST(RuntimeTest, MalformedNpyIsAnError) {
 TEST(RuntimeTest, TensorProtoRawAndTyped) {
   // dims [2] (field 1), data_type INT64 (field 2), name "t" (field 8),
   // int64_data packed [5, 300] (field 7).
-  std::string typed = std::string("\x08\x02\x10\x07\x42\x01t\x3a\x03\x05\xac\x02", 12);
+  std::string typed =
+      std::string("\x08\x02\x10\x07\x42\x01t\x3a\x03\x05\xac\x02", 12);
   std::string error, path = tempPath("typed.pb");
   writeBytes(path, typed);
   HostTensor tensor;
@@ -97,8 +100,8 @@ TEST(RuntimeTest, TensorProtoRawAndTyped) {
 
   // dims [1], FLOAT, raw_data of 4 bytes (field 9).
   float one = 1.0f;
-  std::string raw = std::string("\x08\x01\x10\x01\x4a\x04", 6) +
-                    std::string((char *)&one, 4);
+  std::string raw =
+      std::string("\x08\x01\x10\x01\x4a\x04", 6) + std::string((char *)&one, 4);
   writeBytes(path, raw);
   ASSERT_TRUE(readTensorFile(path, tensor, error)) << error;
   EXPECT_EQ(tensor.info.shape, (std::vector<int64_t>{1}));
@@ -113,8 +116,8 @@ TEST(RuntimeTest, TensorProtoRawAndTyped) {
 TEST(RuntimeTest, SignatureAndNames) {
   Signature signature;
   std::string error;
-  ASSERT_TRUE(parseSignature("in x 1 1x3\nin s 7 -\nout y:0 1 3\n", signature,
-                             error))
+  ASSERT_TRUE(
+      parseSignature("in x 1 1x3\nin s 7 -\nout y:0 1 3\n", signature, error))
       << error;
   ASSERT_EQ(signature.inputs.size(), 2u);
   EXPECT_EQ(signature.inputs[0].describe(), "x: f32 [1, 3]");

@@ -16,22 +16,21 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileUtilities.h"
-#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace llvm;
 
 static cl::OptionCategory kilncCategory("kilnc options");
 
 static cl::opt<std::string>
-    modelPath(cl::Positional,
-              cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
+    modelPath(cl::Positional, cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
               cl::cat(kilncCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("OUT"),
@@ -81,8 +80,8 @@ static LogicalResult writeModule(mlir::ModuleOp module, StringRef path);
 
 /// Writes text produced by `print` to `path` ("-" is stdout), replacing
 /// the file only once it is complete.
-static LogicalResult
-writeText(StringRef path, function_ref<void(raw_pwrite_stream &)> print) {
+static LogicalResult writeText(StringRef path,
+                               function_ref<void(raw_pwrite_stream &)> print) {
   std::string error;
   auto file = mlir::openOutputFile(path, &error);
   if (!file) {
@@ -110,9 +109,8 @@ class Dumper {
 public:
   explicit Dumper(StringRef dir) : dir(dir) {}
   LogicalResult module(StringRef stage, mlir::ModuleOp module) {
-    return text(stage.str() + ".mlir", [&](raw_ostream &os) {
-      module->print(os, printingFlags());
-    });
+    return text(stage.str() + ".mlir",
+                [&](raw_ostream &os) { module->print(os, printingFlags()); });
   }
   LogicalResult text(StringRef name, function_ref<void(raw_ostream &)> print) {
     ++count;
@@ -124,7 +122,8 @@ public:
       return failure();
     }
     SmallString<256> path(dir);
-    sys::path::append(path, (count < 10 ? "0" : "") + Twine(count) + "-" + name);
+    sys::path::append(path,
+                      (count < 10 ? "0" : "") + Twine(count) + "-" + name);
     return writeText(path, [&](raw_pwrite_stream &os) { print(os); });
   }
 
@@ -250,21 +249,23 @@ int main(int argc, char **argv) {
     errs() << "kilnc: translation to LLVM IR failed\n";
     return 1;
   }
-  if (failed(dumps.text("ll", [&](raw_ostream &os) { llvmModule->print(os, nullptr); })))
+  if (failed(dumps.text(
+          "ll", [&](raw_ostream &os) { llvmModule->print(os, nullptr); })))
     return 1;
   if (*stage == kiln::EmitStage::LLVMIR)
-    return failed(writeText(textOutput(), [&](raw_ostream &os) {
-             llvmModule->print(os, nullptr);
-           }))
+    return failed(writeText(
+               textOutput(),
+               [&](raw_ostream &os) { llvmModule->print(os, nullptr); }))
                ? 1
                : 0;
   if (*stage == kiln::EmitStage::Asm) {
-    return failed(writeText(textOutput(), [&](raw_pwrite_stream &os) {
-             std::string message;
-             if (!kiln::emitMachineCode(*llvmModule, *machine, os, true,
-                                        message))
-               errs() << "kilnc: " << message << "\n";
-           }))
+    return failed(writeText(textOutput(),
+                            [&](raw_pwrite_stream &os) {
+                              std::string message;
+                              if (!kiln::emitMachineCode(*llvmModule, *machine,
+                                                         os, true, message))
+                                errs() << "kilnc: " << message << "\n";
+                            }))
                ? 1
                : 0;
   }
@@ -278,7 +279,8 @@ int main(int argc, char **argv) {
       output += ".o";
   }
   if (output == "-") {
-    errs() << "kilnc: --emit=" << emitName << " writes a binary file; give -o\n";
+    errs() << "kilnc: --emit=" << emitName
+           << " writes a binary file; give -o\n";
     return 1;
   }
   SmallString<128> objectPath;
@@ -301,7 +303,8 @@ int main(int argc, char **argv) {
   FileRemover removeTemp(temp);
   if (*stage == kiln::EmitStage::Obj) {
     if (std::error_code ec = sys::fs::copy_file(objectPath, temp)) {
-      errs() << "kilnc: cannot write " << output << ": " << ec.message() << "\n";
+      errs() << "kilnc: cannot write " << output << ": " << ec.message()
+             << "\n";
       return 1;
     }
   } else if (!kiln::linkExecutable(objectPath, temp, argv[0], error)) {
@@ -316,7 +319,6 @@ int main(int argc, char **argv) {
 }
 
 static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
-  return writeText(path, [&](raw_pwrite_stream &os) {
-    module->print(os, printingFlags());
-  });
+  return writeText(
+      path, [&](raw_pwrite_stream &os) { module->print(os, printingFlags()); });
 }

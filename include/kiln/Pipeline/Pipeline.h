@@ -23,7 +23,17 @@ class raw_pwrite_stream;
 namespace kiln {
 
 /// The stages `kilnc --emit` can stop at, in pipeline order.
-enum class EmitStage { Graph, Fused, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Lib, Exe };
+enum class EmitStage {
+  Graph,
+  Fused,
+  Linalg,
+  LLVMMLIR,
+  LLVMIR,
+  Asm,
+  Obj,
+  Lib,
+  Exe
+};
 
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 llvm::StringRef getStageName(EmitStage stage);

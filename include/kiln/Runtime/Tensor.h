@@ -17,8 +17,19 @@ namespace kiln::runtime {
 
 /// Element types, by their ONNX TensorProto code.
 enum class DType : int {
-  f32 = 1, u8 = 2, i8 = 3, u16 = 4, i16 = 5, i32 = 6, i64 = 7, boolean = 9,
-  f16 = 10, f64 = 11, u32 = 12, u64 = 13, bf16 = 16
+  f32 = 1,
+  u8 = 2,
+  i8 = 3,
+  u16 = 4,
+  i16 = 5,
+  i32 = 6,
+  i64 = 7,
+  boolean = 9,
+  f16 = 10,
+  f64 = 11,
+  u32 = 12,
+  u64 = 13,
+  bf16 = 16
 };
 
 /// Bytes per element; 0 for codes Kiln does not know.
@@ -42,8 +53,7 @@ struct Signature {
 
 /// Parses kiln_model_signature. Returns false (with a message) when it is
 /// malformed.
-bool parseSignature(const char *text, Signature &signature,
-                    std::string &error);
+bool parseSignature(const char *text, Signature &signature, std::string &error);
 
 struct HostTensor {
   TensorInfo info;

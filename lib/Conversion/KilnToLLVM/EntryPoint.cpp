@@ -141,7 +141,8 @@ struct EmitEntryPointPass
                            LLVM::Linkage::External, "kiln_model_signature",
                            b.getStringAttr(text));
 
-    auto runType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
+    auto runType =
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
     auto run = LLVM::LLVMFuncOp::create(b, loc, "kiln_model_run", runType);
     Block *body = run.addEntryBlock(b);
     b.setInsertionPointToStart(body);

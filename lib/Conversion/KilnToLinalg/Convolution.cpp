@@ -2,7 +2,8 @@
 //
 // Convolutions of every spatial rank and group count share one
 // linalg.generic formulation: with the channels split into groups,
-//   out[n, g, m, o...] += in[n, g, c, o * stride + k * dilation] * w[g, m, c, k...]
+//   out[n, g, m, o...] += in[n, g, c, o * stride + k * dilation] * w[g, m, c,
+//   k...]
 // Pooling reads its windows the same way, with a window-shaped operand
 // giving the loop bounds of the kernel dims.
 //
@@ -36,7 +37,8 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   int64_t channelsPerGroup = inType.getDimSize(1) / group;
   int64_t outPerGroup = wType.getDimSize(0) / group;
   // [N, C, S...] -> [N, G, C/G, S...];  [M, C/G, K...] -> [G, M/G, C/G, K...]
-  SmallVector<int64_t> inShape = {inType.getDimSize(0), group, channelsPerGroup};
+  SmallVector<int64_t> inShape = {inType.getDimSize(0), group,
+                                  channelsPerGroup};
   llvm::append_range(inShape, inType.getShape().drop_front(2));
   SmallVector<int64_t> wShape = {group, outPerGroup, channelsPerGroup};
   llvm::append_range(wShape, wType.getShape().drop_front(2));
@@ -51,22 +53,24 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   SmallVector<AffineExpr> wExprs = {d(1), d(2), d(cDim)};
   SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
   for (int64_t i = 0; i < k; ++i) {
-    inExprs.push_back(d(oFirst + i) * strides[i] + d(kFirst + i) * dilations[i]);
+    inExprs.push_back(d(oFirst + i) * strides[i] +
+                      d(kFirst + i) * dilations[i]);
     wExprs.push_back(d(kFirst + i));
     outExprs.push_back(d(oFirst + i));
   }
   SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
                                  AffineMap::get(numDims, 0, wExprs, ctx),
                                  AffineMap::get(numDims, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(3 + k, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(3 + k,
+                                             utils::IteratorType::parallel);
   iterators.append(1 + k, utils::IteratorType::reduction);
   auto conv = linalg::GenericOp::create(
       b, loc, TypeRange{initType}, ValueRange{in, w}, ValueRange{init}, maps,
       iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
         Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-        linalg::YieldOp::create(nb, nl,
-                                arith::AddFOp::create(nb, nl, args[2], product)
-                                    .getResult());
+        linalg::YieldOp::create(
+            nb, nl,
+            arith::AddFOp::create(nb, nl, args[2], product).getResult());
       });
   return conv.getResult(0);
 }
@@ -82,7 +86,8 @@ static Value biasInit(OpBuilder &b, Location loc, RankedTensorType outType,
   if (!bias)
     return filled(b, loc, type, scalar(b, loc, element, 0));
   Value grouped = reshape(b, loc, bias, {group, outType.getDimSize(1) / group});
-  SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(1), b.getAffineDimExpr(2)};
+  SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(1),
+                                   b.getAffineDimExpr(2)};
   SmallVector<AffineMap> maps = {
       AffineMap::get(shape.size(), 0, exprs, b.getContext()),
       b.getMultiDimIdentityMap(shape.size())};
@@ -130,10 +135,10 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = lowerConvolution(
-        rewriter, op.getLoc(), op.getType(), op.getInput(), op.getWeight(),
-        op.getBias(), op.getGroup(), op.getStrides(), op.getDilations(),
-        op.getPads());
+    Value result =
+        lowerConvolution(rewriter, op.getLoc(), op.getType(), op.getInput(),
+                         op.getWeight(), op.getBias(), op.getGroup(),
+                         op.getStrides(), op.getDilations(), op.getPads());
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -161,7 +166,8 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
     SmallVector<int64_t> low(2, 0), high(2, 0);
     for (int64_t i = 0; i < k; ++i) {
       int64_t in = inType.getDimSize(i + 2), out = outType.getDimSize(i + 2);
-      int64_t needed = (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+      int64_t needed =
+          (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
       low.push_back(pads[i]);
       high.push_back(std::max(pads[i + k], needed - in - pads[i]));
     }
@@ -173,7 +179,8 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
 
     int64_t numDims = 2 + 2 * k;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs, outExprs = {d(0), d(1)};
+    SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs,
+                            outExprs = {d(0), d(1)};
     for (int64_t i = 0; i < k; ++i) {
       inExprs.push_back(d(2 + i) * strides[i] + d(2 + k + i) * dilations[i]);
       winExprs.push_back(d(2 + k + i));
@@ -182,7 +189,8 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
                                    AffineMap::get(numDims, 0, winExprs, ctx),
                                    AffineMap::get(numDims, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(2 + k, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(2 + k,
+                                               utils::IteratorType::parallel);
     iterators.append(k, utils::IteratorType::reduction);
     Value pooled =
         linalg::GenericOp::create(
@@ -258,7 +266,8 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
     SmallVector<AffineMap> maps = {
         rewriter.getMultiDimIdentityMap(rank),
         AffineMap::get(rank, 0, outExprs, rewriter.getContext())};
-    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(2,
+                                               utils::IteratorType::parallel);
     iterators.append(rank - 2, utils::IteratorType::reduction);
     Value neutral = isMax ? lowest(rewriter, loc, element)
                           : scalar(rewriter, loc, element, 0);

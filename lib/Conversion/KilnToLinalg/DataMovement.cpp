@@ -8,13 +8,12 @@ using namespace kiln::lowering;
 
 /// A parallel linalg.generic over `resultType` whose body reads elements
 /// itself (through linalg.index and tensor.extract).
-static Value indexedGeneric(OpBuilder &b, Location loc,
-                            RankedTensorType resultType,
-                            llvm::function_ref<Value(OpBuilder &, Location,
-                                                     ArrayRef<Value>)>
-                                body) {
+static Value indexedGeneric(
+    OpBuilder &b, Location loc, RankedTensorType resultType,
+    llvm::function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
   int64_t rank = resultType.getRank();
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
   return linalg::GenericOp::create(
              b, loc, TypeRange{resultType}, ValueRange{},
              ValueRange{empty(b, loc, resultType)},
@@ -62,11 +61,11 @@ struct ExpandLowering : OpRewritePattern<ExpandOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ExpandOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), op.getType(),
-                                       op.getInput(),
-                                       [](OpBuilder &, Location, ValueRange args) {
-                                         return args[0];
-                                       }));
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), op.getType(), op.getInput(),
+                        [](OpBuilder &, Location, ValueRange args) {
+                          return args[0];
+                        }));
     return success();
   }
 };
@@ -86,10 +85,9 @@ struct ConcatLowering : OpRewritePattern<ConcatOp> {
         continue; // nothing to insert (and its offset may be the end)
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[axis] = offset;
-      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
-                                             ValueRange{}, ValueRange{},
-                                             ValueRange{}, offsets,
-                                             type.getShape(), strides);
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, input, result, ValueRange{}, ValueRange{},
+          ValueRange{}, offsets, type.getShape(), strides);
       offset += type.getDimSize(axis);
     }
     rewriter.replaceOp(op, result);
@@ -146,7 +144,8 @@ struct SliceLowering : OpRewritePattern<SliceOp> {
           for (auto [d, index] : llvm::enumerate(indices))
             source.push_back(arith::AddIOp::create(
                 b, l, indexConst(b, l, offsets[d]),
-                arith::MulIOp::create(b, l, index, indexConst(b, l, strides[d]))));
+                arith::MulIOp::create(b, l, index,
+                                      indexConst(b, l, strides[d]))));
           return tensor::ExtractOp::create(b, l, input, source);
         });
     rewriter.replaceOp(op, result);
@@ -170,16 +169,17 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
     Value result = indexedGeneric(
         rewriter, loc, op.getType(),
         [&](OpBuilder &b, Location l, ArrayRef<Value> out) -> Value {
-          Value raw = tensor::ExtractOp::create(
-              b, l, indices, out.slice(axis, indexRank));
+          Value raw = tensor::ExtractOp::create(b, l, indices,
+                                                out.slice(axis, indexRank));
           Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
           Value zero = indexConst(b, l, 0), dim = indexConst(b, l, size);
-          Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                                 index, zero);
+          Value negative = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::slt, index, zero);
           index = arith::SelectOp::create(
               b, l, negative, arith::AddIOp::create(b, l, index, dim), index);
           index = arith::MaxSIOp::create(b, l, index, zero);
-          index = arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
+          index =
+              arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
           SmallVector<Value> source(out.take_front(axis));
           source.push_back(index);
           llvm::append_range(source, out.drop_front(axis + indexRank));
@@ -232,29 +232,30 @@ struct PadLowering : OpRewritePattern<PadOp> {
           for (int64_t d = 0; d < rank; ++d) {
             int64_t size = inType.getDimSize(d);
             Value zero = indexConst(b, l, 0), last = indexConst(b, l, size - 1);
-            Value p = arith::SubIOp::create(b, l, out[d], indexConst(b, l, pads[d]));
+            Value p =
+                arith::SubIOp::create(b, l, out[d], indexConst(b, l, pads[d]));
             if (mode == PadMode::edge) {
-              p = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, p, zero),
-                                         last);
+              p = arith::MinSIOp::create(
+                  b, l, arith::MaxSIOp::create(b, l, p, zero), last);
             } else if (mode == PadMode::wrap) {
               Value dim = indexConst(b, l, size);
               Value r = arith::RemSIOp::create(b, l, p, dim);
-              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, r,
-                                                zero);
-              p = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, r, dim),
-                                          r);
+              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                r, zero);
+              p = arith::SelectOp::create(
+                  b, l, neg, arith::AddIOp::create(b, l, r, dim), r);
             } else { // reflect, without repeating the edge
-              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, p,
-                                                zero);
-              p = arith::SelectOp::create(b, l, neg,
-                                          arith::SubIOp::create(b, l, zero, p), p);
-              Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, p,
-                                                 last);
+              Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                                p, zero);
+              p = arith::SelectOp::create(
+                  b, l, neg, arith::SubIOp::create(b, l, zero, p), p);
+              Value over = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::sgt, p, last);
               Value mirrored = arith::SubIOp::create(
                   b, l, indexConst(b, l, 2 * (size - 1)), p);
               p = arith::SelectOp::create(b, l, over, mirrored, p);
-              p = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, p, zero),
-                                         last);
+              p = arith::MinSIOp::create(
+                  b, l, arith::MaxSIOp::create(b, l, p, zero), last);
             }
             source.push_back(p);
           }
@@ -268,7 +269,8 @@ struct PadLowering : OpRewritePattern<PadOp> {
 } // namespace
 
 void kiln::lowering::populateDataMovementPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, ExpandLowering,
-               ConcatLowering, SplitLowering, SliceLowering, GatherLowering,
-               PadLowering>(patterns.getContext());
+  patterns
+      .add<ReshapeLowering, TransposeLowering, ExpandLowering, ConcatLowering,
+           SplitLowering, SliceLowering, GatherLowering, PadLowering>(
+          patterns.getContext());
 }

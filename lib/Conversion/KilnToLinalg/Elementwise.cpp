@@ -28,11 +28,11 @@ struct UnaryLowering : OpRewritePattern<UnaryOp> {
                                 PatternRewriter &rewriter) const override {
     UnaryKind kind = op.getKind();
     float alpha = op.getAlphaOrDefault(), beta = op.getBetaOrDefault();
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(), op.getInput(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return applyUnary(b, loc, kind, args[0], alpha, beta);
-        });
+    Value result =
+        elementwise(rewriter, op.getLoc(), op.getType(), op.getInput(),
+                    [&](OpBuilder &b, Location loc, ValueRange args) {
+                      return applyUnary(b, loc, kind, args[0], alpha, beta);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -67,9 +67,10 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
     if (!llvm::isa<FloatType>(y.getType()))
       exponent = arith::SIToFPOp::create(b, loc, type, y);
     else if (y.getType() != type)
-      exponent = y.getType().getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()
-                     ? (Value)arith::TruncFOp::create(b, loc, type, y)
-                     : (Value)arith::ExtFOp::create(b, loc, type, y);
+      exponent =
+          y.getType().getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()
+              ? (Value)arith::TruncFOp::create(b, loc, type, y)
+              : (Value)arith::ExtFOp::create(b, loc, type, y);
     return math::PowFOp::create(b, loc, x, exponent);
   }
   case BinaryKind::min:
@@ -81,25 +82,30 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
                    : (Value)arith::RemSIOp::create(b, loc, x, y);
   case BinaryKind::mod: {
     if (isFloat) {
-      Value q = math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
-      return arith::SubFOp::create(b, loc, x, arith::MulFOp::create(b, loc, q, y));
+      Value q =
+          math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
+      return arith::SubFOp::create(b, loc, x,
+                                   arith::MulFOp::create(b, loc, q, y));
     }
     // The remainder takes the divisor's sign.
     Value r = arith::RemSIOp::create(b, loc, x, y);
     Value zero = scalar(b, loc, type, 0);
-    Value rNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
-    Value yNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
-    Value rNonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+    Value rNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+    Value yNeg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+    Value rNonZero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
     Value fix = arith::AndIOp::create(
         b, loc, rNonZero, arith::XOrIOp::create(b, loc, rNeg, yNeg));
-    return arith::SelectOp::create(b, loc, fix, arith::AddIOp::create(b, loc, r, y),
-                                   r);
+    return arith::SelectOp::create(b, loc, fix,
+                                   arith::AddIOp::create(b, loc, r, y), r);
   }
   case BinaryKind::prelu: {
     Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
                                       scalar(b, loc, type, 0));
-    return arith::SelectOp::create(b, loc, neg, arith::MulFOp::create(b, loc, x, y),
-                                   x);
+    return arith::SelectOp::create(b, loc, neg,
+                                   arith::MulFOp::create(b, loc, x, y), x);
   }
   case BinaryKind::logical_and:
     return arith::AndIOp::create(b, loc, x, y);
@@ -141,8 +147,8 @@ struct CompareLowering : OpRewritePattern<CompareOp> {
                 arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE,
                 arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE,
                 arith::CmpFPredicate::OGT, arith::CmpFPredicate::OGE};
-            return arith::CmpFOp::create(b, loc, preds[(int)predicate],
-                                         args[0], args[1]);
+            return arith::CmpFOp::create(b, loc, preds[(int)predicate], args[0],
+                                         args[1]);
           }
           bool isBool = args[0].getType().isInteger(1);
           static const arith::CmpIPredicate signedPreds[] = {
@@ -183,7 +189,8 @@ static Value convertElement(OpBuilder &b, Location loc, Value x, Type to) {
   Type from = x.getType();
   if (from == to)
     return x;
-  bool fromFloat = llvm::isa<FloatType>(from), toFloat = llvm::isa<FloatType>(to);
+  bool fromFloat = llvm::isa<FloatType>(from),
+       toFloat = llvm::isa<FloatType>(to);
   if (to.isInteger(1)) {
     if (fromFloat)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x,
@@ -217,11 +224,11 @@ struct CastLowering : OpRewritePattern<CastOp> {
   LogicalResult matchAndRewrite(CastOp op,
                                 PatternRewriter &rewriter) const override {
     Type to = op.getType().getElementType();
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(), op.getInput(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return convertElement(b, loc, args[0], to);
-        });
+    Value result =
+        elementwise(rewriter, op.getLoc(), op.getType(), op.getInput(),
+                    [&](OpBuilder &b, Location loc, ValueRange args) {
+                      return convertElement(b, loc, args[0], to);
+                    });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -1,8 +1,8 @@
 //===- KilnToLinalg.cpp - The kiln-to-linalg pass -------------------------===//
 
 #include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
-#include "kiln/Conversion/Passes.h"
 #include "Utils.h"
+#include "kiln/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -27,8 +27,8 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
 static LogicalResult checkSupported(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
-    if (llvm::isa<ConvTransposeOp, ResizeOp, RNNOp, GRUOp, LSTMOp,
-                  AttentionOp, FusedConvOp>(op)) {
+    if (llvm::isa<ConvTransposeOp, ResizeOp, RNNOp, GRUOp, LSTMOp, AttentionOp,
+                  FusedConvOp>(op)) {
       op->emitError() << "unsupported: '" << op->getName()
                       << "' is not lowered by the llvm backend yet";
       ok = false;
@@ -41,8 +41,8 @@ static LogicalResult checkSupported(ModuleOp module) {
     for (Type type : types) {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       if (tensor && tensor.getElementType().isUnsignedInteger()) {
-        op->emitError() << "unsupported: unsigned integer tensors ("
-                        << type << ") in the llvm backend";
+        op->emitError() << "unsupported: unsigned integer tensors (" << type
+                        << ") in the llvm backend";
         ok = false;
         return;
       }

@@ -9,7 +9,8 @@ using namespace kiln::lowering;
 /// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n], with
 /// NumPy batch broadcasting (size-1 batch dims read index 0).
 static Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                      Value init, bool transLhs = false, bool transRhs = false) {
+                      Value init, bool transLhs = false,
+                      bool transRhs = false) {
   MLIRContext *ctx = b.getContext();
   auto lhsType = llvm::cast<RankedTensorType>(lhs.getType());
   auto rhsType = llvm::cast<RankedTensorType>(rhs.getType());
@@ -17,11 +18,13 @@ static Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
   int64_t batch = outType.getRank() - 2;
   int64_t numDims = batch + 3; // batch..., m, n, k
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  auto operandExprs = [&](RankedTensorType type, AffineExpr row, AffineExpr col) {
+  auto operandExprs = [&](RankedTensorType type, AffineExpr row,
+                          AffineExpr col) {
     SmallVector<AffineExpr> exprs;
     int64_t offset = batch - (type.getRank() - 2);
     for (int64_t i = 0; i < type.getRank() - 2; ++i)
-      exprs.push_back(type.getDimSize(i) == 1 && outType.getDimSize(i + offset) != 1
+      exprs.push_back(type.getDimSize(i) == 1 &&
+                              outType.getDimSize(i + offset) != 1
                           ? getAffineConstantExpr(0, ctx)
                           : d(i + offset));
     exprs.push_back(row);
@@ -80,7 +83,8 @@ struct MatMulLowering : OpRewritePattern<MatMulOp> {
     Value init = filled(rewriter, loc, outType,
                         scalar(rewriter, loc, outType.getElementType(), 0));
     Value result = contract(rewriter, loc, lhs, rhs, init);
-    rewriter.replaceOp(op, reshape(rewriter, loc, result, op.getType().getShape()));
+    rewriter.replaceOp(op,
+                       reshape(rewriter, loc, result, op.getType().getShape()));
     return success();
   }
 };
@@ -95,7 +99,8 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
     Type element = outType.getElementType();
     float alpha = op.getAlpha().convertToFloat();
     float beta = op.getBeta().convertToFloat();
-    Value init = filled(rewriter, loc, outType, scalar(rewriter, loc, element, 0));
+    Value init =
+        filled(rewriter, loc, outType, scalar(rewriter, loc, element, 0));
     Value product = contract(rewriter, loc, op.getA(), op.getB(), init,
                              op.getTransA(), op.getTransB());
     SmallVector<Value> operands = {product};
@@ -108,7 +113,8 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value r = alpha == 1.0f ? args[0] : mul(b, l, args[0], alphaValue);
           if (args.size() > 1)
-            r = add(b, l, r, beta == 1.0f ? args[1] : mul(b, l, args[1], betaValue));
+            r = add(b, l, r,
+                    beta == 1.0f ? args[1] : mul(b, l, args[1], betaValue));
           return r;
         });
     rewriter.replaceOp(op, result);

@@ -36,7 +36,8 @@ static Value reduceOver(OpBuilder &b, Location loc, Value input,
              b, loc, TypeRange{outType}, ValueRange{input},
              ValueRange{filled(b, loc, outType, initValue)}, maps, iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, combine(nb, nl, args[1], args[0]));
+               linalg::YieldOp::create(nb, nl,
+                                       combine(nb, nl, args[1], args[0]));
              })
       .getResult(0);
 }
@@ -88,14 +89,15 @@ struct ReduceLowering : OpRewritePattern<ReduceOp> {
     // Elementwise part before the reduction.
     if (kind == ReduceKind::l1 || kind == ReduceKind::l2 ||
         kind == ReduceKind::sum_square || kind == ReduceKind::log_sum_exp) {
-      input = elementwise(rewriter, loc, inType, input,
-                          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                            if (kind == ReduceKind::l1)
-                              return applyUnary(b, l, UnaryKind::abs, args[0], 0, 0);
-                            if (kind == ReduceKind::log_sum_exp)
-                              return math::ExpOp::create(b, l, args[0]);
-                            return mul(b, l, args[0], args[0]);
-                          });
+      input = elementwise(
+          rewriter, loc, inType, input,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            if (kind == ReduceKind::l1)
+              return applyUnary(b, l, UnaryKind::abs, args[0], 0, 0);
+            if (kind == ReduceKind::log_sum_exp)
+              return math::ExpOp::create(b, l, args[0]);
+            return mul(b, l, args[0], args[0]);
+          });
     }
     Value init;
     Combine combine = add;
@@ -131,7 +133,8 @@ struct ReduceLowering : OpRewritePattern<ReduceOp> {
             return math::LogOp::create(b, l, args[0]);
           });
     }
-    rewriter.replaceOp(op, reshape(rewriter, loc, reduced, op.getType().getShape()));
+    rewriter.replaceOp(
+        op, reshape(rewriter, loc, reduced, op.getType().getShape()));
     return success();
   }
 };
@@ -161,17 +164,17 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
     auto valueType = inType.clone(shape);
     auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
     AffineMap outMap = AffineMap::get(rank, 0, outExprs, getContext());
-    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), outMap,
-                                   outMap};
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   outMap, outMap};
     Value initValue = filled(rewriter, loc, valueType,
                              isMax ? lowest(rewriter, loc, element)
                                    : highest(rewriter, loc, element));
     Value initIndex = filled(rewriter, loc, indexType,
                              scalar(rewriter, loc, rewriter.getI64Type(), 0));
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{op.getInput()},
-        ValueRange{initValue, initIndex}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
+        rewriter, loc, TypeRange{valueType, indexType},
+        ValueRange{op.getInput()}, ValueRange{initValue, initIndex}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = args[0], best = args[1], bestIndex = args[2];
           Value index = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
@@ -190,17 +193,18 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
             better = arith::CmpIOp::create(b, l, pred, x, best);
           }
           // The first element always counts, whatever its value.
-          Value first = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::eq, index,
-              scalar(b, l, b.getI64Type(), 0));
+          Value first =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index,
+                                    scalar(b, l, b.getI64Type(), 0));
           better = arith::OrIOp::create(b, l, better, first);
           linalg::YieldOp::create(
               b, l,
-              ValueRange{arith::SelectOp::create(b, l, better, x, best),
-                         arith::SelectOp::create(b, l, better, index, bestIndex)});
+              ValueRange{
+                  arith::SelectOp::create(b, l, better, x, best),
+                  arith::SelectOp::create(b, l, better, index, bestIndex)});
         });
-    rewriter.replaceOp(
-        op, reshape(rewriter, loc, generic.getResult(1), op.getType().getShape()));
+    rewriter.replaceOp(op, reshape(rewriter, loc, generic.getResult(1),
+                                   op.getType().getShape()));
     return success();
   }
 };
@@ -220,30 +224,34 @@ struct SoftmaxLowering : OpRewritePattern<OpTy> {
                         reduceOver(rewriter, loc, op.getInput(), {axis},
                                    lowest(rewriter, loc, element), maximum),
                         kept);
-    Value shifted = elementwise(rewriter, loc, type, {op.getInput(), max},
-                                [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                  return arith::SubFOp::create(b, l, args[0], args[1]);
-                                });
-    Value exps = elementwise(rewriter, loc, type, shifted,
-                             [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                               return math::ExpOp::create(b, l, args[0]);
-                             });
+    Value shifted =
+        elementwise(rewriter, loc, type, {op.getInput(), max},
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return arith::SubFOp::create(b, l, args[0], args[1]);
+                    });
+    Value exps =
+        elementwise(rewriter, loc, type, shifted,
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return math::ExpOp::create(b, l, args[0]);
+                    });
     Value sum = reshape(rewriter, loc,
                         reduceOver(rewriter, loc, exps, {axis},
                                    scalar(rewriter, loc, element, 0), add),
                         kept);
     Value result;
     if (isLog)
-      result = elementwise(rewriter, loc, type, {shifted, sum},
-                           [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                             return arith::SubFOp::create(
-                                 b, l, args[0], math::LogOp::create(b, l, args[1]));
-                           });
+      result =
+          elementwise(rewriter, loc, type, {shifted, sum},
+                      [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        return arith::SubFOp::create(
+                            b, l, args[0], math::LogOp::create(b, l, args[1]));
+                      });
     else
-      result = elementwise(rewriter, loc, type, {exps, sum},
-                           [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                             return arith::DivFOp::create(b, l, args[0], args[1]);
-                           });
+      result =
+          elementwise(rewriter, loc, type, {exps, sum},
+                      [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        return arith::DivFOp::create(b, l, args[0], args[1]);
+                      });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -267,7 +275,8 @@ struct BatchNormLowering : OpRewritePattern<BatchNormOp> {
         rewriter, loc, type, operands,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value eps = scalar(b, l, args[0].getType(), epsilon);
-          Value stddev = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, args[4], eps));
+          Value stddev = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, args[4], eps));
           Value centered = arith::SubFOp::create(b, l, args[0], args[3]);
           Value normalized = arith::DivFOp::create(b, l, centered, stddev);
           return arith::AddFOp::create(
@@ -290,10 +299,11 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
     for (int64_t d = op.getAxis(); d < type.getRank(); ++d)
       axes.push_back(d);
     Value mean = meanKept(rewriter, loc, op.getInput(), axes);
-    Value centered = elementwise(rewriter, loc, type, {op.getInput(), mean},
-                                 [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                   return arith::SubFOp::create(b, l, args[0], args[1]);
-                                 });
+    Value centered =
+        elementwise(rewriter, loc, type, {op.getInput(), mean},
+                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                      return arith::SubFOp::create(b, l, args[0], args[1]);
+                    });
     Value squared = elementwise(rewriter, loc, type, centered,
                                 [](OpBuilder &b, Location l, ValueRange args) {
                                   return mul(b, l, args[0], args[0]);
@@ -307,10 +317,13 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
         rewriter, loc, type, operands,
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value eps = scalar(b, l, args[0].getType(), epsilon);
-          Value stddev = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, args[1], eps));
+          Value stddev = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, args[1], eps));
           Value r = arith::MulFOp::create(
               b, l, arith::DivFOp::create(b, l, args[0], stddev), args[2]);
-          return args.size() > 3 ? (Value)arith::AddFOp::create(b, l, r, args[3]) : r;
+          return args.size() > 3
+                     ? (Value)arith::AddFOp::create(b, l, r, args[3])
+                     : r;
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -321,7 +334,8 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
 /// x / (bias + alpha / size * sum)^beta.
 struct LRNLowering : OpRewritePattern<LRNOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LRNOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(LRNOp op,
+                                PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto type = op.getType();
@@ -336,35 +350,41 @@ struct LRNLowering : OpRewritePattern<LRNOp> {
     high[1] = size - 1 - low[1];
     Value zero = scalar(rewriter, loc, element, 0);
     Value paddedSquares = padded(rewriter, loc, squares, low, high, zero);
-    Value window = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{size},
-                                           element);
+    Value window = tensor::EmptyOp::create(rewriter, loc,
+                                           ArrayRef<int64_t>{size}, element);
     int64_t numDims = rank + 1;
     SmallVector<AffineExpr> inExprs;
     for (int64_t d = 0; d < rank; ++d)
-      inExprs.push_back(d == 1 ? getAffineDimExpr(1, ctx) + getAffineDimExpr(rank, ctx)
+      inExprs.push_back(d == 1 ? getAffineDimExpr(1, ctx) +
+                                     getAffineDimExpr(rank, ctx)
                                : getAffineDimExpr(d, ctx));
     SmallVector<AffineMap> maps = {
         AffineMap::get(numDims, 0, inExprs, ctx),
         AffineMap::get(numDims, 0, {getAffineDimExpr(rank, ctx)}, ctx),
         AffineMap::getMultiDimIdentityMap(numDims, ctx).getMajorSubMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    Value sums = linalg::GenericOp::create(
-                     rewriter, loc, TypeRange{type}, ValueRange{paddedSquares, window},
-                     ValueRange{filled(rewriter, loc, type, zero)}, maps, iterators,
-                     [](OpBuilder &b, Location l, ValueRange args) {
-                       linalg::YieldOp::create(b, l, add(b, l, args[2], args[0]));
-                     })
-                     .getResult(0);
-    float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat(),
+    Value sums =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{paddedSquares, window},
+            ValueRange{filled(rewriter, loc, type, zero)}, maps, iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, add(b, l, args[2], args[0]));
+            })
+            .getResult(0);
+    float alpha = op.getAlpha().convertToFloat(),
+          beta = op.getBeta().convertToFloat(),
           bias = op.getBias().convertToFloat();
     Value result = elementwise(
         rewriter, loc, type, {op.getInput(), sums},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value scaled = arith::MulFOp::create(b, l, args[1],
-                                               scalar(b, l, element, alpha / size));
-          Value base = arith::AddFOp::create(b, l, scaled, scalar(b, l, element, bias));
-          Value denom = math::PowFOp::create(b, l, base, scalar(b, l, element, beta));
+          Value scaled = arith::MulFOp::create(
+              b, l, args[1], scalar(b, l, element, alpha / size));
+          Value base =
+              arith::AddFOp::create(b, l, scaled, scalar(b, l, element, bias));
+          Value denom =
+              math::PowFOp::create(b, l, base, scalar(b, l, element, beta));
           return arith::DivFOp::create(b, l, args[0], denom);
         });
     rewriter.replaceOp(op, result);
@@ -374,9 +394,10 @@ struct LRNLowering : OpRewritePattern<LRNOp> {
 
 } // namespace
 
-void kiln::lowering::populateNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReduceLowering, ArgReduceLowering,
-               SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>, BatchNormLowering,
-               LayerNormLowering, LRNLowering>(patterns.getContext());
+void kiln::lowering::populateNormalizationPatterns(
+    RewritePatternSet &patterns) {
+  patterns
+      .add<ReduceLowering, ArgReduceLowering, SoftmaxLowering<SoftmaxOp, false>,
+           SoftmaxLowering<LogSoftmaxOp, true>, BatchNormLowering,
+           LayerNormLowering, LRNLowering>(patterns.getContext());
 }

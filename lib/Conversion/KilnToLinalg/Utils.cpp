@@ -10,7 +10,8 @@ using namespace kiln;
 using namespace kiln::lowering;
 
 Value kiln::lowering::empty(OpBuilder &b, Location loc, RankedTensorType type) {
-  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                 type.getElementType());
 }
 
 Value kiln::lowering::filled(OpBuilder &b, Location loc, RankedTensorType type,
@@ -35,8 +36,9 @@ Value kiln::lowering::lowest(OpBuilder &b, Location loc, Type type) {
                                                   /*Negative=*/true)));
   unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, width == 1 ? APInt(1, 0)
-                                                : APInt::getSignedMinValue(width)));
+      b, loc,
+      b.getIntegerAttr(type, width == 1 ? APInt(1, 0)
+                                        : APInt::getSignedMinValue(width)));
 }
 
 Value kiln::lowering::highest(OpBuilder &b, Location loc, Type type) {
@@ -47,8 +49,9 @@ Value kiln::lowering::highest(OpBuilder &b, Location loc, Type type) {
                        APFloat::getInf(floatType.getFloatSemantics())));
   unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, width == 1 ? APInt(1, 1)
-                                                : APInt::getSignedMaxValue(width)));
+      b, loc,
+      b.getIntegerAttr(type, width == 1 ? APInt(1, 1)
+                                        : APInt::getSignedMaxValue(width)));
 }
 
 AffineMap kiln::lowering::broadcastMap(MLIRContext *context,
@@ -127,9 +130,9 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
                                            SmallVector<ReassociationIndices>{});
   Value flat = input;
   if (type.getRank() != 1)
-    flat = tensor::CollapseShapeOp::create(
-        b, loc, type.clone({type.getNumElements()}), input,
-        allDims(type.getRank()));
+    flat = tensor::CollapseShapeOp::create(b, loc,
+                                           type.clone({type.getNumElements()}),
+                                           input, allDims(type.getRank()));
   if (shape.size() == 1)
     return flat;
   return tensor::ExpandShapeOp::create(b, loc, target, flat,
@@ -250,7 +253,8 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
     Value cube = fmul(fmul(x, x), x);
     Value inner =
         fmul(c(std::sqrt(2.0 / M_PI)), fadd(x, fmul(c(0.044715), cube)));
-    return fmul(fmul(c(0.5), x), fadd(c(1), math::TanhOp::create(b, loc, inner)));
+    return fmul(fmul(c(0.5), x),
+                fadd(c(1), math::TanhOp::create(b, loc, inner)));
   }
   case UnaryKind::softplus:
     return softplus(x);
@@ -262,9 +266,8 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
       unsigned width = type.getIntOrFloatBitWidth();
       double lo = std::max<double>(alpha, -std::ldexp(1.0, width - 1));
       double hi = std::min<double>(beta, std::ldexp(1.0, width - 1) - 1);
-      return arith::MinSIOp::create(b, loc,
-                                    arith::MaxSIOp::create(b, loc, x, c(lo)),
-                                    c(hi));
+      return arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, x, c(lo)), c(hi));
     }
     // max then min, so a NaN input stays NaN.
     Value lo = select(P::OLT, x, c(alpha), c(alpha), x);
@@ -334,11 +337,12 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
   case UnaryKind::isnan:
     return arith::CmpFOp::create(b, loc, P::UNO, x, x);
   case UnaryKind::isinf:
-    return arith::CmpFOp::create(b, loc, P::OEQ, math::AbsFOp::create(b, loc, x),
+    return arith::CmpFOp::create(b, loc, P::OEQ,
+                                 math::AbsFOp::create(b, loc, x),
                                  c(std::numeric_limits<double>::infinity()));
   case UnaryKind::logical_not:
-    return arith::XOrIOp::create(b, loc, x,
-                                 arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+    return arith::XOrIOp::create(
+        b, loc, x, arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
   }
   llvm_unreachable("unknown unary kind");
 }

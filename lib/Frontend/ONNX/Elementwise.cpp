@@ -29,8 +29,7 @@ static LogicalResult importUnary(NodeContext &ctx, UnaryKind kind,
 }
 
 /// A unary operator with its ONNX attributes mapped to alpha and beta.
-template <UnaryKind kind>
-static LogicalResult simpleUnary(NodeContext &ctx) {
+template <UnaryKind kind> static LogicalResult simpleUnary(NodeContext &ctx) {
   return importUnary(ctx, kind);
 }
 
@@ -85,7 +84,8 @@ static LogicalResult importIsInf(NodeContext &ctx) {
         *positive ? ComparePredicate::gt : ComparePredicate::lt;
     auto signOk = ctx.create<CompareOp>(
         {*x, ctx.scalar(0.0, element)},
-        {ctx.named("predicate", ComparePredicateAttr::get(ctx.context(), sign))});
+        {ctx.named("predicate",
+                   ComparePredicateAttr::get(ctx.context(), sign))});
     if (failed(signOk))
       return failure();
     auto both = ctx.binary(BinaryKind::logical_and, result, *signOk);
@@ -123,8 +123,8 @@ static LogicalResult importClip(NodeContext &ctx) {
       if (failed(bound))
         return failure();
       if (bound->size() != 1)
-        return ctx.emitError() << "input '" << (i == 1 ? "min" : "max")
-                               << "' must be a scalar";
+        return ctx.emitError()
+               << "input '" << (i == 1 ? "min" : "max") << "' must be a scalar";
       (i == 1 ? lo : hi) = (float)(*bound)[0];
     }
   }
@@ -170,8 +170,7 @@ static LogicalResult checkLegacyBroadcast(NodeContext &ctx) {
   return ctx.unsupported("legacy broadcasting with 'axis' (opset < 7)");
 }
 
-template <BinaryKind kind>
-static LogicalResult simpleBinary(NodeContext &ctx) {
+template <BinaryKind kind> static LogicalResult simpleBinary(NodeContext &ctx) {
   auto a = ctx.required(0, "A");
   auto b = ctx.required(1, "B");
   if (failed(a) || failed(b) || failed(checkLegacyBroadcast(ctx)))
@@ -228,8 +227,8 @@ static LogicalResult simpleCompare(NodeContext &ctx) {
   if (failed(a) || failed(b))
     return failure();
   auto result = ctx.create<CompareOp>(
-      {*a, *b}, {ctx.named("predicate",
-                           ComparePredicateAttr::get(ctx.context(), predicate))});
+      {*a, *b}, {ctx.named("predicate", ComparePredicateAttr::get(ctx.context(),
+                                                                  predicate))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -269,8 +268,8 @@ static LogicalResult importVariadic(NodeContext &ctx) {
   }
   if (mean && ctx.numInputs() > 1) {
     Type element = NodeContext::typeOf(result).getElementType();
-    auto divided =
-        ctx.binary(BinaryKind::div, result, ctx.scalar(ctx.numInputs(), element));
+    auto divided = ctx.binary(BinaryKind::div, result,
+                              ctx.scalar(ctx.numInputs(), element));
     if (failed(divided))
       return failure();
     result = *divided;

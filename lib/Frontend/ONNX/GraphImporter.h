@@ -33,8 +33,7 @@ public:
   llvm::StringMap<unsigned> uses;
 
 private:
-  mlir::LogicalResult importGraph(const onnx::GraphProto &graph,
-                                  int64_t opset);
+  mlir::LogicalResult importGraph(const onnx::GraphProto &graph, int64_t opset);
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   inputShape(const onnx::ValueInfoProto &info);
   mlir::FailureOr<std::vector<char>>

@@ -42,18 +42,41 @@ static constexpr int64_t kMaxInlineElements = 16;
 /// the opset that removed it, if any.
 static std::pair<int64_t, int64_t> operatorLifetime(StringRef opType) {
   static const llvm::StringMap<int64_t> added = {
-      {"Acos", 7},          {"Acosh", 9},          {"Asin", 7},
-      {"Asinh", 9},         {"Atan", 7},           {"Atanh", 9},
-      {"Attention", 23},    {"CastLike", 15},      {"Celu", 12},
-      {"ConstantOfShape", 9}, {"Cos", 7},          {"Cosh", 9},
-      {"Einsum", 12},       {"Erf", 9},            {"Expand", 8},
-      {"Gelu", 20},         {"GreaterOrEqual", 12}, {"HardSwish", 14},
-      {"IsInf", 10},        {"IsNaN", 9},          {"LayerNormalization", 17},
-      {"LessOrEqual", 12},  {"MeanVarianceNormalization", 9},
-      {"Mish", 18},         {"Mod", 10},           {"Range", 11},
-      {"Resize", 10},       {"Round", 11},         {"Shrink", 9},
-      {"Sign", 9},          {"Sin", 7},            {"Sinh", 9},
-      {"Tan", 7},           {"ThresholdedRelu", 10}, {"Upsample", 7},
+      {"Acos", 7},
+      {"Acosh", 9},
+      {"Asin", 7},
+      {"Asinh", 9},
+      {"Atan", 7},
+      {"Atanh", 9},
+      {"Attention", 23},
+      {"CastLike", 15},
+      {"Celu", 12},
+      {"ConstantOfShape", 9},
+      {"Cos", 7},
+      {"Cosh", 9},
+      {"Einsum", 12},
+      {"Erf", 9},
+      {"Expand", 8},
+      {"Gelu", 20},
+      {"GreaterOrEqual", 12},
+      {"HardSwish", 14},
+      {"IsInf", 10},
+      {"IsNaN", 9},
+      {"LayerNormalization", 17},
+      {"LessOrEqual", 12},
+      {"MeanVarianceNormalization", 9},
+      {"Mish", 18},
+      {"Mod", 10},
+      {"Range", 11},
+      {"Resize", 10},
+      {"Round", 11},
+      {"Shrink", 9},
+      {"Sign", 9},
+      {"Sin", 7},
+      {"Sinh", 9},
+      {"Tan", 7},
+      {"ThresholdedRelu", 10},
+      {"Upsample", 7},
       {"Where", 9}};
   int64_t removed = opType == "Upsample" ? 10 : INT64_MAX;
   return {added.lookup(opType) ? added.lookup(opType) : 1, removed};
@@ -99,12 +122,15 @@ Type kiln::onnx_frontend::convertDataType(MLIRContext *context, int dataType) {
 
 StringRef kiln::onnx_frontend::dataTypeName(int dataType) {
   static const char *names[] = {
-      "UNDEFINED", "FLOAT",     "UINT8",    "INT8",         "UINT16",
-      "INT16",     "INT32",     "INT64",    "STRING",       "BOOL",
-      "FLOAT16",   "DOUBLE",    "UINT32",   "UINT64",       "COMPLEX64",
-      "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ",
-      "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1",
-      "FLOAT8E8M0", "UINT2", "INT2"};
+      "UNDEFINED",      "FLOAT",      "UINT8",
+      "INT8",           "UINT16",     "INT16",
+      "INT32",          "INT64",      "STRING",
+      "BOOL",           "FLOAT16",    "DOUBLE",
+      "UINT32",         "UINT64",     "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16",   "FLOAT8E4M3FN",
+      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+      "UINT4",          "INT4",       "FLOAT4E2M1",
+      "FLOAT8E8M0",     "UINT2",      "INT2"};
   if (dataType >= 0 && dataType < (int)std::size(names))
     return names[dataType];
   return "an unknown data type";
@@ -156,18 +182,17 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
   } else if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();
     if (raw.size() != expectedBytes)
-      return emitError(loc) << what << " has " << raw.size()
-                            << " bytes of raw_data, expected " << expectedBytes
-                            << " for " << type;
+      return emitError(loc)
+             << what << " has " << raw.size() << " bytes of raw_data, expected "
+             << expectedBytes << " for " << type;
     bytes.assign(raw.begin(), raw.end());
   } else {
     // Typed fields: check the count, then lay the values out like raw_data.
     auto checkCount = [&](int64_t got, StringRef field) -> LogicalResult {
       if (got == count)
         return success();
-      return emitError(loc) << what << " has " << got << " values in "
-                            << field << ", expected " << count << " for "
-                            << type;
+      return emitError(loc) << what << " has " << got << " values in " << field
+                            << ", expected " << count << " for " << type;
     };
     bytes.reserve(expectedBytes);
     switch (tensor.data_type()) {
@@ -263,8 +288,8 @@ GraphImporter::readExternalData(const onnx::TensorProto &tensor, Location loc,
   };
   if (location.empty())
     return emitError(loc) << what << " has external data without a location";
-  if (llvm::sys::path::is_absolute(location) || location.find('\0') !=
-                                                    std::string::npos)
+  if (llvm::sys::path::is_absolute(location) ||
+      location.find('\0') != std::string::npos)
     return fail("is not a path relative to the model's folder");
   // Walk the path from the model's folder, refusing '..' and symlinks.
   SmallString<256> path(modelDir);
@@ -347,8 +372,8 @@ GraphImporter::GraphImporter(MLIRContext &context, StringRef modelPath,
 
 Location GraphImporter::nodeLocation(const onnx::NodeProto &node,
                                      size_t index) {
-  std::string label = node.name().empty() ? "#" + std::to_string(index)
-                                          : node.name();
+  std::string label =
+      node.name().empty() ? "#" + std::to_string(index) : node.name();
   label += " (" + node.op_type() + ")";
   return NameLoc::get(StringAttr::get(&context, label), fileLoc);
 }
@@ -386,8 +411,7 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
     if (dim.has_dim_value()) {
       if (dim.dim_value() < 0)
         return emitError(fileLoc) << "graph input '" << name << "' dim " << i
-                                  << " is negative (" << dim.dim_value()
-                                  << ")";
+                                  << " is negative (" << dim.dim_value() << ")";
       shape.push_back(dim.dim_value());
       continue;
     }
@@ -408,8 +432,8 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     if (entry.domain().empty() || entry.domain() == "ai.onnx")
       opset = entry.version();
     else
-      otherDomains += (otherDomains.empty() ? "'" : ", '") + entry.domain() +
-                      "'";
+      otherDomains +=
+          (otherDomains.empty() ? "'" : ", '") + entry.domain() + "'";
   }
   if (opset < 0 && !otherDomains.empty()) {
     emitError(fileLoc) << "unsupported: the model imports only the operator "
@@ -578,28 +602,28 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
     Location loc = nodeLocation(node, n);
     const std::string &domain = node.domain();
     if (!domain.empty() && domain != "ai.onnx")
-      return emitError(loc) << "unsupported: operator domain '" << domain
-                            << "'";
+      return emitError(loc)
+             << "unsupported: operator domain '" << domain << "'";
     auto handler = handlers.find(node.op_type());
     if (handler == handlers.end())
-      return emitError(loc) << "unsupported: operator '" << node.op_type()
-                            << "'";
+      return emitError(loc)
+             << "unsupported: operator '" << node.op_type() << "'";
     auto [added, removed] = operatorLifetime(node.op_type());
     if (opset < added)
-      return emitError(loc) << "operator '" << node.op_type()
-                            << "' does not exist in opset " << opset
-                            << " (ONNX added it in opset " << added << ")";
+      return emitError(loc)
+             << "operator '" << node.op_type() << "' does not exist in opset "
+             << opset << " (ONNX added it in opset " << added << ")";
     if (opset >= removed)
-      return emitError(loc) << "operator '" << node.op_type()
-                            << "' does not exist in opset " << opset
-                            << " (ONNX removed it in opset " << removed << ")";
+      return emitError(loc)
+             << "operator '" << node.op_type() << "' does not exist in opset "
+             << opset << " (ONNX removed it in opset " << removed << ")";
     NodeContext ctx(*this, node, loc, opset);
     if (failed(handler->second(ctx)))
       return failure();
     for (const std::string &out : node.output())
       if (!out.empty() && uses.lookup(out) > 0 && !values.count(out))
-        return emitError(loc) << "unsupported: output '" << out
-                              << "' of this operator";
+        return emitError(loc)
+               << "unsupported: output '" << out << "' of this operator";
   }
 
   // Results, checked against their declared types.
@@ -622,9 +646,9 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
       if (declared.has_shape()) {
         bool contradicts = declared.shape().dim_size() != type.getRank();
         for (int d = 0; !contradicts && d < declared.shape().dim_size(); ++d)
-          contradicts = declared.shape().dim(d).has_dim_value() &&
-                        declared.shape().dim(d).dim_value() !=
-                            type.getDimSize(d);
+          contradicts =
+              declared.shape().dim(d).has_dim_value() &&
+              declared.shape().dim(d).dim_value() != type.getDimSize(d);
         if (contradicts)
           return emitError(fileLoc)
                  << "graph output '" << info.name()

@@ -10,9 +10,8 @@ using namespace kiln::onnx_frontend;
 
 /// The attribute for a per-dim list; empty when every value is the default,
 /// which the kiln ops read as that default.
-static DenseI64ArrayAttr elideDefault(NodeContext &ctx,
-                                      ArrayRef<int64_t> values,
-                                      int64_t fallback) {
+static DenseI64ArrayAttr
+elideDefault(NodeContext &ctx, ArrayRef<int64_t> values, int64_t fallback) {
   if (llvm::all_of(values, [&](int64_t v) { return v == fallback; }))
     return ctx.i64s({});
   return ctx.i64s(values);
@@ -97,7 +96,8 @@ static FailureOr<WindowAttrs> readWindow(NodeContext &ctx,
     int64_t in = inputShape[i + 2];
     int64_t out = (in + w.strides[i] - 1) / w.strides[i];
     int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + extent - in);
+    int64_t total =
+        std::max<int64_t>(0, (out - 1) * w.strides[i] + extent - in);
     int64_t small = total / 2, large = total - small;
     bool upper = *autoPad == "SAME_UPPER";
     w.pads[i] = upper ? small : large;
@@ -148,10 +148,11 @@ static LogicalResult importConv(NodeContext &ctx) {
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvOp>(
-      operands, {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
-                 ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
-                 ctx.named("pads", elideDefault(ctx, window->pads, 0)),
-                 ctx.named("group", ctx.i64(*group))});
+      operands,
+      {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
+       ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
+       ctx.named("pads", elideDefault(ctx, window->pads, 0)),
+       ctx.named("group", ctx.i64(*group))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -199,9 +200,9 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
       if ((int64_t)given.size() == spatial + 2)
         given = given.drop_front(2);
       if ((int64_t)given.size() != spatial)
-        return ctx.emitError() << "attribute 'output_shape' has "
-                               << outputShape->size() << " values, expected "
-                               << spatial;
+        return ctx.emitError()
+               << "attribute 'output_shape' has " << outputShape->size()
+               << " values, expected " << spatial;
       target.assign(given.begin(), given.end());
     } else {
       for (int64_t i = 0; i < spatial; ++i)
@@ -229,19 +230,19 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvTransposeOp>(
-      operands, {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
-                 ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
-                 ctx.named("pads", elideDefault(ctx, pads, 0)),
-                 ctx.named("output_padding", elideDefault(ctx, *outputPadding, 0)),
-                 ctx.named("group", ctx.i64(*group))});
+      operands,
+      {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
+       ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
+       ctx.named("pads", elideDefault(ctx, pads, 0)),
+       ctx.named("output_padding", elideDefault(ctx, *outputPadding, 0)),
+       ctx.named("group", ctx.i64(*group))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
   return success();
 }
 
-template <PoolKind kind>
-static LogicalResult importPool(NodeContext &ctx) {
+template <PoolKind kind> static LogicalResult importPool(NodeContext &ctx) {
   auto x = ctx.required(0, "X");
   if (failed(x))
     return failure();
@@ -273,7 +274,8 @@ static LogicalResult importPool(NodeContext &ctx) {
   if (*ceilMode)
     attrs.push_back(ctx.named("ceil_mode", ctx.builder().getUnitAttr()));
   if (kind == PoolKind::avg && *countIncludePad)
-    attrs.push_back(ctx.named("count_include_pad", ctx.builder().getUnitAttr()));
+    attrs.push_back(
+        ctx.named("count_include_pad", ctx.builder().getUnitAttr()));
   auto result = ctx.create<PoolOp>(*x, attrs);
   if (failed(result))
     return failure();
@@ -343,7 +345,8 @@ static FailureOr<Value> normalize(NodeContext &ctx, Value x,
   auto var = ctx.reduce(ReduceKind::mean, *squared, axes, true);
   if (failed(var))
     return failure();
-  auto shifted = ctx.binary(BinaryKind::add, *var, ctx.scalar(epsilon, element));
+  auto shifted =
+      ctx.binary(BinaryKind::add, *var, ctx.scalar(epsilon, element));
   if (failed(shifted))
     return failure();
   auto stddev = ctx.unary(UnaryKind::sqrt, *shifted);
@@ -420,8 +423,7 @@ static LogicalResult importLayerNorm(NodeContext &ctx) {
   auto epsilon = ctx.getFloat("epsilon", 1e-5f);
   if (failed(x) || failed(scale) || failed(axisAttr) || failed(epsilon))
     return failure();
-  auto axis =
-      ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*x).getRank());
+  auto axis = ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*x).getRank());
   if (failed(axis))
     return failure();
   SmallVector<Value> operands = {*x, *scale};
@@ -447,10 +449,10 @@ static LogicalResult importLRN(NodeContext &ctx) {
     return failure();
   if (!ctx.hasAttr("size"))
     return ctx.emitError() << "attribute 'size' is required";
-  auto result = ctx.create<LRNOp>(
-      *x, {ctx.named("size", ctx.i64(*size)),
-           ctx.named("alpha", ctx.f32(*alpha)),
-           ctx.named("beta", ctx.f32(*beta)), ctx.named("bias", ctx.f32(*bias))});
+  auto result = ctx.create<LRNOp>(*x, {ctx.named("size", ctx.i64(*size)),
+                                       ctx.named("alpha", ctx.f32(*alpha)),
+                                       ctx.named("beta", ctx.f32(*beta)),
+                                       ctx.named("bias", ctx.f32(*bias))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -499,8 +501,7 @@ static LogicalResult importGemm(NodeContext &ctx) {
   return success();
 }
 
-template <typename OpTy>
-static LogicalResult importSoftmax(NodeContext &ctx) {
+template <typename OpTy> static LogicalResult importSoftmax(NodeContext &ctx) {
   auto x = ctx.required(0, "input");
   if (failed(x))
     return failure();
@@ -528,7 +529,8 @@ static LogicalResult importSoftmax(NodeContext &ctx) {
     input = *flat;
     softmaxAxis = 1;
   }
-  auto result = ctx.create<OpTy>(input, {ctx.named("axis", ctx.i64(softmaxAxis))});
+  auto result =
+      ctx.create<OpTy>(input, {ctx.named("axis", ctx.i64(softmaxAxis))});
   if (failed(result))
     return failure();
   auto restored = ctx.reshape(*result, type.getShape());

@@ -215,13 +215,14 @@ std::optional<SmallVector<double>> NodeContext::constFloats(Value value) {
 
 LogicalResult NodeContext::notConstant(unsigned i, StringRef name) {
   const std::string &value = node.input(i);
-  std::string hint = llvm::isa<BlockArgument>(input(i))
-                         ? "; bind the graph input with --bind " + value +
-                               "=FILE.pb"
-                         : "";
+  std::string hint =
+      llvm::isa<BlockArgument>(input(i))
+          ? "; bind the graph input with --bind " + value + "=FILE.pb"
+          : "";
   return unsupported("input '" + name + "' (value '" + value +
                      "') is computed at run time; Kiln needs it to be a "
-                     "constant" + hint);
+                     "constant" +
+                     hint);
 }
 
 FailureOr<SmallVector<int64_t>> NodeContext::requireInts(unsigned i,
@@ -357,5 +358,6 @@ IntegerAttr NodeContext::i64(int64_t value) {
   return builder().getI64IntegerAttr(value);
 }
 
-FloatAttr NodeContext::f32(float value) { return builder().getF32FloatAttr(value); }
-
+FloatAttr NodeContext::f32(float value) {
+  return builder().getF32FloatAttr(value);
+}

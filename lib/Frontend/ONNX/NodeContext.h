@@ -91,12 +91,13 @@ public:
   static mlir::DenseElementsAttr constantOf(mlir::Value value);
   /// The integer (or integral float) elements of a constant `value`.
   static std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Value value);
-  static std::optional<llvm::SmallVector<double>> constFloats(mlir::Value value);
+  static std::optional<llvm::SmallVector<double>>
+  constFloats(mlir::Value value);
   /// Input `i` as constant integers, or an error saying it must be one.
   mlir::FailureOr<llvm::SmallVector<int64_t>> requireInts(unsigned i,
                                                           llvm::StringRef name);
-  mlir::FailureOr<llvm::SmallVector<double>> requireFloats(unsigned i,
-                                                           llvm::StringRef name);
+  mlir::FailureOr<llvm::SmallVector<double>>
+  requireFloats(unsigned i, llvm::StringRef name);
 
   mlir::Value constant(mlir::ElementsAttr value);
   mlir::Value constantI64(llvm::ArrayRef<int64_t> values,

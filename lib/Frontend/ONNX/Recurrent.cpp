@@ -149,8 +149,8 @@ static LogicalResult importRecurrent(NodeContext &ctx, int64_t gates,
   for (unsigned i = 0; i < (*op)->getNumResults(); ++i) {
     Value result = (*op)->getResult(i);
     if (*layout != 0) {
-      SmallVector<int64_t> perm =
-          i == 0 ? SmallVector<int64_t>{2, 0, 1, 3} : SmallVector<int64_t>{1, 0, 2};
+      SmallVector<int64_t> perm = i == 0 ? SmallVector<int64_t>{2, 0, 1, 3}
+                                         : SmallVector<int64_t>{1, 0, 2};
       auto transposed = ctx.transpose(result, perm);
       if (failed(transposed))
         return failure();
@@ -356,7 +356,8 @@ static LogicalResult importEinsum(NodeContext &ctx) {
     std::string a = termLetters[0], b = termLetters[1];
     std::string batch, aFree, bFree, contract;
     for (char c : a) {
-      bool inB = StringRef(b).contains(c), inOut = StringRef(output).contains(c);
+      bool inB = StringRef(b).contains(c),
+           inOut = StringRef(output).contains(c);
       (inB ? (inOut ? batch : contract) : aFree) += c;
     }
     for (char c : b)
@@ -370,8 +371,10 @@ static LogicalResult importEinsum(NodeContext &ctx) {
     };
     int64_t nb = size(batch), m = size(aFree), kk = size(contract),
             n = size(bFree);
-    auto lhsT = ctx.transpose(operands[0], permutation(a, batch + aFree + contract));
-    auto rhsT = ctx.transpose(operands[1], permutation(b, batch + contract + bFree));
+    auto lhsT =
+        ctx.transpose(operands[0], permutation(a, batch + aFree + contract));
+    auto rhsT =
+        ctx.transpose(operands[1], permutation(b, batch + contract + bFree));
     if (failed(lhsT) || failed(rhsT))
       return failure();
     auto lhs3 = ctx.reshape(*lhsT, {nb, m, kk});

@@ -70,7 +70,8 @@ static LogicalResult importArgReduce(NodeContext &ctx) {
   if (*keepdims)
     attrs.push_back(ctx.named("keepdims", ctx.builder().getUnitAttr()));
   if (*last)
-    attrs.push_back(ctx.named("select_last_index", ctx.builder().getUnitAttr()));
+    attrs.push_back(
+        ctx.named("select_last_index", ctx.builder().getUnitAttr()));
   auto result = ctx.create<ArgReduceOp>(*x, attrs);
   if (failed(result))
     return failure();

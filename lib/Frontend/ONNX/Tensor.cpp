@@ -38,8 +38,8 @@ static LogicalResult importConstant(NodeContext &ctx) {
     auto f = ctx.getFloat("value_float", 0);
     if (failed(f))
       return failure();
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
-                                   *f);
+    value =
+        DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()), *f);
   } else if (ctx.hasAttr("value_floats")) {
     auto fs = ctx.getFloats("value_floats");
     if (failed(fs))
@@ -51,8 +51,8 @@ static LogicalResult importConstant(NodeContext &ctx) {
     auto i = ctx.getInt("value_int", 0);
     if (failed(i))
       return failure();
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
-                                   *i);
+    value =
+        DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()), *i);
   } else if (ctx.hasAttr("value_ints")) {
     auto is = ctx.getInts("value_ints");
     if (failed(is))
@@ -77,8 +77,8 @@ static LogicalResult importConstantOfShape(NodeContext &ctx) {
     return failure();
   for (int64_t d : *shape)
     if (d < 0)
-      return ctx.emitError() << "input 'input' has a negative dim (" << d
-                             << ")";
+      return ctx.emitError()
+             << "input 'input' has a negative dim (" << d << ")";
   Attribute fill;
   Type element = ctx.builder().getF32Type();
   if (*value) {
@@ -144,7 +144,8 @@ static LogicalResult importRange(NodeContext &ctx) {
   if (!(steps < 1e8))
     return ctx.unsupported("a Range of more than 1e8 elements");
   int64_t count = std::max<int64_t>(0, (int64_t)steps);
-  Type element = NodeContext::typeOf(*ctx.required(0, "start")).getElementType();
+  Type element =
+      NodeContext::typeOf(*ctx.required(0, "start")).getElementType();
   auto type = RankedTensorType::get({count}, element);
   if (llvm::isa<FloatType>(element)) {
     SmallVector<APFloat> values;
@@ -160,8 +161,8 @@ static LogicalResult importRange(NodeContext &ctx) {
     SmallVector<APInt> values;
     unsigned width = element.getIntOrFloatBitWidth();
     for (int64_t i = 0; i < count; ++i)
-      values.push_back(APInt(width, (uint64_t)((int64_t)s + i * (int64_t)d),
-                             true, true));
+      values.push_back(
+          APInt(width, (uint64_t)((int64_t)s + i * (int64_t)d), true, true));
     ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(type, values)));
   }
   return success();
@@ -236,16 +237,16 @@ static LogicalResult importReshape(NodeContext &ctx) {
       continue;
     }
     if (d < 0)
-      return ctx.emitError() << "shape dim " << i << " is negative (" << d
-                             << ")";
+      return ctx.emitError()
+             << "shape dim " << i << " is negative (" << d << ")";
     shape.push_back(d);
     known *= d;
   }
   if (inferred >= 0) {
     if (known == 0 || type.getNumElements() % known != 0)
-      return ctx.emitError() << "cannot reshape " << type << " to "
-                             << "a shape with " << known
-                             << " elements besides the -1";
+      return ctx.emitError()
+             << "cannot reshape " << type << " to "
+             << "a shape with " << known << " elements besides the -1";
     shape[inferred] = type.getNumElements() / known;
   }
   auto result = ctx.reshape(*x, shape);
@@ -277,9 +278,8 @@ static LogicalResult importFlatten(NodeContext &ctx) {
 }
 
 /// Axes from the attribute (before opset 13) or the optional input.
-static FailureOr<SmallVector<int64_t>> axesOf(NodeContext &ctx,
-                                              unsigned inputIndex,
-                                              int64_t inputOpset) {
+static FailureOr<SmallVector<int64_t>>
+axesOf(NodeContext &ctx, unsigned inputIndex, int64_t inputOpset) {
   if (ctx.opset < inputOpset)
     return ctx.getInts("axes");
   if (!ctx.hasInput(inputIndex))
@@ -391,7 +391,8 @@ static LogicalResult importConcat(NodeContext &ctx) {
       ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(inputs[0]).getRank());
   if (failed(axis))
     return failure();
-  auto result = ctx.create<ConcatOp>(inputs, {ctx.named("axis", ctx.i64(*axis))});
+  auto result =
+      ctx.create<ConcatOp>(inputs, {ctx.named("axis", ctx.i64(*axis))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -431,14 +432,14 @@ static LogicalResult importSplit(NodeContext &ctx) {
     int64_t part = ctx.hasAttr("num_outputs") ? (size + outputs - 1) / outputs
                                               : size / outputs;
     if (!ctx.hasAttr("num_outputs") && size % outputs != 0)
-      return ctx.emitError() << "cannot split dim of size " << size
-                             << " into " << outputs << " equal parts";
+      return ctx.emitError() << "cannot split dim of size " << size << " into "
+                             << outputs << " equal parts";
     for (int64_t i = 0; i < outputs; ++i)
       sizes.push_back(std::max<int64_t>(0, std::min(part, size - i * part)));
   }
   if ((int64_t)sizes.size() != ctx.numOutputs())
-    return ctx.emitError() << "split gives " << sizes.size()
-                           << " parts for " << ctx.numOutputs() << " outputs";
+    return ctx.emitError() << "split gives " << sizes.size() << " parts for "
+                           << ctx.numOutputs() << " outputs";
   SmallVector<Type> resultTypes;
   for (int64_t s : sizes) {
     if (s < 0)
@@ -518,8 +519,8 @@ static LogicalResult importSlice(NodeContext &ctx) {
     if (step == 0)
       return ctx.emitError() << "slice step is zero";
     // ONNX clamping: starts/ends may be negative or out of range.
-    int64_t start = starts[i] < 0 ? std::max<int64_t>(starts[i] + dim, 0)
-                                  : starts[i];
+    int64_t start =
+        starts[i] < 0 ? std::max<int64_t>(starts[i] + dim, 0) : starts[i];
     int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
     int64_t count;
     if (step > 0) {
@@ -535,10 +536,10 @@ static LogicalResult importSlice(NodeContext &ctx) {
     strides[*axis] = step;
     shape[*axis] = count;
   }
-  auto result = ctx.createTyped<SliceOp>(
-      type.clone(shape), *x,
-      {ctx.named("offsets", ctx.i64s(offsets)),
-       ctx.named("strides", ctx.i64s(strides))});
+  auto result =
+      ctx.createTyped<SliceOp>(type.clone(shape), *x,
+                               {ctx.named("offsets", ctx.i64s(offsets)),
+                                ctx.named("strides", ctx.i64s(strides))});
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result);
@@ -573,8 +574,9 @@ static LogicalResult importExpand(NodeContext &ctx) {
   SmallVector<int64_t> target;
   int64_t rank = std::max<int64_t>(type.getRank(), shape->size());
   for (int64_t i = 0; i < rank; ++i) {
-    int64_t a = i < rank - type.getRank() ? 1
-                                           : type.getDimSize(i - (rank - type.getRank()));
+    int64_t a = i < rank - type.getRank()
+                    ? 1
+                    : type.getDimSize(i - (rank - type.getRank()));
     int64_t b = i < rank - (int64_t)shape->size()
                     ? 1
                     : (*shape)[i - (rank - shape->size())];
@@ -764,8 +766,9 @@ static LogicalResult buildResize(NodeContext &ctx, Value x, StringRef modeName,
 static LogicalResult importResize(NodeContext &ctx) {
   auto x = ctx.required(0, "X");
   auto modeName = ctx.getString("mode", "nearest");
-  auto transformName = ctx.getString(
-      "coordinate_transformation_mode", ctx.opset < 11 ? "asymmetric" : "half_pixel");
+  auto transformName =
+      ctx.getString("coordinate_transformation_mode",
+                    ctx.opset < 11 ? "asymmetric" : "half_pixel");
   auto nearestName = ctx.getString(
       "nearest_mode", ctx.opset < 11 ? "floor" : "round_prefer_floor");
   auto cubicA = ctx.getFloat("cubic_coeff_a", -0.75f);
@@ -784,8 +787,8 @@ static LogicalResult importResize(NodeContext &ctx) {
   std::optional<CoordinateTransform> transform =
       symbolizeCoordinateTransform(*transformName);
   if (!transform)
-    return ctx.unsupported("coordinate_transformation_mode '" +
-                           *transformName + "'");
+    return ctx.unsupported("coordinate_transformation_mode '" + *transformName +
+                           "'");
   std::optional<NearestMode> nearest = symbolizeNearestMode(*nearestName);
   if (!nearest)
     return ctx.emitError() << "attribute 'nearest_mode' is invalid: '"

@@ -94,7 +94,8 @@ DenseElementsAttr kiln::detail::foldElementwise(
       SmallVector<int64_t> inStrides = stridesOf(inShape);
       int64_t offset = shape.size() - inShape.size(), index = 0;
       for (size_t d = 0; d < inShape.size(); ++d) {
-        int64_t coord = (linear / resultStrides[d + offset]) % shape[d + offset];
+        int64_t coord =
+            (linear / resultStrides[d + offset]) % shape[d + offset];
         if (inShape[d] != 1)
           index += coord * inStrides[d];
       }

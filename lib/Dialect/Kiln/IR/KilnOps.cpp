@@ -183,8 +183,9 @@ OpFoldResult UnaryOp::fold(FoldAdaptor adaptor) {
   if (getKind() == UnaryKind::identity)
     return getInput();
   UnaryKind kind = getKind();
-  return foldElementwise(adaptor.getOperands(), getType(),
-                         [&](ArrayRef<Scalar> x) { return evalUnary(kind, x[0]); });
+  return foldElementwise(
+      adaptor.getOperands(), getType(),
+      [&](ArrayRef<Scalar> x) { return evalUnary(kind, x[0]); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -337,9 +338,8 @@ static std::optional<Scalar> evalBinary(BinaryKind kind, Scalar a, Scalar b) {
 OpFoldResult BinaryOp::fold(FoldAdaptor adaptor) {
   BinaryKind kind = getKind();
   if (Attribute folded = foldElementwise(
-          adaptor.getOperands(), getType(), [&](ArrayRef<Scalar> x) {
-            return evalBinary(kind, x[0], x[1]);
-          }))
+          adaptor.getOperands(), getType(),
+          [&](ArrayRef<Scalar> x) { return evalBinary(kind, x[0], x[1]); }))
     return folded;
   // x op neutral -> x, when the neutral operand does not change the shape.
   Type resultType = getType();
@@ -386,28 +386,27 @@ LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
 
 OpFoldResult CompareOp::fold(FoldAdaptor adaptor) {
   ComparePredicate predicate = getPredicate();
-  return foldElementwise(
-      adaptor.getOperands(), getType(),
-      [&](ArrayRef<Scalar> x) -> std::optional<Scalar> {
-        bool isFloat = x[0].isFloat;
-        double a = x[0].asDouble(), b = x[1].asDouble();
-        int64_t i = x[0].i, j = x[1].i;
-        switch (predicate) {
-        case ComparePredicate::eq:
-          return Scalar::ofInt(isFloat ? a == b : i == j);
-        case ComparePredicate::ne:
-          return Scalar::ofInt(isFloat ? a != b : i != j);
-        case ComparePredicate::lt:
-          return Scalar::ofInt(isFloat ? a < b : i < j);
-        case ComparePredicate::le:
-          return Scalar::ofInt(isFloat ? a <= b : i <= j);
-        case ComparePredicate::gt:
-          return Scalar::ofInt(isFloat ? a > b : i > j);
-        case ComparePredicate::ge:
-          return Scalar::ofInt(isFloat ? a >= b : i >= j);
-        }
-        return std::nullopt;
-      });
+  return foldElementwise(adaptor.getOperands(), getType(),
+                         [&](ArrayRef<Scalar> x) -> std::optional<Scalar> {
+                           bool isFloat = x[0].isFloat;
+                           double a = x[0].asDouble(), b = x[1].asDouble();
+                           int64_t i = x[0].i, j = x[1].i;
+                           switch (predicate) {
+                           case ComparePredicate::eq:
+                             return Scalar::ofInt(isFloat ? a == b : i == j);
+                           case ComparePredicate::ne:
+                             return Scalar::ofInt(isFloat ? a != b : i != j);
+                           case ComparePredicate::lt:
+                             return Scalar::ofInt(isFloat ? a < b : i < j);
+                           case ComparePredicate::le:
+                             return Scalar::ofInt(isFloat ? a <= b : i <= j);
+                           case ComparePredicate::gt:
+                             return Scalar::ofInt(isFloat ? a > b : i > j);
+                           case ComparePredicate::ge:
+                             return Scalar::ofInt(isFloat ? a >= b : i >= j);
+                           }
+                           return std::nullopt;
+                         });
 }
 
 LogicalResult WhereOp::inferReturnTypes(MLIRContext *,

@@ -332,14 +332,13 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
     return getInput();
   SmallVector<int64_t> inStrides = stridesOf(getInput().getType().getShape());
   ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
-  return foldByIndex(adaptor.getInput(), getType(),
-                     [&](ArrayRef<int64_t> coords) {
-                       int64_t index = 0;
-                       for (size_t d = 0; d < coords.size(); ++d)
-                         index += (offsets[d] + coords[d] * strides[d]) *
-                                  inStrides[d];
-                       return index;
-                     });
+  return foldByIndex(
+      adaptor.getInput(), getType(), [&](ArrayRef<int64_t> coords) {
+        int64_t index = 0;
+        for (size_t d = 0; d < coords.size(); ++d)
+          index += (offsets[d] + coords[d] * strides[d]) * inStrides[d];
+        return index;
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -379,23 +378,23 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
       stridesOf(getIndices().getType().getShape());
   int64_t axis = getAxis(), indexRank = indexStrides.size();
   int64_t size = dataShape[axis];
-  return foldByIndex(
-      adaptor.getData(), getType(), [&](ArrayRef<int64_t> coords) -> int64_t {
-        int64_t position = 0;
-        for (int64_t k = 0; k < indexRank; ++k)
-          position += coords[axis + k] * indexStrides[k];
-        int64_t index = readScalar(indices, position).i;
-        if (index < 0)
-          index += size;
-        if (index < 0 || index >= size)
-          return -1; // out of range: left to the run-time check
-        int64_t linear = index * dataStrides[axis];
-        for (int64_t d = 0; d < axis; ++d)
-          linear += coords[d] * dataStrides[d];
-        for (size_t d = axis + 1; d < dataShape.size(); ++d)
-          linear += coords[d - 1 + indexRank] * dataStrides[d];
-        return linear;
-      });
+  return foldByIndex(adaptor.getData(), getType(),
+                     [&](ArrayRef<int64_t> coords) -> int64_t {
+                       int64_t position = 0;
+                       for (int64_t k = 0; k < indexRank; ++k)
+                         position += coords[axis + k] * indexStrides[k];
+                       int64_t index = readScalar(indices, position).i;
+                       if (index < 0)
+                         index += size;
+                       if (index < 0 || index >= size)
+                         return -1; // out of range: left to the run-time check
+                       int64_t linear = index * dataStrides[axis];
+                       for (int64_t d = 0; d < axis; ++d)
+                         linear += coords[d] * dataStrides[d];
+                       for (size_t d = axis + 1; d < dataShape.size(); ++d)
+                         linear += coords[d - 1 + indexRank] * dataStrides[d];
+                       return linear;
+                     });
 }
 
 LogicalResult ExpandOp::verify() {
