@@ -20,8 +20,9 @@ def _varint(data, pos):
             return value, pos
 
 
-def read(path):
-    """Returns (name, numpy array) of a TensorProto file."""
+def read(path, header_only=False):
+    """Returns (name, numpy array) of a TensorProto file, or (name, dims)
+    with header_only, which reads no data and accepts any data type."""
     data = open(path, "rb").read()
     pos, dims, dtype, name, raw = 0, [], 1, "", None
     typed = {}
@@ -65,6 +66,8 @@ def read(path):
         elif wire == 1:
             typed.setdefault(field, []).append(struct.unpack("<d", data[pos:pos + 8])[0])
             pos += 8
+    if header_only:
+        return name, dims
     if dtype not in DTYPES:
         raise ValueError(f"{path}: data type {dtype} has no NumPy equivalent")
     np_type = DTYPES[dtype]
@@ -77,31 +80,6 @@ def read(path):
 
 
 def name_and_dims(path):
-    """The name and dims of a TensorProto file, without reading its data."""
-    data = open(path, "rb").read()
-    pos, name, dims = 0, None, []
-    while pos < len(data):
-        key, pos = _varint(data, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(data, pos)
-            if field == 1:
-                dims.append(value)
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            chunk = data[pos:pos + length]
-            pos += length
-            if field == 1:
-                p = 0
-                while p < len(chunk):
-                    value, p = _varint(chunk, p)
-                    dims.append(value)
-            elif field == 8:
-                name = chunk.decode("utf-8", "replace")
-        elif wire == 5:
-            pos += 4
-        elif wire == 1:
-            pos += 8
-        else:
-            break
-    return name, dims
+    """The name and dims of a TensorProto file."""
+    name, array = read(path, header_only=True)
+    return name, list(array)

@@ -125,18 +125,30 @@ static LogicalResult checkSpatialInput(NodeContext &ctx, RankedTensorType x) {
   return checkFloat(ctx, x);
 }
 
-static LogicalResult importConv(NodeContext &ctx) {
-  auto x = ctx.required(0, "X");
-  auto w = ctx.required(1, "W");
-  if (failed(x) || failed(w))
+/// The input and weight of Conv and ConvTranspose, checked alike.
+static LogicalResult convOperands(NodeContext &ctx, Value &x, Value &w) {
+  auto input = ctx.required(0, "X");
+  auto weight = ctx.required(1, "W");
+  if (failed(input) || failed(weight))
     return failure();
-  auto xType = NodeContext::typeOf(*x), wType = NodeContext::typeOf(*w);
+  auto xType = NodeContext::typeOf(*input),
+       wType = NodeContext::typeOf(*weight);
   if (failed(checkSpatialInput(ctx, xType)))
     return failure();
   if (wType.getRank() != xType.getRank())
     return ctx.emitError() << "weight of rank " << wType.getRank()
                            << " does not match the input's rank "
                            << xType.getRank();
+  x = *input;
+  w = *weight;
+  return success();
+}
+
+static LogicalResult importConv(NodeContext &ctx) {
+  Value x, w;
+  if (failed(convOperands(ctx, x, w)))
+    return failure();
+  auto xType = NodeContext::typeOf(x), wType = NodeContext::typeOf(w);
   auto kernel = kernelOf(ctx, wType);
   auto group = ctx.getInt("group", 1);
   if (failed(kernel) || failed(group))
@@ -144,7 +156,7 @@ static LogicalResult importConv(NodeContext &ctx) {
   auto window = readWindow(ctx, xType.getShape(), *kernel);
   if (failed(window))
     return failure();
-  SmallVector<Value> operands = {*x, *w};
+  SmallVector<Value> operands = {x, w};
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvOp>(
@@ -160,17 +172,10 @@ static LogicalResult importConv(NodeContext &ctx) {
 }
 
 static LogicalResult importConvTranspose(NodeContext &ctx) {
-  auto x = ctx.required(0, "X");
-  auto w = ctx.required(1, "W");
-  if (failed(x) || failed(w))
+  Value x, w;
+  if (failed(convOperands(ctx, x, w)))
     return failure();
-  auto xType = NodeContext::typeOf(*x), wType = NodeContext::typeOf(*w);
-  if (failed(checkSpatialInput(ctx, xType)))
-    return failure();
-  if (wType.getRank() != xType.getRank())
-    return ctx.emitError() << "weight of rank " << wType.getRank()
-                           << " does not match the input's rank "
-                           << xType.getRank();
+  auto xType = NodeContext::typeOf(x), wType = NodeContext::typeOf(w);
   int64_t spatial = xType.getRank() - 2;
   auto kernel = kernelOf(ctx, wType);
   auto group = ctx.getInt("group", 1);
@@ -226,7 +231,7 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
       }
     }
   }
-  SmallVector<Value> operands = {*x, *w};
+  SmallVector<Value> operands = {x, w};
   if (Value b = ctx.input(2))
     operands.push_back(b);
   auto result = ctx.create<ConvTransposeOp>(

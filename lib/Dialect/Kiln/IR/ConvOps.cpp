@@ -29,50 +29,24 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                                                 Adaptor adaptor,
                                                 SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
-  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
-  RankedTensorType weight =
-      input ? check.tensor(adaptor.getWeight(), "weight") : nullptr;
-  if (!weight)
-    return failure();
-  int64_t rank = input.getRank();
-  if (rank < 3 || rank > 5)
-    return check.fail("expected 'input' of rank 3 to 5 (N x C x 1-3 spatial "
-                      "dims), got rank ",
-                      rank);
-  if (weight.getRank() != rank)
-    return check.fail("expected 'weight' of rank ", rank,
-                      " like the input, got rank ", weight.getRank());
-  if (failed(check.sameElementType(weight, "weight", input.getElementType())))
-    return failure();
   int64_t group = adaptor.getGroup();
-  if (group < 1)
-    return check.fail("expected 'group' to be positive, got ", group);
+  auto conv = checkConvOperands(check, adaptor.getInput(), adaptor.getWeight(),
+                                group, adaptor.getStrides(),
+                                adaptor.getDilations(), adaptor.getPads());
+  if (failed(conv))
+    return failure();
+  RankedTensorType input = conv->input, weight = conv->weight;
   int64_t channels = input.getDimSize(1);
-  if (channels % group != 0)
-    return check.fail("expected the input channels (", channels,
-                      ") to be divisible by 'group' (", group, ")");
   if (weight.getDimSize(0) != channels)
     return check.fail("expected weight dim 0 to be the input channels (",
                       channels, "), got ", weight.getDimSize(0));
   int64_t outChannels = weight.getDimSize(1) * group;
-  if (Value biasValue = adaptor.getBias()) {
-    RankedTensorType bias = check.tensor(biasValue, "bias");
-    if (!bias ||
-        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
-        failed(check.shape(bias, "bias", {outChannels})))
-      return failure();
-  }
-  int64_t spatial = rank - 2;
-  auto strides = check.positiveArray(adaptor.getStrides(), spatial, "strides");
-  if (failed(strides))
+  if (failed(checkBias(check, adaptor.getBias(), input.getElementType(),
+                       outChannels)))
     return failure();
-  auto dilations =
-      check.positiveArray(adaptor.getDilations(), spatial, "dilations");
-  if (failed(dilations))
-    return failure();
-  auto pads = check.padsArray(adaptor.getPads(), spatial);
-  if (failed(pads))
-    return failure();
+  int64_t spatial = input.getRank() - 2;
+  ArrayRef<int64_t> strides = conv->strides, dilations = conv->dilations,
+                    pads = conv->pads;
   ArrayRef<int64_t> outputPadding = adaptor.getOutputPadding();
   if (!outputPadding.empty() && (int64_t)outputPadding.size() != spatial)
     return check.fail("expected 'output_padding' to have ", spatial,
@@ -81,7 +55,7 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape(input.getShape());
   shape[1] = outChannels;
   for (int64_t i = 0; i < spatial; ++i) {
-    int64_t stride = (*strides)[i], dilation = (*dilations)[i];
+    int64_t stride = strides[i], dilation = dilations[i];
     int64_t extra = outputPadding.empty() ? 0 : outputPadding[i];
     if (extra < 0 || extra >= std::max(stride, dilation))
       return check.fail("expected 'output_padding' values in [0, "
@@ -89,7 +63,7 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                         formatList(outputPadding));
     int64_t extent = (weight.getDimSize(i + 2) - 1) * dilation + 1;
     int64_t out = stride * (input.getDimSize(i + 2) - 1) + extra + extent -
-                  (*pads)[i] - (*pads)[i + spatial];
+                  pads[i] - pads[i + spatial];
     if (out <= 0)
       return check.fail("pads leave no output along spatial dim ", i, " (size ",
                         out, ")");

@@ -150,60 +150,85 @@ kiln::detail::windowOutputShape(const OpChecker &check,
   return result;
 }
 
+FailureOr<ConvOperands> kiln::detail::checkConvOperands(
+    const OpChecker &check, Value inputValue, Value weightValue, int64_t group,
+    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+    ArrayRef<int64_t> pads) {
+  ConvOperands result;
+  result.input = check.tensor(inputValue, "input");
+  result.weight = result.input ? check.tensor(weightValue, "weight") : nullptr;
+  if (!result.weight)
+    return failure();
+  int64_t rank = result.input.getRank();
+  if (rank < 3 || rank > 5)
+    return check.fail("expected 'input' of rank 3 to 5 (N x C x 1-3 spatial "
+                      "dims), got rank ",
+                      rank);
+  if (result.weight.getRank() != rank)
+    return check.fail("expected 'weight' of rank ", rank,
+                      " like the input, got rank ", result.weight.getRank());
+  if (failed(check.sameElementType(result.weight, "weight",
+                                   result.input.getElementType())))
+    return failure();
+  if (group < 1)
+    return check.fail("expected 'group' to be positive, got ", group);
+  int64_t channels = result.input.getDimSize(1);
+  if (channels % group != 0)
+    return check.fail("expected the input channels (", channels,
+                      ") to be divisible by 'group' (", group, ")");
+  int64_t spatial = rank - 2;
+  auto checkedStrides = check.positiveArray(strides, spatial, "strides");
+  if (failed(checkedStrides))
+    return failure();
+  auto checkedDilations = check.positiveArray(dilations, spatial, "dilations");
+  if (failed(checkedDilations))
+    return failure();
+  auto checkedPads = check.padsArray(pads, spatial);
+  if (failed(checkedPads))
+    return failure();
+  result.strides = std::move(*checkedStrides);
+  result.dilations = std::move(*checkedDilations);
+  result.pads = std::move(*checkedPads);
+  return result;
+}
+
+LogicalResult kiln::detail::checkBias(const OpChecker &check, Value biasValue,
+                                      Type element, int64_t channels) {
+  if (!biasValue)
+    return success();
+  RankedTensorType bias = check.tensor(biasValue, "bias");
+  if (!bias || failed(check.sameElementType(bias, "bias", element)))
+    return failure();
+  return check.shape(bias, "bias", {channels});
+}
+
 FailureOr<SmallVector<int64_t>>
 kiln::detail::inferConvShape(const OpChecker &check, Value inputValue,
                              Value weightValue, Value biasValue,
                              ArrayRef<int64_t> stridesAttr,
                              ArrayRef<int64_t> dilationsAttr,
                              ArrayRef<int64_t> padsAttr, int64_t group) {
-  RankedTensorType input = check.tensor(inputValue, "input");
-  RankedTensorType weight = check.tensor(weightValue, "weight");
-  if (!input || !weight)
+  auto conv = checkConvOperands(check, inputValue, weightValue, group,
+                                stridesAttr, dilationsAttr, padsAttr);
+  if (failed(conv))
     return failure();
-  int64_t rank = input.getRank();
-  if (rank < 3 || rank > 5)
-    return check.fail("expected 'input' of rank 3 to 5 (N x C x 1-3 spatial "
-                      "dims), got rank ",
-                      rank);
-  if (weight.getRank() != rank)
-    return check.fail("expected 'weight' of rank ", rank,
-                      " like the input, got rank ", weight.getRank());
-  if (failed(check.sameElementType(weight, "weight", input.getElementType())))
-    return failure();
-  if (group < 1)
-    return check.fail("expected 'group' to be positive, got ", group);
+  RankedTensorType input = conv->input, weight = conv->weight;
   int64_t channels = input.getDimSize(1);
   int64_t outChannels = weight.getDimSize(0);
-  if (channels % group != 0)
-    return check.fail("expected the input channels (", channels,
-                      ") to be divisible by 'group' (", group, ")");
   if (outChannels % group != 0)
     return check.fail("expected the output channels (", outChannels,
                       ") to be divisible by 'group' (", group, ")");
   if (weight.getDimSize(1) != channels / group)
     return check.fail("expected weight dim 1 to be input channels / group = ",
                       channels / group, ", got ", weight.getDimSize(1));
-  if (biasValue) {
-    RankedTensorType bias = check.tensor(biasValue, "bias");
-    if (!bias ||
-        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
-        failed(check.shape(bias, "bias", {outChannels})))
-      return failure();
-  }
-  int64_t spatial = rank - 2;
-  auto strides = check.positiveArray(stridesAttr, spatial, "strides");
-  if (failed(strides))
+  if (failed(checkBias(check, biasValue, input.getElementType(), outChannels)))
     return failure();
-  auto dilations = check.positiveArray(dilationsAttr, spatial, "dilations");
-  if (failed(dilations))
-    return failure();
-  auto pads = check.padsArray(padsAttr, spatial);
-  if (failed(pads))
-    return failure();
+  int64_t spatial = input.getRank() - 2;
   SmallVector<Window> windows;
   for (int64_t i = 0; i < spatial; ++i)
-    windows.push_back({weight.getDimSize(i + 2), (*strides)[i], (*dilations)[i],
-                       (*pads)[i], (*pads)[i + spatial]});
+    windows.push_back({weight.getDimSize(i + 2), conv->strides[i],
+                       conv->dilations[i], conv->pads[i],
+                       conv->pads[i + spatial]});
   return windowOutputShape(check, input.getShape(), outChannels, windows,
                            /*ceilMode=*/false);
 }

@@ -100,6 +100,24 @@ windowOutputShape(const OpChecker &check, llvm::ArrayRef<int64_t> inputShape,
                   int64_t channels, llvm::ArrayRef<Window> windows,
                   bool ceilMode);
 
+/// What convolutions and transposed convolutions check alike: an
+/// N x C x (1-3 spatial) input, a weight of its rank and element type, a
+/// positive group dividing the input channels, and the spatial attributes
+/// with their defaults filled in.
+struct ConvOperands {
+  mlir::RankedTensorType input, weight;
+  llvm::SmallVector<int64_t> strides, dilations, pads;
+};
+mlir::FailureOr<ConvOperands>
+checkConvOperands(const OpChecker &check, mlir::Value input, mlir::Value weight,
+                  int64_t group, llvm::ArrayRef<int64_t> strides,
+                  llvm::ArrayRef<int64_t> dilations,
+                  llvm::ArrayRef<int64_t> pads);
+
+/// Checks an optional bias: 1-d, `channels` long, of `element` type.
+mlir::LogicalResult checkBias(const OpChecker &check, mlir::Value bias,
+                              mlir::Type element, int64_t channels);
+
 /// Validates conv/fused_conv operands and attributes and returns the
 /// convolution's output shape.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
