@@ -102,13 +102,12 @@ static Value biasInit(OpBuilder &b, Location loc, RankedTensorType outType,
       .getResult(0);
 }
 
-/// Convolution (with bias) in NC[D]HW, returning [N, M, O...].
-static Value lowerConvolution(OpBuilder &b, Location loc,
-                              RankedTensorType outType, Value input,
-                              Value weight, Value bias, int64_t group,
-                              ArrayRef<int64_t> stridesAttr,
-                              ArrayRef<int64_t> dilationsAttr,
-                              ArrayRef<int64_t> padsAttr) {
+Value kiln::lowering::convolution(OpBuilder &b, Location loc,
+                                  RankedTensorType outType, Value input,
+                                  Value weight, Value bias, int64_t group,
+                                  ArrayRef<int64_t> stridesAttr,
+                                  ArrayRef<int64_t> dilationsAttr,
+                                  ArrayRef<int64_t> padsAttr) {
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   int64_t k = inType.getRank() - 2;
   SmallVector<int64_t> strides = orDefault(stridesAttr, k, 1);
@@ -136,9 +135,9 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
     Value result =
-        lowerConvolution(rewriter, op.getLoc(), op.getType(), op.getInput(),
-                         op.getWeight(), op.getBias(), op.getGroup(),
-                         op.getStrides(), op.getDilations(), op.getPads());
+        convolution(rewriter, op.getLoc(), op.getType(), op.getInput(),
+                    op.getWeight(), op.getBias(), op.getGroup(),
+                    op.getStrides(), op.getDilations(), op.getPads());
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -297,9 +296,103 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
   }
 };
 
+/// kiln.conv_transpose -> a stride-1 convolution of the input spread out
+/// by the strides (zeros between its elements), padded by the kernel extent
+/// minus the pads, with the kernel flipped and its channel dims swapped.
+/// Negative padding (pads larger than the extent) crops the result.
+struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvTransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto inType = op.getInput().getType();
+    auto wType = op.getWeight().getType();
+    auto outType = op.getType();
+    Type element = inType.getElementType();
+    int64_t k = inType.getRank() - 2, group = op.getGroup();
+    SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+    SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
+    SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
+    SmallVector<int64_t> extra = orDefault(op.getOutputPadding(), k, 0);
+    Value zero = scalar(rewriter, loc, element, 0);
+
+    // Spread the input: element i lands at i * stride.
+    SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
+    for (int64_t i = 0; i < k; ++i)
+      spreadShape.push_back((inType.getDimSize(i + 2) - 1) * strides[i] + 1);
+    Value spread = filled(rewriter, loc, inType.clone(spreadShape), zero);
+    SmallVector<int64_t> offsets(k + 2, 0), steps = {1, 1};
+    llvm::append_range(steps, strides);
+    spread = tensor::InsertSliceOp::create(
+        rewriter, loc, op.getInput(), spread, ValueRange{}, ValueRange{},
+        ValueRange{}, offsets, inType.getShape(), steps);
+
+    // The flipped kernel: [C, M/G, K...] -> [G, C/G, M/G, K...] read as
+    // [G, M/G, C/G, K...] with each kernel dim reversed.
+    int64_t channels = wType.getDimSize(0), perGroup = channels / group;
+    int64_t outPerGroup = wType.getDimSize(1);
+    SmallVector<int64_t> groupedShape = {group, perGroup, outPerGroup};
+    llvm::append_range(groupedShape, wType.getShape().drop_front(2));
+    Value grouped = reshape(rewriter, loc, op.getWeight(), groupedShape);
+    SmallVector<int64_t> flippedShape = {group, outPerGroup, perGroup};
+    llvm::append_range(flippedShape, wType.getShape().drop_front(2));
+    int64_t numDims = 3 + k;
+    SmallVector<AffineExpr> readExprs = {getAffineDimExpr(0, ctx),
+                                         getAffineDimExpr(2, ctx),
+                                         getAffineDimExpr(1, ctx)};
+    for (int64_t i = 0; i < k; ++i)
+      readExprs.push_back(wType.getDimSize(i + 2) - 1 -
+                          getAffineDimExpr(3 + i, ctx));
+    auto flippedType = wType.clone(flippedShape);
+    SmallVector<utils::IteratorType> iterators(numDims,
+                                               utils::IteratorType::parallel);
+    Value flipped =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{flippedType}, ValueRange{grouped},
+            ValueRange{empty(rewriter, loc, flippedType)},
+            SmallVector<AffineMap>{AffineMap::get(numDims, 0, readExprs, ctx),
+                                   rewriter.getMultiDimIdentityMap(numDims)},
+            iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(b, l, args[0]);
+            })
+            .getResult(0);
+    SmallVector<int64_t> convWeightShape = {group * outPerGroup, perGroup};
+    llvm::append_range(convWeightShape, wType.getShape().drop_front(2));
+    Value weight = reshape(rewriter, loc, flipped, convWeightShape);
+
+    // Pad by the kernel extent minus the pads; a negative amount crops.
+    SmallVector<int64_t> convPads(2 * k), crop(k),
+        fullShape(outType.getShape());
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t extent = (wType.getDimSize(i + 2) - 1) * dilations[i] + 1;
+      int64_t begin = extent - 1 - pads[i];
+      int64_t end = extent - 1 - pads[i + k] + extra[i];
+      convPads[i] = std::max<int64_t>(begin, 0);
+      convPads[i + k] = std::max<int64_t>(end, 0);
+      crop[i] = std::max<int64_t>(-begin, 0);
+      fullShape[i + 2] += crop[i] + std::max<int64_t>(-end, 0);
+    }
+    Value result = convolution(rewriter, loc, outType.clone(fullShape), spread,
+                               weight, op.getBias(), group,
+                               SmallVector<int64_t>(k, 1), dilations, convPads);
+    if (ArrayRef<int64_t>(fullShape) != outType.getShape()) {
+      SmallVector<int64_t> sliceOffsets(2, 0);
+      llvm::append_range(sliceOffsets, crop);
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc, outType, result, ValueRange{}, ValueRange{},
+          ValueRange{}, sliceOffsets, outType.getShape(),
+          SmallVector<int64_t>(k + 2, 1));
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::lowering::populateConvolutionPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, PoolLowering, GlobalPoolLowering>(
-      patterns.getContext());
+  patterns.add<ConvLowering, ConvTransposeLowering, PoolLowering,
+               GlobalPoolLowering>(patterns.getContext());
 }

@@ -21,14 +21,14 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateMatmulPatterns(patterns);
   lowering::populateNormalizationPatterns(patterns);
   lowering::populateDataMovementPatterns(patterns);
+  lowering::populateAttentionPatterns(patterns);
 }
 
 /// Reports what the llvm backend cannot lower yet, before trying.
 static LogicalResult checkSupported(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
-    if (llvm::isa<ConvTransposeOp, ResizeOp, RNNOp, GRUOp, LSTMOp, AttentionOp,
-                  FusedConvOp>(op)) {
+    if (llvm::isa<ResizeOp, RNNOp, GRUOp, LSTMOp, FusedConvOp>(op)) {
       op->emitError() << "unsupported: '" << op->getName()
                       << "' is not lowered by the llvm backend yet";
       ok = false;

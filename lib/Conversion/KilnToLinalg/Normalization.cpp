@@ -72,6 +72,41 @@ static Value meanKept(OpBuilder &b, Location loc, Value input,
                      });
 }
 
+Value kiln::lowering::softmax(OpBuilder &b, Location loc, Value input,
+                              int64_t axis, bool isLog) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  SmallVector<int64_t> kept = keptShape(type, {axis});
+  Value max = reshape(
+      b, loc,
+      reduceOver(b, loc, input, {axis}, lowest(b, loc, element), maximum),
+      kept);
+  Value shifted =
+      elementwise(b, loc, type, {input, max},
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    return arith::SubFOp::create(nb, l, args[0], args[1]);
+                  });
+  Value exps =
+      elementwise(b, loc, type, shifted,
+                  [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                    return math::ExpOp::create(nb, l, args[0]);
+                  });
+  Value sum = reshape(
+      b, loc, reduceOver(b, loc, exps, {axis}, scalar(b, loc, element, 0), add),
+      kept);
+  if (isLog)
+    return elementwise(b, loc, type, {shifted, sum},
+                       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                         return arith::SubFOp::create(
+                             nb, l, args[0],
+                             math::LogOp::create(nb, l, args[1]));
+                       });
+  return elementwise(b, loc, type, {exps, sum},
+                     [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       return arith::DivFOp::create(nb, l, args[0], args[1]);
+                     });
+}
+
 namespace {
 
 /// kiln.reduce -> linalg.generic reduction, with the kind's pre- and
@@ -215,44 +250,8 @@ struct SoftmaxLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    Type element = type.getElementType();
-    int64_t axis = op.getAxis();
-    SmallVector<int64_t> kept = keptShape(type, {axis});
-    Value max = reshape(rewriter, loc,
-                        reduceOver(rewriter, loc, op.getInput(), {axis},
-                                   lowest(rewriter, loc, element), maximum),
-                        kept);
-    Value shifted =
-        elementwise(rewriter, loc, type, {op.getInput(), max},
-                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                      return arith::SubFOp::create(b, l, args[0], args[1]);
-                    });
-    Value exps =
-        elementwise(rewriter, loc, type, shifted,
-                    [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                      return math::ExpOp::create(b, l, args[0]);
-                    });
-    Value sum = reshape(rewriter, loc,
-                        reduceOver(rewriter, loc, exps, {axis},
-                                   scalar(rewriter, loc, element, 0), add),
-                        kept);
-    Value result;
-    if (isLog)
-      result =
-          elementwise(rewriter, loc, type, {shifted, sum},
-                      [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                        return arith::SubFOp::create(
-                            b, l, args[0], math::LogOp::create(b, l, args[1]));
-                      });
-    else
-      result =
-          elementwise(rewriter, loc, type, {exps, sum},
-                      [](OpBuilder &b, Location l, ValueRange args) -> Value {
-                        return arith::DivFOp::create(b, l, args[0], args[1]);
-                      });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, softmax(rewriter, op.getLoc(), op.getInput(), op.getAxis(), isLog));
     return success();
   }
 };

@@ -70,12 +70,27 @@ mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
                        mlir::Value x, float alpha, float beta);
 
+/// Softmax (or log-softmax) of `input` along `axis`: the max, shifted
+/// exponentials, their sum, then the quotient.
+mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    int64_t axis, bool isLog);
+
+/// Grouped convolution (with optional bias) of an NC[D]HW input, returning
+/// `outType`; pads are non-negative begin-then-end values.
+mlir::Value convolution(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType outType, mlir::Value input,
+                        mlir::Value weight, mlir::Value bias, int64_t group,
+                        llvm::ArrayRef<int64_t> strides,
+                        llvm::ArrayRef<int64_t> dilations,
+                        llvm::ArrayRef<int64_t> pads);
+
 /// Populate functions of the pattern files.
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln::lowering
 

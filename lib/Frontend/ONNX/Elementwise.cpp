@@ -40,7 +40,7 @@ static LogicalResult paramUnary(NodeContext &ctx) {
   if (failed(alpha))
     return failure();
   std::optional<float> beta;
-  if (betaName) {
+  if constexpr (betaName != nullptr) {
     auto b = ctx.getFloat(betaName, defaults.beta);
     if (failed(b))
       return failure();

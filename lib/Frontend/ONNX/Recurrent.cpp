@@ -218,9 +218,11 @@ static LogicalResult importAttention(NodeContext &ctx) {
   if (failed(q4) || failed(k4) || failed(v4))
     return failure();
   Value keys = *k4, values = *v4;
+  int64_t past = 0;
   if (ctx.hasInput(4) != ctx.hasInput(5))
     return ctx.emitError() << "'past_key' and 'past_value' go together";
   if (ctx.hasInput(4)) {
+    past = NodeContext::typeOf(ctx.input(4)).getDimSize(2);
     auto pastK = ctx.create<ConcatOp>({ctx.input(4), keys},
                                       {ctx.named("axis", ctx.i64(2))});
     auto pastV = ctx.create<ConcatOp>({ctx.input(5), values},
@@ -240,8 +242,11 @@ static LogicalResult importAttention(NodeContext &ctx) {
       return failure();
     attrs.push_back(ctx.named("scale", ctx.f32(*scale)));
   }
-  if (*causal)
+  if (*causal) {
     attrs.push_back(ctx.named("is_causal", ctx.builder().getUnitAttr()));
+    if (past)
+      attrs.push_back(ctx.named("causal_offset", ctx.i64(past)));
+  }
   if (*softcap != 0.0f)
     attrs.push_back(ctx.named("softcap", ctx.f32(*softcap)));
   auto result = ctx.create<AttentionOp>(operands, attrs);

@@ -62,3 +62,20 @@ func.func @global_avg(%x: tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32> {
   %0 = kiln.global_pool avg %x : (tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32>
   return %0 : tensor<1x3x1x1xf32>
 }
+
+// -----
+
+// A transposed convolution is a stride-1 convolution of the input spread
+// out by the stride, padded by the kernel extent minus the pads, with the
+// kernel flipped and its channel dims swapped.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, -d3 + 2)>
+// CHECK-LABEL: func @conv_transpose
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<1x2x5xf32>
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %arg0 into %[[ZEROS]][0, 0, 0] [1, 2, 3] [1, 1, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]
+// CHECK: tensor.pad %[[SPREAD]] low[0, 0, 1] high[0, 0, 2]
+// CHECK: arith.mulf
+func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x6xf32> {
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x6xf32>
+  return %0 : tensor<1x4x6xf32>
+}

@@ -1156,3 +1156,12 @@ func.func @reduce_bool(%x: tensor<2x3xi1>) {
   %0 = kiln.reduce sum %x {axes = array<i64: 1>} : (tensor<2x3xi1>) -> tensor<2xi1>
   return
 }
+
+// -----
+
+func.func @attention_offset(%q: tensor<1x1x2x4xf32>, %k: tensor<1x1x3x4xf32>) {
+  // expected-error @below {{'kiln.attention' op expected 'causal_offset' to be non-negative, got -1}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %k {is_causal, causal_offset = -1 : i64} : (tensor<1x1x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x1x2x4xf32>
+  return
+}

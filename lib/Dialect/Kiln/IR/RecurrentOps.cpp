@@ -166,6 +166,9 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   if (std::optional<APFloat> softcap = adaptor.getSoftcap())
     if (!(softcap->convertToDouble() > 0.0))
       return check.fail("expected 'softcap' to be positive");
+  if ((int64_t)adaptor.getCausalOffset() < 0)
+    return check.fail("expected 'causal_offset' to be non-negative, got ",
+                      (int64_t)adaptor.getCausalOffset());
   if (std::optional<APFloat> scale = adaptor.getScale())
     if (!scale->isFiniteNonZero())
       return check.fail("expected 'scale' to be finite and non-zero");

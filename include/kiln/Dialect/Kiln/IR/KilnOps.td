@@ -580,13 +580,15 @@ def Kiln_AttentionOp : Kiln_InferredOp<"attention"> {
     where `Hq` is a multiple of `Hkv` (grouped-query attention). `scale`
     defaults to `1/sqrt(D)`. The optional `mask` broadcasts to
     `B x Hq x Lq x Lk`: an `i1` mask keeps the positions that are true, a
-    float mask is added to the scores. `is_causal` masks positions after
-    the query's own. `softcap`, when given, maps scores through
+    float mask is added to the scores. `is_causal` masks the keys after
+    each query's own position, query `i` sitting at key position `i +
+    causal_offset` (the length of a cached past). `softcap`, when given, maps scores through
     `softcap * tanh(score / softcap)` before masking.
   }];
   let arguments = (ins Kiln_FloatTensor:$q, Kiln_FloatTensor:$k,
                        Kiln_FloatTensor:$v, Optional<Kiln_Tensor>:$mask,
                        OptionalAttr<F32Attr>:$scale, UnitAttr:$is_causal,
+                       DefaultValuedAttr<I64Attr, "0">:$causal_offset,
                        OptionalAttr<F32Attr>:$softcap);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{

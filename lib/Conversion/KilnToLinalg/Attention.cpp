@@ -1,0 +1,160 @@
+//===- Attention.cpp - Scaled dot-product attention to linalg -------------===//
+//
+// The reference decomposition: scores = q @ k^T * scale, soft-capped,
+// masked (boolean, additive and causal masks), softmax over the keys, then
+// the weighted sum of the values. Query heads share key/value heads in
+// groups (grouped-query attention) through the maps' `h floordiv g`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+namespace {
+
+/// kiln.attention -> contraction, masking generic, softmax, contraction.
+struct AttentionLowering : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto qType = op.getQ().getType(), kType = op.getK().getType();
+    // Half-precision inputs are computed in f32, then rounded once.
+    Type storage = qType.getElementType();
+    Type element = storage.getIntOrFloatBitWidth() < 32
+                       ? (Type)rewriter.getF32Type()
+                       : storage;
+    auto widen = [&](Value v) -> Value {
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      if (type.getElementType() == element ||
+          type.getElementType().isInteger(1))
+        return v;
+      return elementwise(
+          rewriter, loc, type.clone(element), v,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::ExtFOp::create(b, l, element, args[0]);
+          });
+    };
+    Value q = widen(op.getQ()), k = widen(op.getK()), v = widen(op.getV());
+    int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1),
+            lq = qType.getDimSize(2), headSize = qType.getDimSize(3),
+            lk = kType.getDimSize(2), groupSize = heads / kType.getDimSize(1);
+    float scale = op.getScale() ? op.getScale()->convertToFloat()
+                                : 1.0f / std::sqrt((float)headSize);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    Value zero = scalar(rewriter, loc, element, 0);
+
+    // scores[b, h, i, j] = sum_e q[b, h, i, e] * k[b, h / g, j, e]
+    auto scoresType = RankedTensorType::get({batch, heads, lq, lk}, element);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1).floorDiv(groupSize), d(3), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value scores =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{scoresType}, ValueRange{q, k},
+            ValueRange{filled(rewriter, loc, scoresType, zero)}, maps,
+            iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, add(b, l, args[2], mul(b, l, args[0], args[1])));
+            })
+            .getResult(0);
+
+    // Scale, soft-cap, then mask.
+    std::optional<float> softcap;
+    if (op.getSoftcap())
+      softcap = op.getSoftcap()->convertToFloat();
+    bool causal = op.getIsCausal();
+    int64_t causalOffset = op.getCausalOffset();
+    SmallVector<Value> operands = {scores};
+    Value mask = op.getMask() ? widen(op.getMask()) : Value();
+    if (mask)
+      operands.push_back(mask);
+    Value masked = elementwise(
+        rewriter, loc, scoresType, operands,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value s = mul(b, l, args[0], scalar(b, l, element, scale));
+          if (softcap) {
+            Value cap = scalar(b, l, element, *softcap);
+            s = mul(b, l, cap,
+                    math::TanhOp::create(b, l,
+                                         arith::DivFOp::create(b, l, s, cap)));
+          }
+          Value negInf =
+              scalar(b, l, element, -std::numeric_limits<double>::infinity());
+          if (mask) {
+            if (args[1].getType().isInteger(1))
+              s = arith::SelectOp::create(b, l, args[1], s, negInf);
+            else
+              s = arith::AddFOp::create(b, l, s, args[1]);
+          }
+          if (causal) {
+            Value i = arith::AddIOp::create(
+                b, l, linalg::IndexOp::create(b, l, 2),
+                arith::ConstantIndexOp::create(b, l, causalOffset));
+            Value j = linalg::IndexOp::create(b, l, 3);
+            Value after =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
+            s = arith::SelectOp::create(b, l, after, negInf, s);
+          }
+          return s;
+        });
+    // A fully masked row (every score -inf) gives zeros, not NaN.
+    Value probabilities = softmax(rewriter, loc, masked, 3, /*isLog=*/false);
+    probabilities = elementwise(
+        rewriter, loc, scoresType, {probabilities, masked},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value isNan = arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO,
+                                              args[0], args[0]);
+          Value negInf =
+              scalar(b, l, element, -std::numeric_limits<double>::infinity());
+          Value maskedOut = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::OEQ, args[1], negInf);
+          Value drop = arith::AndIOp::create(b, l, isNan, maskedOut);
+          return arith::SelectOp::create(b, l, drop, scalar(b, l, element, 0),
+                                         args[0]);
+        });
+
+    // out[b, h, i, e] = sum_j p[b, h, i, j] * v[b, h / g, j, e]
+    auto outType = op.getType().clone(element);
+    SmallVector<AffineMap> outMaps = {
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1).floorDiv(groupSize), d(4), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{outType}, ValueRange{probabilities, v},
+            ValueRange{filled(rewriter, loc, outType, zero)}, outMaps,
+            iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, add(b, l, args[2], mul(b, l, args[0], args[1])));
+            })
+            .getResult(0);
+    if (element != storage)
+      result =
+          elementwise(rewriter, loc, op.getType(), result,
+                      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        return arith::TruncFOp::create(b, l, storage, args[0]);
+                      });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::lowering::populateAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<AttentionLowering>(patterns.getContext());
+}
