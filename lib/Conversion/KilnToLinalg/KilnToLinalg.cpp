@@ -5,7 +5,9 @@
 #include "kiln/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOLINALG
@@ -22,13 +24,14 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateNormalizationPatterns(patterns);
   lowering::populateDataMovementPatterns(patterns);
   lowering::populateAttentionPatterns(patterns);
+  lowering::populateRecurrentPatterns(patterns);
 }
 
 /// Reports what the llvm backend cannot lower yet, before trying.
 static LogicalResult checkSupported(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
-    if (llvm::isa<ResizeOp, RNNOp, GRUOp, LSTMOp, FusedConvOp>(op)) {
+    if (llvm::isa<ResizeOp, FusedConvOp>(op)) {
       op->emitError() << "unsupported: '" << op->getName()
                       << "' is not lowered by the llvm backend yet";
       ok = false;
@@ -36,6 +39,16 @@ static LogicalResult checkSupported(ModuleOp module) {
     }
     if (!llvm::isa<KilnDialect>(op->getDialect()))
       return;
+    auto lens = llvm::TypeSwitch<Operation *, Value>(op)
+                    .Case<RNNOp, GRUOp, LSTMOp>(
+                        [](auto rnn) { return rnn.getSequenceLens(); })
+                    .Default([](Operation *) { return Value(); });
+    if (lens) {
+      op->emitError() << "unsupported: 'sequence_lens' of recurrent layers in "
+                         "the llvm backend";
+      ok = false;
+      return;
+    }
     SmallVector<Type> types(op->getResultTypes());
     llvm::append_range(types, op->getOperandTypes());
     for (Type type : types) {
@@ -61,8 +74,8 @@ struct ConvertKilnToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<KilnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
     RewritePatternSet patterns(&getContext());
     populateKilnToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))

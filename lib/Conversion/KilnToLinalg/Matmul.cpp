@@ -8,9 +8,8 @@ using namespace kiln::lowering;
 
 /// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n], with
 /// NumPy batch broadcasting (size-1 batch dims read index 0).
-static Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                      Value init, bool transLhs = false,
-                      bool transRhs = false) {
+Value kiln::lowering::contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                               Value init, bool transLhs, bool transRhs) {
   MLIRContext *ctx = b.getContext();
   auto lhsType = llvm::cast<RankedTensorType>(lhs.getType());
   auto rhsType = llvm::cast<RankedTensorType>(rhs.getType());

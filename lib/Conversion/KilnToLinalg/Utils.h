@@ -70,6 +70,12 @@ mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
                        mlir::Value x, float alpha, float beta);
 
+/// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n] with
+/// NumPy batch broadcasting; `transLhs`/`transRhs` read [k, m] / [n, k].
+mlir::Value contract(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                     mlir::Value rhs, mlir::Value init, bool transLhs = false,
+                     bool transRhs = false);
+
 /// Softmax (or log-softmax) of `input` along `axis`: the max, shifted
 /// exponentials, their sum, then the quotient.
 mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
@@ -91,6 +97,7 @@ void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln::lowering
 

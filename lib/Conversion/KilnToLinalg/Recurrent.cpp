@@ -1,0 +1,424 @@
+//===- Recurrent.cpp - RNN, GRU and LSTM to linalg and scf ----------------===//
+//
+// Each direction projects the whole input sequence through W at once, then
+// steps through time in an scf.for whose iteration values are the hidden
+// (and cell) state and the sequence of outputs; each step multiplies the
+// state by R and applies the gates elementwise, in ONNX's gate order and
+// with ONNX's activation defaults. Directions are unrolled at compile time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::lowering;
+
+namespace {
+
+/// One activation with its parameters.
+struct Activation {
+  UnaryKind kind;
+  float alpha, beta;
+  Value apply(OpBuilder &b, Location loc, Value x) const {
+    return applyUnary(b, loc, kind, x, alpha, beta);
+  }
+};
+
+/// What a recurrent op computes, read from RNNOp, GRUOp or LSTMOp.
+struct Recurrence {
+  enum Kind { RNN, GRU, LSTM } kind;
+  Value x, w, r, b, initialH, initialC, peepholes;
+  RNNDirection direction;
+  int64_t hidden;
+  SmallVector<Activation> activations; // all directions
+  std::optional<float> clip;
+  bool linearBeforeReset = false, inputForget = false;
+
+  int64_t gates() const { return kind == RNN ? 1 : kind == GRU ? 3 : 4; }
+  int64_t perDirection() const { return kind == RNN ? 1 : kind == GRU ? 2 : 3; }
+};
+
+template <typename OpTy>
+Recurrence readRecurrence(OpTy op, Recurrence::Kind kind) {
+  Recurrence rec;
+  rec.kind = kind;
+  rec.x = op.getX();
+  rec.w = op.getW();
+  rec.r = op.getR();
+  rec.b = op.getB();
+  rec.initialH = op.getInitialH();
+  rec.direction = op.getDirection();
+  rec.hidden = op.getHiddenSize();
+  if (std::optional<APFloat> clip = op.getClip())
+    rec.clip = clip->convertToFloat();
+  int64_t dirs = rec.direction == RNNDirection::bidirectional ? 2 : 1;
+  ArrayRef<Attribute> names = op.getActivations().getValue();
+  ArrayRef<float> alphas = op.getActivationAlpha(),
+                  betas = op.getActivationBeta();
+  for (int64_t i = 0; i < rec.perDirection() * dirs; ++i) {
+    UnaryKind fn;
+    if (!names.empty())
+      fn = llvm::cast<UnaryKindAttr>(names[i]).getValue();
+    else // ONNX's defaults: f = sigmoid (tanh for RNN), g = h = tanh
+      fn = (i % rec.perDirection() == 0 && kind != Recurrence::RNN)
+               ? UnaryKind::sigmoid
+               : UnaryKind::tanh;
+    UnaryParams params = getUnaryParams(fn);
+    rec.activations.push_back({fn, alphas.empty() ? params.alpha : alphas[i],
+                               betas.empty() ? params.beta : betas[i]});
+  }
+  return rec;
+}
+
+/// Slice [offset, offset + size) of `value` along `dim`, all of the rest.
+Value sliceDim(OpBuilder &b, Location loc, Value value, int64_t dim,
+               OpFoldResult offset, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(d == dim ? size : type.getDimSize(d)));
+  offsets[dim] = offset;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = size;
+  return tensor::ExtractSliceOp::create(b, loc, type.clone(shape), value,
+                                        offsets, sizes, strides);
+}
+
+/// Removes a leading size-1 dim.
+Value dropFront(OpBuilder &b, Location loc, Value value) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  return reshape(b, loc, value, type.getShape().drop_front());
+}
+
+/// Computes one direction; returns (y [S, B, H], last h, last c).
+std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
+                                             const Recurrence &rec, int64_t dir,
+                                             bool reverse) {
+  auto xType = llvm::cast<RankedTensorType>(rec.x.getType());
+  Type element = xType.getElementType();
+  int64_t seq = xType.getDimSize(0), batch = xType.getDimSize(1);
+  int64_t hidden = rec.hidden, gates = rec.gates();
+  Value zero = scalar(b, loc, element, 0);
+  auto stateType = RankedTensorType::get({batch, hidden}, element);
+  auto gatesType = RankedTensorType::get({batch, gates * hidden}, element);
+
+  Value w =
+      dropFront(b, loc, sliceDim(b, loc, rec.w, 0, b.getIndexAttr(dir), 1));
+  Value r =
+      dropFront(b, loc, sliceDim(b, loc, rec.r, 0, b.getIndexAttr(dir), 1));
+  Value wb, rb;
+  if (rec.b) {
+    Value bias =
+        dropFront(b, loc, sliceDim(b, loc, rec.b, 0, b.getIndexAttr(dir), 1));
+    wb = sliceDim(b, loc, bias, 0, b.getIndexAttr(0), gates * hidden);
+    rb = sliceDim(b, loc, bias, 0, b.getIndexAttr(gates * hidden),
+                  gates * hidden);
+  }
+  auto initial = [&](Value state) -> Value {
+    if (!state)
+      return filled(b, loc, stateType, zero);
+    return dropFront(b, loc,
+                     sliceDim(b, loc, state, 0, b.getIndexAttr(dir), 1));
+  };
+  Value h0 = initial(rec.initialH);
+  Value c0 = rec.kind == Recurrence::LSTM ? initial(rec.initialC) : Value();
+  Value p;
+  if (rec.peepholes)
+    p = dropFront(b, loc,
+                  sliceDim(b, loc, rec.peepholes, 0, b.getIndexAttr(dir), 1));
+
+  // The input projection of every time step: x @ W^T + Wb, [S, B, G*H].
+  auto projType = RankedTensorType::get({seq, batch, gates * hidden}, element);
+  Value proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero),
+                        /*transLhs=*/false, /*transRhs=*/true);
+  if (wb)
+    proj = elementwise(b, loc, projType, {proj, wb},
+                       [](OpBuilder &nb, Location l, ValueRange args) {
+                         return add(nb, l, args[0], args[1]);
+                       });
+
+  ArrayRef<Activation> acts =
+      ArrayRef<Activation>(rec.activations)
+          .slice(dir * rec.perDirection(), rec.perDirection());
+  auto gate = [&](Value all, int64_t index) {
+    return sliceDim(b, loc, all, 1, b.getIndexAttr(index * hidden), hidden);
+  };
+  auto clipped = [&](OpBuilder &nb, Location l, Value v) -> Value {
+    if (!rec.clip)
+      return v;
+    return applyUnary(nb, l, UnaryKind::clip, v, -*rec.clip, *rec.clip);
+  };
+  // hidden @ R^T (+ Rb): [B, G*H]
+  auto recurrent = [&](Value state) -> Value {
+    Value hr = contract(b, loc, state, r, filled(b, loc, gatesType, zero),
+                        false, true);
+    if (rb)
+      hr = elementwise(b, loc, gatesType, {hr, rb},
+                       [](OpBuilder &nb, Location l, ValueRange args) {
+                         return add(nb, l, args[0], args[1]);
+                       });
+    return hr;
+  };
+
+  // The states of every step live in one [S + 1, B, H] tensor (row 0 is
+  // the initial state), which each step extends by a row: writing slices
+  // of loop-carried tensors lets bufferization keep them in place.
+  auto yType = RankedTensorType::get({seq, batch, hidden}, element);
+  auto statesType = RankedTensorType::get({seq + 1, batch, hidden}, element);
+  auto writeRow = [&](OpBuilder &nb, Location l, Value row, Value into,
+                      OpFoldResult index) -> Value {
+    SmallVector<OpFoldResult> offsets = {index, nb.getIndexAttr(0),
+                                         nb.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {
+        nb.getIndexAttr(1), nb.getIndexAttr(batch), nb.getIndexAttr(hidden)};
+    SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(
+        nb, l, reshape(nb, l, row, {1, batch, hidden}), into, offsets, sizes,
+        strides);
+  };
+  Value hs0 =
+      writeRow(b, loc, h0, empty(b, loc, statesType), b.getIndexAttr(0));
+  SmallVector<Value> inits = {hs0, filled(b, loc, yType, zero)};
+  if (c0)
+    inits.push_back(
+        writeRow(b, loc, c0, empty(b, loc, statesType), b.getIndexAttr(0)));
+  Value lower = arith::ConstantIndexOp::create(b, loc, 0);
+  Value upper = arith::ConstantIndexOp::create(b, loc, seq);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, lower, upper, step, inits,
+      [&](OpBuilder &nb, Location l, Value t, ValueRange state) {
+        Value h = dropFront(nb, l, sliceDim(nb, l, state[0], 0, t, 1));
+        Value y = state[1];
+        Value c =
+            c0 ? dropFront(nb, l, sliceDim(nb, l, state[2], 0, t, 1)) : Value();
+        Value next = arith::AddIOp::create(
+            nb, l, t, arith::ConstantIndexOp::create(nb, l, 1));
+        Value time = t;
+        if (reverse)
+          time = arith::SubIOp::create(
+              nb, l, arith::ConstantIndexOp::create(nb, l, seq - 1), t);
+        Value xt = dropFront(nb, l, sliceDim(nb, l, proj, 0, time, 1));
+        Value hr = recurrent(h);
+        Value newH, newC;
+        if (rec.kind == Recurrence::RNN) {
+          newH = elementwise(nb, l, stateType, {xt, hr},
+                             [&](OpBuilder &eb, Location el, ValueRange a) {
+                               return acts[0].apply(
+                                   eb, el,
+                                   clipped(eb, el, add(eb, el, a[0], a[1])));
+                             });
+        } else if (rec.kind == Recurrence::GRU) {
+          // z, r, h gates; h~ uses r before (linear_before_reset) or after
+          // the recurrent product.
+          Value z = elementwise(nb, l, stateType, {gate(xt, 0), gate(hr, 0)},
+                                [&](OpBuilder &eb, Location el, ValueRange a) {
+                                  return acts[0].apply(
+                                      eb, el,
+                                      clipped(eb, el, add(eb, el, a[0], a[1])));
+                                });
+          Value reset = elementwise(
+              nb, l, stateType, {gate(xt, 1), gate(hr, 1)},
+              [&](OpBuilder &eb, Location el, ValueRange a) {
+                return acts[0].apply(eb, el,
+                                     clipped(eb, el, add(eb, el, a[0], a[1])));
+              });
+          Value candidate;
+          if (rec.linearBeforeReset) {
+            candidate = elementwise(
+                nb, l, stateType, {gate(xt, 2), reset, gate(hr, 2)},
+                [&](OpBuilder &eb, Location el, ValueRange a) {
+                  return acts[1].apply(
+                      eb, el,
+                      clipped(eb, el,
+                              add(eb, el, a[0], mul(eb, el, a[1], a[2]))));
+                });
+          } else {
+            Value gated =
+                elementwise(nb, l, stateType, {reset, h},
+                            [](OpBuilder &eb, Location el, ValueRange a) {
+                              return mul(eb, el, a[0], a[1]);
+                            });
+            Value rh =
+                sliceDim(nb, l, r, 0, nb.getIndexAttr(2 * hidden), hidden);
+            Value product = contract(
+                nb, l, gated, rh, filled(nb, l, stateType, zero), false, true);
+            SmallVector<Value> operands = {gate(xt, 2), product};
+            if (rb)
+              operands.push_back(
+                  sliceDim(nb, l, rb, 0, nb.getIndexAttr(2 * hidden), hidden));
+            candidate =
+                elementwise(nb, l, stateType, operands,
+                            [&](OpBuilder &eb, Location el, ValueRange a) {
+                              Value s = add(eb, el, a[0], a[1]);
+                              if (a.size() > 2)
+                                s = add(eb, el, s, a[2]);
+                              return acts[1].apply(eb, el, clipped(eb, el, s));
+                            });
+          }
+          newH = elementwise(
+              nb, l, stateType, {z, candidate, h},
+              [&](OpBuilder &eb, Location el, ValueRange a) -> Value {
+                // (1 - z) * h~ + z * h
+                Value keep = mul(eb, el, a[0], a[2]);
+                Value one = scalar(eb, el, element, 1);
+                Value fresh =
+                    mul(eb, el, arith::SubFOp::create(eb, el, one, a[0]), a[1]);
+                return add(eb, el, fresh, keep);
+              });
+        } else {
+          // LSTM gates i, o, f, c with optional peepholes.
+          SmallVector<Value> peep(3);
+          if (p)
+            for (int64_t k = 0; k < 3; ++k)
+              peep[k] =
+                  sliceDim(nb, l, p, 0, nb.getIndexAttr(k * hidden), hidden);
+          auto preact = [&](int64_t index, Value peepholeTerm, Value cell) {
+            SmallVector<Value> operands = {gate(xt, index), gate(hr, index)};
+            if (peepholeTerm) {
+              operands.push_back(peepholeTerm);
+              operands.push_back(cell);
+            }
+            return elementwise(nb, l, stateType, operands,
+                               [&](OpBuilder &eb, Location el, ValueRange a) {
+                                 Value s = add(eb, el, a[0], a[1]);
+                                 if (a.size() > 2)
+                                   s = add(eb, el, s, mul(eb, el, a[2], a[3]));
+                                 return clipped(eb, el, s);
+                               });
+          };
+          Value inputGate = preact(0, peep[0], c);
+          inputGate =
+              elementwise(nb, l, stateType, inputGate,
+                          [&](OpBuilder &eb, Location el, ValueRange a) {
+                            return acts[0].apply(eb, el, a[0]);
+                          });
+          Value forgetGate;
+          if (rec.inputForget) {
+            forgetGate = elementwise(
+                nb, l, stateType, inputGate,
+                [&](OpBuilder &eb, Location el, ValueRange a) -> Value {
+                  return arith::SubFOp::create(
+                      eb, el, scalar(eb, el, element, 1), a[0]);
+                });
+          } else {
+            forgetGate =
+                elementwise(nb, l, stateType, preact(2, peep[2], c),
+                            [&](OpBuilder &eb, Location el, ValueRange a) {
+                              return acts[0].apply(eb, el, a[0]);
+                            });
+          }
+          Value cellIn = preact(3, Value(), Value());
+          newC =
+              elementwise(nb, l, stateType, {forgetGate, c, inputGate, cellIn},
+                          [&](OpBuilder &eb, Location el, ValueRange a) {
+                            Value kept = mul(eb, el, a[0], a[1]);
+                            Value fresh =
+                                mul(eb, el, a[2], acts[1].apply(eb, el, a[3]));
+                            return add(eb, el, kept, fresh);
+                          });
+          Value outputGate =
+              elementwise(nb, l, stateType, preact(1, peep[1], newC),
+                          [&](OpBuilder &eb, Location el, ValueRange a) {
+                            return acts[0].apply(eb, el, a[0]);
+                          });
+          newH = elementwise(nb, l, stateType, {outputGate, newC},
+                             [&](OpBuilder &eb, Location el, ValueRange a) {
+                               return mul(eb, el, a[0],
+                                          acts[2].apply(eb, el, a[1]));
+                             });
+        }
+        SmallVector<Value> results = {writeRow(nb, l, newH, state[0], next),
+                                      writeRow(nb, l, newH, y, time)};
+        if (c)
+          results.push_back(writeRow(nb, l, newC, state[2], next));
+        scf::YieldOp::create(nb, l, results);
+      });
+  auto last = [&](Value states) {
+    return dropFront(b, loc,
+                     sliceDim(b, loc, states, 0, b.getIndexAttr(seq), 1));
+  };
+  return {loop.getResult(1), last(loop.getResult(0)),
+          c0 ? last(loop.getResult(2)) : Value()};
+}
+
+/// Lowers a recurrent op: each direction, then its results stacked.
+LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
+                              PatternRewriter &rewriter) {
+  Location loc = op->getLoc();
+  int64_t dirs = rec.direction == RNNDirection::bidirectional ? 2 : 1;
+  SmallVector<Value> ys, hs, cs;
+  for (int64_t dir = 0; dir < dirs; ++dir) {
+    bool reverse = rec.direction == RNNDirection::reverse || dir == 1;
+    auto [y, h, c] = runDirection(rewriter, loc, rec, dir, reverse);
+    ys.push_back(y);
+    hs.push_back(h);
+    cs.push_back(c);
+  }
+  // Stack the directions: y [S, D, B, H], states [D, B, H].
+  auto stack = [&](ArrayRef<Value> parts, int64_t dim, Type resultType) {
+    auto type = llvm::cast<RankedTensorType>(resultType);
+    Value result = empty(rewriter, loc, type);
+    for (auto [d, part] : llvm::enumerate(parts)) {
+      SmallVector<int64_t> shape(type.getShape());
+      shape[dim] = 1;
+      Value piece = reshape(rewriter, loc, part, shape);
+      SmallVector<int64_t> offsets(type.getRank(), 0);
+      offsets[dim] = d;
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, piece, result, ValueRange{}, ValueRange{},
+          ValueRange{}, offsets, shape,
+          SmallVector<int64_t>(type.getRank(), 1));
+    }
+    return result;
+  };
+  SmallVector<Value> results = {stack(ys, 1, op->getResult(0).getType()),
+                                stack(hs, 0, op->getResult(1).getType())};
+  if (rec.kind == Recurrence::LSTM)
+    results.push_back(stack(cs, 0, op->getResult(2).getType()));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+/// kiln.rnn -> per-direction scf.for over time.
+struct RNNLowering : OpRewritePattern<RNNOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RNNOp op,
+                                PatternRewriter &rewriter) const override {
+    return lowerRecurrence(op, readRecurrence(op, Recurrence::RNN), rewriter);
+  }
+};
+
+/// kiln.gru -> per-direction scf.for over time.
+struct GRULowering : OpRewritePattern<GRUOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GRUOp op,
+                                PatternRewriter &rewriter) const override {
+    Recurrence rec = readRecurrence(op, Recurrence::GRU);
+    rec.linearBeforeReset = op.getLinearBeforeReset();
+    return lowerRecurrence(op, rec, rewriter);
+  }
+};
+
+/// kiln.lstm -> per-direction scf.for over time.
+struct LSTMLowering : OpRewritePattern<LSTMOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LSTMOp op,
+                                PatternRewriter &rewriter) const override {
+    Recurrence rec = readRecurrence(op, Recurrence::LSTM);
+    rec.initialC = op.getInitialC();
+    rec.peepholes = op.getP();
+    rec.inputForget = op.getInputForget();
+    return lowerRecurrence(op, rec, rewriter);
+  }
+};
+
+} // namespace
+
+void kiln::lowering::populateRecurrentPatterns(RewritePatternSet &patterns) {
+  patterns.add<RNNLowering, GRULowering, LSTMLowering>(patterns.getContext());
+}
