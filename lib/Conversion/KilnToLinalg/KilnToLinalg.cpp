@@ -25,14 +25,18 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateDataMovementPatterns(patterns);
   lowering::populateAttentionPatterns(patterns);
   lowering::populateRecurrentPatterns(patterns);
+  lowering::populateResizePatterns(patterns);
 }
 
 /// Reports what the llvm backend cannot lower yet, before trying.
 static LogicalResult checkSupported(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
-    if (llvm::isa<ResizeOp, FusedConvOp>(op)) {
+    auto resize = llvm::dyn_cast<ResizeOp>(op);
+    if (llvm::isa<FusedConvOp>(op) ||
+        (resize && resize.getMode() == ResizeMode::cubic)) {
       op->emitError() << "unsupported: '" << op->getName()
+                      << (resize ? " cubic" : "")
                       << "' is not lowered by the llvm backend yet";
       ok = false;
       return;
