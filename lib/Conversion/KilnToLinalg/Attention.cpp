@@ -60,16 +60,11 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     SmallVector<utils::IteratorType> iterators(4,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    Value scores =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{scoresType}, ValueRange{q, k},
-            ValueRange{filled(rewriter, loc, scoresType, zero)}, maps,
-            iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l, add(b, l, args[2], mul(b, l, args[0], args[1])));
-            })
-            .getResult(0);
+    Value scores = linalg::GenericOp::create(
+                       rewriter, loc, TypeRange{scoresType}, ValueRange{q, k},
+                       ValueRange{filled(rewriter, loc, scoresType, zero)},
+                       maps, iterators, multiplyAdd)
+                       .getResult(0);
 
     // Scale, soft-cap, then mask.
     std::optional<float> softcap;
@@ -136,11 +131,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
         linalg::GenericOp::create(
             rewriter, loc, TypeRange{outType}, ValueRange{probabilities, v},
             ValueRange{filled(rewriter, loc, outType, zero)}, outMaps,
-            iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l, add(b, l, args[2], mul(b, l, args[0], args[1])));
-            })
+            iterators, multiplyAdd)
             .getResult(0);
     if (element != storage)
       result =

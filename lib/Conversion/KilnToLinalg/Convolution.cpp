@@ -64,15 +64,10 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   SmallVector<utils::IteratorType> iterators(3 + k,
                                              utils::IteratorType::parallel);
   iterators.append(1 + k, utils::IteratorType::reduction);
-  auto conv = linalg::GenericOp::create(
-      b, loc, TypeRange{initType}, ValueRange{in, w}, ValueRange{init}, maps,
-      iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-        linalg::YieldOp::create(
-            nb, nl,
-            arith::AddFOp::create(nb, nl, args[2], product).getResult());
-      });
-  return conv.getResult(0);
+  return linalg::GenericOp::create(b, loc, TypeRange{initType},
+                                   ValueRange{in, w}, ValueRange{init}, maps,
+                                   iterators, multiplyAdd)
+      .getResult(0);
 }
 
 /// The output initialized with the bias (or zeros), in [N, G, M/G, O...].

@@ -48,13 +48,9 @@ Value kiln::lowering::contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<utils::IteratorType> iterators(batch + 2,
                                              utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
-             maps, iterators,
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               Value product = mul(nb, nl, args[0], args[1]);
-               linalg::YieldOp::create(nb, nl, add(nb, nl, args[2], product));
-             })
+  return linalg::GenericOp::create(b, loc, TypeRange{outType},
+                                   ValueRange{lhs, rhs}, ValueRange{init}, maps,
+                                   iterators, multiplyAdd)
       .getResult(0);
 }
 

@@ -15,26 +15,14 @@ static Value reduceOver(OpBuilder &b, Location loc, Value input,
                         ArrayRef<int64_t> axes, Value initValue,
                         Combine combine) {
   auto type = llvm::cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> shape;
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    bool reduced = llvm::is_contained(axes, d);
-    iterators.push_back(reduced ? utils::IteratorType::reduction
-                                : utils::IteratorType::parallel);
-    if (!reduced) {
-      shape.push_back(type.getDimSize(d));
-      outExprs.push_back(b.getAffineDimExpr(d));
-    }
-  }
-  auto outType = type.clone(shape);
-  SmallVector<AffineMap> maps = {
-      b.getMultiDimIdentityMap(rank),
-      AffineMap::get(rank, 0, outExprs, b.getContext())};
+  Reduction reduction = reductionOver(type, axes);
+  auto outType = type.clone(reduction.shape);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(type.getRank()),
+                                 reduction.outMap};
   return linalg::GenericOp::create(
              b, loc, TypeRange{outType}, ValueRange{input},
-             ValueRange{filled(b, loc, outType, initValue)}, maps, iterators,
+             ValueRange{filled(b, loc, outType, initValue)}, maps,
+             reduction.iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                linalg::YieldOp::create(nb, nl,
                                        combine(nb, nl, args[1], args[0]));
@@ -185,22 +173,12 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
     int64_t axis = op.getAxis(), rank = inType.getRank();
     bool isMax = op.getKind() == ReduceKind::max;
     bool last = op.getSelectLastIndex();
-    SmallVector<int64_t> shape;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> iterators;
-    for (int64_t d = 0; d < rank; ++d) {
-      iterators.push_back(d == axis ? utils::IteratorType::reduction
-                                    : utils::IteratorType::parallel);
-      if (d != axis) {
-        shape.push_back(inType.getDimSize(d));
-        outExprs.push_back(rewriter.getAffineDimExpr(d));
-      }
-    }
-    auto valueType = inType.clone(shape);
-    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
-    AffineMap outMap = AffineMap::get(rank, 0, outExprs, getContext());
+    Reduction reduction = reductionOver(inType, {axis});
+    auto valueType = inType.clone(reduction.shape);
+    auto indexType =
+        RankedTensorType::get(reduction.shape, rewriter.getI64Type());
     SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
-                                   outMap, outMap};
+                                   reduction.outMap, reduction.outMap};
     Value initValue = filled(rewriter, loc, valueType,
                              isMax ? lowest(rewriter, loc, element)
                                    : highest(rewriter, loc, element));
@@ -209,7 +187,7 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{valueType, indexType},
         ValueRange{op.getInput()}, ValueRange{initValue, initIndex}, maps,
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+        reduction.iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = args[0], best = args[1], bestIndex = args[2];
           Value index = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));

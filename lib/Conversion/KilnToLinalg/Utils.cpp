@@ -139,6 +139,29 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
                                        allDims(shape.size()));
 }
 
+void kiln::lowering::multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
+  linalg::YieldOp::create(b, loc,
+                          add(b, loc, args[2], mul(b, loc, args[0], args[1])));
+}
+
+Reduction kiln::lowering::reductionOver(RankedTensorType type,
+                                        ArrayRef<int64_t> axes) {
+  Reduction result;
+  SmallVector<AffineExpr> outExprs;
+  MLIRContext *context = type.getContext();
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    result.iterators.push_back(reduced ? utils::IteratorType::reduction
+                                       : utils::IteratorType::parallel);
+    if (!reduced) {
+      result.shape.push_back(type.getDimSize(d));
+      outExprs.push_back(getAffineDimExpr(d, context));
+    }
+  }
+  result.outMap = AffineMap::get(type.getRank(), 0, outExprs, context);
+  return result;
+}
+
 Value kiln::lowering::add(OpBuilder &b, Location loc, Value x, Value y) {
   if (llvm::isa<FloatType>(x.getType()))
     return arith::AddFOp::create(b, loc, x, y);

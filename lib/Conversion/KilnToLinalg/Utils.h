@@ -70,6 +70,19 @@ mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
                        mlir::Value x, float alpha, float beta);
 
+/// The body of a contraction: yields out + lhs * rhs.
+void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
+
+/// The reduced shape, the output map and the iterator types of a reduction
+/// of `type` over `axes` (which are dropped from the result).
+struct Reduction {
+  llvm::SmallVector<int64_t> shape;
+  mlir::AffineMap outMap;
+  llvm::SmallVector<mlir::utils::IteratorType> iterators;
+};
+Reduction reductionOver(mlir::RankedTensorType type,
+                        llvm::ArrayRef<int64_t> axes);
+
 /// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n] with
 /// NumPy batch broadcasting; `transLhs`/`transRhs` read [k, m] / [n, k].
 mlir::Value contract(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
