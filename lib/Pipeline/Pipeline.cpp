@@ -93,6 +93,8 @@ LogicalResult kiln::runLinalgPipeline(ModuleOp module) {
   pm.addPass(createKilnRecordSignature());
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);
 }

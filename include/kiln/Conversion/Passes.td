@@ -19,6 +19,18 @@ def ConvertKilnToLinalg : Pass<"kiln-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg ops into one loop nest";
+  let description = [{
+    Fuses an elementwise `linalg.generic` into the elementwise generic that
+    consumes it, when it is the producer's only use, so that chains such as
+    bias add, batch norm and ReLU become one loop nest. Producers are never
+    fused into reductions or convolutions, whose windows would recompute
+    them for every read.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   let summary = "Record the model's signature as a module attribute";
   let description = [{
