@@ -20,6 +20,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -197,21 +198,31 @@ bool kiln::emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
   return true;
 }
 
-bool kiln::linkExecutable(llvm::StringRef objectPath,
-                          llvm::StringRef outputPath, llvm::StringRef argv0,
-                          std::string &error) {
+/// Links `objectPath` with the runtime libraries `libraries` (found in the
+/// lib/ folder beside kilnc's bin/; the first `wholeArchives` of them linked
+/// whole, for the functions nothing in the object calls) and `extraArgs`
+/// into `outputPath`.
+static bool linkWithRuntime(llvm::StringRef objectPath,
+                            llvm::StringRef outputPath, llvm::StringRef argv0,
+                            llvm::ArrayRef<llvm::StringRef> libraries,
+                            size_t wholeArchives,
+                            llvm::ArrayRef<std::string> extraArgs,
+                            std::string &error) {
   // The runtime sits in ../lib beside kilnc's bin/ (build tree and install).
   std::string self = llvm::sys::fs::getMainExecutable(
       argv0.str().c_str(), (void *)&kiln::linkExecutable);
   llvm::SmallString<256> libDir(
       llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
   llvm::sys::path::append(libDir, "lib");
-  llvm::SmallString<256> mainLib(libDir), runtimeLib(libDir);
-  llvm::sys::path::append(mainLib, "libkiln_main.a");
-  llvm::sys::path::append(runtimeLib, "libkiln_runtime.a");
-  if (!llvm::sys::fs::exists(mainLib) || !llvm::sys::fs::exists(runtimeLib)) {
-    error = "cannot find Kiln's runtime in " + libDir.str().str();
-    return false;
+  std::vector<std::string> paths;
+  for (llvm::StringRef library : libraries) {
+    llvm::SmallString<256> path(libDir);
+    llvm::sys::path::append(path, library);
+    if (!llvm::sys::fs::exists(path)) {
+      error = "cannot find Kiln's runtime (" + path.str().str() + ")";
+      return false;
+    }
+    paths.push_back(std::string(path));
   }
   const char *fromEnv = std::getenv("KILN_CXX");
   std::string linker = fromEnv && *fromEnv ? fromEnv : KILN_DEFAULT_CXX;
@@ -222,8 +233,17 @@ bool kiln::linkExecutable(llvm::StringRef objectPath,
     return false;
   }
   std::string output = outputPath.str();
-  llvm::SmallVector<llvm::StringRef> args = {
-      *program, objectPath, mainLib, runtimeLib, "-lm", "-o", output};
+  llvm::SmallVector<llvm::StringRef> args = {*program, objectPath};
+  for (auto [i, path] : llvm::enumerate(paths)) {
+    if (i == 0 && wholeArchives > 0)
+      args.push_back("-Wl,--whole-archive");
+    args.push_back(path);
+    if (i + 1 == wholeArchives)
+      args.push_back("-Wl,--no-whole-archive");
+  }
+  for (const std::string &arg : extraArgs)
+    args.push_back(arg);
+  args.append({"-lm", "-o", output});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
                                          &message);
@@ -234,6 +254,42 @@ bool kiln::linkExecutable(llvm::StringRef objectPath,
   return true;
 }
 
+bool kiln::linkExecutable(llvm::StringRef objectPath,
+                          llvm::StringRef outputPath, llvm::StringRef argv0,
+                          std::string &error) {
+  return linkWithRuntime(objectPath, outputPath, argv0,
+                         {"libkiln_main.a", "libkiln_runtime.a"}, 0, {}, error);
+}
+
+bool kiln::linkSharedLibrary(llvm::StringRef objectPath,
+                             llvm::StringRef outputPath, llvm::StringRef argv0,
+                             std::string &error) {
+  // Export the C API only, so that several models can share a process.
+  llvm::SmallString<128> script;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "kiln-exports", "map", fd, script)) {
+    error = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  llvm::FileRemover removeScript(script);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << "{ global: kiln_create; kiln_destroy; kiln_num_inputs; "
+          "kiln_num_outputs; kiln_input_info; kiln_output_info; kiln_run;\n"
+          "  local: *; };\n";
+  }
+  return linkWithRuntime(
+      objectPath, outputPath, argv0, {"libkiln_library.a", "libkiln_runtime.a"},
+      1, {"-shared", "-Wl,--version-script=" + script.str().str()}, error);
+}
+
+llvm::StringRef kiln::getModelHeader() {
+  static const char header[] =
+#include "KilnModelHeader.inc"
+      ;
+  return header;
+}
 /// Writes where a diagnostic points: the file, then a line and column or
 /// the ONNX node.
 static void printLocation(Location loc, llvm::raw_ostream &os) {

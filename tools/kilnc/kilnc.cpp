@@ -193,7 +193,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  if (*stage == kiln::EmitStage::Fused || *stage == kiln::EmitStage::Lib) {
+  if (*stage == kiln::EmitStage::Fused) {
     errs() << "kilnc: --emit=" << emitName
            << " is not available yet in this build\n";
     return 1;
@@ -274,9 +274,10 @@ int main(int argc, char **argv) {
   // temporary file and renamed into place once complete.
   std::string output = outputPath;
   if (output.empty()) {
-    output = sys::path::stem(modelPath).str();
-    if (*stage == kiln::EmitStage::Obj)
-      output += ".o";
+    std::string stem = sys::path::stem(modelPath).str();
+    output = *stage == kiln::EmitStage::Obj   ? stem + ".o"
+             : *stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
+                                              : stem;
   }
   if (output == "-") {
     errs() << "kilnc: --emit=" << emitName
@@ -307,6 +308,20 @@ int main(int argc, char **argv) {
              << "\n";
       return 1;
     }
+  } else if (*stage == kiln::EmitStage::Lib) {
+    if (!kiln::linkSharedLibrary(objectPath, temp, argv[0], error)) {
+      errs() << "kilnc: " << error << "\n";
+      return 1;
+    }
+    // NAME.h beside libNAME.so.
+    StringRef name = sys::path::stem(output);
+    name.consume_front("lib");
+    SmallString<256> header(sys::path::parent_path(output));
+    sys::path::append(header, name + ".h");
+    if (failed(writeText(header, [](raw_pwrite_stream &os) {
+          os << kiln::getModelHeader();
+        })))
+      return 1;
   } else if (!kiln::linkExecutable(objectPath, temp, argv[0], error)) {
     errs() << "kilnc: " << error << "\n";
     return 1;

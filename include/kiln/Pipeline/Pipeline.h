@@ -80,6 +80,14 @@ bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &machine,
 bool linkExecutable(llvm::StringRef objectPath, llvm::StringRef outputPath,
                     llvm::StringRef argv0, std::string &error);
 
+/// lib: links an object with the C API into a shared library exporting
+/// only the kiln_* functions of kiln/Runtime/KilnModel.h.
+bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
+                       llvm::StringRef argv0, std::string &error);
+
+/// The text of kiln/Runtime/KilnModel.h, written beside shared libraries.
+llvm::StringRef getModelHeader();
+
 } // namespace kiln
 
 #endif // KILN_PIPELINE_PIPELINE_H
