@@ -279,6 +279,16 @@ int main(int argc, char **argv) {
              : *stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
                                               : stem;
   }
+  StringRef outputDir = sys::path::parent_path(output);
+  if (!outputDir.empty() && !sys::fs::is_directory(outputDir)) {
+    errs() << "kilnc: cannot write " << output << ": the folder " << outputDir
+           << " does not exist\n";
+    return 1;
+  }
+  if (sys::fs::is_directory(output)) {
+    errs() << "kilnc: cannot write " << output << ": it is a folder\n";
+    return 1;
+  }
   if (output == "-") {
     errs() << "kilnc: --emit=" << emitName
            << " writes a binary file; give -o\n";
