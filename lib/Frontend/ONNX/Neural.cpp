@@ -335,8 +335,17 @@ static LogicalResult importBatchNorm(NodeContext &ctx) {
 }
 
 /// (x - mean) / sqrt(var + epsilon) over `axes`, from kiln primitives.
-static FailureOr<Value> normalize(NodeContext &ctx, Value x,
-                                  ArrayRef<int64_t> axes, float epsilon) {
+namespace {
+/// Mean and inverse standard deviation over some axes (kept as size-1
+/// dims), and the input normalized with them.
+struct Moments {
+  Value mean, invStdDev, normalized;
+};
+} // namespace
+
+/// (x - mean) / sqrt(var + epsilon) over `axes`, from kiln primitives.
+static FailureOr<Moments> normalize(NodeContext &ctx, Value x,
+                                    ArrayRef<int64_t> axes, float epsilon) {
   Type element = NodeContext::typeOf(x).getElementType();
   auto mean = ctx.reduce(ReduceKind::mean, x, axes, /*keepdims=*/true);
   if (failed(mean))
@@ -357,7 +366,11 @@ static FailureOr<Value> normalize(NodeContext &ctx, Value x,
   auto stddev = ctx.unary(UnaryKind::sqrt, *shifted);
   if (failed(stddev))
     return failure();
-  return ctx.binary(BinaryKind::div, *centered, *stddev);
+  auto inverse = ctx.unary(UnaryKind::reciprocal, *stddev);
+  auto normalized = ctx.binary(BinaryKind::div, *centered, *stddev);
+  if (failed(inverse) || failed(normalized))
+    return failure();
+  return Moments{*mean, *inverse, *normalized};
 }
 
 static LogicalResult importInstanceNorm(NodeContext &ctx) {
@@ -380,12 +393,12 @@ static LogicalResult importInstanceNorm(NodeContext &ctx) {
         ArrayRef<int64_t>{xType.getDimSize(1)})
       return ctx.emitError() << "expected 'scale' and 'B' of shape ["
                              << xType.getDimSize(1) << "]";
-  auto normalized = normalize(ctx, *x, axes, *epsilon);
+  auto moments = normalize(ctx, *x, axes, *epsilon);
   auto s = ctx.reshape(*scale, channelShape);
   auto b = ctx.reshape(*bias, channelShape);
-  if (failed(normalized) || failed(s) || failed(b))
+  if (failed(moments) || failed(s) || failed(b))
     return failure();
-  auto scaled = ctx.binary(BinaryKind::mul, *normalized, *s);
+  auto scaled = ctx.binary(BinaryKind::mul, moments->normalized, *s);
   if (failed(scaled))
     return failure();
   auto result = ctx.binary(BinaryKind::add, *scaled, *b);
@@ -411,17 +424,50 @@ static LogicalResult importMeanVarianceNorm(NodeContext &ctx) {
     normalized.push_back(*axis);
   }
   llvm::sort(normalized);
-  auto result = normalize(ctx, *x, normalized, 1e-9f);
-  if (failed(result))
+  auto moments = normalize(ctx, *x, normalized, 1e-9f);
+  if (failed(moments))
     return failure();
-  ctx.setOutput(0, *result);
+  ctx.setOutput(0, moments->normalized);
+  return success();
+}
+
+/// LayerNormalization with its Mean and InvStdDev outputs: decomposed, in
+/// the stash type (float32 unless stash_type says the input's type).
+static LogicalResult importLayerNormWithMoments(NodeContext &ctx, Value x,
+                                                Value scale, int64_t axis,
+                                                float epsilon) {
+  auto stash = ctx.getInt("stash_type", 1);
+  if (failed(stash))
+    return failure();
+  Type element = NodeContext::typeOf(x).getElementType();
+  Type computeType = *stash == 1 ? ctx.builder().getF32Type() : element;
+  auto wide = ctx.cast(x, computeType);
+  if (failed(wide))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < NodeContext::typeOf(x).getRank(); ++d)
+    axes.push_back(d);
+  auto moments = normalize(ctx, *wide, axes, epsilon);
+  if (failed(moments))
+    return failure();
+  auto normalized = ctx.cast(moments->normalized, element);
+  if (failed(normalized))
+    return failure();
+  auto y = ctx.binary(BinaryKind::mul, *normalized, scale);
+  if (failed(y))
+    return failure();
+  if (Value bias = ctx.input(2)) {
+    y = ctx.binary(BinaryKind::add, *y, bias);
+    if (failed(y))
+      return failure();
+  }
+  ctx.setOutput(0, *y);
+  ctx.setOutput(1, moments->mean);
+  ctx.setOutput(2, moments->invStdDev);
   return success();
 }
 
 static LogicalResult importLayerNorm(NodeContext &ctx) {
-  if (ctx.outputUsed(1) || ctx.outputUsed(2))
-    return ctx.unsupported("the 'Mean' and 'InvStdDev' outputs of "
-                           "LayerNormalization");
   auto x = ctx.required(0, "X");
   auto scale = ctx.required(1, "Scale");
   auto axisAttr = ctx.getInt("axis", -1);
@@ -431,6 +477,8 @@ static LogicalResult importLayerNorm(NodeContext &ctx) {
   auto axis = ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*x).getRank());
   if (failed(axis))
     return failure();
+  if (ctx.outputUsed(1) || ctx.outputUsed(2))
+    return importLayerNormWithMoments(ctx, *x, *scale, *axis, *epsilon);
   SmallVector<Value> operands = {*x, *scale};
   if (Value b = ctx.input(2))
     operands.push_back(b);
