@@ -66,6 +66,8 @@ static std::pair<int64_t, int64_t> operatorLifetime(StringRef opType) {
       {"LessOrEqual", 12},
       {"MeanVarianceNormalization", 9},
       {"Mish", 18},
+      {"RMSNormalization", 23},
+      {"Trilu", 14},
       {"Mod", 10},
       {"Range", 11},
       {"Resize", 10},

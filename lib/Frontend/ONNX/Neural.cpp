@@ -491,6 +491,57 @@ static LogicalResult importLayerNorm(NodeContext &ctx) {
   return success();
 }
 
+/// RMSNormalization: x / sqrt(mean(x^2) + epsilon) * scale over the dims
+/// from `axis` on, computed in the stash type.
+static LogicalResult importRMSNorm(NodeContext &ctx) {
+  auto x = ctx.required(0, "X");
+  auto scale = ctx.required(1, "scale");
+  auto axisAttr = ctx.getInt("axis", -1);
+  auto epsilon = ctx.getFloat("epsilon", 1e-5f);
+  auto stash = ctx.getInt("stash_type", 1);
+  if (failed(x) || failed(scale) || failed(axisAttr) || failed(epsilon) ||
+      failed(stash))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  if (failed(checkFloat(ctx, type)))
+    return failure();
+  auto axis = ctx.normalizeAxis(*axisAttr, type.getRank());
+  if (failed(axis))
+    return failure();
+  Type element = type.getElementType();
+  Type computeType = *stash == 1 ? ctx.builder().getF32Type() : element;
+  auto wide = ctx.cast(*x, computeType);
+  if (failed(wide))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < type.getRank(); ++d)
+    axes.push_back(d);
+  auto squared = ctx.binary(BinaryKind::mul, *wide, *wide);
+  if (failed(squared))
+    return failure();
+  auto meanSquare = ctx.reduce(ReduceKind::mean, *squared, axes, true);
+  if (failed(meanSquare))
+    return failure();
+  auto shifted = ctx.binary(BinaryKind::add, *meanSquare,
+                            ctx.scalar(*epsilon, computeType));
+  if (failed(shifted))
+    return failure();
+  auto rms = ctx.unary(UnaryKind::sqrt, *shifted);
+  if (failed(rms))
+    return failure();
+  auto normalized = ctx.binary(BinaryKind::div, *wide, *rms);
+  if (failed(normalized))
+    return failure();
+  auto narrow = ctx.cast(*normalized, element);
+  if (failed(narrow))
+    return failure();
+  auto result = ctx.binary(BinaryKind::mul, *narrow, *scale);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 static LogicalResult importLRN(NodeContext &ctx) {
   auto x = ctx.required(0, "X");
   auto size = ctx.getInt("size", 0);
@@ -604,6 +655,7 @@ void kiln::onnx_frontend::registerNeuralOps(HandlerTable &table) {
   table["InstanceNormalization"] = importInstanceNorm;
   table["MeanVarianceNormalization"] = importMeanVarianceNorm;
   table["LayerNormalization"] = importLayerNorm;
+  table["RMSNormalization"] = importRMSNorm;
   table["LRN"] = importLRN;
   table["MatMul"] = importMatMul;
   table["Gemm"] = importGemm;

@@ -700,6 +700,42 @@ static LogicalResult importPad(NodeContext &ctx) {
   return success();
 }
 
+/// Trilu: keeps the upper (j >= i + k) or lower (j <= i + k) triangle of
+/// the last two dims, through a constant mask.
+static LogicalResult importTrilu(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto upper = ctx.getInt("upper", 1);
+  if (failed(x) || failed(upper))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  if (type.getRank() < 2)
+    return ctx.emitError() << "expected an input of rank 2 or more";
+  int64_t k = 0;
+  if (ctx.hasInput(1)) {
+    auto given = ctx.requireInts(1, "k");
+    if (failed(given))
+      return failure();
+    if (given->size() != 1)
+      return ctx.emitError() << "input 'k' must be a scalar";
+    k = (*given)[0];
+  }
+  int64_t rows = type.getDimSize(type.getRank() - 2),
+          cols = type.getDimSize(type.getRank() - 1);
+  SmallVector<bool> keep;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      keep.push_back(*upper ? j >= i + k : j <= i + k);
+  auto maskType =
+      RankedTensorType::get({rows, cols}, ctx.builder().getI1Type());
+  Value mask = ctx.constant(DenseElementsAttr::get(maskType, keep));
+  auto result =
+      ctx.create<WhereOp>({mask, *x, ctx.scalar(0, type.getElementType())});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Resize and Upsample
 //===----------------------------------------------------------------------===//
@@ -877,6 +913,7 @@ void kiln::onnx_frontend::registerTensorOps(HandlerTable &table) {
   table["Expand"] = importExpand;
   table["Tile"] = importTile;
   table["Pad"] = importPad;
+  table["Trilu"] = importTrilu;
   table["Resize"] = importResize;
   table["Upsample"] = importUpsample;
 }
