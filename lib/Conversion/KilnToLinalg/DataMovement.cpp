@@ -190,6 +190,38 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
   }
 };
 
+/// kiln.gather_elements -> an indexed generic reading the index at the
+/// same position, then the data with that index along the axis (negative
+/// indices wrap, the rest are clamped into range).
+struct GatherElementsLowering : OpRewritePattern<GatherElementsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherElementsOp op,
+                                PatternRewriter &rewriter) const override {
+    Value data = op.getData(), indices = op.getIndices();
+    int64_t axis = op.getAxis();
+    int64_t size = op.getData().getType().getDimSize(axis);
+    Value result = indexedGeneric(
+        rewriter, op.getLoc(), op.getType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> out) -> Value {
+          Value raw = tensor::ExtractOp::create(b, l, indices, out);
+          Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+          Value zero = indexConst(b, l, 0), dim = indexConst(b, l, size);
+          Value negative = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::slt, index, zero);
+          index = arith::SelectOp::create(
+              b, l, negative, arith::AddIOp::create(b, l, index, dim), index);
+          index = arith::MaxSIOp::create(b, l, index, zero);
+          index =
+              arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
+          SmallVector<Value> source(out);
+          source[axis] = index;
+          return tensor::ExtractOp::create(b, l, data, source);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// kiln.pad -> tensor.pad (after cropping negative pads) for constant
 /// padding; an indexed generic mapping each output index into the input
 /// for reflect, edge and wrap.
@@ -269,8 +301,7 @@ struct PadLowering : OpRewritePattern<PadOp> {
 } // namespace
 
 void kiln::lowering::populateDataMovementPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<ReshapeLowering, TransposeLowering, ExpandLowering, ConcatLowering,
-           SplitLowering, SliceLowering, GatherLowering, PadLowering>(
-          patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, ExpandLowering,
+               ConcatLowering, SplitLowering, SliceLowering, GatherLowering,
+               GatherElementsLowering, PadLowering>(patterns.getContext());
 }

@@ -58,6 +58,7 @@ static std::pair<int64_t, int64_t> operatorLifetime(StringRef opType) {
       {"Erf", 9},
       {"Expand", 8},
       {"Gelu", 20},
+      {"GatherElements", 11},
       {"GreaterOrEqual", 12},
       {"HardSwish", 14},
       {"IsInf", 10},

@@ -564,6 +564,24 @@ static LogicalResult importGather(NodeContext &ctx) {
   return success();
 }
 
+static LogicalResult importGatherElements(NodeContext &ctx) {
+  auto data = ctx.required(0, "data");
+  auto indices = ctx.required(1, "indices");
+  auto axisAttr = ctx.getInt("axis", 0);
+  if (failed(data) || failed(indices) || failed(axisAttr))
+    return failure();
+  auto axis =
+      ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
+  if (failed(axis))
+    return failure();
+  auto result = ctx.create<GatherElementsOp>(
+      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))});
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 static LogicalResult importExpand(NodeContext &ctx) {
   auto x = ctx.required(0, "input");
   auto shape = ctx.requireInts(1, "shape");
@@ -910,6 +928,7 @@ void kiln::onnx_frontend::registerTensorOps(HandlerTable &table) {
   table["Split"] = importSplit;
   table["Slice"] = importSlice;
   table["Gather"] = importGather;
+  table["GatherElements"] = importGatherElements;
   table["Expand"] = importExpand;
   table["Tile"] = importTile;
   table["Pad"] = importPad;

@@ -59,3 +59,19 @@ func.func @transpose_reshape(%x: tensor<2x3xf32>) -> tensor<6xf32> {
   %1 = kiln.reshape %0 : (tensor<3x2xf32>) -> tensor<6xf32>
   return %1 : tensor<6xf32>
 }
+
+// -----
+
+// GatherElements reads the index at the same position, then the data
+// with it along the axis.
+// CHECK-LABEL: func @gather_elements
+// CHECK: linalg.generic
+// CHECK: %[[I0:.*]] = linalg.index 0
+// CHECK: %[[I1:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg1[%[[I0]], %[[I1]]]
+// CHECK: arith.minsi
+// CHECK: tensor.extract %arg0[%[[I0]], %{{.*}}]
+func.func @gather_elements(%d: tensor<3x4xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  %0 = kiln.gather_elements %d, %i {axis = 1 : i64} : (tensor<3x4xf32>, tensor<3x2xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

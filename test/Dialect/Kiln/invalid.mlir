@@ -1165,3 +1165,21 @@ func.func @attention_offset(%q: tensor<1x1x2x4xf32>, %k: tensor<1x1x3x4xf32>) {
   %0 = kiln.attention %q, %k, %k {is_causal, causal_offset = -1 : i64} : (tensor<1x1x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> tensor<1x1x2x4xf32>
   return
 }
+
+// -----
+
+func.func @gather_elements_rank(%d: tensor<3x4xf32>, %i: tensor<2xi64>) {
+  // expected-error @below {{'kiln.gather_elements' op expected 'indices' of rank 2 like the data, got rank 1}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.gather_elements %d, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_elements_fit(%d: tensor<3x4xf32>, %i: tensor<2x5xi64>) {
+  // expected-error @below {{'kiln.gather_elements' op expected 'indices' [2, 5] to fit inside the data [3, 4] off the axis}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.gather_elements %d, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x5xi64>) -> tensor<2x5xf32>
+  return
+}

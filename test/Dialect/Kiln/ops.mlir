@@ -286,6 +286,8 @@ func.func @data_movement(%x: tensor<2x3x4xf32>, %y: tensor<2x5x4xf32>,
   %4 = kiln.slice %y {offsets = array<i64: 0, 4, 1>, strides = array<i64: 1, -2, 2>} : (tensor<2x5x4xf32>) -> tensor<2x3x2xf32>
   // CHECK: kiln.gather %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<10x8xf32>, tensor<2x7xi64>) -> tensor<2x7x8xf32>
   %5 = kiln.gather %e, %ids {axis = 0 : i64} : (tensor<10x8xf32>, tensor<2x7xi64>) -> tensor<2x7x8xf32>
+  // CHECK: kiln.gather_elements %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<10x8xf32>, tensor<2x7xi64>) -> tensor<2x7xf32>
+  %ge = kiln.gather_elements %e, %ids {axis = 1 : i64} : (tensor<10x8xf32>, tensor<2x7xi64>) -> tensor<2x7xf32>
   // CHECK: kiln.expand %{{.*}} : (tensor<3x1xf32>) -> tensor<2x3x5xf32>
   %6 = kiln.expand %r : (tensor<3x1xf32>) -> tensor<2x3x5xf32>
   // CHECK: kiln.pad constant %{{.*}} {pads = array<i64: 0, 1, 0, 0, 2, -1>, value = 5.000000e-01 : f64} : (tensor<2x3x4xf32>) -> tensor<2x6x3xf32>

@@ -397,6 +397,33 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
                      });
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType data = check.tensor(adaptor.getData(), "data");
+  RankedTensorType indices =
+      data ? check.tensor(adaptor.getIndices(), "indices") : nullptr;
+  if (!indices)
+    return failure();
+  int64_t axis = adaptor.getAxis();
+  if (failed(check.axis(axis, data.getRank())))
+    return failure();
+  if (indices.getRank() != data.getRank())
+    return check.fail("expected 'indices' of rank ", data.getRank(),
+                      " like the data, got rank ", indices.getRank());
+  for (int64_t d = 0; d < data.getRank(); ++d)
+    if (d != axis && indices.getDimSize(d) > data.getDimSize(d))
+      return check.fail("expected 'indices' ", formatList(indices.getShape()),
+                        " to fit inside the data ", formatList(data.getShape()),
+                        " off the axis");
+  if (data.getDimSize(axis) == 0 && indices.getNumElements() != 0)
+    return check.fail("cannot gather from an empty dim");
+  types.push_back(data.clone(indices.getShape()));
+  return success();
+}
+
 LogicalResult ExpandOp::verify() {
   auto input = getInput().getType(), output = getOutput().getType();
   if (input.getElementType() != output.getElementType())

@@ -393,6 +393,19 @@ def Kiln_GatherOp : Kiln_InferredOp<"gather"> {
   let hasFolder = 1;
 }
 
+def Kiln_GatherElementsOp : Kiln_InferredOp<"gather_elements"> {
+  let summary = "Gather elements along an axis (ONNX GatherElements)";
+  let description = [{
+    `output[i...] = data[i...]` with the index along `axis` replaced by
+    `indices[i...]`; the result has the shape of `indices`, which has the
+    data's rank and fits inside it along the other dims. Negative indices
+    count from the end; an index out of range is a run-time error.
+  }];
+  let arguments = (ins Kiln_Tensor:$data, Kiln_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$output);
+}
+
 def Kiln_ExpandOp : Kiln_Op<"expand"> {
   let summary = "Broadcast a tensor to a larger shape";
   let description = [{
