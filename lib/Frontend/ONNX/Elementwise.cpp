@@ -21,11 +21,7 @@ static LogicalResult importUnary(NodeContext &ctx, UnaryKind kind,
     attrs.push_back(ctx.named("alpha", ctx.f32(*alpha)));
   if (beta)
     attrs.push_back(ctx.named("beta", ctx.f32(*beta)));
-  auto result = ctx.create<UnaryOp>(*x, attrs);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<UnaryOp>(*x, attrs));
 }
 
 /// A unary operator with its ONNX attributes mapped to alpha and beta.
@@ -132,11 +128,7 @@ static LogicalResult importClip(NodeContext &ctx) {
 }
 
 static LogicalResult importIdentity(NodeContext &ctx) {
-  auto x = ctx.required(0, "input");
-  if (failed(x))
-    return failure();
-  ctx.setOutput(0, *x);
-  return success();
+  return ctx.setResult(ctx.required(0, "input"));
 }
 
 static LogicalResult importDropout(NodeContext &ctx) {
@@ -175,11 +167,7 @@ template <BinaryKind kind> static LogicalResult simpleBinary(NodeContext &ctx) {
   auto b = ctx.required(1, "B");
   if (failed(a) || failed(b) || failed(checkLegacyBroadcast(ctx)))
     return failure();
-  auto result = ctx.binary(kind, *a, *b);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.binary(kind, *a, *b));
 }
 
 static LogicalResult importPRelu(NodeContext &ctx) {
@@ -200,11 +188,7 @@ static LogicalResult importPRelu(NodeContext &ctx) {
       return failure();
     s = *reshaped;
   }
-  auto result = ctx.binary(BinaryKind::prelu, *x, s);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.binary(BinaryKind::prelu, *x, s));
 }
 
 static LogicalResult importMod(NodeContext &ctx) {
@@ -226,13 +210,9 @@ static LogicalResult simpleCompare(NodeContext &ctx) {
   auto b = ctx.required(1, "B");
   if (failed(a) || failed(b))
     return failure();
-  auto result = ctx.create<CompareOp>(
-      {*a, *b}, {ctx.named("predicate", ComparePredicateAttr::get(ctx.context(),
-                                                                  predicate))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<CompareOp>(
+      {*a, *b}, {ctx.named("predicate", ComparePredicateAttr::get(
+                                            ctx.context(), predicate))}));
 }
 
 static LogicalResult importWhere(NodeContext &ctx) {
@@ -241,11 +221,7 @@ static LogicalResult importWhere(NodeContext &ctx) {
   auto y = ctx.required(2, "Y");
   if (failed(c) || failed(x) || failed(y))
     return failure();
-  auto result = ctx.create<WhereOp>({*c, *x, *y});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<WhereOp>({*c, *x, *y}));
 }
 
 /// Sum, Mean, Max, Min: a chain of binary ops over every input.

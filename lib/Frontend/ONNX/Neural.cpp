@@ -159,16 +159,12 @@ static LogicalResult importConv(NodeContext &ctx) {
   SmallVector<Value> operands = {x, w};
   if (Value b = ctx.input(2))
     operands.push_back(b);
-  auto result = ctx.create<ConvOp>(
+  return ctx.setResult(ctx.create<ConvOp>(
       operands,
       {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
        ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
        ctx.named("pads", elideDefault(ctx, window->pads, 0)),
-       ctx.named("group", ctx.i64(*group))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+       ctx.named("group", ctx.i64(*group))}));
 }
 
 static LogicalResult importConvTranspose(NodeContext &ctx) {
@@ -234,17 +230,13 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
   SmallVector<Value> operands = {x, w};
   if (Value b = ctx.input(2))
     operands.push_back(b);
-  auto result = ctx.create<ConvTransposeOp>(
+  return ctx.setResult(ctx.create<ConvTransposeOp>(
       operands,
       {ctx.named("strides", elideDefault(ctx, window->strides, 1)),
        ctx.named("dilations", elideDefault(ctx, window->dilations, 1)),
        ctx.named("pads", elideDefault(ctx, pads, 0)),
        ctx.named("output_padding", elideDefault(ctx, *outputPadding, 0)),
-       ctx.named("group", ctx.i64(*group))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+       ctx.named("group", ctx.i64(*group))}));
 }
 
 template <PoolKind kind> static LogicalResult importPool(NodeContext &ctx) {
@@ -281,11 +273,7 @@ template <PoolKind kind> static LogicalResult importPool(NodeContext &ctx) {
   if (kind == PoolKind::avg && *countIncludePad)
     attrs.push_back(
         ctx.named("count_include_pad", ctx.builder().getUnitAttr()));
-  auto result = ctx.create<PoolOp>(*x, attrs);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<PoolOp>(*x, attrs));
 }
 
 template <PoolKind kind>
@@ -293,12 +281,8 @@ static LogicalResult importGlobalPool(NodeContext &ctx) {
   auto x = ctx.required(0, "X");
   if (failed(x))
     return failure();
-  auto result = ctx.create<GlobalPoolOp>(
-      *x, {ctx.named("kind", PoolKindAttr::get(ctx.context(), kind))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<GlobalPoolOp>(
+      *x, {ctx.named("kind", PoolKindAttr::get(ctx.context(), kind))}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -326,12 +310,8 @@ static LogicalResult importBatchNorm(NodeContext &ctx) {
       return failure();
     operands.push_back(*v);
   }
-  auto result = ctx.create<BatchNormOp>(
-      operands, {ctx.named("epsilon", ctx.f32(*epsilon))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<BatchNormOp>(
+      operands, {ctx.named("epsilon", ctx.f32(*epsilon))}));
 }
 
 /// (x - mean) / sqrt(var + epsilon) over `axes`, from kiln primitives.
@@ -401,11 +381,7 @@ static LogicalResult importInstanceNorm(NodeContext &ctx) {
   auto scaled = ctx.binary(BinaryKind::mul, moments->normalized, *s);
   if (failed(scaled))
     return failure();
-  auto result = ctx.binary(BinaryKind::add, *scaled, *b);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.binary(BinaryKind::add, *scaled, *b));
 }
 
 static LogicalResult importMeanVarianceNorm(NodeContext &ctx) {
@@ -482,13 +458,9 @@ static LogicalResult importLayerNorm(NodeContext &ctx) {
   SmallVector<Value> operands = {*x, *scale};
   if (Value b = ctx.input(2))
     operands.push_back(b);
-  auto result = ctx.create<LayerNormOp>(
+  return ctx.setResult(ctx.create<LayerNormOp>(
       operands, {ctx.named("axis", ctx.i64(*axis)),
-                 ctx.named("epsilon", ctx.f32(*epsilon))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+                 ctx.named("epsilon", ctx.f32(*epsilon))}));
 }
 
 /// RMSNormalization: x / sqrt(mean(x^2) + epsilon) * scale over the dims
@@ -535,11 +507,7 @@ static LogicalResult importRMSNorm(NodeContext &ctx) {
   auto narrow = ctx.cast(*normalized, element);
   if (failed(narrow))
     return failure();
-  auto result = ctx.binary(BinaryKind::mul, *narrow, *scale);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.binary(BinaryKind::mul, *narrow, *scale));
 }
 
 static LogicalResult importLRN(NodeContext &ctx) {
@@ -553,14 +521,10 @@ static LogicalResult importLRN(NodeContext &ctx) {
     return failure();
   if (!ctx.hasAttr("size"))
     return ctx.emitError() << "attribute 'size' is required";
-  auto result = ctx.create<LRNOp>(*x, {ctx.named("size", ctx.i64(*size)),
-                                       ctx.named("alpha", ctx.f32(*alpha)),
-                                       ctx.named("beta", ctx.f32(*beta)),
-                                       ctx.named("bias", ctx.f32(*bias))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<LRNOp>(
+      *x,
+      {ctx.named("size", ctx.i64(*size)), ctx.named("alpha", ctx.f32(*alpha)),
+       ctx.named("beta", ctx.f32(*beta)), ctx.named("bias", ctx.f32(*bias))}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -572,11 +536,7 @@ static LogicalResult importMatMul(NodeContext &ctx) {
   auto b = ctx.required(1, "B");
   if (failed(a) || failed(b))
     return failure();
-  auto result = ctx.create<MatMulOp>({*a, *b});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<MatMulOp>({*a, *b}));
 }
 
 static LogicalResult importGemm(NodeContext &ctx) {
@@ -598,11 +558,7 @@ static LogicalResult importGemm(NodeContext &ctx) {
     attrs.push_back(ctx.named("trans_a", ctx.builder().getUnitAttr()));
   if (*transB)
     attrs.push_back(ctx.named("trans_b", ctx.builder().getUnitAttr()));
-  auto result = ctx.create<GemmOp>(operands, attrs);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<GemmOp>(operands, attrs));
 }
 
 template <typename OpTy> static LogicalResult importSoftmax(NodeContext &ctx) {
@@ -637,11 +593,7 @@ template <typename OpTy> static LogicalResult importSoftmax(NodeContext &ctx) {
       ctx.create<OpTy>(input, {ctx.named("axis", ctx.i64(softmaxAxis))});
   if (failed(result))
     return failure();
-  auto restored = ctx.reshape(*result, type.getShape());
-  if (failed(restored))
-    return failure();
-  ctx.setOutput(0, *restored);
-  return success();
+  return ctx.setResult(ctx.reshape(*result, type.getShape()));
 }
 
 void kiln::onnx_frontend::registerNeuralOps(HandlerTable &table) {

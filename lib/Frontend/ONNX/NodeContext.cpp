@@ -245,6 +245,15 @@ FailureOr<SmallVector<double>> NodeContext::requireFloats(unsigned i,
   return notConstant(i, name);
 }
 
+FailureOr<SmallVector<int64_t>>
+NodeContext::attrOrInputInts(StringRef name, unsigned i, int64_t inputOpset) {
+  if (opset < inputOpset)
+    return getInts(name);
+  if (!hasInput(i))
+    return SmallVector<int64_t>();
+  return requireInts(i, name);
+}
+
 Value NodeContext::constant(ElementsAttr value) {
   return ConstantOp::create(builder(), loc, value);
 }

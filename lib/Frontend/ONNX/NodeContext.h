@@ -64,6 +64,13 @@ public:
   bool outputUsed(unsigned i) const;
   /// Binds output `i` (if the node has it) to `value`.
   void setOutput(unsigned i, mlir::Value value);
+  /// Binds output 0 to `result`, passing a failure on.
+  mlir::LogicalResult setResult(mlir::FailureOr<mlir::Value> result) {
+    if (mlir::failed(result))
+      return mlir::failure();
+    setOutput(0, *result);
+    return mlir::success();
+  }
 
   //===--------------------------------------------------------------------===//
   // Attributes (errors name the attribute and the type it should have)
@@ -98,6 +105,11 @@ public:
                                                           llvm::StringRef name);
   mlir::FailureOr<llvm::SmallVector<double>>
   requireFloats(unsigned i, llvm::StringRef name);
+  /// Integers that moved from an INTS attribute to an optional input:
+  /// attribute `name` before `inputOpset`, constant input `i` from then on
+  /// (empty when absent).
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  attrOrInputInts(llvm::StringRef name, unsigned i, int64_t inputOpset);
 
   mlir::Value constant(mlir::ElementsAttr value);
   mlir::Value constantI64(llvm::ArrayRef<int64_t> values,

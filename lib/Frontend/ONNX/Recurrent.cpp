@@ -398,11 +398,8 @@ static LogicalResult importEinsum(NodeContext &ctx) {
       return failure();
     result = *unflat;
   }
-  auto ordered = ctx.transpose(result, permutation(resultLetters, output));
-  if (failed(ordered))
-    return failure();
-  ctx.setOutput(0, *ordered);
-  return success();
+  return ctx.setResult(
+      ctx.transpose(result, permutation(resultLetters, output)));
 }
 
 void kiln::onnx_frontend::registerRecurrentOps(HandlerTable &table) {

@@ -15,18 +15,10 @@ static LogicalResult importReduce(NodeContext &ctx) {
   auto noop = ctx.getInt("noop_with_empty_axes", 0);
   if (failed(x) || failed(keepdims) || failed(noop))
     return failure();
-  SmallVector<int64_t> axes;
-  if (ctx.opset < axesInputOpset) {
-    auto attr = ctx.getInts("axes");
-    if (failed(attr))
-      return failure();
-    axes = *attr;
-  } else if (ctx.hasInput(1)) {
-    auto input = ctx.requireInts(1, "axes");
-    if (failed(input))
-      return failure();
-    axes = *input;
-  }
+  auto given = ctx.attrOrInputInts("axes", 1, axesInputOpset);
+  if (failed(given))
+    return failure();
+  SmallVector<int64_t> axes = *given;
   int64_t rank = NodeContext::typeOf(*x).getRank();
   if (axes.empty()) {
     if (*noop) {
@@ -46,11 +38,7 @@ static LogicalResult importReduce(NodeContext &ctx) {
     normalized.push_back(*axis);
   }
   llvm::sort(normalized);
-  auto result = ctx.reduce(kind, *x, normalized, *keepdims != 0);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.reduce(kind, *x, normalized, *keepdims != 0));
 }
 
 template <ReduceKind kind>
@@ -72,11 +60,7 @@ static LogicalResult importArgReduce(NodeContext &ctx) {
   if (*last)
     attrs.push_back(
         ctx.named("select_last_index", ctx.builder().getUnitAttr()));
-  auto result = ctx.create<ArgReduceOp>(*x, attrs);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<ArgReduceOp>(*x, attrs));
 }
 
 void kiln::onnx_frontend::registerReductionOps(HandlerTable &table) {

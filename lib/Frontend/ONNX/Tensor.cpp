@@ -176,11 +176,7 @@ static LogicalResult importCast(NodeContext &ctx) {
   Type element = convertDataType(ctx.context(), *to);
   if (!element)
     return ctx.unsupported("Cast to " + dataTypeName(*to));
-  auto result = ctx.cast(*x, element);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.cast(*x, element));
 }
 
 static LogicalResult importCastLike(NodeContext &ctx) {
@@ -188,11 +184,8 @@ static LogicalResult importCastLike(NodeContext &ctx) {
   auto like = ctx.required(1, "target_type");
   if (failed(x) || failed(like))
     return failure();
-  auto result = ctx.cast(*x, NodeContext::typeOf(*like).getElementType());
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(
+      ctx.cast(*x, NodeContext::typeOf(*like).getElementType()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -249,11 +242,7 @@ static LogicalResult importReshape(NodeContext &ctx) {
              << "a shape with " << known << " elements besides the -1";
     shape[inferred] = type.getNumElements() / known;
   }
-  auto result = ctx.reshape(*x, shape);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.reshape(*x, shape));
 }
 
 static LogicalResult importFlatten(NodeContext &ctx) {
@@ -269,27 +258,13 @@ static LogicalResult importFlatten(NodeContext &ctx) {
     return ctx.emitError() << "attribute 'axis' is " << *axisAttr
                            << ", outside [" << -rank << ", " << rank << "]";
   ArrayRef<int64_t> dims = type.getShape();
-  auto result = ctx.reshape(
-      *x, {product(dims.take_front(axis)), product(dims.drop_front(axis))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
-}
-
-/// Axes from the attribute (before opset 13) or the optional input.
-static FailureOr<SmallVector<int64_t>>
-axesOf(NodeContext &ctx, unsigned inputIndex, int64_t inputOpset) {
-  if (ctx.opset < inputOpset)
-    return ctx.getInts("axes");
-  if (!ctx.hasInput(inputIndex))
-    return SmallVector<int64_t>();
-  return ctx.requireInts(inputIndex, "axes");
+  return ctx.setResult(ctx.reshape(
+      *x, {product(dims.take_front(axis)), product(dims.drop_front(axis))}));
 }
 
 static LogicalResult importSqueeze(NodeContext &ctx) {
   auto x = ctx.required(0, "data");
-  auto axes = axesOf(ctx, 1, 13);
+  auto axes = ctx.attrOrInputInts("axes", 1, 13);
   if (failed(x) || failed(axes))
     return failure();
   auto type = NodeContext::typeOf(*x);
@@ -312,16 +287,12 @@ static LogicalResult importSqueeze(NodeContext &ctx) {
   for (int64_t d = 0; d < rank; ++d)
     if (!drop[d])
       shape.push_back(type.getDimSize(d));
-  auto result = ctx.reshape(*x, shape);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.reshape(*x, shape));
 }
 
 static LogicalResult importUnsqueeze(NodeContext &ctx) {
   auto x = ctx.required(0, "data");
-  auto axes = axesOf(ctx, 1, 13);
+  auto axes = ctx.attrOrInputInts("axes", 1, 13);
   if (failed(x) || failed(axes))
     return failure();
   auto type = NodeContext::typeOf(*x);
@@ -339,11 +310,7 @@ static LogicalResult importUnsqueeze(NodeContext &ctx) {
   int64_t next = 0;
   for (int64_t d = 0; d < rank; ++d)
     shape.push_back(inserted[d] ? 1 : type.getDimSize(next++));
-  auto result = ctx.reshape(*x, shape);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.reshape(*x, shape));
 }
 
 //===----------------------------------------------------------------------===//
@@ -365,11 +332,7 @@ static LogicalResult importTranspose(NodeContext &ctx) {
       return failure();
     p = *axis;
   }
-  auto result = ctx.transpose(*x, *perm);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.transpose(*x, *perm));
 }
 
 static LogicalResult importConcat(NodeContext &ctx) {
@@ -391,12 +354,8 @@ static LogicalResult importConcat(NodeContext &ctx) {
       ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(inputs[0]).getRank());
   if (failed(axis))
     return failure();
-  auto result =
-      ctx.create<ConcatOp>(inputs, {ctx.named("axis", ctx.i64(*axis))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(
+      ctx.create<ConcatOp>(inputs, {ctx.named("axis", ctx.i64(*axis))}));
 }
 
 static LogicalResult importSplit(NodeContext &ctx) {
@@ -410,18 +369,10 @@ static LogicalResult importSplit(NodeContext &ctx) {
   if (failed(axis))
     return failure();
   int64_t size = type.getDimSize(*axis);
-  SmallVector<int64_t> sizes;
-  if (ctx.opset < 13) {
-    auto split = ctx.getInts("split");
-    if (failed(split))
-      return failure();
-    sizes = *split;
-  } else if (ctx.hasInput(1)) {
-    auto split = ctx.requireInts(1, "split");
-    if (failed(split))
-      return failure();
-    sizes = *split;
-  }
+  auto split = ctx.attrOrInputInts("split", 1, 13);
+  if (failed(split))
+    return failure();
+  SmallVector<int64_t> sizes = *split;
   int64_t outputs = ctx.numOutputs();
   if (sizes.empty()) {
     // Equal parts; with num_outputs (opset 18) the last part may be smaller.
@@ -536,14 +487,10 @@ static LogicalResult importSlice(NodeContext &ctx) {
     strides[*axis] = step;
     shape[*axis] = count;
   }
-  auto result =
+  return ctx.setResult(
       ctx.createTyped<SliceOp>(type.clone(shape), *x,
                                {ctx.named("offsets", ctx.i64s(offsets)),
-                                ctx.named("strides", ctx.i64s(strides))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+                                ctx.named("strides", ctx.i64s(strides))}));
 }
 
 static LogicalResult importGather(NodeContext &ctx) {
@@ -556,12 +503,8 @@ static LogicalResult importGather(NodeContext &ctx) {
       ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
   if (failed(axis))
     return failure();
-  auto result = ctx.create<GatherOp>({*data, *indices},
-                                     {ctx.named("axis", ctx.i64(*axis))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<GatherOp>(
+      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))}));
 }
 
 static LogicalResult importGatherElements(NodeContext &ctx) {
@@ -574,12 +517,8 @@ static LogicalResult importGatherElements(NodeContext &ctx) {
       ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
   if (failed(axis))
     return failure();
-  auto result = ctx.create<GatherElementsOp>(
-      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.create<GatherElementsOp>(
+      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))}));
 }
 
 static LogicalResult importExpand(NodeContext &ctx) {
@@ -605,11 +544,7 @@ static LogicalResult importExpand(NodeContext &ctx) {
                              << b << " at " << i;
     target.push_back(a == 1 ? b : a);
   }
-  auto result = ctx.createTyped<ExpandOp>(type.clone(target), *x);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.createTyped<ExpandOp>(type.clone(target), *x));
 }
 
 static LogicalResult importTile(NodeContext &ctx) {
@@ -638,11 +573,7 @@ static LogicalResult importTile(NodeContext &ctx) {
   auto copies = ctx.createTyped<ExpandOp>(type.clone(expanded), *spread);
   if (failed(copies))
     return failure();
-  auto result = ctx.reshape(*copies, tiled);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.reshape(*copies, tiled));
 }
 
 static LogicalResult importPad(NodeContext &ctx) {
@@ -708,14 +639,10 @@ static LogicalResult importPad(NodeContext &ctx) {
     return ctx.emitError() << "attribute 'mode' must be constant, reflect, "
                               "edge or wrap, got '"
                            << *modeName << "'";
-  auto result = ctx.create<PadOp>(
+  return ctx.setResult(ctx.create<PadOp>(
       *x, {ctx.named("mode", PadModeAttr::get(ctx.context(), mode)),
            ctx.named("pads", ctx.i64s(pads)),
-           ctx.named("value", ctx.builder().getF64FloatAttr(value))});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+           ctx.named("value", ctx.builder().getF64FloatAttr(value))}));
 }
 
 /// Trilu: keeps the upper (j >= i + k) or lower (j <= i + k) triangle of
@@ -746,12 +673,8 @@ static LogicalResult importTrilu(NodeContext &ctx) {
   auto maskType =
       RankedTensorType::get({rows, cols}, ctx.builder().getI1Type());
   Value mask = ctx.constant(DenseElementsAttr::get(maskType, keep));
-  auto result =
-      ctx.create<WhereOp>({mask, *x, ctx.scalar(0, type.getElementType())});
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(
+      ctx.create<WhereOp>({mask, *x, ctx.scalar(0, type.getElementType())}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -810,11 +733,7 @@ static LogicalResult buildResize(NodeContext &ctx, Value x, StringRef modeName,
       ctx.named("cubic_coeff_a", ctx.f32(cubicA))};
   if (excludeOutside)
     attrs.push_back(ctx.named("exclude_outside", ctx.builder().getUnitAttr()));
-  auto result = ctx.createTyped<ResizeOp>(type.clone(shape), x, attrs);
-  if (failed(result))
-    return failure();
-  ctx.setOutput(0, *result);
-  return success();
+  return ctx.setResult(ctx.createTyped<ResizeOp>(type.clone(shape), x, attrs));
 }
 
 static LogicalResult importResize(NodeContext &ctx) {
