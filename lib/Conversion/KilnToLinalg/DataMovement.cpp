@@ -31,6 +31,19 @@ static Value indexConst(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
+/// A gathered index as an index value: negative ones count from the end,
+/// and the rest are clamped into [0, size), so no read leaves the tensor.
+static Value gatherIndex(OpBuilder &b, Location l, Value raw, int64_t size) {
+  Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value zero = indexConst(b, l, 0), dim = indexConst(b, l, size);
+  Value negative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
+  index = arith::SelectOp::create(
+      b, l, negative, arith::AddIOp::create(b, l, index, dim), index);
+  index = arith::MaxSIOp::create(b, l, index, zero);
+  return arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
+}
+
 namespace {
 
 /// kiln.reshape -> tensor.reshape.
@@ -171,15 +184,7 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
         [&](OpBuilder &b, Location l, ArrayRef<Value> out) -> Value {
           Value raw = tensor::ExtractOp::create(b, l, indices,
                                                 out.slice(axis, indexRank));
-          Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
-          Value zero = indexConst(b, l, 0), dim = indexConst(b, l, size);
-          Value negative = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::slt, index, zero);
-          index = arith::SelectOp::create(
-              b, l, negative, arith::AddIOp::create(b, l, index, dim), index);
-          index = arith::MaxSIOp::create(b, l, index, zero);
-          index =
-              arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
+          Value index = gatherIndex(b, l, raw, size);
           SmallVector<Value> source(out.take_front(axis));
           source.push_back(index);
           llvm::append_range(source, out.drop_front(axis + indexRank));
@@ -204,15 +209,7 @@ struct GatherElementsLowering : OpRewritePattern<GatherElementsOp> {
         rewriter, op.getLoc(), op.getType(),
         [&](OpBuilder &b, Location l, ArrayRef<Value> out) -> Value {
           Value raw = tensor::ExtractOp::create(b, l, indices, out);
-          Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
-          Value zero = indexConst(b, l, 0), dim = indexConst(b, l, size);
-          Value negative = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::slt, index, zero);
-          index = arith::SelectOp::create(
-              b, l, negative, arith::AddIOp::create(b, l, index, dim), index);
-          index = arith::MaxSIOp::create(b, l, index, zero);
-          index =
-              arith::MinSIOp::create(b, l, index, indexConst(b, l, size - 1));
+          Value index = gatherIndex(b, l, raw, size);
           SmallVector<Value> source(out);
           source[axis] = index;
           return tensor::ExtractOp::create(b, l, data, source);

@@ -345,21 +345,31 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
 // GatherOp and ExpandOp
 //===----------------------------------------------------------------------===//
 
+/// What Gather and GatherElements check alike: tensors, the axis, and
+/// no index into an empty dim.
+static LogicalResult checkGatherOperands(const OpChecker &check,
+                                         Value dataValue, Value indicesValue,
+                                         int64_t axis, RankedTensorType &data,
+                                         RankedTensorType &indices) {
+  data = check.tensor(dataValue, "data");
+  indices = data ? check.tensor(indicesValue, "indices") : nullptr;
+  if (!indices || failed(check.axis(axis, data.getRank())))
+    return failure();
+  if (data.getDimSize(axis) == 0 && indices.getNumElements() != 0)
+    return check.fail("cannot gather from an empty dim");
+  return success();
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
-  RankedTensorType data = check.tensor(adaptor.getData(), "data");
-  RankedTensorType indices =
-      data ? check.tensor(adaptor.getIndices(), "indices") : nullptr;
-  if (!indices)
-    return failure();
+  RankedTensorType data, indices;
   int64_t axis = adaptor.getAxis();
-  if (failed(check.axis(axis, data.getRank())))
+  if (failed(checkGatherOperands(check, adaptor.getData(), adaptor.getIndices(),
+                                 axis, data, indices)))
     return failure();
-  if (data.getDimSize(axis) == 0 && indices.getNumElements() != 0)
-    return check.fail("cannot gather from an empty dim");
   SmallVector<int64_t> shape(data.getShape().take_front(axis));
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, data.getShape().drop_front(axis + 1));
@@ -402,13 +412,10 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
-  RankedTensorType data = check.tensor(adaptor.getData(), "data");
-  RankedTensorType indices =
-      data ? check.tensor(adaptor.getIndices(), "indices") : nullptr;
-  if (!indices)
-    return failure();
+  RankedTensorType data, indices;
   int64_t axis = adaptor.getAxis();
-  if (failed(check.axis(axis, data.getRank())))
+  if (failed(checkGatherOperands(check, adaptor.getData(), adaptor.getIndices(),
+                                 axis, data, indices)))
     return failure();
   if (indices.getRank() != data.getRank())
     return check.fail("expected 'indices' of rank ", data.getRank(),
@@ -418,8 +425,6 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
       return check.fail("expected 'indices' ", formatList(indices.getShape()),
                         " to fit inside the data ", formatList(data.getShape()),
                         " off the axis");
-  if (data.getDimSize(axis) == 0 && indices.getNumElements() != 0)
-    return check.fail("cannot gather from an empty dim");
   types.push_back(data.clone(indices.getShape()));
   return success();
 }
