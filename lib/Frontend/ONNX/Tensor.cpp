@@ -198,22 +198,15 @@ static LogicalResult importReshape(NodeContext &ctx) {
   if (failed(x) || failed(allowZero))
     return failure();
   auto type = NodeContext::typeOf(*x);
-  SmallVector<int64_t> requested;
-  if (ctx.opset < 5) {
-    auto shape = ctx.getInts("shape");
-    if (failed(shape))
-      return failure();
-    requested = *shape;
-  } else {
-    auto shape = ctx.requireInts(1, "shape");
-    if (failed(shape))
-      return failure();
-    requested = *shape;
-  }
+  // Before opset 5 the shape is an attribute, from then on an input.
+  auto requested =
+      ctx.opset < 5 ? ctx.getInts("shape") : ctx.requireInts(1, "shape");
+  if (failed(requested))
+    return failure();
   // 0 copies the input dim (unless allowzero), -1 is inferred.
   SmallVector<int64_t> shape;
   int64_t inferred = -1, known = 1;
-  for (auto [i, d] : llvm::enumerate(requested)) {
+  for (auto [i, d] : llvm::enumerate(*requested)) {
     if (d == 0 && !*allowZero) {
       if ((int64_t)i >= type.getRank())
         return ctx.emitError() << "shape dim " << i
@@ -434,12 +427,10 @@ static LogicalResult importSlice(NodeContext &ctx) {
       return failure();
     starts = *s;
     ends = *e;
-    if (ctx.hasInput(3)) {
-      auto a = ctx.requireInts(3, "axes");
-      if (failed(a))
-        return failure();
-      axes = *a;
-    }
+    auto a = ctx.attrOrInputInts("axes", 3, 10);
+    if (failed(a))
+      return failure();
+    axes = *a;
     if (ctx.hasInput(4)) {
       auto st = ctx.requireInts(4, "steps");
       if (failed(st))
