@@ -484,7 +484,9 @@ static LogicalResult importSlice(NodeContext &ctx) {
                                 ctx.named("strides", ctx.i64s(strides))}));
 }
 
-static LogicalResult importGather(NodeContext &ctx) {
+/// Gather and GatherElements: data, indices and an axis into data.
+template <typename OpT>
+static LogicalResult importGatherLike(NodeContext &ctx) {
   auto data = ctx.required(0, "data");
   auto indices = ctx.required(1, "indices");
   auto axisAttr = ctx.getInt("axis", 0);
@@ -494,22 +496,8 @@ static LogicalResult importGather(NodeContext &ctx) {
       ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
   if (failed(axis))
     return failure();
-  return ctx.setResult(ctx.create<GatherOp>(
-      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))}));
-}
-
-static LogicalResult importGatherElements(NodeContext &ctx) {
-  auto data = ctx.required(0, "data");
-  auto indices = ctx.required(1, "indices");
-  auto axisAttr = ctx.getInt("axis", 0);
-  if (failed(data) || failed(indices) || failed(axisAttr))
-    return failure();
-  auto axis =
-      ctx.normalizeAxis(*axisAttr, NodeContext::typeOf(*data).getRank());
-  if (failed(axis))
-    return failure();
-  return ctx.setResult(ctx.create<GatherElementsOp>(
-      {*data, *indices}, {ctx.named("axis", ctx.i64(*axis))}));
+  return ctx.setResult(
+      ctx.create<OpT>({*data, *indices}, {ctx.named("axis", ctx.i64(*axis))}));
 }
 
 static LogicalResult importExpand(NodeContext &ctx) {
@@ -837,8 +825,8 @@ void kiln::onnx_frontend::registerTensorOps(HandlerTable &table) {
   table["Concat"] = importConcat;
   table["Split"] = importSplit;
   table["Slice"] = importSlice;
-  table["Gather"] = importGather;
-  table["GatherElements"] = importGatherElements;
+  table["Gather"] = importGatherLike<GatherOp>;
+  table["GatherElements"] = importGatherLike<GatherElementsOp>;
   table["Expand"] = importExpand;
   table["Tile"] = importTile;
   table["Pad"] = importPad;
