@@ -7,31 +7,29 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 kiln_install_packages
 kiln_build
 
-MODEL="$KILN_ROOT/examples/mnist_cnn.mlir"
+MODEL="$KILN_ROOT/examples/mnist_cnn.onnx"
 INPUT="$KILN_ROOT/examples/digit7.npy"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo
-echo "== kilnc $MODEL --backend=llvm -o mnist_cnn"
+echo "== kilnc mnist_cnn.onnx --backend=llvm -o mnist_cnn"
 "$KILN_BUILD/bin/kilnc" "$MODEL" --backend=llvm -o "$WORK/mnist_cnn"
 echo
 echo "== ./mnist_cnn --info"
 "$WORK/mnist_cnn" --info
 echo
-echo "== ./mnist_cnn digit7.npy -o OUT"
-"$WORK/mnist_cnn" "$INPUT" -o "$WORK"
-/usr/bin/python3 - "$WORK/probabilities.npy" <<'PY'
+echo "== ./mnist_cnn digit7.npy -o OUT --bench 100"
+"$WORK/mnist_cnn" "$INPUT" -o "$WORK" --bench 100 > "$WORK/bench.json"
+/usr/bin/python3 - "$WORK/probabilities.npy" "$WORK/bench.json" <<'PY'
+import json
 import sys
 import numpy as np
 probs = np.load(sys.argv[1])[0]
-print("class probabilities:", np.array2string(probs, precision=4))
-print("predicted class:", int(probs.argmax()))
+bench = json.load(open(sys.argv[2]))
+print("class probabilities:", np.array2string(probs, precision=4,
+                                               suppress_small=True))
+print(f"predicted class: {int(probs.argmax())}")
+print(f"latency: median {bench['median_us'] / 1000:.3f} ms over "
+      f"{bench['runs']} runs (min {bench['min_us'] / 1000:.3f} ms)")
 PY
-echo
-echo "== ./mnist_cnn digit7.npy --bench 50"
-"$WORK/mnist_cnn" "$INPUT" -o "$WORK" --bench 50
-echo
-echo "kiln: the example's weights are uniform placeholders, so every class is"
-echo "kiln: equally likely; the pipeline from kiln IR to a running executable is"
-echo "kiln: what this demo shows."

@@ -14,23 +14,10 @@ import sys
 
 import numpy as np
 
+import e2e
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Conformance"))
 import tensorproto  # noqa: E402
-
-
-def signature(exe):
-    info = subprocess.run([exe, "--info"], capture_output=True, text=True,
-                          check=True).stdout
-    inputs, section = [], None
-    for line in info.splitlines():
-        if line.endswith(":") and not line.startswith(" "):
-            section = line[:-1]
-        elif section == "inputs":
-            name, rest = line.strip().split(": ", 1)
-            dtype, shape = rest.split(" ", 1)
-            dims = [int(d) for d in shape.strip("[]").split(", ") if d]
-            inputs.append((name, dtype, dims))
-    return inputs
 
 
 def main():
@@ -43,14 +30,13 @@ def main():
     for name in names:
         model = os.path.join(light, f"light_{name}.onnx")
         exe = os.path.join(work, name)
-        compiled = subprocess.run([kilnc, model, f"--backend={backend}", "-o", exe],
-                                  capture_output=True, text=True)
-        if compiled.returncode != 0:
-            print(f"FAIL {name}: kilnc: {compiled.stderr.strip()}")
+        error = e2e.compile_model(kilnc, model, backend, exe)
+        if error:
+            print(f"FAIL {name}: kilnc: {error}")
             failures += 1
             continue
         args = []
-        for index, (input_name, dtype, dims) in enumerate(signature(exe)):
+        for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
             count = int(np.prod(dims))
             data = (np.arange(count) / count).reshape(dims)
             path = os.path.join(work, f"{name}_input_{index}.npy")
@@ -64,23 +50,16 @@ def main():
             print(f"FAIL {name}: run: {run.stderr.strip()}")
             failures += 1
             continue
-        expected_name, expected = tensorproto.read(
+        _, expected = tensorproto.read(
             os.path.join(light, f"light_{name}_output_0.pb"))
         outputs = sorted(os.listdir(outdir))
         actual = np.load(os.path.join(outdir, outputs[0]))
-        rtol, atol = (2e-3 if name == "densenet121" else 1e-3), 1e-7
-        if actual.shape != expected.shape:
-            print(f"FAIL {name}: shape {actual.shape}, expected {expected.shape}")
-            failures += 1
-            continue
-        error = np.abs(actual.astype(np.float64) - expected)
-        bad = error > atol + rtol * np.abs(expected)
-        if bad.any():
-            print(f"FAIL {name}: {bad.sum()} of {bad.size} elements off, "
-                  f"max error {error.max():.3g}")
+        problem = e2e.mismatch(actual, expected, 1e-3, 1e-7)
+        if problem:
+            print(f"FAIL {name}: {problem}")
             failures += 1
         else:
-            print(f"PASS {name}: max error {error.max():.3g}")
+            print(f"PASS {name}: max error {e2e.max_error(actual, expected):.3g}")
     print(f"{len(names) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
