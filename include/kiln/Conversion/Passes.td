@@ -31,6 +31,33 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnVectorizeContractions : Pass<"kiln-vectorize-contractions"> {
+  let summary = "Register-blocked vector kernels for bufferized contractions";
+  let description = [{
+    Rewrites a multiply-accumulate `linalg.generic` on buffers,
+    `out[..., i, j] += a * b`, whose innermost output dim `j` is also the
+    innermost dim of every operand that reads it, into loops around a
+    kernel that keeps a block of `rows` x `vectors` vectors of `out` in
+    registers across the reduction loops: operands that do not vary along
+    `j` are broadcast, the others loaded as vectors, and each block vector
+    takes one FMA per step. Edges use single rows and masked vectors.
+    Matmul, gemm and im2col convolutions take this shape; other generics
+    are left to the loop lowering.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512",
+           "Width of the vectors in bits">,
+    Option<"rows", "rows", "int64_t", "6",
+           "Rows of the output block kept in registers">,
+    Option<"vectors", "vectors", "int64_t", "2",
+           "Vectors per row of the output block">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   let summary = "Record the model's signature as a module attribute";
   let description = [{

@@ -1,9 +1,10 @@
 //===- Convolution.cpp - Convolution and pooling to linalg ----------------===//
 //
 // Convolutions of every spatial rank and group count share one
-// linalg.generic formulation: with the channels split into groups,
-//   out[n, g, m, o...] += in[n, g, c, o * stride + k * dilation] * w[g, m, c,
-//   k...]
+// formulation: with the channels split into groups, the windows are copied
+// into an im2col matrix col[n, g, (c, k...), (o...)] and
+//   out[n, g, m, o] += w[g, m, (c, k...)] * col[n, g, (c, k...), o]
+// is a matrix product per image and group.
 // Pooling reads its windows the same way, with a window-shaped operand
 // giving the loop bounds of the kernel dims.
 //
@@ -23,8 +24,50 @@ static SmallVector<int64_t> orDefault(ArrayRef<int64_t> values, int64_t count,
   return SmallVector<int64_t>(values);
 }
 
-/// Builds the grouped convolution as a linalg.generic; `init` holds the
-/// output's starting values in [N, G, M/G, O...] form.
+/// Copies the windows of `in` ([N, G, C/G, S...], padded) into the im2col
+/// matrix [N, G, C/G * K..., O...]: column o holds the window output
+/// position o reads.
+static Value im2col(OpBuilder &b, Location loc, Value in,
+                    ArrayRef<int64_t> kernel, ArrayRef<int64_t> outSpatial,
+                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = llvm::cast<RankedTensorType>(in.getType());
+  int64_t k = kernel.size();
+  // Loop dims: n, g, c, k_1..k_k, o_1..o_k.
+  SmallVector<int64_t> shape(inType.getShape().take_front(3));
+  llvm::append_range(shape, kernel);
+  llvm::append_range(shape, outSpatial);
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2)};
+  for (int64_t i = 0; i < k; ++i)
+    inExprs.push_back(d(3 + k + i) * strides[i] + d(3 + i) * dilations[i]);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(shape.size(), 0, inExprs, ctx),
+      b.getMultiDimIdentityMap(shape.size())};
+  auto colType = inType.clone(shape);
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  Value col = linalg::GenericOp::create(
+                  b, loc, TypeRange{colType}, ValueRange{in},
+                  ValueRange{empty(b, loc, colType)}, maps, iterators,
+                  [](OpBuilder &nb, Location nl, ValueRange args) {
+                    linalg::YieldOp::create(nb, nl, args[0]);
+                  })
+                  .getResult(0);
+  int64_t rows = shape[2], cols = 1;
+  for (int64_t i = 0; i < k; ++i) {
+    rows *= kernel[i];
+    cols *= outSpatial[i];
+  }
+  return reshape(b, loc, col, {shape[0], shape[1], rows, cols});
+}
+
+/// Builds the grouped convolution as a matrix product per image and group,
+///   out[n, g, m, o] += w[g, m, r] * col[n, g, r, o],
+/// over the im2col matrix (the input itself for 1x1 kernels with unit
+/// strides); `init` holds the output's starting values in [N, G, M/G, O...]
+/// form. The output position o is the innermost dim of both `out` and
+/// `col`, which is what the contraction kernels vectorize.
 static Value buildConvolution(OpBuilder &b, Location loc, Value input,
                               Value weight, Value init, int64_t group,
                               ArrayRef<int64_t> strides,
@@ -36,38 +79,43 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   int64_t k = inType.getRank() - 2;
   int64_t channelsPerGroup = inType.getDimSize(1) / group;
   int64_t outPerGroup = wType.getDimSize(0) / group;
-  // [N, C, S...] -> [N, G, C/G, S...];  [M, C/G, K...] -> [G, M/G, C/G, K...]
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  ArrayRef<int64_t> outSpatial = initType.getShape().drop_front(3);
+  int64_t rows = channelsPerGroup, cols = 1;
+  bool pointwise = true;
+  for (int64_t i = 0; i < k; ++i) {
+    rows *= kernel[i];
+    cols *= outSpatial[i];
+    pointwise &= kernel[i] == 1 && strides[i] == 1 &&
+                 inType.getDimSize(2 + i) == outSpatial[i];
+  }
+  // [N, C, S...] -> [N, G, C/G, S...];  [M, C/G, K...] -> [G, M/G, C/G*K...]
   SmallVector<int64_t> inShape = {inType.getDimSize(0), group,
                                   channelsPerGroup};
   llvm::append_range(inShape, inType.getShape().drop_front(2));
-  SmallVector<int64_t> wShape = {group, outPerGroup, channelsPerGroup};
-  llvm::append_range(wShape, wType.getShape().drop_front(2));
   Value in = reshape(b, loc, input, inShape);
-  Value w = reshape(b, loc, weight, wShape);
+  Value col = pointwise ? reshape(b, loc, input,
+                                  {inType.getDimSize(0), group, rows, cols})
+                        : im2col(b, loc, in, kernel, outSpatial, strides,
+                                 dilations);
+  Value w = reshape(b, loc, weight, {group, outPerGroup, rows});
+  SmallVector<int64_t> outShape(initType.getShape().take_front(3));
+  outShape.push_back(cols);
+  Value out = reshape(b, loc, init, outShape);
 
-  // Loop dims: n, g, m, o_1..o_k (parallel), c, k_1..k_k (reduction).
-  int64_t numDims = 4 + 2 * k;
+  // Loop dims: n, g, m, o (parallel), r (reduction).
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  int64_t oFirst = 3, cDim = 3 + k, kFirst = 4 + k;
-  SmallVector<AffineExpr> inExprs = {d(0), d(1), d(cDim)};
-  SmallVector<AffineExpr> wExprs = {d(1), d(2), d(cDim)};
-  SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
-  for (int64_t i = 0; i < k; ++i) {
-    inExprs.push_back(d(oFirst + i) * strides[i] +
-                      d(kFirst + i) * dilations[i]);
-    wExprs.push_back(d(kFirst + i));
-    outExprs.push_back(d(oFirst + i));
-  }
-  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
-                                 AffineMap::get(numDims, 0, wExprs, ctx),
-                                 AffineMap::get(numDims, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(3 + k,
-                                             utils::IteratorType::parallel);
-  iterators.append(1 + k, utils::IteratorType::reduction);
-  return linalg::GenericOp::create(b, loc, TypeRange{initType},
-                                   ValueRange{in, w}, ValueRange{init}, maps,
-                                   iterators, multiplyAdd)
-      .getResult(0);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value product = linalg::GenericOp::create(b, loc, TypeRange{out.getType()},
+                                            ValueRange{w, col}, ValueRange{out},
+                                            maps, iterators, multiplyAdd)
+                      .getResult(0);
+  return reshape(b, loc, product, initType.getShape());
 }
 
 /// The output initialized with the bias (or zeros), in [N, G, M/G, O...].

@@ -1,0 +1,137 @@
+// RUN: kiln-opt %s -split-input-file -kiln-vectorize-contractions="vector-bits=128 rows=2 vectors=2" -cse | FileCheck %s
+
+// A 5x11 = 5x3 * 3x11 matmul with 2x(2 vectors of 4) blocks: rows 0-3 in
+// blocks of two, row 4 alone; columns 0-7 as two full vectors, 8-10 as one
+// masked vector. Each block keeps its accumulators in the reduction loop's
+// iter_args: lhs broadcast per row, rhs loaded per vector, one FMA each.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @matmul
+// CHECK-NOT: linalg.generic
+// Full row blocks.
+// CHECK: scf.for %[[I:.*]] = %c0 to %c4 step %c2
+// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c8{{.*}} step %c8
+// CHECK-COUNT-4: vector.load %arg2
+// CHECK: %[[ACC:.*]]:4 = scf.for %[[K:.*]] = {{.*}} iter_args(
+// CHECK: memref.load %arg0[%[[I]], %[[K]]]
+// CHECK: vector.broadcast
+// CHECK: memref.load %arg0
+// CHECK: vector.broadcast
+// CHECK: vector.load %arg1[%[[K]], %[[J]]] : memref<3x11xf32>, vector<4xf32>
+// CHECK: vector.load %arg1
+// CHECK-COUNT-4: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-4: vector.store
+// The masked last columns of the row blocks.
+// CHECK: vector.create_mask %{{.*}} : vector<4xi1>
+// CHECK: vector.maskedload %arg2
+// CHECK: vector.maskedload %arg1
+// CHECK: vector.maskedstore %arg2
+// The last row alone.
+// CHECK: scf.for %{{.*}} = %c4{{.*}} to %c5
+// CHECK: vector.fma
+// CHECK: vector.maskedstore
+func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x11xf32>, %c: memref<5x11xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<5x3xf32>, memref<3x11xf32>) outs(%c : memref<5x11xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A batch of matrix-vector products with a broadcast batch dim (index 0):
+// the batch is an outer loop, the lhs reads row 0 of its batch.
+#lhs = affine_map<(b, m, n, k) -> (0, m, k)>
+#rhs = affine_map<(b, m, n, k) -> (b, k, n)>
+#out = affine_map<(b, m, n, k) -> (b, m, n)>
+// CHECK-LABEL: func @broadcast_batch
+// CHECK: scf.for %[[B:.*]] =
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: scf.for %[[J:.*]] =
+// CHECK: scf.for %[[K:[a-z0-9]*]] =
+// CHECK: memref.load %arg0[%[[C0:.*]], %[[I]], %[[K]]]
+// CHECK: vector.load %arg1[%[[B]], %[[K]], %{{.*}}] : memref<3x2x8xf32>, vector<4xf32>
+func.func @broadcast_batch(%a: memref<1x2x2xf32>, %b: memref<3x2x8xf32>, %c: memref<3x2x8xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1x2x2xf32>, memref<3x2x8xf32>) outs(%c : memref<3x2x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %y, %x : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// One input times a scalar from outside the body (a splat weight the
+// canonicalizer folded): the scalar is broadcast once, before the loops.
+#in = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @splat_weight
+// CHECK: %[[S:.*]] = vector.broadcast %arg2 : f32 to vector<4xf32>
+// CHECK: scf.for
+// CHECK: vector.fma %{{.*}}, %[[S]], %{{.*}}
+func.func @splat_weight(%a: memref<3x8xf32>, %c: memref<2x8xf32>, %w: f32) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a : memref<3x8xf32>) outs(%c : memref<2x8xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %p = arith.mulf %x, %w : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left to the loop lowering: the rhs reads the output's innermost dim n
+// along a non-innermost dim (a transposed operand), the body is not a
+// multiply-add, the elements are integers, or the shapes are dynamic.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs_t = affine_map<(m, n, k) -> (n, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @not_vectorized
+// CHECK-NOT: vector.
+// CHECK-COUNT-4: linalg.generic
+// CHECK-NOT: vector.
+func.func @not_vectorized(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %b: memref<3x8xf32>, %c: memref<4x8xf32>,
+                          %ai: memref<4x3xi32>, %bi: memref<3x8xi32>, %ci: memref<4x8xi32>,
+                          %ad: memref<?x3xf32>, %cd: memref<?x8xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs_t, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %bt : memref<4x3xf32>, memref<8x3xf32>) outs(%c : memref<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x3xf32>, memref<3x8xf32>) outs(%c : memref<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.maximumf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ai, %bi : memref<4x3xi32>, memref<3x8xi32>) outs(%ci : memref<4x8xi32>) {
+  ^bb0(%x: i32, %y: i32, %acc: i32):
+    %p = arith.muli %x, %y : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ad, %b : memref<?x3xf32>, memref<3x8xf32>) outs(%cd : memref<?x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
