@@ -319,3 +319,32 @@ func.func @gather_out_of_range() -> tensor<1xi64> {
   %0 = kiln.gather %data, %idx {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<1xi64>
   return %0 : tensor<1xi64>
 }
+
+// -----
+
+// gemm with a constant B and trans_b reads the transposed weights instead:
+// the transpose folds into a new weight blob, also for dense_resource
+// weights. A B that is not a constant keeps trans_b.
+// CHECK-LABEL: func @gemm_transposed_weights
+// CHECK-DAG: %[[WT:.*]] = kiln.constant dense_resource<[[BLOB:.*]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[DT:.*]] = kiln.constant dense<{{\[\[}}1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK: kiln.gemm %arg0, %[[WT]] :
+// CHECK: kiln.gemm %arg0, %[[DT]] :
+// CHECK: kiln.gemm %arg0, %arg1 {trans_b}
+// CHECK: [[BLOB]]: "0x08000000000080400000E0400000A040000000410000C04000001041"
+func.func @gemm_transposed_weights(%a: tensor<1x3xf32>, %b: tensor<2x3xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>) {
+  %w = kiln.constant dense_resource<w> : tensor<2x3xf32>
+  %d = kiln.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %0 = kiln.gemm %a, %w {trans_b} : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<1x2xf32>
+  %1 = kiln.gemm %a, %d {trans_b} : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<1x2xf32>
+  %2 = kiln.gemm %a, %b {trans_b} : (tensor<1x3xf32>, tensor<2x3xf32>) -> tensor<1x2xf32>
+  return %0, %1, %2 : tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x08000000000080400000A0400000C0400000E0400000004100001041"
+    }
+  }
+#-}

@@ -2,10 +2,15 @@
 
 #include "ConstantFold.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/APInt.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace kiln::detail;
@@ -118,9 +123,45 @@ DenseElementsAttr kiln::detail::foldElementwise(
   return buildConstant(resultType, results);
 }
 
-DenseElementsAttr kiln::detail::foldByIndex(
+/// foldByIndex on a weight blob: copies the elements' bytes into a new
+/// blob. Only for results no larger than the input (transposes, slices,
+/// gathers), so that folding never multiplies a weight's size.
+static Attribute foldResourceByIndex(
+    DenseResourceElementsAttr input, RankedTensorType resultType,
+    llvm::function_ref<int64_t(ArrayRef<int64_t>)> indexOf) {
+  auto inType = llvm::cast<ShapedType>(input.getType());
+  int64_t bits = inType.getElementTypeBitWidth();
+  int64_t count = resultType.getNumElements();
+  AsmResourceBlob *blob = input.getRawHandle().getBlob();
+  if (bits % 8 != 0 || !blob || count > inType.getNumElements())
+    return {};
+  size_t width = bits / 8;
+  ArrayRef<char> data = blob->getData();
+  if (data.size() != (size_t)inType.getNumElements() * width)
+    return {};
+  ArrayRef<int64_t> shape = resultType.getShape();
+  SmallVector<int64_t> strides = stridesOf(shape), coords(shape.size());
+  std::vector<char> bytes(count * width);
+  for (int64_t linear = 0; linear < count; ++linear) {
+    for (size_t d = 0; d < shape.size(); ++d)
+      coords[d] = (linear / strides[d]) % shape[d];
+    int64_t index = indexOf(coords);
+    if (index < 0 || index >= inType.getNumElements())
+      return {};
+    std::memcpy(bytes.data() + linear * width, data.data() + index * width,
+                width);
+  }
+  return DenseResourceElementsAttr::get(
+      resultType, input.getRawHandle().getKey(),
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(
+          ArrayRef<char>(bytes), alignof(double)));
+}
+
+Attribute kiln::detail::foldByIndex(
     Attribute input, RankedTensorType resultType,
     llvm::function_ref<int64_t(ArrayRef<int64_t>)> indexOf) {
+  if (auto resource = llvm::dyn_cast_if_present<DenseResourceElementsAttr>(input))
+    return foldResourceByIndex(resource, resultType, indexOf);
   auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(input);
   if (!dense)
     return {};

@@ -51,9 +51,10 @@ mlir::DenseElementsAttr foldElementwise(
 llvm::SmallVector<int64_t> stridesOf(llvm::ArrayRef<int64_t> shape);
 
 /// Folds by gathering: result element `i` is input element `indexOf(i)`.
-/// Returns null when the input is not a dense constant or the result is too
-/// large; a splat input gives a splat result.
-mlir::DenseElementsAttr
+/// Returns null when the input is not a constant or the result is too large
+/// (for weight blobs: larger than the input); a splat input gives a splat
+/// result.
+mlir::Attribute
 foldByIndex(mlir::Attribute input, mlir::RankedTensorType resultType,
             llvm::function_ref<int64_t(llvm::ArrayRef<int64_t>)> indexOf);
 

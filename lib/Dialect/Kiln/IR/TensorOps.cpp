@@ -183,6 +183,32 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
 };
 } // namespace
 
+namespace {
+/// gemm(a, constant B, trans_b) -> gemm(a, transpose(B)): the transpose
+/// folds into the weights, and the product then reads B along its rows,
+/// as the backends' matrix kernels want.
+struct TransposeGemmWeights : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getTransB() || !op.getB().getDefiningOp<ConstantOp>())
+      return rewriter.notifyMatchFailure(op, "B is not a transposed constant");
+    Value transposed = TransposeOp::create(rewriter, op.getLoc(), op.getB(),
+                                           ArrayRef<int64_t>{1, 0});
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getBMutable().assign(transposed);
+      op.setTransB(false);
+    });
+    return success();
+  }
+};
+} // namespace
+
+void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *context) {
+  patterns.add<TransposeGemmWeights>(context);
+}
+
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                               MLIRContext *context) {
   patterns.add<ComposeTransposes>(context);

@@ -199,6 +199,7 @@ def Kiln_GemmOp : Kiln_InferredOp<"gemm"> {
                        DefaultValuedAttr<F32Attr, "1.0">:$alpha,
                        DefaultValuedAttr<F32Attr, "1.0">:$beta);
   let results = (outs Kiln_FloatTensor:$output);
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
