@@ -92,6 +92,7 @@ LogicalResult kiln::runGraphPipeline(ModuleOp module) {
 LogicalResult kiln::runLinalgPipeline(ModuleOp module) {
   PassManager pm(module->getName());
   pm.addPass(createKilnRecordSignature());
+  pm.addPass(createKilnInstrumentProfile());
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());

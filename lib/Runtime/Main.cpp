@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
 
@@ -62,6 +63,33 @@ void printSignature(const Signature &signature) {
   std::printf("outputs:\n");
   for (const TensorInfo &info : signature.outputs)
     std::printf("  %s\n", info.describe().c_str());
+}
+
+/// Runs the model `runs` more times with the per-op hooks recording, then
+/// prints each op's mean time, the slowest first.
+void printProfile(std::vector<void *> &pointers, long runs) {
+  using Clock = std::chrono::steady_clock;
+  startProfile(kiln_model_profile_ops);
+  auto start = Clock::now();
+  for (long r = 0; r < runs; ++r)
+    kiln_model_run(pointers.data());
+  double wallUs =
+      std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
+      runs;
+  std::vector<OpTime> ops = profileResults();
+  double opsUs = 0;
+  for (const OpTime &op : ops)
+    opsUs += op.totalUs / runs;
+  std::stable_sort(ops.begin(), ops.end(), [](const OpTime &a, const OpTime &b) {
+    return a.totalUs > b.totalUs;
+  });
+  std::printf("profile: %ld runs, %.1f us per run, %.1f us in ops\n", runs,
+              wallUs, opsUs);
+  std::printf("%10s %6s  %-16s %s\n", "us/run", "%", "op", "node");
+  for (const OpTime &op : ops)
+    std::printf("%10.1f %6.1f  %-16s %s\n", op.totalUs / runs,
+                wallUs > 0 ? 100.0 * op.totalUs / runs / wallUs : 0.0,
+                op.op.c_str(), op.name.c_str());
 }
 
 } // namespace
@@ -119,9 +147,9 @@ int main(int argc, char **argv) {
     printSignature(signature);
     return 0;
   }
-  if (profile) {
-    std::fprintf(stderr, "kiln: --profile is not available in this build: "
-                         "the code generator records no per-op times yet\n");
+  if (profile && !*kiln_model_profile_ops) {
+    std::fprintf(stderr, "kiln: --profile: this model was compiled without "
+                         "per-op timing hooks\n");
     return 2;
   }
   (void)threads; // generated code runs on one thread so far
@@ -190,6 +218,8 @@ int main(int argc, char **argv) {
   } else {
     kiln_model_run(pointers.data());
   }
+  if (profile)
+    printProfile(pointers, std::max(benchRuns, 10L));
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     HostTensor tensor;

@@ -68,13 +68,30 @@ def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   }];
 }
 
+def KilnInstrumentProfile : Pass<"kiln-instrument-profile", "mlir::ModuleOp"> {
+  let summary = "Bracket every kiln op with the runtime's profiling hooks";
+  let description = [{
+    Inserts `func.call @kiln_profile_enter(id)` before and
+    `func.call @kiln_profile_exit(id)` after every kiln op of `main` that
+    computes (not constants or reshapes), and records one line per id,
+    "NAME<TAB>OP" with the op's ONNX node name, in the module attribute
+    `kiln.profile_ops`. The runtime's hooks do nothing unless the
+    executable runs with `--profile`. An elementwise op fused into its
+    consumer later on reports no time of its own: the consumer's includes
+    it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def KilnEmitEntryPoint : Pass<"kiln-emit-entry-point", "mlir::ModuleOp"> {
   let summary = "Define the runtime's entry point and signature globals";
   let description = [{
     On the LLVM dialect: defines `kiln_model_run(ptr)`, which loads one
     buffer pointer per input and output and calls `@main` (lowered with the
-    bare-pointer calling convention), and the global string
-    `kiln_model_signature` from the module's `kiln.signature` attribute.
+    bare-pointer calling convention), the global string
+    `kiln_model_signature` from the module's `kiln.signature` attribute and
+    `kiln_model_profile_ops` from `kiln.profile_ops` (empty without it).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -9,6 +9,13 @@
  *   void kiln_model_run(void **buffers);
  *       Runs the model on dense row-major buffers: the inputs, then the
  *       outputs, in signature order. The caller allocates every buffer.
+ *   const char kiln_model_profile_ops[];
+ *       One line per profiled op, "NAME<TAB>OP", in id order (may be empty).
+ *
+ * and calls, around each profiled op, the runtime's
+ *
+ *   void kiln_profile_enter(int32_t id);
+ *   void kiln_profile_exit(int32_t id);
  *
  * No MLIR here: the runtime is plain C++.
 \*===----------------------------------------------------------------------===*/
@@ -24,7 +31,10 @@ extern "C" {
 #endif
 
 extern const char kiln_model_signature[];
+extern const char kiln_model_profile_ops[];
 void kiln_model_run(void **buffers);
+void kiln_profile_enter(int32_t id);
+void kiln_profile_exit(int32_t id);
 
 #ifdef __cplusplus
 }

@@ -134,12 +134,18 @@ struct EmitEntryPointPass
     b.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
-    std::string text = signature.getValue().str();
-    text.push_back('\0');
-    auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-    LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
-                           LLVM::Linkage::External, "kiln_model_signature",
-                           b.getStringAttr(text));
+    auto defineString = [&](StringRef name, StringRef value) {
+      std::string text = value.str();
+      text.push_back('\0');
+      auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+      LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                             LLVM::Linkage::External, name,
+                             b.getStringAttr(text));
+    };
+    defineString("kiln_model_signature", signature.getValue());
+    auto profileOps = module->getAttrOfType<StringAttr>("kiln.profile_ops");
+    defineString("kiln_model_profile_ops",
+                 profileOps ? profileOps.getValue() : StringRef());
 
     auto runType =
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
