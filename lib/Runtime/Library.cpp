@@ -4,7 +4,10 @@
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <cstring>
 #include <new>
 #include <string>
@@ -14,6 +17,32 @@ using namespace kiln::runtime;
 
 struct kiln_model {
   Signature signature;
+  /// Workspaces not in use by a run; kiln_run takes one (allocating it the
+  /// first time several runs overlap) and puts it back.
+  mutable std::mutex mutex;
+  mutable std::vector<void *> workspaces;
+
+  ~kiln_model() {
+    for (void *w : workspaces)
+      std::free(w);
+  }
+  void *acquire() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!workspaces.empty()) {
+        void *w = workspaces.back();
+        workspaces.pop_back();
+        return w;
+      }
+    }
+    size_t bytes = (std::max<uint64_t>(kiln_model_workspace_bytes, 1) + 63) /
+                   64 * 64;
+    return std::aligned_alloc(64, bytes);
+  }
+  void release(void *w) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    workspaces.push_back(w);
+  }
 };
 
 namespace {
@@ -125,7 +154,14 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
       return -1;
     buffers.push_back(outputs[i]);
   }
+  void *workspace = model->acquire();
+  if (!workspace) {
+    report(error, error_size, "cannot allocate the model's workspace");
+    return -1;
+  }
+  buffers.push_back(workspace);
   kiln_model_run(buffers.data());
+  model->release(workspace);
   return 0;
 }
 

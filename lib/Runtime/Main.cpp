@@ -195,6 +195,15 @@ int main(int argc, char **argv) {
     buffers.push_back(allocate(out.byteSize()));
     pointers.push_back(buffers.back().get());
   }
+  // The workspace for intermediate tensors, allocated once for every run.
+  buffers.push_back(allocate(kiln_model_workspace_bytes));
+  if (!buffers.back()) {
+    std::fprintf(stderr, "kiln: cannot allocate the model's %llu-byte "
+                         "workspace\n",
+                 (unsigned long long)kiln_model_workspace_bytes);
+    return 1;
+  }
+  pointers.push_back(buffers.back().get());
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;

@@ -58,6 +58,22 @@ def KilnVectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   ];
 }
 
+def KilnPlanBuffers : Pass<"kiln-plan-buffers", "mlir::ModuleOp"> {
+  let summary = "Pack the intermediate buffers of main into one workspace";
+  let description = [{
+    Runs after bufferization, before buffer deallocation. Each statically
+    shaped `memref.alloc` in the body of `main` whose uses, through views,
+    stay in that body is live from the alloc to its last top-level use;
+    the live ranges are packed first fit, largest first, 64-byte aligned,
+    into one workspace that becomes `main`'s last argument, and the allocs
+    become `memref.view`s of it. The workspace size is recorded as the
+    module attribute `kiln.workspace_bytes`. Allocs in loops and buffers
+    that escape keep their own allocation.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   let summary = "Record the model's signature as a module attribute";
   let description = [{
@@ -91,7 +107,9 @@ def KilnEmitEntryPoint : Pass<"kiln-emit-entry-point", "mlir::ModuleOp"> {
     buffer pointer per input and output and calls `@main` (lowered with the
     bare-pointer calling convention), the global string
     `kiln_model_signature` from the module's `kiln.signature` attribute and
-    `kiln_model_profile_ops` from `kiln.profile_ops` (empty without it).
+    `kiln_model_profile_ops` from `kiln.profile_ops` (empty without it) and
+    the 64-bit `kiln_model_workspace_bytes` from `kiln.workspace_bytes` (0
+    without it; otherwise the graph's last argument is the workspace).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -6,9 +6,13 @@
  *       One line per tensor: "in|out NAME DTYPE D0xD1x..." (DTYPE is an ONNX
  *       TensorProto data type code; a scalar's shape is "-"), inputs first,
  *       in graph order.
+ *   const uint64_t kiln_model_workspace_bytes;
+ *       The size of the model's workspace for intermediate tensors.
  *   void kiln_model_run(void **buffers);
  *       Runs the model on dense row-major buffers: the inputs, then the
- *       outputs, in signature order. The caller allocates every buffer.
+ *       outputs, in signature order, then a 64-byte aligned workspace of
+ *       kiln_model_workspace_bytes. The caller allocates every buffer; a
+ *       workspace serves one run at a time.
  *   const char kiln_model_profile_ops[];
  *       One line per profiled op, "NAME<TAB>OP", in id order (may be empty).
  *
@@ -32,6 +36,7 @@ extern "C" {
 
 extern const char kiln_model_signature[];
 extern const char kiln_model_profile_ops[];
+extern const uint64_t kiln_model_workspace_bytes;
 void kiln_model_run(void **buffers);
 void kiln_profile_enter(int32_t id);
 void kiln_profile_exit(int32_t id);

@@ -146,6 +146,11 @@ struct EmitEntryPointPass
     auto profileOps = module->getAttrOfType<StringAttr>("kiln.profile_ops");
     defineString("kiln_model_profile_ops",
                  profileOps ? profileOps.getValue() : StringRef());
+    auto workspace = module->getAttrOfType<IntegerAttr>("kiln.workspace_bytes");
+    LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
+                           LLVM::Linkage::External,
+                           "kiln_model_workspace_bytes",
+                           b.getI64IntegerAttr(workspace ? workspace.getInt() : 0));
 
     auto runType =
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});

@@ -1,0 +1,54 @@
+// RUN: kiln-opt %s -split-input-file -kiln-plan-buffers | FileCheck %s
+
+// %a (4 KiB) is live from its alloc to the op reading its view; %b
+// (2 KiB) is written while %a is alive, so it goes after it; %c (4 KiB)
+// starts after %a's last use and reuses offset 0. The workspace (6 KiB) is
+// main's last argument, and its size a module attribute.
+// CHECK: module attributes {kiln.workspace_bytes = 6144 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[OUT:.*]]: memref<1024xf32>, %[[WS:.*]]: memref<6144xi8>
+// CHECK-NOT: memref.alloc
+// CHECK: %[[A:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<6144xi8> to memref<1024xf32>
+// CHECK: %[[B:.*]] = memref.view %[[WS]][%c4096{{.*}}][] : memref<6144xi8> to memref<512xf32>
+// CHECK: %[[C:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<6144xi8> to memref<1024xf32>
+func.func @main(%out: memref<1024xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %a = memref.alloc() : memref<1024xf32>
+  linalg.fill ins(%cst : f32) outs(%a : memref<1024xf32>)
+  %b = memref.alloc() : memref<512xf32>
+  %a2 = memref.expand_shape %a [[0, 1]] output_shape [2, 512] : memref<1024xf32> into memref<2x512xf32>
+  %a3 = memref.subview %a2[0, 0] [1, 512] [1, 1] : memref<2x512xf32> to memref<512xf32, strided<[1]>>
+  memref.copy %a3, %b : memref<512xf32, strided<[1]>> to memref<512xf32>
+  %c = memref.alloc() : memref<1024xf32>
+  linalg.fill ins(%cst : f32) outs(%c : memref<1024xf32>)
+  memref.copy %c, %out : memref<1024xf32> to memref<1024xf32>
+  return
+}
+
+// -----
+
+// A buffer carried by a loop lives until the loop's result is last used;
+// one that is returned, or allocated inside a loop, keeps its alloc.
+// CHECK-LABEL: func @main
+// CHECK-SAME: %{{.*}}: memref<16xf32>, %[[WS:.*]]: memref<128xi8>
+// CHECK: %[[A:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<128xi8> to memref<16xf32>
+// CHECK: scf.for
+// CHECK: memref.alloc() : memref<8xf32>
+// CHECK: %[[B:.*]] = memref.view %[[WS]][%c64{{.*}}][] : memref<128xi8> to memref<16xf32>
+// CHECK: %[[R:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: return %[[R]]
+func.func @main(%out: memref<16xf32>) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %a = memref.alloc() : memref<16xf32>
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%x = %a) -> memref<16xf32> {
+    %t = memref.alloc() : memref<8xf32>
+    scf.yield %x : memref<16xf32>
+  }
+  %b = memref.alloc() : memref<16xf32>
+  memref.copy %r, %b : memref<16xf32> to memref<16xf32>
+  memref.copy %b, %out : memref<16xf32> to memref<16xf32>
+  %ret = memref.alloc() : memref<4xf32>
+  return %ret : memref<4xf32>
+}
