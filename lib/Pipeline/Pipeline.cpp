@@ -96,6 +96,7 @@ LogicalResult kiln::runLinalgPipeline(ModuleOp module) {
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());
+  pm.addPass(createKilnCollapseDims());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);
@@ -123,6 +124,7 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createKilnApproximateMath());
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

@@ -31,6 +31,33 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnCollapseDims : Pass<"kiln-collapse-dims"> {
+  let summary = "Merge the loops of a linalg.generic that read memory in one run";
+  let description = [{
+    Collapses every maximal run of consecutive loop dims of a
+    `linalg.generic` on tensors that share an iterator type and that every
+    operand reads as one contiguous sequence, reshaping the operands to
+    match. An elementwise op on a [2, 32, 26, 26] tensor becomes one loop of
+    43264 iterations, which LLVM vectorizes along memory, instead of four
+    nested loops whose innermost, 26 long, it would rather unroll.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KilnApproximateMath : Pass<"kiln-approximate-math"> {
+  let summary = "Replace f32 math library calls with polynomial approximations";
+  let description = [{
+    Rewrites f32 `math` ops that upstream MLIR approximates (exp, expm1,
+    log, log1p, log2, tanh, erf, sin, cos, atan, atan2, ...) into
+    polynomial arithmetic accurate to a few ULP, so that loops calling them
+    vectorize instead of calling libm once per element.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KilnVectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   let summary = "Register-blocked vector kernels for bufferized contractions";
   let description = [{

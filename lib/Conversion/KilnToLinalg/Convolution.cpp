@@ -219,21 +219,25 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, element);
     Value init = filled(rewriter, loc, outType, neutral);
 
+    // Loop dims: n, c, the window dims, then the output dims innermost, so
+    // that the innermost loop runs along an output row (vectorizable)
+    // rather than along a short window row.
     int64_t numDims = 2 + 2 * k;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs,
                             outExprs = {d(0), d(1)};
     for (int64_t i = 0; i < k; ++i) {
-      inExprs.push_back(d(2 + i) * strides[i] + d(2 + k + i) * dilations[i]);
-      winExprs.push_back(d(2 + k + i));
-      outExprs.push_back(d(2 + i));
+      inExprs.push_back(d(2 + k + i) * strides[i] + d(2 + i) * dilations[i]);
+      winExprs.push_back(d(2 + i));
+      outExprs.push_back(d(2 + k + i));
     }
     SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
                                    AffineMap::get(numDims, 0, winExprs, ctx),
                                    AffineMap::get(numDims, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(2 + k,
+    SmallVector<utils::IteratorType> iterators(2,
                                                utils::IteratorType::parallel);
     iterators.append(k, utils::IteratorType::reduction);
+    iterators.append(k, utils::IteratorType::parallel);
     Value pooled =
         linalg::GenericOp::create(
             rewriter, loc, TypeRange{outType}, ValueRange{in, window},

@@ -42,12 +42,16 @@ func.func @pointwise(%x: tensor<1x4x5x5xf32>, %w: tensor<6x4x1x1xf32>) -> tensor
 
 // Average pooling sums the padded windows, then multiplies by the inverse
 // of each window's count of input elements (4 at the corners, 6 on the
-// edges, 9 in the middle here).
+// edges, 9 in the middle here). The window loops run outside the output
+// loops, so that the innermost loop walks an output row.
+// CHECK-DAG: #[[PIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
+// CHECK-DAG: #[[PWIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d3)>
+// CHECK-DAG: #[[POUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>
 // CHECK-LABEL: func @avgpool
 // CHECK: %[[INV:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
 // CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<3x3xf32>
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[PADDED]], %[[WINDOW]] : tensor<1x1x7x7xf32>, tensor<3x3xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[PIN]], #[[PWIN]], #[[POUT]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]} ins(%[[PADDED]], %[[WINDOW]] : tensor<1x1x7x7xf32>, tensor<3x3xf32>)
 // CHECK: arith.addf
 // CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[INV]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
 // CHECK: arith.mulf
