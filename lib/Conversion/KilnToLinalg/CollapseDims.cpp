@@ -3,6 +3,7 @@
 #include "kiln/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
@@ -19,6 +20,10 @@ static SmallVector<ReassociationIndices> collapsibleDims(linalg::LinalgOp op) {
   SmallVector<ReassociationIndices> groups;
   if (!llvm::isa<linalg::GenericOp>(op) || !op.hasPureTensorSemantics())
     return groups;
+  // A slice may be strided: collapsing it would need a contiguous copy.
+  for (Value operand : op->getOperands())
+    if (operand.getDefiningOp<tensor::ExtractSliceOp>())
+      return groups;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   // Broadcasts of size-1 dims (constant results) and window arithmetic are
   // left alone.

@@ -356,77 +356,109 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     auto inType = op.getInput().getType();
     auto wType = op.getWeight().getType();
     auto outType = op.getType();
-    Type element = inType.getElementType();
     int64_t k = inType.getRank() - 2, group = op.getGroup();
     SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
     SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
     SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
     SmallVector<int64_t> extra = orDefault(op.getOutputPadding(), k, 0);
-    Value zero = scalar(rewriter, loc, element, 0);
-
-    // Spread the input: element i lands at i * stride.
-    SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
-    for (int64_t i = 0; i < k; ++i)
-      spreadShape.push_back((inType.getDimSize(i + 2) - 1) * strides[i] + 1);
-    Value spread = filled(rewriter, loc, inType.clone(spreadShape), zero);
-    SmallVector<int64_t> offsets(k + 2, 0), steps = {1, 1};
-    llvm::append_range(steps, strides);
-    spread = tensor::InsertSliceOp::create(
-        rewriter, loc, op.getInput(), spread, ValueRange{}, ValueRange{},
-        ValueRange{}, offsets, inType.getShape(), steps);
-
-    // The flipped kernel: [C, M/G, K...] -> [G, C/G, M/G, K...] read as
-    // [G, M/G, C/G, K...] with each kernel dim reversed.
-    int64_t channels = wType.getDimSize(0), perGroup = channels / group;
+    int64_t batch = inType.getDimSize(0);
+    int64_t perGroup = wType.getDimSize(0) / group;
     int64_t outPerGroup = wType.getDimSize(1);
-    SmallVector<int64_t> groupedShape = {group, perGroup, outPerGroup};
-    llvm::append_range(groupedShape, wType.getShape().drop_front(2));
-    Value grouped = reshape(rewriter, loc, op.getWeight(), groupedShape);
-    SmallVector<int64_t> flippedShape = {group, outPerGroup, perGroup};
-    llvm::append_range(flippedShape, wType.getShape().drop_front(2));
-    int64_t numDims = 3 + k;
-    SmallVector<AffineExpr> readExprs = {getAffineDimExpr(0, ctx),
-                                         getAffineDimExpr(2, ctx),
-                                         getAffineDimExpr(1, ctx)};
-    for (int64_t i = 0; i < k; ++i)
-      readExprs.push_back(wType.getDimSize(i + 2) - 1 -
-                          getAffineDimExpr(3 + i, ctx));
-    auto flippedType = wType.clone(flippedShape);
-    SmallVector<utils::IteratorType> iterators(numDims,
-                                               utils::IteratorType::parallel);
-    Value flipped =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{flippedType}, ValueRange{grouped},
-            ValueRange{empty(rewriter, loc, flippedType)},
-            SmallVector<AffineMap>{AffineMap::get(numDims, 0, readExprs, ctx),
-                                   rewriter.getMultiDimIdentityMap(numDims)},
-            iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(b, l, args[0]);
-            })
-            .getResult(0);
-    SmallVector<int64_t> convWeightShape = {group * outPerGroup, perGroup};
-    llvm::append_range(convWeightShape, wType.getShape().drop_front(2));
-    Value weight = reshape(rewriter, loc, flipped, convWeightShape);
-
-    // Pad by the kernel extent minus the pads; a negative amount crops.
-    SmallVector<int64_t> convPads(2 * k), crop(k),
-        fullShape(outType.getShape());
+    ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+    ArrayRef<int64_t> inSpatial = inType.getShape().drop_front(2);
+    int64_t kernelSize = 1, positions = 1;
     for (int64_t i = 0; i < k; ++i) {
-      int64_t extent = (wType.getDimSize(i + 2) - 1) * dilations[i] + 1;
-      int64_t begin = extent - 1 - pads[i];
-      int64_t end = extent - 1 - pads[i + k] + extra[i];
-      convPads[i] = std::max<int64_t>(begin, 0);
-      convPads[i + k] = std::max<int64_t>(end, 0);
-      crop[i] = std::max<int64_t>(-begin, 0);
-      fullShape[i + 2] += crop[i] + std::max<int64_t>(-end, 0);
+      kernelSize *= kernel[i];
+      positions *= inSpatial[i];
     }
-    Value result = convolution(rewriter, loc, outType.clone(fullShape), spread,
-                               weight, op.getBias(), group,
-                               SmallVector<int64_t>(k, 1), dilations, convPads);
+    int64_t rows = outPerGroup * kernelSize;
+
+    // Every input position's contribution to its window of the output:
+    //   cols[n, g, (m, k...), p] = sum_c w[g, c, (m, k...)] * in[n, g, c, p]
+    Value in = reshape(rewriter, loc, op.getInput(),
+                       {batch, group, perGroup, positions});
+    Value w = reshape(rewriter, loc, op.getWeight(), {group, perGroup, rows});
+    auto colsType = inType.clone({batch, group, rows, positions});
+    Value cols = filled(rewriter, loc, colsType,
+                        scalar(rewriter, loc, inType.getElementType(), 0));
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    cols = linalg::GenericOp::create(rewriter, loc, TypeRange{colsType},
+                                     ValueRange{w, in}, ValueRange{cols}, maps,
+                                     iterators, multiplyAdd)
+               .getResult(0);
+    // [N, G, M/G, K..., I...]
+    SmallVector<int64_t> colsShape = {batch, group, outPerGroup};
+    llvm::append_range(colsShape, kernel);
+    llvm::append_range(colsShape, inSpatial);
+    cols = reshape(rewriter, loc, cols, colsShape);
+
+    // Scatter-add them (col2im) into the uncropped output, which starts
+    // with the bias: kernel position q adds cols[..., q, :] to the output
+    // positions q * dilation + i * stride.
+    SmallVector<int64_t> fullShape = {batch, outType.getDimSize(1)};
+    for (int64_t i = 0; i < k; ++i)
+      fullShape.push_back((inSpatial[i] - 1) * strides[i] +
+                          (kernel[i] - 1) * dilations[i] + 1 +
+                          std::max<int64_t>(extra[i], 0));
+    auto fullType = outType.clone(fullShape);
+    Value full = biasInit(rewriter, loc, fullType, group, op.getBias());
+    SmallVector<int64_t> sliceShape = {batch, group, outPerGroup};
+    llvm::append_range(sliceShape, inSpatial);
+    auto sliceType = inType.clone(sliceShape);
+    SmallVector<int64_t> q(k, 0);
+    for (int64_t index = 0; index < kernelSize; ++index) {
+      for (int64_t i = k - 1, rest = index; i >= 0; --i) {
+        q[i] = rest % kernel[i];
+        rest /= kernel[i];
+      }
+      SmallVector<int64_t> colOffsets(3 + 2 * k, 0), colSizes(colsShape);
+      for (int64_t i = 0; i < k; ++i) {
+        colOffsets[3 + i] = q[i];
+        colSizes[3 + i] = 1;
+      }
+      Value part = tensor::ExtractSliceOp::create(
+          rewriter, loc, sliceType, cols, ValueRange{}, ValueRange{},
+          ValueRange{}, colOffsets, colSizes,
+          SmallVector<int64_t>(3 + 2 * k, 1));
+      SmallVector<int64_t> offsets(3, 0), steps(3, 1);
+      for (int64_t i = 0; i < k; ++i) {
+        offsets.push_back(q[i] * dilations[i]);
+        steps.push_back(strides[i]);
+      }
+      Value target = tensor::ExtractSliceOp::create(
+          rewriter, loc, sliceType, full, ValueRange{}, ValueRange{},
+          ValueRange{}, offsets, sliceShape, steps);
+      // target += part, in place in the strided slice of the output.
+      Value sum =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{sliceType}, ValueRange{part},
+              ValueRange{target},
+              SmallVector<AffineMap>(2, rewriter.getMultiDimIdentityMap(
+                                            sliceShape.size())),
+              SmallVector<utils::IteratorType>(sliceShape.size(),
+                                               utils::IteratorType::parallel),
+              [](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
+              })
+              .getResult(0);
+      full = tensor::InsertSliceOp::create(rewriter, loc, sum, full,
+                                           ValueRange{}, ValueRange{},
+                                           ValueRange{}, offsets, sliceShape,
+                                           steps);
+    }
+
+    // Crop the pads (negative output padding crops the end too).
+    Value result = reshape(rewriter, loc, full, fullShape);
     if (ArrayRef<int64_t>(fullShape) != outType.getShape()) {
       SmallVector<int64_t> sliceOffsets(2, 0);
-      llvm::append_range(sliceOffsets, crop);
+      llvm::append_range(sliceOffsets, ArrayRef<int64_t>(pads).take_front(k));
       result = tensor::ExtractSliceOp::create(
           rewriter, loc, outType, result, ValueRange{}, ValueRange{},
           ValueRange{}, sliceOffsets, outType.getShape(),

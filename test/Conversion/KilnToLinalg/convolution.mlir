@@ -87,16 +87,24 @@ func.func @global_avg(%x: tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32> {
 
 // -----
 
-// A transposed convolution is a stride-1 convolution of the input spread
-// out by the stride, padded by the kernel extent minus the pads, with the
-// kernel flipped and its channel dims swapped.
-// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, -d3 + 2)>
+// A transposed convolution multiplies the [C, M*K] weights with the input,
+// giving each input position's contribution to its window,
+// cols[n, g, (m, k), p], then scatter-adds each kernel position's part into
+// the output positions k + p * stride (a strided slice, updated in place),
+// and crops the pads. Here the uncropped output is 2 * 2 + 2 + 1 + 1
+// (output padding) = 8 long, cropped to [1, 7).
 // CHECK-LABEL: func @conv_transpose
-// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<1x2x5xf32>
-// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %arg0 into %[[ZEROS]][0, 0, 0] [1, 2, 3] [1, 1, 2]
-// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]
-// CHECK: tensor.pad %[[SPREAD]] low[0, 0, 1] high[0, 0, 2]
+// CHECK: %[[COLS:.*]] = linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x2x12xf32>, tensor<1x1x2x3xf32>) outs(%{{.*}} : tensor<1x1x12x3xf32>)
 // CHECK: arith.mulf
+// CHECK: %[[PARTS:.*]] = tensor.expand_shape %[[COLS]] {{.*}} output_shape [1, 1, 4, 3, 3]
+// CHECK: %[[FULL:.*]] = linalg.fill {{.*}} -> tensor<1x1x4x8xf32>
+// CHECK: %[[P0:.*]] = tensor.extract_slice %[[PARTS]][0, 0, 0, 0, 0] [1, 1, 4, 1, 3] [1, 1, 1, 1, 1]
+// CHECK: %[[T0:.*]] = tensor.extract_slice %[[FULL]][0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%[[P0]] : tensor<1x1x4x3xf32>) outs(%[[T0]] : tensor<1x1x4x3xf32>)
+// CHECK: %[[F1:.*]] = tensor.insert_slice %[[S0]] into %[[FULL]][0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: tensor.extract_slice %[[F1]][0, 0, 0, 1] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 2] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1] [1, 4, 6] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x6xf32>
 func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x6xf32> {
   %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x6xf32>
   return %0 : tensor<1x4x6xf32>
