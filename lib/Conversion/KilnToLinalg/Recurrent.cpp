@@ -94,6 +94,24 @@ Value dropFront(OpBuilder &b, Location loc, Value value) {
   return reshape(b, loc, value, type.getShape().drop_front());
 }
 
+/// [A, B] -> [B, A].
+Value transposed2d(OpBuilder &b, Location loc, Value matrix) {
+  auto type = llvm::cast<RankedTensorType>(matrix.getType());
+  auto resultType = type.clone({type.getDimSize(1), type.getDimSize(0)});
+  MLIRContext *ctx = b.getContext();
+  AffineMap swap = AffineMap::get(
+      2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{matrix},
+             ValueRange{empty(b, loc, resultType)},
+             SmallVector<AffineMap>{swap, b.getMultiDimIdentityMap(2)},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
 /// Computes one direction; returns (y [S, B, H], last h, last c).
 std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                                              const Recurrence &rec, int64_t dir,
@@ -110,6 +128,10 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
       dropFront(b, loc, sliceDim(b, loc, rec.w, 0, b.getIndexAttr(dir), 1));
   Value r =
       dropFront(b, loc, sliceDim(b, loc, rec.r, 0, b.getIndexAttr(dir), 1));
+  // W and R transposed once, to [I, G*H] and [H, G*H]: the products then
+  // read them along rows, as the contraction kernels want.
+  w = transposed2d(b, loc, w);
+  r = transposed2d(b, loc, r);
   Value wb, rb;
   if (rec.b) {
     Value bias =
@@ -133,8 +155,7 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
 
   // The input projection of every time step: x @ W^T + Wb, [S, B, G*H].
   auto projType = RankedTensorType::get({seq, batch, gates * hidden}, element);
-  Value proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero),
-                        /*transLhs=*/false, /*transRhs=*/true);
+  Value proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero));
   if (wb)
     proj = elementwise(b, loc, projType, {proj, wb},
                        [](OpBuilder &nb, Location l, ValueRange args) {
@@ -154,8 +175,7 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   };
   // hidden @ R^T (+ Rb): [B, G*H]
   auto recurrent = [&](Value state) -> Value {
-    Value hr = contract(b, loc, state, r, filled(b, loc, gatesType, zero),
-                        false, true);
+    Value hr = contract(b, loc, state, r, filled(b, loc, gatesType, zero));
     if (rb)
       hr = elementwise(b, loc, gatesType, {hr, rb},
                        [](OpBuilder &nb, Location l, ValueRange args) {
@@ -244,9 +264,9 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                               return mul(eb, el, a[0], a[1]);
                             });
             Value rh =
-                sliceDim(nb, l, r, 0, nb.getIndexAttr(2 * hidden), hidden);
-            Value product = contract(
-                nb, l, gated, rh, filled(nb, l, stateType, zero), false, true);
+                sliceDim(nb, l, r, 1, nb.getIndexAttr(2 * hidden), hidden);
+            Value product = contract(nb, l, gated, rh,
+                                     filled(nb, l, stateType, zero));
             SmallVector<Value> operands = {gate(xt, 2), product};
             if (rb)
               operands.push_back(
