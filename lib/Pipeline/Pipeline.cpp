@@ -119,8 +119,9 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addPass(createKilnVectorizeContractions());
-  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnParallelize());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -251,7 +252,7 @@ static bool linkWithRuntime(llvm::StringRef objectPath,
   }
   for (const std::string &arg : extraArgs)
     args.push_back(arg);
-  args.append({"-lm", "-o", output});
+  args.append({"-fopenmp", "-lm", "-o", output});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,
                                          &message);

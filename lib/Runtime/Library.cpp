@@ -1,6 +1,7 @@
 //===- Library.cpp - The C API of shared-library models -------------------===//
 
 #include "kiln/Runtime/KilnModel.h"
+#include "kiln/Runtime/Parallel.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
 
@@ -160,7 +161,7 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
     return -1;
   }
   buffers.push_back(workspace);
-  kiln_model_run(buffers.data());
+  runModel(buffers.data());
   model->release(workspace);
   return 0;
 }

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Runtime/Parallel.h"
 #include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
@@ -72,7 +73,7 @@ void printProfile(std::vector<void *> &pointers, long runs) {
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();
   for (long r = 0; r < runs; ++r)
-    kiln_model_run(pointers.data());
+    runModel(pointers.data());
   double wallUs =
       std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
       runs;
@@ -152,7 +153,8 @@ int main(int argc, char **argv) {
                          "per-op timing hooks\n");
     return 2;
   }
-  (void)threads; // generated code runs on one thread so far
+  if (threads > 0)
+    setThreads((int)threads);
 
   if (inputPaths.size() != signature.inputs.size()) {
     std::fprintf(stderr,
@@ -207,25 +209,29 @@ int main(int argc, char **argv) {
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;
-    kiln_model_run(pointers.data()); // warm-up
+    runModel(pointers.data()); // warm-up
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();
-      kiln_model_run(pointers.data());
+      runModel(pointers.data());
       times.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start)
               .count());
     }
+    std::string samples;
+    for (double t : times)
+      samples += (samples.empty() ? "" : ", ") + std::to_string(t);
     std::sort(times.begin(), times.end());
     double median =
         times.size() % 2
             ? times[times.size() / 2]
             : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
     std::printf("{\"runs\": %ld, \"median_us\": %.3f, \"min_us\": %.3f, "
-                "\"max_us\": %.3f}\n",
-                benchRuns, median, times.front(), times.back());
+                "\"max_us\": %.3f, \"samples_us\": [%s]}\n",
+                benchRuns, median, times.front(), times.back(),
+                samples.c_str());
   } else {
-    kiln_model_run(pointers.data());
+    runModel(pointers.data());
   }
   if (profile)
     printProfile(pointers, std::max(benchRuns, 10L));

@@ -127,6 +127,29 @@ def KilnInstrumentProfile : Pass<"kiln-instrument-profile", "mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def KilnParallelize : Pass<"kiln-parallelize", "mlir::ModuleOp"> {
+  let summary = "Run large top-level parallel loops of main on OpenMP threads";
+  let description = [{
+    Outlines each top-level `scf.parallel` of `main` (or the first one
+    inside enclosing parallel loops that run once) with at least
+    `min-work` operations executed in innermost loop bodies into a task
+    function
+    `kiln_task_K(lo, hi, <main's arguments>)` running iterations [lo, hi)
+    of its first dim, and replaces it with a call to the runtime's
+    `kiln_parallel_for(K, iterations)`. The task recomputes what the body
+    reads from outside: main's arguments, constants, globals and views of
+    them; a loop that reads anything else, or allocates, stays. Also
+    defines `kiln_task_dispatch(id, lo, hi, <main's arguments>)`.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "100000",
+           "Fewest innermost-body operations worth splitting over threads">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def KilnEmitEntryPoint : Pass<"kiln-emit-entry-point", "mlir::ModuleOp"> {
   let summary = "Define the runtime's entry point and signature globals";
   let description = [{

@@ -9,6 +9,8 @@
  *   const uint64_t kiln_model_workspace_bytes;
  *       The size of the model's workspace for intermediate tensors.
  *   void kiln_model_run(void **buffers);
+void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
+void kiln_parallel_for(int32_t id, int64_t iterations);
  *       Runs the model on dense row-major buffers: the inputs, then the
  *       outputs, in signature order, then a 64-byte aligned workspace of
  *       kiln_model_workspace_bytes. The caller allocates every buffer; a
@@ -16,7 +18,17 @@
  *   const char kiln_model_profile_ops[];
  *       One line per profiled op, "NAME<TAB>OP", in id order (may be empty).
  *
- * and calls, around each profiled op, the runtime's
+ *   void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
+ *       Runs iterations [lo, hi) of parallel loop `id` of the model, on the
+ *       buffers kiln_model_run was given.
+ *
+ * and calls the runtime's
+ *
+ *   void kiln_parallel_for(int32_t id, int64_t iterations);
+ *       Runs parallel loop `id` through kiln_model_task, split over the
+ *       OpenMP threads.
+ *
+ * and, around each profiled op,
  *
  *   void kiln_profile_enter(int32_t id);
  *   void kiln_profile_exit(int32_t id);
@@ -38,6 +50,8 @@ extern const char kiln_model_signature[];
 extern const char kiln_model_profile_ops[];
 extern const uint64_t kiln_model_workspace_bytes;
 void kiln_model_run(void **buffers);
+void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
+void kiln_parallel_for(int32_t id, int64_t iterations);
 void kiln_profile_enter(int32_t id);
 void kiln_profile_exit(int32_t id);
 

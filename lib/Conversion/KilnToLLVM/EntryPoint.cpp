@@ -170,6 +170,30 @@ struct EmitEntryPointPass
     }
     LLVM::CallOp::create(b, loc, graph, buffers);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
+
+    // kiln_model_task(id, lo, hi, buffers): the runtime's threads run part
+    // of a parallel loop (see kiln-parallelize); a no-op without any.
+    b.setInsertionPointToEnd(module.getBody());
+    auto i64 = b.getI64Type();
+    auto taskType = LLVM::LLVMFunctionType::get(
+        LLVM::LLVMVoidType::get(ctx), {b.getI32Type(), i64, i64, ptr});
+    auto task = LLVM::LLVMFuncOp::create(b, loc, "kiln_model_task", taskType);
+    Block *taskBody = task.addEntryBlock(b);
+    b.setInsertionPointToStart(taskBody);
+    if (auto dispatch =
+            module.lookupSymbol<LLVM::LLVMFuncOp>("kiln_task_dispatch")) {
+      dispatch.setLinkage(LLVM::Linkage::Internal);
+      SmallVector<Value> args(taskBody->getArguments().take_front(3));
+      unsigned params = dispatch.getFunctionType().getNumParams();
+      for (unsigned i = 3; i < params; ++i) {
+        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr,
+                                         taskBody->getArgument(3),
+                                         ArrayRef<LLVM::GEPArg>{(int32_t)(i - 3)});
+        args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
+      }
+      LLVM::CallOp::create(b, loc, dispatch, args);
+    }
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
   }
 };
 

@@ -196,11 +196,25 @@ private:
     return {};
   }
 
+  /// An scf.parallel over one dim: its iterations write disjoint blocks of
+  /// the output, so kiln-parallelize may split it over threads.
+  void parallelOver(int64_t lb, int64_t ub, int64_t step,
+                    function_ref<void(Value)> body) {
+    scf::ParallelOp::create(
+        b, loc, ValueRange{index(lb)}, ValueRange{index(ub)},
+        ValueRange{index(step)},
+        [&](OpBuilder &nb, Location nl, ValueRange iv) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          body(iv[0]);
+        });
+  }
+
   void emitOuter(size_t k) {
     if (k == c.outerDims.size())
       return emitRows();
     int64_t d = c.outerDims[k];
-    loopOver(0, c.bounds[d], 1, [&](Value iv) {
+    parallelOver(0, c.bounds[d], 1, [&](Value iv) {
       ivs[d] = iv;
       emitOuter(k + 1);
     });
@@ -210,9 +224,10 @@ private:
     int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
     int64_t full = extent / maxRows * maxRows;
     if (full > 0)
-      loopOver(0, full, maxRows, [&](Value i0) { emitColumns(i0, maxRows); });
+      parallelOver(0, full, maxRows,
+                   [&](Value i0) { emitColumns(i0, maxRows); });
     if (full < extent)
-      loopOver(full, extent, 1, [&](Value i0) { emitColumns(i0, 1); });
+      parallelOver(full, extent, 1, [&](Value i0) { emitColumns(i0, 1); });
   }
 
   void emitColumns(Value i0, int64_t rows) {

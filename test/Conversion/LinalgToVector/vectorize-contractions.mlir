@@ -2,7 +2,8 @@
 
 // A 5x11 = 5x3 * 3x11 matmul with 2x(2 vectors of 4) blocks: rows 0-3 in
 // blocks of two, row 4 alone; columns 0-7 as two full vectors, 8-10 as one
-// masked vector. Each block keeps its accumulators in the reduction loop's
+// masked vector. The row (and outer) loops are scf.parallel: each
+// iteration writes its own rows. Each block keeps its accumulators in the reduction loop's
 // iter_args: lhs broadcast per row, rhs loaded per vector, one FMA each.
 #lhs = affine_map<(m, n, k) -> (m, k)>
 #rhs = affine_map<(m, n, k) -> (k, n)>
@@ -10,7 +11,7 @@
 // CHECK-LABEL: func @matmul
 // CHECK-NOT: linalg.generic
 // Full row blocks.
-// CHECK: scf.for %[[I:.*]] = %c0 to %c4 step %c2
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c4) step (%c2)
 // CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c8{{.*}} step %c8
 // CHECK-COUNT-4: vector.load %arg2
 // CHECK: %[[ACC:.*]]:4 = scf.for %[[K:.*]] = {{.*}} iter_args(
@@ -29,7 +30,7 @@
 // CHECK: vector.maskedload %arg1
 // CHECK: vector.maskedstore %arg2
 // The last row alone.
-// CHECK: scf.for %{{.*}} = %c4{{.*}} to %c5
+// CHECK: scf.parallel (%{{.*}}) = (%c4{{.*}}) to (%c5
 // CHECK: vector.fma
 // CHECK: vector.maskedstore
 func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x11xf32>, %c: memref<5x11xf32>) {
@@ -51,8 +52,8 @@ func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x11xf32>, %c: memref<5x11xf32
 #rhs = affine_map<(b, m, n, k) -> (b, k, n)>
 #out = affine_map<(b, m, n, k) -> (b, m, n)>
 // CHECK-LABEL: func @broadcast_batch
-// CHECK: scf.for %[[B:.*]] =
-// CHECK: scf.for %[[I:.*]] =
+// CHECK: scf.parallel (%[[B:.*]]) =
+// CHECK: scf.parallel (%[[I:.*]]) =
 // CHECK: scf.for %[[J:.*]] =
 // CHECK: scf.for %[[K:[a-z0-9]*]] =
 // CHECK: memref.load %arg0[%[[C0:.*]], %[[I]], %[[K]]]

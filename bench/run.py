@@ -1,0 +1,310 @@
+"""Kiln against ONNX Runtime and PyTorch, side by side on this machine.
+
+usage: bench/run.py [--kilnc build/bin/kilnc] [--work build/bench]
+                    [--batches 1,16] [--threads 1,2] [--runs 50]
+                    [--rounds 5] [--models NAME,...] [--no-torch]
+                    [--doc docs/performance.md] [--chart docs/performance.png]
+
+For every zoo model (re-exported at each batch size with
+test/models/make_zoo.py) and two of ONNX's light models (batch 1), and for
+each thread count, the engines run in rounds, interleaved so that drift
+hits them alike: each round times runs/rounds runs of Kiln's executable
+(--bench), of ONNX Runtime (onnxruntime-node, bench/ort_bench.js) and of
+PyTorch eager (bench/torch_bench.py), each after its own warm-up run. A
+figure is the median of all its timed runs; ratios are computed within
+this one run. Also measured: compile time, peak resident memory of a
+process running the model once, and the GFLOP/s Kiln reaches on
+convolution and matmul layers (from --profile) against the core's peak
+(bench/peak.c). Writes the table to --doc and a bar chart to --chart.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "test", "E2E"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Conformance"))
+import e2e  # noqa: E402
+
+LIGHT = ["squeezenet", "resnet50"]
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])}...: {out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_kib(cmd, env=None):
+    """Runs cmd once; its peak resident set size in KiB."""
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        return None
+    return usage.ru_maxrss
+
+
+def export_zoo(batch, work):
+    out = os.path.join(work, f"zoo-b{batch}")
+    stamp = os.path.join(out, ".done")
+    if not os.path.exists(stamp):
+        os.makedirs(out, exist_ok=True)
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test", "models",
+                                                         "make_zoo.py"),
+                        "--batch", str(batch), "--out", out], check=True,
+                       capture_output=True)
+        open(stamp, "w").close()
+    return out
+
+
+def light_inputs(kilnc, name, light_dir, work):
+    """Compiles nothing: writes ONNX's light-model input (see run_light.py)."""
+    exe = os.path.join(work, f"light_{name}_probe")
+    error = e2e.compile_model(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
+                              "llvm", exe)
+    if error:
+        raise RuntimeError(error)
+    paths = []
+    for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
+        count = int(np.prod(dims))
+        path = os.path.join(work, f"light_{name}_input_{index}.npy")
+        np.save(path, (np.arange(count) / count).reshape(dims).astype(np.float32))
+        paths.append(path)
+    return paths
+
+
+def layer_flops(model_path):
+    """{node name: FLOPs} for Conv, ConvTranspose, Gemm and MatMul nodes."""
+    import onnx
+    from onnx import shape_inference
+    model = shape_inference.infer_shapes(onnx.load(model_path))
+    shapes = {}
+    for value in list(model.graph.value_info) + list(model.graph.input) + \
+            list(model.graph.output):
+        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        shapes[value.name] = dims
+    for init in model.graph.initializer:
+        shapes[init.name] = list(init.dims)
+    flops = {}
+    for node in model.graph.node:
+        out = shapes.get(node.output[0])
+        if not out or 0 in out:
+            continue
+        if node.op_type == "Conv":
+            w = shapes.get(node.input[1])
+            flops[node.name] = 2 * int(np.prod(out)) * int(np.prod(w[1:]))
+        elif node.op_type == "ConvTranspose":
+            x, w = shapes.get(node.input[0]), shapes.get(node.input[1])
+            flops[node.name] = 2 * int(np.prod(x)) * int(np.prod(w[1:]))
+        elif node.op_type in ("Gemm", "MatMul"):
+            a = shapes.get(node.input[0])
+            trans_a = any(at.name == "transA" and at.i for at in node.attribute)
+            k = a[-2] if trans_a else a[-1]
+            flops[node.name] = 2 * int(np.prod(out)) * k
+    return flops
+
+
+def profile_gflops(exe, inputs, flops, runs):
+    """GFLOP/s over the layers in `flops`, from the executable's --profile."""
+    text = subprocess.run([exe, *inputs, "-o", os.path.dirname(exe), "--profile",
+                           "--bench", str(runs)], capture_output=True,
+                          text=True, check=True).stdout
+    total_us, total_flops = 0.0, 0
+    for line in text.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) < 4 or not parts[0].replace(".", "").isdigit():
+            continue
+        node = parts[3].rsplit(" (", 1)[0]
+        if node in flops:
+            total_us += float(parts[0])
+            total_flops += flops[node]
+    return total_flops / total_us / 1e3 if total_us else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
+    parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--light", default=os.path.join(ROOT, "..", "shared",
+                                                        "onnx-tests", "light"))
+    parser.add_argument("--batches", default="1,16")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--models", default="")
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"))
+    parser.add_argument("--chart", default=os.path.join(ROOT, "docs", "performance.png"))
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    batches = [int(b) for b in args.batches.split(",")]
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    wanted = set(filter(None, args.models.split(",")))
+    per_round = max(1, args.runs // args.rounds)
+    node_env = dict(os.environ, NODE_PATH=os.path.join(HERE, "node_modules"))
+
+    peak_exe = os.path.join(args.work, "peak")
+    subprocess.run(["gcc", "-O2", "-march=native", os.path.join(HERE, "peak.c"),
+                    "-o", peak_exe], check=True)
+    peak = run_json([peak_exe])["gflops"]
+    print(f"peak: {peak} GFLOP/s per core", flush=True)
+
+    # (label, batch, model path, inputs, zoo dir or None)
+    cases = []
+    for batch in batches:
+        zoo = export_zoo(batch, args.work)
+        for name in sorted(os.listdir(zoo)):
+            folder = os.path.join(zoo, name)
+            if not os.path.isdir(folder) or (wanted and name not in wanted):
+                continue
+            inputs = sorted(f for f in os.listdir(folder) if f.startswith("input_"))
+            cases.append((name, batch, os.path.join(folder, "model.onnx"),
+                          [os.path.join(folder, f) for f in inputs], zoo))
+    if os.path.isdir(args.light) and 1 in batches:
+        for name in LIGHT:
+            if wanted and name not in wanted:
+                continue
+            cases.append((f"light_{name}", 1,
+                          os.path.join(args.light, f"light_{name}.onnx"),
+                          light_inputs(args.kilnc, name, args.light, args.work),
+                          None))
+
+    results = []
+    for name, batch, model, inputs, zoo in cases:
+        exe = os.path.join(args.work, f"{name}-b{batch}")
+        start = time.perf_counter()
+        error = e2e.compile_model(args.kilnc, model, "llvm", exe)
+        compile_s = time.perf_counter() - start
+        if error:
+            print(f"{name} b{batch}: kilnc failed: {error}", flush=True)
+            continue
+        row = {"model": name, "batch": batch, "compile_s": compile_s}
+        row["kiln_rss_kib"] = peak_rss_kib([exe, *inputs, "-o", args.work])
+        row["ort_rss_kib"] = peak_rss_kib(
+            ["node", os.path.join(HERE, "ort_bench.js"), model, "1", "1", *inputs],
+            env=node_env)
+        flops = layer_flops(model)
+        row["gflops"] = profile_gflops(exe, inputs, flops, 20) if flops else None
+        for threads in thread_counts:
+            samples = {"kiln": [], "ort": [], "torch": []}
+            for _ in range(args.rounds):
+                samples["kiln"] += run_json(
+                    [exe, *inputs, "-o", args.work, "--bench", str(per_round),
+                     "--threads", str(threads)])["samples_us"]
+                samples["ort"] += run_json(
+                    ["node", os.path.join(HERE, "ort_bench.js"), model,
+                     str(threads), str(per_round), *inputs],
+                    env=node_env)["samples_us"]
+                if zoo and not args.no_torch:
+                    samples["torch"] += run_json(
+                        ["/usr/bin/python3", os.path.join(HERE, "torch_bench.py"),
+                         zoo, name, str(batch), str(threads), str(per_round)])[
+                        "samples_us"]
+            medians = {k: float(np.median(v)) for k, v in samples.items() if v}
+            row[f"t{threads}"] = medians
+            line = ", ".join(f"{k} {v:.1f} us" for k, v in medians.items())
+            print(f"{name} b{batch} t{threads}: {line}; ORT/kiln "
+                  f"{medians['ort'] / medians['kiln']:.2f}", flush=True)
+        results.append(row)
+
+    with open(os.path.join(args.work, "results.json"), "w") as f:
+        json.dump({"peak_gflops": peak, "results": results}, f, indent=1)
+    write_doc(args, results, peak, thread_counts)
+    write_chart(args, results, thread_counts)
+    return 0
+
+
+def write_doc(args, results, peak, thread_counts):
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        "# Performance",
+        "",
+        "Regenerated by `./bench/run.sh` (see `bench/run.py`); every figure "
+        "comes from one run on one machine:",
+        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. "
+        f"Each time is the median of {args.runs} timed runs per engine after "
+        "a warm-up, the engines interleaved in "
+        f"{args.rounds} rounds. Kiln is `--backend=llvm`; ONNX Runtime is the "
+        "`onnxruntime-node` CPU build with `intraOpNumThreads` set to the "
+        "thread count; PyTorch is Debian's python3-torch in eager mode with "
+        "`torch.set_num_threads`. A ratio above 1 means Kiln is faster.",
+        "",
+        "Kiln's generated code runs on one thread so far, so its 2-thread "
+        "figures are single-threaded code against multi-threaded peers.",
+        "",
+    ]
+    header = "| model | batch |"
+    rule = "|---|---:|"
+    for t in thread_counts:
+        header += f" Kiln t{t} (us) | ORT t{t} (us) | ORT/Kiln t{t} | PyTorch/Kiln t{t} |"
+        rule += "---:|---:|---:|---:|"
+    lines += [header, rule]
+    for row in results:
+        line = f"| {row['model']} | {row['batch']} |"
+        for t in thread_counts:
+            m = row.get(f"t{t}", {})
+            kiln, ort, torch = m.get("kiln"), m.get("ort"), m.get("torch")
+            line += f" {kiln:.1f} | {ort:.1f} | {ort / kiln:.2f} |"
+            line += f" {torch / kiln:.2f} |" if torch else " - |"
+        lines.append(line)
+    lines += ["", "## Compile time, memory and arithmetic throughput", "",
+              f"Peak of one core, measured by `bench/peak.c` (FMA chains): "
+              f"{peak:.1f} GFLOP/s.", "",
+              "| model | batch | compile (s) | Kiln peak RSS (MiB) | "
+              "ORT peak RSS (MiB) | conv+matmul GFLOP/s (t1) | % of peak |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in results:
+        g = row.get("gflops")
+        kr, orr = row.get("kiln_rss_kib"), row.get("ort_rss_kib")
+        mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
+        lines.append(
+            f"| {row['model']} | {row['batch']} | {row['compile_s']:.2f} | "
+            f"{mib(kr)} | {mib(orr)} | "
+            + (f"{g:.1f} | {100 * g / peak:.0f}% |" if g else "- | - |"))
+    lines += ["", "ORT's resident memory includes the Node.js runtime "
+              "(about 40 MiB on its own).", "",
+              "![Speedup of Kiln over ONNX Runtime](performance.png)", ""]
+    with open(args.doc, "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_chart(args, results, thread_counts):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    labels = [f"{r['model']} b{r['batch']}" for r in results]
+    fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.6), 5))
+    width = 0.8 / len(thread_counts)
+    for i, t in enumerate(thread_counts):
+        ratios = [r[f"t{t}"]["ort"] / r[f"t{t}"]["kiln"] for r in results]
+        ax.bar([x + i * width for x in range(len(labels))], ratios, width,
+               label=f"{t} thread{'s' if t > 1 else ''}")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks([x + width * (len(thread_counts) - 1) / 2 for x in range(len(labels))])
+    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("ONNX Runtime time / Kiln time")
+    ax.set_yscale("log")
+    ax.set_title("Kiln (--backend=llvm) speedup over ONNX Runtime")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.chart, dpi=100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
