@@ -116,9 +116,11 @@ def layer_flops(model_path):
 
 
 def profile_gflops(exe, inputs, flops, runs):
-    """GFLOP/s over the layers in `flops`, from the executable's --profile."""
+    """GFLOP/s over the layers in `flops` on one thread, from the
+    executable's --profile."""
     text = subprocess.run([exe, *inputs, "-o", os.path.dirname(exe), "--profile",
-                           "--bench", str(runs)], capture_output=True,
+                           "--bench", str(runs), "--threads", "1"],
+                          capture_output=True,
                           text=True, check=True).stdout
     total_us, total_flops = 0.0, 0
     for line in text.splitlines():
@@ -245,8 +247,8 @@ def write_doc(args, results, peak, thread_counts):
         "thread count; PyTorch is Debian's python3-torch in eager mode with "
         "`torch.set_num_threads`. A ratio above 1 means Kiln is faster.",
         "",
-        "Kiln's generated code runs on one thread so far, so its 2-thread "
-        "figures are single-threaded code against multi-threaded peers.",
+        "The fused and `--no-fuse` columns and `--backend=dnnl` join the "
+        "table when fusion and the oneDNN backend land.",
         "",
     ]
     header = "| model | batch |"
@@ -266,6 +268,11 @@ def write_doc(args, results, peak, thread_counts):
     lines += ["", "## Compile time, memory and arithmetic throughput", "",
               f"Peak of one core, measured by `bench/peak.c` (FMA chains): "
               f"{peak:.1f} GFLOP/s.", "",
+              "Peak RSS is that of a process running the model once (Kiln's "
+              "executable; ONNX Runtime's Node.js script). GFLOP/s counts "
+              "the convolution, transposed-convolution, gemm and matmul "
+              "layers' multiply-adds over their time in Kiln's `--profile` "
+              "on one thread.", "",
               "| model | batch | compile (s) | Kiln peak RSS (MiB) | "
               "ORT peak RSS (MiB) | conv+matmul GFLOP/s (t1) | % of peak |",
               "|---|---:|---:|---:|---:|---:|---:|"]

@@ -7,8 +7,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
 
-kiln_install_packages nodejs npm python3-torch python3-onnx python3-matplotlib \
-  python3-pil fonts-dejavu-core gcc
+extra=()
+# Node.js from Debian unless a node and npm are already there (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null || extra+=(nodejs)
+command -v npm >/dev/null || extra+=(npm)
+kiln_install_packages "${extra[@]}" python3-torch python3-onnx \
+  python3-matplotlib python3-pil fonts-dejavu-core gcc
 kiln_build
 
 BENCH="$KILN_ROOT/bench"
