@@ -46,13 +46,14 @@ def run_json(cmd, env=None):
 
 
 def peak_rss_kib(cmd, env=None):
-    """Runs cmd once; its peak resident set size in KiB."""
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
+    """Runs cmd once under /usr/bin/time; its peak resident set size in KiB
+    (measured after exec, unlike wait4 on a child forked from Python)."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    if out.returncode != 0:
         return None
-    return usage.ru_maxrss
+    return int(out.stderr.strip().splitlines()[-1])
 
 
 def export_zoo(batch, work):

@@ -13,7 +13,7 @@ extra=()
 command -v node >/dev/null || extra+=(nodejs)
 command -v npm >/dev/null || extra+=(npm)
 kiln_install_packages "${extra[@]}" python3-torch python3-onnx \
-  python3-matplotlib python3-pil fonts-dejavu-core gcc
+  python3-matplotlib python3-pil fonts-dejavu-core gcc time
 kiln_build
 
 BENCH="$KILN_ROOT/bench"
