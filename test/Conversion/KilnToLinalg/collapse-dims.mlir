@@ -64,3 +64,22 @@ func.func @broadcast(%x: tensor<1x4xf32>) -> tensor<3x4xf32> {
   } -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// -----
+
+// An operand that is a slice (possibly strided) is not collapsed: that
+// would need a contiguous copy of it.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @strided_slice
+// CHECK-NOT: collapse_shape
+// CHECK: iterator_types = ["parallel", "parallel"]
+func.func @strided_slice(%x: tensor<4x8xf32>, %y: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %s = tensor.extract_slice %x[0, 0] [2, 4] [2, 2] : tensor<4x8xf32> to tensor<2x4xf32>
+  %0 = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<2x4xf32>) outs(%s : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
