@@ -6,7 +6,7 @@ usage: bench/run.py [--kilnc build/bin/kilnc] [--work build/bench]
                     [--doc docs/performance.md] [--chart docs/performance.png]
 
 For every zoo model (re-exported at each batch size with
-test/models/make_zoo.py) and two of ONNX's light models (batch 1), and for
+test/models/make_zoo.py) and ONNX's four light models (batch 1), and for
 each thread count, the engines run in rounds, interleaved so that drift
 hits them alike: each round times runs/rounds runs of Kiln's executable
 (--bench), of ONNX Runtime (onnxruntime-node, bench/ort_bench.js) and of
@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "E2E"))
 sys.path.insert(0, os.path.join(ROOT, "test", "Conformance"))
 import e2e  # noqa: E402
 
-LIGHT = ["squeezenet", "resnet50"]
+LIGHT = ["bvlc_alexnet", "squeezenet", "resnet50", "vgg19"]
 
 
 def run_json(cmd, env=None):
