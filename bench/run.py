@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -70,7 +69,8 @@ def export_zoo(batch, work):
 
 
 def light_inputs(kilnc, name, light_dir, work):
-    """Compiles nothing: writes ONNX's light-model input (see run_light.py)."""
+    """Writes ONNX's light-model inputs, shaped as a probe compilation's
+    signature says (see run_light.py); returns their paths."""
     exe = os.path.join(work, f"light_{name}_probe")
     error = e2e.compile_model(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
                               "llvm", exe)
@@ -78,9 +78,8 @@ def light_inputs(kilnc, name, light_dir, work):
         raise RuntimeError(error)
     paths = []
     for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
-        count = int(np.prod(dims))
         path = os.path.join(work, f"light_{name}_input_{index}.npy")
-        np.save(path, (np.arange(count) / count).reshape(dims).astype(np.float32))
+        np.save(path, e2e.light_input(dims))
         paths.append(path)
     return paths
 

@@ -16,6 +16,13 @@ def compile_model(kilnc, model, backend, exe, extra=()):
     return None
 
 
+def light_input(dims):
+    """The input ONNX's light-model outputs were made with: for a float
+    input of shape S, arange(prod(S)).reshape(S) / prod(S), in float32."""
+    count = int(np.prod(dims))
+    return (np.arange(count) / count).reshape(dims).astype(np.float32)
+
+
 def signature(exe):
     """{"inputs": [(name, dtype, dims)], "outputs": [...]} from --info."""
     info = subprocess.run([exe, "--info"], capture_output=True, text=True,

@@ -37,10 +37,8 @@ def main():
             continue
         args = []
         for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
-            count = int(np.prod(dims))
-            data = (np.arange(count) / count).reshape(dims)
             path = os.path.join(work, f"{name}_input_{index}.npy")
-            np.save(path, data.astype(np.float32))
+            np.save(path, e2e.light_input(dims))
             args.append(path)
         outdir = os.path.join(work, f"{name}_out")
         os.makedirs(outdir, exist_ok=True)

@@ -93,11 +93,10 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   SmallVector<int64_t> inShape = {inType.getDimSize(0), group,
                                   channelsPerGroup};
   llvm::append_range(inShape, inType.getShape().drop_front(2));
-  Value in = reshape(b, loc, input, inShape);
   Value col = pointwise ? reshape(b, loc, input,
                                   {inType.getDimSize(0), group, rows, cols})
-                        : im2col(b, loc, in, kernel, outSpatial, strides,
-                                 dilations);
+                        : im2col(b, loc, reshape(b, loc, input, inShape),
+                                 kernel, outSpatial, strides, dilations);
   Value w = reshape(b, loc, weight, {group, outPerGroup, rows});
   SmallVector<int64_t> outShape(initType.getShape().take_front(3));
   outShape.push_back(cols);
@@ -343,10 +342,10 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
   }
 };
 
-/// kiln.conv_transpose -> a stride-1 convolution of the input spread out
-/// by the strides (zeros between its elements), padded by the kernel extent
-/// minus the pads, with the kernel flipped and its channel dims swapped.
-/// Negative padding (pads larger than the extent) crops the result.
+/// kiln.conv_transpose -> the product of the weights with the input (each
+/// input position's contribution to its output window), scatter-added into
+/// strided slices of the bias-initialized output (col2im), then cropped by
+/// the pads.
 struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvTransposeOp op,

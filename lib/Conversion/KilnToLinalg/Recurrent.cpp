@@ -97,19 +97,11 @@ Value dropFront(OpBuilder &b, Location loc, Value value) {
 /// [A, B] -> [B, A].
 Value transposed2d(OpBuilder &b, Location loc, Value matrix) {
   auto type = llvm::cast<RankedTensorType>(matrix.getType());
-  auto resultType = type.clone({type.getDimSize(1), type.getDimSize(0)});
-  MLIRContext *ctx = b.getContext();
-  AffineMap swap = AffineMap::get(
-      2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{resultType}, ValueRange{matrix},
-             ValueRange{empty(b, loc, resultType)},
-             SmallVector<AffineMap>{swap, b.getMultiDimIdentityMap(2)},
-             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, args[0]);
-             })
-      .getResult(0);
+  Value init =
+      empty(b, loc, type.clone({type.getDimSize(1), type.getDimSize(0)}));
+  return linalg::TransposeOp::create(b, loc, matrix, init,
+                                     ArrayRef<int64_t>{1, 0})
+      ->getResult(0);
 }
 
 /// Computes one direction; returns (y [S, B, H], last h, last c).

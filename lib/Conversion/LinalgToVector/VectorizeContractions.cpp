@@ -183,8 +183,8 @@ private:
     return arith::ConstantIndexOp::create(b, loc, v);
   }
 
-  Value loopOver(int64_t lb, int64_t ub, int64_t step,
-                 function_ref<void(Value)> body) {
+  void loopOver(int64_t lb, int64_t ub, int64_t step,
+                function_ref<void(Value)> body) {
     scf::ForOp::create(b, loc, index(lb), index(ub), index(step), {},
                        [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
                          OpBuilder::InsertionGuard guard(b);
@@ -193,7 +193,6 @@ private:
                          body(iv);
                          scf::YieldOp::create(b, nl);
                        });
-    return {};
   }
 
   /// An scf.parallel over one dim: its iterations write disjoint blocks of
