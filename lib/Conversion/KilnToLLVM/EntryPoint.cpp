@@ -147,10 +147,10 @@ struct EmitEntryPointPass
     defineString("kiln_model_profile_ops",
                  profileOps ? profileOps.getValue() : StringRef());
     auto workspace = module->getAttrOfType<IntegerAttr>("kiln.workspace_bytes");
-    LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
-                           LLVM::Linkage::External,
-                           "kiln_model_workspace_bytes",
-                           b.getI64IntegerAttr(workspace ? workspace.getInt() : 0));
+    LLVM::GlobalOp::create(
+        b, loc, b.getI64Type(), /*isConstant=*/true, LLVM::Linkage::External,
+        "kiln_model_workspace_bytes",
+        b.getI64IntegerAttr(workspace ? workspace.getInt() : 0));
 
     auto runType =
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
@@ -186,9 +186,9 @@ struct EmitEntryPointPass
       SmallVector<Value> args(taskBody->getArguments().take_front(3));
       unsigned params = dispatch.getFunctionType().getNumParams();
       for (unsigned i = 3; i < params; ++i) {
-        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr,
-                                         taskBody->getArgument(3),
-                                         ArrayRef<LLVM::GEPArg>{(int32_t)(i - 3)});
+        Value slot =
+            LLVM::GEPOp::create(b, loc, ptr, ptr, taskBody->getArgument(3),
+                                ArrayRef<LLVM::GEPArg>{(int32_t)(i - 3)});
         args.push_back(LLVM::LoadOp::create(b, loc, ptr, slot));
       }
       LLVM::CallOp::create(b, loc, dispatch, args);

@@ -33,7 +33,8 @@ namespace {
 
 /// A static trip count, or nullopt.
 std::optional<int64_t> tripCount(Value lb, Value ub, Value step) {
-  std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+  std::optional<int64_t> l = getConstantIntValue(lb),
+                         u = getConstantIntValue(ub),
                          s = getConstantIntValue(step);
   if (!l || !u || !s || *s <= 0)
     return std::nullopt;
@@ -48,12 +49,12 @@ int64_t work(Operation *op) {
                                                         int64_t scale) {
     int64_t trips = 1;
     if (auto loop = llvm::dyn_cast<scf::ForOp>(o)) {
-      trips = tripCount(loop.getLowerBound(), loop.getUpperBound(),
-                        loop.getStep())
-                  .value_or(16);
+      trips =
+          tripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())
+              .value_or(16);
     } else if (auto par = llvm::dyn_cast<scf::ParallelOp>(o)) {
-      for (auto [lb, ub, st] : llvm::zip(par.getLowerBound(),
-                                         par.getUpperBound(), par.getStep()))
+      for (auto [lb, ub, st] :
+           llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep()))
         trips *= tripCount(lb, ub, st).value_or(16);
     }
     int64_t inner = std::min<int64_t>(scale * trips, int64_t(1) << 40);
@@ -99,9 +100,8 @@ private:
   /// enclosing ivs, running once, are then known constants).
   void collect(scf::ParallelOp loop, IRMapping known,
                SmallVector<scf::ParallelOp> &out) {
-    std::optional<int64_t> first =
-        tripCount(loop.getLowerBound()[0], loop.getUpperBound()[0],
-                  loop.getStep()[0]);
+    std::optional<int64_t> first = tripCount(
+        loop.getLowerBound()[0], loop.getUpperBound()[0], loop.getStep()[0]);
     if (!first)
       return;
     if (*first >= 2) {
@@ -134,10 +134,11 @@ private:
     Operation *def = value.getDefiningOp();
     if (!def || def->getNumRegions() || def->getBlock() == nullptr)
       return false;
-    bool pure = def->hasTrait<OpTrait::ConstantLike>() ||
-                llvm::isa<memref::GetGlobalOp, ViewLikeOpInterface,
-                          memref::CollapseShapeOp, memref::ExpandShapeOp>(def) ||
-                isPure(def);
+    bool pure =
+        def->hasTrait<OpTrait::ConstantLike>() ||
+        llvm::isa<memref::GetGlobalOp, ViewLikeOpInterface,
+                  memref::CollapseShapeOp, memref::ExpandShapeOp>(def) ||
+        isPure(def);
     if (!pure || llvm::isa<memref::AllocOp, memref::AllocaOp>(def))
       return false;
     for (Value operand : def->getOperands())
@@ -166,9 +167,8 @@ private:
     });
     for (auto &entry : known.getValueMap())
       ok &= available(entry.second, IRMapping(), defs);
-    for (Value bound : llvm::concat<Value>(loop.getLowerBound(),
-                                           loop.getUpperBound(),
-                                           loop.getStep()))
+    for (Value bound : llvm::concat<Value>(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
       ok &= available(bound, known, defs);
     if (!ok)
       return;
@@ -185,8 +185,8 @@ private:
     Block *entry = task.addEntryBlock();
     b.setInsertionPointToStart(entry);
     IRMapping map;
-    for (auto [from, to] : llvm::zip(main.getArguments(),
-                                     entry->getArguments().drop_front(2)))
+    for (auto [from, to] :
+         llvm::zip(main.getArguments(), entry->getArguments().drop_front(2)))
       map.map(from, to);
     // Definitions in program order, each after its operands.
     SmallVector<Operation *> ordered(defs.begin(), defs.end());
@@ -233,8 +233,8 @@ private:
 
     // In main: hand the iterations to the runtime.
     b.setInsertionPoint(loop);
-    int64_t trips = *tripCount(loop.getLowerBound()[0],
-                               loop.getUpperBound()[0], loop.getStep()[0]);
+    int64_t trips = *tripCount(loop.getLowerBound()[0], loop.getUpperBound()[0],
+                               loop.getStep()[0]);
     Value idValue = arith::ConstantIntOp::create(b, loc, id, 32);
     Value count = arith::ConstantIntOp::create(b, loc, trips, 64);
     func::CallOp::create(b, loc, "kiln_parallel_for", TypeRange{},

@@ -86,8 +86,10 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
       std::optional<int64_t> end = lastUse(alloc, block, position);
       if (!end)
         continue;
-      int64_t bytes = type.getNumElements() * element.getIntOrFloatBitWidth() / 8;
-      buffers.push_back({alloc, position[alloc], std::max(*end, position[alloc]),
+      int64_t bytes =
+          type.getNumElements() * element.getIntOrFloatBitWidth() / 8;
+      buffers.push_back({alloc, position[alloc],
+                         std::max(*end, position[alloc]),
                          std::max<int64_t>(bytes, 1)});
     }
     if (buffers.empty())
@@ -97,9 +99,8 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
     std::vector<Buffer *> order;
     for (Buffer &b : buffers)
       order.push_back(&b);
-    std::stable_sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
-      return a->bytes > b->bytes;
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
     int64_t total = 0;
     std::vector<Buffer *> placed;
     for (Buffer *b : order) {
@@ -112,7 +113,8 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
       for (auto [begin, end] : taken) {
         if (offset + b->bytes <= begin)
           break;
-        offset = std::max(offset, (end + kAlignment - 1) / kAlignment * kAlignment);
+        offset =
+            std::max(offset, (end + kAlignment - 1) / kAlignment * kAlignment);
       }
       b->offset = offset;
       total = std::max(total, offset + b->bytes);
@@ -130,9 +132,9 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
       builder.setInsertionPoint(b.alloc);
       Value offset =
           arith::ConstantIndexOp::create(builder, b.alloc.getLoc(), b.offset);
-      Value view = memref::ViewOp::create(builder, b.alloc.getLoc(),
-                                          b.alloc.getType(), workspace, offset,
-                                          ValueRange{});
+      Value view =
+          memref::ViewOp::create(builder, b.alloc.getLoc(), b.alloc.getType(),
+                                 workspace, offset, ValueRange{});
       b.alloc.replaceAllUsesWith(view);
       b.alloc.erase();
     }

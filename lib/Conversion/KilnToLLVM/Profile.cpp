@@ -1,4 +1,5 @@
-//===- Profile.cpp - Per-op timing hooks -----------------------------------===//
+//===- Profile.cpp - Per-op timing hooks
+//-----------------------------------===//
 //
 // kiln-instrument-profile brackets every computing kiln op of `main` with
 // calls to the runtime's kiln_profile_enter(id) / kiln_profile_exit(id)
@@ -25,7 +26,8 @@ using namespace mlir;
 /// in the source, else its position.
 static std::string opLabel(Operation *op, int64_t id) {
   Location loc = op->getLoc();
-  if (auto fused = llvm::dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc);
+      fused && !fused.getLocations().empty())
     loc = fused.getLocations().front();
   std::string label;
   if (auto name = llvm::dyn_cast<NameLoc>(loc))
@@ -73,7 +75,8 @@ struct InstrumentProfilePass
       b.setInsertionPointAfter(&op);
       func::CallOp::create(b, op.getLoc(), "kiln_profile_exit", TypeRange{},
                            ValueRange{idValue});
-      table += opLabel(&op, id) + "\t" + op.getName().stripDialect().str() + "\n";
+      table +=
+          opLabel(&op, id) + "\t" + op.getName().stripDialect().str() + "\n";
       ++id;
     }
     module->setAttr("kiln.profile_ops", StringAttr::get(ctx, table));

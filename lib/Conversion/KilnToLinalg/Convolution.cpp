@@ -41,9 +41,8 @@ static Value im2col(OpBuilder &b, Location loc, Value in,
   SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2)};
   for (int64_t i = 0; i < k; ++i)
     inExprs.push_back(d(3 + k + i) * strides[i] + d(3 + i) * dilations[i]);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(shape.size(), 0, inExprs, ctx),
-      b.getMultiDimIdentityMap(shape.size())};
+  SmallVector<AffineMap> maps = {AffineMap::get(shape.size(), 0, inExprs, ctx),
+                                 b.getMultiDimIdentityMap(shape.size())};
   auto colType = inType.clone(shape);
   SmallVector<utils::IteratorType> iterators(shape.size(),
                                              utils::IteratorType::parallel);
@@ -439,18 +438,17 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
           linalg::GenericOp::create(
               rewriter, loc, TypeRange{sliceType}, ValueRange{part},
               ValueRange{target},
-              SmallVector<AffineMap>(2, rewriter.getMultiDimIdentityMap(
-                                            sliceShape.size())),
+              SmallVector<AffineMap>(
+                  2, rewriter.getMultiDimIdentityMap(sliceShape.size())),
               SmallVector<utils::IteratorType>(sliceShape.size(),
                                                utils::IteratorType::parallel),
               [](OpBuilder &b, Location l, ValueRange args) {
                 linalg::YieldOp::create(b, l, add(b, l, args[1], args[0]));
               })
               .getResult(0);
-      full = tensor::InsertSliceOp::create(rewriter, loc, sum, full,
-                                           ValueRange{}, ValueRange{},
-                                           ValueRange{}, offsets, sliceShape,
-                                           steps);
+      full = tensor::InsertSliceOp::create(
+          rewriter, loc, sum, full, ValueRange{}, ValueRange{}, ValueRange{},
+          offsets, sliceShape, steps);
     }
 
     // Crop the pads (negative output padding crops the end too).

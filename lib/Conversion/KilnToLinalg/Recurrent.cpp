@@ -257,8 +257,8 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                             });
             Value rh =
                 sliceDim(nb, l, r, 1, nb.getIndexAttr(2 * hidden), hidden);
-            Value product = contract(nb, l, gated, rh,
-                                     filled(nb, l, stateType, zero));
+            Value product =
+                contract(nb, l, gated, rh, filled(nb, l, stateType, zero));
             SmallVector<Value> operands = {gate(xt, 2), product};
             if (rb)
               operands.push_back(

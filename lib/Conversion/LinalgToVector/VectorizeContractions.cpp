@@ -37,10 +37,10 @@ struct Contraction {
   Value out, lhs, rhs;
   Value scalar; // replaces rhs when set
   AffineMap outMap, lhsMap, rhsMap;
-  int64_t iDim = -1, jDim = -1;      // the row dim (optional) and vector dim
-  SmallVector<int64_t> outerDims;    // other parallel dims, outermost first
+  int64_t iDim = -1, jDim = -1;   // the row dim (optional) and vector dim
+  SmallVector<int64_t> outerDims; // other parallel dims, outermost first
   SmallVector<int64_t> reductionDims;
-  SmallVector<int64_t> bounds;       // static loop bounds
+  SmallVector<int64_t> bounds; // static loop bounds
   VectorType vectorType;
 };
 
@@ -87,8 +87,7 @@ static bool isMultiplyAdd(linalg::GenericOp op, Value &scalar) {
 /// Whether `type` is a static memref whose innermost dim is contiguous.
 static bool isVectorizableBuffer(Type type, Type element) {
   auto memref = llvm::dyn_cast<MemRefType>(type);
-  if (!memref || !memref.hasStaticShape() ||
-      memref.getElementType() != element)
+  if (!memref || !memref.hasStaticShape() || memref.getElementType() != element)
     return false;
   SmallVector<int64_t> strides;
   int64_t offset;
@@ -100,7 +99,8 @@ static bool isVectorizableBuffer(Type type, Type element) {
 /// The position of dim `d` among `map`'s results, or -1.
 static int64_t resultPosition(AffineMap map, int64_t d) {
   for (auto [i, e] : llvm::enumerate(map.getResults()))
-    if (auto dim = llvm::dyn_cast<AffineDimExpr>(e); dim && dim.getPosition() == d)
+    if (auto dim = llvm::dyn_cast<AffineDimExpr>(e);
+        dim && dim.getPosition() == d)
       return i;
   return -1;
 }
@@ -137,7 +137,8 @@ static std::optional<Contraction> match(linalg::GenericOp op,
   auto iterators = op.getIteratorTypesArray();
 
   // j: the innermost dim of out, innermost wherever it is read.
-  c.jDim = llvm::cast<AffineDimExpr>(c.outMap.getResults().back()).getPosition();
+  c.jDim =
+      llvm::cast<AffineDimExpr>(c.outMap.getResults().back()).getPosition();
   for (AffineMap map : {c.lhsMap, c.rhsMap}) {
     int64_t position = resultPosition(map, c.jDim);
     if (position >= 0 && position != (int64_t)map.getNumResults() - 1)
@@ -179,9 +180,7 @@ public:
   }
 
 private:
-  Value index(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   void loopOver(int64_t lb, int64_t ub, int64_t step,
                 function_ref<void(Value)> body) {
@@ -199,14 +198,14 @@ private:
   /// the output, so kiln-parallelize may split it over threads.
   void parallelOver(int64_t lb, int64_t ub, int64_t step,
                     function_ref<void(Value)> body) {
-    scf::ParallelOp::create(
-        b, loc, ValueRange{index(lb)}, ValueRange{index(ub)},
-        ValueRange{index(step)},
-        [&](OpBuilder &nb, Location nl, ValueRange iv) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          body(iv[0]);
-        });
+    scf::ParallelOp::create(b, loc, ValueRange{index(lb)},
+                            ValueRange{index(ub)}, ValueRange{index(step)},
+                            [&](OpBuilder &nb, Location nl, ValueRange iv) {
+                              OpBuilder::InsertionGuard guard(b);
+                              b.setInsertionPoint(nb.getInsertionBlock(),
+                                                  nb.getInsertionPoint());
+                              body(iv[0]);
+                            });
   }
 
   void emitOuter(size_t k) {
@@ -235,15 +234,13 @@ private:
     int64_t block = width * maxVectors;
     int64_t full = extent / block * block;
     if (full > 0)
-      loopOver(0, full, block, [&](Value j0) {
-        emitKernel(i0, rows, j0, maxVectors, width);
-      });
+      loopOver(0, full, block,
+               [&](Value j0) { emitKernel(i0, rows, j0, maxVectors, width); });
     int64_t rest = extent - full;
     if (rest >= width)
       emitKernel(i0, rows, index(full), rest / width, width);
     if (rest % width)
-      emitKernel(i0, rows, index(full + rest / width * width), 1,
-                 rest % width);
+      emitKernel(i0, rows, index(full + rest / width * width), 1, rest % width);
   }
 
   /// Indices into an operand read through `map`, with row `r` and vector
@@ -260,14 +257,14 @@ private:
       }
       int64_t d = dim.getPosition();
       if (d == c.iDim)
-        result.push_back(r == 0 ? i0
-                                : arith::AddIOp::create(b, loc, i0, index(r))
-                                      .getResult());
+        result.push_back(
+            r == 0 ? i0
+                   : arith::AddIOp::create(b, loc, i0, index(r)).getResult());
       else if (d == c.jDim)
-        result.push_back(v == 0 ? j0
-                                : arith::AddIOp::create(b, loc, j0,
-                                                        index(v * width))
-                                      .getResult());
+        result.push_back(
+            v == 0 ? j0
+                   : arith::AddIOp::create(b, loc, j0, index(v * width))
+                         .getResult());
       else
         result.push_back(ivs[d]);
     }
@@ -279,8 +276,8 @@ private:
       return vector::LoadOp::create(b, loc, c.vectorType, buffer, at);
     Value zero = arith::ConstantOp::create(
         b, loc, c.vectorType,
-        DenseElementsAttr::get(c.vectorType,
-                               b.getFloatAttr(c.vectorType.getElementType(), 0)));
+        DenseElementsAttr::get(
+            c.vectorType, b.getFloatAttr(c.vectorType.getElementType(), 0)));
     return vector::MaskedLoadOp::create(b, loc, c.vectorType, buffer, at, mask,
                                         zero);
   }
@@ -288,9 +285,8 @@ private:
   /// One operand's values for the block: [row][vector], with rows or
   /// vectors collapsed to one where the operand does not vary along them.
   SmallVector<SmallVector<Value>> operandBlock(Value buffer, AffineMap map,
-                                               Value i0, int64_t rows,
-                                               Value j0, int64_t vectors,
-                                               Value mask) {
+                                               Value i0, int64_t rows, Value j0,
+                                               int64_t vectors, Value mask) {
     bool alongI = c.iDim >= 0 && resultPosition(map, c.iDim) >= 0;
     bool alongJ = resultPosition(map, c.jDim) >= 0;
     SmallVector<SmallVector<Value>> block;

@@ -126,9 +126,10 @@ DenseElementsAttr kiln::detail::foldElementwise(
 /// foldByIndex on a weight blob: copies the elements' bytes into a new
 /// blob. Only for results no larger than the input (transposes, slices,
 /// gathers), so that folding never multiplies a weight's size.
-static Attribute foldResourceByIndex(
-    DenseResourceElementsAttr input, RankedTensorType resultType,
-    llvm::function_ref<int64_t(ArrayRef<int64_t>)> indexOf) {
+static Attribute
+foldResourceByIndex(DenseResourceElementsAttr input,
+                    RankedTensorType resultType,
+                    llvm::function_ref<int64_t(ArrayRef<int64_t>)> indexOf) {
   auto inType = llvm::cast<ShapedType>(input.getType());
   int64_t bits = inType.getElementTypeBitWidth();
   int64_t count = resultType.getNumElements();
@@ -153,14 +154,15 @@ static Attribute foldResourceByIndex(
   }
   return DenseResourceElementsAttr::get(
       resultType, input.getRawHandle().getKey(),
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(
-          ArrayRef<char>(bytes), alignof(double)));
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(bytes),
+                                                    alignof(double)));
 }
 
 Attribute kiln::detail::foldByIndex(
     Attribute input, RankedTensorType resultType,
     llvm::function_ref<int64_t(ArrayRef<int64_t>)> indexOf) {
-  if (auto resource = llvm::dyn_cast_if_present<DenseResourceElementsAttr>(input))
+  if (auto resource =
+          llvm::dyn_cast_if_present<DenseResourceElementsAttr>(input))
     return foldResourceByIndex(resource, resultType, indexOf);
   auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(input);
   if (!dense)
