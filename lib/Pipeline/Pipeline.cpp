@@ -90,10 +90,12 @@ LogicalResult kiln::runGraphPipeline(ModuleOp module) {
   return pm.run(module);
 }
 
-LogicalResult kiln::runLinalgPipeline(ModuleOp module) {
+LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend) {
   PassManager pm(module->getName());
   pm.addPass(createKilnRecordSignature());
   pm.addPass(createKilnInstrumentProfile());
+  if (backend == Backend::Dnnl)
+    pm.addPass(createConvertKilnToDnnl());
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());
@@ -118,6 +120,7 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   pm.addPass(createKilnPlanBuffers());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  pm.addPass(createKilnLowerDnnlCalls());
   pm.addPass(createKilnVectorizeContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -142,6 +145,10 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   pm.addPass(createKilnEmitEntryPoint());
   pm.addPass(createCanonicalizerPass());
   return pm.run(module);
+}
+
+bool kiln::usesDnnl(ModuleOp module) {
+  return module.lookupSymbol("kiln_model_dnnl_program") != nullptr;
 }
 
 std::unique_ptr<llvm::TargetMachine>
@@ -265,14 +272,19 @@ static bool linkWithRuntime(llvm::StringRef objectPath,
 
 bool kiln::linkExecutable(llvm::StringRef objectPath,
                           llvm::StringRef outputPath, llvm::StringRef argv0,
-                          std::string &error) {
+                          bool dnnl, std::string &error) {
+  if (dnnl)
+    return linkWithRuntime(
+        objectPath, outputPath, argv0,
+        {"libkiln_main.a", "libkiln_dnnl.a", "libkiln_runtime.a"}, 0,
+        {"-ldnnl"}, error);
   return linkWithRuntime(objectPath, outputPath, argv0,
                          {"libkiln_main.a", "libkiln_runtime.a"}, 0, {}, error);
 }
 
 bool kiln::linkSharedLibrary(llvm::StringRef objectPath,
                              llvm::StringRef outputPath, llvm::StringRef argv0,
-                             std::string &error) {
+                             bool dnnl, std::string &error) {
   // Export the C API only, so that several models can share a process.
   llvm::SmallString<128> script;
   int fd;
@@ -288,9 +300,18 @@ bool kiln::linkSharedLibrary(llvm::StringRef objectPath,
           "kiln_num_outputs; kiln_input_info; kiln_output_info; kiln_run;\n"
           "  local: *; };\n";
   }
-  return linkWithRuntime(
-      objectPath, outputPath, argv0, {"libkiln_library.a", "libkiln_runtime.a"},
-      1, {"-shared", "-Wl,--version-script=" + script.str().str()}, error);
+  std::vector<std::string> extra = {"-shared", "-Wl,--version-script=" +
+                                                   script.str().str()};
+  if (dnnl) {
+    extra.push_back("-ldnnl");
+    return linkWithRuntime(
+        objectPath, outputPath, argv0,
+        {"libkiln_library.a", "libkiln_dnnl.a", "libkiln_runtime.a"}, 1, extra,
+        error);
+  }
+  return linkWithRuntime(objectPath, outputPath, argv0,
+                         {"libkiln_library.a", "libkiln_runtime.a"}, 1, extra,
+                         error);
 }
 
 llvm::StringRef kiln::getModelHeader() {

@@ -18,6 +18,8 @@ using namespace kiln::runtime;
 
 struct kiln_model {
   Signature signature;
+  /// The oneDNN primitives of a dnnl-backend model, shared by all runs.
+  Backend backend;
   /// Workspaces not in use by a run; kiln_run takes one (allocating it the
   /// first time several runs overlap) and puts it back.
   mutable std::mutex mutex;
@@ -36,8 +38,7 @@ struct kiln_model {
         return w;
       }
     }
-    size_t bytes = (std::max<uint64_t>(kiln_model_workspace_bytes, 1) + 63) /
-                   64 * 64;
+    size_t bytes = (std::max<uint64_t>(arenaBytes(backend), 1) + 63) / 64 * 64;
     return std::aligned_alloc(64, bytes);
   }
   void release(void *w) const {
@@ -99,7 +100,8 @@ kiln_model *kiln_create(char *error, size_t error_size) {
     return nullptr;
   }
   std::string message;
-  if (!parseSignature(kiln_model_signature, model->signature, message)) {
+  if (!parseSignature(kiln_model_signature, model->signature, message) ||
+      !model->backend.init(message)) {
     report(error, error_size, message);
     delete model;
     return nullptr;
@@ -161,7 +163,7 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
     return -1;
   }
   buffers.push_back(workspace);
-  runModel(buffers.data());
+  runModel(buffers.data(), model->backend, workspace);
   model->release(workspace);
   return 0;
 }

@@ -68,12 +68,13 @@ void printSignature(const Signature &signature) {
 
 /// Runs the model `runs` more times with the per-op hooks recording, then
 /// prints each op's mean time, the slowest first.
-void printProfile(std::vector<void *> &pointers, long runs) {
+void printProfile(std::vector<void *> &pointers, const Backend &backend,
+                  long runs) {
   using Clock = std::chrono::steady_clock;
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();
   for (long r = 0; r < runs; ++r)
-    runModel(pointers.data());
+    runModel(pointers.data(), backend, pointers.back());
   double wallUs =
       std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
       runs;
@@ -91,6 +92,9 @@ void printProfile(std::vector<void *> &pointers, long runs) {
     std::printf("%10.1f %6.1f  %-16s %s\n", op.totalUs / runs,
                 wallUs > 0 ? 100.0 * op.totalUs / runs / wallUs : 0.0,
                 op.op.c_str(), op.name.c_str());
+  std::string primitives = backend.describe();
+  if (!primitives.empty())
+    std::printf("%s\n", primitives.c_str());
 }
 
 } // namespace
@@ -197,23 +201,32 @@ int main(int argc, char **argv) {
     buffers.push_back(allocate(out.byteSize()));
     pointers.push_back(buffers.back().get());
   }
-  // The workspace for intermediate tensors, allocated once for every run.
-  buffers.push_back(allocate(kiln_model_workspace_bytes));
+  // The backend's primitives, created once, and the arena for intermediate
+  // tensors and scratchpads, allocated once for every run.
+  Backend backend;
+  if (!backend.init(error)) {
+    std::fprintf(stderr, "kiln: cannot prepare the model: %s\n",
+                 error.c_str());
+    return 1;
+  }
+  uint64_t arena = arenaBytes(backend);
+  buffers.push_back(allocate(arena));
   if (!buffers.back()) {
     std::fprintf(stderr, "kiln: cannot allocate the model's %llu-byte "
                          "workspace\n",
-                 (unsigned long long)kiln_model_workspace_bytes);
+                 (unsigned long long)arena);
     return 1;
   }
   pointers.push_back(buffers.back().get());
+  auto run = [&] { runModel(pointers.data(), backend, pointers.back()); };
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;
-    runModel(pointers.data()); // warm-up
+    run(); // warm-up
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();
-      runModel(pointers.data());
+      run();
       times.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start)
               .count());
@@ -231,10 +244,10 @@ int main(int argc, char **argv) {
                 benchRuns, median, times.front(), times.back(),
                 samples.c_str());
   } else {
-    runModel(pointers.data());
+    run();
   }
   if (profile)
-    printProfile(pointers, std::max(benchRuns, 10L));
+    printProfile(pointers, backend, std::max(benchRuns, 10L));
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     HostTensor tensor;

@@ -14,23 +14,74 @@
 #include <omp.h>
 
 namespace {
-/// The buffers of the run in progress on this thread.
-thread_local void **currentBuffers = nullptr;
+/// The run in progress on this thread.
+struct Run {
+  void **buffers = nullptr;
+  void *backend = nullptr;
+  void *scratchpad = nullptr;
+};
+thread_local Run current;
+
+uint64_t alignUp(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
 } // namespace
 
-void kiln::runtime::runModel(void **buffers) {
-  void **saved = currentBuffers;
-  currentBuffers = buffers;
-  kiln_model_run(buffers);
-  currentBuffers = saved;
+// Defined by the runtime's oneDNN part, which only models compiled with
+// the dnnl backend link.
+extern "C" {
+__attribute__((weak)) void *kiln_dnnl_create(char *error, size_t error_size,
+                                             uint64_t *scratchpad_bytes);
+__attribute__((weak)) void kiln_dnnl_destroy(void *state);
+__attribute__((weak)) void kiln_dnnl_describe(const void *state, char *text,
+                                              size_t size);
 }
+
+kiln::runtime::Backend::~Backend() {
+  if (handle && kiln_dnnl_destroy)
+    kiln_dnnl_destroy(handle);
+}
+
+bool kiln::runtime::Backend::init(std::string &error) {
+  if (!kiln_dnnl_create)
+    return true;
+  char message[512] = "";
+  handle = kiln_dnnl_create(message, sizeof(message), &scratchpad);
+  if (!handle)
+    error = message;
+  return handle != nullptr;
+}
+
+std::string kiln::runtime::Backend::describe() const {
+  if (!handle || !kiln_dnnl_describe)
+    return "";
+  char text[256] = "";
+  kiln_dnnl_describe(handle, text, sizeof(text));
+  return text;
+}
+
+uint64_t kiln::runtime::arenaBytes(const Backend &backend) {
+  return alignUp(kiln_model_workspace_bytes) + backend.scratchpadBytes();
+}
+
+void kiln::runtime::runModel(void **buffers, const Backend &backend,
+                             void *arena) {
+  Run saved = current;
+  current.buffers = buffers;
+  current.backend = backend.state();
+  current.scratchpad = (char *)arena + alignUp(kiln_model_workspace_bytes);
+  kiln_model_run(buffers);
+  current = saved;
+}
+
+void *kiln::runtime::currentBackendState() { return current.backend; }
+
+void *kiln::runtime::currentScratchpad() { return current.scratchpad; }
 
 void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }
 
 int kiln::runtime::maxThreads() { return omp_get_max_threads(); }
 
 extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
-  void **buffers = currentBuffers;
+  void **buffers = current.buffers;
   int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
   if (threads < 2 || omp_in_parallel()) {
     kiln_model_task(id, 0, iterations, buffers);

@@ -198,9 +198,8 @@ int main(int argc, char **argv) {
            << " is not available yet in this build\n";
     return 1;
   }
-  if (backendName == "dnnl" && *stage > kiln::EmitStage::Fused)
-    errs() << "kilnc: note: the dnnl backend is not built yet; compiling "
-              "with --backend=llvm\n";
+  kiln::Backend backend =
+      backendName == "dnnl" ? kiln::Backend::Dnnl : kiln::Backend::LLVM;
 
   mlir::DialectRegistry registry;
   kiln::registerAllDialects(registry);
@@ -225,7 +224,7 @@ int main(int argc, char **argv) {
   if (*stage == kiln::EmitStage::Graph)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
 
-  if (failed(kiln::runLinalgPipeline(*module)) ||
+  if (failed(kiln::runLinalgPipeline(*module, backend)) ||
       failed(dumps.module("linalg", *module)))
     return 1;
   if (*stage == kiln::EmitStage::Linalg)
@@ -237,6 +236,7 @@ int main(int argc, char **argv) {
   if (*stage == kiln::EmitStage::LLVMMLIR)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
 
+  bool dnnl = kiln::usesDnnl(*module);
   std::string error;
   auto machine = kiln::createTargetMachine(targetCPU, error);
   if (!machine) {
@@ -319,7 +319,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   } else if (*stage == kiln::EmitStage::Lib) {
-    if (!kiln::linkSharedLibrary(objectPath, temp, argv[0], error)) {
+    if (!kiln::linkSharedLibrary(objectPath, temp, argv[0], dnnl, error)) {
       errs() << "kilnc: " << error << "\n";
       return 1;
     }
@@ -332,7 +332,7 @@ int main(int argc, char **argv) {
           os << kiln::getModelHeader();
         })))
       return 1;
-  } else if (!kiln::linkExecutable(objectPath, temp, argv[0], error)) {
+  } else if (!kiln::linkExecutable(objectPath, temp, argv[0], dnnl, error)) {
     errs() << "kilnc: " << error << "\n";
     return 1;
   }

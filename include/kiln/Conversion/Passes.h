@@ -11,7 +11,14 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
 namespace kiln {
+
+/// Registers the bufferization of kiln.dnnl_call.
+void registerDnnlBufferization(mlir::DialectRegistry &registry);
 
 #define GEN_PASS_DECL
 #include "kiln/Conversion/Passes.h.inc"

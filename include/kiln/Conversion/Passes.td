@@ -164,4 +164,38 @@ def KilnEmitEntryPoint : Pass<"kiln-emit-entry-point", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
+  let summary = "Map the ops oneDNN implements to kiln.dnnl_call";
+  let description = [{
+    The dnnl backend's step before kiln-to-linalg: rewrites convolution,
+    transposed convolution, pooling, global pooling, gemm and matmul, batch
+    and layer normalization, softmax, log-softmax and LRN on f32 tensors
+    into `kiln.dnnl_call` ops, each with the dims oneDNN sees for its
+    operands and the primitive's parameters. Forms oneDNN does not share
+    (other element types, ranks it lacks, gemm with alpha or beta other
+    than 1, average pooling in ceil mode that counts padding, a matmul that
+    broadcasts the batch dims of its first operand) stay for kiln-to-linalg.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def KilnLowerDnnlCalls : Pass<"kiln-lower-dnnl-calls", "mlir::ModuleOp"> {
+  let summary = "Turn bufferized kiln.dnnl_call ops into the runtime's program";
+  let description = [{
+    Runs on buffers. Numbers the `kiln.dnnl_call` ops in order and writes
+    the public constant global `kiln_model_dnnl_program` (i64: "KILN",
+    version 1, its length, the count, then per call its kind, input and output counts,
+    per operand its constant index or -1, ONNX dtype, rank and dims, then
+    its params and fparams), the function
+    `kiln_model_dnnl_constants(memref<Kxindex>)` storing the address of
+    each constant operand (a constant `memref.global`), and replaces each
+    call with `kiln_dnnl_execute(id, memref<16xindex>)` holding the
+    addresses of its other operands, inputs first. Strided views are
+    copied to dense buffers around the call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // KILN_CONVERSION_PASSES_TD

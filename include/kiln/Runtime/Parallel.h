@@ -3,11 +3,47 @@
 #ifndef KILN_RUNTIME_PARALLEL_H
 #define KILN_RUNTIME_PARALLEL_H
 
+#include <cstdint>
+#include <string>
+
 namespace kiln::runtime {
 
-/// Runs the model (kiln_model_run) on `buffers`; the model's parallel loops
-/// run on the calling thread's OpenMP team.
-void runModel(void **buffers);
+/// What a model instance keeps besides its workspace: for a model compiled
+/// with the dnnl backend, its oneDNN primitives, created once with their
+/// weights reordered; nothing for other models.
+class Backend {
+public:
+  Backend() = default;
+  Backend(const Backend &) = delete;
+  Backend &operator=(const Backend &) = delete;
+  ~Backend();
+
+  /// Creates the primitives; false with `error` set on failure.
+  bool init(std::string &error);
+  /// The bytes the primitives' scratchpad needs beside the workspace.
+  uint64_t scratchpadBytes() const { return scratchpad; }
+  void *state() const { return handle; }
+  /// How many oneDNN primitives and weight reorders the instance made when
+  /// it was created, or "" for models without oneDNN primitives.
+  std::string describe() const;
+
+private:
+  void *handle = nullptr;
+  uint64_t scratchpad = 0;
+};
+
+/// The bytes of one run's arena: the model's workspace, then, 64-byte
+/// aligned, the backend's scratchpad.
+uint64_t arenaBytes(const Backend &backend);
+
+/// Runs the model (kiln_model_run) on `buffers`: inputs, outputs, then
+/// `arena`, 64-byte aligned, of arenaBytes(backend). The model's parallel
+/// loops run on the calling thread's OpenMP team.
+void runModel(void **buffers, const Backend &backend, void *arena);
+
+/// The backend and the scratchpad of the run in progress on this thread.
+void *currentBackendState();
+void *currentScratchpad();
 
 /// Sets the number of OpenMP threads the calling thread's runs use.
 void setThreads(int threads);

@@ -16,14 +16,6 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
-/// `values`, or `count` copies of `fallback` when it is empty.
-static SmallVector<int64_t> orDefault(ArrayRef<int64_t> values, int64_t count,
-                                      int64_t fallback) {
-  if (values.empty())
-    return SmallVector<int64_t>(count, fallback);
-  return SmallVector<int64_t>(values);
-}
-
 /// Copies the windows of `in` ([N, G, C/G, S...], padded) into the im2col
 /// matrix [N, G, C/G * K..., O...]: column o holds the window output
 /// position o reads.

@@ -77,6 +77,8 @@ struct ConvertKilnToLinalgPass
       return signalPassFailure();
     ConversionTarget target(getContext());
     target.addIllegalDialect<KilnDialect>();
+    // The dnnl backend's library calls stay for bufferization.
+    target.addLegalOp<DnnlCallOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();

@@ -9,6 +9,14 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
+SmallVector<int64_t> kiln::lowering::orDefault(ArrayRef<int64_t> values,
+                                               int64_t count,
+                                               int64_t fallback) {
+  if (values.empty())
+    return SmallVector<int64_t>(count, fallback);
+  return SmallVector<int64_t>(values);
+}
+
 Value kiln::lowering::empty(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(),
                                  type.getElementType());

@@ -17,6 +17,11 @@ using BodyBuilder = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
 /// An uninitialized tensor of `type`.
+/// `values`, or `count` copies of `fallback` when it is empty (the ONNX
+/// default of a spatial attribute).
+llvm::SmallVector<int64_t> orDefault(llvm::ArrayRef<int64_t> values,
+                                     int64_t count, int64_t fallback);
+
 mlir::Value empty(mlir::OpBuilder &b, mlir::Location loc,
                   mlir::RankedTensorType type);
 

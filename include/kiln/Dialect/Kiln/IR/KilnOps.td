@@ -21,6 +21,7 @@ include "kiln/Dialect/Kiln/IR/KilnDialect.td"
 include "kiln/Dialect/Kiln/IR/KilnEnums.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -609,6 +610,54 @@ def Kiln_AttentionOp : Kiln_InferredOp<"attention"> {
     $q `,` $k `,` $v (`mask` $mask^)?
     attr-dict `:` functional-type(operands, results)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Backend ops
+//===----------------------------------------------------------------------===//
+
+def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
+    AttrSizedOperandSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "A oneDNN primitive run by the runtime (dnnl backend)";
+  let description = [{
+    Stands for one oneDNN primitive of the `dnnl` backend. `primitive` names
+    its kind (`conv`, `deconv`, `matmul`, `pool`, `batch_norm`,
+    `layer_norm`, `softmax`, `log_softmax`, `lrn`), `params` and `fparams`
+    hold its integer and float parameters in the order the runtime reads
+    them, and `dims` gives, for each operand in turn, its rank followed by
+    the dims oneDNN sees (a reshape of the operand's own shape). Inputs are
+    read; outputs are destinations, written in full.
+
+    On tensors the op has a result per output. After bufferization it works
+    on memrefs and has none; the primitive is then created once per model
+    instance, with constant weights reordered to its preferred layout, and
+    every run only executes it.
+
+    ```mlir
+    %y = kiln.dnnl_call "softmax" ins(%x : tensor<2x10xf32>)
+           outs(%init : tensor<2x10xf32>)
+           {dims = array<i64: 2, 2, 10, 2, 2, 10>, params = array<i64: 1>}
+           -> tensor<2x10xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$primitive, DenseI64ArrayAttr:$dims,
+                       Kiln_I64Array:$params,
+                       DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$fparams,
+                       Variadic<AnyShaped>:$inputs,
+                       Variadic<AnyShaped>:$outputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $primitive (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)` attr-dict
+    (`->` type($results)^)?
+  }];
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputsMutable();
+    }
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_DIALECT_KILN_IR_KILNOPS_TD

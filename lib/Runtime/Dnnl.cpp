@@ -1,0 +1,536 @@
+//===- Dnnl.cpp - oneDNN primitives of dnnl-backend models ----------------===//
+//
+// A model compiled with the dnnl backend defines the program of its oneDNN
+// primitives (kiln_model_dnnl_program, see kiln-lower-dnnl-calls) and the
+// addresses of their constant operands (kiln_model_dnnl_constants).
+// kiln_dnnl_create builds every primitive once per model instance, with
+// its constant weights reordered to the layout the primitive prefers and a
+// user-managed scratchpad that lives in the run's arena; kiln_dnnl_execute,
+// which the model calls in place of each op, only executes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Runtime/Parallel.h"
+
+#include <dnnl.hpp>
+#include <dnnl_debug.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+extern "C" {
+extern const int64_t kiln_model_dnnl_program[];
+void kiln_model_dnnl_constants(uintptr_t *pointers);
+}
+
+namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+
+enum Kind : int64_t {
+  Conv = 1,
+  Deconv,
+  MatMul,
+  Pool,
+  BatchNorm,
+  LayerNorm,
+  Softmax,
+  LogSoftmax,
+  LRN
+};
+
+const char *kindName(int64_t kind) {
+  static const char *names[] = {"?",    "conv",       "deconv",
+                                "matmul", "pool",     "batch_norm",
+                                "layer_norm", "softmax", "log_softmax",
+                                "lrn"};
+  return kind >= 0 && kind <= LRN ? names[kind] : "?";
+}
+
+struct Operand {
+  int64_t constant = -1;
+  Dims dims;
+};
+
+/// One primitive as the program describes it.
+struct Record {
+  int64_t kind = 0, inputs = 0, outputs = 0;
+  std::vector<Operand> operands;
+  std::vector<int64_t> params;
+  std::vector<float> fparams;
+};
+
+/// Reads records off the program, never past its recorded length.
+class Reader {
+public:
+  Reader(const int64_t *words, int64_t length)
+      : words(words), length(length) {}
+  bool next(int64_t &value) {
+    if (at >= length)
+      return false;
+    value = words[at++];
+    return true;
+  }
+  bool read(Record &record) {
+    int64_t count;
+    if (!next(record.kind) || !next(record.inputs) || !next(record.outputs) ||
+        record.inputs < 0 || record.outputs < 0 ||
+        record.inputs + record.outputs > 32)
+      return false;
+    for (int64_t i = 0; i < record.inputs + record.outputs; ++i) {
+      Operand operand;
+      int64_t dtype, rank;
+      if (!next(operand.constant) || !next(dtype) || !next(rank) ||
+          dtype != 1 || rank < 0 || rank > 12)
+        return false;
+      operand.dims.resize(rank);
+      for (auto &d : operand.dims)
+        if (!next(d) || d < 0)
+          return false;
+      record.operands.push_back(operand);
+    }
+    if (!next(count) || count < 0 || count > 64)
+      return false;
+    record.params.resize(count);
+    for (auto &p : record.params)
+      if (!next(p))
+        return false;
+    if (!next(count) || count < 0 || count > 64)
+      return false;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t bits;
+      if (!next(bits))
+        return false;
+      uint32_t word = (uint32_t)bits;
+      float value;
+      std::memcpy(&value, &word, sizeof(value));
+      record.fparams.push_back(value);
+    }
+    return true;
+  }
+
+private:
+  const int64_t *words;
+  int64_t length, at = 0;
+};
+
+/// Row-major strides of `dims`.
+Dims denseStrides(const Dims &dims) {
+  Dims strides(dims.size(), 1);
+  for (int64_t i = (int64_t)dims.size() - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * std::max<int64_t>(dims[i + 1], 1);
+  return strides;
+}
+
+memory::desc plain(const Dims &dims) {
+  return memory::desc(dims, memory::data_type::f32, denseStrides(dims));
+}
+
+memory::desc anyLayout(const Dims &dims) {
+  return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
+}
+
+/// A primitive, ready to execute: its constant operands in the layouts it
+/// wants, and the layouts of those the model passes at each run.
+struct Step {
+  dnnl::primitive primitive;
+  std::unordered_map<int, memory> fixed;
+  std::vector<std::pair<int, memory::desc>> perRun;
+  memory::desc scratchpad;
+};
+
+std::atomic<uint64_t> nextSerial{1};
+
+struct State {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  std::vector<Step> steps;
+  uint64_t scratchpadBytes = 0;
+  int64_t created = 0, weightReorders = 0;
+  /// Tells instances apart for the threads' stream caches.
+  uint64_t serial = nextSerial++;
+  /// One stream per thread that runs this instance: runs on several threads
+  /// share the primitives, never a stream.
+  std::mutex mutex;
+  std::map<std::thread::id, std::unique_ptr<dnnl::stream>> streams;
+
+  dnnl::stream &stream() {
+    thread_local uint64_t cachedSerial = 0;
+    thread_local dnnl::stream *cached = nullptr;
+    if (cachedSerial == serial)
+      return *cached;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto &slot = streams[std::this_thread::get_id()];
+    if (!slot)
+      slot = std::make_unique<dnnl::stream>(engine);
+    cachedSerial = serial;
+    cached = slot.get();
+    return *cached;
+  }
+};
+
+/// Builds the steps of `state` from the model's program.
+class Builder {
+public:
+  Builder(State &state, const std::vector<uintptr_t> &constants)
+      : state(state), constants(constants) {}
+
+  /// Adds the step of `record`; throws dnnl::error or returns a message.
+  std::string add(const Record &record) {
+    this->record = &record;
+    step = Step();
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    std::string error = build(attr);
+    if (!error.empty())
+      return error;
+    state.steps.push_back(std::move(step));
+    ++state.created;
+    return "";
+  }
+
+private:
+  const Dims &dims(size_t i) const { return record->operands[i].dims; }
+  bool isConstant(size_t i) const {
+    return record->operands[i].constant >= 0;
+  }
+  size_t output() const { return record->inputs; }
+
+  /// Binds operand `i` to `arg` in layout `wanted`; `given` is the layout
+  /// of the operand's own buffer. Constants are reordered here, once.
+  void bind(size_t i, int arg, const memory::desc &given,
+            const memory::desc &wanted) {
+    if (!isConstant(i)) {
+      step.perRun.push_back({arg, given});
+      return;
+    }
+    void *data = (void *)constants[record->operands[i].constant];
+    memory source(given, state.engine, data);
+    if (wanted == given) {
+      step.fixed[arg] = source;
+      return;
+    }
+    memory target(wanted, state.engine);
+    dnnl::stream stream(state.engine);
+    dnnl::reorder(source, target).execute(stream, source, target);
+    stream.wait();
+    ++state.weightReorders;
+    step.fixed[arg] = target;
+  }
+  void bind(size_t i, int arg) { bind(i, arg, plain(dims(i)), plain(dims(i))); }
+
+  template <typename Primitive>
+  void finish(const typename Primitive::primitive_desc &pd) {
+    step.primitive = Primitive(pd);
+    step.scratchpad = pd.scratchpad_desc();
+    state.scratchpadBytes =
+        std::max<uint64_t>(state.scratchpadBytes, step.scratchpad.get_size());
+  }
+
+  /// Spatial windows: k, then k strides, k dilations (as oneDNN counts
+  /// them, from 0), k begin and k end pads, from params[at].
+  struct Window {
+    Dims kernel, strides, dilations, padBegin, padEnd;
+  };
+  bool window(size_t at, bool withKernel, Window &w) {
+    const std::vector<int64_t> &p = record->params;
+    if (at >= p.size())
+      return false;
+    int64_t k = p[at++];
+    if (k < 1 || k > 3 || at + (withKernel ? 5 : 4) * k > p.size())
+      return false;
+    auto take = [&](Dims &out, int64_t shift) {
+      out.assign(p.begin() + at, p.begin() + at + k);
+      for (auto &v : out)
+        v += shift;
+      at += k;
+    };
+    if (withKernel)
+      take(w.kernel, 0);
+    take(w.strides, 0);
+    take(w.dilations, -1);
+    take(w.padBegin, 0);
+    take(w.padEnd, 0);
+    return true;
+  }
+
+  std::string build(const dnnl::primitive_attr &attr) {
+    const Record &r = *record;
+    const auto &p = r.params;
+    auto inference = dnnl::prop_kind::forward_inference;
+    auto expect = [&](int64_t inputs, size_t params) {
+      return r.inputs == inputs && r.outputs == 1 && p.size() >= params;
+    };
+    switch (r.kind) {
+    case Conv:
+    case Deconv: {
+      if (r.inputs < 2 || p.size() < 2 || !expect(2 + p[0], 2))
+        return "malformed record";
+      Window w;
+      if (!window(2, false, w))
+        return "malformed window";
+      int64_t groups = p[1];
+      memory::desc src = plain(dims(0)), dst = plain(dims(output()));
+      memory::desc given = plain(dims(1));
+      Dims wdims = dims(1);
+      if (r.kind == Deconv) {
+        // ONNX stores [C, M/group, K...]; oneDNN counts [(G,) OC, IC, K...].
+        Dims onnx = dims(1), strides = denseStrides(onnx);
+        int64_t icg = onnx[0] / std::max<int64_t>(groups, 1), ocg = onnx[1];
+        Dims spatial(onnx.begin() + 2, onnx.end());
+        Dims spatialStrides(strides.begin() + 2, strides.end());
+        if (groups > 1) {
+          wdims = {groups, ocg, icg};
+          strides = {icg * strides[0], strides[1], strides[0]};
+        } else {
+          wdims = {ocg, icg};
+          strides = {strides[1], strides[0]};
+        }
+        wdims.insert(wdims.end(), spatial.begin(), spatial.end());
+        strides.insert(strides.end(), spatialStrides.begin(),
+                       spatialStrides.end());
+        given = memory::desc(wdims, memory::data_type::f32, strides);
+      }
+      memory::desc weights = isConstant(1) ? anyLayout(wdims) : given;
+      bool hasBias = p[0] != 0;
+      memory::desc bias = hasBias ? plain(dims(2)) : memory::desc();
+      auto algorithm = r.kind == Conv ? dnnl::algorithm::convolution_direct
+                                      : dnnl::algorithm::deconvolution_direct;
+      if (r.kind == Conv) {
+        dnnl::convolution_forward::desc d(inference, algorithm, src, weights,
+                                          bias, dst, w.strides, w.dilations,
+                                          w.padBegin, w.padEnd);
+        dnnl::convolution_forward::primitive_desc pd(d, attr, state.engine);
+        bindConvolution(pd.weights_desc(), given, hasBias);
+        finish<dnnl::convolution_forward>(pd);
+      } else {
+        dnnl::deconvolution_forward::desc d(inference, algorithm, src, weights,
+                                            bias, dst, w.strides, w.dilations,
+                                            w.padBegin, w.padEnd);
+        dnnl::deconvolution_forward::primitive_desc pd(d, attr, state.engine);
+        bindConvolution(pd.weights_desc(), given, hasBias);
+        finish<dnnl::deconvolution_forward>(pd);
+      }
+      return "";
+    }
+    case MatMul: {
+      if (p.size() < 3 || !expect(2 + p[0], 3))
+        return "malformed record";
+      // A transposed operand is stored with its last two dims swapped.
+      auto transposed = [&](size_t i, bool swap) {
+        Dims d = dims(i), strides = denseStrides(d);
+        if (swap && d.size() >= 2) {
+          std::swap(d[d.size() - 1], d[d.size() - 2]);
+          std::swap(strides[strides.size() - 1], strides[strides.size() - 2]);
+        }
+        return memory::desc(d, memory::data_type::f32, strides);
+      };
+      memory::desc src = transposed(0, p[1]), given = transposed(1, p[2]);
+      memory::desc weights =
+          isConstant(1) ? anyLayout(given.dims()) : given;
+      bool hasBias = p[0] != 0;
+      memory::desc bias = hasBias ? plain(dims(2)) : memory::desc();
+      memory::desc dst = plain(dims(output()));
+      dnnl::matmul::desc d = hasBias ? dnnl::matmul::desc(src, weights, bias, dst)
+                                     : dnnl::matmul::desc(src, weights, dst);
+      dnnl::matmul::primitive_desc pd(d, attr, state.engine);
+      bind(0, DNNL_ARG_SRC, src, src);
+      bind(1, DNNL_ARG_WEIGHTS, given, pd.weights_desc());
+      if (hasBias)
+        bind(2, DNNL_ARG_BIAS);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::matmul>(pd);
+      return "";
+    }
+    case Pool: {
+      if (!expect(1, 1))
+        return "malformed record";
+      Window w;
+      if (!window(1, true, w))
+        return "malformed window";
+      auto algorithm = p[0] == 0   ? dnnl::algorithm::pooling_max
+                       : p[0] == 1 ? dnnl::algorithm::pooling_avg_include_padding
+                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+      dnnl::pooling_v2_forward::desc d(inference, algorithm, plain(dims(0)),
+                                       plain(dims(output())), w.strides,
+                                       w.kernel, w.dilations, w.padBegin,
+                                       w.padEnd);
+      dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
+      bind(0, DNNL_ARG_SRC);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::pooling_v2_forward>(pd);
+      return "";
+    }
+    case BatchNorm: {
+      if (!expect(5, 0) || r.fparams.size() != 1)
+        return "malformed record";
+      auto flags = dnnl::normalization_flags::use_global_stats |
+                   dnnl::normalization_flags::use_scale |
+                   dnnl::normalization_flags::use_shift;
+      dnnl::batch_normalization_forward::desc d(inference, plain(dims(0)),
+                                                r.fparams[0], flags);
+      dnnl::batch_normalization_forward::primitive_desc pd(d, attr,
+                                                           state.engine);
+      const int args[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT,
+                          DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
+      for (size_t i = 0; i < 5; ++i)
+        bind(i, args[i]);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::batch_normalization_forward>(pd);
+      return "";
+    }
+    case LayerNorm: {
+      if (p.empty() || !expect(2 + p[0], 1) || r.fparams.size() != 1)
+        return "malformed record";
+      auto flags = dnnl::normalization_flags::use_scale;
+      if (p[0])
+        flags = flags | dnnl::normalization_flags::use_shift;
+      dnnl::layer_normalization_forward::desc d(inference, plain(dims(0)),
+                                                r.fparams[0], flags);
+      dnnl::layer_normalization_forward::primitive_desc pd(d, attr,
+                                                           state.engine);
+      bind(0, DNNL_ARG_SRC);
+      bind(1, DNNL_ARG_SCALE);
+      if (p[0])
+        bind(2, DNNL_ARG_SHIFT);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::layer_normalization_forward>(pd);
+      return "";
+    }
+    case Softmax:
+    case LogSoftmax: {
+      if (!expect(1, 1))
+        return "malformed record";
+      auto algorithm = r.kind == Softmax ? dnnl::algorithm::softmax_accurate
+                                         : dnnl::algorithm::softmax_log;
+      dnnl::softmax_v2_forward::desc d(inference, algorithm, plain(dims(0)),
+                                       plain(dims(output())), (int)p[0]);
+      dnnl::softmax_v2_forward::primitive_desc pd(d, attr, state.engine);
+      bind(0, DNNL_ARG_SRC);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::softmax_v2_forward>(pd);
+      return "";
+    }
+    case LRN: {
+      if (!expect(1, 1) || r.fparams.size() != 3)
+        return "malformed record";
+      dnnl::lrn_forward::desc d(inference,
+                                dnnl::algorithm::lrn_across_channels,
+                                plain(dims(0)), p[0], r.fparams[0],
+                                r.fparams[1], r.fparams[2]);
+      dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
+      bind(0, DNNL_ARG_SRC);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::lrn_forward>(pd);
+      return "";
+    }
+    default:
+      return "unknown primitive kind " + std::to_string(r.kind);
+    }
+  }
+
+  void bindConvolution(const memory::desc &wanted, const memory::desc &given,
+                       bool hasBias) {
+    bind(0, DNNL_ARG_SRC);
+    bind(1, DNNL_ARG_WEIGHTS, given, wanted);
+    if (hasBias)
+      bind(2, DNNL_ARG_BIAS);
+    bind(output(), DNNL_ARG_DST);
+  }
+
+  State &state;
+  const std::vector<uintptr_t> &constants;
+  const Record *record = nullptr;
+  Step step;
+};
+
+void report(char *error, size_t size, const std::string &message) {
+  if (error && size > 0)
+    std::snprintf(error, size, "%s", message.c_str());
+}
+
+} // namespace
+
+extern "C" {
+
+void *kiln_dnnl_create(char *error, size_t error_size,
+                       uint64_t *scratchpad_bytes) {
+  const int64_t *program = kiln_model_dnnl_program;
+  if (program[0] != 0x4b494c4e || program[1] != 1 || program[2] < 4 ||
+      program[3] < 0) {
+    report(error, error_size, "the model's oneDNN program is malformed");
+    return nullptr;
+  }
+  Reader reader(program + 4, program[2] - 4);
+  std::vector<Record> records(program[3]);
+  int64_t constantCount = 0;
+  for (Record &record : records) {
+    if (!reader.read(record)) {
+      report(error, error_size, "the model's oneDNN program is malformed");
+      return nullptr;
+    }
+    for (const Operand &operand : record.operands)
+      constantCount = std::max(constantCount, operand.constant + 1);
+  }
+  std::vector<uintptr_t> constants(std::max<int64_t>(constantCount, 1));
+  kiln_model_dnnl_constants(constants.data());
+
+  auto state = std::make_unique<State>();
+  Builder builder(*state, constants);
+  for (size_t i = 0; i < records.size(); ++i) {
+    std::string message;
+    try {
+      message = builder.add(records[i]);
+    } catch (const dnnl::error &e) {
+      message = std::string(e.what()) + " (" +
+                dnnl_status2str(e.status) + ")";
+    } catch (const std::bad_alloc &) {
+      message = "out of memory";
+    }
+    if (!message.empty()) {
+      report(error, error_size,
+             "oneDNN cannot create primitive " + std::to_string(i) + " (" +
+                 kindName(records[i].kind) + "): " + message);
+      return nullptr;
+    }
+  }
+  *scratchpad_bytes = state->scratchpadBytes;
+  return state.release();
+}
+
+void kiln_dnnl_destroy(void *state) { delete (State *)state; }
+
+void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
+  const State &state = *(const State *)handle;
+  std::snprintf(text, size,
+                "oneDNN: %lld primitives created and %lld weights reordered "
+                "when the model was loaded",
+                (long long)state.created, (long long)state.weightReorders);
+}
+
+void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
+  State &state = *(State *)kiln::runtime::currentBackendState();
+  Step &step = state.steps[id];
+  dnnl::stream &stream = state.stream();
+  std::unordered_map<int, memory> args = step.fixed;
+  for (size_t i = 0; i < step.perRun.size(); ++i)
+    args.emplace(step.perRun[i].first,
+                 memory(step.perRun[i].second, state.engine,
+                        (void *)pointers[i]));
+  if (step.scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD,
+                 memory(step.scratchpad, state.engine,
+                        kiln::runtime::currentScratchpad()));
+  step.primitive.execute(stream, args);
+  stream.wait();
+}
+
+} // extern "C"
