@@ -94,8 +94,13 @@ LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend) {
   PassManager pm(module->getName());
   pm.addPass(createKilnRecordSignature());
   pm.addPass(createKilnInstrumentProfile());
-  if (backend == Backend::Dnnl)
+  if (backend == Backend::Dnnl) {
     pm.addPass(createConvertKilnToDnnl());
+    // oneDNN's AVX-512 kernels work on blocks of 16 channels, AVX2's on 8.
+    KilnDnnlLayoutsOptions layouts;
+    layouts.block = llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : 8;
+    pm.addPass(createKilnDnnlLayouts(layouts));
+  }
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());

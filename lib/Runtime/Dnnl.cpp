@@ -45,19 +45,22 @@ enum Kind : int64_t {
   LayerNorm,
   Softmax,
   LogSoftmax,
-  LRN
+  LRN,
+  Reorder
 };
 
 const char *kindName(int64_t kind) {
   static const char *names[] = {"?",    "conv",       "deconv",
                                 "matmul", "pool",     "batch_norm",
                                 "layer_norm", "softmax", "log_softmax",
-                                "lrn"};
-  return kind >= 0 && kind <= LRN ? names[kind] : "?";
+                                "lrn",  "reorder"};
+  return kind >= 0 && kind <= Reorder ? names[kind] : "?";
 }
 
 struct Operand {
   int64_t constant = -1;
+  /// 0 for dense row-major, else the channel block of nC[D][H]W{8,16}c.
+  int64_t layout = 0;
   Dims dims;
 };
 
@@ -89,8 +92,12 @@ public:
     for (int64_t i = 0; i < record.inputs + record.outputs; ++i) {
       Operand operand;
       int64_t dtype, rank;
-      if (!next(operand.constant) || !next(dtype) || !next(rank) ||
-          dtype != 1 || rank < 0 || rank > 12)
+      if (!next(operand.constant) || !next(dtype) || !next(operand.layout) ||
+          !next(rank) || dtype != 1 || rank < 0 || rank > 12)
+        return false;
+      if (operand.layout != 0 &&
+          ((operand.layout != 8 && operand.layout != 16) || rank < 3 ||
+           rank > 5 || operand.constant >= 0))
         return false;
       operand.dims.resize(rank);
       for (auto &d : operand.dims)
@@ -133,6 +140,15 @@ Dims denseStrides(const Dims &dims) {
 
 memory::desc plain(const Dims &dims) {
   return memory::desc(dims, memory::data_type::f32, denseStrides(dims));
+}
+
+/// oneDNN's nC[D][H]W{8,16}c for [N, C, spatial...] dims.
+memory::desc blocked(const Dims &dims, int64_t block) {
+  using tag = memory::format_tag;
+  static const tag tags[2][3] = {{tag::aBc8b, tag::aBcd8b, tag::aBcde8b},
+                                 {tag::aBc16b, tag::aBcd16b, tag::aBcde16b}};
+  return memory::desc(dims, memory::data_type::f32,
+                      tags[block == 16][dims.size() - 3]);
 }
 
 memory::desc anyLayout(const Dims &dims) {
@@ -199,6 +215,12 @@ public:
 
 private:
   const Dims &dims(size_t i) const { return record->operands[i].dims; }
+  /// The layout of operand `i`'s own buffer.
+  memory::desc desc(size_t i) const {
+    const Operand &operand = record->operands[i];
+    return operand.layout ? blocked(operand.dims, operand.layout)
+                          : plain(operand.dims);
+  }
   bool isConstant(size_t i) const {
     return record->operands[i].constant >= 0;
   }
@@ -225,7 +247,7 @@ private:
     ++state.weightReorders;
     step.fixed[arg] = target;
   }
-  void bind(size_t i, int arg) { bind(i, arg, plain(dims(i)), plain(dims(i))); }
+  void bind(size_t i, int arg) { bind(i, arg, desc(i), desc(i)); }
 
   template <typename Primitive>
   void finish(const typename Primitive::primitive_desc &pd) {
@@ -278,7 +300,7 @@ private:
       if (!window(2, false, w))
         return "malformed window";
       int64_t groups = p[1];
-      memory::desc src = plain(dims(0)), dst = plain(dims(output()));
+      memory::desc src = desc(0), dst = desc(output());
       memory::desc given = plain(dims(1));
       Dims wdims = dims(1);
       if (r.kind == Deconv) {
@@ -359,8 +381,8 @@ private:
       auto algorithm = p[0] == 0   ? dnnl::algorithm::pooling_max
                        : p[0] == 1 ? dnnl::algorithm::pooling_avg_include_padding
                                    : dnnl::algorithm::pooling_avg_exclude_padding;
-      dnnl::pooling_v2_forward::desc d(inference, algorithm, plain(dims(0)),
-                                       plain(dims(output())), w.strides,
+      dnnl::pooling_v2_forward::desc d(inference, algorithm, desc(0),
+                                       desc(output()), w.strides,
                                        w.kernel, w.dilations, w.padBegin,
                                        w.padEnd);
       dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
@@ -375,7 +397,7 @@ private:
       auto flags = dnnl::normalization_flags::use_global_stats |
                    dnnl::normalization_flags::use_scale |
                    dnnl::normalization_flags::use_shift;
-      dnnl::batch_normalization_forward::desc d(inference, plain(dims(0)),
+      dnnl::batch_normalization_forward::desc d(inference, desc(0),
                                                 r.fparams[0], flags);
       dnnl::batch_normalization_forward::primitive_desc pd(d, attr,
                                                            state.engine);
@@ -424,12 +446,22 @@ private:
         return "malformed record";
       dnnl::lrn_forward::desc d(inference,
                                 dnnl::algorithm::lrn_across_channels,
-                                plain(dims(0)), p[0], r.fparams[0],
+                                desc(0), p[0], r.fparams[0],
                                 r.fparams[1], r.fparams[2]);
       dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
       bind(0, DNNL_ARG_SRC);
       bind(output(), DNNL_ARG_DST);
       finish<dnnl::lrn_forward>(pd);
+      return "";
+    }
+    case Reorder: {
+      if (!expect(1, 0))
+        return "malformed record";
+      dnnl::reorder::primitive_desc pd(state.engine, desc(0), state.engine,
+                                       desc(output()), attr);
+      bind(0, DNNL_ARG_SRC);
+      bind(output(), DNNL_ARG_DST);
+      finish<dnnl::reorder>(pd);
       return "";
     }
     default:

@@ -179,13 +179,33 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def KilnDnnlLayouts : Pass<"kiln-dnnl-layouts", "mlir::ModuleOp"> {
+  let summary = "Keep activations in oneDNN's blocked layouts between primitives";
+  let description = [{
+    Runs after kiln-to-dnnl. In program order, a `conv`, `deconv`, `pool`
+    or `batch_norm` call whose output channels are a multiple of `block`
+    writes its output in the blocked layout (`nChw16c` for 4-d tensors,
+    with `block` = 16), reading its input blocked too (a convolution whose
+    input channels are not a multiple of `block` reads it dense). Unary and
+    same-shape binary elementwise ops and channel concatenations whose
+    operands all exist blocked run on the blocked tensors. `reorder` calls
+    convert a tensor to the blocked layout where a blocked op first reads
+    it, and back where a dense consumer needs it; unused ones are removed.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "16",
+           "Channels per block (16 for AVX-512, 8 for AVX2)">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def KilnLowerDnnlCalls : Pass<"kiln-lower-dnnl-calls", "mlir::ModuleOp"> {
   let summary = "Turn bufferized kiln.dnnl_call ops into the runtime's program";
   let description = [{
     Runs on buffers. Numbers the `kiln.dnnl_call` ops in order and writes
     the public constant global `kiln_model_dnnl_program` (i64: "KILN",
     version 1, its length, the count, then per call its kind, input and output counts,
-    per operand its constant index or -1, ONNX dtype, rank and dims, then
+    per operand its constant index or -1, ONNX dtype, layout, rank and dims, then
     its params and fparams), the function
     `kiln_model_dnnl_constants(memref<Kxindex>)` storing the address of
     each constant operand (a constant `memref.global`), and replaces each

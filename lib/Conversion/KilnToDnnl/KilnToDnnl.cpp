@@ -62,8 +62,8 @@ struct CallBuilder {
     dims.push_back(outDims.size());
     llvm::append_range(dims, outDims);
     auto call = DnnlCallOp::create(
-        rewriter, op->getLoc(), TypeRange{type}, primitive, dims, params,
-        fparams, inputs, ValueRange{init});
+        rewriter, op->getLoc(), TypeRange{type}, primitive, dims,
+        ArrayRef<int64_t>{}, params, fparams, inputs, ValueRange{init});
     rewriter.replaceOp(op, call.getResults());
   }
   void replace(IRRewriter &rewriter, Operation *op, StringRef primitive) {

@@ -6,8 +6,8 @@
 //
 //  - `kiln_model_dnnl_program`, a constant i64 array: "KILN" magic,
 //    version, its own length, the primitive count, then per primitive its kind, input and
-//    output counts, per operand (constant index or -1, ONNX dtype, rank,
-//    dims), its params and its fparams (as f32 bit patterns);
+//    output counts, per operand (constant index or -1, ONNX dtype, layout,
+//    rank, dims), its params and its fparams (as f32 bit patterns);
 //  - `kiln_model_dnnl_constants(index *pointers)`, which stores the address
 //    of every constant operand (weights, biases), so that the runtime can
 //    reorder them once per model instance;
@@ -65,8 +65,8 @@ struct DnnlCallBufferization
       return failure();
     rewriter.setInsertionPoint(op);
     DnnlCallOp::create(rewriter, op->getLoc(), TypeRange{},
-                       call.getPrimitive(), call.getDims(), call.getParams(),
-                       call.getFparams(), inputs, outputs);
+                       call.getPrimitive(), call.getDims(), call.getLayouts(),
+                       call.getParams(), call.getFparams(), inputs, outputs);
     bufferization::replaceOpWithBufferizedValues(rewriter, op, outputs);
     return success();
   }
@@ -85,6 +85,7 @@ int64_t kindCode(StringRef primitive) {
       .Case("softmax", 7)
       .Case("log_softmax", 8)
       .Case("lrn", 9)
+      .Case("reorder", 10)
       .Default(0);
 }
 
@@ -181,6 +182,7 @@ struct LowerDnnlCallsPass
       b.setInsertionPoint(call);
       Value pointers = memref::AllocaOp::create(b, callLoc, pointersType);
       int64_t slot = 0, at = 0;
+      ArrayRef<int64_t> layouts = call.getLayouts();
       SmallVector<std::pair<Value, Value>> copyBack;
       for (OpOperand &operand : call->getOpOperands()) {
         Value buffer = operand.get();
@@ -193,7 +195,9 @@ struct LowerDnnlCallsPass
             constants.push_back(global);
           constant = it->second;
         }
-        program.append({constant, dtypeCode(type.getElementType())});
+        program.append({constant, dtypeCode(type.getElementType()),
+                        layouts.empty() ? 0
+                                        : layouts[operand.getOperandNumber()]});
         program.append(dims.begin() + at, dims.begin() + at + 1 + dims[at]);
         at += 1 + dims[at];
         if (constant >= 0)

@@ -1,13 +1,23 @@
 //===- BackendOps.cpp - Ops that stand for backend library calls ----------===//
 
+#include "OpChecker.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 using namespace mlir;
 using namespace kiln;
+using kiln::detail::formatList;
 
 //===----------------------------------------------------------------------===//
 // DnnlCallOp
 //===----------------------------------------------------------------------===//
+
+SmallVector<int64_t> kiln::blockedShape(ArrayRef<int64_t> dims,
+                                        int64_t block) {
+  SmallVector<int64_t> shape(dims);
+  shape[1] = (shape[1] + block - 1) / block;
+  shape.push_back(block);
+  return shape;
+}
 
 LogicalResult DnnlCallOp::verify() {
   if (getOutputs().empty())
@@ -26,8 +36,12 @@ LogicalResult DnnlCallOp::verify() {
                 : !getResults().empty())
     return emitOpError("expected one result per output, of its type, on "
                        "tensors and no results on memrefs");
+  ArrayRef<int64_t> layouts = getLayouts();
+  if (!layouts.empty() && layouts.size() != getNumOperands())
+    return emitOpError("expected one `layouts` entry per operand, got ")
+           << layouts.size() << " for " << getNumOperands();
   // `dims`: for each operand, its rank and then as many dims, covering
-  // exactly the operand's elements.
+  // exactly the operand's elements (or its blocked shape).
   ArrayRef<int64_t> dims = getDims();
   size_t at = 0;
   for (auto [i, operand] : llvm::enumerate(getOperands())) {
@@ -37,14 +51,30 @@ LogicalResult DnnlCallOp::verify() {
       return emitOpError("expected `dims` to give a rank and dims for "
                          "operand ")
              << i;
+    ArrayRef<int64_t> logical = dims.slice(at + 1, dims[at]);
+    at += 1 + dims[at];
+    int64_t block = layouts.empty() ? 0 : layouts[i];
+    if (block != 0) {
+      if (block != 8 && block != 16)
+        return emitOpError("expected a layout of 0, 8 or 16, got ") << block;
+      if (logical.size() < 3 || logical.size() > 5)
+        return emitOpError("operand ")
+               << i << " in a blocked layout must have rank 3 to 5, not "
+               << logical.size();
+      if (shaped.getShape() != ArrayRef(blockedShape(logical, block)))
+        return emitOpError("operand ")
+               << i << " in the " << block
+               << "-channel blocked layout needs the shape "
+               << formatList(blockedShape(logical, block));
+      continue;
+    }
     int64_t elements = 1;
-    for (int64_t d : dims.slice(at + 1, dims[at]))
+    for (int64_t d : logical)
       elements *= d;
     if (elements != shaped.getNumElements())
       return emitOpError("operand ")
              << i << " has " << shaped.getNumElements()
              << " elements but its `dims` describe " << elements;
-    at += 1 + dims[at];
   }
   if (at != dims.size())
     return emitOpError("expected `dims` to describe the operands only, "

@@ -23,6 +23,11 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h.inc"
 
 namespace kiln {
+/// The shape of a tensor of dims [N, C, spatial...] in oneDNN's blocked
+/// layout of `block` channels: [N, ceil(C / block), spatial..., block].
+llvm::SmallVector<int64_t> blockedShape(llvm::ArrayRef<int64_t> dims,
+                                        int64_t block);
+
 /// The number of parameters (alpha, beta) a unary kind reads, with their
 /// ONNX defaults.
 struct UnaryParams {

@@ -629,6 +629,12 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
     the dims oneDNN sees (a reshape of the operand's own shape). Inputs are
     read; outputs are destinations, written in full.
 
+    `layouts`, when given, has one entry per operand: 0 for a dense
+    row-major operand, or a channel block `b` (8 or 16) for an operand in
+    oneDNN's blocked layout `nC[D][H]Wbc`, whose own type is then
+    `[N, ceil(C / b), spatial..., b]` for the dims `[N, C, spatial...]`.
+    The `reorder` primitive converts between the two.
+
     On tensors the op has a result per output. After bufferization it works
     on memrefs and has none; the primitive is then created once per model
     instance, with constant weights reordered to its preferred layout, and
@@ -642,7 +648,7 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
     ```
   }];
   let arguments = (ins StrAttr:$primitive, DenseI64ArrayAttr:$dims,
-                       Kiln_I64Array:$params,
+                       Kiln_I64Array:$layouts, Kiln_I64Array:$params,
                        DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$fparams,
                        Variadic<AnyShaped>:$inputs,
                        Variadic<AnyShaped>:$outputs);

@@ -1,0 +1,192 @@
+//===- DnnlLayouts.cpp - Blocked activation layouts between oneDNN ops ----===//
+//
+// kiln-dnnl-layouts keeps activations in oneDNN's channel-blocked layout
+// (nChw16c and its 1-d and 3-d kin) from one oneDNN primitive to the next.
+// Walking `main` in order, a convolution, transposed convolution, pooling
+// or batch normalization whose output channels fill whole blocks produces
+// its output blocked; an elementwise op or channel concatenation whose
+// operands all exist blocked is computed on the blocked tensors (the
+// blocks hold no padding, so elementwise code is layout-blind). Where a
+// code-generated op needs the dense tensor, a `reorder` call converts it
+// back, once; where a oneDNN op that works blocked reads a dense tensor, a
+// `reorder` converts it forward, once. A convolution whose input channels
+// do not fill a block (an image's 3 channels) reads its input dense.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNDNNLLAYOUTS
+#include "kiln/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// The dims oneDNN sees for each operand of `call`.
+SmallVector<ArrayRef<int64_t>> operandDims(DnnlCallOp call) {
+  SmallVector<ArrayRef<int64_t>> result;
+  ArrayRef<int64_t> dims = call.getDims();
+  for (size_t at = 0; at < dims.size(); at += 1 + dims[at])
+    result.push_back(dims.slice(at + 1, dims[at]));
+  return result;
+}
+
+struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
+  using Base::Base;
+
+  bool fillsBlocks(ArrayRef<int64_t> dims) const {
+    return dims.size() >= 3 && dims.size() <= 5 && dims[1] % block == 0;
+  }
+
+  RankedTensorType blockedType(ArrayRef<int64_t> dims, Type element) const {
+    return RankedTensorType::get(blockedShape(dims, block), element);
+  }
+
+  /// A reorder call of `value` (dims `dims`) between the dense layout and
+  /// the blocked one, in the direction `toBlocked`.
+  Value reorder(IRRewriter &rewriter, Location loc, Value value,
+                ArrayRef<int64_t> dims, bool toBlocked) const {
+    Type element = llvm::cast<RankedTensorType>(value.getType())
+                       .getElementType();
+    RankedTensorType type = toBlocked
+                                ? blockedType(dims, element)
+                                : RankedTensorType::get(dims, element);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    SmallVector<int64_t> allDims;
+    for (int i = 0; i < 2; ++i) {
+      allDims.push_back(dims.size());
+      llvm::append_range(allDims, dims);
+    }
+    SmallVector<int64_t> layouts = {toBlocked ? 0 : block,
+                                    toBlocked ? block : 0};
+    return DnnlCallOp::create(rewriter, loc, TypeRange{type}, "reorder",
+                              allDims, layouts, ArrayRef<int64_t>{},
+                              ArrayRef<float>{}, ValueRange{value},
+                              ValueRange{init})
+        .getResult(0);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    IRRewriter rewriter(&getContext());
+    // Dense value -> the same tensor in the blocked layout.
+    llvm::DenseMap<Value, Value> blockedOf;
+
+    /// Makes `dense` (the old result of `op`, now computed blocked as
+    /// `blockedValue`) available dense again for the users that need it.
+    auto publish = [&](Operation *op, Value blockedValue,
+                       ArrayRef<int64_t> dims) {
+      rewriter.setInsertionPointAfter(blockedValue.getDefiningOp());
+      Value dense = reorder(rewriter, op->getLoc(), blockedValue, dims,
+                            /*toBlocked=*/false);
+      rewriter.replaceOp(op, dense);
+      blockedOf[dense] = blockedValue;
+    };
+    /// `value` (dims `dims`) in the blocked layout, reordered once.
+    auto blockedInput = [&](Value value, ArrayRef<int64_t> dims,
+                            Operation *user) {
+      Value &slot = blockedOf[value];
+      if (!slot) {
+        rewriter.setInsertionPoint(user);
+        slot = reorder(rewriter, user->getLoc(), value, dims, true);
+      }
+      return slot;
+    };
+
+    module.walk([&](func::FuncOp func) {
+      if (func.isExternal())
+        return;
+      for (Operation &op :
+           llvm::make_early_inc_range(func.getBody().front())) {
+        if (auto call = llvm::dyn_cast<DnnlCallOp>(op)) {
+          StringRef kind = call.getPrimitive();
+          if (!call.getLayouts().empty() ||
+              !llvm::is_contained({"conv", "deconv", "pool", "batch_norm"},
+                                  kind))
+            continue;
+          SmallVector<ArrayRef<int64_t>> dims = operandDims(call);
+          ArrayRef<int64_t> srcDims = dims.front(), dstDims = dims.back();
+          if (!fillsBlocks(dstDims))
+            continue;
+          // Convolutions read a dense input whose channels do not fill a
+          // block; the others keep their channels.
+          bool srcBlocked = fillsBlocks(srcDims);
+          if (!srcBlocked && kind != "conv")
+            continue;
+          SmallVector<Value> inputs(call.getInputs());
+          if (srcBlocked)
+            inputs[0] = blockedInput(inputs[0], srcDims, call);
+          SmallVector<int64_t> layouts(call->getNumOperands(), 0);
+          layouts.front() = srcBlocked ? block : 0;
+          layouts.back() = block;
+          Type element =
+              llvm::cast<RankedTensorType>(call.getResult(0).getType())
+                  .getElementType();
+          RankedTensorType type = blockedType(dstDims, element);
+          rewriter.setInsertionPoint(call);
+          Value init = tensor::EmptyOp::create(
+              rewriter, call.getLoc(), type.getShape(), element);
+          auto blockedCall = DnnlCallOp::create(
+              rewriter, call.getLoc(), TypeRange{type}, kind, call.getDims(),
+              layouts, call.getParams(), call.getFparams(), inputs,
+              ValueRange{init});
+          publish(call, blockedCall.getResult(0), dstDims);
+          continue;
+        }
+        // Layout-blind ops: elementwise ops on same-shaped operands, and
+        // concatenation along the channels.
+        bool elementwise = llvm::isa<UnaryOp, BinaryOp>(op);
+        auto concat = llvm::dyn_cast<ConcatOp>(op);
+        if ((!elementwise && !(concat && concat.getAxis() == 1)) ||
+            op.getNumResults() != 1)
+          continue;
+        auto resultType =
+            llvm::cast<RankedTensorType>(op.getResult(0).getType());
+        if (!fillsBlocks(resultType.getShape()))
+          continue;
+        SmallVector<Value> operands;
+        for (Value operand : op.getOperands()) {
+          auto type = llvm::cast<RankedTensorType>(operand.getType());
+          Value blocked = blockedOf.lookup(operand);
+          if (!blocked || (elementwise && type != resultType))
+            break;
+          operands.push_back(blocked);
+        }
+        if (operands.size() != op.getNumOperands())
+          continue;
+        rewriter.setInsertionPoint(&op);
+        Operation *blockedOp = rewriter.clone(op);
+        blockedOp->setOperands(operands);
+        blockedOp->getResult(0).setType(blockedType(
+            resultType.getShape(), resultType.getElementType()));
+        publish(&op, blockedOp->getResult(0), resultType.getShape());
+      }
+    });
+
+    // Conversions back to dense that no op needed.
+    SmallVector<DnnlCallOp> reorders;
+    module.walk([&](DnnlCallOp call) {
+      if (call.getPrimitive() == "reorder")
+        reorders.push_back(call);
+    });
+    for (DnnlCallOp call : llvm::reverse(reorders)) {
+      if (call->use_empty()) {
+        Value init = call.getOutputs().front();
+        call.erase();
+        if (Operation *def = init.getDefiningOp(); def && def->use_empty())
+          def->erase();
+      }
+    }
+  }
+};
+
+} // namespace
