@@ -76,7 +76,7 @@ class Runner:
         lib = os.path.join(os.path.dirname(os.path.dirname(self.kilnc)), "lib")
         self.toolchain = digest_files(
             [self.kilnc] + [os.path.join(lib, f) for f in
-                            ("libkiln_main.a", "libkiln_runtime.a")
+                            ("libkiln_main.a", "libkiln_dnnl.a", "libkiln_runtime.a")
                             if os.path.exists(os.path.join(lib, f))])
 
     def build(self, model, folder):

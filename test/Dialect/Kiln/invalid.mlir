@@ -1183,3 +1183,91 @@ func.func @gather_elements_fit(%d: tensor<3x4xf32>, %i: tensor<2x5xi64>) {
   %0 = kiln.gather_elements %d, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x5xi64>) -> tensor<2x5xf32>
   return
 }
+
+// -----
+
+func.func @dnnl_no_output() {
+  // expected-error @below {{'kiln.dnnl_call' op expected at least one output}}
+  "kiln.dnnl_call"() <{primitive = "softmax", dims = array<i64>, operandSegmentSizes = array<i32: 0, 0>}> : () -> ()
+  return
+}
+
+// -----
+
+func.func @dnnl_dynamic(%x: tensor<?xf32>, %y: tensor<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected operands of static shape, got 'tensor<?xf32>'}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : tensor<?xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 1, 4, 1, 4>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_mixed(%x: tensor<4xf32>, %y: memref<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected all operands to be tensors or all to be memrefs}}
+  kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : memref<4xf32>) {dims = array<i64: 1, 4, 1, 4>}
+  return
+}
+
+// -----
+
+func.func @dnnl_results(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected one result per output, of its type, on tensors and no results on memrefs}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) {dims = array<i64: 1, 4, 1, 4>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_layouts_count(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected one `layouts` entry per operand, got 1 for 2}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 1, 4, 1, 4>, layouts = array<i64: 0>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_dims_short(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected `dims` to give a rank and dims for operand 1}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 1, 4, 2, 4>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_layout_value(%x: tensor<1x1x2x2x4xf32>, %y: tensor<1x4x2x2xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected a layout of 0, 8 or 16, got 4}}
+  %0 = kiln.dnnl_call "reorder" ins(%x : tensor<1x1x2x2x4xf32>) outs(%y : tensor<1x4x2x2xf32>) {dims = array<i64: 4, 1, 4, 2, 2, 4, 1, 4, 2, 2>, layouts = array<i64: 4, 0>} -> tensor<1x4x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_layout_rank(%x: tensor<2x1x8xf32>, %y: tensor<2x8xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op operand 0 in a blocked layout must have rank 3 to 5, not 2}}
+  %0 = kiln.dnnl_call "reorder" ins(%x : tensor<2x1x8xf32>) outs(%y : tensor<2x8xf32>) {dims = array<i64: 2, 2, 8, 2, 2, 8>, layouts = array<i64: 8, 0>} -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_layout_shape(%x: tensor<1x24x2x2xf32>, %y: tensor<1x2x2x2x8xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op operand 1 in the 8-channel blocked layout needs the shape [1, 3, 2, 2, 8]}}
+  %0 = kiln.dnnl_call "reorder" ins(%x : tensor<1x24x2x2xf32>) outs(%y : tensor<1x2x2x2x8xf32>) {dims = array<i64: 4, 1, 24, 2, 2, 4, 1, 24, 2, 2>, layouts = array<i64: 0, 8>} -> tensor<1x2x2x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_dims_elements(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op operand 0 has 4 elements but its `dims` describe 6}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 2, 2, 3, 1, 4>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @dnnl_dims_extra(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error @below {{'kiln.dnnl_call' op expected `dims` to describe the operands only, found extra values}}
+  %0 = kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 1, 4, 1, 4, 7>} -> tensor<4xf32>
+  return
+}

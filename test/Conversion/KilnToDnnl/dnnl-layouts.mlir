@@ -1,0 +1,71 @@
+// RUN: kiln-opt %s -kiln-to-dnnl -kiln-dnnl-layouts -split-input-file | FileCheck %s
+
+// conv (3 input channels, read dense) -> relu -> conv -> + residual ->
+// max pool: everything from the first convolution on stays blocked
+// (nChw16c, [N, C/16, H, W, 16]); one reorder brings the result back.
+// CHECK-LABEL: func @chain
+// CHECK: %[[C1:.*]] = kiln.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x3x8x8xf32>, tensor<32x3x3x3xf32>) outs(%{{.*}} : tensor<1x2x8x8x16xf32>)
+// CHECK-SAME: layouts = array<i64: 0, 0, 16>
+// CHECK: %[[R:.*]] = kiln.unary relu %[[C1]] : tensor<1x2x8x8x16xf32>
+// CHECK: %[[C2:.*]] = kiln.dnnl_call "conv" ins(%[[R]], %arg2 : tensor<1x2x8x8x16xf32>, tensor<32x32x3x3xf32>)
+// CHECK-SAME: layouts = array<i64: 16, 0, 16>
+// CHECK: %[[S:.*]] = kiln.binary add %[[C2]], %[[R]] : (tensor<1x2x8x8x16xf32>, tensor<1x2x8x8x16xf32>) -> tensor<1x2x8x8x16xf32>
+// CHECK: %[[P:.*]] = kiln.dnnl_call "pool" ins(%[[S]] : tensor<1x2x8x8x16xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK-SAME: layouts = array<i64: 16, 16>
+// CHECK: %[[D:.*]] = kiln.dnnl_call "reorder" ins(%[[P]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x32x4x4xf32>)
+// CHECK-SAME: layouts = array<i64: 16, 0>
+// CHECK-NOT: "reorder"
+// CHECK: return %[[D]]
+func.func @chain(%x: tensor<1x3x8x8xf32>, %w1: tensor<32x3x3x3xf32>, %w2: tensor<32x32x3x3xf32>) -> tensor<1x32x4x4xf32> {
+  %0 = kiln.conv %x, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<32x3x3x3xf32>) -> tensor<1x32x8x8xf32>
+  %1 = kiln.unary relu %0 : tensor<1x32x8x8xf32>
+  %2 = kiln.conv %1, %w2 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x32x8x8xf32>, tensor<32x32x3x3xf32>) -> tensor<1x32x8x8xf32>
+  %3 = kiln.binary add %2, %1 : (tensor<1x32x8x8xf32>, tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  %4 = kiln.pool max %3 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x32x8x8xf32>) -> tensor<1x32x4x4xf32>
+  return %4 : tensor<1x32x4x4xf32>
+}
+
+// -----
+
+// A dense consumer (a broadcasting add) gets the dense tensor back right
+// after its producer; a blocked op that reads a dense tensor whose channels
+// fill blocks gets one reorder forward, shared by its readers.
+// CHECK-LABEL: func @boundaries
+// CHECK: %[[B:.*]] = kiln.dnnl_call "reorder" ins(%arg0 : tensor<1x16x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
+// CHECK-SAME: layouts = array<i64: 0, 16>
+// CHECK: %[[P1:.*]] = kiln.dnnl_call "pool" ins(%[[B]]
+// CHECK: %[[D1:.*]] = kiln.dnnl_call "reorder" ins(%[[P1]]
+// CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x3x3xf32>, tensor<1x16x1x1xf32>)
+// CHECK: kiln.dnnl_call "pool" ins(%[[B]]
+// CHECK-NOT: kiln.dnnl_call "reorder" ins(%arg0
+func.func @boundaries(%x: tensor<1x16x4x4xf32>, %bias: tensor<1x16x1x1xf32>) -> (tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>) {
+  %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x3x3xf32>
+  %1 = kiln.binary add %0, %bias : (tensor<1x16x3x3xf32>, tensor<1x16x1x1xf32>) -> tensor<1x16x3x3xf32>
+  %2 = kiln.pool avg %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x2x2xf32>
+  return %1, %2 : tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>
+}
+
+// -----
+
+// Channels that do not fill blocks (24 with blocks of 16) stay dense.
+// CHECK-LABEL: func @partial_blocks
+// CHECK-NOT: layouts
+// CHECK-NOT: "reorder"
+// CHECK: kiln.dnnl_call "conv"
+// CHECK-NOT: layouts
+func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x16x4x4xf32>, tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32>
+  return %0 : tensor<1x24x4x4xf32>
+}
+
+// -----
+
+// AVX2 blocks of 8.
+// RUN: kiln-opt %s -kiln-to-dnnl -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
+// AVX2-LABEL: func @avx2
+// AVX2: kiln.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x3x4x4x8xf32>)
+// AVX2-SAME: layouts = array<i64: 8, 0, 8>
+func.func @avx2(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x16x4x4xf32>, tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32>
+  return %0 : tensor<1x24x4x4xf32>
+}

@@ -1,0 +1,157 @@
+// RUN: kiln-opt %s -kiln-to-dnnl -split-input-file | FileCheck %s
+
+// A grouped, strided, padded convolution: the weight is seen as
+// [groups, M/groups, C/groups, K...]; params hold has_bias, groups, the
+// spatial rank, strides, dilations and begin/end pads.
+// CHECK-LABEL: func @conv
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<1x8x4x4xf32>
+// CHECK: kiln.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) outs(%[[INIT]] : tensor<1x8x4x4xf32>)
+// CHECK-SAME: dims = array<i64: 4, 1, 4, 8, 8, 5, 2, 4, 2, 3, 3, 1, 8, 4, 1, 8, 4, 4>
+// CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1>
+// CHECK-NOT: kiln.conv
+func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = kiln.conv %x, %w, %b {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Only f32 goes to oneDNN.
+// CHECK-LABEL: func @conv_f64
+// CHECK-NOT: kiln.dnnl_call
+// CHECK: kiln.conv
+func.func @conv_f64(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x3x3xf64>) -> tensor<1x1x2x2xf64> {
+  %0 = kiln.conv %x, %w : (tensor<1x1x4x4xf64>, tensor<1x1x3x3xf64>) -> tensor<1x1x2x2xf64>
+  return %0 : tensor<1x1x2x2xf64>
+}
+
+// -----
+
+// The output padding comes off the end pads.
+// CHECK-LABEL: func @deconv
+// CHECK: kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK-SAME: params = array<i64: 0, 1, 2, 2, 2, 1, 1, 1, 1, 0, 0>
+func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// An output padding larger than the end pad has no oneDNN form.
+// CHECK-LABEL: func @deconv_output_padding
+// CHECK-NOT: kiln.dnnl_call
+// CHECK: kiln.conv_transpose
+func.func @deconv_output_padding(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2, 2>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return %0 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Ceil mode becomes a larger end pad: 5 = (3 - 1) * 2 + 2 - 6 + 0 gives 0
+// for the begin pad and 1 for the end pad.
+// CHECK-LABEL: func @max_pool_ceil
+// CHECK: kiln.dnnl_call "pool" ins(%arg0 : tensor<1x1x6x6xf32>)
+// CHECK-SAME: params = array<i64: 0, 2, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1>
+func.func @max_pool_ceil(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = kiln.pool max %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode} : (tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// Averages that count padding cannot take the ceil mode's extra pad.
+// CHECK-LABEL: func @avg_pool_ceil_count_pad
+// CHECK-NOT: kiln.dnnl_call
+// CHECK: kiln.pool avg
+func.func @avg_pool_ceil_count_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
+  %0 = kiln.pool avg %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode, count_include_pad} : (tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32>
+  return %0 : tensor<1x1x3x3xf32>
+}
+
+// -----
+
+// Global average pooling: a window of the whole plane, padding excluded.
+// CHECK-LABEL: func @global_avg
+// CHECK: kiln.dnnl_call "pool"
+// CHECK-SAME: params = array<i64: 2, 2, 5, 7, 1, 1, 1, 1, 0, 0, 0, 0>
+func.func @global_avg(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32> {
+  %0 = kiln.global_pool avg %x : (tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32>
+  return %0 : tensor<2x3x1x1xf32>
+}
+
+// -----
+
+// Gemm: transposes are flags, a 1-d C becomes a [1, N] bias.
+// CHECK-LABEL: func @gemm
+// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>)
+// CHECK-SAME: dims = array<i64: 2, 3, 2, 2, 4, 3, 2, 1, 4, 2, 2, 4>
+// CHECK-SAME: params = array<i64: 1, 1, 1>
+func.func @gemm(%a: tensor<3x2xf32>, %b: tensor<4x3xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %0 = kiln.gemm %a, %b, %c {trans_a, trans_b} : (tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// alpha != 1 stays code-generated.
+// CHECK-LABEL: func @gemm_alpha
+// CHECK-NOT: kiln.dnnl_call
+// CHECK: kiln.gemm
+func.func @gemm_alpha(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = kiln.gemm %a, %b {alpha = 2.0 : f32} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// A batched lhs times a matrix is one [B*M, K] x [K, N] product.
+// CHECK-LABEL: func @matmul_flatten
+// CHECK: kiln.dnnl_call "matmul"
+// CHECK-SAME: dims = array<i64: 2, 10, 4, 2, 4, 6, 2, 10, 6>
+func.func @matmul_flatten(%a: tensor<2x5x4xf32>, %b: tensor<4x6xf32>) -> tensor<2x5x6xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<2x5x4xf32>, tensor<4x6xf32>) -> tensor<2x5x6xf32>
+  return %0 : tensor<2x5x6xf32>
+}
+
+// -----
+
+// Broadcasting the lhs batch dims, or a 1-d operand, stays.
+// CHECK-LABEL: func @matmul_lhs_broadcast
+// CHECK-NOT: kiln.dnnl_call
+// CHECK: kiln.matmul
+// CHECK: kiln.matmul
+func.func @matmul_lhs_broadcast(%a: tensor<1x5x4xf32>, %b: tensor<3x4x6xf32>, %v: tensor<4xf32>) -> (tensor<3x5x6xf32>, tensor<3x6xf32>) {
+  %0 = kiln.matmul %a, %b : (tensor<1x5x4xf32>, tensor<3x4x6xf32>) -> tensor<3x5x6xf32>
+  %1 = kiln.matmul %v, %b : (tensor<4xf32>, tensor<3x4x6xf32>) -> tensor<3x6xf32>
+  return %0, %1 : tensor<3x5x6xf32>, tensor<3x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @norms
+// CHECK: kiln.dnnl_call "batch_norm" ins(%arg0, %arg1, %arg1, %arg1, %arg1 :
+// CHECK-SAME: fparams = array<f32: 1.000000e-03>
+// Layer norm over the last two dims: [6, 20].
+// CHECK: kiln.dnnl_call "layer_norm" ins(%arg2, %arg3 : tensor<2x3x4x5xf32>, tensor<4x5xf32>)
+// CHECK-SAME: dims = array<i64: 2, 6, 20, 1, 20, 2, 6, 20>
+// CHECK-SAME: params = array<i64: 0>
+// A scale that broadcasts over the normalized dims stays.
+// CHECK: kiln.layer_norm
+// CHECK: kiln.dnnl_call "lrn"
+// CHECK-SAME: fparams = array<f32: 9.99999974E-5, 7.500000e-01, 2.000000e+00>
+// CHECK-SAME: params = array<i64: 3>
+// CHECK: kiln.dnnl_call "softmax"
+// CHECK-SAME: params = array<i64: 1>
+// CHECK: kiln.dnnl_call "log_softmax"
+// CHECK-SAME: params = array<i64: 3>
+func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>, %y: tensor<2x3x4x5xf32>, %s: tensor<4x5xf32>, %s1: tensor<5xf32>) -> (tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>) {
+  %0 = kiln.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-3 : f32} : (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x5xf32>
+  %1 = kiln.layer_norm %y, %s {axis = 2 : i64} : (tensor<2x3x4x5xf32>, tensor<4x5xf32>) -> tensor<2x3x4x5xf32>
+  %2 = kiln.layer_norm %y, %s1 {axis = 2 : i64} : (tensor<2x3x4x5xf32>, tensor<5xf32>) -> tensor<2x3x4x5xf32>
+  %3 = kiln.lrn %x {size = 3 : i64, bias = 2.0 : f32} : (tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
+  %4 = kiln.softmax %x {axis = 1 : i64} : (tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
+  %5 = kiln.log_softmax %x {axis = 3 : i64} : (tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>
+}
