@@ -3,6 +3,7 @@
 #include "kiln/InitAll.h"
 #include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -58,4 +59,5 @@ void kiln::registerAllPasses() {
   mlir::registerLinalgPasses();
   mlir::memref::registerMemRefPasses();
   kiln::registerKilnConversionPasses();
+  kiln::registerKilnTransformsPasses();
 }

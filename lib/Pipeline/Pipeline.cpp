@@ -3,6 +3,7 @@
 #include "kiln/Pipeline/Pipeline.h"
 
 #include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -87,6 +88,21 @@ LogicalResult kiln::runGraphPipeline(ModuleOp module) {
   PassManager pm(module->getName());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  return pm.run(module);
+}
+
+LogicalResult kiln::runFusionPipeline(ModuleOp module,
+                                      const FusionOptions &options) {
+  if (!options.enabled)
+    return success();
+  PassManager pm(module->getName());
+  KilnFoldBatchNormOptions fold;
+  fold.report = options.report;
+  pm.addPass(createKilnFoldBatchNorm(fold));
+  KilnFuseConvOptions conv;
+  conv.report = options.report;
+  pm.addPass(createKilnFuseConv(conv));
+  pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }
 

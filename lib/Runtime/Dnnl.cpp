@@ -300,6 +300,31 @@ private:
       if (!window(2, false, w))
         return "malformed window";
       int64_t groups = p[1];
+      // Convolutions end with their post-ops: a sum (the output holds the
+      // residual) and an eltwise.
+      size_t postOps = 3 + 4 * (size_t)p[2];
+      dnnl::primitive_attr convAttr = attr;
+      if (r.kind == Conv) {
+        if (p.size() != postOps + 2 || (p[postOps + 1] != 0 &&
+                                         r.fparams.size() != 2))
+          return "malformed post-ops";
+        dnnl::post_ops ops;
+        if (p[postOps])
+          ops.append_sum(1.0f);
+        if (int64_t code = p[postOps + 1]) {
+          static const dnnl::algorithm algorithms[] = {
+              dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_clip,
+              dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_tanh,
+              dnnl::algorithm::eltwise_gelu_erf, dnnl::algorithm::eltwise_gelu_tanh,
+              dnnl::algorithm::eltwise_swish,    dnnl::algorithm::eltwise_hardswish,
+              dnnl::algorithm::eltwise_elu};
+          if (code < 1 || code > 9)
+            return "unknown eltwise post-op";
+          ops.append_eltwise(1.0f, algorithms[code - 1], r.fparams[0],
+                             r.fparams[1]);
+        }
+        convAttr.set_post_ops(ops);
+      }
       memory::desc src = desc(0), dst = desc(output());
       memory::desc given = plain(dims(1));
       Dims wdims = dims(1);
@@ -330,7 +355,8 @@ private:
         dnnl::convolution_forward::desc d(inference, algorithm, src, weights,
                                           bias, dst, w.strides, w.dilations,
                                           w.padBegin, w.padEnd);
-        dnnl::convolution_forward::primitive_desc pd(d, attr, state.engine);
+        dnnl::convolution_forward::primitive_desc pd(d, convAttr,
+                                                     state.engine);
         bindConvolution(pd.weights_desc(), given, hasBias);
         finish<dnnl::convolution_forward>(pd);
       } else {

@@ -63,6 +63,15 @@ static cl::opt<bool> listOperators(
     "list-onnx-operators",
     cl::desc("List the ONNX operators kilnc imports, with their opsets"),
     cl::cat(kilncCategory));
+static cl::opt<bool>
+    noFuse("no-fuse",
+           cl::desc("Turn fusion off (batch-norm folding, fused convolutions "
+                    "and attention), for comparison"),
+           cl::cat(kilncCategory));
+static cl::opt<bool> fusionReport(
+    "fusion-report",
+    cl::desc("List what was fused and, for each near miss, why not"),
+    cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
                                     cl::value_desc("DIR"),
@@ -193,11 +202,6 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  if (*stage == kiln::EmitStage::Fused) {
-    errs() << "kilnc: --emit=" << emitName
-           << " is not available yet in this build\n";
-    return 1;
-  }
   kiln::Backend backend =
       backendName == "dnnl" ? kiln::Backend::Dnnl : kiln::Backend::LLVM;
 
@@ -209,7 +213,10 @@ int main(int argc, char **argv) {
   SourceMgr sourceMgr;
   mlir::ScopedDiagnosticHandler diagnostics(
       &context, [](mlir::Diagnostic &diagnostic) {
-        kiln::printDiagnostic(diagnostic, errs());
+        // Remarks are the fusion report, asked for on the command line.
+        bool remark =
+            diagnostic.getSeverity() == mlir::DiagnosticSeverity::Remark;
+        kiln::printDiagnostic(diagnostic, remark ? outs() : errs());
         return success();
       });
 
@@ -222,6 +229,15 @@ int main(int argc, char **argv) {
   if (failed(dumps.module("graph", *module)))
     return 1;
   if (*stage == kiln::EmitStage::Graph)
+    return failed(writeModule(*module, textOutput())) ? 1 : 0;
+
+  kiln::FusionOptions fusion;
+  fusion.enabled = !noFuse;
+  fusion.report = fusionReport;
+  if (failed(kiln::runFusionPipeline(*module, fusion)) ||
+      failed(dumps.module("fused", *module)))
+    return 1;
+  if (*stage == kiln::EmitStage::Fused)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
 
   if (failed(kiln::runLinalgPipeline(*module, backend)) ||

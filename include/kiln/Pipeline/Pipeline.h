@@ -55,6 +55,17 @@ void printDiagnostic(mlir::Diagnostic &diagnostic, llvm::raw_ostream &os);
 /// graph: canonicalization and CSE of kiln IR.
 mlir::LogicalResult runGraphPipeline(mlir::ModuleOp module);
 
+struct FusionOptions {
+  bool enabled = true;
+  /// Report each fusion and near miss as a remark.
+  bool report = false;
+};
+
+/// fused: batch norms and constant affines folded into weights, then
+/// convolutions fused with what follows them.
+mlir::LogicalResult runFusionPipeline(mlir::ModuleOp module,
+                                      const FusionOptions &options);
+
 /// linalg: the model's signature recorded, kiln ops lowered to linalg,
 /// tensor, arith and math; with the dnnl backend, the ops oneDNN runs
 /// become kiln.dnnl_call first.

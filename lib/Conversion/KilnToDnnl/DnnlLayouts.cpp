@@ -70,8 +70,8 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
                                     toBlocked ? block : 0};
     return DnnlCallOp::create(rewriter, loc, TypeRange{type}, "reorder",
                               allDims, layouts, ArrayRef<int64_t>{},
-                              ArrayRef<float>{}, ValueRange{value},
-                              ValueRange{init})
+                              ArrayRef<float>{}, /*accumulate=*/false,
+                              ValueRange{value}, ValueRange{init})
         .getResult(0);
   }
 
@@ -132,13 +132,19 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
               llvm::cast<RankedTensorType>(call.getResult(0).getType())
                   .getElementType();
           RankedTensorType type = blockedType(dstDims, element);
+          // An accumulating call adds to its output's blocked form.
+          Value init =
+              call.getAccumulate()
+                  ? blockedInput(call.getOutputs().front(), dstDims, call)
+                  : Value();
           rewriter.setInsertionPoint(call);
-          Value init = tensor::EmptyOp::create(
-              rewriter, call.getLoc(), type.getShape(), element);
+          if (!init)
+            init = tensor::EmptyOp::create(rewriter, call.getLoc(),
+                                           type.getShape(), element);
           auto blockedCall = DnnlCallOp::create(
               rewriter, call.getLoc(), TypeRange{type}, kind, call.getDims(),
-              layouts, call.getParams(), call.getFparams(), inputs,
-              ValueRange{init});
+              layouts, call.getParams(), call.getFparams(),
+              call.getAccumulate(), inputs, ValueRange{init});
           publish(call, blockedCall.getResult(0), dstDims);
           continue;
         }

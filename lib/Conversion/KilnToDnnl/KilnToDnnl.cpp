@@ -44,6 +44,8 @@ struct CallBuilder {
   SmallVector<Value> inputs;
   SmallVector<int64_t> dims, params;
   SmallVector<float> fparams;
+  /// The output's initial value when the primitive adds to it.
+  Value accumulateInto;
 
   void operand(Value value, ArrayRef<int64_t> shape) {
     inputs.push_back(value);
@@ -57,13 +59,16 @@ struct CallBuilder {
                ArrayRef<int64_t> outDims) {
     auto type = llvm::cast<RankedTensorType>(op->getResult(0).getType());
     rewriter.setInsertionPoint(op);
-    Value init = tensor::EmptyOp::create(rewriter, op->getLoc(),
-                                         type.getShape(), type.getElementType());
+    Value init = accumulateInto;
+    if (!init)
+      init = tensor::EmptyOp::create(rewriter, op->getLoc(), type.getShape(),
+                                     type.getElementType());
     dims.push_back(outDims.size());
     llvm::append_range(dims, outDims);
     auto call = DnnlCallOp::create(
         rewriter, op->getLoc(), TypeRange{type}, primitive, dims,
-        ArrayRef<int64_t>{}, params, fparams, inputs, ValueRange{init});
+        ArrayRef<int64_t>{}, params, fparams, accumulateInto != nullptr,
+        inputs, ValueRange{init});
     rewriter.replaceOp(op, call.getResults());
   }
   void replace(IRRewriter &rewriter, Operation *op, StringRef primitive) {
@@ -81,9 +86,55 @@ void appendWindow(CallBuilder &call, int64_t k, ArrayRef<int64_t> strides,
   llvm::append_range(call.params, orDefault(pads, 2 * k, 0));
 }
 
-// conv: src, weights, [bias] -> dst.
-// params: has_bias, groups, k, strides[k], dilations[k], pads[2k].
-LogicalResult convertConv(ConvOp op, IRRewriter &rewriter) {
+/// oneDNN's eltwise post-op for an activation: its code in the program
+/// (1 relu, 2 clip, 3 logistic, 4 tanh, 5 gelu_erf, 6 gelu_tanh, 7 swish,
+/// 8 hardswish, 9 elu), alpha and beta; nullopt when oneDNN has none.
+struct Eltwise {
+  int64_t code;
+  float alpha, beta;
+};
+std::optional<Eltwise> eltwiseOf(UnaryKind kind, std::optional<float> alpha,
+                                 std::optional<float> beta) {
+  UnaryParams defaults = getUnaryParams(kind);
+  float a = alpha.value_or(defaults.alpha), b = beta.value_or(defaults.beta);
+  switch (kind) {
+  case UnaryKind::relu:
+    return Eltwise{1, 0.0f, 0.0f};
+  case UnaryKind::leaky_relu:
+    return Eltwise{1, a, 0.0f};
+  case UnaryKind::clip:
+    return Eltwise{2, a, b};
+  case UnaryKind::sigmoid:
+    return Eltwise{3, 0.0f, 0.0f};
+  case UnaryKind::tanh:
+    return Eltwise{4, 0.0f, 0.0f};
+  case UnaryKind::gelu:
+    return Eltwise{5, 0.0f, 0.0f};
+  case UnaryKind::gelu_tanh:
+    return Eltwise{6, 0.0f, 0.0f};
+  case UnaryKind::silu:
+    return Eltwise{7, 1.0f, 0.0f};
+  case UnaryKind::hard_swish:
+    return Eltwise{8, 0.0f, 0.0f};
+  case UnaryKind::elu:
+    return Eltwise{9, a, 0.0f};
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<float> floatOf(std::optional<APFloat> value) {
+  if (!value)
+    return std::nullopt;
+  return value->convertToFloat();
+}
+
+// conv: src, weights, [bias] -> dst (holding the residual when summing).
+// params: has_bias, groups, k, strides[k], dilations[k], pads[2k], sum,
+// eltwise code; fparams: eltwise alpha and beta.
+template <typename OpTy>
+LogicalResult convertConv(OpTy op, IRRewriter &rewriter, Value residual,
+                          std::optional<Eltwise> eltwise) {
   RankedTensorType in = tensorType(op.getInput());
   int64_t k = in.getRank() - 2, group = op.getGroup();
   if (!allF32(op) || k < 1 || k > 3)
@@ -100,7 +151,56 @@ LogicalResult convertConv(ConvOp op, IRRewriter &rewriter) {
     call.operand(op.getBias());
   call.params = {op.getBias() ? 1 : 0, group};
   appendWindow(call, k, op.getStrides(), op.getDilations(), op.getPads());
+  call.params.push_back(residual ? 1 : 0);
+  call.params.push_back(eltwise ? eltwise->code : 0);
+  if (eltwise)
+    call.fparams = {eltwise->alpha, eltwise->beta};
+  call.accumulateInto = residual;
   call.replace(rewriter, op, "conv");
+  return success();
+}
+
+/// Splits a kiln.fused_conv that oneDNN runs as a convolution with post-ops
+/// and a pooling into those two ops; unfuses one whose activation oneDNN
+/// lacks. The pooling, or every unfused op, is converted later on its own.
+LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
+  rewriter.setInsertionPoint(op);
+  std::optional<UnaryKind> activation = op.getActivation();
+  if (activation &&
+      !eltwiseOf(*activation, floatOf(op.getActivationAlpha()),
+                 floatOf(op.getActivationBeta()))) {
+    FailureOr<Value> value = unfuseConv(rewriter, op);
+    if (failed(value))
+      return failure();
+    rewriter.replaceOp(op, *value);
+    return success();
+  }
+  if (!op.getPool())
+    return success();
+  SmallVector<NamedAttribute> attrs;
+  for (NamedAttribute attr : op->getAttrs())
+    if (!attr.getName().getValue().starts_with("pool"))
+      attrs.push_back(attr);
+  FailureOr<FusedConvOp> conv =
+      createChecked<FusedConvOp>(rewriter, op.getLoc(), op.getOperands(), attrs);
+  if (failed(conv))
+    return failure();
+  SmallVector<NamedAttribute> poolAttrs = {
+      rewriter.getNamedAttr("kind", PoolKindAttr::get(rewriter.getContext(),
+                                                      *op.getPool())),
+      rewriter.getNamedAttr("kernel_shape", op.getPoolKernelShapeAttr()),
+      rewriter.getNamedAttr("strides", op.getPoolStridesAttr()),
+      rewriter.getNamedAttr("pads", op.getPoolPadsAttr())};
+  if (op.getPoolCeilMode())
+    poolAttrs.push_back(rewriter.getNamedAttr("ceil_mode", rewriter.getUnitAttr()));
+  if (op.getPoolCountIncludePad())
+    poolAttrs.push_back(
+        rewriter.getNamedAttr("count_include_pad", rewriter.getUnitAttr()));
+  FailureOr<PoolOp> pool = createChecked<PoolOp>(
+      rewriter, op.getLoc(), {conv->getResult()}, poolAttrs);
+  if (failed(pool))
+    return failure();
+  rewriter.replaceOp(op, pool->getResult());
   return success();
 }
 
@@ -305,17 +405,31 @@ struct ConvertKilnToDnnlPass
     : kiln::impl::ConvertKilnToDnnlBase<ConvertKilnToDnnlPass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    SmallVector<FusedConvOp> fused;
+    getOperation().walk([&](FusedConvOp op) { fused.push_back(op); });
+    for (FusedConvOp op : fused)
+      if (failed(splitFusedConv(op, rewriter)))
+        return signalPassFailure();
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (llvm::isa<ConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp, GemmOp,
-                    MatMulOp, BatchNormOp, LayerNormOp, SoftmaxOp,
+      if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp,
+                    GemmOp, MatMulOp, BatchNormOp, LayerNormOp, SoftmaxOp,
                     LogSoftmaxOp, LRNOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
-          .Case([&](ConvOp op) { return convertConv(op, rewriter); })
+          .Case([&](ConvOp op) {
+            return convertConv(op, rewriter, Value(), std::nullopt);
+          })
+          .Case([&](FusedConvOp op) {
+            std::optional<Eltwise> eltwise;
+            if (std::optional<UnaryKind> kind = op.getActivation())
+              eltwise = eltwiseOf(*kind, floatOf(op.getActivationAlpha()),
+                                  floatOf(op.getActivationBeta()));
+            return convertConv(op, rewriter, op.getResidual(), eltwise);
+          })
           .Case([&](ConvTransposeOp op) { return convertDeconv(op, rewriter); })
           .Case([&](PoolOp op) { return convertPool(op, rewriter); })
           .Case([&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })

@@ -40,8 +40,9 @@ struct DnnlCallBufferization
           DnnlCallBufferization, DnnlCallOp> {
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const bufferization::AnalysisState &) const {
-    // Outputs are written in full, never read.
-    return !llvm::cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
+    // Outputs are written in full, and read only when accumulating.
+    return llvm::cast<DnnlCallOp>(op).getAccumulate() ||
+           !llvm::cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }
 
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
@@ -66,7 +67,8 @@ struct DnnlCallBufferization
     rewriter.setInsertionPoint(op);
     DnnlCallOp::create(rewriter, op->getLoc(), TypeRange{},
                        call.getPrimitive(), call.getDims(), call.getLayouts(),
-                       call.getParams(), call.getFparams(), inputs, outputs);
+                       call.getParams(), call.getFparams(),
+                       call.getAccumulate(), inputs, outputs);
     bufferization::replaceOpWithBufferizedValues(rewriter, op, outputs);
     return success();
   }

@@ -458,9 +458,23 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   }
 };
 
+/// kiln.fused_conv -> its unfused ops, lowered in turn: the convolution's
+/// product, then one fused loop nest for bias, residual and activation.
+struct FusedConvLowering : OpRewritePattern<FusedConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FusedConvOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<Value> value = unfuseConv(rewriter, op);
+    if (failed(value))
+      return failure();
+    rewriter.replaceOp(op, *value);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::lowering::populateConvolutionPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering, PoolLowering,
-               GlobalPoolLowering>(patterns.getContext());
+  patterns.add<ConvLowering, ConvTransposeLowering, FusedConvLowering,
+               PoolLowering, GlobalPoolLowering>(patterns.getContext());
 }

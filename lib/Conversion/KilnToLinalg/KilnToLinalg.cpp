@@ -33,11 +33,9 @@ static LogicalResult checkSupported(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
     auto resize = llvm::dyn_cast<ResizeOp>(op);
-    if (llvm::isa<FusedConvOp>(op) ||
-        (resize && resize.getMode() == ResizeMode::cubic)) {
-      op->emitError() << "unsupported: '" << op->getName()
-                      << (resize ? " cubic" : "")
-                      << "' is not lowered by the llvm backend yet";
+    if (resize && resize.getMode() == ResizeMode::cubic) {
+      op->emitError() << "unsupported: 'kiln.resize cubic' is not lowered by "
+                         "the llvm backend yet";
       ok = false;
       return;
     }

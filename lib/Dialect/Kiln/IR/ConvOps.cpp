@@ -161,6 +161,60 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op,
+                                  bool withPool) {
+  Location loc = op.getLoc();
+  SmallVector<Value> operands = {op.getInput(), op.getWeight()};
+  if (op.getBias())
+    operands.push_back(op.getBias());
+  FailureOr<ConvOp> conv = createChecked<ConvOp>(
+      b, loc, operands,
+      {b.getNamedAttr("strides", op.getStridesAttr()),
+       b.getNamedAttr("dilations", op.getDilationsAttr()),
+       b.getNamedAttr("pads", op.getPadsAttr()),
+       b.getNamedAttr("group", op.getGroupAttr())});
+  if (failed(conv))
+    return failure();
+  Value value = conv->getResult();
+  if (Value residual = op.getResidual()) {
+    FailureOr<BinaryOp> add = createChecked<BinaryOp>(
+        b, loc, {value, residual},
+        {b.getNamedAttr("kind",
+                        BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
+    if (failed(add))
+      return failure();
+    value = add->getResult();
+  }
+  if (std::optional<UnaryKind> activation = op.getActivation()) {
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+        "kind", UnaryKindAttr::get(b.getContext(), *activation))};
+    if (auto alpha = op.getActivationAlphaAttr())
+      attrs.push_back(b.getNamedAttr("alpha", alpha));
+    if (auto beta = op.getActivationBetaAttr())
+      attrs.push_back(b.getNamedAttr("beta", beta));
+    FailureOr<UnaryOp> unary = createChecked<UnaryOp>(b, loc, {value}, attrs);
+    if (failed(unary))
+      return failure();
+    value = unary->getResult();
+  }
+  if (std::optional<PoolKind> kind = op.getPool(); kind && withPool) {
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("kind", PoolKindAttr::get(b.getContext(), *kind)),
+        b.getNamedAttr("kernel_shape", op.getPoolKernelShapeAttr()),
+        b.getNamedAttr("strides", op.getPoolStridesAttr()),
+        b.getNamedAttr("pads", op.getPoolPadsAttr())};
+    if (op.getPoolCeilMode())
+      attrs.push_back(b.getNamedAttr("ceil_mode", b.getUnitAttr()));
+    if (op.getPoolCountIncludePad())
+      attrs.push_back(b.getNamedAttr("count_include_pad", b.getUnitAttr()));
+    FailureOr<PoolOp> pool = createChecked<PoolOp>(b, loc, {value}, attrs);
+    if (failed(pool))
+      return failure();
+    value = pool->getResult();
+  }
+  return value;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

@@ -28,6 +28,12 @@ namespace kiln {
 llvm::SmallVector<int64_t> blockedShape(llvm::ArrayRef<int64_t> dims,
                                         int64_t block);
 
+/// Builds the unfused form of `op` before it: kiln.conv, then the residual
+/// kiln.binary add, the activation kiln.unary and the kiln.pool it has.
+/// With `withPool` false, stops before the pooling. Returns the last value.
+mlir::FailureOr<mlir::Value> unfuseConv(mlir::OpBuilder &builder,
+                                        FusedConvOp op, bool withPool = true);
+
 /// The number of parameters (alpha, beta) a unary kind reads, with their
 /// ONNX defaults.
 struct UnaryParams {

@@ -629,6 +629,9 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
     the dims oneDNN sees (a reshape of the operand's own shape). Inputs are
     read; outputs are destinations, written in full.
 
+    With `accumulate`, the primitive adds its result to what its output
+    holds (oneDNN's sum post-op), so the output is read as well.
+
     `layouts`, when given, has one entry per operand: 0 for a dense
     row-major operand, or a channel block `b` (8 or 16) for an operand in
     oneDNN's blocked layout `nC[D][H]Wbc`, whose own type is then
@@ -650,6 +653,7 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
   let arguments = (ins StrAttr:$primitive, DenseI64ArrayAttr:$dims,
                        Kiln_I64Array:$layouts, Kiln_I64Array:$params,
                        DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$fparams,
+                       UnitAttr:$accumulate,
                        Variadic<AnyShaped>:$inputs,
                        Variadic<AnyShaped>:$outputs);
   let results = (outs Variadic<AnyRankedTensor>:$results);

@@ -1,0 +1,46 @@
+//===- Passes.td - Graph-level passes on kiln IR -----------*- tablegen -*-===//
+
+#ifndef KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD
+#define KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KilnFoldBatchNorm : Pass<"kiln-fold-batchnorm"> {
+  let summary = "Fold batch norms and constant scales and shifts into weights";
+  let description = [{
+    Rewrites an inference `kiln.batch_norm`, a `kiln.binary mul` by a
+    constant and a `kiln.binary add` of a constant, applied per output
+    channel (or to every element) to the result of a convolution,
+    transposed convolution or gemm whose weights and bias are constants and
+    whose result has no other user, into that op with new weights and bias:
+    `w' = w * s`, `b' = (b - mean) * s + shift` for a batch norm with
+    `s = scale / sqrt(var + epsilon)`. With `report`, each fold and each
+    near miss is reported as a remark at the op.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each fold and near miss">,
+  ];
+}
+
+def KilnFuseConv : Pass<"kiln-fuse-conv"> {
+  let summary = "Fuse convolution, residual add, activation and pooling";
+  let description = [{
+    Rewrites `kiln.conv`, followed by a same-shape `kiln.binary add` (the
+    residual), an activation (`relu`, `leaky_relu`, `clip`, `sigmoid`,
+    `tanh`, `gelu`, `gelu_tanh`, `silu`, `hard_swish`, `elu`) and a
+    `kiln.pool` without dilations, each optional and each the only user of
+    the result before it, into one `kiln.fused_conv` at the position of the
+    last op fused. A convolution with nothing to fuse stays. A step that
+    cannot be fused (the result has another user, the activation comes
+    before the residual add, the pooling dilates) ends the chain; with
+    `report`, each fusion and each such near miss is a remark at the
+    convolution.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each fusion and near miss">,
+  ];
+}
+
+#endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD

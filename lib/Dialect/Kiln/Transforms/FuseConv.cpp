@@ -1,0 +1,192 @@
+//===- FuseConv.cpp - Convolution, residual, activation, pooling ----------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNFUSECONV
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+bool isActivation(UnaryKind kind) {
+  switch (kind) {
+  case UnaryKind::relu:
+  case UnaryKind::leaky_relu:
+  case UnaryKind::clip:
+  case UnaryKind::sigmoid:
+  case UnaryKind::tanh:
+  case UnaryKind::gelu:
+  case UnaryKind::gelu_tanh:
+  case UnaryKind::silu:
+  case UnaryKind::hard_swish:
+  case UnaryKind::elu:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// How a user calls an op in a report: its ONNX node name, else its kind.
+std::string nameOf(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  return op->getName().getStringRef().str();
+}
+
+struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<ConvOp> convs;
+    getOperation()->walk([&](ConvOp conv) { convs.push_back(conv); });
+    for (ConvOp conv : convs)
+      fuse(conv);
+  }
+
+  /// The only user of `value`, or null with `why` set.
+  Operation *soleUser(Value value, StringRef what, std::string &why) {
+    if (value.use_empty())
+      return nullptr;
+    if (!value.hasOneUse()) {
+      int64_t users = std::distance(value.getUsers().begin(),
+                                    value.getUsers().end());
+      why = (what + " has " + Twine(users) + " users").str();
+      return nullptr;
+    }
+    return *value.getUsers().begin();
+  }
+
+  void fuse(ConvOp conv) {
+    SmallVector<Operation *> chain = {conv};
+    SmallVector<std::string> parts;
+    if (conv.getBias())
+      parts.push_back("bias");
+    Value current = conv.getResult(), residual;
+    std::optional<UnaryKind> activation;
+    std::optional<APFloat> alpha, beta;
+    PoolOp pool;
+    std::string nearMiss;
+    auto tail = [&] { return chain.back()->getResult(0); };
+
+    Operation *user = soleUser(current, "the convolution's result", nearMiss);
+    if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+        add && add.getKind() == BinaryKind::add) {
+      Value other = add.getLhs() == current ? add.getRhs() : add.getLhs();
+      if (other.getType() == current.getType() && other != current &&
+          add.getType() == current.getType()) {
+        residual = other;
+        chain.push_back(add);
+        parts.push_back("residual add " + nameOf(add));
+        user = soleUser(tail(), "the residual sum", nearMiss);
+      } else {
+        nearMiss = "the add " + nameOf(add) +
+                   " broadcasts an operand, so it is no residual";
+        user = nullptr;
+      }
+    }
+    if (auto unary = llvm::dyn_cast_if_present<UnaryOp>(user)) {
+      if (isActivation(unary.getKind())) {
+        activation = unary.getKind();
+        alpha = unary.getAlpha();
+        beta = unary.getBeta();
+        chain.push_back(unary);
+        parts.push_back(stringifyUnaryKind(unary.getKind()).str() + " " +
+                        nameOf(unary));
+        user = soleUser(tail(), "the activation's result", nearMiss);
+        if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+            add && add.getKind() == BinaryKind::add && !residual)
+          nearMiss = "the add " + nameOf(add) +
+                     " follows the activation; a fused residual comes "
+                     "before it";
+      } else {
+        nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() +
+                   "' (" + nameOf(unary) + ") is not a fusable activation";
+        user = nullptr;
+      }
+    }
+    if (auto candidate = llvm::dyn_cast_if_present<PoolOp>(user)) {
+      if (!candidate.getDilations().empty() &&
+          llvm::any_of(candidate.getDilations(),
+                       [](int64_t d) { return d != 1; })) {
+        nearMiss = "the pooling " + nameOf(candidate) + " dilates";
+      } else {
+        pool = candidate;
+        chain.push_back(candidate);
+        parts.push_back(stringifyPoolKind(candidate.getKind()).str() +
+                        " pool " + nameOf(candidate));
+        nearMiss.clear();
+      }
+    }
+    if (chain.size() == 1) {
+      if (report && !nearMiss.empty())
+        conv.emitRemark("not fused: " + nearMiss);
+      return;
+    }
+
+    Operation *last = chain.back();
+    OpBuilder b(last);
+    MLIRContext *ctx = b.getContext();
+    SmallVector<Value> operands = {conv.getInput(), conv.getWeight()};
+    if (conv.getBias())
+      operands.push_back(conv.getBias());
+    if (residual)
+      operands.push_back(residual);
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("strides", conv.getStridesAttr()),
+        b.getNamedAttr("dilations", conv.getDilationsAttr()),
+        b.getNamedAttr("pads", conv.getPadsAttr()),
+        b.getNamedAttr("group", conv.getGroupAttr()),
+        b.getNamedAttr("operandSegmentSizes",
+                       b.getDenseI32ArrayAttr(
+                           {1, 1, conv.getBias() ? 1 : 0, residual ? 1 : 0}))};
+    if (activation) {
+      attrs.push_back(b.getNamedAttr(
+          "activation", UnaryKindAttr::get(ctx, *activation)));
+      if (alpha)
+        attrs.push_back(b.getNamedAttr("activation_alpha",
+                                       b.getF32FloatAttr(alpha->convertToFloat())));
+      if (beta)
+        attrs.push_back(b.getNamedAttr("activation_beta",
+                                       b.getF32FloatAttr(beta->convertToFloat())));
+    }
+    if (pool) {
+      attrs.push_back(
+          b.getNamedAttr("pool", PoolKindAttr::get(ctx, pool.getKind())));
+      attrs.push_back(
+          b.getNamedAttr("pool_kernel_shape", pool.getKernelShapeAttr()));
+      attrs.push_back(b.getNamedAttr("pool_strides", pool.getStridesAttr()));
+      attrs.push_back(b.getNamedAttr("pool_pads", pool.getPadsAttr()));
+      if (pool.getCeilMode())
+        attrs.push_back(b.getNamedAttr("pool_ceil_mode", b.getUnitAttr()));
+      if (pool.getCountIncludePad())
+        attrs.push_back(
+            b.getNamedAttr("pool_count_include_pad", b.getUnitAttr()));
+    }
+    SmallVector<Location> locs;
+    for (Operation *op : chain)
+      locs.push_back(op->getLoc());
+    FailureOr<FusedConvOp> fused = createChecked<FusedConvOp>(
+        b, FusedLoc::get(ctx, locs), operands, attrs);
+    if (failed(fused))
+      return signalPassFailure();
+    last->getResult(0).replaceAllUsesWith(fused->getResult());
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+    if (report) {
+      std::string text = "fused into kiln.fused_conv: conv";
+      for (const std::string &part : parts)
+        text += ", " + part;
+      if (!nearMiss.empty())
+        text += "; stopped: " + nearMiss;
+      fused->emitRemark(text);
+    }
+  }
+};
+
+} // namespace
