@@ -160,14 +160,27 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
         if (!fillsBlocks(resultType.getShape()))
           continue;
         SmallVector<Value> operands;
+        bool anyBlocked = false;
         for (Value operand : op.getOperands()) {
           auto type = llvm::cast<RankedTensorType>(operand.getType());
           Value blocked = blockedOf.lookup(operand);
-          if (!blocked || (elementwise && type != resultType))
+          if (blocked && (!elementwise || type == resultType)) {
+            operands.push_back(blocked);
+            anyBlocked = true;
+            continue;
+          }
+          // A per-channel operand ([1, C, 1, ...]) of a binary op takes the
+          // blocked shape [1, C/b, 1, ..., b] by a reshape.
+          SmallVector<int64_t> perChannel(resultType.getRank(), 1);
+          perChannel[1] = resultType.getDimSize(1);
+          if (!llvm::isa<BinaryOp>(op) || type.getShape() != ArrayRef(perChannel))
             break;
-          operands.push_back(blocked);
+          rewriter.setInsertionPoint(&op);
+          operands.push_back(ReshapeOp::create(
+              rewriter, op.getLoc(),
+              blockedType(perChannel, type.getElementType()), operand));
         }
-        if (operands.size() != op.getNumOperands())
+        if (operands.size() != op.getNumOperands() || !anyBlocked)
           continue;
         rewriter.setInsertionPoint(&op);
         Operation *blockedOp = rewriter.clone(op);

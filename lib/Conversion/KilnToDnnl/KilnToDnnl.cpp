@@ -46,6 +46,8 @@ struct CallBuilder {
   SmallVector<float> fparams;
   /// The output's initial value when the primitive adds to it.
   Value accumulateInto;
+  /// The call, once replace() made it.
+  Operation *created = nullptr;
 
   void operand(Value value, ArrayRef<int64_t> shape) {
     inputs.push_back(value);
@@ -70,6 +72,7 @@ struct CallBuilder {
         ArrayRef<int64_t>{}, params, fparams, accumulateInto != nullptr,
         inputs, ValueRange{init});
     rewriter.replaceOp(op, call.getResults());
+    created = call;
   }
   void replace(IRRewriter &rewriter, Operation *op, StringRef primitive) {
     replace(rewriter, op, primitive,
@@ -204,9 +207,11 @@ LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
   return success();
 }
 
-// deconv: src, weights (ONNX's [C, M/group, K...]), [bias] -> dst.
-// params: has_bias, groups, k, strides[k], dilations[k], pads[2k].
+// deconv: src, weights (ONNX's [C, M/group, K...]) -> dst.
+// params: has_bias (0), groups, k, strides[k], dilations[k], pads[2k].
 // The output padding is taken off the end pads, which must stay >= 0.
+// oneDNN 2.6 adds a deconvolution's bias in a slow separate loop, so the
+// bias becomes a per-channel add of generated code.
 LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter) {
   RankedTensorType in = tensorType(op.getInput());
   int64_t k = in.getRank() - 2;
@@ -222,11 +227,24 @@ LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter) {
   CallBuilder call;
   call.operand(op.getInput());
   call.operand(op.getWeight());
-  if (op.getBias())
-    call.operand(op.getBias());
-  call.params = {op.getBias() ? 1 : 0, op.getGroup()};
+  call.params = {0, op.getGroup()};
   appendWindow(call, k, op.getStrides(), op.getDilations(), pads);
+  Value bias = op.getBias();
+  Location loc = op.getLoc();
+  RankedTensorType type = op.getType();
   call.replace(rewriter, op, "deconv");
+  if (!bias)
+    return success();
+  Operation *deconv = call.created;
+  rewriter.setInsertionPointAfter(deconv);
+  SmallVector<int64_t> shape(type.getRank(), 1);
+  shape[1] = type.getDimSize(1);
+  Value channels = ReshapeOp::create(
+      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), bias);
+  Value sum = BinaryOp::create(rewriter, loc, type, BinaryKind::add,
+                               deconv->getResult(0), channels);
+  rewriter.replaceAllUsesExcept(deconv->getResult(0), sum,
+                                sum.getDefiningOp());
   return success();
 }
 

@@ -27,22 +27,38 @@ func.func @chain(%x: tensor<1x3x8x8xf32>, %w1: tensor<32x3x3x3xf32>, %w2: tensor
 
 // -----
 
-// A dense consumer (a broadcasting add) gets the dense tensor back right
-// after its producer; a blocked op that reads a dense tensor whose channels
-// fill blocks gets one reorder forward, shared by its readers.
+// A dense consumer (an add broadcasting along the channels) gets the dense
+// tensor back right after its producer; a blocked op that reads a dense
+// tensor whose channels fill blocks gets one reorder forward, shared by its
+// readers.
 // CHECK-LABEL: func @boundaries
 // CHECK: %[[B:.*]] = kiln.dnnl_call "reorder" ins(%arg0 : tensor<1x16x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
 // CHECK-SAME: layouts = array<i64: 0, 16>
 // CHECK: %[[P1:.*]] = kiln.dnnl_call "pool" ins(%[[B]]
 // CHECK: %[[D1:.*]] = kiln.dnnl_call "reorder" ins(%[[P1]]
-// CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x3x3xf32>, tensor<1x16x1x1xf32>)
+// CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>)
 // CHECK: kiln.dnnl_call "pool" ins(%[[B]]
 // CHECK-NOT: kiln.dnnl_call "reorder" ins(%arg0
-func.func @boundaries(%x: tensor<1x16x4x4xf32>, %bias: tensor<1x16x1x1xf32>) -> (tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>) {
+func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x3x3xf32>) -> (tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>) {
   %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x3x3xf32>
-  %1 = kiln.binary add %0, %bias : (tensor<1x16x3x3xf32>, tensor<1x16x1x1xf32>) -> tensor<1x16x3x3xf32>
+  %1 = kiln.binary add %0, %plane : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x16x3x3xf32>
   %2 = kiln.pool avg %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x2x2xf32>
   return %1, %2 : tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>
+}
+
+// -----
+
+// A per-channel operand ([1, C, 1, 1]) of a binary op joins the blocked
+// layout by a reshape to [1, C/16, 1, 1, 16].
+// CHECK-LABEL: func @per_channel
+// CHECK: %[[P:.*]] = kiln.dnnl_call "pool"
+// CHECK: %[[B:.*]] = kiln.reshape %arg1 : (tensor<1x32x1x1xf32>) -> tensor<1x2x1x1x16xf32>
+// CHECK: %[[S:.*]] = kiln.binary add %[[P]], %[[B]] : (tensor<1x2x3x3x16xf32>, tensor<1x2x1x1x16xf32>) -> tensor<1x2x3x3x16xf32>
+// CHECK: kiln.dnnl_call "reorder" ins(%[[S]]
+func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32> {
+  %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x32x4x4xf32>) -> tensor<1x32x3x3xf32>
+  %1 = kiln.binary add %0, %bias : (tensor<1x32x3x3xf32>, tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32>
+  return %1 : tensor<1x32x3x3xf32>
 }
 
 // -----

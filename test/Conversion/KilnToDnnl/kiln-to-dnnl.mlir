@@ -2,12 +2,13 @@
 
 // A grouped, strided, padded convolution: the weight is seen as
 // [groups, M/groups, C/groups, K...]; params hold has_bias, groups, the
-// spatial rank, strides, dilations and begin/end pads.
+// spatial rank, strides, dilations, begin/end pads, then the post-ops
+// (sum, eltwise code).
 // CHECK-LABEL: func @conv
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<1x8x4x4xf32>
 // CHECK: kiln.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) outs(%[[INIT]] : tensor<1x8x4x4xf32>)
 // CHECK-SAME: dims = array<i64: 4, 1, 4, 8, 8, 5, 2, 4, 2, 3, 3, 1, 8, 4, 1, 8, 4, 4>
-// CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1>
+// CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0>
 // CHECK-NOT: kiln.conv
 func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
   %0 = kiln.conv %x, %w, %b {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
@@ -27,13 +28,46 @@ func.func @conv_f64(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x3x3xf64>) -> tensor<
 
 // -----
 
-// The output padding comes off the end pads.
+// The output padding comes off the end pads; the bias becomes an add per
+// channel after the primitive.
 // CHECK-LABEL: func @deconv
-// CHECK: kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK: %[[D:.*]] = kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
 // CHECK-SAME: params = array<i64: 0, 1, 2, 2, 2, 1, 1, 1, 1, 0, 0>
-func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> tensor<1x4x6x6xf32> {
-  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x6x6xf32>
+// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
+// CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
+// CHECK: return %[[S]]
+func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// A fused convolution: the residual is the output's initial value, summed
+// into (accumulate), the activation an eltwise post-op (code 1, relu, with
+// alpha 0.1 for leaky_relu), and the pooling a primitive of its own.
+// CHECK-LABEL: func @fused
+// CHECK: %[[C:.*]] = kiln.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : {{.*}}) outs(%arg3 : tensor<1x4x4x4xf32>)
+// CHECK-SAME: accumulate
+// CHECK-SAME: fparams = array<f32: 1.000000e-01, 0.000000e+00>
+// CHECK-SAME: params = array<i64: 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1>
+// CHECK: kiln.dnnl_call "pool" ins(%[[C]] : tensor<1x4x4x4xf32>)
+// CHECK-NOT: kiln.fused_conv
+func.func @fused(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32> {
+  %0 = kiln.fused_conv %x, %w bias %b residual %r activation leaky_relu pool max {activation_alpha = 0.1 : f32, pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32>
+  return %0 : tensor<1x4x2x2xf32>
+}
+
+// -----
+
+// An activation oneDNN lacks as a post-op: the fused op comes apart.
+// CHECK-LABEL: func @fused_softplus
+// CHECK: kiln.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>
+// CHECK: kiln.unary softplus
+func.func @fused_softplus(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x2x2xf32> {
+  %0 = kiln.fused_conv %x, %w activation softplus : (tensor<1x2x4x4xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x2x2xf32>
+  return %0 : tensor<1x4x2x2xf32>
 }
 
 // -----
