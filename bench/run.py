@@ -8,14 +8,17 @@ usage: bench/run.py [--kilnc build/bin/kilnc] [--work build/bench]
 For every zoo model (re-exported at each batch size with
 test/models/make_zoo.py) and ONNX's four light models (batch 1), and for
 each thread count, the engines run in rounds, interleaved so that drift
-hits them alike: each round times runs/rounds runs of Kiln's executable
-(--bench), of ONNX Runtime (onnxruntime-node, bench/ort_bench.js) and of
-PyTorch eager (bench/torch_bench.py), each after its own warm-up run. A
-figure is the median of all its timed runs; ratios are computed within
-this one run. Also measured: compile time, peak resident memory of a
-process running the model once, and the GFLOP/s Kiln reaches on
-convolution and matmul layers (from --profile) against the core's peak
-(bench/peak.c). Writes the table to --doc and a bar chart to --chart.
+hits them alike: each round times runs/rounds runs of Kiln's executables
+(--bench) for --backend=dnnl (the default), --backend=llvm and
+--backend=dnnl --no-fuse, of ONNX Runtime (onnxruntime-node,
+bench/ort_bench.js) and of PyTorch eager (bench/torch_bench.py), each
+after its own warm-up run. A figure is the median of all its timed runs;
+ratios are computed within this one run. Also measured: compile time, peak
+resident memory of a process running the model once, and the GFLOP/s each
+backend reaches on convolution and matmul layers (from --profile of
+--no-fuse builds, so that a layer's time is its own) against the core's
+peak (bench/peak.c). Writes the tables to --doc and a bar chart to
+--chart.
 """
 
 import argparse
@@ -35,6 +38,10 @@ sys.path.insert(0, os.path.join(ROOT, "test", "Conformance"))
 import e2e  # noqa: E402
 
 LIGHT = ["bvlc_alexnet", "squeezenet", "resnet50", "vgg19"]
+
+# Kiln's timed builds: name -> (backend, extra kilnc flags).
+VARIANTS = {"dnnl": ("dnnl", []), "llvm": ("llvm", []),
+            "nofuse": ("dnnl", ["--no-fuse"])}
 
 
 def run_json(cmd, env=None):
@@ -73,7 +80,7 @@ def light_inputs(kilnc, name, light_dir, work):
     signature says (see run_light.py); returns their paths."""
     exe = os.path.join(work, f"light_{name}_probe")
     error = e2e.compile_model(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
-                              "llvm", exe)
+                              "dnnl", exe)
     if error:
         raise RuntimeError(error)
     paths = []
@@ -184,26 +191,38 @@ def main():
 
     results = []
     for name, batch, model, inputs, zoo in cases:
-        exe = os.path.join(args.work, f"{name}-b{batch}")
-        start = time.perf_counter()
-        error = e2e.compile_model(args.kilnc, model, "llvm", exe)
-        compile_s = time.perf_counter() - start
-        if error:
-            print(f"{name} b{batch}: kilnc failed: {error}", flush=True)
+        exes, row, failed = {}, {"model": name, "batch": batch}, False
+        for variant, (backend, extra) in VARIANTS.items():
+            exes[variant] = os.path.join(args.work, f"{name}-b{batch}-{variant}")
+            start = time.perf_counter()
+            error = e2e.compile_model(args.kilnc, model, backend,
+                                      exes[variant], extra)
+            row[f"compile_s_{variant}"] = time.perf_counter() - start
+            if error:
+                print(f"{name} b{batch} {variant}: kilnc failed: {error}",
+                      flush=True)
+                failed = True
+            else:
+                row[f"rss_kib_{variant}"] = peak_rss_kib(
+                    [exes[variant], *inputs, "-o", args.work])
+        if failed:
             continue
-        row = {"model": name, "batch": batch, "compile_s": compile_s}
-        row["kiln_rss_kib"] = peak_rss_kib([exe, *inputs, "-o", args.work])
         row["ort_rss_kib"] = peak_rss_kib(
             ["node", os.path.join(HERE, "ort_bench.js"), model, "1", "1", *inputs],
             env=node_env)
         flops = layer_flops(model)
-        row["gflops"] = profile_gflops(exe, inputs, flops, 20) if flops else None
+        for backend in ("dnnl", "llvm"):
+            probe = os.path.join(args.work, f"{name}-b{batch}-{backend}-layers")
+            if flops and not e2e.compile_model(args.kilnc, model, backend, probe,
+                                               ["--no-fuse"]):
+                row[f"gflops_{backend}"] = profile_gflops(probe, inputs, flops, 20)
         for threads in thread_counts:
-            samples = {"kiln": [], "ort": [], "torch": []}
+            samples = {k: [] for k in [*VARIANTS, "ort", "torch"]}
             for _ in range(args.rounds):
-                samples["kiln"] += run_json(
-                    [exe, *inputs, "-o", args.work, "--bench", str(per_round),
-                     "--threads", str(threads)])["samples_us"]
+                for variant, exe in exes.items():
+                    samples[variant] += run_json(
+                        [exe, *inputs, "-o", args.work, "--bench",
+                         str(per_round), "--threads", str(threads)])["samples_us"]
                 samples["ort"] += run_json(
                     ["node", os.path.join(HERE, "ort_bench.js"), model,
                      str(threads), str(per_round), *inputs],
@@ -216,8 +235,8 @@ def main():
             medians = {k: float(np.median(v)) for k, v in samples.items() if v}
             row[f"t{threads}"] = medians
             line = ", ".join(f"{k} {v:.1f} us" for k, v in medians.items())
-            print(f"{name} b{batch} t{threads}: {line}; ORT/kiln "
-                  f"{medians['ort'] / medians['kiln']:.2f}", flush=True)
+            print(f"{name} b{batch} t{threads}: {line}; ORT/dnnl "
+                  f"{medians['ort'] / medians['dnnl']:.2f}", flush=True)
         results.append(row)
 
     with open(os.path.join(args.work, "results.json"), "w") as f:
@@ -242,48 +261,56 @@ def write_doc(args, results, peak, thread_counts):
         f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. "
         f"Each time is the median of {args.runs} timed runs per engine after "
         "a warm-up, the engines interleaved in "
-        f"{args.rounds} rounds. Kiln is `--backend=llvm`; ONNX Runtime is the "
-        "`onnxruntime-node` CPU build with `intraOpNumThreads` set to the "
-        "thread count; PyTorch is Debian's python3-torch in eager mode with "
-        "`torch.set_num_threads`. A ratio above 1 means Kiln is faster.",
-        "",
-        "The fused and `--no-fuse` columns and `--backend=dnnl` join the "
-        "table when fusion and the oneDNN backend land.",
+        f"{args.rounds} rounds. Kiln runs as three builds of each model: "
+        "`--backend=dnnl` (the default, oneDNN primitives plus generated "
+        "code, fused), `--backend=llvm` (all generated code, fused) and "
+        "`--backend=dnnl --no-fuse`. ONNX Runtime is the `onnxruntime-node` "
+        "CPU build with `intraOpNumThreads` set to the thread count; PyTorch "
+        "is Debian's python3-torch in eager mode with `torch.set_num_threads`. "
+        "Every ratio is a time divided by Kiln's default build's time, so "
+        "above 1 means the default build is faster.",
         "",
     ]
-    header = "| model | batch |"
-    rule = "|---|---:|"
     for t in thread_counts:
-        header += f" Kiln t{t} (us) | ORT t{t} (us) | ORT/Kiln t{t} | PyTorch/Kiln t{t} |"
-        rule += "---:|---:|---:|---:|"
-    lines += [header, rule]
-    for row in results:
-        line = f"| {row['model']} | {row['batch']} |"
-        for t in thread_counts:
+        lines += [f"## {t} thread{'s' if t > 1 else ''}", "",
+                  "| model | batch | Kiln dnnl (us) | ORT (us) | ORT / dnnl | "
+                  "llvm / dnnl | no-fuse / fused | PyTorch / dnnl |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in results:
             m = row.get(f"t{t}", {})
-            kiln, ort, torch = m.get("kiln"), m.get("ort"), m.get("torch")
-            line += f" {kiln:.1f} | {ort:.1f} | {ort / kiln:.2f} |"
-            line += f" {torch / kiln:.2f} |" if torch else " - |"
-        lines.append(line)
-    lines += ["", "## Compile time, memory and arithmetic throughput", "",
+            dnnl = m["dnnl"]
+            ratio = lambda k: f"{m[k] / dnnl:.2f}" if m.get(k) else "-"
+            lines.append(
+                f"| {row['model']} | {row['batch']} | {dnnl:.1f} | "
+                f"{m['ort']:.1f} | {ratio('ort')} | {ratio('llvm')} | "
+                f"{ratio('nofuse')} | {ratio('torch')} |")
+        lines.append("")
+    lines += ["## Compile time, memory and arithmetic throughput", "",
               f"Peak of one core, measured by `bench/peak.c` (FMA chains): "
               f"{peak:.1f} GFLOP/s.", "",
               "Peak RSS is that of a process running the model once (Kiln's "
               "executable; ONNX Runtime's Node.js script). GFLOP/s counts "
               "the convolution, transposed-convolution, gemm and matmul "
               "layers' multiply-adds over their time in Kiln's `--profile` "
-              "on one thread.", "",
-              "| model | batch | compile (s) | Kiln peak RSS (MiB) | "
-              "ORT peak RSS (MiB) | conv+matmul GFLOP/s (t1) | % of peak |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "on one thread, from `--no-fuse` builds; llvm / dnnl compares "
+              "the two backends on those layers.", "",
+              "| model | batch | compile dnnl (s) | compile llvm (s) | "
+              "RSS dnnl (MiB) | RSS no-fuse (MiB) | RSS llvm (MiB) | "
+              "RSS ORT (MiB) | dnnl GFLOP/s | llvm GFLOP/s | "
+              "layer time llvm / dnnl |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
     for row in results:
-        g = row.get("gflops")
-        kr, orr = row.get("kiln_rss_kib"), row.get("ort_rss_kib")
-        mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
+        gd, gl = row.get("gflops_dnnl"), row.get("gflops_llvm")
         lines.append(
-            f"| {row['model']} | {row['batch']} | {row['compile_s']:.2f} | "
-            f"{mib(kr)} | {mib(orr)} | "
-            + (f"{g:.1f} | {100 * g / peak:.0f}% |" if g else "- | - |"))
+            f"| {row['model']} | {row['batch']} | "
+            f"{row['compile_s_dnnl']:.2f} | {row['compile_s_llvm']:.2f} | "
+            f"{mib(row.get('rss_kib_dnnl'))} | "
+            f"{mib(row.get('rss_kib_nofuse'))} | "
+            f"{mib(row.get('rss_kib_llvm'))} | {mib(row.get('ort_rss_kib'))} | "
+            + (f"{gd:.1f} ({100 * gd / peak:.0f}%) | " if gd else "- | ")
+            + (f"{gl:.1f} ({100 * gl / peak:.0f}%) | " if gl else "- | ")
+            + (f"{gd / gl:.2f} |" if gd and gl else "- |"))
     lines += ["", "ORT's resident memory includes the Node.js runtime "
               "(about 40 MiB on its own).", "",
               "![Speedup of Kiln over ONNX Runtime](performance.png)", ""]
@@ -299,7 +326,7 @@ def write_chart(args, results, thread_counts):
     fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.6), 5))
     width = 0.8 / len(thread_counts)
     for i, t in enumerate(thread_counts):
-        ratios = [r[f"t{t}"]["ort"] / r[f"t{t}"]["kiln"] for r in results]
+        ratios = [r[f"t{t}"]["ort"] / r[f"t{t}"]["dnnl"] for r in results]
         ax.bar([x + i * width for x in range(len(labels))], ratios, width,
                label=f"{t} thread{'s' if t > 1 else ''}")
     ax.axhline(1.0, color="black", linewidth=0.8)
@@ -307,7 +334,7 @@ def write_chart(args, results, thread_counts):
     ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("ONNX Runtime time / Kiln time")
     ax.set_yscale("log")
-    ax.set_title("Kiln (--backend=llvm) speedup over ONNX Runtime")
+    ax.set_title("Kiln (--backend=dnnl) speedup over ONNX Runtime")
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.chart, dpi=100)

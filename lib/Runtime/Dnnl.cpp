@@ -46,15 +46,18 @@ enum Kind : int64_t {
   Softmax,
   LogSoftmax,
   LRN,
-  Reorder
+  Reorder,
+  RNN,
+  GRU,
+  LSTM
 };
 
 const char *kindName(int64_t kind) {
   static const char *names[] = {"?",    "conv",       "deconv",
                                 "matmul", "pool",     "batch_norm",
                                 "layer_norm", "softmax", "log_softmax",
-                                "lrn",  "reorder"};
-  return kind >= 0 && kind <= Reorder ? names[kind] : "?";
+                                "lrn",  "reorder", "rnn", "gru", "lstm"};
+  return kind >= 0 && kind <= LSTM ? names[kind] : "?";
 }
 
 struct Operand {
@@ -490,9 +493,162 @@ private:
       finish<dnnl::reorder>(pd);
       return "";
     }
+    case RNN:
+    case GRU:
+    case LSTM:
+      return buildRecurrent(attr);
     default:
       return "unknown primitive kind " + std::to_string(r.kind);
     }
+  }
+
+  /// Stores `data` (a temporary in oneDNN's plain layout `given`) as the
+  /// constant argument `arg` in the layout `wanted`.
+  void bindConverted(int arg, const memory::desc &given,
+                     std::vector<float> &data, const memory::desc &wanted) {
+    memory source(given, state.engine, data.data());
+    memory target(wanted, state.engine);
+    dnnl::stream stream(state.engine);
+    dnnl::reorder(source, target).execute(stream, source, target);
+    stream.wait();
+    ++state.weightReorders;
+    step.fixed[arg] = target;
+  }
+
+  /// Vanilla RNN, GRU and LSTM layers. ONNX's W [D, G*H, I], R [D, G*H, H]
+  /// and B [D, 2*G*H] become oneDNN's ldigo weights and ldgo bias (W and R
+  /// biases summed; kept apart for the linear-before-reset GRU's hidden
+  /// gate), gates in oneDNN's order: LSTM i, f, c, o from ONNX's i, o, f,
+  /// c; GRU and RNN keep theirs.
+  std::string buildRecurrent(const dnnl::primitive_attr &attr) {
+    const Record &r = *record;
+    const auto &p = r.params;
+    if (p.size() != 6 || r.inputs != 4 + p[2] + p[3] ||
+        r.outputs != (r.kind == LSTM ? 3 : 2))
+      return "malformed record";
+    for (size_t i = 1; i < 4; ++i)
+      if (!isConstant(i))
+        return "recurrent weights must be constants";
+    int64_t t = dims(0)[0], n = dims(0)[1], in = dims(0)[2];
+    int64_t dirs = dims(1)[0], hidden = p[1];
+    bool lbr = r.kind == GRU && p[4];
+    int64_t gates = r.kind == LSTM ? 4 : r.kind == GRU ? 3 : 1;
+    if (dims(1) != Dims{dirs, gates * hidden, in} ||
+        dims(2) != Dims{dirs, gates * hidden, hidden} ||
+        dims(3) != Dims{dirs, 2 * gates * hidden})
+      return "recurrent weights of unexpected shapes";
+    auto direction =
+        p[0] == 0   ? dnnl::rnn_direction::unidirectional_left2right
+        : p[0] == 1 ? dnnl::rnn_direction::unidirectional_right2left
+                    : dnnl::rnn_direction::bidirectional_concat;
+    // oneDNN gate g reads ONNX gate order[g].
+    std::vector<int64_t> order(gates);
+    for (int64_t g = 0; g < gates; ++g)
+      order[g] = g;
+    if (r.kind == LSTM)
+      order = {0, 2, 3, 1};
+    auto weights = [&](size_t i, int64_t inner) {
+      const float *onnx =
+          (const float *)constants[record->operands[i].constant];
+      std::vector<float> out(dirs * inner * gates * hidden);
+      for (int64_t d = 0; d < dirs; ++d)
+        for (int64_t k = 0; k < inner; ++k)
+          for (int64_t g = 0; g < gates; ++g)
+            for (int64_t h = 0; h < hidden; ++h)
+              out[((d * inner + k) * gates + g) * hidden + h] =
+                  onnx[(d * gates * hidden + order[g] * hidden + h) * inner + k];
+      return out;
+    };
+    std::vector<float> layer = weights(1, in), iter = weights(2, hidden);
+    int64_t biasGates = gates + (lbr ? 1 : 0);
+    std::vector<float> bias(dirs * biasGates * hidden);
+    const float *onnxBias = (const float *)constants[record->operands[3].constant];
+    for (int64_t d = 0; d < dirs; ++d) {
+      const float *wb = onnxBias + d * 2 * gates * hidden;
+      const float *rb = wb + gates * hidden;
+      for (int64_t g = 0; g < gates; ++g)
+        for (int64_t h = 0; h < hidden; ++h) {
+          int64_t from = order[g] * hidden + h;
+          bool apart = lbr && g == gates - 1;
+          bias[(d * biasGates + g) * hidden + h] =
+              wb[from] + (apart ? 0.0f : rb[from]);
+          if (apart)
+            bias[(d * biasGates + gates) * hidden + h] = rb[from];
+        }
+    }
+    Dims layerDims = {1, dirs, in, gates, hidden};
+    Dims iterDims = {1, dirs, hidden, gates, hidden};
+    Dims biasDims = {1, dirs, biasGates, hidden};
+    size_t at = 4;
+    memory::desc srcIter, srcIterC;
+    size_t h0 = 0, c0 = 0;
+    if (p[2]) {
+      h0 = at++;
+      srcIter = desc(h0);
+    }
+    if (p[3]) {
+      c0 = at++;
+      srcIterC = desc(c0);
+    }
+    memory::desc srcLayer = desc(0), dstLayer = desc(output());
+    memory::desc dstIter = desc(output() + 1);
+    memory::desc dstIterC =
+        r.kind == LSTM ? desc(output() + 2) : memory::desc();
+    auto inference = dnnl::prop_kind::forward_inference;
+    auto finishRecurrent = [&](const auto &pd, auto primitive) {
+      bind(0, DNNL_ARG_SRC_LAYER);
+      bindConverted(DNNL_ARG_WEIGHTS_LAYER, plain(layerDims), layer,
+                    pd.weights_layer_desc());
+      bindConverted(DNNL_ARG_WEIGHTS_ITER, plain(iterDims), iter,
+                    pd.weights_iter_desc());
+      bindConverted(DNNL_ARG_BIAS, plain(biasDims), bias, pd.bias_desc());
+      if (h0)
+        bind(h0, DNNL_ARG_SRC_ITER);
+      if (c0)
+        bind(c0, DNNL_ARG_SRC_ITER_C);
+      bind(output(), DNNL_ARG_DST_LAYER);
+      bind(output() + 1, DNNL_ARG_DST_ITER);
+      if (r.kind == LSTM)
+        bind(output() + 2, DNNL_ARG_DST_ITER_C);
+      finish<decltype(primitive)>(pd);
+    };
+    memory::desc anyLayer = anyLayout(layerDims), anyIter = anyLayout(iterDims);
+    memory::desc biasDesc = plain(biasDims);
+    if (r.kind == LSTM) {
+      dnnl::lstm_forward::desc d(inference, direction, srcLayer, srcIter,
+                                 srcIterC, anyLayer, anyIter, biasDesc,
+                                 dstLayer, dstIter, dstIterC);
+      finishRecurrent(dnnl::lstm_forward::primitive_desc(d, attr, state.engine),
+                      dnnl::lstm_forward());
+    } else if (lbr) {
+      dnnl::lbr_gru_forward::desc d(inference, direction, srcLayer, srcIter,
+                                    anyLayer, anyIter, biasDesc, dstLayer,
+                                    dstIter);
+      finishRecurrent(
+          dnnl::lbr_gru_forward::primitive_desc(d, attr, state.engine),
+          dnnl::lbr_gru_forward());
+    } else if (r.kind == GRU) {
+      dnnl::gru_forward::desc d(inference, direction, srcLayer, srcIter,
+                                anyLayer, anyIter, biasDesc, dstLayer,
+                                dstIter);
+      finishRecurrent(dnnl::gru_forward::primitive_desc(d, attr, state.engine),
+                      dnnl::gru_forward());
+    } else {
+      static const dnnl::algorithm activations[] = {
+          dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_relu,
+          dnnl::algorithm::eltwise_logistic};
+      if (p[5] < 0 || p[5] > 2)
+        return "unknown activation";
+      dnnl::vanilla_rnn_forward::desc d(inference, activations[p[5]],
+                                        direction, srcLayer, srcIter,
+                                        anyLayer, anyIter, biasDesc, dstLayer,
+                                        dstIter);
+      finishRecurrent(
+          dnnl::vanilla_rnn_forward::primitive_desc(d, attr, state.engine),
+          dnnl::vanilla_rnn_forward());
+    }
+    (void)t;
+    return "";
   }
 
   void bindConvolution(const memory::desc &wanted, const memory::desc &given,

@@ -419,6 +419,123 @@ LogicalResult convertLRN(LRNOp op, IRRewriter &rewriter) {
   return success();
 }
 
+/// The activations of a recurrent op (empty: ONNX's defaults), as unary
+/// kinds.
+SmallVector<UnaryKind> activationsOf(ArrayAttr attr) {
+  SmallVector<UnaryKind> kinds;
+  for (Attribute a : attr)
+    kinds.push_back(llvm::cast<UnaryKindAttr>(a).getValue());
+  return kinds;
+}
+
+// rnn, gru, lstm: src_layer [T, N, I], W [D, G*H, I], R [D, G*H, H],
+// B [D, 2*G*H] (ONNX's layouts and gate order, all constants; the runtime
+// converts them), [h0 [1, D, N, H]], [c0 [1, D, N, H]] -> dst_layer
+// [T, N, D*H], dst_iter [1, D, N, H], [dst_iter_c [1, D, N, H]].
+// params: direction (0 forward, 1 reverse, 2 bidirectional), hidden,
+// has_h0, has_c0, linear_before_reset, activation (vanilla RNN: 0 tanh,
+// 1 relu, 2 sigmoid).
+template <typename OpTy>
+LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter, StringRef name,
+                               ArrayRef<UnaryKind> defaults) {
+  if (op.getSequenceLens() || op.getClip() ||
+      !op.getActivationAlpha().empty() || !op.getActivationBeta().empty())
+    return failure();
+  for (Value v : {op.getX(), op.getW(), op.getR()})
+    if (!tensorType(v).getElementType().isF32())
+      return failure();
+  // oneDNN reorders the weights once, so they must be constants.
+  if (!op.getW().template getDefiningOp<ConstantOp>() ||
+      !op.getR().template getDefiningOp<ConstantOp>() ||
+      (op.getB() && !op.getB().template getDefiningOp<ConstantOp>()))
+    return failure();
+  int64_t dirs = op.getDirection() == RNNDirection::bidirectional ? 2 : 1;
+  int64_t activation = 0;
+  SmallVector<UnaryKind> kinds = activationsOf(op.getActivations());
+  if (name == "rnn") {
+    UnaryKind kind = kinds.empty() ? UnaryKind::tanh : kinds.front();
+    if (llvm::any_of(kinds, [&](UnaryKind k) { return k != kind; }))
+      return failure();
+    if (kind == UnaryKind::relu)
+      activation = 1;
+    else if (kind == UnaryKind::sigmoid)
+      activation = 2;
+    else if (kind != UnaryKind::tanh)
+      return failure();
+  } else if (!kinds.empty()) {
+    for (int64_t d = 0; d < dirs; ++d)
+      for (size_t i = 0; i < defaults.size(); ++i)
+        if ((size_t)(d * defaults.size() + i) >= kinds.size() ||
+            kinds[d * defaults.size() + i] != defaults[i])
+          return failure();
+  }
+  RankedTensorType x = tensorType(op.getX());
+  int64_t t = x.getDimSize(0), n = x.getDimSize(1);
+  int64_t hidden = op.getHiddenSize();
+  int64_t gates = tensorType(op.getW()).getDimSize(1) / hidden;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  CallBuilder call;
+  call.operand(op.getX());
+  call.operand(op.getW());
+  call.operand(op.getR());
+  Value bias = op.getB();
+  if (!bias) {
+    auto type = RankedTensorType::get({dirs, 2 * gates * hidden},
+                                      rewriter.getF32Type());
+    bias = ConstantOp::create(rewriter, loc, type,
+                              DenseElementsAttr::get(type, 0.0f));
+  }
+  call.operand(bias);
+  Value h0 = op.getInitialH(), c0;
+  if (h0)
+    call.operand(h0, {1, dirs, n, hidden});
+  bool lbr = false;
+  if constexpr (std::is_same_v<OpTy, LSTMOp>) {
+    if (op.getP() || op.getInputForget())
+      return failure();
+    c0 = op.getInitialC();
+    if (c0)
+      call.operand(c0, {1, dirs, n, hidden});
+  }
+  if constexpr (std::is_same_v<OpTy, GRUOp>)
+    lbr = op.getLinearBeforeReset();
+  call.params = {(int64_t)op.getDirection(), hidden, h0 ? 1 : 0, c0 ? 1 : 0,
+                 lbr ? 1 : 0, activation};
+  Type f32 = rewriter.getF32Type();
+  SmallVector<Type> types = {RankedTensorType::get({t, n, dirs * hidden}, f32),
+                             RankedTensorType::get({dirs, n, hidden}, f32)};
+  if (op->getNumResults() == 3)
+    types.push_back(types.back());
+  SmallVector<Value> inits;
+  for (auto [i, type] : llvm::enumerate(types)) {
+    auto tensor = llvm::cast<RankedTensorType>(type);
+    inits.push_back(tensor::EmptyOp::create(rewriter, loc, tensor.getShape(),
+                                            f32));
+    if (i == 0)
+      call.dims.append({3, t, n, dirs * hidden});
+    else
+      call.dims.append({4, 1, dirs, n, hidden});
+  }
+  auto dnnl = DnnlCallOp::create(rewriter, loc, types, name, call.dims,
+                                 ArrayRef<int64_t>{}, call.params,
+                                 ArrayRef<float>{}, false, call.inputs, inits);
+  // Y is [T, D, N, H]: oneDNN's [T, N, D*H] with the directions moved out.
+  Value y = ReshapeOp::create(
+      rewriter, loc, RankedTensorType::get({t, n, dirs, hidden}, f32),
+      dnnl.getResult(0));
+  if (dirs == 1)
+    y = ReshapeOp::create(rewriter, loc, op->getResult(0).getType(), y);
+  else
+    y = TransposeOp::create(rewriter, loc, op->getResult(0).getType(), y,
+                            rewriter.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  SmallVector<Value> results = {y};
+  for (unsigned i = 1; i < op->getNumResults(); ++i)
+    results.push_back(dnnl.getResult(i));
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
 struct ConvertKilnToDnnlPass
     : kiln::impl::ConvertKilnToDnnlBase<ConvertKilnToDnnlPass> {
   void runOnOperation() override {
@@ -432,7 +549,7 @@ struct ConvertKilnToDnnlPass
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp,
                     GemmOp, MatMulOp, BatchNormOp, LayerNormOp, SoftmaxOp,
-                    LogSoftmaxOp, LRNOp>(op))
+                    LogSoftmaxOp, LRNOp, RNNOp, GRUOp, LSTMOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -462,6 +579,18 @@ struct ConvertKilnToDnnlPass
             return convertSoftmax(op, rewriter, "log_softmax");
           })
           .Case([&](LRNOp op) { return convertLRN(op, rewriter); })
+          .Case([&](RNNOp op) {
+            return convertRecurrent(op, rewriter, "rnn", {});
+          })
+          .Case([&](GRUOp op) {
+            return convertRecurrent(op, rewriter, "gru",
+                                    {UnaryKind::sigmoid, UnaryKind::tanh});
+          })
+          .Case([&](LSTMOp op) {
+            return convertRecurrent(
+                op, rewriter, "lstm",
+                {UnaryKind::sigmoid, UnaryKind::tanh, UnaryKind::tanh});
+          })
           .Default([](Operation *) { return failure(); });
     }
   }

@@ -88,6 +88,9 @@ int64_t kindCode(StringRef primitive) {
       .Case("log_softmax", 8)
       .Case("lrn", 9)
       .Case("reorder", 10)
+      .Case("rnn", 11)
+      .Case("gru", 12)
+      .Case("lstm", 13)
       .Default(0);
 }
 

@@ -1,0 +1,81 @@
+// RUN: kiln-opt %s -kiln-fuse-conv -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-fuse-conv=report=true -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
+
+// The whole chain: conv + bias, residual add, relu, max pooling.
+// CHECK-LABEL: func @resnet_style
+// CHECK: %[[F:.*]] = kiln.fused_conv %arg0, %arg1 bias %arg2 residual %arg3 activation relu pool max
+// CHECK-SAME: pads = array<i64: 1, 1, 1, 1>
+// CHECK-SAME: pool_kernel_shape = array<i64: 2, 2>
+// CHECK-SAME: pool_strides = array<i64: 2, 2>
+// CHECK-NOT: kiln.conv
+// CHECK-NOT: kiln.binary
+// CHECK-NOT: kiln.unary
+// CHECK-NOT: kiln.pool
+// CHECK: return %[[F]]
+// REPORT: remark: fused into kiln.fused_conv: conv, bias, residual add kiln.binary, relu kiln.unary, max pool kiln.pool
+func.func @resnet_style(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = kiln.conv %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  %1 = kiln.binary add %r, %0 : (tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %2 = kiln.unary relu %1 : tensor<1x4x8x8xf32>
+  %3 = kiln.pool max %2 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  return %3 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// An activation's parameters come along.
+// CHECK-LABEL: func @leaky
+// CHECK: kiln.fused_conv %arg0, %arg1 activation leaky_relu {activation_alpha = 2.000000e-01 : f32}
+func.func @leaky(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = kiln.unary leaky_relu %0 {alpha = 0.2 : f32} : tensor<1x2x4x4xf32>
+  return %1 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// The convolution's result has another user: nothing fuses.
+// CHECK-LABEL: func @shared
+// CHECK: kiln.conv
+// CHECK: kiln.unary relu
+// CHECK-NOT: kiln.fused_conv
+// REPORT: remark: not fused: the convolution's result has 2 users
+func.func @shared(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %0 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = kiln.unary relu %0 : tensor<1x2x4x4xf32>
+  return %0, %1 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// An add after the activation is not the fused residual (which comes
+// before it): the activation fuses, the add stays.
+// CHECK-LABEL: func @add_after_activation
+// CHECK: %[[F:.*]] = kiln.fused_conv %arg0, %arg1 activation relu
+// CHECK: kiln.binary add %[[F]], %arg2
+// REPORT: remark: fused into kiln.fused_conv: conv, relu kiln.unary; stopped: the add kiln.binary follows the activation; a fused residual comes before it
+func.func @add_after_activation(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %r: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = kiln.unary relu %0 : tensor<1x2x4x4xf32>
+  %2 = kiln.binary add %1, %r : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %2 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A broadcasting add is no residual; exp is no activation; a dilated
+// pooling does not fuse.
+// CHECK-LABEL: func @misses
+// CHECK-NOT: kiln.fused_conv
+// REPORT: remark: not fused: the add kiln.binary broadcasts an operand, so it is no residual
+// REPORT: remark: not fused: 'exp' (kiln.unary) is not a fusable activation
+// REPORT: remark: not fused: the pooling kiln.pool dilates
+func.func @misses(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %c: tensor<1x2x1x1xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>) {
+  %0 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = kiln.binary add %0, %c : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %2 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %3 = kiln.unary exp %2 : tensor<1x2x4x4xf32>
+  %4 = kiln.conv %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %5 = kiln.pool max %4 {kernel_shape = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  return %1, %3, %5 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
+}
