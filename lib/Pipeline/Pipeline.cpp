@@ -102,16 +102,22 @@ LogicalResult kiln::runFusionPipeline(ModuleOp module,
   KilnFuseConvOptions conv;
   conv.report = options.report;
   pm.addPass(createKilnFuseConv(conv));
+  KilnFuseAttentionOptions attention;
+  attention.report = options.report;
+  pm.addPass(createKilnFuseAttention(attention));
   pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }
 
-LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend) {
+LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend,
+                                      int64_t dnnlMinWork) {
   PassManager pm(module->getName());
   pm.addPass(createKilnRecordSignature());
   pm.addPass(createKilnInstrumentProfile());
   if (backend == Backend::Dnnl) {
-    pm.addPass(createConvertKilnToDnnl());
+    ConvertKilnToDnnlOptions dnnl;
+    dnnl.minWork = dnnlMinWork;
+    pm.addPass(createConvertKilnToDnnl(dnnl));
     // oneDNN's AVX-512 kernels work on blocks of 16 channels, AVX2's on 8.
     KilnDnnlLayoutsOptions layouts;
     layouts.block = llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : 8;

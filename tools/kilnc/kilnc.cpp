@@ -63,6 +63,12 @@ static cl::opt<bool> listOperators(
     "list-onnx-operators",
     cl::desc("List the ONNX operators kilnc imports, with their opsets"),
     cl::cat(kilncCategory));
+static cl::opt<int64_t> dnnlMinWork(
+    "dnnl-min-work",
+    cl::desc("With --backend=dnnl, the fewest multiply-adds for which a "
+             "matrix product, softmax, layer norm or recurrent time step "
+             "runs on oneDNN rather than as generated code (default 131072)"),
+    cl::init(131072), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
            cl::desc("Turn fusion off (batch-norm folding, fused convolutions "
@@ -240,7 +246,7 @@ int main(int argc, char **argv) {
   if (*stage == kiln::EmitStage::Fused)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
 
-  if (failed(kiln::runLinalgPipeline(*module, backend)) ||
+  if (failed(kiln::runLinalgPipeline(*module, backend, dnnlMinWork)) ||
       failed(dumps.module("linalg", *module)))
     return 1;
   if (*stage == kiln::EmitStage::Linalg)

@@ -69,7 +69,9 @@ mlir::LogicalResult runFusionPipeline(mlir::ModuleOp module,
 /// linalg: the model's signature recorded, kiln ops lowered to linalg,
 /// tensor, arith and math; with the dnnl backend, the ops oneDNN runs
 /// become kiln.dnnl_call first.
-mlir::LogicalResult runLinalgPipeline(mlir::ModuleOp module, Backend backend);
+/// `dnnlMinWork`: see kiln-to-dnnl's `min-work`.
+mlir::LogicalResult runLinalgPipeline(mlir::ModuleOp module, Backend backend,
+                                      int64_t dnnlMinWork = 131072);
 
 /// Whether a module after runLLVMPipeline calls oneDNN (and its executable
 /// or library must link the runtime's oneDNN part).

@@ -536,8 +536,36 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter, StringRef name,
   return success();
 }
 
+/// Roughly how many multiply-adds one call of `op`'s primitive makes, for
+/// ops whose small instances run faster as generated code than through a
+/// primitive call; nullopt for the others (convolutions, pooling, batch
+/// norm), which oneDNN runs faster at any size.
+std::optional<int64_t> workOf(Operation *op) {
+  auto elements = [](Value v) { return tensorType(v).getNumElements(); };
+  if (auto matmul = llvm::dyn_cast<MatMulOp>(op))
+    return elements(matmul.getResult()) *
+           tensorType(matmul.getLhs()).getShape().back();
+  if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
+    ArrayRef<int64_t> a = tensorType(gemm.getA()).getShape();
+    return elements(gemm.getResult()) * (gemm.getTransA() ? a[0] : a[1]);
+  }
+  // A normalization or softmax reads each element a few times.
+  if (llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
+    return 16 * elements(op->getResult(0));
+  // A recurrent layer runs one small product per time step.
+  if (llvm::isa<RNNOp, GRUOp, LSTMOp>(op)) {
+    ArrayRef<int64_t> w = tensorType(op->getOperand(1)).getShape();
+    ArrayRef<int64_t> x = tensorType(op->getOperand(0)).getShape();
+    int64_t hidden = tensorType(op->getOperand(2)).getShape().back();
+    return w[0] * x[1] * w[1] * (w[2] + hidden);
+  }
+  return std::nullopt;
+}
+
 struct ConvertKilnToDnnlPass
     : kiln::impl::ConvertKilnToDnnlBase<ConvertKilnToDnnlPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<FusedConvOp> fused;
@@ -545,6 +573,15 @@ struct ConvertKilnToDnnlPass
     for (FusedConvOp op : fused)
       if (failed(splitFusedConv(op, rewriter)))
         return signalPassFailure();
+    // Attention runs as its products and softmax, on oneDNN when large.
+    SmallVector<AttentionOp> attentions;
+    getOperation().walk([&](AttentionOp op) { attentions.push_back(op); });
+    for (AttentionOp op : attentions) {
+      rewriter.setInsertionPoint(op);
+      if (FailureOr<Value> value = decomposeAttention(rewriter, op);
+          succeeded(value))
+        rewriter.replaceOp(op, *value);
+    }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp,
@@ -553,6 +590,9 @@ struct ConvertKilnToDnnlPass
         ops.push_back(op);
     });
     for (Operation *op : ops) {
+      // Ops too small to amortize a primitive call stay generated code.
+      if (std::optional<int64_t> work = workOf(op); work && *work < minWork)
+        continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
           .Case([&](ConvOp op) {

@@ -18,6 +18,21 @@ using namespace kiln::lowering;
 
 namespace {
 
+/// kiln.attention in the forms the matrix kernels cover -> kiln ops
+/// (transpose, matmul, scale, mask, softmax, matmul), lowered in turn.
+struct AttentionDecomposition : OpRewritePattern<AttentionOp> {
+  AttentionDecomposition(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<Value> value = decomposeAttention(rewriter, op);
+    if (failed(value))
+      return failure();
+    rewriter.replaceOp(op, *value);
+    return success();
+  }
+};
+
 /// kiln.attention -> contraction, masking generic, softmax, contraction.
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -147,5 +162,6 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 } // namespace
 
 void kiln::lowering::populateAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering>(patterns.getContext());
+  patterns.add<AttentionDecomposition, AttentionLowering>(
+      patterns.getContext());
 }

@@ -1,4 +1,18 @@
-// RUN: kiln-opt %s -kiln-to-dnnl -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-to-dnnl=min-work=0 -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-to-dnnl -split-input-file | FileCheck %s --check-prefix=SMALL
+
+// By default, matrix products, softmaxes and layer norms below min-work
+// multiply-adds stay generated code; convolutions go to oneDNN at any size.
+// SMALL-LABEL: func @conv
+// SMALL: kiln.dnnl_call "conv"
+// SMALL-LABEL: func @gemm
+// SMALL-NOT: kiln.dnnl_call
+// SMALL: kiln.gemm
+// SMALL-LABEL: func @norms
+// SMALL: kiln.dnnl_call "batch_norm"
+// SMALL-NOT: kiln.dnnl_call "layer_norm"
+// SMALL: kiln.dnnl_call "lrn"
+// SMALL-NOT: kiln.dnnl_call "softmax"
 
 // A grouped, strided, padded convolution: the weight is seen as
 // [groups, M/groups, C/groups, K...]; params hold has_bias, groups, the

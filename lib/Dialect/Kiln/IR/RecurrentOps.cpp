@@ -3,6 +3,9 @@
 #include "OpChecker.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::detail;
@@ -175,4 +178,86 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   types.push_back(RankedTensorType::get({batch, heads, lq, v.getDimSize(3)},
                                         q.getElementType()));
   return success();
+}
+
+FailureOr<Value> kiln::decomposeAttention(OpBuilder &b, AttentionOp op) {
+  RankedTensorType q = op.getQ().getType(), k = op.getK().getType();
+  if (op.getIsCausal() || op.getSoftcap() ||
+      q.getDimSize(1) != k.getDimSize(1) || !q.getElementType().isF32())
+    return failure();
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto make = [&](auto opType, ValueRange operands,
+                  ArrayRef<NamedAttribute> attrs) -> FailureOr<Value> {
+    using OpTy = decltype(opType);
+    FailureOr<OpTy> created = createChecked<OpTy>(b, loc, operands, attrs);
+    if (failed(created))
+      return failure();
+    return created->getResult();
+  };
+  FailureOr<Value> kT =
+      make(TransposeOp(), {op.getK()},
+           {b.getNamedAttr("perm", b.getDenseI64ArrayAttr({0, 1, 3, 2}))});
+  if (failed(kT))
+    return failure();
+  FailureOr<Value> scores = make(MatMulOp(), {op.getQ(), *kT}, {});
+  if (failed(scores))
+    return failure();
+  float scale = op.getScale() ? op.getScale()->convertToFloat()
+                              : 1.0f / std::sqrt((float)q.getDimSize(3));
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
+  auto constant = [&](float value) {
+    return ConstantOp::create(b, loc, scalarType,
+                              DenseElementsAttr::get(scalarType, value))
+        .getResult();
+  };
+  if (scale != 1.0f)
+    scores = make(BinaryOp(), {*scores, constant(scale)},
+                  {b.getNamedAttr("kind",
+                                  BinaryKindAttr::get(ctx, BinaryKind::mul))});
+  if (failed(scores))
+    return failure();
+  if (Value mask = op.getMask()) {
+    if (llvm::cast<RankedTensorType>(mask.getType())
+            .getElementType()
+            .isInteger(1))
+      scores = make(WhereOp(),
+                    {mask, *scores,
+                     constant(-std::numeric_limits<float>::infinity())},
+                    {});
+    else
+      scores = make(BinaryOp(), {*scores, mask},
+                    {b.getNamedAttr(
+                        "kind", BinaryKindAttr::get(ctx, BinaryKind::add))});
+    if (failed(scores))
+      return failure();
+  }
+  FailureOr<Value> probabilities = make(
+      SoftmaxOp(), {*scores}, {b.getNamedAttr("axis", b.getI64IntegerAttr(3))});
+  if (failed(probabilities))
+    return failure();
+  if (op.getMask()) {
+    // A row whose every key is masked gives zeros, not NaN: where the
+    // probability is NaN and the score -inf, 0.
+    FailureOr<Value> isNan = make(
+        UnaryOp(), {*probabilities},
+        {b.getNamedAttr("kind", UnaryKindAttr::get(ctx, UnaryKind::isnan))});
+    FailureOr<Value> maskedOut = make(
+        CompareOp(), {*scores, constant(-std::numeric_limits<float>::infinity())},
+        {b.getNamedAttr("predicate",
+                        ComparePredicateAttr::get(ctx, ComparePredicate::eq))});
+    if (failed(isNan) || failed(maskedOut))
+      return failure();
+    FailureOr<Value> drop = make(
+        BinaryOp(), {*isNan, *maskedOut},
+        {b.getNamedAttr("kind",
+                        BinaryKindAttr::get(ctx, BinaryKind::logical_and))});
+    if (failed(drop))
+      return failure();
+    probabilities =
+        make(WhereOp(), {*drop, constant(0.0f), *probabilities}, {});
+    if (failed(probabilities))
+      return failure();
+  }
+  return make(MatMulOp(), {*probabilities, op.getV()}, {});
 }

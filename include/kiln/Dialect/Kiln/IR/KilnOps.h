@@ -34,6 +34,13 @@ llvm::SmallVector<int64_t> blockedShape(llvm::ArrayRef<int64_t> dims,
 mlir::FailureOr<mlir::Value> unfuseConv(mlir::OpBuilder &builder,
                                         FusedConvOp op, bool withPool = true);
 
+/// Builds `op` (without causal masking, soft-capping or grouped heads) from
+/// kiln ops before it: transpose(k), matmul, scale, mask, softmax, matmul,
+/// which the backends run on their fast matrix kernels. Fails, building
+/// nothing, for the forms it does not cover.
+mlir::FailureOr<mlir::Value> decomposeAttention(mlir::OpBuilder &builder,
+                                                AttentionOp op);
+
 /// The number of parameters (alpha, beta) a unary kind reads, with their
 /// ONNX defaults.
 struct UnaryParams {

@@ -43,4 +43,30 @@ def KilnFuseConv : Pass<"kiln-fuse-conv"> {
   ];
 }
 
+def KilnFuseAttention : Pass<"kiln-fuse-attention"> {
+  let summary = "Fuse scaled dot-product attention into kiln.attention";
+  let description = [{
+    Matches attention as exporters write it, anchored at a softmax over the
+    last axis whose only user is a product with V: `MatMul(Q, K^T)`, an
+    optional division or multiplication by a constant scalar (or one
+    applied to Q first, as PyTorch's `MultiheadAttention` does), an
+    optional additive float mask or `Where(mask, -inf, scores)`, the
+    softmax, then the product with V, on rank-4 `[B, H, L, D]` or rank-3
+    `[B*H, L, D]` tensors (the head reshapes and transposes around stay).
+    The chain becomes one `kiln.attention` with the scale (1 without one)
+    and the mask (a boolean one inverted to keep the positions it does not
+    mask). One difference is by design: a row whose every key is masked
+    with -inf gives zeros, as `kiln.attention` (and ONNX's Attention)
+    define it, where the unfused graph gives NaN. Softmax on another axis,
+    a scale that is not a constant, a `Where` fill other than -inf (a
+    finite fill gives a fully masked row uniform weights instead), a mask
+    that does not broadcast to the scores and intermediates with other
+    users are near misses, reported with `report`.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each fusion and near miss">,
+  ];
+}
+
 #endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD
