@@ -36,6 +36,7 @@ using namespace mlir;
 static const std::pair<kiln::EmitStage, llvm::StringLiteral> stageNames[] = {
     {kiln::EmitStage::Graph, "graph"},
     {kiln::EmitStage::Fused, "fused"},
+    {kiln::EmitStage::Dot, "dot"},
     {kiln::EmitStage::Linalg, "linalg"},
     {kiln::EmitStage::LLVMMLIR, "llvm-mlir"},
     {kiln::EmitStage::LLVMIR, "llvm-ir"},

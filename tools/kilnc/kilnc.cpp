@@ -37,8 +37,9 @@ static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::cat(kilncCategory));
 static cl::opt<std::string>
     emitName("emit",
-             cl::desc("Stage to emit: graph, fused, linalg, llvm-mlir, "
-                      "llvm-ir, asm, obj, lib, exe (default)"),
+             cl::desc("Stage to emit: graph, fused, dot (the graph after "
+                      "fusion for Graphviz), linalg, llvm-mlir, llvm-ir, asm, "
+                      "obj, lib, exe (default)"),
              cl::init("exe"), cl::cat(kilncCategory));
 static cl::opt<std::string>
     backendName("backend", cl::desc("Backend: dnnl (default), llvm"),
@@ -66,9 +67,9 @@ static cl::opt<bool> listOperators(
 static cl::opt<int64_t> dnnlMinWork(
     "dnnl-min-work",
     cl::desc("With --backend=dnnl, the fewest multiply-adds for which a "
-             "matrix product, softmax, layer norm or recurrent time step "
-             "runs on oneDNN rather than as generated code (default 131072)"),
-    cl::init(131072), cl::cat(kilncCategory));
+             "matrix product, softmax, layer norm or recurrent layer "
+             "runs on oneDNN rather than as generated code (default 1048576)"),
+    cl::init(1048576), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
            cl::desc("Turn fusion off (batch-norm folding, fused convolutions "
@@ -167,8 +168,8 @@ int main(int argc, char **argv) {
   std::optional<kiln::EmitStage> stage = kiln::parseEmitStage(emitName);
   if (!stage) {
     errs() << "kilnc: unknown --emit=" << emitName
-           << " (expected graph, fused, linalg, llvm-mlir, llvm-ir, asm, obj, "
-              "lib or exe)\n";
+           << " (expected graph, fused, dot, linalg, llvm-mlir, llvm-ir, asm, "
+              "obj, lib or exe)\n";
     return 1;
   }
   if (backendName != "dnnl" && backendName != "llvm") {
@@ -245,6 +246,15 @@ int main(int argc, char **argv) {
     return 1;
   if (*stage == kiln::EmitStage::Fused)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
+  if (*stage == kiln::EmitStage::Dot) {
+    LogicalResult printed = success();
+    if (failed(writeText(textOutput(), [&](raw_ostream &os) {
+          printed = kiln::printDot(*module, os);
+        })) ||
+        failed(printed))
+      return 1;
+    return 0;
+  }
 
   if (failed(kiln::runLinalgPipeline(*module, backend, dnnlMinWork)) ||
       failed(dumps.module("linalg", *module)))

@@ -17,6 +17,7 @@ class LLVMContext;
 class Module;
 class SourceMgr;
 class TargetMachine;
+class raw_ostream;
 class raw_pwrite_stream;
 } // namespace llvm
 
@@ -26,6 +27,7 @@ namespace kiln {
 enum class EmitStage {
   Graph,
   Fused,
+  Dot,
   Linalg,
   LLVMMLIR,
   LLVMIR,
@@ -66,12 +68,15 @@ struct FusionOptions {
 mlir::LogicalResult runFusionPipeline(mlir::ModuleOp module,
                                       const FusionOptions &options);
 
+/// dot: `main` as a Graphviz digraph, fused ops in labelled clusters.
+mlir::LogicalResult printDot(mlir::ModuleOp module, llvm::raw_ostream &os);
+
 /// linalg: the model's signature recorded, kiln ops lowered to linalg,
 /// tensor, arith and math; with the dnnl backend, the ops oneDNN runs
 /// become kiln.dnnl_call first.
 /// `dnnlMinWork`: see kiln-to-dnnl's `min-work`.
 mlir::LogicalResult runLinalgPipeline(mlir::ModuleOp module, Backend backend,
-                                      int64_t dnnlMinWork = 131072);
+                                      int64_t dnnlMinWork = 1048576);
 
 /// Whether a module after runLLVMPipeline calls oneDNN (and its executable
 /// or library must link the runtime's oneDNN part).
