@@ -252,6 +252,15 @@ private:
   }
   void bind(size_t i, int arg) { bind(i, arg, desc(i), desc(i)); }
 
+  /// finish() for a primitive of one input and one output, both passed at
+  /// run time.
+  template <typename Primitive>
+  void finishUnary(const typename Primitive::primitive_desc &pd) {
+    bind(0, DNNL_ARG_SRC);
+    bind(output(), DNNL_ARG_DST);
+    finish<Primitive>(pd);
+  }
+
   template <typename Primitive>
   void finish(const typename Primitive::primitive_desc &pd) {
     step.primitive = Primitive(pd);
@@ -415,9 +424,7 @@ private:
                                        w.kernel, w.dilations, w.padBegin,
                                        w.padEnd);
       dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
-      bind(0, DNNL_ARG_SRC);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::pooling_v2_forward>(pd);
+      finishUnary<dnnl::pooling_v2_forward>(pd);
       return "";
     }
     case BatchNorm: {
@@ -465,9 +472,7 @@ private:
       dnnl::softmax_v2_forward::desc d(inference, algorithm, plain(dims(0)),
                                        plain(dims(output())), (int)p[0]);
       dnnl::softmax_v2_forward::primitive_desc pd(d, attr, state.engine);
-      bind(0, DNNL_ARG_SRC);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::softmax_v2_forward>(pd);
+      finishUnary<dnnl::softmax_v2_forward>(pd);
       return "";
     }
     case LRN: {
@@ -478,9 +483,7 @@ private:
                                 desc(0), p[0], r.fparams[0],
                                 r.fparams[1], r.fparams[2]);
       dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
-      bind(0, DNNL_ARG_SRC);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::lrn_forward>(pd);
+      finishUnary<dnnl::lrn_forward>(pd);
       return "";
     }
     case Reorder: {
@@ -488,9 +491,7 @@ private:
         return "malformed record";
       dnnl::reorder::primitive_desc pd(state.engine, desc(0), state.engine,
                                        desc(output()), attr);
-      bind(0, DNNL_ARG_SRC);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::reorder>(pd);
+      finishUnary<dnnl::reorder>(pd);
       return "";
     }
     case RNN:

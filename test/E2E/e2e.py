@@ -63,3 +63,15 @@ def max_error(actual, expected):
     if expected.dtype.kind not in "fc" or expected.size == 0:
         return 0.0
     return float(np.nanmax(np.abs(actual.astype(np.float64) - expected)))
+
+
+def compare_outputs(pairs, rtol, atol):
+    """Compares (name, actual, expected) arrays; "max error E" when all
+    match, else what differs first."""
+    worst = 0.0
+    for name, actual, expected in pairs:
+        problem = mismatch(actual, expected, rtol, atol)
+        if problem:
+            return f"output {name}: {problem}"
+        worst = max(worst, max_error(actual, expected))
+    return f"max error {worst:.3g}"

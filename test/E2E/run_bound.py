@@ -51,17 +51,12 @@ def run_test(kilnc, folder, primitive, work, backend):
                          text=True)
     if run.returncode != 0:
         return f"run: {run.stderr.strip()}"
-    worst = 0.0
-    sig = e2e.signature(exe)
-    for k, path in enumerate(onnxtests.numbered(data, "output_")):
-        _, expected = tensorproto.read(path)
-        name = sig["outputs"][k][0]
-        actual = np.load(os.path.join(outdir, f"{name}.npy"))
-        problem = e2e.mismatch(actual, expected, RTOL, ATOL)
-        if problem:
-            return f"output {name}: {problem}"
-        worst = max(worst, e2e.max_error(actual, expected))
-    return f"max error {worst:.3g}"
+    names = [name for name, _, _ in e2e.signature(exe)["outputs"]]
+    return e2e.compare_outputs(
+        ((names[k], np.load(os.path.join(outdir, f"{names[k]}.npy")),
+          tensorproto.read(path)[1])
+         for k, path in enumerate(onnxtests.numbered(data, "output_"))),
+        RTOL, ATOL)
 
 
 def main():

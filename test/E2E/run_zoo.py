@@ -37,15 +37,10 @@ def run_model(kilnc, folder, work, backend):
                          text=True)
     if run.returncode != 0:
         return f"run: {run.stderr.strip()}"
-    worst = 0.0
-    for k, (name, _, _) in enumerate(sig["outputs"]):
-        expected = np.load(os.path.join(folder, f"output_{k}.npy"))
-        actual = np.load(os.path.join(outdir, f"{name}.npy"))
-        problem = e2e.mismatch(actual, expected, RTOL, ATOL)
-        if problem:
-            return f"output {name}: {problem}"
-        worst = max(worst, e2e.max_error(actual, expected))
-    return f"max error {worst:.3g}"
+    return e2e.compare_outputs(
+        ((name, np.load(os.path.join(outdir, f"{name}.npy")),
+          np.load(os.path.join(folder, f"output_{k}.npy")))
+         for k, (name, _, _) in enumerate(sig["outputs"])), RTOL, ATOL)
 
 
 def main():

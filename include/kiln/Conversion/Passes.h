@@ -17,6 +17,9 @@ class DialectRegistry;
 
 namespace kiln {
 
+/// The ONNX TensorProto code of an element type, or 0.
+int onnxDataType(mlir::Type type);
+
 /// Registers the bufferization of kiln.dnnl_call.
 void registerDnnlBufferization(mlir::DialectRegistry &registry);
 

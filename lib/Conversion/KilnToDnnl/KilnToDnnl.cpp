@@ -188,22 +188,10 @@ LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
       createChecked<FusedConvOp>(rewriter, op.getLoc(), op.getOperands(), attrs);
   if (failed(conv))
     return failure();
-  SmallVector<NamedAttribute> poolAttrs = {
-      rewriter.getNamedAttr("kind", PoolKindAttr::get(rewriter.getContext(),
-                                                      *op.getPool())),
-      rewriter.getNamedAttr("kernel_shape", op.getPoolKernelShapeAttr()),
-      rewriter.getNamedAttr("strides", op.getPoolStridesAttr()),
-      rewriter.getNamedAttr("pads", op.getPoolPadsAttr())};
-  if (op.getPoolCeilMode())
-    poolAttrs.push_back(rewriter.getNamedAttr("ceil_mode", rewriter.getUnitAttr()));
-  if (op.getPoolCountIncludePad())
-    poolAttrs.push_back(
-        rewriter.getNamedAttr("count_include_pad", rewriter.getUnitAttr()));
-  FailureOr<PoolOp> pool = createChecked<PoolOp>(
-      rewriter, op.getLoc(), {conv->getResult()}, poolAttrs);
+  FailureOr<Value> pool = poolOfFusedConv(rewriter, op, conv->getResult());
   if (failed(pool))
     return failure();
-  rewriter.replaceOp(op, pool->getResult());
+  rewriter.replaceOp(op, *pool);
   return success();
 }
 

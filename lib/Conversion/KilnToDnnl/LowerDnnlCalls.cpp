@@ -133,18 +133,6 @@ Value address(OpBuilder &b, Location loc, Value buffer) {
   return arith::AddIOp::create(b, loc, base, offset);
 }
 
-int64_t dtypeCode(Type type) {
-  if (type.isF32())
-    return 1;
-  if (type.isF64())
-    return 11;
-  if (type.isF16())
-    return 10;
-  if (type.isBF16())
-    return 16;
-  return 0;
-}
-
 struct LowerDnnlCallsPass
     : kiln::impl::KilnLowerDnnlCallsBase<LowerDnnlCallsPass> {
   void runOnOperation() override {
@@ -200,7 +188,7 @@ struct LowerDnnlCallsPass
             constants.push_back(global);
           constant = it->second;
         }
-        program.append({constant, dtypeCode(type.getElementType()),
+        program.append({constant, onnxDataType(type.getElementType()),
                         layouts.empty() ? 0
                                         : layouts[operand.getOperandNumber()]});
         program.append(dims.begin() + at, dims.begin() + at + 1 + dims[at]);

@@ -21,8 +21,7 @@ namespace kiln {
 
 using namespace mlir;
 
-/// The ONNX TensorProto code of an element type, or 0.
-static int dtypeCode(Type type) {
+int kiln::onnxDataType(Type type) {
   if (type.isF32())
     return 1;
   if (type.isF64())
@@ -71,7 +70,7 @@ struct RecordSignaturePass
     auto describe = [&](StringRef direction, Type type, StringAttr name,
                         StringRef fallback) -> LogicalResult {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-      int code = tensor ? dtypeCode(tensor.getElementType()) : 0;
+      int code = tensor ? kiln::onnxDataType(tensor.getElementType()) : 0;
       if (!code || !tensor.hasStaticShape())
         return func.emitError() << "unsupported: a model " << direction
                                 << "put of type " << type;

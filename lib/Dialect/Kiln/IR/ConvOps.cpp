@@ -161,6 +161,24 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+FailureOr<Value> kiln::poolOfFusedConv(OpBuilder &b, FusedConvOp op,
+                                       Value input) {
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("kind", PoolKindAttr::get(b.getContext(), *op.getPool())),
+      b.getNamedAttr("kernel_shape", op.getPoolKernelShapeAttr()),
+      b.getNamedAttr("strides", op.getPoolStridesAttr()),
+      b.getNamedAttr("pads", op.getPoolPadsAttr())};
+  if (op.getPoolCeilMode())
+    attrs.push_back(b.getNamedAttr("ceil_mode", b.getUnitAttr()));
+  if (op.getPoolCountIncludePad())
+    attrs.push_back(b.getNamedAttr("count_include_pad", b.getUnitAttr()));
+  FailureOr<PoolOp> pool =
+      createChecked<PoolOp>(b, op.getLoc(), {input}, attrs);
+  if (failed(pool))
+    return failure();
+  return pool->getResult();
+}
+
 FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op,
                                   bool withPool) {
   Location loc = op.getLoc();
@@ -197,21 +215,8 @@ FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op,
       return failure();
     value = unary->getResult();
   }
-  if (std::optional<PoolKind> kind = op.getPool(); kind && withPool) {
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr("kind", PoolKindAttr::get(b.getContext(), *kind)),
-        b.getNamedAttr("kernel_shape", op.getPoolKernelShapeAttr()),
-        b.getNamedAttr("strides", op.getPoolStridesAttr()),
-        b.getNamedAttr("pads", op.getPoolPadsAttr())};
-    if (op.getPoolCeilMode())
-      attrs.push_back(b.getNamedAttr("ceil_mode", b.getUnitAttr()));
-    if (op.getPoolCountIncludePad())
-      attrs.push_back(b.getNamedAttr("count_include_pad", b.getUnitAttr()));
-    FailureOr<PoolOp> pool = createChecked<PoolOp>(b, loc, {value}, attrs);
-    if (failed(pool))
-      return failure();
-    value = pool->getResult();
-  }
+  if (op.getPool() && withPool)
+    return poolOfFusedConv(b, op, value);
   return value;
 }
 
