@@ -67,9 +67,9 @@ static cl::opt<bool> listOperators(
 static cl::opt<int64_t> dnnlMinWork(
     "dnnl-min-work",
     cl::desc("With --backend=dnnl, the fewest multiply-adds for which a "
-             "matrix product, softmax, layer norm or recurrent layer "
-             "runs on oneDNN rather than as generated code (default 1048576)"),
-    cl::init(1048576), cl::cat(kilncCategory));
+             "matrix product, softmax, layer norm or recurrent time step "
+             "runs on oneDNN rather than as generated code (default 262144)"),
+    cl::init(262144), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
            cl::desc("Turn fusion off (batch-norm folding, fused convolutions "

@@ -176,13 +176,13 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     than 1, average pooling in ceil mode that counts padding, a matmul that
     broadcasts the batch dims of its first operand) stay for kiln-to-linalg,
     and so do matrix products, softmaxes, layer norms and recurrent layers
-    (over the whole sequence) of fewer than `min-work` multiply-adds, which generated
+    (one time step) of fewer than `min-work` multiply-adds, which generated
     code runs faster than a primitive call.
   }];
   let options = [
-    Option<"minWork", "min-work", "int64_t", "1048576",
+    Option<"minWork", "min-work", "int64_t", "262144",
            "Fewest multiply-adds for which a matrix product, softmax, layer "
-           "norm or recurrent layer runs on oneDNN">,
+           "norm or recurrent time step runs on oneDNN">,
   ];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

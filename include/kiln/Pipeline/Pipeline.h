@@ -76,7 +76,7 @@ mlir::LogicalResult printDot(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// become kiln.dnnl_call first.
 /// `dnnlMinWork`: see kiln-to-dnnl's `min-work`.
 mlir::LogicalResult runLinalgPipeline(mlir::ModuleOp module, Backend backend,
-                                      int64_t dnnlMinWork = 1048576);
+                                      int64_t dnnlMinWork = 262144);
 
 /// Whether a module after runLLVMPipeline calls oneDNN (and its executable
 /// or library must link the runtime's oneDNN part).

@@ -540,12 +540,13 @@ std::optional<int64_t> workOf(Operation *op) {
   // A normalization or softmax reads each element a few times.
   if (llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
     return 16 * elements(op->getResult(0));
-  // A recurrent layer: its products over the whole sequence.
+  // A recurrent layer: the products of one time step, which oneDNN runs
+  // one after the other.
   if (llvm::isa<RNNOp, GRUOp, LSTMOp>(op)) {
     ArrayRef<int64_t> w = tensorType(op->getOperand(1)).getShape();
     ArrayRef<int64_t> x = tensorType(op->getOperand(0)).getShape();
     int64_t hidden = tensorType(op->getOperand(2)).getShape().back();
-    return x[0] * x[1] * w[0] * w[1] * (w[2] + hidden);
+    return x[1] * w[0] * w[1] * (w[2] + hidden);
   }
   return std::nullopt;
 }
