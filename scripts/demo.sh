@@ -13,8 +13,8 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo
-echo "== kilnc mnist_cnn.onnx --backend=llvm -o mnist_cnn"
-"$KILN_BUILD/bin/kilnc" "$MODEL" --backend=llvm -o "$WORK/mnist_cnn"
+echo "== kilnc mnist_cnn.onnx -o mnist_cnn   (the default --backend=dnnl)"
+"$KILN_BUILD/bin/kilnc" "$MODEL" -o "$WORK/mnist_cnn"
 echo
 echo "== ./mnist_cnn --info"
 "$WORK/mnist_cnn" --info
