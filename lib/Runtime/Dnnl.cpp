@@ -53,10 +53,10 @@ enum Kind : int64_t {
 };
 
 const char *kindName(int64_t kind) {
-  static const char *names[] = {"?",    "conv",       "deconv",
-                                "matmul", "pool",     "batch_norm",
-                                "layer_norm", "softmax", "log_softmax",
-                                "lrn",  "reorder", "rnn", "gru", "lstm"};
+  static const char *names[] = {
+      "?",          "conv",       "deconv",  "matmul",      "pool",
+      "batch_norm", "layer_norm", "softmax", "log_softmax", "lrn",
+      "reorder",    "rnn",        "gru",     "lstm"};
   return kind >= 0 && kind <= LSTM ? names[kind] : "?";
 }
 
@@ -78,8 +78,7 @@ struct Record {
 /// Reads records off the program, never past its recorded length.
 class Reader {
 public:
-  Reader(const int64_t *words, int64_t length)
-      : words(words), length(length) {}
+  Reader(const int64_t *words, int64_t length) : words(words), length(length) {}
   bool next(int64_t &value) {
     if (at >= length)
       return false;
@@ -224,9 +223,7 @@ private:
     return operand.layout ? blocked(operand.dims, operand.layout)
                           : plain(operand.dims);
   }
-  bool isConstant(size_t i) const {
-    return record->operands[i].constant >= 0;
-  }
+  bool isConstant(size_t i) const { return record->operands[i].constant >= 0; }
   size_t output() const { return record->inputs; }
 
   /// Binds operand `i` to `arg` in layout `wanted`; `given` is the layout
@@ -317,18 +314,22 @@ private:
       size_t postOps = 3 + 4 * (size_t)p[2];
       dnnl::primitive_attr convAttr = attr;
       if (r.kind == Conv) {
-        if (p.size() != postOps + 2 || (p[postOps + 1] != 0 &&
-                                         r.fparams.size() != 2))
+        if (p.size() != postOps + 2 ||
+            (p[postOps + 1] != 0 && r.fparams.size() != 2))
           return "malformed post-ops";
         dnnl::post_ops ops;
         if (p[postOps])
           ops.append_sum(1.0f);
         if (int64_t code = p[postOps + 1]) {
           static const dnnl::algorithm algorithms[] = {
-              dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_clip,
-              dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_tanh,
-              dnnl::algorithm::eltwise_gelu_erf, dnnl::algorithm::eltwise_gelu_tanh,
-              dnnl::algorithm::eltwise_swish,    dnnl::algorithm::eltwise_hardswish,
+              dnnl::algorithm::eltwise_relu,
+              dnnl::algorithm::eltwise_clip,
+              dnnl::algorithm::eltwise_logistic,
+              dnnl::algorithm::eltwise_tanh,
+              dnnl::algorithm::eltwise_gelu_erf,
+              dnnl::algorithm::eltwise_gelu_tanh,
+              dnnl::algorithm::eltwise_swish,
+              dnnl::algorithm::eltwise_hardswish,
               dnnl::algorithm::eltwise_elu};
           if (code < 1 || code > 9)
             return "unknown eltwise post-op";
@@ -367,8 +368,7 @@ private:
         dnnl::convolution_forward::desc d(inference, algorithm, src, weights,
                                           bias, dst, w.strides, w.dilations,
                                           w.padBegin, w.padEnd);
-        dnnl::convolution_forward::primitive_desc pd(d, convAttr,
-                                                     state.engine);
+        dnnl::convolution_forward::primitive_desc pd(d, convAttr, state.engine);
         bindConvolution(pd.weights_desc(), given, hasBias);
         finish<dnnl::convolution_forward>(pd);
       } else {
@@ -394,13 +394,13 @@ private:
         return memory::desc(d, memory::data_type::f32, strides);
       };
       memory::desc src = transposed(0, p[1]), given = transposed(1, p[2]);
-      memory::desc weights =
-          isConstant(1) ? anyLayout(given.dims()) : given;
+      memory::desc weights = isConstant(1) ? anyLayout(given.dims()) : given;
       bool hasBias = p[0] != 0;
       memory::desc bias = hasBias ? plain(dims(2)) : memory::desc();
       memory::desc dst = plain(dims(output()));
-      dnnl::matmul::desc d = hasBias ? dnnl::matmul::desc(src, weights, bias, dst)
-                                     : dnnl::matmul::desc(src, weights, dst);
+      dnnl::matmul::desc d = hasBias
+                                 ? dnnl::matmul::desc(src, weights, bias, dst)
+                                 : dnnl::matmul::desc(src, weights, dst);
       dnnl::matmul::primitive_desc pd(d, attr, state.engine);
       bind(0, DNNL_ARG_SRC, src, src);
       bind(1, DNNL_ARG_WEIGHTS, given, pd.weights_desc());
@@ -416,13 +416,13 @@ private:
       Window w;
       if (!window(1, true, w))
         return "malformed window";
-      auto algorithm = p[0] == 0   ? dnnl::algorithm::pooling_max
-                       : p[0] == 1 ? dnnl::algorithm::pooling_avg_include_padding
-                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+      auto algorithm = p[0] == 0 ? dnnl::algorithm::pooling_max
+                       : p[0] == 1
+                           ? dnnl::algorithm::pooling_avg_include_padding
+                           : dnnl::algorithm::pooling_avg_exclude_padding;
       dnnl::pooling_v2_forward::desc d(inference, algorithm, desc(0),
-                                       desc(output()), w.strides,
-                                       w.kernel, w.dilations, w.padBegin,
-                                       w.padEnd);
+                                       desc(output()), w.strides, w.kernel,
+                                       w.dilations, w.padBegin, w.padEnd);
       dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
       finishUnary<dnnl::pooling_v2_forward>(pd);
       return "";
@@ -478,10 +478,9 @@ private:
     case LRN: {
       if (!expect(1, 1) || r.fparams.size() != 3)
         return "malformed record";
-      dnnl::lrn_forward::desc d(inference,
-                                dnnl::algorithm::lrn_across_channels,
-                                desc(0), p[0], r.fparams[0],
-                                r.fparams[1], r.fparams[2]);
+      dnnl::lrn_forward::desc d(inference, dnnl::algorithm::lrn_across_channels,
+                                desc(0), p[0], r.fparams[0], r.fparams[1],
+                                r.fparams[2]);
       dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
       finishUnary<dnnl::lrn_forward>(pd);
       return "";
@@ -530,7 +529,7 @@ private:
     for (size_t i = 1; i < 4; ++i)
       if (!isConstant(i))
         return "recurrent weights must be constants";
-    int64_t t = dims(0)[0], n = dims(0)[1], in = dims(0)[2];
+    int64_t in = dims(0)[2];
     int64_t dirs = dims(1)[0], hidden = p[1];
     bool lbr = r.kind == GRU && p[4];
     int64_t gates = r.kind == LSTM ? 4 : r.kind == GRU ? 3 : 1;
@@ -538,10 +537,10 @@ private:
         dims(2) != Dims{dirs, gates * hidden, hidden} ||
         dims(3) != Dims{dirs, 2 * gates * hidden})
       return "recurrent weights of unexpected shapes";
-    auto direction =
-        p[0] == 0   ? dnnl::rnn_direction::unidirectional_left2right
-        : p[0] == 1 ? dnnl::rnn_direction::unidirectional_right2left
-                    : dnnl::rnn_direction::bidirectional_concat;
+    auto direction = p[0] == 0 ? dnnl::rnn_direction::unidirectional_left2right
+                     : p[0] == 1
+                         ? dnnl::rnn_direction::unidirectional_right2left
+                         : dnnl::rnn_direction::bidirectional_concat;
     // oneDNN gate g reads ONNX gate order[g].
     std::vector<int64_t> order(gates);
     for (int64_t g = 0; g < gates; ++g)
@@ -557,13 +556,15 @@ private:
           for (int64_t g = 0; g < gates; ++g)
             for (int64_t h = 0; h < hidden; ++h)
               out[((d * inner + k) * gates + g) * hidden + h] =
-                  onnx[(d * gates * hidden + order[g] * hidden + h) * inner + k];
+                  onnx[(d * gates * hidden + order[g] * hidden + h) * inner +
+                       k];
       return out;
     };
     std::vector<float> layer = weights(1, in), iter = weights(2, hidden);
     int64_t biasGates = gates + (lbr ? 1 : 0);
     std::vector<float> bias(dirs * biasGates * hidden);
-    const float *onnxBias = (const float *)constants[record->operands[3].constant];
+    const float *onnxBias =
+        (const float *)constants[record->operands[3].constant];
     for (int64_t d = 0; d < dirs; ++d) {
       const float *wb = onnxBias + d * 2 * gates * hidden;
       const float *rb = wb + gates * hidden;
@@ -630,8 +631,7 @@ private:
           dnnl::lbr_gru_forward());
     } else if (r.kind == GRU) {
       dnnl::gru_forward::desc d(inference, direction, srcLayer, srcIter,
-                                anyLayer, anyIter, biasDesc, dstLayer,
-                                dstIter);
+                                anyLayer, anyIter, biasDesc, dstLayer, dstIter);
       finishRecurrent(dnnl::gru_forward::primitive_desc(d, attr, state.engine),
                       dnnl::gru_forward());
     } else {
@@ -640,15 +640,13 @@ private:
           dnnl::algorithm::eltwise_logistic};
       if (p[5] < 0 || p[5] > 2)
         return "unknown activation";
-      dnnl::vanilla_rnn_forward::desc d(inference, activations[p[5]],
-                                        direction, srcLayer, srcIter,
-                                        anyLayer, anyIter, biasDesc, dstLayer,
-                                        dstIter);
+      dnnl::vanilla_rnn_forward::desc d(inference, activations[p[5]], direction,
+                                        srcLayer, srcIter, anyLayer, anyIter,
+                                        biasDesc, dstLayer, dstIter);
       finishRecurrent(
           dnnl::vanilla_rnn_forward::primitive_desc(d, attr, state.engine),
           dnnl::vanilla_rnn_forward());
     }
-    (void)t;
     return "";
   }
 
@@ -705,8 +703,7 @@ void *kiln_dnnl_create(char *error, size_t error_size,
     try {
       message = builder.add(records[i]);
     } catch (const dnnl::error &e) {
-      message = std::string(e.what()) + " (" +
-                dnnl_status2str(e.status) + ")";
+      message = std::string(e.what()) + " (" + dnnl_status2str(e.status) + ")";
     } catch (const std::bad_alloc &) {
       message = "out of memory";
     }
@@ -737,9 +734,9 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   dnnl::stream &stream = state.stream();
   std::unordered_map<int, memory> args = step.fixed;
   for (size_t i = 0; i < step.perRun.size(); ++i)
-    args.emplace(step.perRun[i].first,
-                 memory(step.perRun[i].second, state.engine,
-                        (void *)pointers[i]));
+    args.emplace(
+        step.perRun[i].first,
+        memory(step.perRun[i].second, state.engine, (void *)pointers[i]));
   if (step.scratchpad.get_size() > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD,
                  memory(step.scratchpad, state.engine,

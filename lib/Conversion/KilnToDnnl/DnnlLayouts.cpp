@@ -54,11 +54,10 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
   /// the blocked one, in the direction `toBlocked`.
   Value reorder(IRRewriter &rewriter, Location loc, Value value,
                 ArrayRef<int64_t> dims, bool toBlocked) const {
-    Type element = llvm::cast<RankedTensorType>(value.getType())
-                       .getElementType();
-    RankedTensorType type = toBlocked
-                                ? blockedType(dims, element)
-                                : RankedTensorType::get(dims, element);
+    Type element =
+        llvm::cast<RankedTensorType>(value.getType()).getElementType();
+    RankedTensorType type = toBlocked ? blockedType(dims, element)
+                                      : RankedTensorType::get(dims, element);
     Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
                                          type.getElementType());
     SmallVector<int64_t> allDims;
@@ -105,8 +104,7 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     module.walk([&](func::FuncOp func) {
       if (func.isExternal())
         return;
-      for (Operation &op :
-           llvm::make_early_inc_range(func.getBody().front())) {
+      for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
         if (auto call = llvm::dyn_cast<DnnlCallOp>(op)) {
           StringRef kind = call.getPrimitive();
           if (!call.getLayouts().empty() ||
@@ -173,7 +171,8 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
           // blocked shape [1, C/b, 1, ..., b] by a reshape.
           SmallVector<int64_t> perChannel(resultType.getRank(), 1);
           perChannel[1] = resultType.getDimSize(1);
-          if (!llvm::isa<BinaryOp>(op) || type.getShape() != ArrayRef(perChannel))
+          if (!llvm::isa<BinaryOp>(op) ||
+              type.getShape() != ArrayRef(perChannel))
             break;
           rewriter.setInsertionPoint(&op);
           operands.push_back(ReshapeOp::create(
@@ -185,8 +184,8 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
         rewriter.setInsertionPoint(&op);
         Operation *blockedOp = rewriter.clone(op);
         blockedOp->setOperands(operands);
-        blockedOp->getResult(0).setType(blockedType(
-            resultType.getShape(), resultType.getElementType()));
+        blockedOp->getResult(0).setType(
+            blockedType(resultType.getShape(), resultType.getElementType()));
         publish(&op, blockedOp->getResult(0), resultType.getShape());
       }
     });

@@ -67,16 +67,17 @@ struct CallBuilder {
                                      type.getElementType());
     dims.push_back(outDims.size());
     llvm::append_range(dims, outDims);
-    auto call = DnnlCallOp::create(
-        rewriter, op->getLoc(), TypeRange{type}, primitive, dims,
-        ArrayRef<int64_t>{}, params, fparams, accumulateInto != nullptr,
-        inputs, ValueRange{init});
+    auto call =
+        DnnlCallOp::create(rewriter, op->getLoc(), TypeRange{type}, primitive,
+                           dims, ArrayRef<int64_t>{}, params, fparams,
+                           accumulateInto != nullptr, inputs, ValueRange{init});
     rewriter.replaceOp(op, call.getResults());
     created = call;
   }
   void replace(IRRewriter &rewriter, Operation *op, StringRef primitive) {
-    replace(rewriter, op, primitive,
-            llvm::cast<RankedTensorType>(op->getResult(0).getType()).getShape());
+    replace(
+        rewriter, op, primitive,
+        llvm::cast<RankedTensorType>(op->getResult(0).getType()).getShape());
   }
 };
 
@@ -169,9 +170,8 @@ LogicalResult convertConv(OpTy op, IRRewriter &rewriter, Value residual,
 LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
   rewriter.setInsertionPoint(op);
   std::optional<UnaryKind> activation = op.getActivation();
-  if (activation &&
-      !eltwiseOf(*activation, floatOf(op.getActivationAlpha()),
-                 floatOf(op.getActivationBeta()))) {
+  if (activation && !eltwiseOf(*activation, floatOf(op.getActivationAlpha()),
+                               floatOf(op.getActivationBeta()))) {
     FailureOr<Value> value = unfuseConv(rewriter, op);
     if (failed(value))
       return failure();
@@ -184,8 +184,8 @@ LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
   for (NamedAttribute attr : op->getAttrs())
     if (!attr.getName().getValue().starts_with("pool"))
       attrs.push_back(attr);
-  FailureOr<FusedConvOp> conv =
-      createChecked<FusedConvOp>(rewriter, op.getLoc(), op.getOperands(), attrs);
+  FailureOr<FusedConvOp> conv = createChecked<FusedConvOp>(
+      rewriter, op.getLoc(), op.getOperands(), attrs);
   if (failed(conv))
     return failure();
   FailureOr<Value> pool = poolOfFusedConv(rewriter, op, conv->getResult());
@@ -231,8 +231,7 @@ LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter) {
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), bias);
   Value sum = BinaryOp::create(rewriter, loc, type, BinaryKind::add,
                                deconv->getResult(0), channels);
-  rewriter.replaceAllUsesExcept(deconv->getResult(0), sum,
-                                sum.getDefiningOp());
+  rewriter.replaceAllUsesExcept(deconv->getResult(0), sum, sum.getDefiningOp());
   return success();
 }
 
@@ -285,8 +284,8 @@ LogicalResult convertGlobalPool(GlobalPoolOp op, IRRewriter &rewriter) {
   call.operand(op.getInput());
   call.params = {op.getKind() == PoolKind::max ? 0 : 2, k};
   llvm::append_range(call.params, in.getShape().drop_front(2));
-  call.params.append(2 * k, 1);     // strides, dilations
-  call.params.append(2 * k, 0);     // pads
+  call.params.append(2 * k, 1); // strides, dilations
+  call.params.append(2 * k, 0); // pads
   call.replace(rewriter, op, "pool");
   return success();
 }
@@ -348,8 +347,8 @@ LogicalResult convertBatchNorm(BatchNormOp op, IRRewriter &rewriter) {
   if (!allF32(op) || rank < 2 || rank > 5)
     return failure();
   CallBuilder call;
-  for (Value v : {op.getInput(), op.getScale(), op.getBias(), op.getMean(),
-                  op.getVar()})
+  for (Value v :
+       {op.getInput(), op.getScale(), op.getBias(), op.getMean(), op.getVar()})
     call.operand(v);
   call.fparams = {op.getEpsilon().convertToFloat()};
   call.replace(rewriter, op, "batch_norm");
@@ -400,8 +399,7 @@ LogicalResult convertLRN(LRNOp op, IRRewriter &rewriter) {
   CallBuilder call;
   call.operand(op.getInput());
   call.params = {(int64_t)op.getSize()};
-  call.fparams = {op.getAlpha().convertToFloat(),
-                  op.getBeta().convertToFloat(),
+  call.fparams = {op.getAlpha().convertToFloat(), op.getBeta().convertToFloat(),
                   op.getBias().convertToFloat()};
   call.replace(rewriter, op, "lrn");
   return success();
@@ -488,8 +486,12 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter, StringRef name,
   }
   if constexpr (std::is_same_v<OpTy, GRUOp>)
     lbr = op.getLinearBeforeReset();
-  call.params = {(int64_t)op.getDirection(), hidden, h0 ? 1 : 0, c0 ? 1 : 0,
-                 lbr ? 1 : 0, activation};
+  call.params = {(int64_t)op.getDirection(),
+                 hidden,
+                 h0 ? 1 : 0,
+                 c0 ? 1 : 0,
+                 lbr ? 1 : 0,
+                 activation};
   Type f32 = rewriter.getF32Type();
   SmallVector<Type> types = {RankedTensorType::get({t, n, dirs * hidden}, f32),
                              RankedTensorType::get({dirs, n, hidden}, f32)};
@@ -498,8 +500,8 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter, StringRef name,
   SmallVector<Value> inits;
   for (auto [i, type] : llvm::enumerate(types)) {
     auto tensor = llvm::cast<RankedTensorType>(type);
-    inits.push_back(tensor::EmptyOp::create(rewriter, loc, tensor.getShape(),
-                                            f32));
+    inits.push_back(
+        tensor::EmptyOp::create(rewriter, loc, tensor.getShape(), f32));
     if (i == 0)
       call.dims.append({3, t, n, dirs * hidden});
     else
@@ -509,9 +511,9 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter, StringRef name,
                                  ArrayRef<int64_t>{}, call.params,
                                  ArrayRef<float>{}, false, call.inputs, inits);
   // Y is [T, D, N, H]: oneDNN's [T, N, D*H] with the directions moved out.
-  Value y = ReshapeOp::create(
-      rewriter, loc, RankedTensorType::get({t, n, dirs, hidden}, f32),
-      dnnl.getResult(0));
+  Value y = ReshapeOp::create(rewriter, loc,
+                              RankedTensorType::get({t, n, dirs, hidden}, f32),
+                              dnnl.getResult(0));
   if (dirs == 1)
     y = ReshapeOp::create(rewriter, loc, op->getResult(0).getType(), y);
   else
@@ -596,7 +598,8 @@ struct ConvertKilnToDnnlPass
           })
           .Case([&](ConvTransposeOp op) { return convertDeconv(op, rewriter); })
           .Case([&](PoolOp op) { return convertPool(op, rewriter); })
-          .Case([&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })
+          .Case(
+              [&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })
           .Case([&](GemmOp op) { return convertGemm(op, rewriter); })
           .Case([&](MatMulOp op) { return convertMatMul(op, rewriter); })
           .Case([&](BatchNormOp op) { return convertBatchNorm(op, rewriter); })

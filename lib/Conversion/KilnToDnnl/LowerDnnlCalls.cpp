@@ -5,9 +5,9 @@
 // the program the runtime builds its oneDNN primitives from:
 //
 //  - `kiln_model_dnnl_program`, a constant i64 array: "KILN" magic,
-//    version, its own length, the primitive count, then per primitive its kind, input and
-//    output counts, per operand (constant index or -1, ONNX dtype, layout,
-//    rank, dims), its params and its fparams (as f32 bit patterns);
+//    version, its own length, the primitive count, then per primitive its kind,
+//    input and output counts, per operand (constant index or -1, ONNX dtype,
+//    layout, rank, dims), its params and its fparams (as f32 bit patterns);
 //  - `kiln_model_dnnl_constants(index *pointers)`, which stores the address
 //    of every constant operand (weights, biases), so that the runtime can
 //    reorder them once per model instance;
@@ -65,10 +65,10 @@ struct DnnlCallBufferization
         failed(buffers(call.getOutputs(), outputs)))
       return failure();
     rewriter.setInsertionPoint(op);
-    DnnlCallOp::create(rewriter, op->getLoc(), TypeRange{},
-                       call.getPrimitive(), call.getDims(), call.getLayouts(),
-                       call.getParams(), call.getFparams(),
-                       call.getAccumulate(), inputs, outputs);
+    DnnlCallOp::create(rewriter, op->getLoc(), TypeRange{}, call.getPrimitive(),
+                       call.getDims(), call.getLayouts(), call.getParams(),
+                       call.getFparams(), call.getAccumulate(), inputs,
+                       outputs);
     bufferization::replaceOpWithBufferizedValues(rewriter, op, outputs);
     return success();
   }
@@ -127,9 +127,9 @@ Value address(OpBuilder &b, Location loc, Value buffer) {
       b, loc, metadata.getBaseBuffer());
   int64_t bytes =
       llvm::cast<MemRefType>(buffer.getType()).getElementTypeBitWidth() / 8;
-  Value offset = arith::MulIOp::create(
-      b, loc, metadata.getOffset(),
-      arith::ConstantIndexOp::create(b, loc, bytes));
+  Value offset =
+      arith::MulIOp::create(b, loc, metadata.getOffset(),
+                            arith::ConstantIndexOp::create(b, loc, bytes));
   return arith::AddIOp::create(b, loc, base, offset);
 }
 
@@ -188,9 +188,9 @@ struct LowerDnnlCallsPass
             constants.push_back(global);
           constant = it->second;
         }
-        program.append({constant, onnxDataType(type.getElementType()),
-                        layouts.empty() ? 0
-                                        : layouts[operand.getOperandNumber()]});
+        program.append(
+            {constant, onnxDataType(type.getElementType()),
+             layouts.empty() ? 0 : layouts[operand.getOperandNumber()]});
         program.append(dims.begin() + at, dims.begin() + at + 1 + dims[at]);
         at += 1 + dims[at];
         if (constant >= 0)

@@ -11,8 +11,7 @@ using kiln::detail::formatList;
 // DnnlCallOp
 //===----------------------------------------------------------------------===//
 
-SmallVector<int64_t> kiln::blockedShape(ArrayRef<int64_t> dims,
-                                        int64_t block) {
+SmallVector<int64_t> kiln::blockedShape(ArrayRef<int64_t> dims, int64_t block) {
   SmallVector<int64_t> shape(dims);
   shape[1] = (shape[1] + block - 1) / block;
   shape.push_back(block);
@@ -46,8 +45,7 @@ LogicalResult DnnlCallOp::verify() {
   size_t at = 0;
   for (auto [i, operand] : llvm::enumerate(getOperands())) {
     auto shaped = llvm::cast<ShapedType>(operand.getType());
-    if (at >= dims.size() || dims[at] < 0 ||
-        at + 1 + dims[at] > dims.size())
+    if (at >= dims.size() || dims[at] < 0 || at + 1 + dims[at] > dims.size())
       return emitOpError("expected `dims` to give a rank and dims for "
                          "operand ")
              << i;

@@ -179,18 +179,17 @@ FailureOr<Value> kiln::poolOfFusedConv(OpBuilder &b, FusedConvOp op,
   return pool->getResult();
 }
 
-FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op,
-                                  bool withPool) {
+FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op, bool withPool) {
   Location loc = op.getLoc();
   SmallVector<Value> operands = {op.getInput(), op.getWeight()};
   if (op.getBias())
     operands.push_back(op.getBias());
-  FailureOr<ConvOp> conv = createChecked<ConvOp>(
-      b, loc, operands,
-      {b.getNamedAttr("strides", op.getStridesAttr()),
-       b.getNamedAttr("dilations", op.getDilationsAttr()),
-       b.getNamedAttr("pads", op.getPadsAttr()),
-       b.getNamedAttr("group", op.getGroupAttr())});
+  FailureOr<ConvOp> conv =
+      createChecked<ConvOp>(b, loc, operands,
+                            {b.getNamedAttr("strides", op.getStridesAttr()),
+                             b.getNamedAttr("dilations", op.getDilationsAttr()),
+                             b.getNamedAttr("pads", op.getPadsAttr()),
+                             b.getNamedAttr("group", op.getGroupAttr())});
   if (failed(conv))
     return failure();
   Value value = conv->getResult();

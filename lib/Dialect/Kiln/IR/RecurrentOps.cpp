@@ -212,23 +212,23 @@ FailureOr<Value> kiln::decomposeAttention(OpBuilder &b, AttentionOp op) {
         .getResult();
   };
   if (scale != 1.0f)
-    scores = make(BinaryOp(), {*scores, constant(scale)},
-                  {b.getNamedAttr("kind",
-                                  BinaryKindAttr::get(ctx, BinaryKind::mul))});
+    scores = make(
+        BinaryOp(), {*scores, constant(scale)},
+        {b.getNamedAttr("kind", BinaryKindAttr::get(ctx, BinaryKind::mul))});
   if (failed(scores))
     return failure();
   if (Value mask = op.getMask()) {
     if (llvm::cast<RankedTensorType>(mask.getType())
             .getElementType()
             .isInteger(1))
-      scores = make(WhereOp(),
-                    {mask, *scores,
-                     constant(-std::numeric_limits<float>::infinity())},
-                    {});
+      scores = make(
+          WhereOp(),
+          {mask, *scores, constant(-std::numeric_limits<float>::infinity())},
+          {});
     else
-      scores = make(BinaryOp(), {*scores, mask},
-                    {b.getNamedAttr(
-                        "kind", BinaryKindAttr::get(ctx, BinaryKind::add))});
+      scores = make(
+          BinaryOp(), {*scores, mask},
+          {b.getNamedAttr("kind", BinaryKindAttr::get(ctx, BinaryKind::add))});
     if (failed(scores))
       return failure();
   }
@@ -243,15 +243,16 @@ FailureOr<Value> kiln::decomposeAttention(OpBuilder &b, AttentionOp op) {
         UnaryOp(), {*probabilities},
         {b.getNamedAttr("kind", UnaryKindAttr::get(ctx, UnaryKind::isnan))});
     FailureOr<Value> maskedOut = make(
-        CompareOp(), {*scores, constant(-std::numeric_limits<float>::infinity())},
+        CompareOp(),
+        {*scores, constant(-std::numeric_limits<float>::infinity())},
         {b.getNamedAttr("predicate",
                         ComparePredicateAttr::get(ctx, ComparePredicate::eq))});
     if (failed(isNan) || failed(maskedOut))
       return failure();
-    FailureOr<Value> drop = make(
-        BinaryOp(), {*isNan, *maskedOut},
-        {b.getNamedAttr("kind",
-                        BinaryKindAttr::get(ctx, BinaryKind::logical_and))});
+    FailureOr<Value> drop =
+        make(BinaryOp(), {*isNan, *maskedOut},
+             {b.getNamedAttr(
+                 "kind", BinaryKindAttr::get(ctx, BinaryKind::logical_and))});
     if (failed(drop))
       return failure();
     probabilities =

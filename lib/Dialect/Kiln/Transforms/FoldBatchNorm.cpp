@@ -34,7 +34,8 @@ std::optional<std::vector<float>> readFloats(Value value) {
     return std::vector<float>(values.begin(), values.end());
   }
   auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
   if (!blob ||
       blob->getData().size() != (size_t)type.getNumElements() * sizeof(float))
     return std::nullopt;
@@ -115,7 +116,8 @@ struct FoldBatchNormPass
     Affine affine{std::vector<float>(channels, 1.0f),
                   std::vector<float>(channels, 0.0f)};
     if (auto norm = llvm::dyn_cast<BatchNormOp>(op)) {
-      auto scale = readFloats(norm.getScale()), bias = readFloats(norm.getBias());
+      auto scale = readFloats(norm.getScale()),
+           bias = readFloats(norm.getBias());
       auto mean = readFloats(norm.getMean()), var = readFloats(norm.getVar());
       if (!scale || !bias || !mean || !var) {
         why = "its parameters are not constants";
@@ -154,8 +156,8 @@ struct FoldBatchNormPass
     Location loc = producer->getLoc();
     int64_t channels = affine.scale.size();
     Value weight = producer->getOperand(1);
-    Value bias = producer->getNumOperands() > 2 ? producer->getOperand(2)
-                                                : Value();
+    Value bias =
+        producer->getNumOperands() > 2 ? producer->getOperand(2) : Value();
     std::optional<std::vector<float>> w = readFloats(weight);
     std::optional<std::vector<float>> bv =
         bias ? readFloats(bias) : std::vector<float>(channels, 0.0f);
@@ -241,8 +243,8 @@ struct FoldBatchNormPass
       // that comes from a convolution or gemm.
       Operation *producer = nullptr;
       Value input;
-      for (Value operand : op->getOperands().take_front(
-               llvm::isa<BatchNormOp>(op) ? 1 : 2)) {
+      for (Value operand :
+           op->getOperands().take_front(llvm::isa<BatchNormOp>(op) ? 1 : 2)) {
         Operation *def = operand.getDefiningOp();
         if (def && llvm::isa<ConvOp, ConvTransposeOp, GemmOp>(def)) {
           producer = def;
@@ -257,8 +259,8 @@ struct FoldBatchNormPass
                            ? "constant scale"
                            : "constant shift";
       if (!input.hasOneUse()) {
-        remark(op, "not folded: the " + what +
-                       "'s input has other users than it");
+        remark(op,
+               "not folded: the " + what + "'s input has other users than it");
         continue;
       }
       std::string why;

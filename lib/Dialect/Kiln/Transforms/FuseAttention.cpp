@@ -22,8 +22,7 @@ std::optional<double> scalarConstant(Value value) {
   if (!constant)
     return std::nullopt;
   auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!dense || dense.getNumElements() != 1 ||
-      !dense.getElementType().isF32())
+  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
     return std::nullopt;
   return (double)*dense.getValues<float>().begin();
 }
@@ -73,8 +72,8 @@ struct FuseAttentionPass
     int64_t rank = type.getRank();
     // A softmax that is not fed by a product of matrices is no attention.
     Value s = softmax.getInput();
-    auto output = llvm::dyn_cast_if_present<MatMulOp>(
-        soleUser(softmax.getResult()));
+    auto output =
+        llvm::dyn_cast_if_present<MatMulOp>(soleUser(softmax.getResult()));
     if (!output || output.getLhs() != softmax.getResult()) {
       why = "";
       return failure();
@@ -173,7 +172,8 @@ struct FuseAttentionPass
     }
     if (m.mask) {
       RankedTensorType mask = typeOf(m.mask);
-      if (mask.getRank() > rank || mask.getElementType() != type.getElementType()) {
+      if (mask.getRank() > rank ||
+          mask.getElementType() != type.getElementType()) {
         why = "the mask does not broadcast to the scores";
         return failure();
       }

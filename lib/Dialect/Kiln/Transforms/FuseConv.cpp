@@ -54,8 +54,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     if (value.use_empty())
       return nullptr;
     if (!value.hasOneUse()) {
-      int64_t users = std::distance(value.getUsers().begin(),
-                                    value.getUsers().end());
+      int64_t users =
+          std::distance(value.getUsers().begin(), value.getUsers().end());
       why = (what + " has " + Twine(users) + " users").str();
       return nullptr;
     }
@@ -105,8 +105,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
                      " follows the activation; a fused residual comes "
                      "before it";
       } else {
-        nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() +
-                   "' (" + nameOf(unary) + ") is not a fusable activation";
+        nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() + "' (" +
+                   nameOf(unary) + ") is not a fusable activation";
         user = nullptr;
       }
     }
@@ -146,14 +146,14 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
                        b.getDenseI32ArrayAttr(
                            {1, 1, conv.getBias() ? 1 : 0, residual ? 1 : 0}))};
     if (activation) {
-      attrs.push_back(b.getNamedAttr(
-          "activation", UnaryKindAttr::get(ctx, *activation)));
+      attrs.push_back(
+          b.getNamedAttr("activation", UnaryKindAttr::get(ctx, *activation)));
       if (alpha)
-        attrs.push_back(b.getNamedAttr("activation_alpha",
-                                       b.getF32FloatAttr(alpha->convertToFloat())));
+        attrs.push_back(b.getNamedAttr(
+            "activation_alpha", b.getF32FloatAttr(alpha->convertToFloat())));
       if (beta)
-        attrs.push_back(b.getNamedAttr("activation_beta",
-                                       b.getF32FloatAttr(beta->convertToFloat())));
+        attrs.push_back(b.getNamedAttr(
+            "activation_beta", b.getF32FloatAttr(beta->convertToFloat())));
     }
     if (pool) {
       attrs.push_back(

@@ -31,8 +31,7 @@ llvm::SmallVector<int64_t> blockedShape(llvm::ArrayRef<int64_t> dims,
 /// The kiln.pool of fused convolution `op` (which has one) applied to
 /// `input`, built before `op`.
 mlir::FailureOr<mlir::Value> poolOfFusedConv(mlir::OpBuilder &builder,
-                                             FusedConvOp op,
-                                             mlir::Value input);
+                                             FusedConvOp op, mlir::Value input);
 
 /// Builds the unfused form of `op` before it: kiln.conv, then the residual
 /// kiln.binary add, the activation kiln.unary and the kiln.pool it has.
