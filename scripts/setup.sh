@@ -27,9 +27,15 @@ kiln_install_packages() {
     --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Extra CMake arguments (e.g. the sanitizer build's) in KILN_CMAKE_ARGS.
 kiln_build() {
   if [ ! -f "$KILN_BUILD/build.ninja" ]; then
-    cmake -G Ninja -S "$KILN_ROOT" -B "$KILN_BUILD" -DCMAKE_BUILD_TYPE=Release
+    # shellcheck disable=SC2086
+    cmake -G Ninja -S "$KILN_ROOT" -B "$KILN_BUILD" -DCMAKE_BUILD_TYPE=Release \
+      ${KILN_CMAKE_ARGS:-}
   fi
-  ninja -C "$KILN_BUILD"
+  ninja -C "$KILN_BUILD" "$@"
 }
+
+# The sanitizer and fuzzing builds: clang-22 with its sanitizer runtimes.
+KILN_CHECKED_PACKAGES=(libclang-rt-22-dev libomp-22-dev)

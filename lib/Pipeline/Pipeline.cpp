@@ -113,6 +113,7 @@ LogicalResult kiln::runFusionPipeline(ModuleOp module,
 LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend,
                                       int64_t dnnlMinWork) {
   PassManager pm(module->getName());
+  pm.addPass(createKilnCheckIndices());
   pm.addPass(createKilnRecordSignature());
   pm.addPass(createKilnInstrumentProfile());
   if (backend == Backend::Dnnl) {
@@ -287,6 +288,10 @@ static bool linkWithRuntime(llvm::StringRef objectPath,
   }
   for (const std::string &arg : extraArgs)
     args.push_back(arg);
+  llvm::SmallVector<llvm::StringRef> buildFlags;
+  llvm::StringRef(KILN_MODEL_LINK_FLAGS)
+      .split(buildFlags, ' ', -1, /*KeepEmpty=*/false);
+  args.append(buildFlags.begin(), buildFlags.end());
   args.append({"-fopenmp", "-lm", "-o", output});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0, 0,

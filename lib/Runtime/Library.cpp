@@ -38,7 +38,8 @@ struct kiln_model {
         return w;
       }
     }
-    size_t bytes = (std::max<uint64_t>(arenaBytes(backend), 1) + 63) / 64 * 64;
+    size_t bytes =
+        (std::max<uint64_t>(arenaBytes(backend, signature), 1) + 63) / 64 * 64;
     return std::aligned_alloc(64, bytes);
   }
   void release(void *w) const {
@@ -162,9 +163,13 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
     report(error, error_size, "cannot allocate the model's workspace");
     return -1;
   }
-  buffers.push_back(workspace);
-  runModel(buffers.data(), model->backend, workspace);
+  std::string message;
+  bool ok = runModel(buffers, sig, model->backend, workspace, message);
   model->release(workspace);
+  if (!ok) {
+    report(error, error_size, message);
+    return -1;
+  }
   return 0;
 }
 

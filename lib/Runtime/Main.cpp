@@ -68,13 +68,15 @@ void printSignature(const Signature &signature) {
 
 /// Runs the model `runs` more times with the per-op hooks recording, then
 /// prints each op's mean time, the slowest first.
-void printProfile(std::vector<void *> &pointers, const Backend &backend,
-                  long runs) {
+bool printProfile(const std::vector<void *> &io, const Signature &signature,
+                  const Backend &backend, void *arena, long runs,
+                  std::string &error) {
   using Clock = std::chrono::steady_clock;
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();
   for (long r = 0; r < runs; ++r)
-    runModel(pointers.data(), backend, pointers.back());
+    if (!runModel(io, signature, backend, arena, error))
+      return false;
   double wallUs =
       std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
       runs;
@@ -95,6 +97,7 @@ void printProfile(std::vector<void *> &pointers, const Backend &backend,
   std::string primitives = backend.describe();
   if (!primitives.empty())
     std::printf("%s\n", primitives.c_str());
+  return true;
 }
 
 } // namespace
@@ -209,24 +212,31 @@ int main(int argc, char **argv) {
                  error.c_str());
     return 1;
   }
-  uint64_t arena = arenaBytes(backend);
-  buffers.push_back(allocate(arena));
+  uint64_t arenaSize = arenaBytes(backend, signature);
+  buffers.push_back(allocate(arenaSize));
   if (!buffers.back()) {
     std::fprintf(stderr, "kiln: cannot allocate the model's %llu-byte "
                          "workspace\n",
-                 (unsigned long long)arena);
+                 (unsigned long long)arenaSize);
     return 1;
   }
-  pointers.push_back(buffers.back().get());
-  auto run = [&] { runModel(pointers.data(), backend, pointers.back()); };
+  void *arena = buffers.back().get();
+  auto run = [&] {
+    if (runModel(pointers, signature, backend, arena, error))
+      return true;
+    std::fprintf(stderr, "kiln: %s\n", error.c_str());
+    return false;
+  };
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;
-    run(); // warm-up
+    if (!run()) // warm-up
+      return 1;
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();
-      run();
+      if (!run())
+        return 1;
       times.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start)
               .count());
@@ -243,11 +253,15 @@ int main(int argc, char **argv) {
                 "\"max_us\": %.3f, \"samples_us\": [%s]}\n",
                 benchRuns, median, times.front(), times.back(),
                 samples.c_str());
-  } else {
-    run();
+  } else if (!run()) {
+    return 1;
   }
-  if (profile)
-    printProfile(pointers, backend, std::max(benchRuns, 10L));
+  if (profile &&
+      !printProfile(pointers, signature, backend, arena,
+                    std::max(benchRuns, 10L), error)) {
+    std::fprintf(stderr, "kiln: %s\n", error.c_str());
+    return 1;
+  }
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     HostTensor tensor;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Runtime/Parallel.h"
+#include "kiln/Runtime/Tensor.h"
 #include "kiln/Runtime/Runtime.h"
 
 #include <algorithm>
@@ -58,18 +59,48 @@ std::string kiln::runtime::Backend::describe() const {
   return text;
 }
 
-uint64_t kiln::runtime::arenaBytes(const Backend &backend) {
-  return alignUp(kiln_model_workspace_bytes) + backend.scratchpadBytes();
+/// Where the index checks' slots start in the arena.
+static uint64_t checksOffset(const kiln::runtime::Backend &backend) {
+  return alignUp(kiln_model_workspace_bytes) +
+         alignUp(backend.scratchpadBytes());
 }
 
-void kiln::runtime::runModel(void **buffers, const Backend &backend,
-                             void *arena) {
+uint64_t kiln::runtime::arenaBytes(const Backend &backend,
+                                   const Signature &signature) {
+  return checksOffset(backend) + 16 * signature.checks.size();
+}
+
+bool kiln::runtime::runModel(const std::vector<void *> &io,
+                             const Signature &signature,
+                             const Backend &backend, void *arena,
+                             std::string &error) {
+  // kiln_model_run takes the inputs, the outputs, one [min, max] pair per
+  // index check, then the workspace.
+  std::vector<void *> buffers(io);
+  int64_t *ranges = (int64_t *)((char *)arena + checksOffset(backend));
+  for (size_t i = 0; i < signature.checks.size(); ++i)
+    buffers.push_back(ranges + 2 * i);
+  buffers.push_back(arena);
   Run saved = current;
-  current.buffers = buffers;
+  current.buffers = buffers.data();
   current.backend = backend.state();
   current.scratchpad = (char *)arena + alignUp(kiln_model_workspace_bytes);
-  kiln_model_run(buffers);
+  kiln_model_run(buffers.data());
   current = saved;
+  for (size_t i = 0; i < signature.checks.size(); ++i) {
+    const kiln::runtime::IndexCheck &check = signature.checks[i];
+    int64_t low = ranges[2 * i], high = ranges[2 * i + 1];
+    if (low >= check.low && high <= check.high)
+      continue;
+    int64_t bad = low < check.low ? low : high;
+    error = check.what + ": index " + std::to_string(bad) +
+            " is out of range for an axis of size " +
+            std::to_string(check.high + 1) + " (valid: " +
+            std::to_string(check.low) + " to " + std::to_string(check.high) +
+            ")";
+    return false;
+  }
+  return true;
 }
 
 void *kiln::runtime::currentBackendState() { return current.backend; }

@@ -94,6 +94,18 @@ bool parseSignature(const char *text, Signature &signature,
     std::istringstream fields(line);
     std::string direction, name, dims;
     int dtype = 0;
+    if (line.rfind("check ", 0) == 0) {
+      IndexCheck check;
+      fields >> direction;
+      if (!(fields >> check.low >> check.high) || check.low > check.high) {
+        error = "malformed model signature line '" + line + "'";
+        return false;
+      }
+      fields >> std::ws;
+      std::getline(fields, check.what);
+      signature.checks.push_back(check);
+      continue;
+    }
     if (!(fields >> direction >> name >> dtype >> dims) ||
         (direction != "in" && direction != "out") || dtypeSize(dtype) == 0) {
       error = "malformed model signature line '" + line + "'";

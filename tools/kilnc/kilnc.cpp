@@ -12,7 +12,6 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -21,9 +20,11 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -94,24 +95,94 @@ static mlir::OpPrintingFlags printingFlags() {
 /// Writes `module` to `path` ("-" is stdout).
 static LogicalResult writeModule(mlir::ModuleOp module, StringRef path);
 
-/// Writes text produced by `print` to `path` ("-" is stdout), replacing
-/// the file only once it is complete.
+/// Refuses an output path that is a folder, a symbolic link to nothing or
+/// in a folder that does not exist.
+static LogicalResult checkOutputPath(StringRef path) {
+  auto refuse = [&](const Twine &why) {
+    errs() << "kilnc: cannot write " << path << ": " << why << "\n";
+    return failure();
+  };
+  if (sys::fs::is_directory(path))
+    return refuse("it is a folder");
+  sys::fs::file_status link;
+  if (!sys::fs::status(path, link, /*Follow=*/false) &&
+      sys::fs::is_symlink_file(link) && !sys::fs::exists(path))
+    return refuse("it is a symbolic link to a file that does not exist");
+  StringRef folder = sys::path::parent_path(path);
+  if (!folder.empty() && !sys::fs::is_directory(folder))
+    return refuse("the folder " + folder + " does not exist");
+  return success();
+}
+
+namespace {
+/// A file written under a unique temporary name beside its final path and
+/// renamed into place by commit(); removed if never committed (also when
+/// kilnc is killed by a signal), so a failure never leaves a partial file.
+class PendingOutput {
+public:
+  explicit PendingOutput(StringRef path) : path(path.str()) {}
+  ~PendingOutput() {
+    if (!temp.empty()) {
+      sys::fs::remove(temp);
+      sys::DontRemoveFileOnSignal(temp);
+    }
+  }
+  /// Creates the temporary file; returns its descriptor, or -1.
+  int create() {
+    if (failed(checkOutputPath(path)))
+      return -1;
+    int fd;
+    if (std::error_code ec = sys::fs::createUniqueFile(
+            path + ".kilnc-%%%%%%", fd, temp, sys::fs::OF_None, 0666)) {
+      errs() << "kilnc: cannot write " << path << ": " << ec.message() << "\n";
+      temp.clear();
+      return -1;
+    }
+    sys::RemoveFileOnSignal(temp);
+    return fd;
+  }
+  StringRef tempPath() const { return temp; }
+  LogicalResult commit() {
+    if (std::error_code ec = sys::fs::rename(temp, path)) {
+      errs() << "kilnc: cannot write " << path << ": " << ec.message() << "\n";
+      return failure();
+    }
+    sys::DontRemoveFileOnSignal(temp);
+    temp.clear();
+    return success();
+  }
+
+private:
+  std::string path;
+  SmallString<256> temp;
+};
+} // namespace
+
+/// Writes text produced by `print` to `path` ("-" is stdout) through a
+/// temporary file renamed into place once complete.
 static LogicalResult writeText(StringRef path,
                                function_ref<void(raw_pwrite_stream &)> print) {
-  std::string error;
-  auto file = mlir::openOutputFile(path, &error);
-  if (!file) {
-    errs() << "kilnc: " << error << "\n";
-    return failure();
+  if (path == "-") {
+    print(outs());
+    outs().flush();
+    return success();
   }
-  print(file->os());
-  file->os().flush();
-  if (file->os().has_error()) {
-    errs() << "kilnc: cannot write " << path << "\n";
+  PendingOutput output(path);
+  int fd = output.create();
+  if (fd < 0)
     return failure();
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    print(os);
+    os.flush();
+    if (os.has_error()) {
+      errs() << "kilnc: cannot write " << path << ": " << os.error().message()
+             << "\n";
+      os.clear_error();
+      return failure();
+    }
   }
-  file->keep();
-  return success();
+  return output.commit();
 }
 
 /// Where text stages go: -o, or stdout.
@@ -135,6 +206,10 @@ public:
     if (std::error_code error = sys::fs::create_directories(dir)) {
       errs() << "kilnc: cannot create " << dir << ": " << error.message()
              << "\n";
+      return failure();
+    }
+    if (!sys::fs::is_directory(dir)) {
+      errs() << "kilnc: cannot create " << dir << ": it is not a folder\n";
       return failure();
     }
     SmallString<256> path(dir);
@@ -311,21 +386,13 @@ int main(int argc, char **argv) {
              : *stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
                                               : stem;
   }
-  StringRef outputDir = sys::path::parent_path(output);
-  if (!outputDir.empty() && !sys::fs::is_directory(outputDir)) {
-    errs() << "kilnc: cannot write " << output << ": the folder " << outputDir
-           << " does not exist\n";
-    return 1;
-  }
-  if (sys::fs::is_directory(output)) {
-    errs() << "kilnc: cannot write " << output << ": it is a folder\n";
-    return 1;
-  }
   if (output == "-") {
     errs() << "kilnc: --emit=" << emitName
            << " writes a binary file; give -o\n";
     return 1;
   }
+  if (failed(checkOutputPath(output)))
+    return 1;
   SmallString<128> objectPath;
   int fd;
   if (std::error_code ec =
@@ -341,9 +408,12 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  SmallString<128> temp(output);
-  temp += ".kilnc-tmp";
-  FileRemover removeTemp(temp);
+  PendingOutput pending(output);
+  int tempFd = pending.create();
+  if (tempFd < 0)
+    return 1;
+  ::close(tempFd);
+  std::string temp = pending.tempPath().str();
   if (*stage == kiln::EmitStage::Obj) {
     if (std::error_code ec = sys::fs::copy_file(objectPath, temp)) {
       errs() << "kilnc: cannot write " << output << ": " << ec.message()
@@ -368,13 +438,8 @@ int main(int argc, char **argv) {
     errs() << "kilnc: " << error << "\n";
     return 1;
   }
-  if (std::error_code ec = sys::fs::rename(temp, output)) {
-    errs() << "kilnc: cannot write " << output << ": " << ec.message() << "\n";
-    return 1;
-  }
-  return 0;
+  return failed(pending.commit()) ? 1 : 0;
 }
-
 static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {
   return writeText(
       path, [&](raw_pwrite_stream &os) { module->print(os, printingFlags()); });

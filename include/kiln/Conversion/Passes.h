@@ -20,6 +20,10 @@ namespace kiln {
 /// The ONNX TensorProto code of an element type, or 0.
 int onnxDataType(mlir::Type type);
 
+/// The name a user knows an op by, for messages: its ONNX node name, else
+/// where it is in the source, else "#ID" with the given id.
+std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
+
 /// Registers the bufferization of kiln.dnnl_call.
 void registerDnnlBufferization(mlir::DialectRegistry &registry);
 

@@ -101,13 +101,32 @@ def KilnPlanBuffers : Pass<"kiln-plan-buffers", "mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def KilnCheckIndices : Pass<"kiln-check-indices", "mlir::ModuleOp"> {
+  let summary = "Check gather indices: constant ones now, the others at run time";
+  let description = [{
+    Constant indices of `kiln.gather` and `kiln.gather_elements` outside
+    [-size, size) are a compile-time error. For indices computed at run
+    time, one reduction computes their smallest and largest value as a
+    `tensor<2xi64>` that becomes an extra result of `main`, with the result
+    attribute `kiln.check = "LOW HIGH LABEL"` (the valid range, and the op's
+    ONNX node as messages name it). The signature lists it as a check; the runtime
+    fails a run whose indices left the range, with a message naming the op.
+    (The lowering clamps every read, so even then no read leaves the
+    tensor.)
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   let summary = "Record the model's signature as a module attribute";
   let description = [{
     Writes `kiln.signature` on the module: one line per tensor of
     `func.func @main` ("in|out NAME DTYPE D0xD1x..."), which the runtime
-    reads to validate inputs. Runs while the function still has tensor
-    types and names.
+    reads to validate inputs, and one line per result marked `kiln.check`
+    ("check LOW HIGH LABEL", see kiln-check-indices). Runs while the
+    function still has tensor types and names.
   }];
 }
 

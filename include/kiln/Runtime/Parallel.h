@@ -5,8 +5,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kiln::runtime {
+
+struct Signature;
 
 /// What a model instance keeps besides its workspace: for a model compiled
 /// with the dnnl backend, its oneDNN primitives, created once with their
@@ -33,13 +36,16 @@ private:
 };
 
 /// The bytes of one run's arena: the model's workspace, then, 64-byte
-/// aligned, the backend's scratchpad.
-uint64_t arenaBytes(const Backend &backend);
+/// aligned, the backend's scratchpad, then 16 bytes per index check.
+uint64_t arenaBytes(const Backend &backend, const Signature &signature);
 
-/// Runs the model (kiln_model_run) on `buffers`: inputs, outputs, then
-/// `arena`, 64-byte aligned, of arenaBytes(backend). The model's parallel
-/// loops run on the calling thread's OpenMP team.
-void runModel(void **buffers, const Backend &backend, void *arena);
+/// Runs the model (kiln_model_run) on `io`, its inputs then its outputs,
+/// with `arena`, 64-byte aligned, of arenaBytes(backend, signature). The
+/// model's parallel loops run on the calling thread's OpenMP team. Returns
+/// false, with a message naming the op, when the signature's index checks
+/// find an index that was out of range (the outputs are then meaningless).
+bool runModel(const std::vector<void *> &io, const Signature &signature,
+              const Backend &backend, void *arena, std::string &error);
 
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();

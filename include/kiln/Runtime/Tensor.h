@@ -47,8 +47,18 @@ struct TensorInfo {
   std::string describe() const;
 };
 
+/// A run-time check of data-dependent indices (kiln-check-indices): the
+/// model writes the smallest and largest index an op read, which must lie
+/// in [low, high].
+struct IndexCheck {
+  int64_t low = 0, high = 0;
+  /// The op, as kilnc names it in messages: "NODE (Gather)".
+  std::string what;
+};
+
 struct Signature {
   std::vector<TensorInfo> inputs, outputs;
+  std::vector<IndexCheck> checks;
 };
 
 /// Parses kiln_model_signature. Returns false (with a message) when it is

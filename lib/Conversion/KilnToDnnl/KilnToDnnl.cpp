@@ -215,7 +215,7 @@ LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter) {
   CallBuilder call;
   call.operand(op.getInput());
   call.operand(op.getWeight());
-  call.params = {0, op.getGroup()};
+  call.params = {0, (int64_t)op.getGroup()};
   appendWindow(call, k, op.getStrides(), op.getDilations(), pads);
   Value bias = op.getBias();
   Location loc = op.getLoc();

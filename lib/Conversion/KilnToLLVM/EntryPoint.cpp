@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/Path.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNRECORDSIGNATURE
@@ -46,6 +47,25 @@ int kiln::onnxDataType(Type type) {
     }
   }
   return 0;
+}
+
+std::string kiln::nodeLabel(Operation *op, int64_t id) {
+  Location loc = op->getLoc();
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc);
+      fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  std::string label;
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    label = name.getName().str();
+  else if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
+    label = llvm::sys::path::filename(file.getFilename().getValue()).str() +
+            ":" + std::to_string(file.getLine());
+  if (label.empty())
+    label = id >= 0 ? "#" + std::to_string(id) : "an unnamed node";
+  for (char &c : label)
+    if (c == '\t' || c == '\n')
+      c = ' ';
+  return label;
 }
 
 namespace {
@@ -91,11 +111,17 @@ struct RecordSignaturePass
                           func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
                           "input_" + std::to_string(i))))
         return signalPassFailure();
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
+    for (unsigned i = 0; i < func.getNumResults(); ++i) {
+      if (auto check =
+              func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
+        text += "check " + check.getValue().str() + "\n";
+        continue;
+      }
       if (failed(describe("out", func.getResultTypes()[i],
                           func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
                           "output_" + std::to_string(i))))
         return signalPassFailure();
+    }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));
   }
 };

@@ -22,27 +22,6 @@ namespace kiln {
 
 using namespace mlir;
 
-/// The name a user knows the op by: its ONNX node name, else where it is
-/// in the source, else its position.
-static std::string opLabel(Operation *op, int64_t id) {
-  Location loc = op->getLoc();
-  if (auto fused = llvm::dyn_cast<FusedLoc>(loc);
-      fused && !fused.getLocations().empty())
-    loc = fused.getLocations().front();
-  std::string label;
-  if (auto name = llvm::dyn_cast<NameLoc>(loc))
-    label = name.getName().str();
-  else if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
-    label = llvm::sys::path::filename(file.getFilename().getValue()).str() +
-            ":" + std::to_string(file.getLine());
-  if (label.empty())
-    label = "#" + std::to_string(id);
-  for (char &c : label)
-    if (c == '\t' || c == '\n')
-      c = ' ';
-  return label;
-}
-
 namespace {
 struct InstrumentProfilePass
     : kiln::impl::KilnInstrumentProfileBase<InstrumentProfilePass> {
@@ -76,7 +55,7 @@ struct InstrumentProfilePass
       func::CallOp::create(b, op.getLoc(), "kiln_profile_exit", TypeRange{},
                            ValueRange{idValue});
       table +=
-          opLabel(&op, id) + "\t" + op.getName().stripDialect().str() + "\n";
+          kiln::nodeLabel(&op, id) + "\t" + op.getName().stripDialect().str() + "\n";
       ++id;
     }
     module->setAttr("kiln.profile_ops", StringAttr::get(ctx, table));

@@ -33,8 +33,6 @@ using namespace kiln::onnx_frontend;
 
 /// The newest version of the default ONNX domain Kiln knows.
 static constexpr int64_t kMaxOpset = 28;
-/// Tensors with more elements are refused (about 4 TiB of f32).
-static constexpr int64_t kMaxElements = int64_t(1) << 40;
 /// Float tensors with more elements become dense_resource blobs.
 static constexpr int64_t kMaxInlineElements = 16;
 
@@ -168,7 +166,8 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
   for (int64_t dim : tensor.dims()) {
     if (dim < 0)
       return emitError(loc) << what << " has a negative dim (" << dim << ")";
-    if (__builtin_mul_overflow(count, dim, &count) || count > kMaxElements)
+    if (dim > kMaxElements || __builtin_mul_overflow(count, dim, &count) ||
+        count > kMaxElements)
       return emitError(loc) << what << " has too many elements";
     shape.push_back(dim);
   }
@@ -403,6 +402,9 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
                  << pinned->second[d] << ", but the model fixes it to "
                  << declared.dim(d).dim_value();
     }
+    if (exceedsMaxElements(pinned->second))
+      return emitError(fileLoc)
+             << "--shape gives '" << name << "' too many elements";
     return pinned->second;
   }
   if (!tensorType.has_shape())
@@ -416,6 +418,9 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
         return emitError(fileLoc) << "graph input '" << name << "' dim " << i
                                   << " is negative (" << dim.dim_value() << ")";
       shape.push_back(dim.dim_value());
+      if (exceedsMaxElements(shape))
+        return emitError(fileLoc) << "graph input '" << name
+                                  << "' has too many elements";
       continue;
     }
     std::string symbol =
@@ -756,15 +761,26 @@ kiln::onnx_frontend::importModelFile(StringRef path, MLIRContext &context,
     emitError(fileLoc) << "cannot read: " << error.message();
     return {};
   }
-  StringRef data = (*buffer)->getBuffer();
+  return importModelBuffer((*buffer)->getBuffer(), path,
+                           llvm::sys::path::extension(path) == ".onnxtxt",
+                           context, options);
+}
+
+OwningOpRef<ModuleOp>
+kiln::onnx_frontend::importModelBuffer(StringRef data, StringRef path,
+                                       bool textual, MLIRContext &context,
+                                       const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   onnx::ModelProto model;
-  if (llvm::sys::path::extension(path) == ".onnxtxt") {
+  if (textual) {
     if (data.find('\0') != StringRef::npos) {
       emitError(fileLoc) << "not ONNX textual syntax (the file holds a NUL "
                             "byte)";
       return {};
     }
-    onnx::OnnxParser parser(data.data());
+    // The parser reads up to a NUL.
+    std::string text = data.str();
+    onnx::OnnxParser parser(text.c_str());
     auto status = parser.Parse(model);
     if (!status.IsOK()) {
       emitError(fileLoc) << "not valid ONNX textual syntax: "

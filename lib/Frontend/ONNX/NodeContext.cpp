@@ -284,6 +284,14 @@ Value NodeContext::scalar(double value, Type element) {
 //===----------------------------------------------------------------------===//
 
 FailureOr<Value> NodeContext::foldResult(Operation *op) {
+  for (Type type : op->getResultTypes()) {
+    auto shaped = llvm::dyn_cast<RankedTensorType>(type);
+    if (shaped && exceedsMaxElements(shaped.getShape())) {
+      op->erase();
+      return emitError() << "the result would have too many elements ("
+                         << type << ")";
+    }
+  }
   SmallVector<OpFoldResult> folded;
   if (succeeded(op->fold(folded)) && folded.size() == 1) {
     if (auto value = llvm::dyn_cast<Value>(folded[0])) {

@@ -21,6 +21,24 @@
 #include <string>
 
 namespace kiln::onnx_frontend {
+/// Tensors with more elements, or a larger dim, are refused (about 4 TiB
+/// of f32): it keeps every size and offset computed from a shape far from
+/// int64 overflow.
+inline constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+/// Whether `shape` has a dim or an element count above kMaxElements.
+inline bool exceedsMaxElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim > kMaxElements || __builtin_mul_overflow(count, dim, &count) ||
+        count > kMaxElements)
+      return true;
+  }
+  return false;
+}
+} // namespace kiln::onnx_frontend
+
+namespace kiln::onnx_frontend {
 
 class GraphImporter;
 

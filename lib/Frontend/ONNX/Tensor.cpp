@@ -226,7 +226,9 @@ static LogicalResult importReshape(NodeContext &ctx) {
       return ctx.emitError()
              << "shape dim " << i << " is negative (" << d << ")";
     shape.push_back(d);
-    known *= d;
+    if (d > kMaxElements || __builtin_mul_overflow(known, d, &known) ||
+        known > kMaxElements)
+      return ctx.emitError() << "shape has too many elements";
   }
   if (inferred >= 0) {
     if (known == 0 || type.getNumElements() % known != 0)

@@ -39,6 +39,22 @@ def blob(number, data):
 
 
 FLOAT, INT64, UNDEFINED = 1, 7, 0
+# AttributeProto.type codes.
+ATTR_FLOAT, ATTR_INT, ATTR_STRING, ATTR_INTS = 1, 2, 3, 7
+
+
+def attr_int(name, value):
+    return blob(5, blob(1, name) + vint(3, value) + vint(20, ATTR_INT))
+
+
+def attr_ints(name, values):
+    return blob(5, blob(1, name) + b"".join(vint(8, v) for v in values)
+                + vint(20, ATTR_INTS))
+
+
+def attr_float(name, value):
+    return blob(5, blob(1, name) + field(2, 5, struct.pack("<f", value))
+                + vint(20, ATTR_FLOAT))
 
 
 def tensor(name, dims, data_type=FLOAT, floats=None, raw=None, external=None):
@@ -118,6 +134,62 @@ def main():
     write("negative-input-dim.onnx", model(graph(
         [node("Relu", ["X"], ["Y"])], [value_info("X", [-3])],
         [value_info("Y", [3])])))
+
+    # Graph structure, each wrong in one way.
+    x4 = [value_info("X", [4])]
+    y4 = [value_info("Y", [4])]
+    write("cycle.onnx", model(graph(
+        [node("Add", ["X", "B"], ["A"], "a"), node("Relu", ["A"], ["B"], "b"),
+         node("Relu", ["A"], ["Y"], "c")], x4, y4)))
+    write("undefined-input.onnx", model(graph(
+        [node("Add", ["X", "Z"], ["Y"], "add")], x4, y4)))
+    write("defined-twice.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "first"), node("Neg", ["X"], ["Y"], "second")],
+        x4, y4)))
+    write("initializer-twice.onnx", model(graph(
+        [node("Add", ["X", "W"], ["Y"], "add")], x4, y4,
+        [tensor("W", [4], floats=[1, 2, 3, 4]),
+         tensor("W", [4], floats=[5, 6, 7, 8])])))
+    write("output-never-produced.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "relu")], x4, [value_info("Q", [4])])))
+    write("unknown-op.onnx", model(graph(
+        [node("FrobnicateAll", ["X"], ["Y"], "frob")], x4, y4)))
+    write("unknown-domain.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "relu") + blob(7, "com.example")], x4, y4)))
+    write("unknown-opset.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "relu")], x4, y4), opset=99))
+    write("op-too-new.onnx", model(graph(
+        [node("Gelu", ["X"], ["Y"], "gelu")], x4, y4), opset=17))
+    x23 = [value_info("X", [2, 3])]
+    y23 = [value_info("Y", [2, 3])]
+    write("wrong-attribute-type.onnx", model(graph(
+        [node("Softmax", ["X"], ["Y"], "softmax", attr_float("axis", 1.0))],
+        x23, y23)))
+    write("axis-out-of-range.onnx", model(graph(
+        [node("Softmax", ["X"], ["Y"], "softmax", attr_int("axis", 2))],
+        x23, y23)))
+    image = [value_info("X", [1, 3, 8, 8])]
+    pooled = [value_info("Y", [1, 3, 4, 4])]
+    write("kernel-length.onnx", model(graph(
+        [node("MaxPool", ["X"], ["Y"], "pool", attr_ints("kernel_shape", [2, 2, 2])
+              + attr_ints("strides", [2, 2]))], image, pooled)))
+    conv_w = tensor("W", [4, 3, 3, 3], raw=b"\0" * 4 * 108)
+    conv_out = [value_info("Y", [1, 4, 6, 6])]
+    write("pads-length.onnx", model(graph(
+        [node("Conv", ["X", "W"], ["Y"], "conv", attr_ints("pads", [1, 1]))],
+        image, conv_out, [conv_w])))
+    write("zero-stride.onnx", model(graph(
+        [node("Conv", ["X", "W"], ["Y"], "conv", attr_ints("strides", [0, 1]))],
+        image, conv_out, [conv_w])))
+    write("matmul-inner.onnx", model(graph(
+        [node("MatMul", ["X", "W"], ["Y"], "matmul")], x23,
+        [value_info("Y", [2, 5])], [tensor("W", [4, 5], raw=b"\0" * 80)])))
+    write("declared-output-shape.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "relu")], x23, [value_info("Y", [3, 2])])))
+    write("huge-input.onnx", model(graph(
+        [node("Relu", ["X"], ["Y"], "relu")],
+        [value_info("X", [2 ** 31, 2 ** 31, 2 ** 31])],
+        [value_info("Y", [2 ** 31, 2 ** 31, 2 ** 31])])))
 
     # A model whose Reshape target is a graph input, for --bind.
     write("reshape-input.onnx", model(graph(

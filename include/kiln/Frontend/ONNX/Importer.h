@@ -27,6 +27,13 @@ mlir::OwningOpRef<mlir::ModuleOp> importModelFile(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   const ImportOptions &options);
 
+/// Imports a model held in memory: `data` is a binary ModelProto (or ONNX
+/// textual syntax when `textual`); `path` names it in diagnostics, and its
+/// folder is where external data is looked for.
+mlir::OwningOpRef<mlir::ModuleOp>
+importModelBuffer(llvm::StringRef data, llvm::StringRef path, bool textual,
+                  mlir::MLIRContext &context, const ImportOptions &options);
+
 /// Parses "1x3x224x224" (dims may be 0). Returns false on malformed text.
 bool parseShape(llvm::StringRef text, llvm::SmallVectorImpl<int64_t> &shape);
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fuzzes Kiln with libFuzzer (clang-22, AddressSanitizer + UBSan):
+#
+#   ./scripts/fuzz.sh [SECONDS] [TARGET ...]
+#
+# TARGET is import (the ONNX importer on raw bytes) or compile (models down
+# to LLVM IR); both by default, run side by side, each for SECONDS (default
+# 600) of wall time. The targets are built in ./build-fuzz; each corpus
+# (build-fuzz/fuzz/TARGET/corpus) is seeded with the models of
+# ../shared/onnx-tests and kept between runs. Inputs that crash land in
+# build-fuzz/fuzz/TARGET/ as crash-*, timeout-* or oom-*: reproduce one with
+# `build-fuzz/bin/kiln-fuzz-TARGET FILE`, fix it, and add the file to
+# test/Fuzz/regressions/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+seconds="${1:-600}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(import compile)
+
+KILN_BUILD="${KILN_FUZZ_BUILD:-$KILN_ROOT/build-fuzz}"
+KILN_CMAKE_ARGS="-DKILN_FUZZ=ON -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22"
+kiln_install_packages "${KILN_CHECKED_PACKAGES[@]}"
+kiln_build "${targets[@]/#/kiln-fuzz-}"
+
+tests="${KILN_ONNX_TESTS:-$KILN_ROOT/../shared/onnx-tests}"
+# LLVM's allocators poison and unpoison their slabs when built with ASan;
+# Kiln's code instantiates some of their templates (instrumented) and
+# Debian's libLLVM/libMLIR the others (not), which gives false
+# use-after-poison reports: user poisoning is off.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allow_user_poisoning=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+pids=()
+for target in "${targets[@]}"; do
+  work="$KILN_BUILD/fuzz/$target"
+  mkdir -p "$work/corpus" "$work/seeds"
+  if [ -d "$tests" ] && [ -z "$(ls -A "$work/seeds")" ]; then
+    # Models up to 16 KiB: the node tests and the small converted ones.
+    find "$tests" -name '*.onnx' -size -16k -print0 |
+      while IFS= read -r -d '' model; do
+        cp "$model" "$work/seeds/$(echo "$model" | md5sum | cut -c1-16).onnx"
+      done
+  fi
+  max_len=65536
+  [ "$target" = compile ] && max_len=16384
+  "$KILN_BUILD/bin/kiln-fuzz-$target" "$work/corpus" "$work/seeds" \
+    "$KILN_ROOT/test/Fuzz/regressions" \
+    -max_total_time="$seconds" -max_len="$max_len" -timeout=60 \
+    -rss_limit_mb=6144 -print_final_stats=1 \
+    -artifact_prefix="$work/" >"$work/log.txt" 2>&1 &
+  pids+=($!)
+  echo "kiln: fuzzing $target for ${seconds}s (log: $work/log.txt)"
+done
+status=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || status=1
+  work="$KILN_BUILD/fuzz/${targets[$i]}"
+  echo "== ${targets[$i]}"
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+== ERROR|SUMMARY)' \
+    "$work/log.txt" || true
+  ls "$work" | grep -E '^(crash|timeout|oom|leak)-' || true
+done
+exit $status
