@@ -5,12 +5,13 @@
 #
 # TARGET is import (the ONNX importer on raw bytes) or compile (models down
 # to LLVM IR); both by default, run side by side, each for SECONDS (default
-# 600) of wall time. The targets are built in ./build-fuzz; each corpus
-# (build-fuzz/fuzz/TARGET/corpus) is seeded with the models of
+# 600) of wall time. The targets are built in the checked build,
+# ./build-sanitize (see test.sh --sanitize); each corpus
+# (build-sanitize/fuzz/TARGET/corpus) is seeded with the models of
 # ../shared/onnx-tests and kept between runs. Inputs that crash land in
-# build-fuzz/fuzz/TARGET/ as crash-*, timeout-* or oom-*: reproduce one with
-# `build-fuzz/bin/kiln-fuzz-TARGET FILE`, fix it, and add the file to
-# test/Fuzz/regressions/.
+# build-sanitize/fuzz/TARGET/ as crash-*, timeout-* or oom-*: reproduce one
+# with `build-sanitize/bin/kiln-fuzz-TARGET FILE`, fix it, and add the file
+# to test/Fuzz/regressions/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -19,18 +20,9 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(import compile)
 
-KILN_BUILD="${KILN_FUZZ_BUILD:-$KILN_ROOT/build-fuzz}"
-KILN_CMAKE_ARGS="-DKILN_FUZZ=ON -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22"
-kiln_install_packages "${KILN_CHECKED_PACKAGES[@]}"
-kiln_build "${targets[@]/#/kiln-fuzz-}"
+kiln_checked_build "${targets[@]/#/kiln-fuzz-}"
 
 tests="${KILN_ONNX_TESTS:-$KILN_ROOT/../shared/onnx-tests}"
-# LLVM's allocators poison and unpoison their slabs when built with ASan;
-# Kiln's code instantiates some of their templates (instrumented) and
-# Debian's libLLVM/libMLIR the others (not), which gives false
-# use-after-poison reports: user poisoning is off.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allow_user_poisoning=0}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 pids=()
 for target in "${targets[@]}"; do
   work="$KILN_BUILD/fuzz/$target"

@@ -20,3 +20,4 @@ config.environment["PATH"] = os.pathsep.join(
      config.environment.get("PATH", os.environ.get("PATH", ""))])
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%cc", config.kiln_test_cc))

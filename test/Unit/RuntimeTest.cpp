@@ -128,6 +128,23 @@ TEST(RuntimeTest, SignatureAndNames) {
   EXPECT_EQ(sanitizeFileName(".."), "_..");
 }
 
+TEST(RuntimeTest, SignatureIndexChecks) {
+  Signature signature;
+  std::string error;
+  ASSERT_TRUE(parseSignature("in i 7 4\nout y 1 4x2\n"
+                             "check -5 4 /embed/Gather (Gather)\n",
+                             signature, error))
+      << error;
+  ASSERT_EQ(signature.checks.size(), 1u);
+  EXPECT_EQ(signature.checks[0].low, -5);
+  EXPECT_EQ(signature.checks[0].high, 4);
+  EXPECT_EQ(signature.checks[0].what, "/embed/Gather (Gather)");
+  EXPECT_EQ(signature.outputs.size(), 1u);
+  Signature bad;
+  EXPECT_FALSE(parseSignature("check 4 -5 x\n", bad, error));
+  EXPECT_FALSE(parseSignature("check five 4 x\n", bad, error));
+}
+
 TEST(RuntimeTest, MemrefCopyFollowsStrides) {
   // Copy the 2x2 block at [1, 1] of a 3x4 row-major source into a
   // contiguous 2x2 target.

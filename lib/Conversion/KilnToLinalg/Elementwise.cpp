@@ -2,6 +2,8 @@
 
 #include "Utils.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
@@ -38,6 +40,60 @@ struct UnaryLowering : OpRewritePattern<UnaryOp> {
   }
 };
 
+/// The divisor integer division and remainder use: 1 where `y` is 0 or
+/// where x / y overflows (the smallest value divided by -1), which LLVM
+/// leaves undefined and x86 traps on. With it, x % 0 is 0 and
+/// MIN / -1 is MIN (the wrapped result), as in NumPy.
+static Value safeDivisor(OpBuilder &b, Location loc, Value x, Value y) {
+  Type type = y.getType();
+  unsigned bits = type.getIntOrFloatBitWidth();
+  auto cmp = [&](Value v, Value c) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, c);
+  };
+  auto constant = [&](const APInt &value) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+  };
+  Value zero = cmp(y, constant(APInt(bits, 0)));
+  Value overflow = arith::AndIOp::create(
+      b, loc, cmp(x, constant(APInt::getSignedMinValue(bits))),
+      cmp(y, constant(APInt::getAllOnes(bits))));
+  return arith::SelectOp::create(b, loc,
+                                 arith::OrIOp::create(b, loc, zero, overflow),
+                                 constant(APInt(bits, 1)), y);
+}
+
+/// Float to signed integer with every input defined: NaN gives 0, values
+/// beyond the type's range its smallest or largest value (LLVM's fptosi
+/// leaves them undefined).
+static Value saturatingFPToSI(OpBuilder &b, Location loc, Type to, Value x) {
+  Type from = x.getType();
+  unsigned bits = to.getIntOrFloatBitWidth();
+  // -2^(bits-1) and 2^(bits-1) are exact in every float type (or +-inf
+  // where they are too large for it, which compares as wanted).
+  double limit = std::ldexp(1.0, bits - 1);
+  Value low = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, -limit));
+  Value high = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, limit));
+  Value tooLow =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, low);
+  Value tooHigh =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, high);
+  Value inRange = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, x, x);
+  inRange = arith::AndIOp::create(
+      b, loc, inRange,
+      arith::XOrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooLow, tooHigh),
+                            arith::ConstantOp::create(b, loc, b.getBoolAttr(true))));
+  Value zeroF = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
+  Value converted = arith::FPToSIOp::create(
+      b, loc, to, arith::SelectOp::create(b, loc, inRange, x, zeroF));
+  auto constant = [&](const APInt &value) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(to, value));
+  };
+  converted = arith::SelectOp::create(
+      b, loc, tooLow, constant(APInt::getSignedMinValue(bits)), converted);
+  return arith::SelectOp::create(
+      b, loc, tooHigh, constant(APInt::getSignedMaxValue(bits)), converted);
+}
+
 /// One element of a binary kind.
 static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
                          Value y) {
@@ -52,13 +108,20 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
   case BinaryKind::mul:
     return mul(b, loc, x, y);
   case BinaryKind::div:
-    return isFloat ? (Value)arith::DivFOp::create(b, loc, x, y)
-                   : (Value)arith::DivSIOp::create(b, loc, x, y);
+    if (isFloat)
+      return arith::DivFOp::create(b, loc, x, y);
+    // x / 0 is 0.
+    return arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
+                              scalar(b, loc, type, 0)),
+        scalar(b, loc, type, 0),
+        arith::DivSIOp::create(b, loc, x, safeDivisor(b, loc, x, y)));
   case BinaryKind::pow: {
     if (!isFloat) {
       Value exponent = y;
       if (llvm::isa<FloatType>(y.getType()))
-        exponent = arith::FPToSIOp::create(b, loc, type, y);
+        exponent = saturatingFPToSI(b, loc, type, y);
       else if (y.getType() != type)
         exponent = arith::ExtSIOp::create(b, loc, type, y);
       return math::IPowIOp::create(b, loc, x, exponent);
@@ -79,7 +142,8 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
     return maximum(b, loc, x, y);
   case BinaryKind::fmod:
     return isFloat ? (Value)arith::RemFOp::create(b, loc, x, y)
-                   : (Value)arith::RemSIOp::create(b, loc, x, y);
+                   : (Value)arith::RemSIOp::create(
+                         b, loc, x, safeDivisor(b, loc, x, y));
   case BinaryKind::mod: {
     if (isFloat) {
       Value q =
@@ -88,7 +152,7 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
                                    arith::MulFOp::create(b, loc, q, y));
     }
     // The remainder takes the divisor's sign.
-    Value r = arith::RemSIOp::create(b, loc, x, y);
+    Value r = arith::RemSIOp::create(b, loc, x, safeDivisor(b, loc, x, y));
     Value zero = scalar(b, loc, type, 0);
     Value rNeg =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
@@ -208,7 +272,7 @@ static Value convertElement(OpBuilder &b, Location loc, Value x, Type to) {
                              : (Value)arith::TruncFOp::create(b, loc, to, x);
   }
   if (fromFloat)
-    return arith::FPToSIOp::create(b, loc, to, x);
+    return saturatingFPToSI(b, loc, to, x);
   if (toFloat)
     return from.isInteger(1) ? (Value)arith::UIToFPOp::create(b, loc, to, x)
                              : (Value)arith::SIToFPOp::create(b, loc, to, x);

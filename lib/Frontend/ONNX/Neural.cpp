@@ -74,6 +74,10 @@ static FailureOr<WindowAttrs> readWindow(NodeContext &ctx,
   for (int64_t d : w.dilations)
     if (d <= 0)
       return ctx.emitError() << "attribute 'dilations' must be positive";
+  if (failed(ctx.checkRange("attribute 'strides'", w.strides, 1, kMaxWindow)) ||
+      failed(ctx.checkRange("attribute 'dilations'", w.dilations, 1,
+                            kMaxWindow)))
+    return failure();
   if (*autoPad == "NOTSET") {
     w.pads = *pads;
     if (failed(spatialList(w.pads, "pads", 2 * spatial)))
@@ -81,6 +85,8 @@ static FailureOr<WindowAttrs> readWindow(NodeContext &ctx,
     for (int64_t p : w.pads)
       if (p < 0)
         return ctx.emitError() << "attribute 'pads' must be non-negative";
+    if (failed(ctx.checkRange("attribute 'pads'", w.pads, 0, kMaxWindow)))
+      return failure();
     return w;
   }
   if (*autoPad == "VALID") {
@@ -191,6 +197,11 @@ static LogicalResult importConvTranspose(NodeContext &ctx) {
     return ctx.emitError() << "attribute 'output_padding' has "
                            << outputPadding->size() << " values, expected "
                            << spatial;
+  if (failed(ctx.checkRange("attribute 'output_padding'", *outputPadding, 0,
+                            kMaxWindow)) ||
+      failed(ctx.checkRange("attribute 'output_shape'", *outputShape, 0,
+                            kMaxElements)))
+    return failure();
   SmallVector<int64_t> pads = window->pads;
   bool same = *autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER";
   if (!outputShape->empty() || same) {
@@ -259,6 +270,9 @@ template <PoolKind kind> static LogicalResult importPool(NodeContext &ctx) {
   for (int64_t k : *kernel)
     if (k <= 0)
       return ctx.emitError() << "attribute 'kernel_shape' must be positive";
+  if (failed(ctx.checkRange("attribute 'kernel_shape'", *kernel, 1,
+                            kMaxElements)))
+    return failure();
   auto window = readWindow(ctx, xType.getShape(), *kernel);
   if (failed(window))
     return failure();

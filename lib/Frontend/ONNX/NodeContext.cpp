@@ -283,6 +283,15 @@ Value NodeContext::scalar(double value, Type element) {
 // Building kiln ops
 //===----------------------------------------------------------------------===//
 
+LogicalResult NodeContext::checkRange(StringRef what, ArrayRef<int64_t> values,
+                                      int64_t low, int64_t high) {
+  for (int64_t v : values)
+    if (v < low || v > high)
+      return emitError() << what << " holds " << v << ", outside [" << low
+                         << ", " << high << "]";
+  return success();
+}
+
 FailureOr<Value> NodeContext::foldResult(Operation *op) {
   for (Type type : op->getResultTypes()) {
     auto shaped = llvm::dyn_cast<RankedTensorType>(type);

@@ -26,6 +26,11 @@ namespace kiln::onnx_frontend {
 /// int64 overflow.
 inline constexpr int64_t kMaxElements = int64_t(1) << 40;
 
+/// Window attributes (strides, dilations, pads, output padding) larger than
+/// this are refused: no real model comes near, and it keeps window
+/// arithmetic over dims up to kMaxElements inside int64.
+inline constexpr int64_t kMaxWindow = int64_t(1) << 20;
+
 /// Whether `shape` has a dim or an element count above kMaxElements.
 inline bool exceedsMaxElements(llvm::ArrayRef<int64_t> shape) {
   int64_t count = 1;
@@ -60,6 +65,11 @@ public:
   //===--------------------------------------------------------------------===//
 
   mlir::InFlightDiagnostic emitError();
+  /// Fails, with an error naming `what` ("attribute 'pads'"), unless every
+  /// value lies in [low, high].
+  mlir::LogicalResult checkRange(llvm::StringRef what,
+                                 llvm::ArrayRef<int64_t> values, int64_t low,
+                                 int64_t high);
   /// Reports a feature Kiln does not support ("unsupported: WHAT").
   mlir::LogicalResult unsupported(const llvm::Twine &what);
 

@@ -140,6 +140,9 @@ static LogicalResult importRange(NodeContext &ctx) {
   double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
   if (d == 0)
     return ctx.emitError() << "input 'delta' is zero";
+  if (!(std::abs(s) < 9e18 && std::abs(l) < 9e18 && std::abs(d) < 9e18))
+    return ctx.unsupported("a Range whose inputs are infinite, NaN or "
+                           "beyond 9e18");
   double steps = std::ceil((l - s) / d);
   if (!(steps < 1e8))
     return ctx.unsupported("a Range of more than 1e8 elements");
@@ -161,8 +164,9 @@ static LogicalResult importRange(NodeContext &ctx) {
     SmallVector<APInt> values;
     unsigned width = element.getIntOrFloatBitWidth();
     for (int64_t i = 0; i < count; ++i)
-      values.push_back(
-          APInt(width, (uint64_t)((int64_t)s + i * (int64_t)d), true, true));
+      values.push_back(APInt(
+          width, (uint64_t)(int64_t)s + (uint64_t)i * (uint64_t)(int64_t)d,
+          /*isSigned=*/false, /*implicitTrunc=*/true));
     ctx.setOutput(0, ctx.constant(DenseElementsAttr::get(type, values)));
   }
   return success();
@@ -462,6 +466,9 @@ static LogicalResult importSlice(NodeContext &ctx) {
     int64_t dim = type.getDimSize(*axis), step = steps[i];
     if (step == 0)
       return ctx.emitError() << "slice step is zero";
+    // Dims are at most 2^40, so any larger step takes one element at most;
+    // clamping keeps -step and the count below inside int64.
+    step = std::clamp<int64_t>(step, -(int64_t(1) << 62), int64_t(1) << 62);
     // ONNX clamping: starts/ends may be negative or out of range.
     int64_t start =
         starts[i] < 0 ? std::max<int64_t>(starts[i] + dim, 0) : starts[i];
@@ -544,6 +551,8 @@ static LogicalResult importTile(NodeContext &ctx) {
     int64_t r = (*repeats)[d];
     if (r < 0)
       return ctx.emitError() << "input 'repeats' must be non-negative";
+    if (r > kMaxElements || exceedsMaxElements({r, type.getDimSize(d)}))
+      return ctx.emitError() << "input 'repeats' makes too many elements";
     interleaved.append({1, type.getDimSize(d)});
     expanded.append({r, type.getDimSize(d)});
     tiled.push_back(r * type.getDimSize(d));
@@ -607,6 +616,8 @@ static LogicalResult importPad(NodeContext &ctx) {
   if ((int64_t)pads.size() != 2 * rank)
     return ctx.emitError() << "pads hold " << pads.size()
                            << " values, expected " << 2 * rank;
+  if (failed(ctx.checkRange("input 'pads'", pads, -kMaxElements, kMaxElements)))
+    return failure();
   PadMode mode;
   if (*modeName == "constant")
     mode = PadMode::constant;
