@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>

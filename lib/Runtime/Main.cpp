@@ -84,9 +84,9 @@ bool printProfile(const std::vector<void *> &io, const Signature &signature,
   double opsUs = 0;
   for (const OpTime &op : ops)
     opsUs += op.totalUs / runs;
-  std::stable_sort(ops.begin(), ops.end(), [](const OpTime &a, const OpTime &b) {
-    return a.totalUs > b.totalUs;
-  });
+  std::stable_sort(
+      ops.begin(), ops.end(),
+      [](const OpTime &a, const OpTime &b) { return a.totalUs > b.totalUs; });
   std::printf("profile: %ld runs, %.1f us per run, %.1f us in ops\n", runs,
               wallUs, opsUs);
   std::printf("%10s %6s  %-16s %s\n", "us/run", "%", "op", "node");
@@ -197,7 +197,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     buffers.push_back(allocate(tensor.data.size()));
-    std::memcpy(buffers.back().get(), tensor.data.data(), tensor.data.size());
+    if (!tensor.data.empty()) // an empty vector's data() may be null
+      std::memcpy(buffers.back().get(), tensor.data.data(), tensor.data.size());
     pointers.push_back(buffers.back().get());
   }
   for (const TensorInfo &out : signature.outputs) {
@@ -208,15 +209,15 @@ int main(int argc, char **argv) {
   // tensors and scratchpads, allocated once for every run.
   Backend backend;
   if (!backend.init(error)) {
-    std::fprintf(stderr, "kiln: cannot prepare the model: %s\n",
-                 error.c_str());
+    std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
     return 1;
   }
   uint64_t arenaSize = arenaBytes(backend, signature);
   buffers.push_back(allocate(arenaSize));
   if (!buffers.back()) {
-    std::fprintf(stderr, "kiln: cannot allocate the model's %llu-byte "
-                         "workspace\n",
+    std::fprintf(stderr,
+                 "kiln: cannot allocate the model's %llu-byte "
+                 "workspace\n",
                  (unsigned long long)arenaSize);
     return 1;
   }
@@ -256,9 +257,8 @@ int main(int argc, char **argv) {
   } else if (!run()) {
     return 1;
   }
-  if (profile &&
-      !printProfile(pointers, signature, backend, arena,
-                    std::max(benchRuns, 10L), error)) {
+  if (profile && !printProfile(pointers, signature, backend, arena,
+                               std::max(benchRuns, 10L), error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
   }

@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Runtime/Parallel.h"
-#include "kiln/Runtime/Tensor.h"
 #include "kiln/Runtime/Runtime.h"
+#include "kiln/Runtime/Tensor.h"
 
 #include <algorithm>
 #include <omp.h>
@@ -71,9 +71,8 @@ uint64_t kiln::runtime::arenaBytes(const Backend &backend,
 }
 
 bool kiln::runtime::runModel(const std::vector<void *> &io,
-                             const Signature &signature,
-                             const Backend &backend, void *arena,
-                             std::string &error) {
+                             const Signature &signature, const Backend &backend,
+                             void *arena, std::string &error) {
   // kiln_model_run takes the inputs, the outputs, one [min, max] pair per
   // index check, then the workspace.
   std::vector<void *> buffers(io);
@@ -95,9 +94,9 @@ bool kiln::runtime::runModel(const std::vector<void *> &io,
     int64_t bad = low < check.low ? low : high;
     error = check.what + ": index " + std::to_string(bad) +
             " is out of range for an axis of size " +
-            std::to_string(check.high + 1) + " (valid: " +
-            std::to_string(check.low) + " to " + std::to_string(check.high) +
-            ")";
+            std::to_string(check.high + 1) +
+            " (valid: " + std::to_string(check.low) + " to " +
+            std::to_string(check.high) + ")";
     return false;
   }
   return true;

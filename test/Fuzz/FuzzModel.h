@@ -34,8 +34,7 @@ inline const mlir::DialectRegistry &registry() {
 
 /// A context for one input: all dialects loaded, no threads, quiet.
 struct FuzzContext {
-  mlir::MLIRContext context{registry(),
-                            mlir::MLIRContext::Threading::DISABLED};
+  mlir::MLIRContext context{registry(), mlir::MLIRContext::Threading::DISABLED};
   mlir::ScopedDiagnosticHandler quiet{
       &context, [](mlir::Diagnostic &) { return mlir::success(); }};
   FuzzContext() { context.loadAllAvailableDialects(); }

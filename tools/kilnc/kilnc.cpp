@@ -19,8 +19,8 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Signals.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -323,9 +323,9 @@ int main(int argc, char **argv) {
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
   if (*stage == kiln::EmitStage::Dot) {
     LogicalResult printed = success();
-    if (failed(writeText(textOutput(), [&](raw_ostream &os) {
-          printed = kiln::printDot(*module, os);
-        })) ||
+    if (failed(writeText(
+            textOutput(),
+            [&](raw_ostream &os) { printed = kiln::printDot(*module, os); })) ||
         failed(printed))
       return 1;
     return 0;

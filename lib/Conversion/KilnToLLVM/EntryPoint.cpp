@@ -112,8 +112,7 @@ struct RecordSignaturePass
                           "input_" + std::to_string(i))))
         return signalPassFailure();
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
-      if (auto check =
-              func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
+      if (auto check = func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
         text += "check " + check.getValue().str() + "\n";
         continue;
       }

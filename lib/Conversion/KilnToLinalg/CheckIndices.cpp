@@ -41,10 +41,9 @@ static Value indexRange(OpBuilder &b, Location loc, Value indices) {
   Value lowInit = filled(std::numeric_limits<int64_t>::max());
   Value highInit = filled(std::numeric_limits<int64_t>::min());
   int64_t rank = type.getRank();
-  SmallVector<AffineMap> maps = {
-      b.getMultiDimIdentityMap(rank),
-      AffineMap::get(rank, 0, {}, b.getContext()),
-      AffineMap::get(rank, 0, {}, b.getContext())};
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, {}, b.getContext()),
+                                 AffineMap::get(rank, 0, {}, b.getContext())};
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::reduction);
   auto reduce = linalg::GenericOp::create(
@@ -61,13 +60,12 @@ static Value indexRange(OpBuilder &b, Location loc, Value indices) {
       });
   Value low = tensor::ExtractOp::create(b, loc, reduce.getResult(0));
   Value high = tensor::ExtractOp::create(b, loc, reduce.getResult(1));
-  return tensor::FromElementsOp::create(
-      b, loc, RankedTensorType::get({2}, i64), ValueRange{low, high});
+  return tensor::FromElementsOp::create(b, loc, RankedTensorType::get({2}, i64),
+                                        ValueRange{low, high});
 }
 
 namespace {
-struct CheckIndicesPass
-    : kiln::impl::KilnCheckIndicesBase<CheckIndicesPass> {
+struct CheckIndicesPass : kiln::impl::KilnCheckIndicesBase<CheckIndicesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<func::FuncOp>("main");
@@ -98,10 +96,9 @@ struct CheckIndicesPass
         for (const APInt &value : values) {
           int64_t index = value.getSExtValue();
           if (index < -size || index >= size) {
-            op->emitError() << "index " << index
-                            << " is out of range for an axis of size " << size
-                            << " (valid: " << -size << " to " << size - 1
-                            << ")";
+            op->emitError()
+                << "index " << index << " is out of range for an axis of size "
+                << size << " (valid: " << -size << " to " << size - 1 << ")";
             return WalkResult::interrupt();
           }
         }

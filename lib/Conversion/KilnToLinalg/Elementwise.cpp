@@ -77,11 +77,13 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Type to, Value x) {
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, low);
   Value tooHigh =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, high);
-  Value inRange = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, x, x);
+  Value inRange =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, x, x);
   inRange = arith::AndIOp::create(
       b, loc, inRange,
-      arith::XOrIOp::create(b, loc, arith::OrIOp::create(b, loc, tooLow, tooHigh),
-                            arith::ConstantOp::create(b, loc, b.getBoolAttr(true))));
+      arith::XOrIOp::create(
+          b, loc, arith::OrIOp::create(b, loc, tooLow, tooHigh),
+          arith::ConstantOp::create(b, loc, b.getBoolAttr(true))));
   Value zeroF = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
   Value converted = arith::FPToSIOp::create(
       b, loc, to, arith::SelectOp::create(b, loc, inRange, x, zeroF));
@@ -142,8 +144,8 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
     return maximum(b, loc, x, y);
   case BinaryKind::fmod:
     return isFloat ? (Value)arith::RemFOp::create(b, loc, x, y)
-                   : (Value)arith::RemSIOp::create(
-                         b, loc, x, safeDivisor(b, loc, x, y));
+                   : (Value)arith::RemSIOp::create(b, loc, x,
+                                                   safeDivisor(b, loc, x, y));
   case BinaryKind::mod: {
     if (isFloat) {
       Value q =

@@ -419,8 +419,8 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
                                   << " is negative (" << dim.dim_value() << ")";
       shape.push_back(dim.dim_value());
       if (exceedsMaxElements(shape))
-        return emitError(fileLoc) << "graph input '" << name
-                                  << "' has too many elements";
+        return emitError(fileLoc)
+               << "graph input '" << name << "' has too many elements";
       continue;
     }
     std::string symbol =

@@ -75,8 +75,8 @@ static FailureOr<WindowAttrs> readWindow(NodeContext &ctx,
     if (d <= 0)
       return ctx.emitError() << "attribute 'dilations' must be positive";
   if (failed(ctx.checkRange("attribute 'strides'", w.strides, 1, kMaxWindow)) ||
-      failed(ctx.checkRange("attribute 'dilations'", w.dilations, 1,
-                            kMaxWindow)))
+      failed(
+          ctx.checkRange("attribute 'dilations'", w.dilations, 1, kMaxWindow)))
     return failure();
   if (*autoPad == "NOTSET") {
     w.pads = *pads;
@@ -270,8 +270,8 @@ template <PoolKind kind> static LogicalResult importPool(NodeContext &ctx) {
   for (int64_t k : *kernel)
     if (k <= 0)
       return ctx.emitError() << "attribute 'kernel_shape' must be positive";
-  if (failed(ctx.checkRange("attribute 'kernel_shape'", *kernel, 1,
-                            kMaxElements)))
+  if (failed(
+          ctx.checkRange("attribute 'kernel_shape'", *kernel, 1, kMaxElements)))
     return failure();
   auto window = readWindow(ctx, xType.getShape(), *kernel);
   if (failed(window))

@@ -297,8 +297,8 @@ FailureOr<Value> NodeContext::foldResult(Operation *op) {
     auto shaped = llvm::dyn_cast<RankedTensorType>(type);
     if (shaped && exceedsMaxElements(shaped.getShape())) {
       op->erase();
-      return emitError() << "the result would have too many elements ("
-                         << type << ")";
+      return emitError() << "the result would have too many elements (" << type
+                         << ")";
     }
   }
   SmallVector<OpFoldResult> folded;
