@@ -13,6 +13,7 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <onnx/onnx_pb.h>
@@ -158,6 +159,12 @@ public:
     auto op = createChecked<OpTy>(builder(), loc, operands, attributes);
     if (mlir::failed(op))
       return mlir::failure();
+    // Operand types (an index tensor of the wrong type, say) are checked by
+    // the verifier, not by type inference.
+    if (mlir::failed(mlir::verify(*op))) {
+      (*op)->erase();
+      return mlir::failure();
+    }
     return foldResult(*op);
   }
 
