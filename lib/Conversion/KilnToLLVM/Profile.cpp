@@ -54,8 +54,8 @@ struct InstrumentProfilePass
       b.setInsertionPointAfter(&op);
       func::CallOp::create(b, op.getLoc(), "kiln_profile_exit", TypeRange{},
                            ValueRange{idValue});
-      table +=
-          kiln::nodeLabel(&op, id) + "\t" + op.getName().stripDialect().str() + "\n";
+      table += kiln::nodeLabel(&op, id) + "\t" +
+               op.getName().stripDialect().str() + "\n";
       ++id;
     }
     module->setAttr("kiln.profile_ops", StringAttr::get(ctx, table));
