@@ -77,16 +77,13 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Type to, Value x) {
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, low);
   Value tooHigh =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, high);
-  Value inRange =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ORD, x, x);
-  inRange = arith::AndIOp::create(
-      b, loc, inRange,
-      arith::XOrIOp::create(
-          b, loc, arith::OrIOp::create(b, loc, tooLow, tooHigh),
-          arith::ConstantOp::create(b, loc, b.getBoolAttr(true))));
+  // NaN and out-of-range values never reach fptosi.
+  Value outside = arith::OrIOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x),
+      arith::OrIOp::create(b, loc, tooLow, tooHigh));
   Value zeroF = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
   Value converted = arith::FPToSIOp::create(
-      b, loc, to, arith::SelectOp::create(b, loc, inRange, x, zeroF));
+      b, loc, to, arith::SelectOp::create(b, loc, outside, zeroF, x));
   auto constant = [&](const APInt &value) -> Value {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(to, value));
   };
