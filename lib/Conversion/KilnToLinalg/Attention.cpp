@@ -85,6 +85,9 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     std::optional<float> softcap;
     if (op.getSoftcap())
       softcap = op.getSoftcap()->convertToFloat();
+    std::optional<float> fill;
+    if (op.getMaskFill())
+      fill = op.getMaskFill()->convertToFloat();
     bool causal = op.getIsCausal();
     int64_t causalOffset = op.getCausalOffset();
     SmallVector<Value> operands = {scores};
@@ -105,7 +108,9 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
               scalar(b, l, element, -std::numeric_limits<double>::infinity());
           if (mask) {
             if (args[1].getType().isInteger(1))
-              s = arith::SelectOp::create(b, l, args[1], s, negInf);
+              s = arith::SelectOp::create(
+                  b, l, args[1], s,
+                  fill ? scalar(b, l, element, *fill) : negInf);
             else
               s = arith::AddFOp::create(b, l, s, args[1]);
           }

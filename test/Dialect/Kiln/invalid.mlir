@@ -1271,3 +1271,21 @@ func.func @dnnl_dims_extra(%x: tensor<4xf32>, %y: tensor<4xf32>) {
   %0 = kiln.dnnl_call "softmax" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {dims = array<i64: 1, 4, 1, 4, 7>} -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @attention_fill_without_bool_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>, %m: tensor<1x1x1x4xf32>) {
+  // expected-error @below {{'kiln.attention' op expected 'mask_fill' only with an i1 mask}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %v mask %m {mask_fill = -1.0e9 : f32} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x1x4xf32>) -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_fill_not_finite(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>, %m: tensor<1x1x1x4xi1>) {
+  // expected-error @below {{'kiln.attention' op expected 'mask_fill' to be finite}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.attention %q, %k, %v mask %m {mask_fill = 0xFF800000 : f32} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x1x4xi1>) -> tensor<1x2x4x8xf32>
+  return
+}

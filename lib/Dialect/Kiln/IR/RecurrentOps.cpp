@@ -166,6 +166,16 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                         formatList(mask.getShape()), " to broadcast to ",
                         formatList(scores));
   }
+  if (std::optional<APFloat> fill = adaptor.getMaskFill()) {
+    Value maskValue = adaptor.getMask();
+    if (!maskValue ||
+        !llvm::cast<RankedTensorType>(maskValue.getType())
+             .getElementType()
+             .isInteger(1))
+      return check.fail("expected 'mask_fill' only with an i1 mask");
+    if (!fill->isFinite())
+      return check.fail("expected 'mask_fill' to be finite");
+  }
   if (std::optional<APFloat> softcap = adaptor.getSoftcap())
     if (!(softcap->convertToDouble() > 0.0))
       return check.fail("expected 'softcap' to be positive");
@@ -221,10 +231,12 @@ FailureOr<Value> kiln::decomposeAttention(OpBuilder &b, AttentionOp op) {
     if (llvm::cast<RankedTensorType>(mask.getType())
             .getElementType()
             .isInteger(1))
-      scores = make(
-          WhereOp(),
-          {mask, *scores, constant(-std::numeric_limits<float>::infinity())},
-          {});
+      scores = make(WhereOp(),
+                    {mask, *scores,
+                     constant(op.getMaskFill()
+                                  ? op.getMaskFill()->convertToFloat()
+                                  : -std::numeric_limits<float>::infinity())},
+                    {});
     else
       scores = make(
           BinaryOp(), {*scores, mask},
@@ -236,7 +248,7 @@ FailureOr<Value> kiln::decomposeAttention(OpBuilder &b, AttentionOp op) {
       SoftmaxOp(), {*scores}, {b.getNamedAttr("axis", b.getI64IntegerAttr(3))});
   if (failed(probabilities))
     return failure();
-  if (op.getMask()) {
+  if (op.getMask() && !op.getMaskFill()) {
     // A row whose every key is masked gives zeros, not NaN: where the
     // probability is NaN and the score -inf, 0.
     FailureOr<Value> isNan = make(

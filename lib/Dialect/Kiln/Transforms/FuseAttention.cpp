@@ -36,7 +36,8 @@ struct Match {
   MatMulOp scores, output;
   Value q, kT, v, mask;
   bool maskIsKeep = false; // a boolean mask, true where keys are kept
-  Value maskCondition;     // where(cond, -inf, s): cond masks out
+  Value maskCondition;     // where(cond, fill, s): cond masks out
+  std::optional<double> maskFill; // a finite fill (-inf is left implicit)
   double scale = 1.0;
   SmallVector<Operation *> chain; // ops replaced, first to last
 };
@@ -107,13 +108,15 @@ struct FuseAttentionPass
         why = "the mask's fill is not a constant scalar";
         return failure();
       }
-      if (!std::isinf(*fill) || *fill > 0) {
+      if (std::isnan(*fill) || (*fill > 0 && std::isinf(*fill))) {
         char text[32];
         std::snprintf(text, sizeof(text), "%g", *fill);
         why = std::string("the mask's fill (") + text +
-              ") is not -inf, and a row with every key masked would differ";
+              ") is not finite or -inf";
         return failure();
       }
+      if (std::isfinite(*fill))
+        m.maskFill = *fill;
       m.maskCondition = where.getCondition();
       s = where.getRhs();
       chain.push_back(where);
@@ -229,9 +232,13 @@ struct FuseAttentionPass
         return failure();
       operands.push_back(toRank4(b, loc, keep->getResult()));
     }
-    FailureOr<AttentionOp> attention = createChecked<AttentionOp>(
-        b, loc, operands,
-        {b.getNamedAttr("scale", b.getF32FloatAttr((float)m.scale))});
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("scale", b.getF32FloatAttr((float)m.scale))};
+    if (m.maskFill)
+      attrs.push_back(
+          b.getNamedAttr("mask_fill", b.getF32FloatAttr((float)*m.maskFill)));
+    FailureOr<AttentionOp> attention =
+        createChecked<AttentionOp>(b, loc, operands, attrs);
     if (failed(attention))
       return failure();
     Value result = attention->getResult();
@@ -244,7 +251,8 @@ struct FuseAttentionPass
       char scale[32];
       std::snprintf(scale, sizeof(scale), "%g", m.scale);
       attention->emitRemark("fused into kiln.attention (scale ")
-          << scale << (m.mask || m.maskCondition ? ", with a mask)" : ")");
+          << scale << (m.mask || m.maskCondition ? ", with a mask" : "")
+          << (m.maskFill ? " filled with a finite score)" : ")");
     }
     return success();
   }

@@ -62,3 +62,28 @@ func.func @misses(%q: tensor<8x16x4xf32>, %kt: tensor<8x4x16xf32>, %v: tensor<8x
   %10 = kiln.matmul %9, %v4 : (tensor<3x8x16x16xf32>, tensor<3x8x16x4xf32>) -> tensor<3x8x16x4xf32>
   return %2, %6, %10 : tensor<8x16x4xf32>, tensor<8x16x4xf32>, tensor<3x8x16x4xf32>
 }
+
+// -----
+
+// masked_fill(mask, -1e9) as PyTorch exports it: a finite fill becomes
+// `mask_fill`, so a fully masked row keeps its uniform weights. A fill of
+// +inf is a near miss.
+// CHECK-LABEL: func @finite_fill
+// CHECK: %[[KEEP:.*]] = kiln.unary not %arg3 : tensor<1x1x1x16xi1>
+// CHECK: kiln.attention %{{.*}}, %{{.*}}, %arg2 mask %[[KEEP]] {mask_fill = -1.000000e+09 : f32, scale = 1.000000e+00 : f32}
+// CHECK: kiln.softmax
+// REPORT: remark: fused into kiln.attention (scale 1, with a mask filled with a finite score)
+// REPORT: remark: attention not fused: the mask's fill (inf) is not finite or -inf
+func.func @finite_fill(%q: tensor<1x2x16x8xf32>, %kt: tensor<1x2x8x16xf32>, %v: tensor<1x2x16x8xf32>, %pad: tensor<1x1x1x16xi1>) -> (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>) {
+  %fill = kiln.constant dense<-1.0e9> : tensor<f32>
+  %inf = kiln.constant dense<0x7F800000> : tensor<f32>
+  %0 = kiln.matmul %q, %kt : (tensor<1x2x16x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x16x16xf32>
+  %1 = kiln.where %pad, %fill, %0 : (tensor<1x1x1x16xi1>, tensor<f32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %2 = kiln.softmax %1 {axis = 3 : i64} : (tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %3 = kiln.matmul %2, %v : (tensor<1x2x16x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32>
+  %4 = kiln.matmul %q, %kt : (tensor<1x2x16x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x16x16xf32>
+  %5 = kiln.where %pad, %inf, %4 : (tensor<1x1x1x16xi1>, tensor<f32>, tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %6 = kiln.softmax %5 {axis = 3 : i64} : (tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %7 = kiln.matmul %6, %v : (tensor<1x2x16x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32>
+  return %3, %7 : tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>
+}

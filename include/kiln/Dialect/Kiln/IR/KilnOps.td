@@ -599,12 +599,19 @@ def Kiln_AttentionOp : Kiln_InferredOp<"attention"> {
     each query's own position, query `i` sitting at key position `i +
     causal_offset` (the length of a cached past). `softcap`, when given, maps scores through
     `softcap * tanh(score / softcap)` before masking.
+
+    A query that may see no key (its whole row masked) gives an output row
+    of zeros. With an `i1` mask and `mask_fill`, masked positions instead
+    score `mask_fill` (a finite value such as the exporters' `-1e9`), so a
+    fully masked row averages all the values with equal weights, as
+    `softmax(where(mask, s, mask_fill))` does.
   }];
   let arguments = (ins Kiln_FloatTensor:$q, Kiln_FloatTensor:$k,
                        Kiln_FloatTensor:$v, Optional<Kiln_Tensor>:$mask,
                        OptionalAttr<F32Attr>:$scale, UnitAttr:$is_causal,
                        DefaultValuedAttr<I64Attr, "0">:$causal_offset,
-                       OptionalAttr<F32Attr>:$softcap);
+                       OptionalAttr<F32Attr>:$softcap,
+                       OptionalAttr<F32Attr>:$mask_fill);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`mask` $mask^)?
