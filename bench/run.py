@@ -246,13 +246,18 @@ def main():
     return 0
 
 
-def write_doc(args, results, peak, thread_counts):
-    cpu = "unknown CPU"
+def cpu_name():
+    """The CPU's model name from /proc/cpuinfo."""
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+            return next(l.split(":", 1)[1].strip() for l in f
+                        if l.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        return "unknown CPU"
+
+
+def write_doc(args, results, peak, thread_counts):
+    cpu = cpu_name()
     lines = [
         "# Performance",
         "",

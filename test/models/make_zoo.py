@@ -329,7 +329,7 @@ def padding_mask(batch, seq):
     return mask
 
 
-def zoo_entries(batch, generator):
+def zoo_entries(batch, generator, seq=16):
     """name -> a function building (module, input names, inputs, output
     names) for that model, drawing inputs from `generator`."""
     def normal(*shape):
@@ -361,10 +361,10 @@ def zoo_entries(batch, generator):
             ["real_probability"]),
         "attention_encoder": lambda: (
             HandAttentionEncoder(), ["x", "padding_mask"],
-            [normal(batch, 16, 64), padding_mask(batch, 16)], ["y"]),
+            [normal(batch, seq, 64), padding_mask(batch, seq)], ["y"]),
         "mha_encoder": lambda: (
             TorchAttentionEncoder(), ["x", "padding_mask"],
-            [normal(batch, 16, 64), padding_mask(batch, 16)], ["y"]),
+            [normal(batch, seq, 64), padding_mask(batch, seq)], ["y"]),
         "transe": lambda: (
             TransE(), ["head", "relation", "tail"], triples(), ["score"]),
         "distmult": lambda: (
@@ -396,6 +396,8 @@ def main():
     parser.add_argument("--out", default=HERE)
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--only", default="")
+    parser.add_argument("--seq", type=int, default=16,
+                        help="sequence length of the attention models")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
 
@@ -429,7 +431,7 @@ def main():
         torch.manual_seed(seed)
         generator = np.random.default_rng(seed)
         model, input_names, inputs, output_names = \
-            zoo_entries(args.batch, generator)[name]()
+            zoo_entries(args.batch, generator, args.seq)[name]()
         randomize_batch_norms(model, generator)
         export(name, model, input_names, inputs, output_names, args.out)
     return 0

@@ -27,6 +27,16 @@ std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
 /// Registers the bufferization of kiln.dnnl_call.
 void registerDnnlBufferization(mlir::DialectRegistry &registry);
 
+/// The query and key block sizes kiln-to-linalg gives the
+/// kiln.flash_attention of an attention with `lq` queries and `lk` keys, or
+/// nullopt when no block size fits and the attention keeps its other
+/// lowerings.
+std::optional<std::pair<int64_t, int64_t>> flashAttentionBlocks(int64_t lq,
+                                                                int64_t lk);
+
+/// Registers the bufferization of kiln.flash_attention.
+void registerFlashAttentionBufferization(mlir::DialectRegistry &registry);
+
 #define GEN_PASS_DECL
 #include "kiln/Conversion/Passes.h.inc"
 

@@ -85,6 +85,36 @@ def KilnVectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   ];
 }
 
+def KilnLowerAttention : Pass<"kiln-lower-attention"> {
+  let summary = "Tiled online-softmax kernels for bufferized kiln.flash_attention";
+  let description = [{
+    Runs on buffers, before `kiln-plan-buffers`. Each `kiln.flash_attention`
+    becomes one `scf.parallel` over (batch, head, block of `block_q`
+    queries). An iteration sets its output rows to zero, its running
+    maxima to -inf and its running sums to zero, then for each block of
+    `block_k` keys: the scores of the block (a contraction that
+    `kiln-vectorize-contractions` turns into a register-blocked kernel),
+    then per query row, in vectors, scale, soft-cap, mask and causal mask,
+    the new maximum m', the factor a = exp(m - m') applied to the running
+    sum and the output row, the probabilities exp(s - m') in place of the
+    scores and their sum; then the output rows accumulate probabilities
+    times values (a second contraction). At the end each output row is
+    divided by its sum (rows whose every key was masked out stay zero).
+    Causal attention stops at the last block a query can see. The scratch,
+    scores plus two numbers per row, is `block_q x block_k` per iteration,
+    allocated once for all of them beside the op.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512",
+           "Width of the vectors in bits">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def KilnPlanBuffers : Pass<"kiln-plan-buffers", "mlir::ModuleOp"> {
   let summary = "Pack the intermediate buffers of main into one workspace";
   let description = [{

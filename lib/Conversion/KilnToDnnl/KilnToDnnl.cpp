@@ -564,10 +564,16 @@ struct ConvertKilnToDnnlPass
     for (FusedConvOp op : fused)
       if (failed(splitFusedConv(op, rewriter)))
         return signalPassFailure();
-    // Attention runs as its products and softmax, on oneDNN when large.
+    // Attention runs as the llvm backend's tiled kernel where it fits
+    // (oneDNN 2.6 has no fused attention), else as its products and
+    // softmax, on oneDNN when large.
     SmallVector<AttentionOp> attentions;
     getOperation().walk([&](AttentionOp op) { attentions.push_back(op); });
     for (AttentionOp op : attentions) {
+      if (op.getQ().getType().getElementType().getIntOrFloatBitWidth() <= 32 &&
+          flashAttentionBlocks(op.getQ().getType().getDimSize(2),
+                               op.getK().getType().getDimSize(2)))
+        continue;
       rewriter.setInsertionPoint(op);
       if (FailureOr<Value> value = decomposeAttention(rewriter, op);
           succeeded(value))

@@ -9,12 +9,33 @@
 
 #include "Utils.h"
 
+#include "kiln/Conversion/Passes.h"
+
 #include <cmath>
 #include <limits>
 
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
+
+/// The largest divisor of `n` that is at most `limit`.
+static int64_t divisorAtMost(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+std::optional<std::pair<int64_t, int64_t>>
+kiln::flashAttentionBlocks(int64_t lq, int64_t lk) {
+  // Blocks of up to 64 queries and 256 keys, at least 8 of each (or all).
+  int64_t blockQ = divisorAtMost(lq, 64), blockK = divisorAtMost(lk, 256);
+  if (lq < 1 || lk < 1 || blockQ < std::min<int64_t>(lq, 8) ||
+      blockK < std::min<int64_t>(lk, 8))
+    return std::nullopt;
+  return std::make_pair(std::max<int64_t>(blockQ, 1),
+                        std::max<int64_t>(blockK, 1));
+}
 
 namespace {
 
@@ -29,6 +50,85 @@ struct AttentionDecomposition : OpRewritePattern<AttentionOp> {
     if (failed(value))
       return failure();
     rewriter.replaceOp(op, *value);
+    return success();
+  }
+};
+
+/// kiln.attention -> kiln.flash_attention on f32 (half precision widened,
+/// f64 left to the reference lowering):
+/// the keys transposed, a boolean mask as i8, a mask of lower rank
+/// reshaped to rank 4.
+struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
+  FlashAttentionLowering(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/3) {}
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType qType = op.getQ().getType(), kType = op.getK().getType();
+    if (qType.getElementType().getIntOrFloatBitWidth() > 32)
+      return rewriter.notifyMatchFailure(op, "the kernel computes in f32");
+    int64_t lq = qType.getDimSize(2), lk = kType.getDimSize(2);
+    std::optional<std::pair<int64_t, int64_t>> blocks =
+        flashAttentionBlocks(lq, lk);
+    if (!blocks)
+      return rewriter.notifyMatchFailure(op, "no block size divides the "
+                                             "sequence lengths");
+    auto [blockQ, blockK] = *blocks;
+    Type f32 = rewriter.getF32Type();
+    auto widen = [&](Value v) -> Value {
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      if (type.getElementType() == f32)
+        return v;
+      return elementwise(
+          rewriter, loc, type.clone(f32), v,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::ExtFOp::create(b, l, f32, args[0]);
+          });
+    };
+    Value q = widen(op.getQ()), k = widen(op.getK()), v = widen(op.getV());
+    // k_t[b, h, e, j] = k[b, h, j, e]
+    SmallVector<int64_t> kTShape = {kType.getDimSize(0), kType.getDimSize(1),
+                                    kType.getDimSize(3), lk};
+    Value kT = linalg::TransposeOp::create(
+                   rewriter, loc, k,
+                   empty(rewriter, loc, RankedTensorType::get(kTShape, f32)),
+                   ArrayRef<int64_t>{0, 1, 3, 2})
+                   .getResult()[0];
+    Value mask;
+    if (Value m = op.getMask()) {
+      auto type = llvm::cast<RankedTensorType>(m.getType());
+      SmallVector<int64_t> shape(4 - type.getRank(), 1);
+      llvm::append_range(shape, type.getShape());
+      if (type.getElementType().isInteger(1)) {
+        Type i8 = rewriter.getI8Type();
+        m = elementwise(
+            rewriter, loc, type.clone(i8), m,
+            [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+              return arith::ExtUIOp::create(b, l, i8, args[0]);
+            });
+      } else {
+        m = widen(m);
+      }
+      mask = reshape(rewriter, loc, m, shape);
+    }
+    float scale = op.getScale() ? op.getScale()->convertToFloat()
+                                : 1.0f / std::sqrt((float)qType.getDimSize(3));
+    auto outType = op.getType().clone(f32);
+    auto flash = FlashAttentionOp::create(
+        rewriter, loc, TypeRange{outType}, q, kT, v, mask,
+        empty(rewriter, loc, outType), rewriter.getF32FloatAttr(scale),
+        op.getIsCausalAttr(), op.getCausalOffsetAttr(), op.getSoftcapAttr(),
+        op.getMaskFillAttr(), rewriter.getI64IntegerAttr(blockQ),
+        rewriter.getI64IntegerAttr(blockK));
+    Value result = flash.getResults()[0];
+    if (op.getType() != outType)
+      result = elementwise(
+          rewriter, loc, op.getType(), result,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::TruncFOp::create(b, l, op.getType().getElementType(),
+                                           args[0]);
+          });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -167,6 +267,6 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 } // namespace
 
 void kiln::lowering::populateAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<AttentionDecomposition, AttentionLowering>(
-      patterns.getContext());
+  patterns.add<FlashAttentionLowering, AttentionDecomposition,
+               AttentionLowering>(patterns.getContext());
 }

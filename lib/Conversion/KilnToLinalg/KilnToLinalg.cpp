@@ -75,8 +75,8 @@ struct ConvertKilnToLinalgPass
       return signalPassFailure();
     ConversionTarget target(getContext());
     target.addIllegalDialect<KilnDialect>();
-    // The dnnl backend's library calls stay for bufferization.
-    target.addLegalOp<DnnlCallOp>();
+    // Library calls and kernels lowered on buffers stay for bufferization.
+    target.addLegalOp<DnnlCallOp, FlashAttentionOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();

@@ -1289,3 +1289,51 @@ func.func @attention_fill_not_finite(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8
   %0 = kiln.attention %q, %k, %v mask %m {mask_fill = 0xFF800000 : f32} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x1x4xi1>) -> tensor<1x2x4x8xf32>
   return
 }
+
+// -----
+
+func.func @flash_dynamic(%q: memref<1x1x?x4xf32>, %kt: memref<1x1x4x8xf32>, %v: memref<1x1x8x4xf32>, %o: memref<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected operands of rank 4 and static shape, got 'memref<1x1x?x4xf32>'}}
+  kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : memref<1x1x?x4xf32>, memref<1x1x4x8xf32>, memref<1x1x8x4xf32> into memref<1x1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @flash_f16(%q: memref<1x1x8x4xf16>, %kt: memref<1x1x4x8xf32>, %v: memref<1x1x8x4xf32>, %o: memref<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected f32 operands and an i8 or f32 mask, got 'memref<1x1x8x4xf16>'}}
+  kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : memref<1x1x8x4xf16>, memref<1x1x4x8xf32>, memref<1x1x8x4xf32> into memref<1x1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @flash_results(%q: memref<1x1x8x4xf32>, %kt: memref<1x1x4x8xf32>, %v: memref<1x1x8x4xf32>, %o: memref<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected one result of the type of 'init' on tensors and none on memrefs}}
+  %0 = kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : memref<1x1x8x4xf32>, memref<1x1x4x8xf32>, memref<1x1x8x4xf32> into memref<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @flash_shapes(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x8x4xf32>, %v: tensor<1x1x8x4xf32>, %o: tensor<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected q [1, 1, 8, 4], k_t [1, 1, 8, 4], v [1, 1, 8, 4] and init [1, 1, 8, 4] to be shaped for attention}}
+  %0 = kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @flash_mask(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: tensor<1x1x8x4xf32>, %m: tensor<1x1x1x3xi8>, %o: tensor<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected the mask [1, 1, 1, 3] to broadcast to [1, 1, 8, 8]}}
+  %0 = kiln.flash_attention %q, %kt, %v mask %m into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x4xf32>, tensor<1x1x1x3xi8> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @flash_blocks(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: tensor<1x1x8x4xf32>, %o: tensor<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln.flash_attention' op expected blocks dividing the sequence lengths (8, 8), got 3 and 8}}
+  %0 = kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 3 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x4xf32> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return
+}

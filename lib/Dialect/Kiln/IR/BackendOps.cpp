@@ -90,3 +90,70 @@ void DnnlCallOp::getEffects(
     if (llvm::isa<MemRefType>(operand.get().getType()))
       effects.emplace_back(MemoryEffects::Write::get(), &operand);
 }
+
+//===----------------------------------------------------------------------===//
+// FlashAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlashAttentionOp::verify() {
+  bool onTensors = llvm::isa<RankedTensorType>(getInit().getType());
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value operand : getOperands()) {
+    auto shaped = llvm::cast<ShapedType>(operand.getType());
+    if (!shaped.hasStaticShape() || shaped.getRank() != 4)
+      return emitOpError("expected operands of rank 4 and static shape, got ")
+             << operand.getType();
+    if (llvm::isa<RankedTensorType>(shaped) != onTensors)
+      return emitOpError("expected all operands to be tensors or all to be "
+                         "memrefs");
+    Type element = shaped.getElementType();
+    if (operand == getMask() ? !element.isInteger(8) && !element.isF32()
+                             : !element.isF32())
+      return emitOpError("expected f32 operands and an i8 or f32 mask, got ")
+             << operand.getType();
+    shapes.push_back(shaped.getShape());
+  }
+  if (onTensors ? getResults().size() != 1 ||
+                      getResults()[0].getType() != getInit().getType()
+                : !getResults().empty())
+    return emitOpError("expected one result of the type of 'init' on tensors "
+                       "and none on memrefs");
+  ArrayRef<int64_t> q = shapes[0], kT = shapes[1], v = shapes[2],
+                    out = shapes.back();
+  int64_t batch = q[0], heads = q[1], lq = q[2], lk = kT[3];
+  if (kT[0] != batch || v[0] != batch || kT[2] != q[3] || v[1] != kT[1] ||
+      v[2] != lk || kT[1] == 0 || heads % kT[1] != 0 ||
+      out != ArrayRef<int64_t>({batch, heads, lq, v[3]}))
+    return emitOpError("expected q ") << formatList(q) << ", k_t "
+                                      << formatList(kT) << ", v "
+                                      << formatList(v) << " and init "
+                                      << formatList(out)
+                                      << " to be shaped for attention";
+  if (getMask()) {
+    ArrayRef<int64_t> mask = shapes[3];
+    int64_t full[4] = {batch, heads, lq, lk};
+    for (int i = 0; i < 4; ++i)
+      if (mask[i] != 1 && mask[i] != full[i])
+        return emitOpError("expected the mask ")
+               << formatList(mask) << " to broadcast to "
+               << formatList(full);
+  }
+  int64_t blockQ = getBlockQ(), blockK = getBlockK();
+  if (blockQ <= 0 || blockK <= 0 || lq % blockQ != 0 || lk % blockK != 0)
+    return emitOpError("expected blocks dividing the sequence lengths (")
+           << lq << ", " << lk << "), got " << blockQ << " and " << blockK;
+  return success();
+}
+
+void FlashAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!llvm::isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand);
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand);
+  }
+}

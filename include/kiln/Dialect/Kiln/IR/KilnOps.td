@@ -677,4 +677,42 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
   let hasVerifier = 1;
 }
 
+def Kiln_FlashAttentionOp : Op<Kiln_Dialect, "flash_attention", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Tiled attention with an online softmax (llvm backend)";
+  let description = [{
+    The llvm backend's form of `kiln.attention` on f32: `q: B x H x Lq x D`,
+    `k_t: B x Hkv x D x Lk` (the keys transposed), `v: B x Hkv x Lk x Dv`,
+    and an optional rank-4 `mask` broadcasting to `B x H x Lq x Lk`, of
+    `i8` (non-zero keeps a key) or `f32` (added to the scores). The
+    attributes are those of `kiln.attention`; `block_q` and `block_k` are
+    the tile sizes, dividing `Lq` and `Lk`. `init` is the destination,
+    written in full.
+
+    `kiln-lower-attention` turns the bufferized op into one parallel loop
+    over (batch, head, block of `block_q` queries); each iteration walks the
+    keys `block_k` at a time, keeping the running maximum, the running sum
+    and the output rows, so the scores are never stored whole: the scratch
+    is `block_q x block_k` per iteration.
+  }];
+  let arguments = (ins AnyShaped:$q, AnyShaped:$k_t, AnyShaped:$v,
+                       Optional<AnyShaped>:$mask, AnyShaped:$init,
+                       F32Attr:$scale, UnitAttr:$is_causal,
+                       DefaultValuedAttr<I64Attr, "0">:$causal_offset,
+                       OptionalAttr<F32Attr>:$softcap,
+                       OptionalAttr<F32Attr>:$mask_fill,
+                       I64Attr:$block_q, I64Attr:$block_k);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $q `,` $k_t `,` $v (`mask` $mask^)? `into` $init attr-dict `:`
+    type($q) `,` type($k_t) `,` type($v) (`,` type($mask)^)? `into`
+    type($init) (`->` type($results)^)?
+  }];
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KILN_DIALECT_KILN_IR_KILNOPS_TD
