@@ -4,6 +4,7 @@
 #include "kiln/Runtime/Parallel.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
+#include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +19,9 @@ using namespace kiln::runtime;
 
 struct kiln_model {
   Signature signature;
+  /// The mapping of the weights file, for models compiled with
+  /// --weights=external; released after the primitives that read it.
+  Weights weights;
   /// The oneDNN primitives of a dnnl-backend model, shared by all runs.
   Backend backend;
   /// Workspaces not in use by a run; kiln_run takes one (allocating it the
@@ -102,6 +106,7 @@ kiln_model *kiln_create(char *error, size_t error_size) {
   }
   std::string message;
   if (!parseSignature(kiln_model_signature, model->signature, message) ||
+      !model->weights.acquire(Weights::libraryPath(), message) ||
       !model->backend.init(message)) {
     report(error, error_size, message);
     delete model;

@@ -13,6 +13,7 @@
 #include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
+#include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -205,8 +206,14 @@ int main(int argc, char **argv) {
     buffers.push_back(allocate(out.byteSize()));
     pointers.push_back(buffers.back().get());
   }
-  // The backend's primitives, created once, and the arena for intermediate
-  // tensors and scratchpads, allocated once for every run.
+  // The weights, when kept beside the executable; the backend's
+  // primitives, created once; and the arena for intermediate tensors and
+  // scratchpads, allocated once for every run.
+  Weights weights;
+  if (!weights.acquire("/proc/self/exe", error)) {
+    std::fprintf(stderr, "kiln: %s\n", error.c_str());
+    return 1;
+  }
   Backend backend;
   if (!backend.init(error)) {
     std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());

@@ -80,6 +80,12 @@ static cl::opt<bool> fusionReport(
     "fusion-report",
     cl::desc("List what was fused and, for each near miss, why not"),
     cl::cat(kilncCategory));
+static cl::opt<std::string> weightsMode(
+    "weights",
+    cl::desc("Where the weights go: embedded (default) in the executable or "
+             "library, or external: a NAME.weights file beside it, mapped "
+             "when the model is loaded"),
+    cl::init("embedded"), cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
                                     cl::value_desc("DIR"),
@@ -252,6 +258,18 @@ int main(int argc, char **argv) {
            << " (expected dnnl or llvm)\n";
     return 1;
   }
+  if (weightsMode != "embedded" && weightsMode != "external") {
+    errs() << "kilnc: unknown --weights=" << weightsMode
+           << " (expected embedded or external)\n";
+    return 1;
+  }
+  bool externalWeights = weightsMode == "external";
+  if (externalWeights && *stage != kiln::EmitStage::Obj &&
+      *stage != kiln::EmitStage::Lib && *stage != kiln::EmitStage::Exe) {
+    errs() << "kilnc: --weights=external writes a weights file beside a "
+              "binary; use it with --emit=exe, lib or obj\n";
+    return 1;
+  }
   kiln::onnx_frontend::ImportOptions importOptions;
   if ((!shapes.empty() || !binds.empty()) &&
       StringRef(modelPath).ends_with(".mlir")) {
@@ -337,8 +355,37 @@ int main(int argc, char **argv) {
   if (*stage == kiln::EmitStage::Linalg)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
 
-  if (failed(kiln::runLLVMPipeline(*module)) ||
-      failed(dumps.module("llvm", *module)))
+  // The binary's path, and with --weights=external the weights file's:
+  // NAME.weights beside it (NAME without "lib", ".so" or ".o").
+  std::string output = outputPath;
+  if (output.empty()) {
+    std::string stem = sys::path::stem(modelPath).str();
+    output = *stage == kiln::EmitStage::Obj   ? stem + ".o"
+             : *stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
+                                              : stem;
+  }
+  std::string weightsPath, weightsFile;
+  if (externalWeights) {
+    StringRef name = sys::path::filename(output);
+    if (*stage == kiln::EmitStage::Lib) {
+      name.consume_front("lib");
+      name.consume_back(".so");
+    } else if (*stage == kiln::EmitStage::Obj) {
+      name.consume_back(".o");
+    }
+    weightsFile = (name + ".weights").str();
+    SmallString<256> path(sys::path::parent_path(output));
+    sys::path::append(path, weightsFile);
+    weightsPath = path.str().str();
+  }
+
+  if (failed(kiln::runLLVMPipeline(*module)))
+    return 1;
+  FailureOr<std::string> weights;
+  if (externalWeights &&
+      failed(weights = kiln::externalizeWeights(*module, weightsFile)))
+    return 1;
+  if (failed(dumps.module("llvm", *module)))
     return 1;
   if (*stage == kiln::EmitStage::LLVMMLIR)
     return failed(writeModule(*module, textOutput())) ? 1 : 0;
@@ -379,13 +426,6 @@ int main(int argc, char **argv) {
 
   // Object file, then (for --emit=exe) the executable, each written to a
   // temporary file and renamed into place once complete.
-  std::string output = outputPath;
-  if (output.empty()) {
-    std::string stem = sys::path::stem(modelPath).str();
-    output = *stage == kiln::EmitStage::Obj   ? stem + ".o"
-             : *stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
-                                              : stem;
-  }
   if (output == "-") {
     errs() << "kilnc: --emit=" << emitName
            << " writes a binary file; give -o\n";
@@ -438,6 +478,11 @@ int main(int argc, char **argv) {
     errs() << "kilnc: " << error << "\n";
     return 1;
   }
+  if (externalWeights &&
+      (failed(checkOutputPath(weightsPath)) ||
+       failed(writeText(weightsPath,
+                        [&](raw_pwrite_stream &os) { os << *weights; }))))
+    return 1;
   return failed(pending.commit()) ? 1 : 0;
 }
 static LogicalResult writeModule(mlir::ModuleOp module, StringRef path) {

@@ -115,6 +115,13 @@ bool linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
 /// The text of kiln/Runtime/KilnModel.h, written beside shared libraries.
 llvm::StringRef getModelHeader();
 
+/// Moves the constant tensors of 64 bytes or more of an LLVM-dialect model
+/// (after runLLVMPipeline) into the contents of a weights file, which the
+/// runtime maps at load from beside the executable or library under the
+/// name `fileName`; returns those contents.
+mlir::FailureOr<std::string> externalizeWeights(mlir::ModuleOp module,
+                                                llvm::StringRef fileName);
+
 } // namespace kiln
 
 #endif // KILN_PIPELINE_PIPELINE_H

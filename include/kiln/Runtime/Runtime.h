@@ -17,6 +17,12 @@ void kiln_parallel_for(int32_t id, int64_t iterations);
  *       workspace serves one run at a time.
  *   const char kiln_model_profile_ops[];
  *       One line per profiled op, "NAME<TAB>OP", in id order (may be empty).
+ *   const uint64_t kiln_model_weights_bytes, kiln_model_weights_id;
+ *   const char kiln_model_weights_file[];
+ *   const void *kiln_model_weights_base;
+ *       For a model compiled with --weights=external: the payload size, its
+ *       hash and the name of the weights file, and where the runtime
+ *       mapped the payload before the first run (bytes 0 otherwise).
  *
  *   void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
  *       Runs iterations [lo, hi) of parallel loop `id` of the model, on the
@@ -49,6 +55,10 @@ extern "C" {
 extern const char kiln_model_signature[];
 extern const char kiln_model_profile_ops[];
 extern const uint64_t kiln_model_workspace_bytes;
+extern const uint64_t kiln_model_weights_bytes;
+extern const uint64_t kiln_model_weights_id;
+extern const char kiln_model_weights_file[];
+extern const void *kiln_model_weights_base;
 void kiln_model_run(void **buffers);
 void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
 void kiln_parallel_for(int32_t id, int64_t iterations);

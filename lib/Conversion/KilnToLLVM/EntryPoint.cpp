@@ -176,6 +176,22 @@ struct EmitEntryPointPass
         "kiln_model_workspace_bytes",
         b.getI64IntegerAttr(workspace ? workspace.getInt() : 0));
 
+    // Weights in a file beside the model (--weights=external): none here;
+    // kilnc fills these in when it moves them (kiln::externalizeWeights).
+    for (StringRef name : {"kiln_model_weights_bytes", "kiln_model_weights_id"})
+      LLVM::GlobalOp::create(b, loc, b.getI64Type(), /*isConstant=*/true,
+                             LLVM::Linkage::External, name,
+                             b.getI64IntegerAttr(0));
+    defineString("kiln_model_weights_file", "");
+    auto base = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                       LLVM::Linkage::External,
+                                       "kiln_model_weights_base", Attribute());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&base.getInitializerRegion().emplaceBlock());
+      LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr));
+    }
+
     auto runType =
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr});
     auto run = LLVM::LLVMFuncOp::create(b, loc, "kiln_model_run", runType);

@@ -1,0 +1,148 @@
+//===- Weights.cpp - Weights in a file beside the compiled model ----------===//
+//
+// `--weights=external`: the model's constant tensors of 64 bytes or more
+// leave the object file for a weights file. The file is a 64-byte header
+// ("KILNWTS1", the payload size, a 64-bit FNV-1a hash of the payload) and
+// the payload, each tensor at a 64-byte aligned offset. In the model, each
+// address of a moved constant becomes `kiln_model_weights_base + offset`,
+// and kiln_model_weights_{bytes,id,file} say what the runtime must map
+// (see lib/Runtime/Weights.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Pipeline/Pipeline.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+namespace {
+
+constexpr size_t kAlignment = 64;
+constexpr size_t kMinBytes = 64;
+
+/// The row-major bytes of a constant's initializer, or nullopt for values
+/// that stay in the object file (small, bits, not a dense tensor).
+std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat) {
+  auto elements = llvm::dyn_cast_if_present<ElementsAttr>(value);
+  if (!elements)
+    return std::nullopt;
+  Type element = elements.getElementType();
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  size_t width = element.getIntOrFloatBitWidth() / 8;
+  size_t bytes = (size_t)elements.getNumElements() * width;
+  if (bytes < kMinBytes)
+    return std::nullopt;
+  ArrayRef<char> data;
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(elements)) {
+    data = dense.getRawData();
+    if (dense.isSplat()) {
+      splat.clear();
+      splat.reserve(bytes);
+      for (int64_t i = 0; i < elements.getNumElements(); ++i)
+        splat.append(data.data(), width);
+      data = ArrayRef<char>(splat.data(), splat.size());
+    }
+  } else if (auto resource =
+                 llvm::dyn_cast<DenseResourceElementsAttr>(elements)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    data = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  if (data.size() != bytes)
+    return std::nullopt;
+  return data;
+}
+
+void writeLittleEndian(std::string &out, size_t at, uint64_t value) {
+  for (int i = 0; i < 8; ++i)
+    out[at + i] = (char)((value >> (8 * i)) & 0xff);
+}
+
+} // namespace
+
+FailureOr<std::string> kiln::externalizeWeights(ModuleOp module,
+                                                StringRef fileName) {
+  std::string file(kAlignment, '\0');
+  llvm::StringMap<uint64_t> offsets;
+  SmallVector<LLVM::GlobalOp> moved;
+  std::string splat;
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    if (!global.getConstant() ||
+        (global.getLinkage() != LLVM::Linkage::Internal &&
+         global.getLinkage() != LLVM::Linkage::Private))
+      continue;
+    std::optional<ArrayRef<char>> data =
+        rawBytes(global.getValueOrNull(), splat);
+    if (!data)
+      continue;
+    file.resize((file.size() + kAlignment - 1) / kAlignment * kAlignment,
+                '\0');
+    offsets[global.getSymName()] = file.size() - kAlignment;
+    file.append(data->data(), data->size());
+    moved.push_back(global);
+  }
+  uint64_t payload = file.size() - kAlignment;
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = kAlignment; i < file.size(); ++i)
+    hash = (hash ^ (unsigned char)file[i]) * 0x100000001b3ull;
+  file.replace(0, 8, "KILNWTS1");
+  writeLittleEndian(file, 8, payload);
+  writeLittleEndian(file, 16, hash);
+
+  // Each use of a moved constant's address: the mapped base plus its offset.
+  MLIRContext *ctx = module.getContext();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  SmallVector<LLVM::AddressOfOp> uses;
+  module.walk([&](LLVM::AddressOfOp op) {
+    if (offsets.count(op.getGlobalName()))
+      uses.push_back(op);
+  });
+  for (LLVM::AddressOfOp op : uses) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value slot = LLVM::AddressOfOp::create(b, loc, ptr,
+                                           "kiln_model_weights_base");
+    auto base = LLVM::LoadOp::create(b, loc, ptr, slot, /*alignment=*/8,
+                                     /*isVolatile=*/false,
+                                     /*isNonTemporal=*/false,
+                                     /*isInvariant=*/true);
+    Value address = LLVM::GEPOp::create(
+        b, loc, ptr, b.getI8Type(), base,
+        ArrayRef<LLVM::GEPArg>{(int64_t)offsets[op.getGlobalName()]},
+        LLVM::GEPNoWrapFlags::inbounds);
+    op.replaceAllUsesWith(address);
+    op.erase();
+  }
+  for (LLVM::GlobalOp global : moved)
+    global.erase();
+
+  // What the runtime maps: set the values kiln-emit-entry-point defined.
+  auto setValue = [&](StringRef name, Attribute value) -> LogicalResult {
+    auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
+    if (!global)
+      return module.emitError() << "expected the global '" << name
+                                << "' of kiln-emit-entry-point";
+    if (auto text = llvm::dyn_cast<StringAttr>(value))
+      global.setGlobalTypeAttr(TypeAttr::get(LLVM::LLVMArrayType::get(
+          IntegerType::get(ctx, 8), text.getValue().size())));
+    global.setValueAttr(value);
+    return success();
+  };
+  std::string name = fileName.str();
+  name.push_back('\0');
+  OpBuilder b(ctx);
+  if (failed(setValue("kiln_model_weights_bytes",
+                      b.getI64IntegerAttr((int64_t)payload))) ||
+      failed(setValue("kiln_model_weights_id",
+                      b.getI64IntegerAttr((int64_t)hash))) ||
+      failed(setValue("kiln_model_weights_file", b.getStringAttr(name))))
+    return failure();
+  return file;
+}
