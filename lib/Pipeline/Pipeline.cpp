@@ -152,6 +152,7 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   pm.addPass(createKilnLowerDnnlCalls());
   pm.addPass(createKilnVectorizeContractions());
+  pm.addPass(createKilnVectorizeGenerics());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnParallelize());

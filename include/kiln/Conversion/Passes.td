@@ -115,6 +115,31 @@ def KilnLowerAttention : Pass<"kiln-lower-attention"> {
   ];
 }
 
+def KilnVectorizeGenerics : Pass<"kiln-vectorize-generics"> {
+  let summary = "Vector loops for bufferized elementwise and row-reduction generics";
+  let description = [{
+    Rewrites a `linalg.generic` on buffers whose innermost loop runs along
+    the contiguous innermost dim of its operands: elementwise generics
+    (every loop parallel) load the operands that read that dim as vectors
+    and broadcast the others, compute the body on vectors and store
+    vectors; row reductions (only the innermost loop reduces, with a float
+    add, max or min of the accumulator and a value computed from the
+    inputs) keep a vector accumulator across the row, then reduce its
+    lanes. The last partial vector of a row is masked; the outer loops are
+    nested `scf.parallel` loops. i1 buffers (a byte per element) are read
+    and written an element at a time. Bodies with ops other than arith and
+    math and dynamic shapes are left alone.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512",
+           "Width of the vectors in bits (lanes of 32-bit elements)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def KilnPlanBuffers : Pass<"kiln-plan-buffers", "mlir::ModuleOp"> {
   let summary = "Pack the intermediate buffers of main into one workspace";
   let description = [{

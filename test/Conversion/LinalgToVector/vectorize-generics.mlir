@@ -1,0 +1,123 @@
+// RUN: kiln-opt %s -kiln-vectorize-generics=vector-bits=128 -split-input-file | FileCheck %s
+
+// Elementwise with a per-row operand: rows as an scf.parallel, 18 columns
+// as 4 vectors of 4 and a masked tail of 2; the per-row value is a
+// broadcast scalar, the body runs on vectors.
+// CHECK-LABEL: func @shifted_exp
+// CHECK: scf.parallel
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[X:.*]] = vector.load %arg0[%{{.*}}, %[[J]]] : memref<3x18xf32>, vector<4xf32>
+// CHECK: %[[M:.*]] = memref.load %arg1[%{{.*}}] : memref<3xf32>
+// CHECK: %[[MV:.*]] = vector.broadcast %[[M]] : f32 to vector<4xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[X]], %[[MV]] : vector<4xf32>
+// CHECK: %[[E:.*]] = math.exp %[[D]] : vector<4xf32>
+// CHECK: vector.store %[[E]], %arg2[%{{.*}}, %[[J]]]
+// CHECK: vector.create_mask %{{.*}} : vector<4xi1>
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.maskedstore %arg2
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @shifted_exp(%x: memref<3x18xf32>, %m: memref<3xf32>, %y: memref<3x18xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %m : memref<3x18xf32>, memref<3xf32>) outs(%y : memref<3x18xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.subf %a, %b : f32
+    %1 = math.exp %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A row sum of squares: a vector accumulator across the row, the masked
+// tail's lanes past the end replaced by 0, then one reduction across lanes
+// added to what the output held.
+// CHECK-LABEL: func @sum_squares
+// CHECK: scf.parallel
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<4xf32>)
+// CHECK: %[[X:.*]] = vector.load %arg0
+// CHECK: %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : vector<4xf32>
+// CHECK: %[[NEXT:.*]] = arith.addf %[[A]], %[[SQ]] : vector<4xf32>
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: vector.maskedload %arg0
+// CHECK: arith.select
+// CHECK: %[[R:.*]] = vector.reduction <add>
+// CHECK: %[[OLD:.*]] = memref.load %arg1
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[R]] : f32
+// CHECK: memref.store %[[NEW]], %arg1
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @sum_squares(%x: memref<2x10xf32>, %y: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : memref<2x10xf32>) outs(%y : memref<2xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.mulf %a, %a : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: a body reading loop indices, a reduction over an outer dim,
+// a transposed read.
+// CHECK-LABEL: func @left_alone
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT: vector.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @left_alone(%x: memref<4x4xf32>, %y: memref<4x4xf32>, %s: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]} outs(%y : memref<4x4xf32>) {
+  ^bb0(%c: f32):
+    %i = linalg.index 1 : index
+    %0 = arith.index_cast %i : index to i32
+    %1 = arith.sitofp %0 : i32 to f32
+    linalg.yield %1 : f32
+  }
+  linalg.generic {indexing_maps = [#t, #col], iterator_types = ["reduction", "parallel"]} ins(%x : memref<4x4xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.addf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]} ins(%x : memref<4x4xf32>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+// i1 buffers hold a byte per element: a mask is read an element at a time
+// into a vector (lanes past the row's end false), a comparison's result
+// written an element at a time (only the lanes inside the row).
+// CHECK-LABEL: func @bits
+// CHECK: scf.for
+// CHECK-COUNT-4: memref.load %arg0
+// CHECK: vector.from_elements {{.*}} : vector<4xi1>
+// CHECK: arith.select {{.*}} : vector<4xi1>, vector<4xf32>
+// CHECK: memref.load %arg0
+// CHECK: vector.from_elements %{{.*}}, %false, %false{{.*}}, %false{{.*}} : vector<4xi1>
+// CHECK: arith.cmpf ogt, {{.*}} : vector<4xf32>
+// CHECK-COUNT-4: vector.extract
+// CHECK: arith.cmpf ogt, {{.*}} : vector<4xf32>
+// CHECK: vector.extract {{.*}}[0] : i1 from vector<4xi1>
+// CHECK-NOT: vector.extract
+// CHECK: return
+#id = affine_map<(d0) -> (d0)>
+func.func @bits(%keep: memref<5xi1>, %x: memref<5xf32>, %y: memref<5xf32>, %pos: memref<5xi1>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%keep, %x : memref<5xi1>, memref<5xf32>) outs(%y : memref<5xf32>) {
+  ^bb0(%k: i1, %a: f32, %o: f32):
+    %0 = arith.select %k, %a, %zero : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : memref<5xf32>) outs(%pos : memref<5xi1>) {
+  ^bb0(%a: f32, %o: i1):
+    %0 = arith.cmpf ogt, %a, %zero : f32
+    linalg.yield %0 : i1
+  }
+  return
+}
