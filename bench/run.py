@@ -275,6 +275,11 @@ def write_doc(args, results, peak, thread_counts):
         "Every ratio is a time divided by Kiln's default build's time, so "
         "above 1 means the default build is faster.",
         "",
+        "Attention at long sequences (128 to 1,024 tokens), fused against "
+        "`--no-fuse`, is measured apart: "
+        "[performance-attention.md](performance-attention.md) "
+        "(`./bench/attention.sh`).",
+        "",
     ]
     for t in thread_counts:
         lines += [f"## {t} thread{'s' if t > 1 else ''}", "",
