@@ -10,7 +10,11 @@
 // reads it, the innermost dim of that operand, so that every vector access is
 // contiguous. Partial blocks at the edges use fewer rows and masked vectors.
 // Matmul, gemm and convolution (in its im2col form) all take this shape;
-// generics that do not stay with the loop lowering.
+// generics that do not stay with the loop lowering. A long single
+// reduction over many rows is blocked for the caches: chunks of 48 rows x
+// 256 reduction steps, each chunk visiting every column block and, within
+// it, every row block, so the rhs panel of a column block stays in L1 and
+// the lhs chunk in L2 while they are reused.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +34,11 @@ namespace kiln {
 using namespace mlir;
 
 namespace {
+
+/// Cache blocking of long contractions: reduction steps per chunk (a rhs
+/// panel of 256 x 32 floats is 32 KiB) and row blocks per chunk.
+constexpr int64_t kReductionChunk = 256;
+constexpr int64_t kRowBlocksPerChunk = 8;
 
 /// What the kernel generator needs to know about one contraction.
 struct Contraction {
@@ -220,12 +229,66 @@ private:
 
   void emitRows() {
     int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
-    int64_t full = extent / maxRows * maxRows;
-    if (full > 0)
-      parallelOver(0, full, maxRows,
+    // Long reductions over many rows: chunks of rowChunk() rows x
+    // kReductionChunk reduction steps, so that the chunk of the lhs and the
+    // panel of the rhs a kernel reads stay in cache while every column
+    // block and row block of the chunk uses them.
+    if (c.iDim >= 0 && c.reductionDims.size() == 1 &&
+        c.bounds[c.reductionDims[0]] >= 2 * kReductionChunk &&
+        extent >= 2 * rowChunk()) {
+      int64_t chunk = rowChunk();
+      int64_t steps = c.bounds[c.reductionDims[0]];
+      int64_t fullSteps = steps / kReductionChunk * kReductionChunk;
+      int64_t fullRows = extent / chunk * chunk;
+      parallelOver(0, fullRows, chunk, [&](Value r0) {
+        loopOver(0, fullSteps, kReductionChunk, [&](Value k0) {
+          emitChunk(r0, chunk, k0, kReductionChunk);
+        });
+        if (fullSteps < steps)
+          emitChunk(r0, chunk, index(fullSteps), steps - fullSteps);
+      });
+      emitRowBlocks(fullRows, extent);
+      return;
+    }
+    emitRowBlocks(0, extent);
+  }
+
+  /// Rows [lo, hi): blocks of maxRows rows, then single rows.
+  void emitRowBlocks(int64_t lo, int64_t hi) {
+    int64_t full = lo + (hi - lo) / maxRows * maxRows;
+    if (full > lo)
+      parallelOver(lo, full, maxRows,
                    [&](Value i0) { emitColumns(i0, maxRows); });
-    if (full < extent)
-      parallelOver(full, extent, 1, [&](Value i0) { emitColumns(i0, 1); });
+    if (full < hi)
+      parallelOver(full, hi, 1, [&](Value i0) { emitColumns(i0, 1); });
+  }
+
+  int64_t rowChunk() const { return maxRows * kRowBlocksPerChunk; }
+
+  /// Rows [r0, r0 + rows) x reduction steps [k0, k0 + steps): for each
+  /// column block, every row block of the chunk, accumulating into out.
+  void emitChunk(Value r0, int64_t rows, Value k0, int64_t steps) {
+    int64_t width = c.vectorType.getNumElements();
+    int64_t extent = c.bounds[c.jDim];
+    int64_t block = width * maxVectors;
+    int64_t full = extent / block * block;
+    int64_t rest = extent - full;
+    reductionStart = k0;
+    reductionSteps = steps;
+    auto rowBlocks = [&](Value j0, int64_t vectors, int64_t lanes) {
+      loopOver(0, rows, maxRows, [&](Value i) {
+        emitKernel(arith::AddIOp::create(b, loc, r0, i), maxRows, j0, vectors,
+                   lanes);
+      });
+    };
+    if (full > 0)
+      loopOver(0, full, block,
+               [&](Value j0) { rowBlocks(j0, maxVectors, width); });
+    if (rest >= width)
+      rowBlocks(index(full), rest / width, width);
+    if (rest % width)
+      rowBlocks(index(full + rest / width * width), 1, rest % width);
+    reductionStart = Value();
   }
 
   void emitColumns(Value i0, int64_t rows) {
@@ -327,8 +390,18 @@ private:
       return acc;
     }
     int64_t d = c.reductionDims[k];
+    // Inside a chunk, the single reduction dim runs over the chunk's steps.
+    Value lb = reductionStart ? reductionStart : index(0);
+    Value ub = index(c.bounds[d]);
+    if (reductionStart) {
+      std::optional<int64_t> start = getConstantIntValue(reductionStart);
+      ub = start ? index(*start + reductionSteps)
+                 : arith::AddIOp::create(b, loc, reductionStart,
+                                         index(reductionSteps))
+                       .getResult();
+    }
     auto loop = scf::ForOp::create(
-        b, loc, index(0), index(c.bounds[d]), index(1), acc,
+        b, loc, lb, ub, index(1), acc,
         [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -369,6 +442,9 @@ private:
   Contraction c;
   int64_t maxRows, maxVectors;
   SmallVector<Value> ivs;
+  // Set inside a chunk: the first reduction step and how many there are.
+  Value reductionStart;
+  int64_t reductionSteps = 0;
 };
 
 struct VectorizeContractionsPass

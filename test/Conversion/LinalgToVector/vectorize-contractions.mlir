@@ -136,3 +136,37 @@ func.func @not_vectorized(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %b: memref<
   }
   return
 }
+
+// -----
+
+// A long reduction over many rows is blocked for the caches: chunks of
+// 2 x 8 = 16 rows (two chunks, then a tail of 4 rows in blocks of 2) by
+// 256 reduction steps (two chunks, then a tail of 88); in each, every
+// column block, and in it every row block of the chunk, runs the kernel
+// over the chunk's steps, accumulating into the output.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @blocked
+// CHECK: scf.parallel (%[[R:.*]]) = (%c0) to (%c32) step (%c16)
+// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %c512 step %c256
+// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c8{{.*}} step %c8
+// CHECK: scf.for %[[I:.*]] = %c0{{.*}} to %c16{{.*}} step %c2
+// CHECK: %[[ROW:.*]] = arith.addi %[[R]], %[[I]]
+// CHECK: %[[END:.*]] = arith.addi %[[K0]], %c256
+// CHECK: scf.for %[[K:.*]] = %[[K0]] to %[[END]] step %c1
+// CHECK: vector.fma
+// The last 88 steps of each row chunk.
+// CHECK: scf.for %{{.*}} = %c512 to %c600
+// The 4 rows after the chunks, in blocks of 2 over all 600 steps.
+// CHECK: scf.parallel (%{{.*}}) = (%c32) to (%c36) step (%c2)
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c600
+func.func @blocked(%a: memref<36x600xf32>, %b: memref<600x8xf32>, %c: memref<36x8xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<36x600xf32>, memref<600x8xf32>) outs(%c : memref<36x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
