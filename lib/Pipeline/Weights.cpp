@@ -82,8 +82,7 @@ FailureOr<std::string> kiln::externalizeWeights(ModuleOp module,
         rawBytes(global.getValueOrNull(), splat);
     if (!data)
       continue;
-    file.resize((file.size() + kAlignment - 1) / kAlignment * kAlignment,
-                '\0');
+    file.resize((file.size() + kAlignment - 1) / kAlignment * kAlignment, '\0');
     offsets[global.getSymName()] = file.size() - kAlignment;
     file.append(data->data(), data->size());
     moved.push_back(global);
@@ -107,8 +106,8 @@ FailureOr<std::string> kiln::externalizeWeights(ModuleOp module,
   for (LLVM::AddressOfOp op : uses) {
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Value slot = LLVM::AddressOfOp::create(b, loc, ptr,
-                                           "kiln_model_weights_base");
+    Value slot =
+        LLVM::AddressOfOp::create(b, loc, ptr, "kiln_model_weights_base");
     auto base = LLVM::LoadOp::create(b, loc, ptr, slot, /*alignment=*/8,
                                      /*isVolatile=*/false,
                                      /*isNonTemporal=*/false,
@@ -127,8 +126,8 @@ FailureOr<std::string> kiln::externalizeWeights(ModuleOp module,
   auto setValue = [&](StringRef name, Attribute value) -> LogicalResult {
     auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
     if (!global)
-      return module.emitError() << "expected the global '" << name
-                                << "' of kiln-emit-entry-point";
+      return module.emitError()
+             << "expected the global '" << name << "' of kiln-emit-entry-point";
     if (auto text = llvm::dyn_cast<StringAttr>(value))
       global.setGlobalTypeAttr(TypeAttr::get(LLVM::LLVMArrayType::get(
           IntegerType::get(ctx, 8), text.getValue().size())));

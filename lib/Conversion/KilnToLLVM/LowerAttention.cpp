@@ -59,13 +59,11 @@ struct FlashAttentionBufferization
     Value mask = flash.getMask() ? buffers[3] : Value();
     rewriter.setInsertionPoint(op);
     FlashAttentionOp::create(
-        rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1],
-        buffers[2], mask, buffers.back(), flash.getScaleAttr(),
-        flash.getIsCausalAttr(), flash.getCausalOffsetAttr(),
-        flash.getSoftcapAttr(), flash.getMaskFillAttr(),
-        flash.getBlockQAttr(), flash.getBlockKAttr());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op,
-                                                 buffers.back());
+        rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2],
+        mask, buffers.back(), flash.getScaleAttr(), flash.getIsCausalAttr(),
+        flash.getCausalOffsetAttr(), flash.getSoftcapAttr(),
+        flash.getMaskFillAttr(), flash.getBlockQAttr(), flash.getBlockKAttr());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, buffers.back());
     return success();
   }
 };
@@ -122,7 +120,8 @@ public:
           Value hi = bound(arith::AddIOp::create(b, loc, c, index(1)));
           Value chunkScores = subview(scores, {c, zero(), zero()},
                                       {1, blockQ, blockK}, {blockQ, blockK});
-          Value chunkMaxima = subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});
+          Value chunkMaxima =
+              subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});
           Value chunkSums = subview(sums, {c, zero()}, {1, blockQ}, {blockQ});
           scf::ForOp::create(
               b, loc, lo, hi, index(1), {},
@@ -161,8 +160,8 @@ private:
   /// to `shape`.
   Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
                 ArrayRef<int64_t> shape) {
-    SmallVector<OpFoldResult> offs = getAsOpFoldResult(ValueRange(offsets)),
-                              sz, st;
+    SmallVector<OpFoldResult> offs = getAsOpFoldResult(ValueRange(offsets)), sz,
+                              st;
     for (int64_t s : sizes) {
       sz.push_back(b.getIndexAttr(s));
       st.push_back(b.getIndexAttr(1));
@@ -175,9 +174,9 @@ private:
   /// Loops over [0, n) a vector at a time: full vectors, then one masked
   /// tail. `body(j, mask, acc)` gets the first element, the lane mask (null
   /// for a full vector) and the carried values, and returns the new ones.
-  SmallVector<Value> forVectors(
-      int64_t n, ValueRange init,
-      function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+  SmallVector<Value>
+  forVectors(int64_t n, ValueRange init,
+             function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
     SmallVector<Value> acc(init);
     int64_t full = n / width;
     if (full > 0) {
@@ -185,8 +184,7 @@ private:
           b, loc, zero(), index(full * width), index(width), acc,
           [&](OpBuilder &nb, Location nl, Value j, ValueRange args) {
             OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(nb.getInsertionBlock(),
-                                nb.getInsertionPoint());
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
             scf::YieldOp::create(b, nl, body(j, Value(), args));
           });
       acc.assign(loop.getResults().begin(), loop.getResults().end());
@@ -238,10 +236,9 @@ private:
     }
     if (Value mask = op.getMask()) {
       ArrayRef<int64_t> m = llvm::cast<MemRefType>(mask.getType()).getShape();
-      SmallVector<Value> at = {m[0] == 1 ? zero() : bIv,
-                               m[1] == 1 ? zero() : hIv,
-                               m[2] == 1 ? zero() : query,
-                               m[3] == 1 ? zero() : key};
+      SmallVector<Value> at = {
+          m[0] == 1 ? zero() : bIv, m[1] == 1 ? zero() : hIv,
+          m[2] == 1 ? zero() : query, m[3] == 1 ? zero() : key};
       Type element = llvm::cast<MemRefType>(mask.getType()).getElementType();
       Value values;
       if (m[3] == 1) {
@@ -249,12 +246,13 @@ private:
             b, loc, VectorType::get({width}, element),
             memref::LoadOp::create(b, loc, mask, at));
       } else {
-        Value none = element.isF32()
-                         ? splat(0.0f)
-                         : arith::ConstantOp::create(
-                               b, loc, DenseElementsAttr::get(
-                                           VectorType::get({width}, element),
-                                           b.getIntegerAttr(element, 0)));
+        Value none =
+            element.isF32()
+                ? splat(0.0f)
+                : arith::ConstantOp::create(
+                      b, loc,
+                      DenseElementsAttr::get(VectorType::get({width}, element),
+                                             b.getIntegerAttr(element, 0)));
         values = load(mask, at, laneMask, none);
       }
       if (element.isF32()) {
@@ -267,9 +265,9 @@ private:
         Value keep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                            values, zeros);
         std::optional<APFloat> fill = op.getMaskFill();
-        s = arith::SelectOp::create(
-            b, loc, keep, s,
-            fill ? splat(fill->convertToFloat()) : splat(negInf()));
+        s = arith::SelectOp::create(b, loc, keep, s,
+                                    fill ? splat(fill->convertToFloat())
+                                         : splat(negInf()));
       }
     }
     if (op.getIsCausal()) {
@@ -278,8 +276,8 @@ private:
       Value keys = arith::AddIOp::create(
           b, loc, vector::StepOp::create(b, loc, indexVector),
           vector::BroadcastOp::create(b, loc, indexVector, key));
-      Value last = arith::AddIOp::create(b, loc, query,
-                                         index(op.getCausalOffset()));
+      Value last =
+          arith::AddIOp::create(b, loc, query, index(op.getCausalOffset()));
       Value visible = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::ule, keys,
           vector::BroadcastOp::create(b, loc, indexVector, last));
@@ -312,9 +310,8 @@ private:
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     auto multiplyAdd = [](OpBuilder &nb, Location nl, ValueRange args) {
       Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-      linalg::YieldOp::create(nb, nl,
-                              arith::AddFOp::create(nb, nl, args[2], product)
-                                  .getResult());
+      linalg::YieldOp::create(
+          nb, nl, arith::AddFOp::create(nb, nl, args[2], product).getResult());
     };
     SmallVector<utils::IteratorType> iterators = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,

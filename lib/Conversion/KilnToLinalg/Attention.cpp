@@ -122,12 +122,12 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
         rewriter.getI64IntegerAttr(blockK));
     Value result = flash.getResults()[0];
     if (op.getType() != outType)
-      result = elementwise(
-          rewriter, loc, op.getType(), result,
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::TruncFOp::create(b, l, op.getType().getElementType(),
-                                           args[0]);
-          });
+      result =
+          elementwise(rewriter, loc, op.getType(), result,
+                      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        return arith::TruncFOp::create(
+                            b, l, op.getType().getElementType(), args[0]);
+                      });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -208,9 +208,9 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
               scalar(b, l, element, -std::numeric_limits<double>::infinity());
           if (mask) {
             if (args[1].getType().isInteger(1))
-              s = arith::SelectOp::create(
-                  b, l, args[1], s,
-                  fill ? scalar(b, l, element, *fill) : negInf);
+              s = arith::SelectOp::create(b, l, args[1], s,
+                                          fill ? scalar(b, l, element, *fill)
+                                               : negInf);
             else
               s = arith::AddFOp::create(b, l, s, args[1]);
           }
@@ -267,6 +267,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 } // namespace
 
 void kiln::lowering::populateAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<FlashAttentionLowering, AttentionDecomposition,
-               AttentionLowering>(patterns.getContext());
+  patterns
+      .add<FlashAttentionLowering, AttentionDecomposition, AttentionLowering>(
+          patterns.getContext());
 }

@@ -241,9 +241,8 @@ private:
       int64_t fullSteps = steps / kReductionChunk * kReductionChunk;
       int64_t fullRows = extent / chunk * chunk;
       parallelOver(0, fullRows, chunk, [&](Value r0) {
-        loopOver(0, fullSteps, kReductionChunk, [&](Value k0) {
-          emitChunk(r0, chunk, k0, kReductionChunk);
-        });
+        loopOver(0, fullSteps, kReductionChunk,
+                 [&](Value k0) { emitChunk(r0, chunk, k0, kReductionChunk); });
         if (fullSteps < steps)
           emitChunk(r0, chunk, index(fullSteps), steps - fullSteps);
       });

@@ -50,7 +50,7 @@ enum class Combine { None, Add, Max, Min, MaxNum, MinNum };
 struct Plan {
   linalg::GenericOp op;
   SmallVector<int64_t> bounds;
-  int64_t inner = 0;          // the innermost loop dim
+  int64_t inner = 0; // the innermost loop dim
   Combine combine = Combine::None;
   Operation *combineOp = nullptr; // the reduction's combining op
 };
@@ -122,9 +122,9 @@ std::optional<Plan> match(linalg::GenericOp op) {
         llvm::isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
                   math::Log2Op, math::Log1pOp, math::TanhOp, math::ErfOp,
                   math::SqrtOp, math::RsqrtOp, math::AbsFOp, math::AbsIOp,
-                  math::CeilOp, math::FloorOp, math::RoundOp,
-                  math::RoundEvenOp, math::TruncOp, math::FmaOp,
-                  math::CopySignOp, math::SinOp, math::CosOp>(inner);
+                  math::CeilOp, math::FloorOp, math::RoundOp, math::RoundEvenOp,
+                  math::TruncOp, math::FmaOp, math::CopySignOp, math::SinOp,
+                  math::CosOp>(inner);
     if (inner.getNumRegions() ||
         !(llvm::isa<arith::ArithDialect>(inner.getDialect()) || vectorMath))
       return std::nullopt;
@@ -161,8 +161,8 @@ std::optional<Plan> match(linalg::GenericOp op) {
 class Emitter {
 public:
   Emitter(Plan plan, int64_t lanes)
-      : plan(plan), op(plan.op), b(op), loc(op.getLoc()),
-        lanes(lanes), ivs(plan.bounds.size()) {}
+      : plan(plan), op(plan.op), b(op), loc(op.getLoc()), lanes(lanes),
+        ivs(plan.bounds.size()) {}
 
   void emit() {
     emitOuter(0);
@@ -217,8 +217,9 @@ private:
       break;
     }
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vectorOf(element),
-                                       b.getFloatAttr(element, value)));
+        b, loc,
+        DenseElementsAttr::get(vectorOf(element),
+                               b.getFloatAttr(element, value)));
   }
 
   Value combine(Value x, Value y) {
@@ -305,13 +306,13 @@ private:
         value = loadBits(operand.get(), at, mask ? tail : lanes);
       } else if (mask) {
         Value zero = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(vectorOf(element),
-                                           b.getZeroAttr(element)));
+            b, loc,
+            DenseElementsAttr::get(vectorOf(element), b.getZeroAttr(element)));
         value = vector::MaskedLoadOp::create(b, loc, vectorOf(element),
                                              operand.get(), at, mask, zero);
       } else {
-        value = vector::LoadOp::create(b, loc, vectorOf(element),
-                                       operand.get(), at);
+        value = vector::LoadOp::create(b, loc, vectorOf(element), operand.get(),
+                                       at);
       }
       map.map(arg, value);
     }
@@ -339,8 +340,7 @@ private:
         continue;
       }
       Operation *clone = b.create(state);
-      for (auto [from, to] :
-           llvm::zip(inner.getResults(), clone->getResults()))
+      for (auto [from, to] : llvm::zip(inner.getResults(), clone->getResults()))
         map.map(from, to);
     }
     SmallVector<Value> results;
@@ -371,30 +371,27 @@ private:
       auto store = [&](Value j, Value m) {
         SmallVector<Value> values = body(j, m);
         for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable())) {
-          SmallVector<Value> at =
-              indices(op.getMatchingIndexingMap(&init), j);
+          SmallVector<Value> at = indices(op.getMatchingIndexingMap(&init), j);
           if (llvm::cast<MemRefType>(init.get().getType())
                   .getElementType()
                   .isInteger(1))
             storeBits(values[k], init.get(), at, m ? tail : lanes);
           else if (m)
-            vector::MaskedStoreOp::create(b, loc, init.get(), at, m,
-                                          values[k]);
+            vector::MaskedStoreOp::create(b, loc, init.get(), at, m, values[k]);
           else
             vector::StoreOp::create(b, loc, values[k], init.get(), at);
         }
       };
       if (full > 0)
-        scf::ForOp::create(b, loc, index(0), index(full), index(lanes),
-                           ValueRange{},
-                           [&](OpBuilder &nb, Location nl, Value j,
-                               ValueRange) {
-                             OpBuilder::InsertionGuard guard(b);
-                             b.setInsertionPoint(nb.getInsertionBlock(),
-                                                 nb.getInsertionPoint());
-                             store(j, Value());
-                             scf::YieldOp::create(b, nl);
-                           });
+        scf::ForOp::create(
+            b, loc, index(0), index(full), index(lanes), ValueRange{},
+            [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+              store(j, Value());
+              scf::YieldOp::create(b, nl);
+            });
       if (rest)
         store(index(full), tailMask());
       return;
@@ -409,10 +406,8 @@ private:
           b, loc, index(0), index(full), index(lanes), ValueRange{acc},
           [&](OpBuilder &nb, Location nl, Value j, ValueRange args) {
             OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(nb.getInsertionBlock(),
-                                nb.getInsertionPoint());
-            scf::YieldOp::create(b, nl,
-                                 combine(args[0], body(j, Value())[0]));
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, nl, combine(args[0], body(j, Value())[0]));
           });
       acc = loop.getResult(0);
     }

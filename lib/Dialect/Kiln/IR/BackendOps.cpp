@@ -124,19 +124,17 @@ LogicalResult FlashAttentionOp::verify() {
   if (kT[0] != batch || v[0] != batch || kT[2] != q[3] || v[1] != kT[1] ||
       v[2] != lk || kT[1] == 0 || heads % kT[1] != 0 ||
       out != ArrayRef<int64_t>({batch, heads, lq, v[3]}))
-    return emitOpError("expected q ") << formatList(q) << ", k_t "
-                                      << formatList(kT) << ", v "
-                                      << formatList(v) << " and init "
-                                      << formatList(out)
-                                      << " to be shaped for attention";
+    return emitOpError("expected q ")
+           << formatList(q) << ", k_t " << formatList(kT) << ", v "
+           << formatList(v) << " and init " << formatList(out)
+           << " to be shaped for attention";
   if (getMask()) {
     ArrayRef<int64_t> mask = shapes[3];
     int64_t full[4] = {batch, heads, lq, lk};
     for (int i = 0; i < 4; ++i)
       if (mask[i] != 1 && mask[i] != full[i])
         return emitOpError("expected the mask ")
-               << formatList(mask) << " to broadcast to "
-               << formatList(full);
+               << formatList(mask) << " to broadcast to " << formatList(full);
   }
   int64_t blockQ = getBlockQ(), blockK = getBlockK();
   if (blockQ <= 0 || blockK <= 0 || lq % blockQ != 0 || lk % blockK != 0)

@@ -168,10 +168,9 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   }
   if (std::optional<APFloat> fill = adaptor.getMaskFill()) {
     Value maskValue = adaptor.getMask();
-    if (!maskValue ||
-        !llvm::cast<RankedTensorType>(maskValue.getType())
-             .getElementType()
-             .isInteger(1))
+    if (!maskValue || !llvm::cast<RankedTensorType>(maskValue.getType())
+                           .getElementType()
+                           .isInteger(1))
       return check.fail("expected 'mask_fill' only with an i1 mask");
     if (!fill->isFinite())
       return check.fail("expected 'mask_fill' to be finite");

@@ -35,8 +35,8 @@ RankedTensorType typeOf(Value value) {
 struct Match {
   MatMulOp scores, output;
   Value q, kT, v, mask;
-  bool maskIsKeep = false; // a boolean mask, true where keys are kept
-  Value maskCondition;     // where(cond, fill, s): cond masks out
+  bool maskIsKeep = false;        // a boolean mask, true where keys are kept
+  Value maskCondition;            // where(cond, fill, s): cond masks out
   std::optional<double> maskFill; // a finite fill (-inf is left implicit)
   double scale = 1.0;
   SmallVector<Operation *> chain; // ops replaced, first to last
@@ -111,8 +111,8 @@ struct FuseAttentionPass
       if (std::isnan(*fill) || (*fill > 0 && std::isinf(*fill))) {
         char text[32];
         std::snprintf(text, sizeof(text), "%g", *fill);
-        why = std::string("the mask's fill (") + text +
-              ") is not finite or -inf";
+        why =
+            std::string("the mask's fill (") + text + ") is not finite or -inf";
         return failure();
       }
       if (std::isfinite(*fill))
