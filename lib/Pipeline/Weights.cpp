@@ -112,10 +112,14 @@ FailureOr<std::string> kiln::externalizeWeights(ModuleOp module,
                                      /*isVolatile=*/false,
                                      /*isNonTemporal=*/false,
                                      /*isInvariant=*/true);
-    Value address = LLVM::GEPOp::create(
-        b, loc, ptr, b.getI8Type(), base,
-        ArrayRef<LLVM::GEPArg>{(int64_t)offsets[op.getGlobalName()]},
-        LLVM::GEPNoWrapFlags::inbounds);
+    // An i64 offset: a constant GEP index is only 32 bits wide, and the
+    // weights may pass 2 GiB.
+    Value offset = LLVM::ConstantOp::create(
+        b, loc, b.getI64Type(),
+        b.getI64IntegerAttr((int64_t)offsets[op.getGlobalName()]));
+    Value address = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
+                                        ArrayRef<LLVM::GEPArg>{offset},
+                                        LLVM::GEPNoWrapFlags::inbounds);
     op.replaceAllUsesWith(address);
     op.erase();
   }
