@@ -24,6 +24,10 @@ int onnxDataType(mlir::Type type);
 /// where it is in the source, else "#ID" with the given id.
 std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
 
+/// Whether `type` has a static shape and a contiguous innermost dim (or
+/// rank 0): what the vector kernels load and store along.
+bool isStaticInnerContiguous(mlir::MemRefType type);
+
 /// Registers the bufferization of kiln.dnnl_call.
 void registerDnnlBufferization(mlir::DialectRegistry &registry);
 

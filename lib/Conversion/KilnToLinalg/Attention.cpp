@@ -18,6 +18,18 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
 
+/// `v` with its float elements extended to `element` (booleans and values
+/// already of that type as they are).
+static Value widened(OpBuilder &b, Location loc, Value v, Type element) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == element || type.getElementType().isInteger(1))
+    return v;
+  return elementwise(b, loc, type.clone(element), v,
+                     [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       return arith::ExtFOp::create(nb, l, element, args[0]);
+                     });
+}
+
 /// The largest divisor of `n` that is at most `limit`.
 static int64_t divisorAtMost(int64_t n, int64_t limit) {
   for (int64_t d = std::min(n, limit); d > 1; --d)
@@ -75,16 +87,7 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
                                              "sequence lengths");
     auto [blockQ, blockK] = *blocks;
     Type f32 = rewriter.getF32Type();
-    auto widen = [&](Value v) -> Value {
-      auto type = llvm::cast<RankedTensorType>(v.getType());
-      if (type.getElementType() == f32)
-        return v;
-      return elementwise(
-          rewriter, loc, type.clone(f32), v,
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::ExtFOp::create(b, l, f32, args[0]);
-          });
-    };
+    auto widen = [&](Value v) { return widened(rewriter, loc, v, f32); };
     Value q = widen(op.getQ()), k = widen(op.getK()), v = widen(op.getV());
     // k_t[b, h, e, j] = k[b, h, j, e]
     SmallVector<int64_t> kTShape = {kType.getDimSize(0), kType.getDimSize(1),
@@ -146,17 +149,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Type element = storage.getIntOrFloatBitWidth() < 32
                        ? (Type)rewriter.getF32Type()
                        : storage;
-    auto widen = [&](Value v) -> Value {
-      auto type = llvm::cast<RankedTensorType>(v.getType());
-      if (type.getElementType() == element ||
-          type.getElementType().isInteger(1))
-        return v;
-      return elementwise(
-          rewriter, loc, type.clone(element), v,
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::ExtFOp::create(b, l, element, args[0]);
-          });
-    };
+    auto widen = [&](Value v) { return widened(rewriter, loc, v, element); };
     Value q = widen(op.getQ()), k = widen(op.getK()), v = widen(op.getV());
     int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1),
             lq = qType.getDimSize(2), headSize = qType.getDimSize(3),

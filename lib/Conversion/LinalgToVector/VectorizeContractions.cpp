@@ -93,16 +93,12 @@ static bool isMultiplyAdd(linalg::GenericOp op, Value &scalar) {
   return mulReadsInputs && addReadsAcc;
 }
 
-/// Whether `type` is a static memref whose innermost dim is contiguous.
+/// Whether `type` is a static memref of `element` whose innermost dim is
+/// contiguous.
 static bool isVectorizableBuffer(Type type, Type element) {
   auto memref = llvm::dyn_cast<MemRefType>(type);
-  if (!memref || !memref.hasStaticShape() || memref.getElementType() != element)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(memref.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.empty() || strides.back() == 1;
+  return memref && memref.getElementType() == element &&
+         kiln::isStaticInnerContiguous(memref);
 }
 
 /// The position of dim `d` among `map`'s results, or -1.
@@ -445,6 +441,20 @@ private:
   Value reductionStart;
   int64_t reductionSteps = 0;
 };
+
+} // namespace
+
+bool kiln::isStaticInnerContiguous(MemRefType type) {
+  if (!type.hasStaticShape())
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return strides.empty() || strides.back() == 1;
+}
+
+namespace {
 
 struct VectorizeContractionsPass
     : kiln::impl::KilnVectorizeContractionsBase<VectorizeContractionsPass> {

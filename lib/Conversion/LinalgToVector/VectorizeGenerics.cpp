@@ -59,14 +59,8 @@ struct Plan {
 /// that has rank 0).
 bool isVectorizable(Type type) {
   auto memref = llvm::dyn_cast<MemRefType>(type);
-  if (!memref || !memref.hasStaticShape() ||
-      !memref.getElementType().isIntOrIndexOrFloat())
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(memref.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.empty() || strides.back() == 1;
+  return memref && memref.getElementType().isIntOrIndexOrFloat() &&
+         kiln::isStaticInnerContiguous(memref);
 }
 
 /// The position of loop dim `d` among the results of `map`, or -1.
