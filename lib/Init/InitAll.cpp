@@ -49,6 +49,7 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::tensor::registerBufferizableOpInterfaceExternalModels(registry);
   kiln::registerDnnlBufferization(registry);
   kiln::registerFlashAttentionBufferization(registry);
+  kiln::registerConvPoolBufferization(registry);
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
 }

@@ -96,8 +96,8 @@ LogicalResult kiln::printDot(ModuleOp module, llvm::raw_ostream &os) {
         os << "  " << id << " [shape=ellipse, label="
            << quote(name ? name.getValue().str() : id) << "];\n";
         if (source.count(value))
-          os << "  " << source[value] << " -> " << id << " [label="
-             << quote(shapeOf(value.getType())) << "];\n";
+          os << "  " << source[value] << " -> " << id
+             << " [label=" << quote(shapeOf(value.getType())) << "];\n";
       }
       continue;
     }
@@ -105,7 +105,9 @@ LogicalResult kiln::printDot(ModuleOp module, llvm::raw_ostream &os) {
     SmallVector<std::string> names;
     nodeNames(op.getLoc(), names);
     std::string label = op.getName().getStringRef().str();
-    bool fused = llvm::isa<FusedConvOp, AttentionOp>(op) && names.size() > 1;
+    bool fused =
+        llvm::isa<FusedConvOp, FusedConvTransposeOp, AttentionOp>(op) &&
+        names.size() > 1;
     if (!fused && !names.empty())
       label += "\n" + names.front();
     if (fused) {
@@ -122,8 +124,8 @@ LogicalResult kiln::printDot(ModuleOp module, llvm::raw_ostream &os) {
       os << "  }\n";
     for (Value operand : op.getOperands())
       if (source.count(operand))
-        os << "  " << source[operand] << " -> " << id << " [label="
-           << quote(shapeOf(operand.getType())) << "];\n";
+        os << "  " << source[operand] << " -> " << id
+           << " [label=" << quote(shapeOf(operand.getType())) << "];\n";
     for (Value result : op.getResults())
       source[result] = id;
   }

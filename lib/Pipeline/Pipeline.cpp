@@ -147,6 +147,7 @@ LogicalResult kiln::runLLVMPipeline(ModuleOp module) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   pm.addNestedPass<func::FuncOp>(createKilnLowerAttention());
+  pm.addNestedPass<func::FuncOp>(createKilnLowerConvPool());
   pm.addPass(createKilnPlanBuffers());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);

@@ -41,6 +41,9 @@ std::optional<std::pair<int64_t, int64_t>> flashAttentionBlocks(int64_t lq,
 /// Registers the bufferization of kiln.flash_attention.
 void registerFlashAttentionBufferization(mlir::DialectRegistry &registry);
 
+/// Registers the bufferization of kiln.conv_pool.
+void registerConvPoolBufferization(mlir::DialectRegistry &registry);
+
 #define GEN_PASS_DECL
 #include "kiln/Conversion/Passes.h.inc"
 

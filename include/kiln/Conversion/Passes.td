@@ -85,6 +85,28 @@ def KilnVectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   ];
 }
 
+def KilnLowerConvPool : Pass<"kiln-lower-conv-pool"> {
+  let summary = "Banded convolution-pooling loops for bufferized kiln.conv_pool";
+  let description = [{
+    Runs on buffers, before `kiln-plan-buffers`. Each `kiln.conv_pool`
+    becomes one `scf.parallel` over chunks of (image, band of `band` pooled
+    rows) steps. A step copies the windows of the convolution rows the band
+    pools into a scratch im2col matrix, sets a scratch tile to the bias,
+    adds the product of the weights with the matrix (a contraction that
+    `kiln-vectorize-contractions` turns into a register-blocked kernel),
+    applies the activation, fills the tile positions in the pooling's
+    padding with its neutral value (-inf for max, 0 for average), then pools
+    the tile into the band's output rows (average pooling then multiplies
+    by `counts`). The scratch, one matrix and one tile per chunk of steps,
+    is allocated once beside the op.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def KilnLowerAttention : Pass<"kiln-lower-attention"> {
   let summary = "Tiled online-softmax kernels for bufferized kiln.flash_attention";
   let description = [{

@@ -564,6 +564,19 @@ struct ConvertKilnToDnnlPass
     for (FusedConvOp op : fused)
       if (failed(splitFusedConv(op, rewriter)))
         return signalPassFailure();
+    // oneDNN 2.6 applies a deconvolution's bias and post-ops in separate
+    // reference loops, so the bias and activation run as one generated loop
+    // after the deconvolution primitive.
+    SmallVector<FusedConvTransposeOp> deconvs;
+    getOperation().walk(
+        [&](FusedConvTransposeOp op) { deconvs.push_back(op); });
+    for (FusedConvTransposeOp op : deconvs) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<Value> value = unfuseConvTranspose(rewriter, op);
+      if (failed(value))
+        return signalPassFailure();
+      rewriter.replaceOp(op, *value);
+    }
     // Attention runs as the llvm backend's tiled kernel where it fits
     // (oneDNN 2.6 has no fused attention), else as its products and
     // softmax, on oneDNN when large.

@@ -159,6 +159,49 @@ Value kiln::lowering::convolution(OpBuilder &b, Location loc,
   return reshape(b, loc, grouped, outType.getShape());
 }
 
+/// The reciprocal element count of each average-pooling window of an
+/// input of `inShape` pooled to `outShape`, as a constant [O...] tensor of
+/// `element`: the window's positions inside the input, or inside the
+/// explicit padding too with `includePad`.
+static Value inverseCounts(OpBuilder &b, Location loc, Type element,
+                           ArrayRef<int64_t> inShape,
+                           ArrayRef<int64_t> outShape, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                           bool includePad) {
+  int64_t k = kernel.size();
+  ArrayRef<int64_t> outSpatial = outShape.drop_front(2);
+  int64_t positions = 1;
+  for (int64_t o : outSpatial)
+    positions *= o;
+  SmallVector<APFloat> counts;
+  for (int64_t linear = 0; linear < positions; ++linear) {
+    double count = 1;
+    int64_t rest = linear;
+    for (int64_t i = k - 1; i >= 0; --i) {
+      int64_t o = rest % outSpatial[i];
+      rest /= outSpatial[i];
+      int64_t size = inShape[i + 2];
+      int64_t lo = includePad ? -pads[i] : 0;
+      int64_t hi = includePad ? size + pads[i + k] : size;
+      int64_t n = 0;
+      for (int64_t w = 0; w < kernel[i]; ++w) {
+        int64_t p = o * strides[i] - pads[i] + w * dilations[i];
+        n += p >= lo && p < hi;
+      }
+      count *= std::max<int64_t>(n, 1);
+    }
+    APFloat value(1.0 / count);
+    bool lost;
+    value.convert(llvm::cast<FloatType>(element).getFloatSemantics(),
+                  APFloat::rmNearestTiesToEven, &lost);
+    counts.push_back(value);
+  }
+  auto type = RankedTensorType::get(outSpatial, element);
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, counts));
+}
+
 namespace {
 
 /// kiln.conv -> padded input, bias-initialized output, grouped generic
@@ -243,39 +286,9 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
       return success();
     }
 
-    // Element count of each window: inside the input, or inside the
-    // explicit padding too with count_include_pad.
-    ArrayRef<int64_t> outSpatial = outType.getShape().drop_front(2);
-    int64_t positions = 1;
-    for (int64_t o : outSpatial)
-      positions *= o;
-    SmallVector<APFloat> counts;
-    bool includePad = op.getCountIncludePad();
-    for (int64_t linear = 0; linear < positions; ++linear) {
-      double count = 1;
-      int64_t rest = linear;
-      for (int64_t i = k - 1; i >= 0; --i) {
-        int64_t o = rest % outSpatial[i];
-        rest /= outSpatial[i];
-        int64_t size = inType.getDimSize(i + 2);
-        int64_t lo = includePad ? -pads[i] : 0;
-        int64_t hi = includePad ? size + pads[i + k] : size;
-        int64_t n = 0;
-        for (int64_t w = 0; w < kernel[i]; ++w) {
-          int64_t p = o * strides[i] - pads[i] + w * dilations[i];
-          n += p >= lo && p < hi;
-        }
-        count *= std::max<int64_t>(n, 1);
-      }
-      APFloat value(1.0 / count);
-      bool lost;
-      value.convert(llvm::cast<FloatType>(element).getFloatSemantics(),
-                    APFloat::rmNearestTiesToEven, &lost);
-      counts.push_back(value);
-    }
-    auto countType = RankedTensorType::get(outSpatial, element);
-    Value inverse = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(countType, counts));
+    Value inverse = inverseCounts(rewriter, loc, element, inType.getShape(),
+                                  outType.getShape(), kernel, strides,
+                                  dilations, pads, op.getCountIncludePad());
     Value result = elementwise(rewriter, loc, outType, {pooled, inverse},
                                [](OpBuilder &b, Location l, ValueRange args) {
                                  return mul(b, l, args[0], args[1]);
@@ -458,13 +471,125 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   }
 };
 
-/// kiln.fused_conv -> its unfused ops, lowered in turn: the convolution's
-/// product, then one fused loop nest for bias, residual and activation.
+/// The pooled rows kiln.conv_pool computes per step for a pooled output of
+/// `rows`: the most that divide `rows` while the step's im2col matrix and
+/// tile (`bytesPerRow` per tile row, `tileRows(band)` rows) stay within
+/// 512 KiB and the steps number at least 8 (as far as there are).
+static int64_t convPoolBand(int64_t images, int64_t rows, int64_t bytesPerRow,
+                            function_ref<int64_t(int64_t)> tileRows) {
+  int64_t best = 1;
+  for (int64_t band = 2; band <= rows; ++band) {
+    if (rows % band != 0)
+      continue;
+    if (tileRows(band) * bytesPerRow > (int64_t(512) << 10) ||
+        images * (rows / band) < std::min<int64_t>(8, images * rows))
+      break;
+    best = band;
+  }
+  return best;
+}
+
+/// kiln.fused_conv with pooling, on f32 with two spatial dims, one group
+/// and no residual -> kiln.conv_pool, which pools each band of convolution
+/// rows while it is in cache.
+static FailureOr<Value> convPool(PatternRewriter &rewriter, FusedConvOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType inType = op.getInput().getType(), outType = op.getType();
+  if (!op.getPool() || op.getResidual() || op.getGroup() != 1 ||
+      inType.getRank() != 4 || !inType.getElementType().isF32())
+    return failure();
+  ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+  int64_t images = inType.getDimSize(0), channels = inType.getDimSize(1);
+  int64_t outChannels = wShape[0];
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), 2, 1);
+  SmallVector<int64_t> dilations = orDefault(op.getDilations(), 2, 1);
+  SmallVector<int64_t> pads = orDefault(op.getPads(), 4, 0);
+  SmallVector<int64_t> poolKernel(op.getPoolKernelShape());
+  SmallVector<int64_t> poolStrides = orDefault(op.getPoolStrides(), 2, 1);
+  SmallVector<int64_t> poolPads = orDefault(op.getPoolPads(), 4, 0);
+  // The convolution's output size.
+  SmallVector<int64_t> convShape;
+  for (int64_t i = 0; i < 2; ++i)
+    convShape.push_back((inType.getDimSize(2 + i) + pads[i] + pads[2 + i] -
+                         (wShape[2 + i] - 1) * dilations[i] - 1) /
+                            strides[i] +
+                        1);
+  int64_t pooledRows = outType.getDimSize(2),
+          pooledCols = outType.getDimSize(3);
+  int64_t tileCols = (pooledCols - 1) * poolStrides[1] + poolKernel[1];
+  auto tileRows = [&](int64_t band) {
+    return (band - 1) * poolStrides[0] + poolKernel[0];
+  };
+  int64_t reduction = channels * wShape[2] * wShape[3];
+  int64_t band = convPoolBand(
+      images, pooledRows, 4 * tileCols * (reduction + outChannels), tileRows);
+
+  // Pad for the convolution, then by the pooling's padding (in input rows)
+  // in front and as far as the last window needs behind.
+  SmallVector<int64_t> low = {0, 0}, high = {0, 0};
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t extent = i == 0 ? tileRows(pooledRows) : tileCols;
+    int64_t needed =
+        (extent - 1) * strides[i] + (wShape[2 + i] - 1) * dilations[i] + 1;
+    int64_t front = poolPads[i] * strides[i];
+    int64_t size = inType.getDimSize(2 + i) + pads[i] + pads[2 + i];
+    low.push_back(pads[i] + front);
+    high.push_back(pads[2 + i] + std::max<int64_t>(0, needed - front - size));
+  }
+  Type element = inType.getElementType();
+  Value input = padded(rewriter, loc, op.getInput(), low, high,
+                       scalar(rewriter, loc, element, 0));
+  Value weight =
+      reshape(rewriter, loc, op.getWeight(), {outChannels, reduction});
+  Value counts;
+  if (*op.getPool() == PoolKind::avg) {
+    SmallVector<int64_t> convOut = {images, outChannels, convShape[0],
+                                    convShape[1]};
+    counts = inverseCounts(rewriter, loc, element, convOut, outType.getShape(),
+                           poolKernel, poolStrides, {1, 1}, poolPads,
+                           op.getPoolCountIncludePad());
+  }
+  auto convPoolOp = ConvPoolOp::create(
+      rewriter, loc, TypeRange{outType}, input, weight, op.getBias(), counts,
+      empty(rewriter, loc, outType),
+      rewriter.getDenseI64ArrayAttr(wShape.drop_front(2)),
+      rewriter.getDenseI64ArrayAttr(strides),
+      rewriter.getDenseI64ArrayAttr(dilations),
+      rewriter.getDenseI64ArrayAttr(convShape), op.getActivationAttr(),
+      op.getActivationAlphaAttr(), op.getActivationBetaAttr(), op.getPoolAttr(),
+      rewriter.getDenseI64ArrayAttr(poolKernel),
+      rewriter.getDenseI64ArrayAttr(poolStrides),
+      rewriter.getDenseI64ArrayAttr({poolPads[0], poolPads[1]}),
+      rewriter.getI64IntegerAttr(band));
+  return convPoolOp.getResults()[0];
+}
+
+/// kiln.fused_conv -> kiln.conv_pool where it applies, else its unfused
+/// ops, lowered in turn: the convolution's product, then one fused loop
+/// nest for bias, residual and activation, then the pooling.
 struct FusedConvLowering : OpRewritePattern<FusedConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(FusedConvOp op,
                                 PatternRewriter &rewriter) const override {
+    if (FailureOr<Value> value = convPool(rewriter, op); succeeded(value)) {
+      rewriter.replaceOp(op, *value);
+      return success();
+    }
     FailureOr<Value> value = unfuseConv(rewriter, op);
+    if (failed(value))
+      return failure();
+    rewriter.replaceOp(op, *value);
+    return success();
+  }
+};
+
+/// kiln.fused_conv_transpose -> the transposed convolution, whose crop the
+/// activation then reads in one loop nest.
+struct FusedConvTransposeLowering : OpRewritePattern<FusedConvTransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FusedConvTransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<Value> value = unfuseConvTranspose(rewriter, op);
     if (failed(value))
       return failure();
     rewriter.replaceOp(op, *value);
@@ -476,5 +601,6 @@ struct FusedConvLowering : OpRewritePattern<FusedConvOp> {
 
 void kiln::lowering::populateConvolutionPatterns(RewritePatternSet &patterns) {
   patterns.add<ConvLowering, ConvTransposeLowering, FusedConvLowering,
-               PoolLowering, GlobalPoolLowering>(patterns.getContext());
+               FusedConvTransposeLowering, PoolLowering, GlobalPoolLowering>(
+      patterns.getContext());
 }

@@ -76,7 +76,7 @@ struct ConvertKilnToLinalgPass
     ConversionTarget target(getContext());
     target.addIllegalDialect<KilnDialect>();
     // Library calls and kernels lowered on buffers stay for bufferization.
-    target.addLegalOp<DnnlCallOp, FlashAttentionOp>();
+    target.addLegalOp<DnnlCallOp, FlashAttentionOp, ConvPoolOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();

@@ -57,6 +57,21 @@ func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4
 
 // -----
 
+// A fused transposed convolution: the primitive, then the bias add and the
+// activation as generated code (one loop once lowered).
+// CHECK-LABEL: func @fused_deconv
+// CHECK: %[[D:.*]] = kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
+// CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
+// CHECK: %[[A:.*]] = kiln.unary leaky_relu %[[S]] {alpha = 1.000000e-01 : f32}
+// CHECK: return %[[A]]
+func.func @fused_deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.fused_conv_transpose %x, %w bias %b activation leaky_relu {activation_alpha = 0.1 : f32, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
 // A fused convolution: the residual is the output's initial value, summed
 // into (accumulate), the activation an eltwise post-op (code 1, relu, with
 // alpha 0.1 for leaky_relu), and the pooling a primitive of its own.

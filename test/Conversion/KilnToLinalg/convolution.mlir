@@ -109,3 +109,63 @@ func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tenso
   %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x6xf32>
   return %0 : tensor<1x4x6xf32>
 }
+
+// -----
+
+// A fused transposed convolution lowers as the transposed convolution, then
+// the activation reading its crop.
+// CHECK-LABEL: func @fused_conv_transpose
+// CHECK: tensor.insert_slice
+// CHECK: %[[CROP:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1] [1, 4, 6] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x6xf32>
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[CROP]] : tensor<1x4x6xf32>)
+// CHECK: math.tanh
+// CHECK: return %[[A]]
+func.func @fused_conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x6xf32> {
+  %0 = kiln.fused_conv_transpose %x, %w activation tanh {strides = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x6xf32>
+  return %0 : tensor<1x4x6xf32>
+}
+
+// -----
+
+// A fused convolution with pooling (f32, 2-d, one group, no residual)
+// becomes kiln.conv_pool. The input is padded for the convolution (1) and
+// in front by the pooling's padding times the stride (1): 2 rows and
+// columns in front; behind, 1 for the convolution, as the last pooling
+// window ((4 - 1) * 2 + 3 = 9 positions, 11 input positions) needs no more.
+// The weights are the [M, C * KH * KW] matrix.
+// CHECK-LABEL: func @fused_conv_pool
+// CHECK: %[[IN:.*]] = tensor.pad %arg0 low[0, 0, 2, 2] high[0, 0, 1, 1]
+// CHECK: tensor<1x2x8x8xf32> to tensor<1x2x11x11xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<4x2x3x3xf32> into tensor<4x18xf32>
+// CHECK: %[[R:.*]] = kiln.conv_pool %[[IN]], %[[W]] bias %arg2 into %{{.*}} {activation = #kiln<unary relu>, band = 1 : i64, conv_shape = array<i64: 8, 8>, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 3, 3>, pool_pads = array<i64: 1, 1>, pool_strides = array<i64: 2, 2>, strides = array<i64: 1, 1>}
+// CHECK: return %[[R]]
+func.func @fused_conv_pool(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = kiln.fused_conv %x, %w bias %b activation relu pool max {pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 3, 3>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Average pooling brings the reciprocal window sizes (here without the
+// padding: 1/4 inside, 1/2 on the edges, 1 in the corner of the ceil-mode
+// overhang) and two images of 4 pooled rows give 8 steps of one row.
+// CHECK-LABEL: func @fused_conv_avg_pool
+// CHECK: %[[COUNTS:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 2.500000e-01, 5.000000e-01], [2.500000e-01, 2.500000e-01, 5.000000e-01], [5.000000e-01, 5.000000e-01, 1.000000e+00]]> : tensor<3x3xf32>
+// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} counts %[[COUNTS]] into
+// CHECK-SAME: band = 1 : i64
+// CHECK-SAME: pool = #kiln<pool avg>
+func.func @fused_conv_avg_pool(%x: tensor<2x2x5x5xf32>, %w: tensor<4x2x1x1xf32>) -> tensor<2x4x3x3xf32> {
+  %0 = kiln.fused_conv %x, %w pool avg {pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_ceil_mode} : (tensor<2x2x5x5xf32>, tensor<4x2x1x1xf32>) -> tensor<2x4x3x3xf32>
+  return %0 : tensor<2x4x3x3xf32>
+}
+
+// -----
+
+// A residual, groups or a third spatial dim keep the unfused lowering.
+// CHECK-LABEL: func @fused_conv_pool_grouped
+// CHECK-NOT: kiln.conv_pool
+// CHECK: linalg.generic
+func.func @fused_conv_pool_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %0 = kiln.fused_conv %x, %w pool max {group = 2 : i64, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}

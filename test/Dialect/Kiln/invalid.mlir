@@ -1337,3 +1337,85 @@ func.func @flash_blocks(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: t
   %0 = kiln.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 3 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x4xf32> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return
 }
+
+// -----
+
+func.func @fused_deconv_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @below {{'kiln.fused_conv_transpose' op expected weight dim 0 to be the input channels (3), got 4}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_conv_transpose %x, %w activation relu : (tensor<1x3x4x4xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @fused_deconv_activation(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @below {{'kiln.fused_conv_transpose' op 'activation_beta' is not a parameter of 'leaky_relu'}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_conv_transpose %x, %w activation leaky_relu {activation_beta = 0.1 : f32} : (tensor<1x4x4x4xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @cp_type(%x: tensor<1x2x10x10xf16>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected f32 operands of static shape, got 'tensor<1x2x10x10xf16>'}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf16>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_pairs(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected two non-negative values per window attribute}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_zero(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected positive kernel sizes, strides, dilations and convolution sizes}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 0, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_weight(%x: tensor<1x2x10x10xf32>, %w: tensor<4x9xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected input [N, C, H, W], weight [M, C * 3 * 3] and init [N, M, PH, PW], got [1, 2, 10, 10], [4, 9] and [1, 4, 4, 4]}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x9xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_bias(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %b: tensor<3xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected a bias of 4 values}}
+  %0 = kiln.conv_pool %x, %w bias %b into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> bias tensor<3xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_counts(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected counts [PH, PW] for average pooling only}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool avg>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_cover(%x: tensor<1x2x9x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected the input to cover every pooling window: 10 positions along spatial dim 0, got 9}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x9x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_band(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected a band dividing the pooled rows (4), got 3}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 3 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}

@@ -155,3 +155,85 @@ void FlashAttentionOp::getEffects(
       effects.emplace_back(MemoryEffects::Read::get(), &operand);
   }
 }
+
+//===----------------------------------------------------------------------===//
+// ConvPoolOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvPoolOp::verify() {
+  bool onTensors = llvm::isa<RankedTensorType>(getInit().getType());
+  auto shapeOf = [](Value v) {
+    return llvm::cast<ShapedType>(v.getType()).getShape();
+  };
+  for (Value operand : getOperands()) {
+    auto shaped = llvm::cast<ShapedType>(operand.getType());
+    if (!shaped.hasStaticShape() || !shaped.getElementType().isF32())
+      return emitOpError("expected f32 operands of static shape, got ")
+             << operand.getType();
+    if (llvm::isa<RankedTensorType>(shaped) != onTensors)
+      return emitOpError("expected all operands to be tensors or all to be "
+                         "memrefs");
+  }
+  if (onTensors ? getResults().size() != 1 ||
+                      getResults()[0].getType() != getInit().getType()
+                : !getResults().empty())
+    return emitOpError("expected one result of the type of 'init' on tensors "
+                       "and none on memrefs");
+  for (ArrayRef<int64_t> pair :
+       {getKernelShape(), getStrides(), getDilations(), getConvShape(),
+        getPoolKernelShape(), getPoolStrides(), getPoolPads()})
+    if (pair.size() != 2 || pair[0] < 0 || pair[1] < 0)
+      return emitOpError("expected two non-negative values per window "
+                         "attribute");
+  for (ArrayRef<int64_t> positive :
+       {getKernelShape(), getStrides(), getDilations(), getConvShape(),
+        getPoolKernelShape(), getPoolStrides()})
+    if (positive[0] == 0 || positive[1] == 0)
+      return emitOpError("expected positive kernel sizes, strides, "
+                         "dilations and convolution sizes");
+  ArrayRef<int64_t> in = shapeOf(getInput()), w = shapeOf(getWeight()),
+                    out = shapeOf(getInit());
+  ArrayRef<int64_t> kernel = getKernelShape(), strides = getStrides(),
+                    dilations = getDilations();
+  ArrayRef<int64_t> poolKernel = getPoolKernelShape(),
+                    poolStrides = getPoolStrides();
+  if (in.size() != 4 || w.size() != 2 || out.size() != 4 || out[0] != in[0] ||
+      w[0] != out[1] || w[1] != in[1] * kernel[0] * kernel[1])
+    return emitOpError("expected input [N, C, H, W], weight [M, C * ")
+           << kernel[0] << " * " << kernel[1]
+           << "] and init [N, M, PH, PW], got " << formatList(in) << ", "
+           << formatList(w) << " and " << formatList(out);
+  if (getBias() && shapeOf(getBias()) != ArrayRef<int64_t>{w[0]})
+    return emitOpError("expected a bias of ") << w[0] << " values";
+  if (getPool() == PoolKind::avg
+          ? !getCounts() || shapeOf(getCounts()) != out.drop_front(2)
+          : getCounts() != nullptr)
+    return emitOpError("expected counts [PH, PW] for average pooling only");
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t extent = (out[2 + i] - 1) * poolStrides[i] + poolKernel[i];
+    int64_t needed =
+        (extent - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+    if (in[2 + i] < needed)
+      return emitOpError("expected the input to cover every pooling window: ")
+             << needed << " positions along spatial dim " << i << ", got "
+             << in[2 + i];
+  }
+  int64_t band = getBand();
+  if (band <= 0 || out[2] % band != 0)
+    return emitOpError("expected a band dividing the pooled rows (")
+           << out[2] << "), got " << band;
+  return success();
+}
+
+void ConvPoolOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!llvm::isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand);
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand);
+  }
+}

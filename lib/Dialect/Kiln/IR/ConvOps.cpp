@@ -24,15 +24,15 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
-                                                std::optional<Location> loc,
-                                                Adaptor adaptor,
-                                                SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  int64_t group = adaptor.getGroup();
-  auto conv = checkConvOperands(check, adaptor.getInput(), adaptor.getWeight(),
-                                group, adaptor.getStrides(),
-                                adaptor.getDilations(), adaptor.getPads());
+/// Validates conv_transpose/fused_conv_transpose operands and attributes
+/// and returns the output shape.
+static FailureOr<SmallVector<int64_t>> inferConvTransposeShape(
+    const OpChecker &check, Value inputValue, Value weightValue, Value bias,
+    ArrayRef<int64_t> stridesAttr, ArrayRef<int64_t> dilationsAttr,
+    ArrayRef<int64_t> padsAttr, ArrayRef<int64_t> outputPadding,
+    int64_t group) {
+  auto conv = checkConvOperands(check, inputValue, weightValue, group,
+                                stridesAttr, dilationsAttr, padsAttr);
   if (failed(conv))
     return failure();
   RankedTensorType input = conv->input, weight = conv->weight;
@@ -41,13 +41,11 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
     return check.fail("expected weight dim 0 to be the input channels (",
                       channels, "), got ", weight.getDimSize(0));
   int64_t outChannels = weight.getDimSize(1) * group;
-  if (failed(checkBias(check, adaptor.getBias(), input.getElementType(),
-                       outChannels)))
+  if (failed(checkBias(check, bias, input.getElementType(), outChannels)))
     return failure();
   int64_t spatial = input.getRank() - 2;
   ArrayRef<int64_t> strides = conv->strides, dilations = conv->dilations,
                     pads = conv->pads;
-  ArrayRef<int64_t> outputPadding = adaptor.getOutputPadding();
   if (!outputPadding.empty() && (int64_t)outputPadding.size() != spatial)
     return check.fail("expected 'output_padding' to have ", spatial,
                       " values (one per spatial dim), got ",
@@ -69,7 +67,57 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                         out, ")");
     shape[i + 2] = out;
   }
-  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return shape;
+}
+
+/// Checks a fused op's activation and the alpha/beta given with it.
+static LogicalResult checkActivation(const OpChecker &check,
+                                     std::optional<UnaryKind> activation,
+                                     bool hasAlpha, bool hasBeta) {
+  if (!activation) {
+    if (hasAlpha || hasBeta)
+      return check.fail("'activation_alpha' and 'activation_beta' need an "
+                        "'activation'");
+    return success();
+  }
+  if (*activation == UnaryKind::logical_not ||
+      *activation == UnaryKind::isnan || *activation == UnaryKind::isinf)
+    return check.fail("'", stringifyUnaryKind(*activation),
+                      "' is not an activation");
+  return check.activationParams(*activation, hasAlpha, hasBeta, "activation_");
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  auto shape = inferConvTransposeShape(
+      check, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+      adaptor.getOutputPadding(), adaptor.getGroup());
+  if (failed(shape))
+    return failure();
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  types.push_back(input.clone(*shape));
+  return success();
+}
+
+LogicalResult FusedConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  auto shape = inferConvTransposeShape(
+      check, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+      adaptor.getOutputPadding(), adaptor.getGroup());
+  if (failed(shape) ||
+      failed(checkActivation(check, adaptor.getActivation(),
+                             adaptor.getActivationAlpha().has_value(),
+                             adaptor.getActivationBeta().has_value())))
+    return failure();
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  types.push_back(input.clone(*shape));
   return success();
 }
 
@@ -129,20 +177,10 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
         failed(check.shape(residual, "residual", *shape)))
       return failure();
   }
-  bool hasAlpha = adaptor.getActivationAlpha().has_value();
-  bool hasBeta = adaptor.getActivationBeta().has_value();
-  if (std::optional<UnaryKind> activation = adaptor.getActivation()) {
-    if (*activation == UnaryKind::logical_not ||
-        *activation == UnaryKind::isnan || *activation == UnaryKind::isinf)
-      return check.fail("'", stringifyUnaryKind(*activation),
-                        "' is not an activation");
-    if (failed(check.activationParams(*activation, hasAlpha, hasBeta,
-                                      "activation_")))
-      return failure();
-  } else if (hasAlpha || hasBeta) {
-    return check.fail("'activation_alpha' and 'activation_beta' need an "
-                      "'activation'");
-  }
+  if (failed(checkActivation(check, adaptor.getActivation(),
+                             adaptor.getActivationAlpha().has_value(),
+                             adaptor.getActivationBeta().has_value())))
+    return failure();
   if (std::optional<PoolKind> pool = adaptor.getPool()) {
     auto pooled = inferPoolShape(
         check, *shape, *pool, adaptor.getPoolKernelShape(),
@@ -159,6 +197,23 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
   }
   types.push_back(input.clone(*shape));
   return success();
+}
+
+/// `activation` (with its alpha and beta, when given) as a kiln.unary on
+/// `value`.
+static FailureOr<Value> activate(OpBuilder &b, Location loc, Value value,
+                                 UnaryKind activation, FloatAttr alpha,
+                                 FloatAttr beta) {
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("kind", UnaryKindAttr::get(b.getContext(), activation))};
+  if (alpha)
+    attrs.push_back(b.getNamedAttr("alpha", alpha));
+  if (beta)
+    attrs.push_back(b.getNamedAttr("beta", beta));
+  FailureOr<UnaryOp> unary = createChecked<UnaryOp>(b, loc, {value}, attrs);
+  if (failed(unary))
+    return failure();
+  return unary->getResult();
 }
 
 FailureOr<Value> kiln::poolOfFusedConv(OpBuilder &b, FusedConvOp op,
@@ -203,20 +258,35 @@ FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op, bool withPool) {
     value = add->getResult();
   }
   if (std::optional<UnaryKind> activation = op.getActivation()) {
-    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
-        "kind", UnaryKindAttr::get(b.getContext(), *activation))};
-    if (auto alpha = op.getActivationAlphaAttr())
-      attrs.push_back(b.getNamedAttr("alpha", alpha));
-    if (auto beta = op.getActivationBetaAttr())
-      attrs.push_back(b.getNamedAttr("beta", beta));
-    FailureOr<UnaryOp> unary = createChecked<UnaryOp>(b, loc, {value}, attrs);
-    if (failed(unary))
+    FailureOr<Value> activated =
+        activate(b, loc, value, *activation, op.getActivationAlphaAttr(),
+                 op.getActivationBetaAttr());
+    if (failed(activated))
       return failure();
-    value = unary->getResult();
+    value = *activated;
   }
   if (op.getPool() && withPool)
     return poolOfFusedConv(b, op, value);
   return value;
+}
+
+FailureOr<Value> kiln::unfuseConvTranspose(OpBuilder &b,
+                                           FusedConvTransposeOp op) {
+  Location loc = op.getLoc();
+  SmallVector<Value> operands = {op.getInput(), op.getWeight()};
+  if (op.getBias())
+    operands.push_back(op.getBias());
+  FailureOr<ConvTransposeOp> conv = createChecked<ConvTransposeOp>(
+      b, loc, operands,
+      {b.getNamedAttr("strides", op.getStridesAttr()),
+       b.getNamedAttr("dilations", op.getDilationsAttr()),
+       b.getNamedAttr("pads", op.getPadsAttr()),
+       b.getNamedAttr("output_padding", op.getOutputPaddingAttr()),
+       b.getNamedAttr("group", op.getGroupAttr())});
+  if (failed(conv))
+    return failure();
+  return activate(b, loc, conv->getResult(), op.getActivation(),
+                  op.getActivationAlphaAttr(), op.getActivationBetaAttr());
 }
 
 //===----------------------------------------------------------------------===//

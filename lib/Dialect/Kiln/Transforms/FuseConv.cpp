@@ -47,6 +47,61 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     getOperation()->walk([&](ConvOp conv) { convs.push_back(conv); });
     for (ConvOp conv : convs)
       fuse(conv);
+    SmallVector<ConvTransposeOp> deconvs;
+    getOperation()->walk(
+        [&](ConvTransposeOp deconv) { deconvs.push_back(deconv); });
+    for (ConvTransposeOp deconv : deconvs)
+      fuse(deconv);
+  }
+
+  /// A transposed convolution takes the activation that is its result's
+  /// only user (a residual or pooling after it is left alone).
+  void fuse(ConvTransposeOp deconv) {
+    std::string nearMiss;
+    Operation *user = soleUser(deconv.getResult(),
+                               "the transposed convolution's result", nearMiss);
+    auto unary = llvm::dyn_cast_if_present<UnaryOp>(user);
+    if (unary && !isActivation(unary.getKind()))
+      nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() + "' (" +
+                 nameOf(unary) + ") is not a fusable activation";
+    if (!unary || !isActivation(unary.getKind())) {
+      if (report && !nearMiss.empty())
+        deconv.emitRemark("not fused: " + nearMiss);
+      return;
+    }
+    OpBuilder b(unary);
+    MLIRContext *ctx = b.getContext();
+    SmallVector<Value> operands = {deconv.getInput(), deconv.getWeight()};
+    if (deconv.getBias())
+      operands.push_back(deconv.getBias());
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("strides", deconv.getStridesAttr()),
+        b.getNamedAttr("dilations", deconv.getDilationsAttr()),
+        b.getNamedAttr("pads", deconv.getPadsAttr()),
+        b.getNamedAttr("output_padding", deconv.getOutputPaddingAttr()),
+        b.getNamedAttr("group", deconv.getGroupAttr()),
+        b.getNamedAttr("activation", UnaryKindAttr::get(ctx, unary.getKind()))};
+    if (std::optional<APFloat> alpha = unary.getAlpha())
+      attrs.push_back(b.getNamedAttr(
+          "activation_alpha", b.getF32FloatAttr(alpha->convertToFloat())));
+    if (std::optional<APFloat> beta = unary.getBeta())
+      attrs.push_back(b.getNamedAttr(
+          "activation_beta", b.getF32FloatAttr(beta->convertToFloat())));
+    FailureOr<FusedConvTransposeOp> fused = createChecked<FusedConvTransposeOp>(
+        b, FusedLoc::get(ctx, {deconv.getLoc(), unary.getLoc()}), operands,
+        attrs);
+    if (failed(fused))
+      return signalPassFailure();
+    std::string text = "fused into kiln.fused_conv_transpose: conv_transpose";
+    if (deconv.getBias())
+      text += ", bias";
+    text +=
+        ", " + stringifyUnaryKind(unary.getKind()).str() + " " + nameOf(unary);
+    unary.getResult().replaceAllUsesWith(fused->getResult());
+    unary.erase();
+    deconv.erase();
+    if (report)
+      fused->emitRemark(text);
   }
 
   /// The only user of `value`, or null with `why` set.

@@ -79,3 +79,39 @@ func.func @misses(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %c: tensor<1
   %5 = kiln.pool max %4 {kernel_shape = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
   return %1, %3, %5 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32>
 }
+
+// -----
+
+// A transposed convolution takes its activation, with the activation's
+// parameters and the transposed attributes.
+// CHECK-LABEL: func @deconv_leaky
+// CHECK: %[[F:.*]] = kiln.fused_conv_transpose %arg0, %arg1 bias %arg2 activation leaky_relu
+// CHECK-SAME: activation_alpha = 2.000000e-01 : f32
+// CHECK-SAME: output_padding = array<i64: 1, 1>
+// CHECK-SAME: strides = array<i64: 2, 2>
+// CHECK-NOT: kiln.unary
+// CHECK: return %[[F]]
+// REPORT: remark: fused into kiln.fused_conv_transpose: conv_transpose, bias, leaky_relu kiln.unary
+func.func @deconv_leaky(%x: tensor<1x4x3x3xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<2xf32>) -> tensor<1x2x6x6xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x6x6xf32>
+  %1 = kiln.unary leaky_relu %0 {alpha = 0.2 : f32} : tensor<1x2x6x6xf32>
+  return %1 : tensor<1x2x6x6xf32>
+}
+
+// -----
+
+// A transposed convolution whose result is also returned keeps its
+// activation apart; so does one followed by a non-activation.
+// CHECK-LABEL: func @deconv_near_misses
+// CHECK-NOT: kiln.fused_conv_transpose
+// CHECK: kiln.unary tanh
+// CHECK: kiln.unary exp
+// REPORT: remark: not fused: the transposed convolution's result has 2 users
+// REPORT: remark: not fused: 'exp' (kiln.unary) is not a fusable activation
+func.func @deconv_near_misses(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %0 = kiln.conv_transpose %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = kiln.unary tanh %0 : tensor<1x2x4x4xf32>
+  %2 = kiln.conv_transpose %x, %w : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %3 = kiln.unary exp %2 : tensor<1x2x4x4xf32>
+  return %0, %1, %3 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}

@@ -39,6 +39,11 @@ mlir::FailureOr<mlir::Value> poolOfFusedConv(mlir::OpBuilder &builder,
 mlir::FailureOr<mlir::Value> unfuseConv(mlir::OpBuilder &builder,
                                         FusedConvOp op, bool withPool = true);
 
+/// Builds the unfused form of `op` before it: kiln.conv_transpose, then the
+/// activation kiln.unary. Returns the activation's value.
+mlir::FailureOr<mlir::Value> unfuseConvTranspose(mlir::OpBuilder &builder,
+                                                 FusedConvTransposeOp op);
+
 /// Builds `op` (without causal masking, soft-capping or grouped heads) from
 /// kiln ops before it: transpose(k), matmul, scale, mask, softmax, matmul,
 /// which the backends run on their fast matrix kernels. Fails, building

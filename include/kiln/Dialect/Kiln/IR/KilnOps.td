@@ -587,6 +587,37 @@ def Kiln_FusedConvOp : Kiln_InferredOp<"fused_conv",
   }];
 }
 
+def Kiln_FusedConvTransposeOp : Kiln_InferredOp<"fused_conv_transpose"> {
+  let summary = "Transposed convolution with bias and activation";
+  let description = [{
+    Computes `y = conv_transpose(input, weight) + bias`, then
+    `y = activation(y)` with its `activation_alpha`/`activation_beta` (as
+    for `kiln.unary`). The convolution attributes read as
+    `kiln.conv_transpose` reads its own; batch normalization is folded into
+    `weight` and `bias` before fusion.
+
+    ```mlir
+    %y = kiln.fused_conv_transpose %x, %w bias %b activation relu
+           {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}
+         : (tensor<1x64x4x4xf32>, tensor<64x32x4x4xf32>, tensor<32xf32>)
+         -> tensor<1x32x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
+                       Optional<Kiln_FloatTensor>:$bias,
+                       Kiln_I64Array:$strides, Kiln_I64Array:$dilations,
+                       Kiln_I64Array:$pads, Kiln_I64Array:$output_padding,
+                       DefaultValuedAttr<I64Attr, "1">:$group,
+                       Kiln_UnaryKindAttr:$activation,
+                       OptionalAttr<F32Attr>:$activation_alpha,
+                       OptionalAttr<F32Attr>:$activation_beta);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? `activation` `` $activation
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Kiln_AttentionOp : Kiln_InferredOp<"attention"> {
   let summary = "Scaled dot-product attention";
   let description = [{
@@ -673,6 +704,55 @@ def Kiln_DnnlCallOp : Op<Kiln_Dialect, "dnnl_call", [
     mlir::MutableOperandRange getDpsInitsMutable() {
       return getOutputsMutable();
     }
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_ConvPoolOp : Op<Kiln_Dialect, "conv_pool", [
+    DestinationStyleOpInterface, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "2-d convolution, activation and pooling in bands (llvm backend)";
+  let description = [{
+    The llvm backend's form of a `kiln.fused_conv` with pooling, on f32:
+    `input: N x C x H x W` is the input padded for the convolution and, in
+    front, by `pool_pads` times the convolution strides (so that the
+    pooling's padding is convolution output too, overwritten by the
+    pooling's neutral value); `weight: M x (C * KH * KW)`; optional
+    `bias: M`; optional `counts: PH x PW`, the reciprocal element count of
+    each average-pooling window; `init: N x M x PH x PW`, the destination,
+    written in full. `conv_shape` is the convolution's output size
+    `[OH, OW]`, `band` the pooled rows computed per step, dividing `PH`.
+
+    `kiln-lower-conv-pool` turns the bufferized op into one parallel loop
+    over (image, band); each step copies the windows of the band's
+    convolution rows into a scratch im2col matrix, multiplies it with the
+    weights into a scratch tile, applies bias and activation there and
+    pools the tile into the output, so neither the full im2col matrix nor
+    the pre-pool tensor is ever stored.
+  }];
+  let arguments = (ins AnyShaped:$input, AnyShaped:$weight,
+                       Optional<AnyShaped>:$bias, Optional<AnyShaped>:$counts,
+                       AnyShaped:$init,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$conv_shape,
+                       OptionalAttr<Kiln_UnaryKindAttr>:$activation,
+                       OptionalAttr<F32Attr>:$activation_alpha,
+                       OptionalAttr<F32Attr>:$activation_beta,
+                       Kiln_PoolKindAttr:$pool,
+                       DenseI64ArrayAttr:$pool_kernel_shape,
+                       DenseI64ArrayAttr:$pool_strides,
+                       DenseI64ArrayAttr:$pool_pads,
+                       I64Attr:$band);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? (`counts` $counts^)? `into` $init
+    attr-dict `:` type($input) `,` type($weight) (`bias` type($bias)^)?
+    (`counts` type($counts)^)? `into` type($init) (`->` type($results)^)?
+  }];
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
   }];
   let hasVerifier = 1;
 }

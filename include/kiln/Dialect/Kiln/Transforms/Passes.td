@@ -35,7 +35,8 @@ def KilnFuseConv : Pass<"kiln-fuse-conv"> {
     cannot be fused (the result has another user, the activation comes
     before the residual add, the pooling dilates) ends the chain; with
     `report`, each fusion and each such near miss is a remark at the
-    convolution.
+    convolution. A `kiln.conv_transpose` whose result's only user is an
+    activation becomes one `kiln.fused_conv_transpose`.
   }];
   let options = [
     Option<"report", "report", "bool", "false",

@@ -1,0 +1,367 @@
+//===- LowerConvPool.cpp - Convolution and pooling in bands ---------------===//
+//
+// kiln.conv_pool on buffers -> one scf.parallel over (image, band of pooled
+// rows). A step copies the windows of the band's convolution rows into a
+// scratch im2col matrix, multiplies the weights with it into a scratch tile
+// (a contraction left to kiln-vectorize-contractions), adds the bias and
+// applies the activation in the tile, overwrites the tile positions that
+// lie in the pooling's padding (or beyond the convolution's output, in ceil
+// mode) with the pooling's neutral value, and pools the tile into the
+// output rows of the band. The scratch is one im2col matrix and one tile
+// per chunk of steps; the full im2col matrix and the pre-pool tensor are
+// never stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../KilnToLinalg/Utils.h"
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNLOWERCONVPOOL
+#include "kiln/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Scratch slots, and so at most as many threads, per op.
+constexpr int64_t kMaxChunks = 32;
+
+struct ConvPoolBufferization
+    : bufferization::DstBufferizableOpInterfaceExternalModel<
+          ConvPoolBufferization, ConvPoolOp> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const bufferization::AnalysisState &) const {
+    // The destination is written in full before it is read.
+    return !llvm::cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options,
+                          bufferization::BufferizationState &state) const {
+    auto convPool = llvm::cast<ConvPoolOp>(op);
+    auto buffer = [&](Value value) -> FailureOr<Value> {
+      if (!value)
+        return Value();
+      return bufferization::getBuffer(rewriter, value, options, state);
+    };
+    FailureOr<Value> input = buffer(convPool.getInput()),
+                     weight = buffer(convPool.getWeight()),
+                     bias = buffer(convPool.getBias()),
+                     counts = buffer(convPool.getCounts()),
+                     init = buffer(convPool.getInit());
+    if (failed(input) || failed(weight) || failed(bias) || failed(counts) ||
+        failed(init))
+      return failure();
+    rewriter.setInsertionPoint(op);
+    ConvPoolOp::create(
+        rewriter, op->getLoc(), TypeRange{}, *input, *weight, *bias, *counts,
+        *init, convPool.getKernelShapeAttr(), convPool.getStridesAttr(),
+        convPool.getDilationsAttr(), convPool.getConvShapeAttr(),
+        convPool.getActivationAttr(), convPool.getActivationAlphaAttr(),
+        convPool.getActivationBetaAttr(), convPool.getPoolAttr(),
+        convPool.getPoolKernelShapeAttr(), convPool.getPoolStridesAttr(),
+        convPool.getPoolPadsAttr(), convPool.getBandAttr());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, *init);
+    return success();
+  }
+};
+
+/// Emits the loops of one bufferized kiln.conv_pool.
+class KernelEmitter {
+public:
+  explicit KernelEmitter(ConvPoolOp op)
+      : op(op), b(op), loc(op.getLoc()), f32(b.getF32Type()) {}
+
+  void emit() {
+    auto shape = [](Value v) {
+      return llvm::cast<MemRefType>(v.getType()).getShape();
+    };
+    ArrayRef<int64_t> in = shape(op.getInput()), out = shape(op.getInit());
+    channels = in[1];
+    outChannels = out[1];
+    ArrayRef<int64_t> kernel = op.getKernelShape();
+    ArrayRef<int64_t> poolKernel = op.getPoolKernelShape(),
+                      poolStrides = op.getPoolStrides();
+    band = op.getBand();
+    pooledCols = out[3];
+    tileRows = (band - 1) * poolStrides[0] + poolKernel[0];
+    tileCols = (pooledCols - 1) * poolStrides[1] + poolKernel[1];
+    int64_t bands = out[2] / band;
+    int64_t iterations = out[0] * bands;
+    int64_t chunks = std::min(iterations, kMaxChunks);
+    isMax = op.getPool() == PoolKind::max;
+
+    Value col = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get(
+            {chunks, channels, kernel[0], kernel[1], tileRows, tileCols}, f32));
+    Value tile = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({chunks, outChannels, tileRows, tileCols}, f32));
+    // The pooling generic's window operand: only its shape is read.
+    window = memref::AllocOp::create(b, loc, MemRefType::get(poolKernel, f32));
+
+    scf::ParallelOp::create(
+        b, loc, ValueRange{index(0)}, ValueRange{index(chunks)},
+        ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange ivs) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value c = ivs[0];
+          // Steps [c * n / chunks, (c + 1) * n / chunks).
+          auto bound = [&](Value k) -> Value {
+            return arith::DivUIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, k, index(iterations)),
+                index(chunks));
+          };
+          Value lo = bound(c);
+          Value hi = bound(arith::AddIOp::create(b, loc, c, index(1)));
+          Value chunkCol =
+              subview(col, {c, zero(), zero(), zero(), zero(), zero()},
+                      {1, channels, kernel[0], kernel[1], tileRows, tileCols},
+                      {channels, kernel[0], kernel[1], tileRows, tileCols});
+          Value chunkTile = subview(tile, {c, zero(), zero(), zero()},
+                                    {1, outChannels, tileRows, tileCols},
+                                    {outChannels, tileRows, tileCols});
+          scf::ForOp::create(
+              b, loc, lo, hi, index(1), {},
+              [&](OpBuilder &fb, Location, Value t, ValueRange) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPoint(fb.getInsertionBlock(),
+                                    fb.getInsertionPoint());
+                Value image = arith::DivUIOp::create(b, loc, t, index(bands));
+                Value bandIv = arith::RemUIOp::create(b, loc, t, index(bands));
+                emitStep(image, bandIv, chunkCol, chunkTile);
+                scf::YieldOp::create(b, loc);
+              });
+        });
+    op.erase();
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value zero() { return index(0); }
+  Value mulIndex(Value x, int64_t k) {
+    return arith::MulIOp::create(b, loc, x, index(k));
+  }
+
+  /// A view of `source` at `offsets` with `sizes`, dropping the unit dims
+  /// to `shape`.
+  Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
+                ArrayRef<int64_t> shape) {
+    SmallVector<OpFoldResult> offs = getAsOpFoldResult(ValueRange(offsets)), sz,
+                              st;
+    for (int64_t s : sizes) {
+      sz.push_back(b.getIndexAttr(s));
+      st.push_back(b.getIndexAttr(1));
+    }
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        shape, llvm::cast<MemRefType>(source.getType()), offs, sz, st);
+    return memref::SubViewOp::create(b, loc, type, source, offs, sz, st);
+  }
+
+  /// `view` with its dims grouped by `groups` (contiguous dims only).
+  Value collapse(Value view, ArrayRef<ReassociationIndices> groups) {
+    return memref::CollapseShapeOp::create(b, loc, view, groups);
+  }
+
+  SmallVector<utils::IteratorType> parallel(int64_t n) {
+    return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
+  }
+
+  AffineMap map(int64_t dims, ArrayRef<AffineExpr> results) {
+    return AffineMap::get(dims, 0, results, b.getContext());
+  }
+  AffineExpr d(int64_t i) { return b.getAffineDimExpr(i); }
+
+  /// Fills `view` with the pooling's neutral value.
+  void fillNeutral(Value view) {
+    Value neutral = isMax ? lowering::lowest(b, loc, f32)
+                          : lowering::scalar(b, loc, f32, 0);
+    linalg::FillOp::create(b, loc, ValueRange{neutral}, ValueRange{view});
+  }
+
+  void emitStep(Value image, Value bandIv, Value col, Value tile) {
+    ArrayRef<int64_t> kernel = op.getKernelShape(), strides = op.getStrides(),
+                      dilations = op.getDilations(),
+                      convShape = op.getConvShape(),
+                      poolStrides = op.getPoolStrides(),
+                      poolPads = op.getPoolPads();
+    // Tile row tr of this band is convolution row
+    // rowBase + tr - poolPads[0], read from input rows
+    // (rowBase + tr) * stride + k * dilation.
+    Value rowBase = mulIndex(bandIv, band * poolStrides[0]);
+    int64_t inRows =
+        (tileRows - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1;
+    int64_t inCols =
+        (tileCols - 1) * strides[1] + (kernel[1] - 1) * dilations[1] + 1;
+    Value input = subview(
+        op.getInput(), {image, zero(), mulIndex(rowBase, strides[0]), zero()},
+        {1, channels, inRows, inCols}, {channels, inRows, inCols});
+
+    // col[c, kh, kw, tr, tc] = input[c, tr * sh + kh * dh, tc * sw + kw * dw]
+    linalg::GenericOp::create(
+        b, loc, TypeRange{}, ValueRange{input}, ValueRange{col},
+        {map(5, {d(0), d(3) * strides[0] + d(1) * dilations[0],
+                 d(4) * strides[1] + d(2) * dilations[1]}),
+         b.getMultiDimIdentityMap(5)},
+        parallel(5), [](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(nb, nl, args[0]);
+        });
+
+    // tile[m, j] = bias[m] + sum_r weight[m, r] * col[r, j]
+    Value colMatrix = collapse(col, {{0, 1, 2}, {3, 4}});
+    Value tileMatrix = collapse(tile, {{0}, {1, 2}});
+    if (Value bias = op.getBias()) {
+      linalg::GenericOp::create(
+          b, loc, TypeRange{}, ValueRange{bias}, ValueRange{tileMatrix},
+          {map(2, {d(0)}), b.getMultiDimIdentityMap(2)}, parallel(2),
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl, args[0]);
+          });
+    } else {
+      linalg::FillOp::create(b, loc,
+                             ValueRange{lowering::scalar(b, loc, f32, 0)},
+                             ValueRange{tileMatrix});
+    }
+    SmallVector<utils::IteratorType> iterators = parallel(2);
+    iterators.push_back(utils::IteratorType::reduction);
+    linalg::GenericOp::create(
+        b, loc, TypeRange{}, ValueRange{op.getWeight(), colMatrix},
+        ValueRange{tileMatrix},
+        {map(3, {d(0), d(2)}), map(3, {d(2), d(1)}), map(3, {d(0), d(1)})},
+        iterators, lowering::multiplyAdd);
+
+    if (std::optional<UnaryKind> kind = op.getActivation()) {
+      UnaryParams defaults = getUnaryParams(*kind);
+      float alpha = op.getActivationAlpha()
+                        ? op.getActivationAlpha()->convertToFloat()
+                        : defaults.alpha;
+      float beta = op.getActivationBeta()
+                       ? op.getActivationBeta()->convertToFloat()
+                       : defaults.beta;
+      linalg::GenericOp::create(
+          b, loc, TypeRange{}, ValueRange{}, ValueRange{tileMatrix},
+          {b.getMultiDimIdentityMap(2)}, parallel(2),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl,
+                lowering::applyUnary(nb, nl, *kind, args[0], alpha, beta));
+          });
+    }
+
+    // Tile positions outside the convolution's output hold the neutral
+    // value: columns (the same in every band), then rows.
+    int64_t colsBefore = poolPads[1];
+    int64_t colsAfter =
+        std::max<int64_t>(0, tileCols - poolPads[1] - convShape[1]);
+    if (colsBefore > 0)
+      fillNeutral(subview(tile, {zero(), zero(), zero()},
+                          {outChannels, tileRows, colsBefore},
+                          {outChannels, tileRows, colsBefore}));
+    if (colsAfter > 0)
+      fillNeutral(subview(tile, {zero(), zero(), index(tileCols - colsAfter)},
+                          {outChannels, tileRows, colsAfter},
+                          {outChannels, tileRows, colsAfter}));
+    int64_t lastRow =
+        (op.getInit().getType().getDimSize(2) - 1) * poolStrides[0] + tileRows -
+        (band - 1) * poolStrides[0] - 1;
+    if (poolPads[0] > 0 || lastRow >= poolPads[0] + convShape[0]) {
+      scf::ForOp::create(
+          b, loc, zero(), index(tileRows), index(1), {},
+          [&](OpBuilder &fb, Location, Value tr, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(fb.getInsertionBlock(), fb.getInsertionPoint());
+            // Convolution row + poolPads[0], outside [pad, pad + OH).
+            Value row = arith::AddIOp::create(b, loc, rowBase, tr);
+            Value before = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::ult, row, index(poolPads[0]));
+            Value after =
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, row,
+                                      index(poolPads[0] + convShape[0]));
+            Value outside = arith::OrIOp::create(b, loc, before, after);
+            scf::IfOp::create(b, loc, outside, [&](OpBuilder &ib, Location) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPoint(ib.getInsertionBlock(),
+                                  ib.getInsertionPoint());
+              fillNeutral(subview(tile, {zero(), tr, zero()},
+                                  {outChannels, 1, tileCols},
+                                  {outChannels, tileCols}));
+              scf::YieldOp::create(b, loc);
+            });
+            scf::YieldOp::create(b, loc);
+          });
+    }
+
+    // out[m, p, q] = pool over i, j of tile[m, p * psh + i, q * psw + j]
+    Value output = subview(
+        op.getInit(), {image, zero(), mulIndex(bandIv, band), zero()},
+        {1, outChannels, band, pooledCols}, {outChannels, band, pooledCols});
+    fillNeutral(output);
+    SmallVector<utils::IteratorType> poolIterators = {
+        utils::IteratorType::parallel, utils::IteratorType::reduction,
+        utils::IteratorType::reduction, utils::IteratorType::parallel,
+        utils::IteratorType::parallel};
+    bool max = isMax;
+    linalg::GenericOp::create(
+        b, loc, TypeRange{}, ValueRange{tile, window}, ValueRange{output},
+        {map(5, {d(0), d(3) * poolStrides[0] + d(1),
+                 d(4) * poolStrides[1] + d(2)}),
+         map(5, {d(1), d(2)}), map(5, {d(0), d(3), d(4)})},
+        poolIterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value r = max ? lowering::maximum(nb, nl, args[2], args[0])
+                        : lowering::add(nb, nl, args[2], args[0]);
+          linalg::YieldOp::create(nb, nl, r);
+        });
+    if (!isMax) {
+      Value counts = subview(op.getCounts(), {mulIndex(bandIv, band), zero()},
+                             {band, pooledCols}, {band, pooledCols});
+      linalg::GenericOp::create(
+          b, loc, TypeRange{}, ValueRange{counts}, ValueRange{output},
+          {map(3, {d(1), d(2)}), b.getMultiDimIdentityMap(3)}, parallel(3),
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl,
+                                    lowering::mul(nb, nl, args[1], args[0]));
+          });
+    }
+  }
+
+  ConvPoolOp op;
+  OpBuilder b;
+  Location loc;
+  Type f32;
+  Value window;
+  bool isMax = true;
+  int64_t channels = 0, outChannels = 0, band = 1, pooledCols = 0, tileRows = 0,
+          tileCols = 0;
+};
+
+struct LowerConvPoolPass
+    : kiln::impl::KilnLowerConvPoolBase<LowerConvPoolPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<ConvPoolOp> ops;
+    getOperation()->walk([&](ConvPoolOp op) {
+      if (llvm::isa<MemRefType>(op.getInit().getType()))
+        ops.push_back(op);
+    });
+    for (ConvPoolOp op : ops)
+      KernelEmitter(op).emit();
+  }
+};
+
+} // namespace
+
+void kiln::registerConvPoolBufferization(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
+    ConvPoolOp::attachInterface<ConvPoolBufferization>(*ctx);
+  });
+}
