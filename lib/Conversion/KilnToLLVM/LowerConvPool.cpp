@@ -56,20 +56,22 @@ struct ConvPoolBufferization
     FailureOr<Value> input = buffer(convPool.getInput()),
                      weight = buffer(convPool.getWeight()),
                      bias = buffer(convPool.getBias()),
+                     residual = buffer(convPool.getResidual()),
                      counts = buffer(convPool.getCounts()),
                      init = buffer(convPool.getInit());
-    if (failed(input) || failed(weight) || failed(bias) || failed(counts) ||
-        failed(init))
+    if (failed(input) || failed(weight) || failed(bias) || failed(residual) ||
+        failed(counts) || failed(init))
       return failure();
     rewriter.setInsertionPoint(op);
     ConvPoolOp::create(
-        rewriter, op->getLoc(), TypeRange{}, *input, *weight, *bias, *counts,
-        *init, convPool.getKernelShapeAttr(), convPool.getStridesAttr(),
-        convPool.getDilationsAttr(), convPool.getConvShapeAttr(),
-        convPool.getActivationAttr(), convPool.getActivationAlphaAttr(),
-        convPool.getActivationBetaAttr(), convPool.getPoolAttr(),
-        convPool.getPoolKernelShapeAttr(), convPool.getPoolStridesAttr(),
-        convPool.getPoolPadsAttr(), convPool.getBandAttr());
+        rewriter, op->getLoc(), TypeRange{}, *input, *weight, *bias, *residual,
+        *counts, *init, convPool.getKernelShapeAttr(),
+        convPool.getStridesAttr(), convPool.getDilationsAttr(),
+        convPool.getConvShapeAttr(), convPool.getActivationAttr(),
+        convPool.getActivationAlphaAttr(), convPool.getActivationBetaAttr(),
+        convPool.getPoolAttr(), convPool.getPoolKernelShapeAttr(),
+        convPool.getPoolStridesAttr(), convPool.getPoolPadsAttr(),
+        convPool.getBandAttr());
     bufferization::replaceOpWithBufferizedValues(rewriter, op, *init);
     return success();
   }
@@ -98,17 +100,23 @@ public:
     int64_t bands = out[2] / band;
     int64_t iterations = out[0] * bands;
     int64_t chunks = std::min(iterations, kMaxChunks);
+    pooled = op.getPool().has_value();
     isMax = op.getPool() == PoolKind::max;
 
     Value col = memref::AllocOp::create(
         b, loc,
         MemRefType::get(
             {chunks, channels, kernel[0], kernel[1], tileRows, tileCols}, f32));
-    Value tile = memref::AllocOp::create(
-        b, loc,
-        MemRefType::get({chunks, outChannels, tileRows, tileCols}, f32));
-    // The pooling generic's window operand: only its shape is read.
-    window = memref::AllocOp::create(b, loc, MemRefType::get(poolKernel, f32));
+    // Without pooling, the tile is the band's output rows.
+    Value tile;
+    if (pooled) {
+      tile = memref::AllocOp::create(
+          b, loc,
+          MemRefType::get({chunks, outChannels, tileRows, tileCols}, f32));
+      // The pooling generic's window operand: only its shape is read.
+      window =
+          memref::AllocOp::create(b, loc, MemRefType::get(poolKernel, f32));
+    }
 
     scf::ParallelOp::create(
         b, loc, ValueRange{index(0)}, ValueRange{index(chunks)},
@@ -128,9 +136,11 @@ public:
               subview(col, {c, zero(), zero(), zero(), zero(), zero()},
                       {1, channels, kernel[0], kernel[1], tileRows, tileCols},
                       {channels, kernel[0], kernel[1], tileRows, tileCols});
-          Value chunkTile = subview(tile, {c, zero(), zero(), zero()},
-                                    {1, outChannels, tileRows, tileCols},
-                                    {outChannels, tileRows, tileCols});
+          Value chunkTile = pooled
+                                ? subview(tile, {c, zero(), zero(), zero()},
+                                          {1, outChannels, tileRows, tileCols},
+                                          {outChannels, tileRows, tileCols})
+                                : Value();
           scf::ForOp::create(
               b, loc, lo, hi, index(1), {},
               [&](OpBuilder &fb, Location, Value t, ValueRange) {
@@ -217,10 +227,34 @@ private:
           linalg::YieldOp::create(nb, nl, args[0]);
         });
 
-    // tile[m, j] = bias[m] + sum_r weight[m, r] * col[r, j]
+    // tile[m, j] = bias[m] (+ residual[m, j]) + sum_r weight[m, r] * col[r, j]
+    if (!pooled)
+      tile = subview(op.getInit(), {image, zero(), rowBase, zero()},
+                     {1, outChannels, band, tileCols},
+                     {outChannels, band, tileCols});
     Value colMatrix = collapse(col, {{0, 1, 2}, {3, 4}});
     Value tileMatrix = collapse(tile, {{0}, {1, 2}});
-    if (Value bias = op.getBias()) {
+    if (Value residual = op.getResidual()) {
+      Value rows = collapse(subview(residual, {image, zero(), rowBase, zero()},
+                                    {1, outChannels, band, tileCols},
+                                    {outChannels, band, tileCols}),
+                            {{0}, {1, 2}});
+      SmallVector<Value> inputs = {rows};
+      SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(2)};
+      if (Value bias = op.getBias()) {
+        inputs.push_back(bias);
+        maps.push_back(map(2, {d(0)}));
+      }
+      maps.push_back(b.getMultiDimIdentityMap(2));
+      linalg::GenericOp::create(
+          b, loc, TypeRange{}, inputs, ValueRange{tileMatrix}, maps,
+          parallel(2), [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value v = args[0];
+            if (args.size() == 3)
+              v = lowering::add(nb, nl, v, args[1]);
+            linalg::YieldOp::create(nb, nl, v);
+          });
+    } else if (Value bias = op.getBias()) {
       linalg::GenericOp::create(
           b, loc, TypeRange{}, ValueRange{bias}, ValueRange{tileMatrix},
           {map(2, {d(0)}), b.getMultiDimIdentityMap(2)}, parallel(2),
@@ -257,6 +291,9 @@ private:
                 lowering::applyUnary(nb, nl, *kind, args[0], alpha, beta));
           });
     }
+
+    if (!pooled)
+      return;
 
     // Tile positions outside the convolution's output hold the neutral
     // value: columns (the same in every band), then rows.
@@ -339,7 +376,7 @@ private:
   Location loc;
   Type f32;
   Value window;
-  bool isMax = true;
+  bool pooled = true, isMax = true;
   int64_t channels = 0, outChannels = 0, band = 1, pooledCols = 0, tileRows = 0,
           tileCols = 0;
 };

@@ -202,14 +202,158 @@ static Value inverseCounts(OpBuilder &b, Location loc, Type element,
                                    DenseElementsAttr::get(type, counts));
 }
 
+/// The output rows kiln.conv_pool computes per step for an output of
+/// `rows` rows (pooled rows with pooling), a divisor of `rows`, or nullopt
+/// where the plain lowering does better. Each step multiplies the whole
+/// weight matrix with its band's im2col matrix, so bands pay off when the
+/// im2col matrix is large next to the weights (`positions`, the
+/// convolution's output positions per image, at least 8 times the output
+/// channels): then a band is as many rows as keep the step's im2col matrix
+/// and tile (`bytesPerRow` per tile row, `tileRows(band)` rows) within
+/// 512 KiB while leaving at least 4 steps (as far as there are). Otherwise a
+/// step is a whole image, when pooling (whose input tensor it saves) and
+/// its scratch fits in 2 MiB. Without pooling, an im2col matrix that fits
+/// in 1 MiB is left to the plain lowering too.
+static std::optional<int64_t>
+convPoolBand(bool pooled, int64_t images, int64_t rows, int64_t positions,
+             int64_t outChannels, int64_t bytesPerRow,
+             function_ref<int64_t(int64_t)> tileRows) {
+  int64_t wholeBytes = tileRows(rows) * bytesPerRow;
+  if (!pooled && wholeBytes <= (int64_t(1) << 20))
+    return std::nullopt;
+  if (positions < 8 * outChannels) {
+    if (pooled && wholeBytes <= (int64_t(2) << 20))
+      return rows;
+    return std::nullopt;
+  }
+  int64_t best = 1;
+  for (int64_t band = 2; band <= rows; ++band) {
+    if (rows % band != 0)
+      continue;
+    if (tileRows(band) * bytesPerRow > (int64_t(512) << 10) ||
+        images * (rows / band) < std::min<int64_t>(4, images * rows))
+      break;
+    best = band;
+  }
+  return best;
+}
+
+/// A 2-d convolution on f32 with one group (kiln.conv, or kiln.fused_conv
+/// with pooling or without, with a residual only without) -> kiln.conv_pool,
+/// which computes the output in bands of rows, each band's im2col matrix
+/// and pre-pool tile while in cache. 1x1 convolutions with unit strides and
+/// no pooling read their input directly in the plain lowering and keep it.
+template <typename OpTy>
+static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
+  Location loc = op.getLoc();
+  RankedTensorType inType = op.getInput().getType(), outType = op.getType();
+  if (op.getGroup() != 1 || inType.getRank() != 4 ||
+      !inType.getElementType().isF32())
+    return failure();
+  std::optional<PoolKind> pool;
+  Value residual;
+  SmallVector<int64_t> poolKernel = {1, 1}, poolStrides = {1, 1},
+                       poolPads = {0, 0, 0, 0};
+  UnaryKindAttr activation;
+  FloatAttr alpha, beta;
+  bool poolCountsPad = false;
+  if constexpr (std::is_same_v<OpTy, FusedConvOp>) {
+    pool = op.getPool();
+    residual = op.getResidual();
+    if (pool && residual)
+      return failure();
+    if (pool) {
+      poolKernel.assign(op.getPoolKernelShape().begin(),
+                        op.getPoolKernelShape().end());
+      poolStrides = orDefault(op.getPoolStrides(), 2, 1);
+      poolPads = orDefault(op.getPoolPads(), 4, 0);
+      poolCountsPad = op.getPoolCountIncludePad();
+    }
+    activation = op.getActivationAttr();
+    alpha = op.getActivationAlphaAttr();
+    beta = op.getActivationBetaAttr();
+  }
+  ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
+  int64_t images = inType.getDimSize(0), channels = inType.getDimSize(1);
+  int64_t outChannels = wShape[0];
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), 2, 1);
+  SmallVector<int64_t> dilations = orDefault(op.getDilations(), 2, 1);
+  SmallVector<int64_t> pads = orDefault(op.getPads(), 4, 0);
+  if (!pool && wShape[2] == 1 && wShape[3] == 1 && strides[0] == 1 &&
+      strides[1] == 1)
+    return failure();
+  // The convolution's output size.
+  SmallVector<int64_t> convShape;
+  for (int64_t i = 0; i < 2; ++i)
+    convShape.push_back((inType.getDimSize(2 + i) + pads[i] + pads[2 + i] -
+                         (wShape[2 + i] - 1) * dilations[i] - 1) /
+                            strides[i] +
+                        1);
+  int64_t pooledRows = outType.getDimSize(2),
+          pooledCols = outType.getDimSize(3);
+  int64_t tileCols = (pooledCols - 1) * poolStrides[1] + poolKernel[1];
+  auto tileRows = [&](int64_t band) {
+    return (band - 1) * poolStrides[0] + poolKernel[0];
+  };
+  int64_t reduction = channels * wShape[2] * wShape[3];
+  std::optional<int64_t> band = convPoolBand(
+      pool.has_value(), images, pooledRows, convShape[0] * convShape[1],
+      outChannels, 4 * tileCols * (reduction + outChannels), tileRows);
+  if (!band)
+    return failure();
+
+  // Pad for the convolution, then by the pooling's padding (in input rows)
+  // in front and as far as the last window needs behind.
+  SmallVector<int64_t> low = {0, 0}, high = {0, 0};
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t extent = i == 0 ? tileRows(pooledRows) : tileCols;
+    int64_t needed =
+        (extent - 1) * strides[i] + (wShape[2 + i] - 1) * dilations[i] + 1;
+    int64_t front = poolPads[i] * strides[i];
+    int64_t size = inType.getDimSize(2 + i) + pads[i] + pads[2 + i];
+    low.push_back(pads[i] + front);
+    high.push_back(pads[2 + i] + std::max<int64_t>(0, needed - front - size));
+  }
+  Type element = inType.getElementType();
+  Value input = padded(rewriter, loc, op.getInput(), low, high,
+                       scalar(rewriter, loc, element, 0));
+  Value weight =
+      reshape(rewriter, loc, op.getWeight(), {outChannels, reduction});
+  Value counts;
+  if (pool == PoolKind::avg) {
+    SmallVector<int64_t> convOut = {images, outChannels, convShape[0],
+                                    convShape[1]};
+    counts =
+        inverseCounts(rewriter, loc, element, convOut, outType.getShape(),
+                      poolKernel, poolStrides, {1, 1}, poolPads, poolCountsPad);
+  }
+  auto convPoolOp = ConvPoolOp::create(
+      rewriter, loc, TypeRange{outType}, input, weight, op.getBias(), residual,
+      counts, empty(rewriter, loc, outType),
+      rewriter.getDenseI64ArrayAttr(wShape.drop_front(2)),
+      rewriter.getDenseI64ArrayAttr(strides),
+      rewriter.getDenseI64ArrayAttr(dilations),
+      rewriter.getDenseI64ArrayAttr(convShape), activation, alpha, beta,
+      pool ? PoolKindAttr::get(rewriter.getContext(), *pool) : PoolKindAttr(),
+      rewriter.getDenseI64ArrayAttr(poolKernel),
+      rewriter.getDenseI64ArrayAttr(poolStrides),
+      rewriter.getDenseI64ArrayAttr({poolPads[0], poolPads[1]}),
+      rewriter.getI64IntegerAttr(*band));
+  return convPoolOp.getResults()[0];
+}
+
 namespace {
 
-/// kiln.conv -> padded input, bias-initialized output, grouped generic
-/// convolution.
+/// kiln.conv -> kiln.conv_pool where it applies, else padded input,
+/// bias-initialized output, grouped generic convolution.
 struct ConvLowering : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
+    if (FailureOr<Value> value = convPool(rewriter, op); succeeded(value)) {
+      rewriter.replaceOp(op, *value);
+      return success();
+    }
     Value result =
         convolution(rewriter, op.getLoc(), op.getType(), op.getInput(),
                     op.getWeight(), op.getBias(), op.getGroup(),
@@ -470,99 +614,6 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     return success();
   }
 };
-
-/// The pooled rows kiln.conv_pool computes per step for a pooled output of
-/// `rows`: the most that divide `rows` while the step's im2col matrix and
-/// tile (`bytesPerRow` per tile row, `tileRows(band)` rows) stay within
-/// 512 KiB and the steps number at least 8 (as far as there are).
-static int64_t convPoolBand(int64_t images, int64_t rows, int64_t bytesPerRow,
-                            function_ref<int64_t(int64_t)> tileRows) {
-  int64_t best = 1;
-  for (int64_t band = 2; band <= rows; ++band) {
-    if (rows % band != 0)
-      continue;
-    if (tileRows(band) * bytesPerRow > (int64_t(512) << 10) ||
-        images * (rows / band) < std::min<int64_t>(8, images * rows))
-      break;
-    best = band;
-  }
-  return best;
-}
-
-/// kiln.fused_conv with pooling, on f32 with two spatial dims, one group
-/// and no residual -> kiln.conv_pool, which pools each band of convolution
-/// rows while it is in cache.
-static FailureOr<Value> convPool(PatternRewriter &rewriter, FusedConvOp op) {
-  Location loc = op.getLoc();
-  RankedTensorType inType = op.getInput().getType(), outType = op.getType();
-  if (!op.getPool() || op.getResidual() || op.getGroup() != 1 ||
-      inType.getRank() != 4 || !inType.getElementType().isF32())
-    return failure();
-  ArrayRef<int64_t> wShape = op.getWeight().getType().getShape();
-  int64_t images = inType.getDimSize(0), channels = inType.getDimSize(1);
-  int64_t outChannels = wShape[0];
-  SmallVector<int64_t> strides = orDefault(op.getStrides(), 2, 1);
-  SmallVector<int64_t> dilations = orDefault(op.getDilations(), 2, 1);
-  SmallVector<int64_t> pads = orDefault(op.getPads(), 4, 0);
-  SmallVector<int64_t> poolKernel(op.getPoolKernelShape());
-  SmallVector<int64_t> poolStrides = orDefault(op.getPoolStrides(), 2, 1);
-  SmallVector<int64_t> poolPads = orDefault(op.getPoolPads(), 4, 0);
-  // The convolution's output size.
-  SmallVector<int64_t> convShape;
-  for (int64_t i = 0; i < 2; ++i)
-    convShape.push_back((inType.getDimSize(2 + i) + pads[i] + pads[2 + i] -
-                         (wShape[2 + i] - 1) * dilations[i] - 1) /
-                            strides[i] +
-                        1);
-  int64_t pooledRows = outType.getDimSize(2),
-          pooledCols = outType.getDimSize(3);
-  int64_t tileCols = (pooledCols - 1) * poolStrides[1] + poolKernel[1];
-  auto tileRows = [&](int64_t band) {
-    return (band - 1) * poolStrides[0] + poolKernel[0];
-  };
-  int64_t reduction = channels * wShape[2] * wShape[3];
-  int64_t band = convPoolBand(
-      images, pooledRows, 4 * tileCols * (reduction + outChannels), tileRows);
-
-  // Pad for the convolution, then by the pooling's padding (in input rows)
-  // in front and as far as the last window needs behind.
-  SmallVector<int64_t> low = {0, 0}, high = {0, 0};
-  for (int64_t i = 0; i < 2; ++i) {
-    int64_t extent = i == 0 ? tileRows(pooledRows) : tileCols;
-    int64_t needed =
-        (extent - 1) * strides[i] + (wShape[2 + i] - 1) * dilations[i] + 1;
-    int64_t front = poolPads[i] * strides[i];
-    int64_t size = inType.getDimSize(2 + i) + pads[i] + pads[2 + i];
-    low.push_back(pads[i] + front);
-    high.push_back(pads[2 + i] + std::max<int64_t>(0, needed - front - size));
-  }
-  Type element = inType.getElementType();
-  Value input = padded(rewriter, loc, op.getInput(), low, high,
-                       scalar(rewriter, loc, element, 0));
-  Value weight =
-      reshape(rewriter, loc, op.getWeight(), {outChannels, reduction});
-  Value counts;
-  if (*op.getPool() == PoolKind::avg) {
-    SmallVector<int64_t> convOut = {images, outChannels, convShape[0],
-                                    convShape[1]};
-    counts = inverseCounts(rewriter, loc, element, convOut, outType.getShape(),
-                           poolKernel, poolStrides, {1, 1}, poolPads,
-                           op.getPoolCountIncludePad());
-  }
-  auto convPoolOp = ConvPoolOp::create(
-      rewriter, loc, TypeRange{outType}, input, weight, op.getBias(), counts,
-      empty(rewriter, loc, outType),
-      rewriter.getDenseI64ArrayAttr(wShape.drop_front(2)),
-      rewriter.getDenseI64ArrayAttr(strides),
-      rewriter.getDenseI64ArrayAttr(dilations),
-      rewriter.getDenseI64ArrayAttr(convShape), op.getActivationAttr(),
-      op.getActivationAlphaAttr(), op.getActivationBetaAttr(), op.getPoolAttr(),
-      rewriter.getDenseI64ArrayAttr(poolKernel),
-      rewriter.getDenseI64ArrayAttr(poolStrides),
-      rewriter.getDenseI64ArrayAttr({poolPads[0], poolPads[1]}),
-      rewriter.getI64IntegerAttr(band));
-  return convPoolOp.getResults()[0];
-}
 
 /// kiln.fused_conv -> kiln.conv_pool where it applies, else its unfused
 /// ops, lowered in turn: the convolution's product, then one fused loop

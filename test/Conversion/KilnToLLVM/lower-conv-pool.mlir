@@ -69,3 +69,30 @@ func.func @avg(%x: memref<2x3x8x8xf32>, %w: memref<5x3xf32>, %counts: memref<4x4
   kiln.conv_pool %x, %w counts %counts into %o {band = 1 : i64, conv_shape = array<i64: 8, 8>, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 1, 1>, pool = #kiln<pool avg>, pool_kernel_shape = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, pool_strides = array<i64: 2, 2>, strides = array<i64: 1, 1>} : memref<2x3x8x8xf32>, memref<5x3xf32> counts memref<4x4xf32> into memref<2x5x4x4xf32>
   return
 }
+
+// -----
+
+// Without pooling the tile is the band's output rows: no tile scratch, the
+// residual rows plus the bias start it, the product accumulates into it
+// and the activation runs there; nothing is filled or pooled.
+// CHECK-LABEL: func @residual
+// CHECK: memref.alloc() : memref<4x2x3x3x2x8xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel
+// CHECK: %[[ROW0:.*]] = arith.muli %{{.*}}, %c2 : index
+// CHECK: %[[OUT:.*]] = memref.subview %arg4[%{{.*}}, 0, %[[ROW0]], 0] [1, 4, 2, 8]
+// CHECK: %[[TMAT:.*]] = memref.collapse_shape %[[OUT]] {{\[\[}}0], [1, 2]]
+// CHECK: %[[RES:.*]] = memref.subview %arg3[%{{.*}}, 0, %[[ROW0]], 0] [1, 4, 2, 8]
+// CHECK: %[[RMAT:.*]] = memref.collapse_shape %[[RES]]
+// CHECK: linalg.generic {{.*}} ins(%[[RMAT]], %arg2 : {{.*}}) outs(%[[TMAT]] :
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} outs(%[[TMAT]] :
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} outs(%[[TMAT]] :
+// CHECK: math.tanh
+// CHECK-NOT: linalg.fill
+// CHECK: scf.reduce
+func.func @residual(%x: memref<1x2x10x10xf32>, %w: memref<4x18xf32>, %b: memref<4xf32>, %r: memref<1x4x8x8xf32>, %o: memref<1x4x8x8xf32>) {
+  kiln.conv_pool %x, %w bias %b residual %r into %o {activation = #kiln<unary tanh>, band = 2 : i64, conv_shape = array<i64: 8, 8>, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pool_kernel_shape = array<i64: 1, 1>, pool_pads = array<i64: 0, 0>, pool_strides = array<i64: 1, 1>, strides = array<i64: 1, 1>} : memref<1x2x10x10xf32>, memref<4x18xf32> bias memref<4xf32> residual memref<1x4x8x8xf32> into memref<1x4x8x8xf32>
+  return
+}

@@ -148,11 +148,12 @@ func.func @fused_conv_pool(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %b:
 
 // Average pooling brings the reciprocal window sizes (here without the
 // padding: 1/4 inside, 1/2 on the edges, 1 in the corner of the ceil-mode
-// overhang) and two images of 4 pooled rows give 8 steps of one row.
+// overhang). The im2col matrix is small next to the weights (25 positions,
+// 4 output channels), so a step is a whole image: a band of 3 rows.
 // CHECK-LABEL: func @fused_conv_avg_pool
 // CHECK: %[[COUNTS:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 2.500000e-01, 5.000000e-01], [2.500000e-01, 2.500000e-01, 5.000000e-01], [5.000000e-01, 5.000000e-01, 1.000000e+00]]> : tensor<3x3xf32>
 // CHECK: kiln.conv_pool %{{.*}}, %{{.*}} counts %[[COUNTS]] into
-// CHECK-SAME: band = 1 : i64
+// CHECK-SAME: band = 3 : i64
 // CHECK-SAME: pool = #kiln<pool avg>
 func.func @fused_conv_avg_pool(%x: tensor<2x2x5x5xf32>, %w: tensor<4x2x1x1xf32>) -> tensor<2x4x3x3xf32> {
   %0 = kiln.fused_conv %x, %w pool avg {pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_ceil_mode} : (tensor<2x2x5x5xf32>, tensor<4x2x1x1xf32>) -> tensor<2x4x3x3xf32>
@@ -168,4 +169,23 @@ func.func @fused_conv_avg_pool(%x: tensor<2x2x5x5xf32>, %w: tensor<4x2x1x1xf32>)
 func.func @fused_conv_pool_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
   %0 = kiln.fused_conv %x, %w pool max {group = 2 : i64, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
   return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Without pooling, a convolution whose im2col matrix is large (2.6 MiB)
+// next to its weights (4096 positions, 16 output channels) runs in bands
+// too: 8 rows per step keep a step's im2col matrix and output rows within
+// 512 KiB. A fused residual comes along; small convolutions keep the plain
+// lowering.
+// CHECK-LABEL: func @banded_conv
+// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} bias %arg2 into {{.*}}band = 8 : i64, conv_shape = array<i64: 64, 64>
+// CHECK-SAME: pool_kernel_shape = array<i64: 1, 1>, pool_pads = array<i64: 0, 0>, pool_strides = array<i64: 1, 1>
+// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} bias %arg2 residual %arg3 into {{.*}}activation = #kiln<unary relu>, band = 8 : i64
+// CHECK-NOT: kiln.conv_pool
+func.func @banded_conv(%x: tensor<1x16x64x64xf32>, %w: tensor<16x16x3x3xf32>, %b: tensor<16xf32>, %r: tensor<1x16x64x64xf32>, %small: tensor<1x16x8x8xf32>) -> (tensor<1x16x64x64xf32>, tensor<1x16x64x64xf32>, tensor<1x16x8x8xf32>) {
+  %0 = kiln.conv %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x64x64xf32>, tensor<16x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x64x64xf32>
+  %1 = kiln.fused_conv %x, %w bias %b residual %r activation relu {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x64x64xf32>, tensor<16x16x3x3xf32>, tensor<16xf32>, tensor<1x16x64x64xf32>) -> tensor<1x16x64x64xf32>
+  %2 = kiln.conv %small, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
+  return %0, %1, %2 : tensor<1x16x64x64xf32>, tensor<1x16x64x64xf32>, tensor<1x16x8x8xf32>
 }

@@ -1419,3 +1419,19 @@ func.func @cp_band(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1
   %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 3 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
   return
 }
+
+// -----
+
+func.func @cp_identity(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected identity pooling attributes and an output of the convolution's size without 'pool'}}
+  %0 = kiln.conv_pool %x, %w into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @cp_residual(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %r: tensor<1x4x8x8xf32>, %o: tensor<1x4x4x4xf32>) {
+  // expected-error @below {{'kiln.conv_pool' op expected a residual of the output's shape, and only without pooling}}
+  %0 = kiln.conv_pool %x, %w residual %r into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> residual tensor<1x4x8x8xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
+  return
+}

@@ -209,6 +209,15 @@ LogicalResult ConvPoolOp::verify() {
           ? !getCounts() || shapeOf(getCounts()) != out.drop_front(2)
           : getCounts() != nullptr)
     return emitOpError("expected counts [PH, PW] for average pooling only");
+  if (!getPool() && (poolKernel != ArrayRef<int64_t>{1, 1} ||
+                     poolStrides != ArrayRef<int64_t>{1, 1} ||
+                     getPoolPads() != ArrayRef<int64_t>{0, 0} ||
+                     out.drop_front(2) != getConvShape()))
+    return emitOpError("expected identity pooling attributes and an output "
+                       "of the convolution's size without 'pool'");
+  if (getResidual() && (getPool() || shapeOf(getResidual()) != out))
+    return emitOpError("expected a residual of the output's shape, and only "
+                       "without pooling");
   for (int64_t i = 0; i < 2; ++i) {
     int64_t extent = (out[2 + i] - 1) * poolStrides[i] + poolKernel[i];
     int64_t needed =

@@ -14,7 +14,8 @@ def inputs(folder):
     rng = np.random.default_rng(11)
     shapes = {"X": (2, 3, 19, 17), "W": (8, 3, 3, 3), "B": (8,),
               "U": (8, 3, 3, 3),
-              "V": (6, 3, 3, 3), "P": (5, 3, 1, 1)}
+              "V": (6, 3, 3, 3), "P": (5, 3, 1, 1), "Y": (1, 8, 96, 96),
+              "R": (8, 8, 3, 3), "S": (8,)}
     for name, shape in shapes.items():
         np.save(os.path.join(folder, name + ".npy"),
                 rng.normal(0, 1, shape).astype(np.float32))
@@ -59,7 +60,7 @@ def pool(x, kind, k, s, pad=0, ceil=False, include_pad=False):
 
 def check(input_dir, output_dir):
     i = {n: np.load(os.path.join(input_dir, n + ".npy")).astype(np.float64)
-         for n in ["X", "W", "B", "U", "V", "P"]}
+         for n in ["X", "W", "B", "U", "V", "P", "Y", "R", "S"]}
     x = i["X"]
     e0 = conv(x, i["U"], i["B"], pads=1)
     expected = {
@@ -70,10 +71,12 @@ def check(input_dir, output_dir):
         "E": pool(np.where(e0 > 0, e0, 0.1 * e0), "avg", 3, 1, pad=1,
                   include_pad=True),
         "D": pool(conv(x, i["P"]), "max", 2, 2, ceil=True),
+        "F": np.maximum(conv(i["Y"], i["R"], i["S"], pads=1) + i["Y"], 0),
     }
     for name, want in expected.items():
         got = np.load(os.path.join(output_dir, name + ".npy"))
-        error = np.abs(got - want).max() if got.shape == want.shape else None
+        error = (np.abs(got - want) / (1 + np.abs(want))).max() \
+            if got.shape == want.shape else None
         ok = error is not None and error < 1e-5
         print(name, got.shape, "ok" if ok else f"FAILED (max error {error})")
 

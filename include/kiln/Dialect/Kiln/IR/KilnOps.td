@@ -713,26 +713,30 @@ def Kiln_ConvPoolOp : Op<Kiln_Dialect, "conv_pool", [
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "2-d convolution, activation and pooling in bands (llvm backend)";
   let description = [{
-    The llvm backend's form of a `kiln.fused_conv` with pooling, on f32:
-    `input: N x C x H x W` is the input padded for the convolution and, in
-    front, by `pool_pads` times the convolution strides (so that the
-    pooling's padding is convolution output too, overwritten by the
-    pooling's neutral value); `weight: M x (C * KH * KW)`; optional
-    `bias: M`; optional `counts: PH x PW`, the reciprocal element count of
-    each average-pooling window; `init: N x M x PH x PW`, the destination,
-    written in full. `conv_shape` is the convolution's output size
-    `[OH, OW]`, `band` the pooled rows computed per step, dividing `PH`.
+    The llvm backend's form of a 2-d `kiln.conv` or `kiln.fused_conv` with
+    one group, on f32: `input: N x C x H x W` is the input padded for the
+    convolution and, in front, by `pool_pads` times the convolution strides
+    (so that the pooling's padding is convolution output too, overwritten
+    by the pooling's neutral value); `weight: M x (C * KH * KW)`; optional
+    `bias: M`; optional `residual: N x M x OH x OW`, added before the
+    activation (only without pooling); optional `counts: PH x PW`, the
+    reciprocal element count of each average-pooling window; `init: N x M
+    x PH x PW`, the destination, written in full. `conv_shape` is the
+    convolution's output size `[OH, OW]`, `band` the output rows computed
+    per step, dividing `PH`. Without `pool`, the pooling attributes are the
+    identity (kernel and strides 1, pads 0) and `PH x PW` is `OH x OW`.
 
     `kiln-lower-conv-pool` turns the bufferized op into one parallel loop
     over (image, band); each step copies the windows of the band's
-    convolution rows into a scratch im2col matrix, multiplies it with the
-    weights into a scratch tile, applies bias and activation there and
-    pools the tile into the output, so neither the full im2col matrix nor
-    the pre-pool tensor is ever stored.
+    convolution rows into a scratch im2col matrix and multiplies it with
+    the weights into a tile (scratch with pooling, else the band's output
+    rows), applies bias, residual and activation there and pools the tile
+    into the output, so neither the full im2col matrix nor the pre-pool
+    tensor is ever stored.
   }];
   let arguments = (ins AnyShaped:$input, AnyShaped:$weight,
-                       Optional<AnyShaped>:$bias, Optional<AnyShaped>:$counts,
-                       AnyShaped:$init,
+                       Optional<AnyShaped>:$bias, Optional<AnyShaped>:$residual,
+                       Optional<AnyShaped>:$counts, AnyShaped:$init,
                        DenseI64ArrayAttr:$kernel_shape,
                        DenseI64ArrayAttr:$strides,
                        DenseI64ArrayAttr:$dilations,
@@ -740,15 +744,16 @@ def Kiln_ConvPoolOp : Op<Kiln_Dialect, "conv_pool", [
                        OptionalAttr<Kiln_UnaryKindAttr>:$activation,
                        OptionalAttr<F32Attr>:$activation_alpha,
                        OptionalAttr<F32Attr>:$activation_beta,
-                       Kiln_PoolKindAttr:$pool,
+                       OptionalAttr<Kiln_PoolKindAttr>:$pool,
                        DenseI64ArrayAttr:$pool_kernel_shape,
                        DenseI64ArrayAttr:$pool_strides,
                        DenseI64ArrayAttr:$pool_pads,
                        I64Attr:$band);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` $bias^)? (`counts` $counts^)? `into` $init
-    attr-dict `:` type($input) `,` type($weight) (`bias` type($bias)^)?
+    $input `,` $weight (`bias` $bias^)? (`residual` $residual^)?
+    (`counts` $counts^)? `into` $init attr-dict `:` type($input) `,`
+    type($weight) (`bias` type($bias)^)? (`residual` type($residual)^)?
     (`counts` type($counts)^)? `into` type($init) (`->` type($results)^)?
   }];
   let extraClassDeclaration = [{
