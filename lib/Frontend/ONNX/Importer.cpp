@@ -312,7 +312,7 @@ GraphImporter::readExternalData(const onnx::TensorProto &tensor, Location loc,
   int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return fail("cannot be opened");
-  auto closeFd = llvm::make_scope_exit([&] { close(fd); });
+  llvm::scope_exit closeFd([&] { close(fd); });
   struct stat info;
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
     return fail("is not a regular file");
