@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -kiln-to-dnnl=min-work=0 -kiln-dnnl-layouts -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts -split-input-file | FileCheck %s
 
 // conv (3 input channels, read dense) -> relu -> conv -> + residual ->
 // max pool: everything from the first convolution on stays blocked
@@ -77,7 +77,7 @@ func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -
 // -----
 
 // AVX2 blocks of 8.
-// RUN: kiln-opt %s -kiln-to-dnnl=min-work=0 -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
 // AVX2-LABEL: func @avx2
 // AVX2: kiln.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x3x4x4x8xf32>)
 // AVX2-SAME: layouts = array<i64: 8, 0, 8>

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s -kiln-to-dnnl=min-work=0 -split-input-file | FileCheck %s
-// RUN: kiln-opt %s -kiln-to-dnnl -split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-to-dnnl=runtime-weights=true -split-input-file | FileCheck %s --check-prefix=SMALL
 
 // By default, matrix products, softmaxes and layer norms below min-work
 // multiply-adds stay generated code; convolutions go to oneDNN at any size.
