@@ -9,8 +9,8 @@ For every zoo model (re-exported at each batch size with
 test/models/make_zoo.py) and ONNX's four light models (batch 1), and for
 each thread count, the engines run in rounds, interleaved so that drift
 hits them alike: each round times runs/rounds runs of Kiln's executables
-(--bench) for --backend=dnnl (the default), --backend=llvm and
---backend=dnnl --no-fuse, of ONNX Runtime (onnxruntime-node,
+(--bench) for --backend=dnnl (the default), --backend=llvm, and both
+with --no-fuse, of ONNX Runtime (onnxruntime-node,
 bench/ort_bench.js) and of PyTorch eager (bench/torch_bench.py), each
 after its own warm-up run. A figure is the median of all its timed runs;
 ratios are computed within this one run. Also measured: compile time, peak
@@ -41,7 +41,8 @@ LIGHT = ["bvlc_alexnet", "squeezenet", "resnet50", "vgg19"]
 
 # Kiln's timed builds: name -> (backend, extra kilnc flags).
 VARIANTS = {"dnnl": ("dnnl", []), "llvm": ("llvm", []),
-            "nofuse": ("dnnl", ["--no-fuse"])}
+            "nofuse": ("dnnl", ["--no-fuse"]),
+            "llvm-nofuse": ("llvm", ["--no-fuse"])}
 
 
 def run_json(cmd, env=None):
@@ -266,14 +267,15 @@ def write_doc(args, results, peak, thread_counts):
         f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. "
         f"Each time is the median of {args.runs} timed runs per engine after "
         "a warm-up, the engines interleaved in "
-        f"{args.rounds} rounds. Kiln runs as three builds of each model: "
+        f"{args.rounds} rounds. Kiln runs as four builds of each model: "
         "`--backend=dnnl` (the default, oneDNN primitives plus generated "
-        "code, fused), `--backend=llvm` (all generated code, fused) and "
-        "`--backend=dnnl --no-fuse`. ONNX Runtime is the `onnxruntime-node` "
+        "code, fused), `--backend=llvm` (all generated code, fused), and "
+        "each of them with `--no-fuse`. ONNX Runtime is the `onnxruntime-node` "
         "CPU build with `intraOpNumThreads` set to the thread count; PyTorch "
         "is Debian's python3-torch in eager mode with `torch.set_num_threads`. "
         "Every ratio is a time divided by Kiln's default build's time, so "
-        "above 1 means the default build is faster.",
+        "above 1 means the default build is faster, except \"llvm: no-fuse "
+        "/ fused\", the llvm build without fusion against the llvm build.",
         "",
         "Attention at long sequences (128 to 1,024 tokens), fused against "
         "`--no-fuse`, is measured apart: "
@@ -284,16 +286,19 @@ def write_doc(args, results, peak, thread_counts):
     for t in thread_counts:
         lines += [f"## {t} thread{'s' if t > 1 else ''}", "",
                   "| model | batch | Kiln dnnl (us) | ORT (us) | ORT / dnnl | "
-                  "llvm / dnnl | no-fuse / fused | PyTorch / dnnl |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "llvm / dnnl | no-fuse / fused | llvm: no-fuse / fused | "
+                  "PyTorch / dnnl |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for row in results:
             m = row.get(f"t{t}", {})
             dnnl = m["dnnl"]
             ratio = lambda k: f"{m[k] / dnnl:.2f}" if m.get(k) else "-"
+            llvm_fusion = (f"{m['llvm-nofuse'] / m['llvm']:.2f}"
+                           if m.get("llvm-nofuse") and m.get("llvm") else "-")
             lines.append(
                 f"| {row['model']} | {row['batch']} | {dnnl:.1f} | "
                 f"{m['ort']:.1f} | {ratio('ort')} | {ratio('llvm')} | "
-                f"{ratio('nofuse')} | {ratio('torch')} |")
+                f"{ratio('nofuse')} | {llvm_fusion} | {ratio('torch')} |")
         lines.append("")
     lines += ["## Compile time, memory and arithmetic throughput", "",
               f"Peak of one core, measured by `bench/peak.c` (FMA chains): "
@@ -306,9 +311,9 @@ def write_doc(args, results, peak, thread_counts):
               "the two backends on those layers.", "",
               "| model | batch | compile dnnl (s) | compile llvm (s) | "
               "RSS dnnl (MiB) | RSS no-fuse (MiB) | RSS llvm (MiB) | "
-              "RSS ORT (MiB) | dnnl GFLOP/s | llvm GFLOP/s | "
-              "layer time llvm / dnnl |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "RSS llvm no-fuse (MiB) | RSS ORT (MiB) | dnnl GFLOP/s | "
+              "llvm GFLOP/s | layer time llvm / dnnl |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
     for row in results:
         gd, gl = row.get("gflops_dnnl"), row.get("gflops_llvm")
@@ -317,7 +322,9 @@ def write_doc(args, results, peak, thread_counts):
             f"{row['compile_s_dnnl']:.2f} | {row['compile_s_llvm']:.2f} | "
             f"{mib(row.get('rss_kib_dnnl'))} | "
             f"{mib(row.get('rss_kib_nofuse'))} | "
-            f"{mib(row.get('rss_kib_llvm'))} | {mib(row.get('ort_rss_kib'))} | "
+            f"{mib(row.get('rss_kib_llvm'))} | "
+            f"{mib(row.get('rss_kib_llvm-nofuse'))} | "
+            f"{mib(row.get('ort_rss_kib'))} | "
             + (f"{gd:.1f} ({100 * gd / peak:.0f}%) | " if gd else "- | ")
             + (f"{gl:.1f} ({100 * gl / peak:.0f}%) | " if gl else "- | ")
             + (f"{gd / gl:.2f} |" if gd and gl else "- |"))

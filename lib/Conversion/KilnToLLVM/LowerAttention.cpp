@@ -11,13 +11,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelUtils.h"
 #include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
-#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
@@ -31,42 +29,6 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
-
-/// Scratch slots, and so at most as many threads, per attention op.
-constexpr int64_t kMaxChunks = 32;
-
-struct FlashAttentionBufferization
-    : bufferization::DstBufferizableOpInterfaceExternalModel<
-          FlashAttentionBufferization, FlashAttentionOp> {
-  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
-                              const bufferization::AnalysisState &) const {
-    // The destination is written in full before it is read.
-    return !llvm::cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
-  }
-
-  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
-                          const bufferization::BufferizationOptions &options,
-                          bufferization::BufferizationState &state) const {
-    auto flash = llvm::cast<FlashAttentionOp>(op);
-    SmallVector<Value> buffers;
-    for (Value value : op->getOperands()) {
-      FailureOr<Value> buffer =
-          bufferization::getBuffer(rewriter, value, options, state);
-      if (failed(buffer))
-        return failure();
-      buffers.push_back(*buffer);
-    }
-    Value mask = flash.getMask() ? buffers[3] : Value();
-    rewriter.setInsertionPoint(op);
-    FlashAttentionOp::create(
-        rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2],
-        mask, buffers.back(), flash.getScaleAttr(), flash.getIsCausalAttr(),
-        flash.getCausalOffsetAttr(), flash.getSoftcapAttr(),
-        flash.getMaskFillAttr(), flash.getBlockQAttr(), flash.getBlockKAttr());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op, buffers.back());
-    return success();
-  }
-};
 
 /// Emits the kernel of one bufferized kiln.flash_attention.
 class KernelEmitter {
@@ -96,7 +58,7 @@ public:
 
     // The iterations run in at most kMaxChunks chunks, each with its own
     // scratch: scores, running maxima and running sums.
-    int64_t chunks = std::min(iterations, kMaxChunks);
+    int64_t chunks = std::min(iterations, kernels::kMaxChunks);
     Value scores = memref::AllocOp::create(
         b, loc, MemRefType::get({chunks, blockQ, blockK}, f32));
     Value maxima =
@@ -104,42 +66,25 @@ public:
     Value sums =
         memref::AllocOp::create(b, loc, MemRefType::get({chunks, blockQ}, f32));
 
-    scf::ParallelOp::create(
-        b, loc, ValueRange{index(0)}, ValueRange{index(chunks)},
-        ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value c = ivs[0];
-          // Iterations [c * n / chunks, (c + 1) * n / chunks).
-          auto bound = [&](Value k) -> Value {
-            return arith::DivUIOp::create(
-                b, loc, arith::MulIOp::create(b, loc, k, index(iterations)),
-                index(chunks));
-          };
-          Value lo = bound(c);
-          Value hi = bound(arith::AddIOp::create(b, loc, c, index(1)));
-          Value chunkScores = subview(scores, {c, zero(), zero()},
-                                      {1, blockQ, blockK}, {blockQ, blockK});
-          Value chunkMaxima =
-              subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});
-          Value chunkSums = subview(sums, {c, zero()}, {1, blockQ}, {blockQ});
-          scf::ForOp::create(
-              b, loc, lo, hi, index(1), {},
-              [&](OpBuilder &fb, Location, Value t, ValueRange) {
-                OpBuilder::InsertionGuard guard(b);
-                b.setInsertionPoint(fb.getInsertionBlock(),
-                                    fb.getInsertionPoint());
-                Value perBatch = index(heads * queryBlocks);
-                bIv = arith::DivUIOp::create(b, loc, t, perBatch);
-                Value rest = arith::RemUIOp::create(b, loc, t, perBatch);
-                hIv = arith::DivUIOp::create(b, loc, rest, index(queryBlocks));
-                Value queryBlock =
-                    arith::RemUIOp::create(b, loc, rest, index(queryBlocks));
-                i0 = arith::MulIOp::create(b, loc, queryBlock, index(blockQ));
-                kvHead = arith::DivUIOp::create(b, loc, hIv, index(groupSize));
-                emitIteration(chunkScores, chunkMaxima, chunkSums);
-                scf::YieldOp::create(b, loc);
-              });
+    Value chunkScores, chunkMaxima, chunkSums;
+    kernels::forEachChunk(
+        b, loc, iterations, chunks,
+        [&](Value c) {
+          chunkScores = subview(scores, {c, zero(), zero()},
+                                {1, blockQ, blockK}, {blockQ, blockK});
+          chunkMaxima = subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});
+          chunkSums = subview(sums, {c, zero()}, {1, blockQ}, {blockQ});
+        },
+        [&](Value t) {
+          Value perBatch = index(heads * queryBlocks);
+          bIv = arith::DivUIOp::create(b, loc, t, perBatch);
+          Value rest = arith::RemUIOp::create(b, loc, t, perBatch);
+          hIv = arith::DivUIOp::create(b, loc, rest, index(queryBlocks));
+          Value queryBlock =
+              arith::RemUIOp::create(b, loc, rest, index(queryBlocks));
+          i0 = arith::MulIOp::create(b, loc, queryBlock, index(blockQ));
+          kvHead = arith::DivUIOp::create(b, loc, hIv, index(groupSize));
+          emitIteration(chunkScores, chunkMaxima, chunkSums);
         });
     op.erase();
   }
@@ -156,19 +101,9 @@ private:
   Value splat(float v) { return splat(constant(v)); }
   Value negInf() { return constant(-std::numeric_limits<float>::infinity()); }
 
-  /// A view of `source` at `offsets` with `sizes`, dropping the unit dims
-  /// to `shape`.
   Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
                 ArrayRef<int64_t> shape) {
-    SmallVector<OpFoldResult> offs = getAsOpFoldResult(ValueRange(offsets)), sz,
-                              st;
-    for (int64_t s : sizes) {
-      sz.push_back(b.getIndexAttr(s));
-      st.push_back(b.getIndexAttr(1));
-    }
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        shape, llvm::cast<MemRefType>(source.getType()), offs, sz, st);
-    return memref::SubViewOp::create(b, loc, type, source, offs, sz, st);
+    return kernels::subview(b, loc, source, offsets, sizes, shape);
   }
 
   /// Loops over [0, n) a vector at a time: full vectors, then one masked
@@ -452,6 +387,7 @@ struct LowerAttentionPass
 
 void kiln::registerFlashAttentionBufferization(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
-    FlashAttentionOp::attachInterface<FlashAttentionBufferization>(*ctx);
+    FlashAttentionOp::attachInterface<
+        kernels::KernelBufferization<FlashAttentionOp>>(*ctx);
   });
 }

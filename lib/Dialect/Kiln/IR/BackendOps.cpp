@@ -143,17 +143,26 @@ LogicalResult FlashAttentionOp::verify() {
   return success();
 }
 
-void FlashAttentionOp::getEffects(
+/// The effects of a kernel op on buffers: it writes `init` and reads the
+/// other operands.
+static void kernelEffects(
+    Operation *op, OpOperand &init,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
+  for (OpOperand &operand : op->getOpOperands()) {
     if (!llvm::isa<MemRefType>(operand.get().getType()))
       continue;
-    if (&operand == &getInitMutable())
+    if (&operand == &init)
       effects.emplace_back(MemoryEffects::Write::get(), &operand);
     else
       effects.emplace_back(MemoryEffects::Read::get(), &operand);
   }
+}
+
+void FlashAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getOperation(), getInitMutable(), effects);
 }
 
 //===----------------------------------------------------------------------===//
@@ -237,12 +246,5 @@ LogicalResult ConvPoolOp::verify() {
 void ConvPoolOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
-    if (!llvm::isa<MemRefType>(operand.get().getType()))
-      continue;
-    if (&operand == &getInitMutable())
-      effects.emplace_back(MemoryEffects::Write::get(), &operand);
-    else
-      effects.emplace_back(MemoryEffects::Read::get(), &operand);
-  }
+  kernelEffects(getOperation(), getInitMutable(), effects);
 }

@@ -70,6 +70,17 @@ static FailureOr<SmallVector<int64_t>> inferConvTransposeShape(
   return shape;
 }
 
+/// The same, reading the operands and attributes of a (fused) transposed
+/// convolution's adaptor.
+template <typename Adaptor>
+static FailureOr<SmallVector<int64_t>>
+inferConvTransposeShape(const OpChecker &check, Adaptor adaptor) {
+  return inferConvTransposeShape(
+      check, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
+      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
+      adaptor.getOutputPadding(), adaptor.getGroup());
+}
+
 /// Checks a fused op's activation and the alpha/beta given with it.
 static LogicalResult checkActivation(const OpChecker &check,
                                      std::optional<UnaryKind> activation,
@@ -92,10 +103,7 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                                                 Adaptor adaptor,
                                                 SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
-  auto shape = inferConvTransposeShape(
-      check, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
-      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
-      adaptor.getOutputPadding(), adaptor.getGroup());
+  auto shape = inferConvTransposeShape(check, adaptor);
   if (failed(shape))
     return failure();
   auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
@@ -107,10 +115,7 @@ LogicalResult FusedConvTransposeOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
   OpChecker check(loc, getOperationName());
-  auto shape = inferConvTransposeShape(
-      check, adaptor.getInput(), adaptor.getWeight(), adaptor.getBias(),
-      adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads(),
-      adaptor.getOutputPadding(), adaptor.getGroup());
+  auto shape = inferConvTransposeShape(check, adaptor);
   if (failed(shape) ||
       failed(checkActivation(check, adaptor.getActivation(),
                              adaptor.getActivationAlpha().has_value(),
