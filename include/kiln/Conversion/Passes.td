@@ -89,16 +89,19 @@ def KilnLowerConvPool : Pass<"kiln-lower-conv-pool"> {
   let summary = "Banded convolution-pooling loops for bufferized kiln.conv_pool";
   let description = [{
     Runs on buffers, before `kiln-plan-buffers`. Each `kiln.conv_pool`
-    becomes one `scf.parallel` over chunks of (image, band of `band` pooled
-    rows) steps. A step copies the windows of the convolution rows the band
-    pools into a scratch im2col matrix, sets a scratch tile to the bias,
-    adds the product of the weights with the matrix (a contraction that
-    `kiln-vectorize-contractions` turns into a register-blocked kernel),
-    applies the activation, fills the tile positions in the pooling's
-    padding with its neutral value (-inf for max, 0 for average), then pools
-    the tile into the band's output rows (average pooling then multiplies
-    by `counts`). The scratch, one matrix and one tile per chunk of steps,
-    is allocated once beside the op.
+    becomes one `scf.parallel` over chunks of (image, band of `band` output
+    rows) steps. A step copies the windows of the convolution rows of its
+    band into a scratch im2col matrix, sets a tile to the bias (plus the
+    residual), adds the product of the weights with the matrix (a
+    contraction that `kiln-vectorize-contractions` turns into a
+    register-blocked kernel) and applies the activation. Without pooling
+    the tile is the band's output rows. With pooling it is scratch: its
+    positions in the pooling's padding get the pooling's neutral value (-inf
+    for max, 0 for average), then the tile is pooled into the band's output
+    rows (average pooling then multiplies by `counts`). The scratch, one
+    matrix (and tile) per chunk, is allocated once beside the op; there are
+    as many chunks (at most 32, at least 4, at most one per step) as keep it
+    within 4 MiB.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

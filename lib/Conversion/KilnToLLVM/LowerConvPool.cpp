@@ -14,13 +14,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "../KilnToLinalg/Utils.h"
+#include "KernelUtils.h"
 #include "kiln/Conversion/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
-#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNLOWERCONVPOOL
@@ -31,51 +29,6 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
-
-/// Scratch slots, and so at most as many threads, per op.
-constexpr int64_t kMaxChunks = 32;
-
-struct ConvPoolBufferization
-    : bufferization::DstBufferizableOpInterfaceExternalModel<
-          ConvPoolBufferization, ConvPoolOp> {
-  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
-                              const bufferization::AnalysisState &) const {
-    // The destination is written in full before it is read.
-    return !llvm::cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
-  }
-
-  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
-                          const bufferization::BufferizationOptions &options,
-                          bufferization::BufferizationState &state) const {
-    auto convPool = llvm::cast<ConvPoolOp>(op);
-    auto buffer = [&](Value value) -> FailureOr<Value> {
-      if (!value)
-        return Value();
-      return bufferization::getBuffer(rewriter, value, options, state);
-    };
-    FailureOr<Value> input = buffer(convPool.getInput()),
-                     weight = buffer(convPool.getWeight()),
-                     bias = buffer(convPool.getBias()),
-                     residual = buffer(convPool.getResidual()),
-                     counts = buffer(convPool.getCounts()),
-                     init = buffer(convPool.getInit());
-    if (failed(input) || failed(weight) || failed(bias) || failed(residual) ||
-        failed(counts) || failed(init))
-      return failure();
-    rewriter.setInsertionPoint(op);
-    ConvPoolOp::create(
-        rewriter, op->getLoc(), TypeRange{}, *input, *weight, *bias, *residual,
-        *counts, *init, convPool.getKernelShapeAttr(),
-        convPool.getStridesAttr(), convPool.getDilationsAttr(),
-        convPool.getConvShapeAttr(), convPool.getActivationAttr(),
-        convPool.getActivationAlphaAttr(), convPool.getActivationBetaAttr(),
-        convPool.getPoolAttr(), convPool.getPoolKernelShapeAttr(),
-        convPool.getPoolStridesAttr(), convPool.getPoolPadsAttr(),
-        convPool.getBandAttr());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op, *init);
-    return success();
-  }
-};
 
 /// Emits the loops of one bufferized kiln.conv_pool.
 class KernelEmitter {
@@ -99,8 +52,17 @@ public:
     tileCols = (pooledCols - 1) * poolStrides[1] + poolKernel[1];
     int64_t bands = out[2] / band;
     int64_t iterations = out[0] * bands;
-    int64_t chunks = std::min(iterations, kMaxChunks);
     pooled = op.getPool().has_value();
+    // Each chunk has its own scratch (an im2col matrix, and a tile with
+    // pooling): as many chunks as keep it within 4 MiB, but at least 4 for
+    // the threads to share.
+    int64_t chunkBytes = 4 * tileRows * tileCols *
+                         (channels * kernel[0] * kernel[1] +
+                          (pooled ? outChannels : 0));
+    int64_t chunks = std::min(
+        {iterations, kernels::kMaxChunks,
+         std::max<int64_t>(4, (int64_t(4) << 20) / std::max<int64_t>(
+                                                         chunkBytes, 1))});
     isMax = op.getPool() == PoolKind::max;
 
     Value col = memref::AllocOp::create(
@@ -118,40 +80,23 @@ public:
           memref::AllocOp::create(b, loc, MemRefType::get(poolKernel, f32));
     }
 
-    scf::ParallelOp::create(
-        b, loc, ValueRange{index(0)}, ValueRange{index(chunks)},
-        ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value c = ivs[0];
-          // Steps [c * n / chunks, (c + 1) * n / chunks).
-          auto bound = [&](Value k) -> Value {
-            return arith::DivUIOp::create(
-                b, loc, arith::MulIOp::create(b, loc, k, index(iterations)),
-                index(chunks));
-          };
-          Value lo = bound(c);
-          Value hi = bound(arith::AddIOp::create(b, loc, c, index(1)));
-          Value chunkCol =
+    Value chunkCol, chunkTile;
+    kernels::forEachChunk(
+        b, loc, iterations, chunks,
+        [&](Value c) {
+          chunkCol =
               subview(col, {c, zero(), zero(), zero(), zero(), zero()},
                       {1, channels, kernel[0], kernel[1], tileRows, tileCols},
                       {channels, kernel[0], kernel[1], tileRows, tileCols});
-          Value chunkTile = pooled
-                                ? subview(tile, {c, zero(), zero(), zero()},
-                                          {1, outChannels, tileRows, tileCols},
-                                          {outChannels, tileRows, tileCols})
-                                : Value();
-          scf::ForOp::create(
-              b, loc, lo, hi, index(1), {},
-              [&](OpBuilder &fb, Location, Value t, ValueRange) {
-                OpBuilder::InsertionGuard guard(b);
-                b.setInsertionPoint(fb.getInsertionBlock(),
-                                    fb.getInsertionPoint());
-                Value image = arith::DivUIOp::create(b, loc, t, index(bands));
-                Value bandIv = arith::RemUIOp::create(b, loc, t, index(bands));
-                emitStep(image, bandIv, chunkCol, chunkTile);
-                scf::YieldOp::create(b, loc);
-              });
+          if (pooled)
+            chunkTile = subview(tile, {c, zero(), zero(), zero()},
+                                {1, outChannels, tileRows, tileCols},
+                                {outChannels, tileRows, tileCols});
+        },
+        [&](Value t) {
+          Value image = arith::DivUIOp::create(b, loc, t, index(bands));
+          Value bandIv = arith::RemUIOp::create(b, loc, t, index(bands));
+          emitStep(image, bandIv, chunkCol, chunkTile);
         });
     op.erase();
   }
@@ -163,19 +108,9 @@ private:
     return arith::MulIOp::create(b, loc, x, index(k));
   }
 
-  /// A view of `source` at `offsets` with `sizes`, dropping the unit dims
-  /// to `shape`.
   Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
                 ArrayRef<int64_t> shape) {
-    SmallVector<OpFoldResult> offs = getAsOpFoldResult(ValueRange(offsets)), sz,
-                              st;
-    for (int64_t s : sizes) {
-      sz.push_back(b.getIndexAttr(s));
-      st.push_back(b.getIndexAttr(1));
-    }
-    auto type = memref::SubViewOp::inferRankReducedResultType(
-        shape, llvm::cast<MemRefType>(source.getType()), offs, sz, st);
-    return memref::SubViewOp::create(b, loc, type, source, offs, sz, st);
+    return kernels::subview(b, loc, source, offsets, sizes, shape);
   }
 
   /// `view` with its dims grouped by `groups` (contiguous dims only).
@@ -399,6 +334,6 @@ struct LowerConvPoolPass
 
 void kiln::registerConvPoolBufferization(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
-    ConvPoolOp::attachInterface<ConvPoolBufferization>(*ctx);
+    ConvPoolOp::attachInterface<kernels::KernelBufferization<ConvPoolOp>>(*ctx);
   });
 }
