@@ -1,15 +1,16 @@
 //===- LowerConvPool.cpp - Convolution and pooling in bands ---------------===//
 //
-// kiln.conv_pool on buffers -> one scf.parallel over (image, band of pooled
+// kiln.conv_pool on buffers -> one scf.parallel over (image, band of output
 // rows). A step copies the windows of the band's convolution rows into a
-// scratch im2col matrix, multiplies the weights with it into a scratch tile
-// (a contraction left to kiln-vectorize-contractions), adds the bias and
-// applies the activation in the tile, overwrites the tile positions that
-// lie in the pooling's padding (or beyond the convolution's output, in ceil
-// mode) with the pooling's neutral value, and pools the tile into the
-// output rows of the band. The scratch is one im2col matrix and one tile
-// per chunk of steps; the full im2col matrix and the pre-pool tensor are
-// never stored.
+// scratch im2col matrix and multiplies the weights with it (a contraction
+// left to kiln-vectorize-contractions) into a tile that starts with the
+// bias (and the residual) and then gets the activation. Without pooling
+// the tile is the band's output rows. With pooling it is scratch: the tile
+// positions that lie in the pooling's padding (or beyond the convolution's
+// output, in ceil mode) get the pooling's neutral value, and the tile is
+// pooled into the band's output rows. The scratch is one im2col matrix (and
+// tile) per chunk of steps; the full im2col matrix and the pre-pool tensor
+// are never stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,13 +57,13 @@ public:
     // Each chunk has its own scratch (an im2col matrix, and a tile with
     // pooling): as many chunks as keep it within 4 MiB, but at least 4 for
     // the threads to share.
-    int64_t chunkBytes = 4 * tileRows * tileCols *
-                         (channels * kernel[0] * kernel[1] +
-                          (pooled ? outChannels : 0));
-    int64_t chunks = std::min(
-        {iterations, kernels::kMaxChunks,
-         std::max<int64_t>(4, (int64_t(4) << 20) / std::max<int64_t>(
-                                                         chunkBytes, 1))});
+    int64_t chunkBytes =
+        4 * tileRows * tileCols *
+        (channels * kernel[0] * kernel[1] + (pooled ? outChannels : 0));
+    int64_t chunks =
+        std::min({iterations, kernels::kMaxChunks,
+                  std::max<int64_t>(4, (int64_t(4) << 20) /
+                                           std::max<int64_t>(chunkBytes, 1))});
     isMax = op.getPool() == PoolKind::max;
 
     Value col = memref::AllocOp::create(
@@ -243,9 +244,10 @@ private:
       fillNeutral(subview(tile, {zero(), zero(), index(tileCols - colsAfter)},
                           {outChannels, tileRows, colsAfter},
                           {outChannels, tileRows, colsAfter}));
+    // The last row any band's tile holds, in the pooling's padded rows.
     int64_t lastRow =
-        (op.getInit().getType().getDimSize(2) - 1) * poolStrides[0] + tileRows -
-        (band - 1) * poolStrides[0] - 1;
+        (op.getInit().getType().getDimSize(2) - 1) * poolStrides[0] +
+        op.getPoolKernelShape()[0] - 1;
     if (poolPads[0] > 0 || lastRow >= poolPads[0] + convShape[0]) {
       scf::ForOp::create(
           b, loc, zero(), index(tileRows), index(1), {},
@@ -278,21 +280,8 @@ private:
         op.getInit(), {image, zero(), mulIndex(bandIv, band), zero()},
         {1, outChannels, band, pooledCols}, {outChannels, band, pooledCols});
     fillNeutral(output);
-    SmallVector<utils::IteratorType> poolIterators = {
-        utils::IteratorType::parallel, utils::IteratorType::reduction,
-        utils::IteratorType::reduction, utils::IteratorType::parallel,
-        utils::IteratorType::parallel};
-    bool max = isMax;
-    linalg::GenericOp::create(
-        b, loc, TypeRange{}, ValueRange{tile, window}, ValueRange{output},
-        {map(5, {d(0), d(3) * poolStrides[0] + d(1),
-                 d(4) * poolStrides[1] + d(2)}),
-         map(5, {d(1), d(2)}), map(5, {d(0), d(3), d(4)})},
-        poolIterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value r = max ? lowering::maximum(nb, nl, args[2], args[0])
-                        : lowering::add(nb, nl, args[2], args[0]);
-          linalg::YieldOp::create(nb, nl, r);
-        });
+    lowering::poolWindows(b, loc, tile, window, output, 1, poolStrides, {1, 1},
+                          isMax);
     if (!isMax) {
       Value counts = subview(op.getCounts(), {mulIndex(bandIv, band), zero()},
                              {band, pooledCols}, {band, pooledCols});

@@ -370,7 +370,6 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
   LogicalResult matchAndRewrite(PoolOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     auto inType = op.getInput().getType();
     auto outType = op.getType();
     Type element = inType.getElementType();
@@ -396,35 +395,9 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, element);
     Value init = filled(rewriter, loc, outType, neutral);
 
-    // Loop dims: n, c, the window dims, then the output dims innermost, so
-    // that the innermost loop runs along an output row (vectorizable)
-    // rather than along a short window row.
-    int64_t numDims = 2 + 2 * k;
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs,
-                            outExprs = {d(0), d(1)};
-    for (int64_t i = 0; i < k; ++i) {
-      inExprs.push_back(d(2 + k + i) * strides[i] + d(2 + i) * dilations[i]);
-      winExprs.push_back(d(2 + i));
-      outExprs.push_back(d(2 + k + i));
-    }
-    SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
-                                   AffineMap::get(numDims, 0, winExprs, ctx),
-                                   AffineMap::get(numDims, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(2,
-                                               utils::IteratorType::parallel);
-    iterators.append(k, utils::IteratorType::reduction);
-    iterators.append(k, utils::IteratorType::parallel);
-    Value pooled =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{outType}, ValueRange{in, window},
-            ValueRange{init}, maps, iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value r = isMax ? maximum(b, l, args[2], args[0])
-                              : add(b, l, args[2], args[0]);
-              linalg::YieldOp::create(b, l, r);
-            })
-            .getResult(0);
+    // Over n and c, the window dims, then the output dims innermost.
+    Value pooled = poolWindows(rewriter, loc, in, window, init, 2, strides,
+                               dilations, isMax);
     if (isMax) {
       rewriter.replaceOp(op, pooled);
       return success();

@@ -147,6 +147,44 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
                                        allDims(shape.size()));
 }
 
+Value kiln::lowering::poolWindows(OpBuilder &b, Location loc, Value input,
+                                  Value window, Value init, int64_t leading,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations, bool isMax) {
+  MLIRContext *ctx = b.getContext();
+  int64_t k = strides.size(), numDims = leading + 2 * k;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs, winExprs, outExprs;
+  for (int64_t i = 0; i < leading; ++i) {
+    inExprs.push_back(d(i));
+    outExprs.push_back(d(i));
+  }
+  for (int64_t i = 0; i < k; ++i) {
+    inExprs.push_back(d(leading + k + i) * strides[i] +
+                      d(leading + i) * dilations[i]);
+    winExprs.push_back(d(leading + i));
+    outExprs.push_back(d(leading + k + i));
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                 AffineMap::get(numDims, 0, winExprs, ctx),
+                                 AffineMap::get(numDims, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(leading,
+                                             utils::IteratorType::parallel);
+  iterators.append(k, utils::IteratorType::reduction);
+  iterators.append(k, utils::IteratorType::parallel);
+  SmallVector<Type, 1> results;
+  if (llvm::isa<RankedTensorType>(init.getType()))
+    results.push_back(init.getType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, results, ValueRange{input, window}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value r = isMax ? maximum(nb, nl, args[2], args[0])
+                        : add(nb, nl, args[2], args[0]);
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return results.empty() ? Value() : generic.getResult(0);
+}
+
 void kiln::lowering::multiplyAdd(OpBuilder &b, Location loc, ValueRange args) {
   linalg::YieldOp::create(b, loc,
                           add(b, loc, args[2], mul(b, loc, args[0], args[1])));

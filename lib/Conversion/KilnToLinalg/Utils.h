@@ -78,6 +78,18 @@ mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
 /// The body of a contraction: yields out + lhs * rhs.
 void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
 
+/// Max or sum pooling of `input` into what `init` holds, over windows of
+/// `window`'s shape (only its shape is read). The loop dims are `leading`
+/// dims that index `input` and `init` alike, then the window dims, then the
+/// output dims innermost (so that the innermost loop runs along an output
+/// row); output position o and window position w read input position
+/// o * stride + w * dilation. Returns the result on tensors, null on
+/// buffers.
+mlir::Value poolWindows(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value input, mlir::Value window, mlir::Value init,
+                        int64_t leading, llvm::ArrayRef<int64_t> strides,
+                        llvm::ArrayRef<int64_t> dilations, bool isMax);
+
 /// The reduced shape, the output map and the iterator types of a reduction
 /// of `type` over `axes` (which are dropped from the result).
 struct Reduction {

@@ -39,6 +39,21 @@ std::string nameOf(Operation *op) {
   return op->getName().getStringRef().str();
 }
 
+/// Appends a fused op's `activation` attributes: the kind, and the alpha
+/// and beta the activation was given.
+void appendActivation(OpBuilder &b, UnaryKind kind,
+                      std::optional<APFloat> alpha, std::optional<APFloat> beta,
+                      SmallVectorImpl<NamedAttribute> &attrs) {
+  attrs.push_back(
+      b.getNamedAttr("activation", UnaryKindAttr::get(b.getContext(), kind)));
+  if (alpha)
+    attrs.push_back(b.getNamedAttr("activation_alpha",
+                                   b.getF32FloatAttr(alpha->convertToFloat())));
+  if (beta)
+    attrs.push_back(b.getNamedAttr("activation_beta",
+                                   b.getF32FloatAttr(beta->convertToFloat())));
+}
+
 struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
   using Base::Base;
 
@@ -79,14 +94,9 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
         b.getNamedAttr("dilations", deconv.getDilationsAttr()),
         b.getNamedAttr("pads", deconv.getPadsAttr()),
         b.getNamedAttr("output_padding", deconv.getOutputPaddingAttr()),
-        b.getNamedAttr("group", deconv.getGroupAttr()),
-        b.getNamedAttr("activation", UnaryKindAttr::get(ctx, unary.getKind()))};
-    if (std::optional<APFloat> alpha = unary.getAlpha())
-      attrs.push_back(b.getNamedAttr(
-          "activation_alpha", b.getF32FloatAttr(alpha->convertToFloat())));
-    if (std::optional<APFloat> beta = unary.getBeta())
-      attrs.push_back(b.getNamedAttr(
-          "activation_beta", b.getF32FloatAttr(beta->convertToFloat())));
+        b.getNamedAttr("group", deconv.getGroupAttr())};
+    appendActivation(b, unary.getKind(), unary.getAlpha(), unary.getBeta(),
+                     attrs);
     FailureOr<FusedConvTransposeOp> fused = createChecked<FusedConvTransposeOp>(
         b, FusedLoc::get(ctx, {deconv.getLoc(), unary.getLoc()}), operands,
         attrs);
@@ -200,16 +210,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
         b.getNamedAttr("operandSegmentSizes",
                        b.getDenseI32ArrayAttr(
                            {1, 1, conv.getBias() ? 1 : 0, residual ? 1 : 0}))};
-    if (activation) {
-      attrs.push_back(
-          b.getNamedAttr("activation", UnaryKindAttr::get(ctx, *activation)));
-      if (alpha)
-        attrs.push_back(b.getNamedAttr(
-            "activation_alpha", b.getF32FloatAttr(alpha->convertToFloat())));
-      if (beta)
-        attrs.push_back(b.getNamedAttr(
-            "activation_beta", b.getF32FloatAttr(beta->convertToFloat())));
-    }
+    if (activation)
+      appendActivation(b, *activation, alpha, beta, attrs);
     if (pool) {
       attrs.push_back(
           b.getNamedAttr("pool", PoolKindAttr::get(ctx, pool.getKind())));
