@@ -125,6 +125,7 @@ LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend,
     layouts.block = llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : 8;
     pm.addPass(createKilnDnnlLayouts(layouts));
   }
+  pm.addPass(createKilnSignlessIntegers());
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());

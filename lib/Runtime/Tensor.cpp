@@ -224,7 +224,7 @@ static const char *npyDescr(int dtype) {
   case DType::boolean:
     return "|b1";
   case DType::bf16:
-    return nullptr; // NumPy has no bfloat16
+    return nullptr; // NumPy has no bfloat16 (writeNpy widens to float32)
   }
   return nullptr;
 }
@@ -332,6 +332,22 @@ static bool parseNpy(const std::string &path, const std::vector<uint8_t> &bytes,
 
 bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error) {
+  // NumPy has no bfloat16: such tensors are written as float32, which holds
+  // every bfloat16 value exactly (the 16 bits are its upper half).
+  if (tensor.info.dtype == (int)DType::bf16) {
+    HostTensor wide;
+    wide.info = tensor.info;
+    wide.info.dtype = (int)DType::f32;
+    size_t count = tensor.data.size() / 2;
+    wide.data.resize(count * 4);
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, &tensor.data[2 * i], 2);
+      uint32_t word = (uint32_t)bits << 16;
+      std::memcpy(&wide.data[4 * i], &word, 4);
+    }
+    return writeNpy(path, wide, error);
+  }
   const char *descr = npyDescr(tensor.info.dtype);
   if (!descr) {
     error = "cannot write " + dtypeName(tensor.info.dtype) + " as .npy";

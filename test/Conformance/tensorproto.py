@@ -7,6 +7,7 @@ import numpy as np
 DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16,
           6: np.int32, 7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64,
           12: np.uint32, 13: np.uint64}
+BFLOAT16 = 16
 
 
 def _varint(data, pos):
@@ -68,6 +69,15 @@ def read(path, header_only=False):
             pos += 8
     if header_only:
         return name, dims
+    if dtype == BFLOAT16:
+        # NumPy has no bfloat16; its values are float32's upper 16 bits, so
+        # float32 holds them exactly (the runtime writes them that way).
+        if raw is not None:
+            bits = np.frombuffer(raw, dtype=np.uint16)
+        else:
+            bits = np.array(next(iter(typed.values()), []), dtype=np.uint16)
+        array = (bits.astype(np.uint32) << 16).view(np.float32)
+        return name, array.reshape(dims)
     if dtype not in DTYPES:
         raise ValueError(f"{path}: data type {dtype} has no NumPy equivalent")
     np_type = DTYPES[dtype]

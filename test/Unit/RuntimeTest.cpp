@@ -55,6 +55,27 @@ TEST(RuntimeTest, NpyScalarAndBool) {
   std::remove(path.c_str());
 }
 
+TEST(RuntimeTest, Bfloat16NpyIsFloat32) {
+  // 1.0, -2.5, the largest finite bfloat16 and the smallest subnormal.
+  HostTensor tensor;
+  tensor.info = {"b", (int)DType::bf16, {4}};
+  uint16_t bits[4] = {0x3f80, 0xc020, 0x7f7f, 0x0001};
+  tensor.data.assign((uint8_t *)bits, (uint8_t *)bits + sizeof(bits));
+  std::string error, path = tempPath("bf16.npy");
+  ASSERT_TRUE(writeNpy(path, tensor, error)) << error;
+  HostTensor back;
+  ASSERT_TRUE(readTensorFile(path, back, error)) << error;
+  EXPECT_EQ(back.info.dtype, (int)DType::f32);
+  ASSERT_EQ(back.data.size(), 16u);
+  float values[4];
+  std::memcpy(values, back.data.data(), 16);
+  EXPECT_EQ(values[0], 1.0f);
+  EXPECT_EQ(values[1], -2.5f);
+  EXPECT_EQ(values[2], 0x1.fep127f);
+  EXPECT_EQ(values[3], 0x1p-133f);
+  std::remove(path.c_str());
+}
+
 TEST(RuntimeTest, MalformedNpyIsAnError) {
   std::string error, path = tempPath("bad.npy");
   HostTensor tensor;

@@ -19,6 +19,24 @@ def ConvertKilnToLinalg : Pass<"kiln-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def KilnSignlessIntegers : Pass<"kiln-signless-integers", "mlir::ModuleOp"> {
+  let summary = "Make unsigned integer tensors signless before lowering";
+  let description = [{
+    Upstream arithmetic works on signless integers and carries signedness in
+    the op (`arith.divui`, `arith.cmpi ult`). This pass retypes every
+    `uiN` tensor of the module to `iN` (constants keep their bits) and marks
+    the ops whose result depends on signedness: `is_unsigned` on
+    `kiln.unary`, `kiln.binary`, `kiln.compare`, `kiln.reduce` and
+    `kiln.arg_reduce` with unsigned operands, `from_unsigned` and
+    `to_unsigned` on `kiln.cast`. Ops that only move or wrap bits (reshape,
+    transpose, concat, split, slice, gather, expand, pad, where, matmul,
+    constants) are only retyped. Any other op on unsigned integers, and a
+    binary op mixing signed and unsigned integers, is reported as
+    unsupported. Runs after kiln-record-signature, which keeps the
+    model's own types for the runtime.
+  }];
+}
+
 def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
   let summary = "Fuse chains of elementwise linalg ops into one loop nest";
   let description = [{

@@ -23,6 +23,25 @@ struct ConstantLowering : OpRewritePattern<ConstantOp> {
   }
 };
 
+/// `compute` applied to `args`, in f32 when they are f16 or bf16 floats and
+/// rounded once to their type at the end, as ONNX's reference computes
+/// functions such as exp and pow on half-precision tensors.
+static Value inF32(OpBuilder &b, Location loc, ValueRange args,
+                   llvm::function_ref<Value(ValueRange)> compute) {
+  Type type = args[0].getType();
+  if (!type.isF16() && !type.isBF16())
+    return compute(args);
+  SmallVector<Value> wide;
+  for (Value arg : args)
+    wide.push_back(arg.getType() == type ? (Value)arith::ExtFOp::create(
+                                               b, loc, b.getF32Type(), arg)
+                                         : arg);
+  Value result = compute(wide);
+  if (!result.getType().isF32())
+    return result;
+  return arith::TruncFOp::create(b, loc, type, result);
+}
+
 /// kiln.unary -> linalg.generic applying the function to each element.
 struct UnaryLowering : OpRewritePattern<UnaryOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -30,21 +49,25 @@ struct UnaryLowering : OpRewritePattern<UnaryOp> {
                                 PatternRewriter &rewriter) const override {
     UnaryKind kind = op.getKind();
     float alpha = op.getAlphaOrDefault(), beta = op.getBetaOrDefault();
-    Value result =
-        elementwise(rewriter, op.getLoc(), op.getType(), op.getInput(),
-                    [&](OpBuilder &b, Location loc, ValueRange args) {
-                      return applyUnary(b, loc, kind, args[0], alpha, beta);
-                    });
+    bool isUnsigned = op.getIsUnsigned();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), op.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return inF32(b, loc, args, [&](ValueRange x) {
+            return applyUnary(b, loc, kind, x[0], alpha, beta, isUnsigned);
+          });
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
 };
 
-/// The divisor integer division and remainder use: 1 where `y` is 0 or
-/// where x / y overflows (the smallest value divided by -1), which LLVM
-/// leaves undefined and x86 traps on. With it, x % 0 is 0 and
-/// MIN / -1 is MIN (the wrapped result), as in NumPy.
-static Value safeDivisor(OpBuilder &b, Location loc, Value x, Value y) {
+/// The divisor integer division and remainder use: 1 where `y` is 0 or,
+/// for signed operands, where x / y overflows (the smallest value divided
+/// by -1), which LLVM leaves undefined and x86 traps on. With it, x % 0 is
+/// 0 and MIN / -1 is MIN (the wrapped result), as in NumPy.
+static Value safeDivisor(OpBuilder &b, Location loc, Value x, Value y,
+                         bool isUnsigned = false) {
   Type type = y.getType();
   unsigned bits = type.getIntOrFloatBitWidth();
   auto cmp = [&](Value v, Value c) {
@@ -54,6 +77,8 @@ static Value safeDivisor(OpBuilder &b, Location loc, Value x, Value y) {
     return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
   };
   Value zero = cmp(y, constant(APInt(bits, 0)));
+  if (isUnsigned)
+    return arith::SelectOp::create(b, loc, zero, constant(APInt(bits, 1)), y);
   Value overflow = arith::AndIOp::create(
       b, loc, cmp(x, constant(APInt::getSignedMinValue(bits))),
       cmp(y, constant(APInt::getAllOnes(bits))));
@@ -93,9 +118,33 @@ static Value saturatingFPToSI(OpBuilder &b, Location loc, Type to, Value x) {
       b, loc, tooHigh, constant(APInt::getSignedMaxValue(bits)), converted);
 }
 
+/// Float to unsigned integer with every input defined: NaN and negative
+/// values give 0, values beyond the type's range its largest value.
+static Value saturatingFPToUI(OpBuilder &b, Location loc, Type to, Value x) {
+  Type from = x.getType();
+  unsigned bits = to.getIntOrFloatBitWidth();
+  Value zeroF = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
+  Value high = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(from, std::ldexp(1.0, bits)));
+  // Not (x > 0) holds for NaN too.
+  Value tooLow =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ULE, x, zeroF);
+  Value tooHigh =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, high);
+  Value converted = arith::FPToUIOp::create(
+      b, loc, to,
+      arith::SelectOp::create(
+          b, loc, arith::OrIOp::create(b, loc, tooLow, tooHigh), zeroF, x));
+  return arith::SelectOp::create(
+      b, loc, tooHigh,
+      arith::ConstantOp::create(b, loc,
+                                b.getIntegerAttr(to, APInt::getAllOnes(bits))),
+      converted);
+}
+
 /// One element of a binary kind.
 static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
-                         Value y) {
+                         Value y, bool isUnsigned) {
   Type type = x.getType();
   bool isFloat = llvm::isa<FloatType>(type);
   switch (kind) {
@@ -115,19 +164,27 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y,
                               scalar(b, loc, type, 0)),
         scalar(b, loc, type, 0),
-        arith::DivSIOp::create(b, loc, x, safeDivisor(b, loc, x, y)));
+        isUnsigned ? (Value)arith::DivUIOp::create(
+                         b, loc, x, safeDivisor(b, loc, x, y, true))
+                   : (Value)arith::DivSIOp::create(b, loc, x,
+                                                   safeDivisor(b, loc, x, y)));
   case BinaryKind::pow: {
     if (!isFloat) {
       Value exponent = y;
       if (llvm::isa<FloatType>(y.getType()))
         exponent = saturatingFPToSI(b, loc, type, y);
+      else if (y.getType().getIntOrFloatBitWidth() >
+               type.getIntOrFloatBitWidth())
+        exponent = arith::TruncIOp::create(b, loc, type, y);
       else if (y.getType() != type)
-        exponent = arith::ExtSIOp::create(b, loc, type, y);
+        exponent = isUnsigned ? (Value)arith::ExtUIOp::create(b, loc, type, y)
+                              : (Value)arith::ExtSIOp::create(b, loc, type, y);
       return math::IPowIOp::create(b, loc, x, exponent);
     }
     Value exponent = y;
     if (!llvm::isa<FloatType>(y.getType()))
-      exponent = arith::SIToFPOp::create(b, loc, type, y);
+      exponent = isUnsigned ? (Value)arith::UIToFPOp::create(b, loc, type, y)
+                            : (Value)arith::SIToFPOp::create(b, loc, type, y);
     else if (y.getType() != type)
       exponent =
           y.getType().getIntOrFloatBitWidth() > type.getIntOrFloatBitWidth()
@@ -136,14 +193,19 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
     return math::PowFOp::create(b, loc, x, exponent);
   }
   case BinaryKind::min:
-    return minimum(b, loc, x, y);
+    return minimum(b, loc, x, y, isUnsigned);
   case BinaryKind::max:
-    return maximum(b, loc, x, y);
+    return maximum(b, loc, x, y, isUnsigned);
   case BinaryKind::fmod:
+    if (isUnsigned)
+      return arith::RemUIOp::create(b, loc, x, safeDivisor(b, loc, x, y, true));
     return isFloat ? (Value)arith::RemFOp::create(b, loc, x, y)
                    : (Value)arith::RemSIOp::create(b, loc, x,
                                                    safeDivisor(b, loc, x, y));
   case BinaryKind::mod: {
+    // Unsigned: the remainder, which is never negative.
+    if (isUnsigned)
+      return arith::RemUIOp::create(b, loc, x, safeDivisor(b, loc, x, y, true));
     if (isFloat) {
       Value q =
           math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));
@@ -186,10 +248,15 @@ struct BinaryLowering : OpRewritePattern<BinaryOp> {
   LogicalResult matchAndRewrite(BinaryOp op,
                                 PatternRewriter &rewriter) const override {
     BinaryKind kind = op.getKind();
+    bool isUnsigned = op.getIsUnsigned();
     Value result = elementwise(
         rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return applyBinary(b, loc, kind, args[0], args[1]);
+          if (kind != BinaryKind::pow)
+            return applyBinary(b, loc, kind, args[0], args[1], isUnsigned);
+          return inF32(b, loc, args, [&](ValueRange x) {
+            return applyBinary(b, loc, kind, x[0], x[1], isUnsigned);
+          });
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -202,6 +269,7 @@ struct CompareLowering : OpRewritePattern<CompareOp> {
   LogicalResult matchAndRewrite(CompareOp op,
                                 PatternRewriter &rewriter) const override {
     ComparePredicate predicate = op.getPredicate();
+    bool isUnsigned = op.getIsUnsigned();
     Value result = elementwise(
         rewriter, op.getLoc(), op.getType(), {op.getLhs(), op.getRhs()},
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
@@ -214,17 +282,20 @@ struct CompareLowering : OpRewritePattern<CompareOp> {
                                          args[1]);
           }
           bool isBool = args[0].getType().isInteger(1);
+          // Booleans order false before true, as unsigned integers do.
           static const arith::CmpIPredicate signedPreds[] = {
               arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
               arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
               arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge};
-          static const arith::CmpIPredicate boolPreds[] = {
+          static const arith::CmpIPredicate unsignedPreds[] = {
               arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
               arith::CmpIPredicate::ult, arith::CmpIPredicate::ule,
               arith::CmpIPredicate::ugt, arith::CmpIPredicate::uge};
-          return arith::CmpIOp::create(
-              b, loc, (isBool ? boolPreds : signedPreds)[(int)predicate],
-              args[0], args[1]);
+          return arith::CmpIOp::create(b, loc,
+                                       (isBool || isUnsigned
+                                            ? unsignedPreds
+                                            : signedPreds)[(int)predicate],
+                                       args[0], args[1]);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -247,8 +318,10 @@ struct WhereLowering : OpRewritePattern<WhereOp> {
   }
 };
 
-/// Converts one element between float and signless integer types.
-static Value convertElement(OpBuilder &b, Location loc, Value x, Type to) {
+/// Converts one element between float and signless integer types; integers
+/// are unsigned on the side `fromUnsigned` or `toUnsigned` says.
+static Value convertElement(OpBuilder &b, Location loc, Value x, Type to,
+                            bool fromUnsigned, bool toUnsigned) {
   Type from = x.getType();
   if (from == to)
     return x;
@@ -271,13 +344,15 @@ static Value convertElement(OpBuilder &b, Location loc, Value x, Type to) {
                              : (Value)arith::TruncFOp::create(b, loc, to, x);
   }
   if (fromFloat)
-    return saturatingFPToSI(b, loc, to, x);
+    return toUnsigned ? saturatingFPToUI(b, loc, to, x)
+                      : saturatingFPToSI(b, loc, to, x);
+  bool zeroExtend = from.isInteger(1) || fromUnsigned;
   if (toFloat)
-    return from.isInteger(1) ? (Value)arith::UIToFPOp::create(b, loc, to, x)
-                             : (Value)arith::SIToFPOp::create(b, loc, to, x);
+    return zeroExtend ? (Value)arith::UIToFPOp::create(b, loc, to, x)
+                      : (Value)arith::SIToFPOp::create(b, loc, to, x);
   if (fromBits < toBits)
-    return from.isInteger(1) ? (Value)arith::ExtUIOp::create(b, loc, to, x)
-                             : (Value)arith::ExtSIOp::create(b, loc, to, x);
+    return zeroExtend ? (Value)arith::ExtUIOp::create(b, loc, to, x)
+                      : (Value)arith::ExtSIOp::create(b, loc, to, x);
   return arith::TruncIOp::create(b, loc, to, x);
 }
 
@@ -287,11 +362,12 @@ struct CastLowering : OpRewritePattern<CastOp> {
   LogicalResult matchAndRewrite(CastOp op,
                                 PatternRewriter &rewriter) const override {
     Type to = op.getType().getElementType();
-    Value result =
-        elementwise(rewriter, op.getLoc(), op.getType(), op.getInput(),
-                    [&](OpBuilder &b, Location loc, ValueRange args) {
-                      return convertElement(b, loc, args[0], to);
-                    });
+    bool fromUnsigned = op.getFromUnsigned(), toUnsigned = op.getToUnsigned();
+    Value result = elementwise(
+        rewriter, op.getLoc(), op.getType(), op.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return convertElement(b, loc, args[0], to, fromUnsigned, toUnsigned);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -51,17 +51,6 @@ static LogicalResult checkSupported(ModuleOp module) {
       ok = false;
       return;
     }
-    SmallVector<Type> types(op->getResultTypes());
-    llvm::append_range(types, op->getOperandTypes());
-    for (Type type : types) {
-      auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-      if (tensor && tensor.getElementType().isUnsignedInteger()) {
-        op->emitError() << "unsupported: unsigned integer tensors (" << type
-                        << ") in the llvm backend";
-        ok = false;
-        return;
-      }
-    }
   });
   return success(ok);
 }

@@ -65,10 +65,13 @@ Value kiln::lowering::softmax(OpBuilder &b, Location loc, Value input,
   auto type = llvm::cast<RankedTensorType>(input.getType());
   Type element = type.getElementType();
   SmallVector<int64_t> kept = keptShape(type, {axis});
-  Value max = reshape(
-      b, loc,
-      reduceOver(b, loc, input, {axis}, lowest(b, loc, element), maximum),
-      kept);
+  Value max =
+      reshape(b, loc,
+              reduceOver(b, loc, input, {axis}, lowest(b, loc, element),
+                         [](OpBuilder &nb, Location l, Value acc, Value x) {
+                           return maximum(nb, l, acc, x);
+                         }),
+              kept);
   Value shifted =
       elementwise(b, loc, type, {input, max},
                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -108,30 +111,38 @@ struct ReduceLowering : OpRewritePattern<ReduceOp> {
     Type element = inType.getElementType();
     ArrayRef<int64_t> axes = op.getAxes();
     ReduceKind kind = op.getKind();
+    bool isUnsigned = op.getIsUnsigned();
     Value input = op.getInput();
     // Elementwise part before the reduction.
     if (kind == ReduceKind::l1 || kind == ReduceKind::l2 ||
         kind == ReduceKind::sum_square || kind == ReduceKind::log_sum_exp) {
-      input = elementwise(
-          rewriter, loc, inType, input,
-          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-            if (kind == ReduceKind::l1)
-              return applyUnary(b, l, UnaryKind::abs, args[0], 0, 0);
-            if (kind == ReduceKind::log_sum_exp)
-              return math::ExpOp::create(b, l, args[0]);
-            return mul(b, l, args[0], args[0]);
-          });
+      input =
+          elementwise(rewriter, loc, inType, input,
+                      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                        if (kind == ReduceKind::l1)
+                          return applyUnary(b, l, UnaryKind::abs, args[0], 0, 0,
+                                            isUnsigned);
+                        if (kind == ReduceKind::log_sum_exp)
+                          return math::ExpOp::create(b, l, args[0]);
+                        return mul(b, l, args[0], args[0]);
+                      });
     }
     Value init;
     Combine combine = add;
+    auto max = [&](OpBuilder &b, Location l, Value x, Value y) {
+      return maximum(b, l, x, y, isUnsigned);
+    };
+    auto min = [&](OpBuilder &b, Location l, Value x, Value y) {
+      return minimum(b, l, x, y, isUnsigned);
+    };
     switch (kind) {
     case ReduceKind::max:
-      init = lowest(rewriter, loc, element);
-      combine = maximum;
+      init = lowest(rewriter, loc, element, isUnsigned);
+      combine = max;
       break;
     case ReduceKind::min:
-      init = highest(rewriter, loc, element);
-      combine = minimum;
+      init = highest(rewriter, loc, element, isUnsigned);
+      combine = min;
       break;
     case ReduceKind::prod:
       init = scalar(rewriter, loc, element, 1);
@@ -149,6 +160,13 @@ struct ReduceLowering : OpRewritePattern<ReduceOp> {
       reduced = elementwise(
           rewriter, loc, reducedType, reduced,
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            if (kind == ReduceKind::mean && llvm::isa<IntegerType>(element)) {
+              // Integer means round toward zero.
+              Value n = scalar(b, l, element, count);
+              return isUnsigned
+                         ? (Value)arith::DivUIOp::create(b, l, args[0], n)
+                         : (Value)arith::DivSIOp::create(b, l, args[0], n);
+            }
             if (kind == ReduceKind::mean)
               return mul(b, l, args[0], scalar(b, l, element, 1.0 / count));
             if (kind == ReduceKind::l2)
@@ -173,15 +191,17 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
     int64_t axis = op.getAxis(), rank = inType.getRank();
     bool isMax = op.getKind() == ReduceKind::max;
     bool last = op.getSelectLastIndex();
+    bool isUnsigned = op.getIsUnsigned();
     Reduction reduction = reductionOver(inType, {axis});
     auto valueType = inType.clone(reduction.shape);
     auto indexType =
         RankedTensorType::get(reduction.shape, rewriter.getI64Type());
     SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
                                    reduction.outMap, reduction.outMap};
-    Value initValue = filled(rewriter, loc, valueType,
-                             isMax ? lowest(rewriter, loc, element)
-                                   : highest(rewriter, loc, element));
+    Value initValue =
+        filled(rewriter, loc, valueType,
+               isMax ? lowest(rewriter, loc, element, isUnsigned)
+                     : highest(rewriter, loc, element, isUnsigned));
     Value initIndex = filled(rewriter, loc, indexType,
                              scalar(rewriter, loc, rewriter.getI64Type(), 0));
     auto generic = linalg::GenericOp::create(
@@ -198,6 +218,12 @@ struct ArgReduceLowering : OpRewritePattern<ArgReduceOp> {
                               : (last ? arith::CmpFPredicate::OLE
                                       : arith::CmpFPredicate::OLT);
             better = arith::CmpFOp::create(b, l, pred, x, best);
+          } else if (isUnsigned) {
+            auto pred = isMax ? (last ? arith::CmpIPredicate::uge
+                                      : arith::CmpIPredicate::ugt)
+                              : (last ? arith::CmpIPredicate::ule
+                                      : arith::CmpIPredicate::ult);
+            better = arith::CmpIOp::create(b, l, pred, x, best);
           } else {
             auto pred = isMax ? (last ? arith::CmpIPredicate::sge
                                       : arith::CmpIPredicate::sgt)

@@ -36,7 +36,8 @@ Value kiln::lowering::scalar(OpBuilder &b, Location loc, Type type,
                                    b.getIntegerAttr(type, (int64_t)value));
 }
 
-Value kiln::lowering::lowest(OpBuilder &b, Location loc, Type type) {
+Value kiln::lowering::lowest(OpBuilder &b, Location loc, Type type,
+                             bool isUnsigned) {
   if (auto floatType = llvm::dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
@@ -45,11 +46,13 @@ Value kiln::lowering::lowest(OpBuilder &b, Location loc, Type type) {
   unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
       b, loc,
-      b.getIntegerAttr(type, width == 1 ? APInt(1, 0)
-                                        : APInt::getSignedMinValue(width)));
+      b.getIntegerAttr(type, width == 1 || isUnsigned
+                                 ? APInt(width, 0)
+                                 : APInt::getSignedMinValue(width)));
 }
 
-Value kiln::lowering::highest(OpBuilder &b, Location loc, Type type) {
+Value kiln::lowering::highest(OpBuilder &b, Location loc, Type type,
+                              bool isUnsigned) {
   if (auto floatType = llvm::dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(
         b, loc,
@@ -58,8 +61,9 @@ Value kiln::lowering::highest(OpBuilder &b, Location loc, Type type) {
   unsigned width = type.getIntOrFloatBitWidth();
   return arith::ConstantOp::create(
       b, loc,
-      b.getIntegerAttr(type, width == 1 ? APInt(1, 1)
-                                        : APInt::getSignedMaxValue(width)));
+      b.getIntegerAttr(type, width == 1 || isUnsigned
+                                 ? APInt::getAllOnes(width)
+                                 : APInt::getSignedMaxValue(width)));
 }
 
 AffineMap kiln::lowering::broadcastMap(MLIRContext *context,
@@ -220,19 +224,25 @@ Value kiln::lowering::mul(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulIOp::create(b, loc, x, y);
 }
 
-Value kiln::lowering::maximum(OpBuilder &b, Location loc, Value x, Value y) {
+Value kiln::lowering::maximum(OpBuilder &b, Location loc, Value x, Value y,
+                              bool isUnsigned) {
   if (llvm::isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, loc, x, y);
   if (x.getType().isInteger(1))
     return arith::OrIOp::create(b, loc, x, y);
+  if (isUnsigned)
+    return arith::MaxUIOp::create(b, loc, x, y);
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
-Value kiln::lowering::minimum(OpBuilder &b, Location loc, Value x, Value y) {
+Value kiln::lowering::minimum(OpBuilder &b, Location loc, Value x, Value y,
+                              bool isUnsigned) {
   if (llvm::isa<FloatType>(x.getType()))
     return arith::MinimumFOp::create(b, loc, x, y);
   if (x.getType().isInteger(1))
     return arith::AndIOp::create(b, loc, x, y);
+  if (isUnsigned)
+    return arith::MinUIOp::create(b, loc, x, y);
   return arith::MinSIOp::create(b, loc, x, y);
 }
 
@@ -241,7 +251,8 @@ Value kiln::lowering::minimum(OpBuilder &b, Location loc, Value x, Value y) {
 //===----------------------------------------------------------------------===//
 
 Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
-                                 Value x, float alpha, float beta) {
+                                 Value x, float alpha, float beta,
+                                 bool isUnsigned) {
   Type type = x.getType();
   bool isFloat = llvm::isa<FloatType>(type);
   auto c = [&](double v) { return scalar(b, loc, type, v); };
@@ -275,7 +286,7 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
     return x;
   case UnaryKind::relu:
     if (!isFloat)
-      return arith::MaxSIOp::create(b, loc, x, c(0));
+      return isUnsigned ? x : (Value)arith::MaxSIOp::create(b, loc, x, c(0));
     return arith::MaximumFOp::create(b, loc, x, c(0));
   case UnaryKind::leaky_relu:
     return select(P::OLT, x, c(0), fmul(x, c(alpha)), x);
@@ -333,6 +344,20 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
     if (!isFloat) {
       // Integer bounds: the float limits saturate to the type's range.
       unsigned width = type.getIntOrFloatBitWidth();
+      if (isUnsigned) {
+        auto bound = [&](double v) -> Value {
+          APInt value = APInt::getZero(width);
+          if (v >= std::ldexp(1.0, width))
+            value = APInt::getAllOnes(width);
+          else if (v > 0)
+            value = APInt(width, (uint64_t)v);
+          return arith::ConstantOp::create(b, loc,
+                                           b.getIntegerAttr(type, value));
+        };
+        return arith::MinUIOp::create(
+            b, loc, arith::MaxUIOp::create(b, loc, x, bound(alpha)),
+            bound(beta));
+      }
       double lo = std::max<double>(alpha, -std::ldexp(1.0, width - 1));
       double hi = std::min<double>(beta, std::ldexp(1.0, width - 1) - 1);
       return arith::MinSIOp::create(
@@ -347,7 +372,7 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
                   select(P::OGT, x, c(alpha), fsub(x, c(beta)), c(0)));
   case UnaryKind::abs:
     if (!isFloat)
-      return math::AbsIOp::create(b, loc, x);
+      return isUnsigned ? x : (Value)math::AbsIOp::create(b, loc, x);
     return math::AbsFOp::create(b, loc, x);
   case UnaryKind::neg:
     if (!isFloat)
@@ -355,6 +380,10 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
     return arith::NegFOp::create(b, loc, x);
   case UnaryKind::sign: {
     if (!isFloat) {
+      if (isUnsigned)
+        return arith::ExtUIOp::create(
+            b, loc, type,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, c(0)));
       Value pos = arith::ExtUIOp::create(
           b, loc, type,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, c(0)));

@@ -33,10 +33,13 @@ mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value scalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                    double value);
 
-/// The smallest/largest value of `type` (-inf/+inf for floats): the
-/// neutral elements of max and min.
-mlir::Value lowest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
-mlir::Value highest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+/// The smallest/largest value of `type` (-inf/+inf for floats), reading
+/// integers as unsigned with `isUnsigned`: the neutral elements of max and
+/// min.
+mlir::Value lowest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                   bool isUnsigned = false);
+mlir::Value highest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                    bool isUnsigned = false);
 
 /// The map from `resultRank` loop dims to an operand of `shape` broadcast
 /// NumPy-style to `resultShape` (size-1 dims read index 0).
@@ -60,20 +63,22 @@ mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     llvm::ArrayRef<int64_t> shape);
 
-/// Element arithmetic that picks the float or integer arith op.
+/// Element arithmetic that picks the float or integer arith op;
+/// `maximum` and `minimum` read integers as unsigned with `isUnsigned`.
 mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
 mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
 mlir::Value maximum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                    mlir::Value y);
+                    mlir::Value y, bool isUnsigned = false);
 mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                    mlir::Value y);
+                    mlir::Value y, bool isUnsigned = false);
 
 /// Applies an activation (a unary kind with its alpha and beta) to one
-/// element.
+/// element; `isUnsigned` reads an integer `x` as unsigned.
 mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
-                       mlir::Value x, float alpha, float beta);
+                       mlir::Value x, float alpha, float beta,
+                       bool isUnsigned = false);
 
 /// The body of a contraction: yields out + lhs * rhs.
 void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);

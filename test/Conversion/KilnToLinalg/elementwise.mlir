@@ -65,9 +65,35 @@ func.func @compare_where_cast(%a: tensor<4xf32>, %b: tensor<4xf32>) -> (tensor<4
 
 // -----
 
-// Unsigned integers are refused by name.
-func.func @unsigned(%a: tensor<4xui8>) -> tensor<4xui8> {
-  // expected-error @below {{unsupported: unsigned integer tensors ('tensor<4xui8>') in the llvm backend}}
-  %0 = kiln.binary add %a, %a : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
-  return %0 : tensor<4xui8>
+// Signless integers marked unsigned (by kiln-signless-integers) take the
+// unsigned arith ops; x / 0 stays 0.
+// CHECK-LABEL: func @unsigned
+// CHECK: arith.cmpi eq
+// CHECK: arith.divui
+// CHECK: arith.select
+// CHECK: arith.remui
+// CHECK: arith.maxui
+// CHECK: arith.minui
+// CHECK: arith.cmpi ult
+// CHECK: arith.uitofp
+// CHECK: arith.extui
+// CHECK: arith.fptoui
+// CHECK: arith.cmpi ne
+// CHECK-NEXT: arith.extui
+// CHECK: arith.maxui
+// CHECK: arith.minui
+func.func @unsigned(%a: tensor<4xi8>, %b: tensor<4xi8>, %x: tensor<4xf32>)
+    -> (tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi1>,
+        tensor<4xf32>, tensor<4xi32>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>) {
+  %0 = kiln.binary div %a, %b {is_unsigned} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %1 = kiln.binary mod %a, %b {is_unsigned} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %2 = kiln.binary max %a, %b {is_unsigned} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %3 = kiln.binary min %a, %b {is_unsigned} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %4 = kiln.compare lt %a, %b {is_unsigned} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi1>
+  %5 = kiln.cast %a {from_unsigned} : tensor<4xi8> to tensor<4xf32>
+  %6 = kiln.cast %a {from_unsigned} : tensor<4xi8> to tensor<4xi32>
+  %7 = kiln.cast %x {to_unsigned} : tensor<4xf32> to tensor<4xi8>
+  %8 = kiln.unary sign %a {is_unsigned} : tensor<4xi8>
+  %9 = kiln.unary clip %a {alpha = 1.0e+01 : f32, beta = 2.0e+02 : f32, is_unsigned} : tensor<4xi8>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>, tensor<4xi1>, tensor<4xf32>, tensor<4xi32>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>
 }

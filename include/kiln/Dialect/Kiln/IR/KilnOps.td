@@ -214,7 +214,8 @@ def Kiln_UnaryOp : Kiln_InferredOp<"unary"> {
     `beta` (see the UnaryKind enum for their meaning and ONNX defaults);
     other kinds reject them. `isnan` and `isinf` produce `i1`; integer
     inputs are accepted by `relu`, `abs`, `neg`, `sign`, `clip` and
-    `identity`, `not` takes `i1`.
+    `identity`, `not` takes `i1`. `is_unsigned` (see kiln-signless-integers)
+    reads signless integers as unsigned.
 
     ```mlir
     %1 = kiln.unary leaky_relu %0 {alpha = 0.1 : f32} : tensor<1x8xf32>
@@ -222,7 +223,7 @@ def Kiln_UnaryOp : Kiln_InferredOp<"unary"> {
   }];
   let arguments = (ins Kiln_UnaryKindAttr:$kind, Kiln_Tensor:$input,
                        OptionalAttr<F32Attr>:$alpha,
-                       OptionalAttr<F32Attr>:$beta);
+                       OptionalAttr<F32Attr>:$beta, UnitAttr:$is_unsigned);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = "`` $kind $input attr-dict `:` type($input)";
   let hasFolder = 1;
@@ -239,9 +240,11 @@ def Kiln_BinaryOp : Kiln_InferredOp<"binary"> {
   let description = [{
     Operands have the same element type, except for `pow`, whose exponent
     may have another numeric type. `and`, `or` and `xor` take `i1`.
+    `is_unsigned` (see kiln-signless-integers) reads signless integer
+    operands as unsigned.
   }];
   let arguments = (ins Kiln_BinaryKindAttr:$kind, Kiln_Tensor:$lhs,
-                       Kiln_Tensor:$rhs);
+                       Kiln_Tensor:$rhs, UnitAttr:$is_unsigned);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
     `` $kind $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
@@ -251,8 +254,12 @@ def Kiln_BinaryOp : Kiln_InferredOp<"binary"> {
 
 def Kiln_CompareOp : Kiln_InferredOp<"compare"> {
   let summary = "Elementwise comparison with NumPy broadcasting";
+  let description = [{
+    `is_unsigned` (see kiln-signless-integers) compares signless integer
+    operands as unsigned.
+  }];
   let arguments = (ins Kiln_ComparePredicateAttr:$predicate, Kiln_Tensor:$lhs,
-                       Kiln_Tensor:$rhs);
+                       Kiln_Tensor:$rhs, UnitAttr:$is_unsigned);
   let results = (outs Kiln_BoolTensor:$output);
   let assemblyFormat = [{
     `` $predicate $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
@@ -289,10 +296,13 @@ def Kiln_ReduceOp : Kiln_InferredOp<"reduce"> {
     (any) and `min` (all) only. `keepdims` keeps the
     reduced dims with size 1. An empty `axes` reduces nothing: the result is
     the kind's elementwise function of the input (`l1` is `abs`, for
-    example), and the identity for sum, mean, max, min and prod.
+    example), and the identity for sum, mean, max, min and prod. The mean of
+    integers rounds toward zero. `is_unsigned` (see kiln-signless-integers)
+    reads signless integers as unsigned.
   }];
   let arguments = (ins Kiln_ReduceKindAttr:$kind, Kiln_Tensor:$input,
-                       DenseI64ArrayAttr:$axes, UnitAttr:$keepdims);
+                       DenseI64ArrayAttr:$axes, UnitAttr:$keepdims,
+                       UnitAttr:$is_unsigned);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
     `` $kind $input attr-dict `:` functional-type(operands, results)
@@ -304,11 +314,12 @@ def Kiln_ArgReduceOp : Kiln_InferredOp<"arg_reduce"> {
   let summary = "Index of the maximum or minimum along an axis";
   let description = [{
     `kind` is `max` or `min`; the result holds i64 indices. Ties resolve to
-    the first index, or the last with `select_last_index`.
+    the first index, or the last with `select_last_index`. `is_unsigned`
+    (see kiln-signless-integers) compares signless integers as unsigned.
   }];
   let arguments = (ins Kiln_ReduceKindAttr:$kind, Kiln_Tensor:$input,
                        I64Attr:$axis, UnitAttr:$keepdims,
-                       UnitAttr:$select_last_index);
+                       UnitAttr:$select_last_index, UnitAttr:$is_unsigned);
   let results = (outs StaticShapeTensorOf<[I64]>:$output);
   let assemblyFormat = [{
     `` $kind $input attr-dict `:` functional-type(operands, results)
@@ -444,8 +455,11 @@ def Kiln_CastOp : Kiln_Op<"cast"> {
   let summary = "Convert the element type (ONNX Cast)";
   let description = [{
     Float to integer truncates toward zero; to `i1`, non-zero is true.
+    `from_unsigned` and `to_unsigned` (see kiln-signless-integers) read the
+    signless integer input, or write the integer result, as unsigned.
   }];
-  let arguments = (ins Kiln_Tensor:$input);
+  let arguments = (ins Kiln_Tensor:$input, UnitAttr:$from_unsigned,
+                       UnitAttr:$to_unsigned);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `to` type($output)
