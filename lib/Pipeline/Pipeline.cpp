@@ -130,6 +130,7 @@ LogicalResult kiln::runLinalgPipeline(ModuleOp module, Backend backend,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());
   pm.addPass(createKilnCollapseDims());
+  pm.addPass(createKilnEmptyBoundaryTensors());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return pm.run(module);

@@ -228,6 +228,21 @@ def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   }];
 }
 
+def KilnEmptyBoundaryTensors
+    : Pass<"kiln-empty-boundary-tensors", "mlir::ModuleOp"> {
+  let summary = "Pass zero-size inputs and outputs of main as 1-d tensors";
+  let description = [{
+    LLVM's bare-pointer calling convention, which the entry point uses,
+    cannot describe a buffer with no elements whose zero size is not its
+    first dim (`memref<2x0x4xf32>`). Every zero-size argument and result of
+    `func.func @main` becomes `tensor<0xT>`: the function's body uses an
+    empty tensor of the original shape instead of the argument, and returns
+    an empty 1-d tensor instead of the result. No element is read or
+    written, and the runtime still passes one pointer per tensor.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def KilnInstrumentProfile : Pass<"kiln-instrument-profile", "mlir::ModuleOp"> {
   let summary = "Bracket every kiln op with the runtime's profiling hooks";
   let description = [{

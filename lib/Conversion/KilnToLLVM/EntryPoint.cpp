@@ -4,6 +4,8 @@
 // module while it still has named tensors; kiln-emit-entry-point turns that
 // text into the `kiln_model_signature` global and defines `kiln_model_run`,
 // the one entry point the runtime calls (see kiln/Runtime/Runtime.h).
+// kiln-empty-boundary-tensors gives zero-size inputs and outputs a type the
+// bare-pointer calling convention can pass.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,12 +13,14 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/Path.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNRECORDSIGNATURE
 #define GEN_PASS_DEF_KILNEMITENTRYPOINT
+#define GEN_PASS_DEF_KILNEMPTYBOUNDARYTENSORS
 #include "kiln/Conversion/Passes.h.inc"
 } // namespace kiln
 
@@ -122,6 +126,53 @@ struct RecordSignaturePass
         return signalPassFailure();
     }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));
+  }
+};
+
+/// A statically shaped tensor type of rank 2 or more without elements
+/// (which the bare-pointer convention may not describe), else null.
+static RankedTensorType emptyTensor(Type type) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() < 2 ||
+      tensor.getNumElements() != 0)
+    return {};
+  return tensor;
+}
+
+struct EmptyBoundaryTensorsPass
+    : kiln::impl::KilnEmptyBoundaryTensorsBase<EmptyBoundaryTensorsPass> {
+  void runOnOperation() override {
+    auto func = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!func || func.isExternal())
+      return;
+    OpBuilder b(&getContext());
+    auto flat = [](RankedTensorType type) {
+      return RankedTensorType::get({0}, type.getElementType());
+    };
+    SmallVector<Type> inputs(func.getArgumentTypes());
+    SmallVector<Type> results(func.getResultTypes());
+    b.setInsertionPointToStart(&func.getBody().front());
+    for (BlockArgument arg : func.getArguments()) {
+      RankedTensorType type = emptyTensor(arg.getType());
+      if (!type)
+        continue;
+      arg.replaceAllUsesWith(tensor::EmptyOp::create(
+          b, arg.getLoc(), type.getShape(), type.getElementType()));
+      arg.setType(flat(type));
+      inputs[arg.getArgNumber()] = arg.getType();
+    }
+    func.walk([&](func::ReturnOp ret) {
+      b.setInsertionPoint(ret);
+      for (OpOperand &operand : ret->getOpOperands()) {
+        RankedTensorType type = emptyTensor(operand.get().getType());
+        if (!type)
+          continue;
+        operand.set(tensor::EmptyOp::create(
+            b, ret.getLoc(), ArrayRef<int64_t>{0}, type.getElementType()));
+        results[operand.getOperandNumber()] = flat(type);
+      }
+    });
+    func.setFunctionType(FunctionType::get(&getContext(), inputs, results));
   }
 };
 

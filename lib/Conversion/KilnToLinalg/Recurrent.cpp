@@ -5,6 +5,10 @@
 // (and cell) state and the sequence of outputs; each step multiplies the
 // state by R and applies the gates elementwise, in ONNX's gate order and
 // with ONNX's activation defaults. Directions are unrolled at compile time.
+// With `sequence_lens`, a batch entry's state stops changing after its
+// length and its outputs there are 0; a reverse direction then reads each
+// entry's own steps backwards (the projection is reordered per entry before
+// the loop, and the outputs back after it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,7 +34,7 @@ struct Activation {
 /// What a recurrent op computes, read from RNNOp, GRUOp or LSTMOp.
 struct Recurrence {
   enum Kind { RNN, GRU, LSTM } kind;
-  Value x, w, r, b, initialH, initialC, peepholes;
+  Value x, w, r, b, sequenceLens, initialH, initialC, peepholes;
   RNNDirection direction;
   int64_t hidden;
   SmallVector<Activation> activations; // all directions
@@ -49,6 +53,7 @@ Recurrence readRecurrence(OpTy op, Recurrence::Kind kind) {
   rec.w = op.getW();
   rec.r = op.getR();
   rec.b = op.getB();
+  rec.sequenceLens = op.getSequenceLens();
   rec.initialH = op.getInitialH();
   rec.direction = op.getDirection();
   rec.hidden = op.getHiddenSize();
@@ -104,6 +109,46 @@ Value transposed2d(OpBuilder &b, Location loc, Value matrix) {
       ->getResult(0);
 }
 
+/// `value` [S, B, X] with each batch entry's first lens[b] steps in reverse
+/// order and zeros after them:
+/// out[s, b] = s < lens[b] ? value[lens[b] - 1 - s, b] : 0.
+Value reverseSteps(OpBuilder &b, Location loc, Value value, Value lens) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  int64_t seq = type.getDimSize(0);
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {getAffineDimExpr(1, context)}, context),
+      b.getMultiDimIdentityMap(3)};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{lens},
+             ValueRange{empty(b, loc, type)}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value s = linalg::IndexOp::create(nb, l, 0);
+               Value length = arith::IndexCastOp::create(
+                   nb, l, nb.getIndexType(), args[0]);
+               auto index = [&](int64_t v) -> Value {
+                 return arith::ConstantIndexOp::create(nb, l, v);
+               };
+               Value source = arith::SubIOp::create(
+                   nb, l, arith::SubIOp::create(nb, l, length, index(1)), s);
+               source = arith::MinSIOp::create(
+                   nb, l, arith::MaxSIOp::create(nb, l, source, index(0)),
+                   index(seq - 1));
+               Value v = tensor::ExtractOp::create(
+                   nb, l, value,
+                   ValueRange{source, linalg::IndexOp::create(nb, l, 1),
+                              linalg::IndexOp::create(nb, l, 2)});
+               Value valid = arith::CmpIOp::create(
+                   nb, l, arith::CmpIPredicate::slt, s, length);
+               linalg::YieldOp::create(
+                   nb, l,
+                   ValueRange{arith::SelectOp::create(
+                       nb, l, valid, v, scalar(nb, l, v.getType(), 0))});
+             })
+      .getResult(0);
+}
+
 /// Computes one direction; returns (y [S, B, H], last h, last c).
 std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                                              const Recurrence &rec, int64_t dir,
@@ -153,6 +198,16 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                        [](OpBuilder &nb, Location l, ValueRange args) {
                          return add(nb, l, args[0], args[1]);
                        });
+  // Per-entry lengths: a reverse direction runs forward over each entry's
+  // reversed steps.
+  Value lens = rec.sequenceLens;
+  Value lensColumn;
+  if (lens) {
+    lensColumn = reshape(b, loc, lens, {batch, 1});
+    if (reverse)
+      proj = reverseSteps(b, loc, proj, lens);
+  }
+  bool backwards = reverse && !lens;
 
   ArrayRef<Activation> acts =
       ArrayRef<Activation>(rec.activations)
@@ -211,7 +266,7 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
         Value next = arith::AddIOp::create(
             nb, l, t, arith::ConstantIndexOp::create(nb, l, 1));
         Value time = t;
-        if (reverse)
+        if (backwards)
           time = arith::SubIOp::create(
               nb, l, arith::ConstantIndexOp::create(nb, l, seq - 1), t);
         Value xt = dropFront(nb, l, sliceDim(nb, l, proj, 0, time, 1));
@@ -344,8 +399,35 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                                           acts[2].apply(eb, el, a[1]));
                              });
         }
+        Value yRow = newH;
+        if (lens) {
+          // Entries past their length keep their state and output 0.
+          Value step = arith::IndexCastOp::create(nb, l, nb.getI32Type(), t);
+          auto valid = [&](OpBuilder &eb, Location el, Value length) {
+            return arith::CmpIOp::create(eb, el, arith::CmpIPredicate::slt,
+                                         step, length);
+          };
+          auto keep = [&](Value fresh, Value old) {
+            return elementwise(
+                nb, l, stateType, {fresh, old, lensColumn},
+                [&](OpBuilder &eb, Location el, ValueRange a) -> Value {
+                  return arith::SelectOp::create(eb, el, valid(eb, el, a[2]),
+                                                 a[0], a[1]);
+                });
+          };
+          yRow = elementwise(
+              nb, l, stateType, {newH, lensColumn},
+              [&](OpBuilder &eb, Location el, ValueRange a) -> Value {
+                return arith::SelectOp::create(eb, el, valid(eb, el, a[1]),
+                                               a[0],
+                                               scalar(eb, el, element, 0));
+              });
+          newH = keep(newH, h);
+          if (c)
+            newC = keep(newC, c);
+        }
         SmallVector<Value> results = {writeRow(nb, l, newH, state[0], next),
-                                      writeRow(nb, l, newH, y, time)};
+                                      writeRow(nb, l, yRow, y, time)};
         if (c)
           results.push_back(writeRow(nb, l, newC, state[2], next));
         scf::YieldOp::create(nb, l, results);
@@ -354,8 +436,10 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
     return dropFront(b, loc,
                      sliceDim(b, loc, states, 0, b.getIndexAttr(seq), 1));
   };
-  return {loop.getResult(1), last(loop.getResult(0)),
-          c0 ? last(loop.getResult(2)) : Value()};
+  Value ys = loop.getResult(1);
+  if (lens && reverse)
+    ys = reverseSteps(b, loc, ys, lens);
+  return {ys, last(loop.getResult(0)), c0 ? last(loop.getResult(2)) : Value()};
 }
 
 /// Lowers a recurrent op: each direction, then its results stacked.

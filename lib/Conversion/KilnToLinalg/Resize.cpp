@@ -2,8 +2,10 @@
 //
 // Each output index maps to an input coordinate through the coordinate
 // transformation, then is rounded (nearest) or interpolated between its
-// neighbours (linear: multilinear over the resized dims), clamped into the
-// input. Coordinates are computed in f32, as ONNX's reference does.
+// neighbours (linear: multilinear over the resized dims; cubic: four
+// neighbours per resized dim with Keys' cubic convolution weights), read
+// clamped into the input. Coordinates are computed in f32, as ONNX's
+// reference does.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,14 +62,36 @@ Value clampedIndex(OpBuilder &b, Location l, Value x, int64_t size) {
                                 last);
 }
 
-/// kiln.resize (nearest, linear) -> a generic reading the input through
-/// computed indices.
+/// The four weights of cubic convolution (Keys, with coefficient `a`) of
+/// the neighbours at distances 1 + t, t, 1 - t and 2 - t, for t in (0, 1].
+SmallVector<Value> cubicWeights(OpBuilder &b, Location l, Value t, double a) {
+  auto c = [&](double v) { return scalar(b, l, b.getF32Type(), v); };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, l, x, y);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, l, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return arith::SubFOp::create(b, l, x, y);
+  };
+  // |s| <= 1: (a + 2)|s|^3 - (a + 3)|s|^2 + 1;
+  // 1 < |s| < 2: a|s|^3 - 5a|s|^2 + 8a|s| - 4a.
+  auto near = [&](Value s) {
+    return add(mul(mul(sub(mul(c(a + 2), s), c(a + 3)), s), s), c(1));
+  };
+  auto far = [&](Value s) {
+    return sub(mul(add(mul(sub(mul(c(a), s), c(5 * a)), s), c(8 * a)), s),
+               c(4 * a));
+  };
+  return {far(add(t, c(1))), near(t), near(sub(c(1), t)), far(sub(c(2), t))};
+}
+
+/// kiln.resize -> a generic reading the input through computed indices.
 struct ResizeLowering : OpRewritePattern<ResizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ResizeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getMode() == ResizeMode::cubic)
-      return rewriter.notifyMatchFailure(op, "cubic resize is not lowered");
     Location loc = op.getLoc();
     auto inType = op.getInput().getType(), outType = op.getType();
     Type element = inType.getElementType();
@@ -75,7 +99,9 @@ struct ResizeLowering : OpRewritePattern<ResizeOp> {
     ArrayRef<float> scales = op.getScales();
     CoordinateTransform transform = op.getCoordinateTransform();
     NearestMode nearest = op.getNearestMode();
-    bool linear = op.getMode() == ResizeMode::linear;
+    ResizeMode mode = op.getMode();
+    double cubicA = op.getCubicCoeffA().convertToDouble();
+    bool excludeOutside = op.getExcludeOutside();
     Value input = op.getInput();
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
@@ -91,7 +117,7 @@ struct ResizeLowering : OpRewritePattern<ResizeOp> {
               sourceCoordinate(b, l, transform, out[d], in, size, scales[d]);
       }
       Value result;
-      if (!linear) {
+      if (mode == ResizeMode::nearest) {
         SmallVector<Value> source;
         for (int64_t d = 0; d < rank; ++d) {
           if (!coords[d]) {
@@ -119,39 +145,75 @@ struct ResizeLowering : OpRewritePattern<ResizeOp> {
         }
         result = tensor::ExtractOp::create(b, l, input, source);
       } else {
-        // Each resized dim contributes its two neighbours, weighted by the
-        // coordinate's fraction (clamped into the input first).
-        SmallVector<Value> low(rank), high(rank), weight(rank);
-        SmallVector<int64_t> resized;
+        // Each resized dim contributes taps: an input index and its weight.
+        // Linear: the two neighbours of the coordinate clamped into the
+        // input, weighted by its fraction. Cubic: the four neighbours of
+        // the coordinate, the nearest on its left (ONNX's reference takes
+        // x - 1 for an integer x) at distance t in (0, 1], read clamped
+        // into the input (edge padding); with exclude_outside, neighbours
+        // outside the input weigh 0 and the others are renormalized.
+        SmallVector<SmallVector<std::pair<Value, Value>>> taps(rank);
+        int64_t combinations = 1;
         for (int64_t d = 0; d < rank; ++d) {
           if (!coords[d])
             continue;
-          resized.push_back(d);
           int64_t size = inType.getDimSize(d);
-          Value x = arith::MinimumFOp::create(
-              b, l, arith::MaximumFOp::create(b, l, coords[d], c(0)),
-              c(size - 1));
-          Value x0 = math::FloorOp::create(b, l, x);
-          weight[d] = arith::SubFOp::create(b, l, x, x0);
-          low[d] = clampedIndex(b, l, x0, size);
-          high[d] =
-              clampedIndex(b, l, arith::AddFOp::create(b, l, x0, c(1)), size);
+          if (mode == ResizeMode::linear) {
+            Value x = arith::MinimumFOp::create(
+                b, l, arith::MaximumFOp::create(b, l, coords[d], c(0)),
+                c(size - 1));
+            Value x0 = math::FloorOp::create(b, l, x);
+            Value w = arith::SubFOp::create(b, l, x, x0);
+            taps[d] = {{clampedIndex(b, l, x0, size),
+                        arith::SubFOp::create(b, l, c(1), w)},
+                       {clampedIndex(
+                            b, l, arith::AddFOp::create(b, l, x0, c(1)), size),
+                        w}};
+          } else {
+            Value x = coords[d];
+            Value left = arith::SubFOp::create(
+                b, l, math::CeilOp::create(b, l, x), c(1));
+            Value t = arith::SubFOp::create(b, l, x, left);
+            SmallVector<Value> weights = cubicWeights(b, l, t, cubicA);
+            SmallVector<Value> positions;
+            for (int k = 0; k < 4; ++k)
+              positions.push_back(arith::AddFOp::create(b, l, left, c(k - 1)));
+            if (excludeOutside) {
+              Value total = c(0);
+              for (int k = 0; k < 4; ++k) {
+                Value inside = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE,
+                                          positions[k], c(0)),
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE,
+                                          positions[k], c(size - 1)));
+                weights[k] =
+                    arith::SelectOp::create(b, l, inside, weights[k], c(0));
+                total = arith::AddFOp::create(b, l, total, weights[k]);
+              }
+              for (Value &w : weights)
+                w = arith::DivFOp::create(b, l, w, total);
+            }
+            for (int k = 0; k < 4; ++k)
+              taps[d].push_back(
+                  {clampedIndex(b, l, positions[k], size), weights[k]});
+          }
+          combinations *= taps[d].size();
         }
         Value acc = c(0);
-        for (int64_t corner = 0; corner < (1 << resized.size()); ++corner) {
+        for (int64_t combination = 0; combination < combinations;
+             ++combination) {
           SmallVector<Value> source;
           Value w = c(1);
-          for (int64_t d = 0, k = 0; d < rank; ++d) {
+          for (int64_t d = 0, rest = combination; d < rank; ++d) {
             if (!coords[d]) {
               source.push_back(out[d]);
               continue;
             }
-            bool up = (corner >> k++) & 1;
-            source.push_back(up ? high[d] : low[d]);
-            w = arith::MulFOp::create(
-                b, l, w,
-                up ? weight[d]
-                   : (Value)arith::SubFOp::create(b, l, c(1), weight[d]));
+            auto [index, weight] = taps[d][rest % taps[d].size()];
+            rest /= taps[d].size();
+            source.push_back(index);
+            w = arith::MulFOp::create(b, l, w, weight);
           }
           Value v = tensor::ExtractOp::create(b, l, input, source);
           if (element != f32)
