@@ -30,9 +30,9 @@ def KilnSignlessIntegers : Pass<"kiln-signless-integers", "mlir::ModuleOp"> {
     `kiln.arg_reduce` with unsigned operands, `from_unsigned` and
     `to_unsigned` on `kiln.cast`. Ops that only move or wrap bits (reshape,
     transpose, concat, split, slice, gather, expand, pad, where, matmul,
-    constants) are only retyped. Any other op on unsigned integers, and a
-    binary op mixing signed and unsigned integers, is reported as
-    unsupported. Runs after kiln-record-signature, which keeps the
+    constants) are only retyped; `kiln.binary pow` is marked for an
+    unsigned exponent only. Any other op on unsigned integers is reported
+    as unsupported. Runs after kiln-record-signature, which keeps the
     model's own types for the runtime.
   }];
 }

@@ -34,14 +34,6 @@ static IntegerType unsignedElement(Type type) {
   return integer && integer.isUnsigned() ? integer : nullptr;
 }
 
-/// Whether `type` is a tensor of signless or signed integers wider than i1.
-static bool isSignedTensor(Type type) {
-  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  auto integer =
-      tensor ? llvm::dyn_cast<IntegerType>(tensor.getElementType()) : nullptr;
-  return integer && !integer.isUnsigned() && integer.getWidth() > 1;
-}
-
 /// `type` with unsigned integer elements made signless.
 static Type signless(Type type) {
   IntegerType element = unsignedElement(type);
@@ -64,14 +56,12 @@ static LogicalResult markUnsigned(Operation *op) {
         typed.setIsUnsignedAttr(unit);
         return success();
       })
-      .Case([&](BinaryOp binary) -> LogicalResult {
-        // Only pow's exponent may have another type than the base.
-        if (llvm::any_of(op->getOperandTypes(), isSignedTensor))
-          return op->emitError() << "unsupported: '" << op->getName()
-                                 << "' mixing signed and unsigned integers ("
-                                 << binary.getLhs().getType() << ", "
-                                 << binary.getRhs().getType() << ")";
-        binary.setIsUnsignedAttr(unit);
+      .Case([&](BinaryOp binary) {
+        // Operands share their type, except for pow, where only the
+        // exponent's signedness matters (products wrap alike).
+        if (binary.getKind() != BinaryKind::pow ||
+            unsignedElement(binary.getRhs().getType()))
+          binary.setIsUnsignedAttr(unit);
         return success();
       })
       .Case([&](CastOp cast) {

@@ -38,10 +38,16 @@ func.func @signed(%a: tensor<4xi32>) -> tensor<4xi32> {
 
 // -----
 
-func.func @mixed(%a: tensor<4xi32>, %b: tensor<4xui32>) -> tensor<4xi32> {
-  // expected-error @below {{unsupported: 'kiln.binary' mixing signed and unsigned integers ('tensor<4xi32>', 'tensor<4xui32>')}}
-  %0 = kiln.binary pow %a, %b : (tensor<4xi32>, tensor<4xui32>) -> tensor<4xi32>
-  return %0 : tensor<4xi32>
+// pow is marked for its exponent only: a signed base with an unsigned
+// exponent zero-extends the exponent; an unsigned base with a signed
+// exponent is the signed case.
+// CHECK-LABEL: func @pow
+// CHECK: kiln.binary pow %{{.*}}, %{{.*}} {is_unsigned} : (tensor<4xi32>, tensor<4xi8>) -> tensor<4xi32>
+// CHECK: kiln.binary pow %{{.*}}, %{{.*}} : (tensor<4xi8>, tensor<4xi32>) -> tensor<4xi8>
+func.func @pow(%a: tensor<4xi32>, %b: tensor<4xui8>) -> (tensor<4xi32>, tensor<4xui8>) {
+  %0 = kiln.binary pow %a, %b : (tensor<4xi32>, tensor<4xui8>) -> tensor<4xi32>
+  %1 = kiln.binary pow %b, %a : (tensor<4xui8>, tensor<4xi32>) -> tensor<4xui8>
+  return %0, %1 : tensor<4xi32>, tensor<4xui8>
 }
 
 // -----

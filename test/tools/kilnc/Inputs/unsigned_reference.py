@@ -11,7 +11,8 @@ import sys
 import numpy as np
 
 inputs, outputs = sys.argv[1], sys.argv[2]
-A, B, C, D, X = (np.load(os.path.join(inputs, f"{k}.npy")) for k in "ABCDX")
+A, B, C, D, X, E, K = (np.load(os.path.join(inputs, f"{k}.npy"))
+                       for k in "ABCDXEK")
 
 
 def div(x, y):
@@ -46,6 +47,9 @@ expected = {
     "AI": A.astype(np.int32),
     "AB": A,
     "P": np.power(np.float32(2), B.astype(np.float32)),
+    # Integer powers wrap around; the exponent's signedness is its own.
+    "IP": np.power(E, B.astype(np.int64)).astype(np.int32),
+    "UP": np.power(A.astype(np.int64), K).astype(np.uint8),
 }
 for name, want in expected.items():
     got = np.load(os.path.join(outputs, f"{name}.npy"))

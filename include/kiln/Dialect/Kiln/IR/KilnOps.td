@@ -241,7 +241,8 @@ def Kiln_BinaryOp : Kiln_InferredOp<"binary"> {
     Operands have the same element type, except for `pow`, whose exponent
     may have another numeric type. `and`, `or` and `xor` take `i1`.
     `is_unsigned` (see kiln-signless-integers) reads signless integer
-    operands as unsigned.
+    operands as unsigned; for `pow`, only the exponent is read, since
+    integer products wrap alike either way.
   }];
   let arguments = (ins Kiln_BinaryKindAttr:$kind, Kiln_Tensor:$lhs,
                        Kiln_Tensor:$rhs, UnitAttr:$is_unsigned);
