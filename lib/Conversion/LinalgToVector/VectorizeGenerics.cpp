@@ -9,7 +9,13 @@
 //  - row reductions (only the innermost loop a reduction, the body
 //    `combine(acc, f(inputs))` with combine an add, max or min of floats):
 //    f is computed on vectors into a vector accumulator, reduced across
-//    lanes at the end of the row and combined with what the output held.
+//    lanes at the end of the row and combined with what the output held;
+//  - window reductions (the innermost loop parallel, some outer loops
+//    reductions, as in pooling and reductions over outer axes): each output
+//    vector is loaded once, combined in registers with the vector of every
+//    point of the reduction loops, and stored once. Inputs may read the
+//    innermost dim at a constant stride (`o * stride + w` in pooling): a
+//    strided read loads the span it covers and keeps every stride-th lane.
 // The last partial vector of a row is masked. The other loops become nested
 // scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
 // body holds anything but arith ops and the math ops that lower on vectors,
@@ -33,6 +39,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <functional>
 #include <limits>
 
 namespace kiln {
@@ -53,7 +60,34 @@ struct Plan {
   int64_t inner = 0; // the innermost loop dim
   Combine combine = Combine::None;
   Operation *combineOp = nullptr; // the reduction's combining op
+  bool window = false;            // a window reduction (see above)
+  SmallVector<int64_t> strides;   // per operand: its step along `inner`
 };
+
+/// The coefficient of dim `d` in `e` when `e` is a sum of constants and
+/// dims times constants, else nullopt.
+std::optional<int64_t> coefficient(AffineExpr e, int64_t d) {
+  if (auto dim = llvm::dyn_cast<AffineDimExpr>(e))
+    return dim.getPosition() == (unsigned)d ? 1 : 0;
+  if (llvm::isa<AffineConstantExpr>(e))
+    return 0;
+  auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(e);
+  if (!binary)
+    return std::nullopt;
+  std::optional<int64_t> lhs = coefficient(binary.getLHS(), d),
+                         rhs = coefficient(binary.getRHS(), d);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  if (binary.getKind() == AffineExprKind::Add)
+    return *lhs + *rhs;
+  if (binary.getKind() != AffineExprKind::Mul)
+    return std::nullopt;
+  // A product with a constant (affine maps put it on the right).
+  auto constant = llvm::dyn_cast<AffineConstantExpr>(binary.getRHS());
+  if (!constant)
+    return std::nullopt;
+  return *lhs * constant.getValue();
+}
 
 /// Whether `type` is a static memref whose innermost dim has stride 1 (or
 /// that has rank 0).
@@ -83,15 +117,35 @@ std::optional<Plan> match(linalg::GenericOp op) {
     return std::nullopt;
   plan.inner = op.getNumLoops() - 1;
   auto iterators = op.getIteratorTypesArray();
+  bool reduction = iterators[plan.inner] == utils::IteratorType::reduction;
   for (int64_t d = 0; d < plan.inner; ++d)
     if (iterators[d] != utils::IteratorType::parallel)
-      return std::nullopt;
-  bool reduction = iterators[plan.inner] == utils::IteratorType::reduction;
-  // Every operand: dims or 0, the innermost loop dim, if read, last.
+      plan.window = true;
+  if (plan.window && reduction)
+    return std::nullopt;
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isVectorizable(operand.get().getType()))
       return std::nullopt;
     AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (plan.window && !op.isDpsInit(&operand)) {
+      // Window inputs: affine sums of dims; only the last result may
+      // depend on the innermost loop, with a non-negative constant step.
+      int64_t stride = 0;
+      for (auto [i, e] : llvm::enumerate(map.getResults())) {
+        std::optional<int64_t> step = coefficient(e, plan.inner);
+        if (!step || *step < 0 || (*step && i + 1 != map.getNumResults()))
+          return std::nullopt;
+        stride = *step;
+      }
+      auto element =
+          llvm::cast<MemRefType>(operand.get().getType()).getElementType();
+      if (stride > 4 || (stride > 1 && element.isInteger(1)))
+        return std::nullopt;
+      plan.strides.push_back(stride);
+      continue;
+    }
+    plan.strides.push_back(1);
+    // Every operand: dims or 0, the innermost loop dim, if read, last.
     for (AffineExpr e : map.getResults()) {
       auto c = llvm::dyn_cast<AffineConstantExpr>(e);
       if (!llvm::isa<AffineDimExpr>(e) && !(c && c.getValue() == 0))
@@ -102,6 +156,8 @@ std::optional<Plan> match(linalg::GenericOp op) {
       return std::nullopt;
     bool isInit = op.isDpsInit(&operand);
     // Outputs are written along the vector dim, or reduced over it.
+    if (isInit && plan.window && at != (int64_t)map.getNumResults() - 1)
+      return std::nullopt;
     if (isInit && (reduction ? at >= 0 : at < 0))
       return std::nullopt;
     if (isInit && !map.isProjectedPermutation())
@@ -126,7 +182,7 @@ std::optional<Plan> match(linalg::GenericOp op) {
       if (!t.isIntOrIndexOrFloat())
         return std::nullopt;
   }
-  if (!reduction)
+  if (!reduction && !plan.window)
     return plan;
   // A reduction: one output, yielding combine(acc, value) where the
   // accumulator is used only there.
@@ -170,7 +226,10 @@ private:
 
   void emitOuter(int64_t d) {
     if (d == plan.inner)
-      return emitRow();
+      return plan.window ? emitWindowRow() : emitRow();
+    // A window reduction's reduction loops run inside the vector loop.
+    if (op.getIteratorTypesArray()[d] != utils::IteratorType::parallel)
+      return emitOuter(d + 1);
     scf::ParallelOp::create(
         b, loc, ValueRange{index(0)}, ValueRange{index(plan.bounds[d])},
         ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange iv) {
@@ -181,19 +240,48 @@ private:
         });
   }
 
+  /// `e` (a sum of constants and dims times constants) at the current loop
+  /// indices, with the innermost one at `j`.
+  Value evaluate(AffineExpr e, Value j) {
+    if (auto dim = llvm::dyn_cast<AffineDimExpr>(e))
+      return dim.getPosition() == (unsigned)plan.inner ? j
+                                                       : ivs[dim.getPosition()];
+    if (auto constant = llvm::dyn_cast<AffineConstantExpr>(e))
+      return index(constant.getValue());
+    auto binary = llvm::cast<AffineBinaryOpExpr>(e);
+    Value lhs = evaluate(binary.getLHS(), j),
+          rhs = evaluate(binary.getRHS(), j);
+    if (binary.getKind() == AffineExprKind::Add)
+      return arith::AddIOp::create(b, loc, lhs, rhs);
+    return arith::MulIOp::create(b, loc, lhs, rhs);
+  }
+
   /// Indices of an operand read through `map` at vector start `j`.
   SmallVector<Value> indices(AffineMap map, Value j) {
     SmallVector<Value> result;
-    for (AffineExpr e : map.getResults()) {
-      auto dim = llvm::dyn_cast<AffineDimExpr>(e);
-      if (!dim)
-        result.push_back(index(0));
-      else
-        result.push_back(dim.getPosition() == (unsigned)plan.inner
-                             ? j
-                             : ivs[dim.getPosition()]);
-    }
+    for (AffineExpr e : map.getResults())
+      result.push_back(evaluate(e, j));
     return result;
+  }
+
+  /// The vector at `at` whose lanes are `stride` elements apart, of which
+  /// the first `count` are read: the span they cover is loaded (masked
+  /// past its last element) and every stride-th lane kept.
+  Value loadStrided(Value buffer, ArrayRef<Value> at, int64_t stride,
+                    int64_t count) {
+    Type element = llvm::cast<MemRefType>(buffer.getType()).getElementType();
+    auto wide = VectorType::get({lanes * stride}, element);
+    Value mask = vector::CreateMaskOp::create(
+        b, loc, VectorType::get({lanes * stride}, b.getI1Type()),
+        ValueRange{index((count - 1) * stride + 1)});
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wide, b.getZeroAttr(element)));
+    Value span =
+        vector::MaskedLoadOp::create(b, loc, wide, buffer, at, mask, zero);
+    SmallVector<int64_t> picks;
+    for (int64_t k = 0; k < lanes; ++k)
+      picks.push_back(k * stride);
+    return vector::ShuffleOp::create(b, loc, span, span, picks);
   }
 
   Value neutral(Type element) {
@@ -291,8 +379,15 @@ private:
       AffineMap indexing = op.getMatchingIndexingMap(&operand);
       SmallVector<Value> at = indices(indexing, j);
       Type element = arg.getType();
+      int64_t stride = plan.strides[operand.getOperandNumber()];
       Value value;
-      if (position(indexing, plan.inner) < 0) {
+      if (plan.window && stride == 0) {
+        value = vector::BroadcastOp::create(
+            b, loc, vectorOf(element),
+            memref::LoadOp::create(b, loc, operand.get(), at));
+      } else if (plan.window && stride > 1) {
+        value = loadStrided(operand.get(), at, stride, mask ? tail : lanes);
+      } else if (!plan.window && position(indexing, plan.inner) < 0) {
         value = vector::BroadcastOp::create(
             b, loc, vectorOf(element),
             memref::LoadOp::create(b, loc, operand.get(), at));
@@ -419,6 +514,71 @@ private:
                        ? combine(old, reduced)
                        : combine(reduced, old);
     memref::StoreOp::create(b, loc, result, init.get(), at);
+  }
+
+  /// A window reduction's vectors along the innermost dim: each output
+  /// vector is loaded, combined with the body's value at every point of the
+  /// reduction loops (in their order), and stored.
+  void emitWindowRow() {
+    int64_t extent = plan.bounds[plan.inner];
+    int64_t full = extent / lanes * lanes;
+    int64_t rest = extent - full;
+    tail = rest;
+    OpOperand &init = op.getDpsInitsMutable()[0];
+    AffineMap outMap = op.getMatchingIndexingMap(&init);
+    Type element =
+        llvm::cast<MemRefType>(init.get().getType()).getElementType();
+    SmallVector<int64_t> reductionDims;
+    for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (type != utils::IteratorType::parallel)
+        reductionDims.push_back(d);
+    bool accFirst = plan.combineOp->getOperand(0) ==
+                    op.getRegion().front().getArguments().back();
+    std::function<Value(size_t, Value, Value, Value)> reduce =
+        [&](size_t k, Value acc, Value j, Value mask) -> Value {
+      if (k == reductionDims.size()) {
+        Value value = body(j, mask)[0];
+        return accFirst ? combine(acc, value) : combine(value, acc);
+      }
+      int64_t d = reductionDims[k];
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(plan.bounds[d]), index(1), ValueRange{acc},
+          [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            ivs[d] = iv;
+            scf::YieldOp::create(b, nl, reduce(k + 1, args[0], j, mask));
+          });
+      return loop.getResult(0);
+    };
+    auto step = [&](Value j, Value mask) {
+      // The output's indices do not involve the reduction loops.
+      SmallVector<Value> at = indices(outMap, j);
+      Value acc;
+      if (mask)
+        acc = vector::MaskedLoadOp::create(
+            b, loc, vectorOf(element), init.get(), at, mask, neutral(element));
+      else
+        acc = vector::LoadOp::create(b, loc, vectorOf(element), init.get(), at);
+      acc = reduce(0, acc, j, mask);
+      if (mask)
+        vector::MaskedStoreOp::create(b, loc, init.get(), at, mask, acc);
+      else
+        vector::StoreOp::create(b, loc, acc, init.get(), at);
+    };
+    if (full > 0)
+      scf::ForOp::create(
+          b, loc, index(0), index(full), index(lanes), ValueRange{},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            step(j, Value());
+            scf::YieldOp::create(b, nl);
+          });
+    if (rest)
+      step(index(full), vector::CreateMaskOp::create(
+                            b, loc, VectorType::get({lanes}, b.getI1Type()),
+                            ValueRange{index(rest)}));
   }
 
   Plan plan;

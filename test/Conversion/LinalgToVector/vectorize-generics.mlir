@@ -121,3 +121,61 @@ func.func @bits(%keep: memref<5xi1>, %x: memref<5xf32>, %y: memref<5xf32>, %pos:
   }
   return
 }
+
+// -----
+
+// A window reduction (1-d max pooling, window 3, stride 2): rows as an
+// scf.parallel; each output vector is loaded, the window loop combines it
+// with the strided input vectors (the 7-element span the 4 lanes cover,
+// masked past its last element, every other lane kept), and it is stored
+// once. The row's last output is a masked vector of one lane.
+// CHECK-LABEL: func @max_pool
+// CHECK: scf.parallel (%[[C:.*]]) =
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: %[[O:.*]] = vector.load %arg1[%[[C]], %[[J]]] : memref<2x5xf32>, vector<4xf32>
+// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = {{.*}} iter_args(%[[A:.*]] = %[[O]]) -> (vector<4xf32>)
+// CHECK: %[[M:.*]] = vector.create_mask %c7{{.*}} : vector<8xi1>
+// CHECK: %[[S:.*]] = vector.maskedload %arg0[%[[C]], %{{.*}}], %[[M]]
+// CHECK: %[[V:.*]] = vector.shuffle %[[S]], %[[S]] [0, 2, 4, 6] : vector<8xf32>, vector<8xf32>
+// CHECK: %[[X:.*]] = arith.maximumf %[[A]], %[[V]] : vector<4xf32>
+// CHECK: scf.yield %[[X]]
+// CHECK: vector.store %[[R]], %arg1[%[[C]], %[[J]]]
+// CHECK: vector.create_mask %c1{{.*}} : vector<4xi1>
+// CHECK: vector.maskedload %arg1
+// CHECK: vector.create_mask %c1{{.*}} : vector<8xi1>
+// CHECK: vector.maskedstore %arg1
+// CHECK-NOT: linalg.generic
+#in = affine_map<(c, k, o) -> (c, o * 2 + k)>
+#win = affine_map<(c, k, o) -> (k)>
+#out = affine_map<(c, k, o) -> (c, o)>
+func.func @max_pool(%x: memref<2x11xf32>, %y: memref<2x5xf32>, %w: memref<3xf32>) {
+  linalg.generic {indexing_maps = [#in, #win, #out], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : memref<2x11xf32>, memref<3xf32>) outs(%y : memref<2x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.maximumf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A sum over the outer axis: one vector per 4 columns, accumulated down
+// the rows in registers.
+// CHECK-LABEL: func @column_sum
+// CHECK: scf.for %[[J:.*]] =
+// CHECK: %[[O:.*]] = vector.load %arg1[%[[J]]]
+// CHECK: scf.for %[[I:.*]] = {{.*}} iter_args(%[[A:.*]] = %[[O]])
+// CHECK: %[[X:.*]] = vector.load %arg0[%[[I]], %[[J]]]
+// CHECK: arith.addf %[[A]], %[[X]] : vector<4xf32>
+// CHECK: vector.store
+// CHECK-NOT: linalg.generic
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#col2 = affine_map<(d0, d1) -> (d1)>
+func.func @column_sum(%x: memref<6x8xf32>, %s: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#id2, #col2], iterator_types = ["reduction", "parallel"]} ins(%x : memref<6x8xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.addf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
