@@ -101,10 +101,7 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
       AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
-  Value product = linalg::GenericOp::create(b, loc, TypeRange{out.getType()},
-                                            ValueRange{w, col}, ValueRange{out},
-                                            maps, iterators, multiplyAdd)
-                      .getResult(0);
+  Value product = productInto(b, loc, w, col, out, maps, iterators);
   return reshape(b, loc, product, initType.getShape());
 }
 

@@ -48,10 +48,41 @@ Value kiln::lowering::contract(OpBuilder &b, Location loc, Value lhs, Value rhs,
   SmallVector<utils::IteratorType> iterators(batch + 2,
                                              utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
-  return linalg::GenericOp::create(b, loc, TypeRange{outType},
-                                   ValueRange{lhs, rhs}, ValueRange{init}, maps,
-                                   iterators, multiplyAdd)
-      .getResult(0);
+  return productInto(b, loc, lhs, rhs, init, maps, iterators);
+}
+
+Value kiln::lowering::productInto(OpBuilder &b, Location loc, Value lhs,
+                                  Value rhs, Value init,
+                                  ArrayRef<AffineMap> maps,
+                                  ArrayRef<utils::IteratorType> iterators) {
+  auto outType = llvm::cast<RankedTensorType>(init.getType());
+  Type element = outType.getElementType();
+  if (!element.isF16() && !element.isBF16())
+    return linalg::GenericOp::create(b, loc, TypeRange{outType},
+                                     ValueRange{lhs, rhs}, ValueRange{init},
+                                     maps, iterators, multiplyAdd)
+        .getResult(0);
+  // Half-precision products accumulate in f32 and round once at the end,
+  // as ONNX Runtime and NumPy compute them.
+  Type f32 = b.getF32Type();
+  auto wideType = outType.clone(f32);
+  Value wideInit = elementwise(
+      b, loc, wideType, init, [&](OpBuilder &nb, Location l, ValueRange args) {
+        return arith::ExtFOp::create(nb, l, f32, args[0]);
+      });
+  Value product = linalg::GenericOp::create(
+                      b, loc, TypeRange{wideType}, ValueRange{lhs, rhs},
+                      ValueRange{wideInit}, maps, iterators,
+                      [&](OpBuilder &nb, Location l, ValueRange args) {
+                        Value x = arith::ExtFOp::create(nb, l, f32, args[0]);
+                        Value y = arith::ExtFOp::create(nb, l, f32, args[1]);
+                        multiplyAdd(nb, l, ValueRange{x, y, args[2]});
+                      })
+                      .getResult(0);
+  return elementwise(b, loc, outType, product,
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       return arith::TruncFOp::create(nb, l, element, args[0]);
+                     });
 }
 
 namespace {

@@ -10,13 +10,13 @@ using Combine =
     llvm::function_ref<Value(OpBuilder &, Location, Value acc, Value x)>;
 
 /// Reduces `input` over `axes` (dropping them) from `initValue`, combining
-/// with `combine`.
+/// with `combine`; the result has the type of `initValue`.
 static Value reduceOver(OpBuilder &b, Location loc, Value input,
                         ArrayRef<int64_t> axes, Value initValue,
                         Combine combine) {
   auto type = llvm::cast<RankedTensorType>(input.getType());
   Reduction reduction = reductionOver(type, axes);
-  auto outType = type.clone(reduction.shape);
+  auto outType = RankedTensorType::get(reduction.shape, initValue.getType());
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(type.getRank()),
                                  reduction.outMap};
   return linalg::GenericOp::create(
@@ -82,9 +82,24 @@ Value kiln::lowering::softmax(OpBuilder &b, Location loc, Value input,
                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
                     return math::ExpOp::create(nb, l, args[0]);
                   });
-  Value sum = reshape(
-      b, loc, reduceOver(b, loc, exps, {axis}, scalar(b, loc, element, 0), add),
-      kept);
+  // Half-precision sums accumulate in f32, then round, as NumPy's do.
+  Value sum;
+  if (element.isF16() || element.isBF16()) {
+    Type f32 = b.getF32Type();
+    sum = reduceOver(b, loc, exps, {axis}, scalar(b, loc, f32, 0),
+                     [&](OpBuilder &nb, Location l, Value acc, Value x) {
+                       return add(nb, l, acc,
+                                  arith::ExtFOp::create(nb, l, f32, x));
+                     });
+    sum = elementwise(
+        b, loc, llvm::cast<RankedTensorType>(sum.getType()).clone(element), sum,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          return arith::TruncFOp::create(nb, l, element, args[0]);
+        });
+  } else {
+    sum = reduceOver(b, loc, exps, {axis}, scalar(b, loc, element, 0), add);
+  }
+  sum = reshape(b, loc, sum, kept);
   if (isLog)
     return elementwise(b, loc, type, {shifted, sum},
                        [](OpBuilder &nb, Location l, ValueRange args) -> Value {

@@ -105,6 +105,14 @@ struct Reduction {
 Reduction reductionOver(mlir::RankedTensorType type,
                         llvm::ArrayRef<int64_t> axes);
 
+/// A linalg.generic computing init + sum lhs * rhs over the reduction
+/// loops, with `maps` for lhs, rhs and init; f16 and bf16 products
+/// accumulate in f32 and are rounded once.
+mlir::Value productInto(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value lhs, mlir::Value rhs, mlir::Value init,
+                        llvm::ArrayRef<mlir::AffineMap> maps,
+                        llvm::ArrayRef<mlir::utils::IteratorType> iterators);
+
 /// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n] with
 /// NumPy batch broadcasting; `transLhs`/`transRhs` read [k, m] / [n, k].
 mlir::Value contract(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
