@@ -203,9 +203,9 @@ static Value applyBinary(OpBuilder &b, Location loc, BinaryKind kind, Value x,
                    : (Value)arith::RemSIOp::create(b, loc, x,
                                                    safeDivisor(b, loc, x, y));
   case BinaryKind::mod: {
-    // Unsigned: the remainder, which is never negative.
+    // Unsigned remainders are never negative: mod is fmod.
     if (isUnsigned)
-      return arith::RemUIOp::create(b, loc, x, safeDivisor(b, loc, x, y, true));
+      return applyBinary(b, loc, BinaryKind::fmod, x, y, true);
     if (isFloat) {
       Value q =
           math::FloorOp::create(b, loc, arith::DivFOp::create(b, loc, x, y));

@@ -66,10 +66,7 @@ Value kiln::lowering::productInto(OpBuilder &b, Location loc, Value lhs,
   // as ONNX Runtime and NumPy compute them.
   Type f32 = b.getF32Type();
   auto wideType = outType.clone(f32);
-  Value wideInit = elementwise(
-      b, loc, wideType, init, [&](OpBuilder &nb, Location l, ValueRange args) {
-        return arith::ExtFOp::create(nb, l, f32, args[0]);
-      });
+  Value wideInit = convertFloats(b, loc, init, f32);
   Value product = linalg::GenericOp::create(
                       b, loc, TypeRange{wideType}, ValueRange{lhs, rhs},
                       ValueRange{wideInit}, maps, iterators,
@@ -79,10 +76,7 @@ Value kiln::lowering::productInto(OpBuilder &b, Location loc, Value lhs,
                         multiplyAdd(nb, l, ValueRange{x, y, args[2]});
                       })
                       .getResult(0);
-  return elementwise(b, loc, outType, product,
-                     [&](OpBuilder &nb, Location l, ValueRange args) {
-                       return arith::TruncFOp::create(nb, l, element, args[0]);
-                     });
+  return convertFloats(b, loc, product, element);
 }
 
 namespace {

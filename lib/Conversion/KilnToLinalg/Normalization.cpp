@@ -91,11 +91,7 @@ Value kiln::lowering::softmax(OpBuilder &b, Location loc, Value input,
                        return add(nb, l, acc,
                                   arith::ExtFOp::create(nb, l, f32, x));
                      });
-    sum = elementwise(
-        b, loc, llvm::cast<RankedTensorType>(sum.getType()).clone(element), sum,
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          return arith::TruncFOp::create(nb, l, element, args[0]);
-        });
+    sum = convertFloats(b, loc, sum, element);
   } else {
     sum = reduceOver(b, loc, exps, {axis}, scalar(b, loc, element, 0), add);
   }

@@ -151,6 +151,19 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
                                        allDims(shape.size()));
 }
 
+Value kiln::lowering::convertFloats(OpBuilder &b, Location loc, Value value,
+                                    Type element) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  bool wider = element.getIntOrFloatBitWidth() >
+               type.getElementType().getIntOrFloatBitWidth();
+  return elementwise(b, loc, type.clone(element), value,
+                     [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       if (wider)
+                         return arith::ExtFOp::create(nb, l, element, args[0]);
+                       return arith::TruncFOp::create(nb, l, element, args[0]);
+                     });
+}
+
 Value kiln::lowering::poolWindows(OpBuilder &b, Location loc, Value input,
                                   Value window, Value init, int64_t leading,
                                   ArrayRef<int64_t> strides,

@@ -63,6 +63,11 @@ mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     llvm::ArrayRef<int64_t> shape);
 
+/// `value` (a float tensor) with its elements extended or truncated to the
+/// float type `element`.
+mlir::Value convertFloats(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::Type element);
+
 /// Element arithmetic that picks the float or integer arith op;
 /// `maximum` and `minimum` read integers as unsigned with `isUnsigned`.
 mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
@@ -108,8 +113,8 @@ Reduction reductionOver(mlir::RankedTensorType type,
 /// A linalg.generic computing init + sum lhs * rhs over the reduction
 /// loops, with `maps` for lhs, rhs and init; f16 and bf16 products
 /// accumulate in f32 and are rounded once.
-mlir::Value productInto(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::Value lhs, mlir::Value rhs, mlir::Value init,
+mlir::Value productInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                        mlir::Value rhs, mlir::Value init,
                         llvm::ArrayRef<mlir::AffineMap> maps,
                         llvm::ArrayRef<mlir::utils::IteratorType> iterators);
 

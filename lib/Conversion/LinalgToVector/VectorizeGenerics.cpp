@@ -62,6 +62,7 @@ struct Plan {
   Operation *combineOp = nullptr; // the reduction's combining op
   bool window = false;            // a window reduction (see above)
   SmallVector<int64_t> strides;   // per operand: its step along `inner`
+                                  // (0: the operand does not vary along it)
 };
 
 /// The coefficient of dim `d` in `e` when `e` is a sum of constants and
@@ -144,7 +145,6 @@ std::optional<Plan> match(linalg::GenericOp op) {
       plan.strides.push_back(stride);
       continue;
     }
-    plan.strides.push_back(1);
     // Every operand: dims or 0, the innermost loop dim, if read, last.
     for (AffineExpr e : map.getResults()) {
       auto c = llvm::dyn_cast<AffineConstantExpr>(e);
@@ -154,6 +154,7 @@ std::optional<Plan> match(linalg::GenericOp op) {
     int64_t at = position(map, plan.inner);
     if (at >= 0 && at != (int64_t)map.getNumResults() - 1)
       return std::nullopt;
+    plan.strides.push_back(at >= 0 ? 1 : 0);
     bool isInit = op.isDpsInit(&operand);
     // Outputs are written along the vector dim, or reduced over it.
     if (isInit && plan.window && at != (int64_t)map.getNumResults() - 1)
@@ -381,13 +382,9 @@ private:
       Type element = arg.getType();
       int64_t stride = plan.strides[operand.getOperandNumber()];
       Value value;
-      if (plan.window && stride == 0) {
-        value = vector::BroadcastOp::create(
-            b, loc, vectorOf(element),
-            memref::LoadOp::create(b, loc, operand.get(), at));
-      } else if (plan.window && stride > 1) {
+      if (stride > 1) {
         value = loadStrided(operand.get(), at, stride, mask ? tail : lanes);
-      } else if (!plan.window && position(indexing, plan.inner) < 0) {
+      } else if (stride == 0) {
         value = vector::BroadcastOp::create(
             b, loc, vectorOf(element),
             memref::LoadOp::create(b, loc, operand.get(), at));
@@ -446,16 +443,33 @@ private:
     return results;
   }
 
-  void emitRow() {
+  /// The mask of the row's last, partial vector.
+  Value tailMask() {
+    return vector::CreateMaskOp::create(b, loc,
+                                        VectorType::get({lanes}, b.getI1Type()),
+                                        ValueRange{index(tail)});
+  }
+
+  /// Calls `step` for every full vector of the row (in a loop, without a
+  /// mask), then for its partial last one (with the tail mask).
+  void forEachVector(llvm::function_ref<void(Value j, Value mask)> step) {
     int64_t extent = plan.bounds[plan.inner];
     int64_t full = extent / lanes * lanes;
-    int64_t rest = extent - full;
-    tail = rest;
-    auto tailMask = [&]() -> Value {
-      return vector::CreateMaskOp::create(
-          b, loc, VectorType::get({lanes}, b.getI1Type()),
-          ValueRange{index(rest)});
-    };
+    tail = extent - full;
+    if (full > 0)
+      scf::ForOp::create(
+          b, loc, index(0), index(full), index(lanes), ValueRange{},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            step(j, Value());
+            scf::YieldOp::create(b, nl);
+          });
+    if (tail)
+      step(index(full), tailMask());
+  }
+
+  void emitRow() {
     if (plan.combine == Combine::None) {
       auto store = [&](Value j, Value m) {
         SmallVector<Value> values = body(j, m);
@@ -471,21 +485,14 @@ private:
             vector::StoreOp::create(b, loc, values[k], init.get(), at);
         }
       };
-      if (full > 0)
-        scf::ForOp::create(
-            b, loc, index(0), index(full), index(lanes), ValueRange{},
-            [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
-              OpBuilder::InsertionGuard guard(b);
-              b.setInsertionPoint(nb.getInsertionBlock(),
-                                  nb.getInsertionPoint());
-              store(j, Value());
-              scf::YieldOp::create(b, nl);
-            });
-      if (rest)
-        store(index(full), tailMask());
+      forEachVector(store);
       return;
     }
     // A row reduction into the output element.
+    int64_t extent = plan.bounds[plan.inner];
+    int64_t full = extent / lanes * lanes;
+    int64_t rest = extent - full;
+    tail = rest;
     OpOperand &init = op.getDpsInitsMutable()[0];
     Type element =
         llvm::cast<MemRefType>(init.get().getType()).getElementType();
@@ -520,10 +527,6 @@ private:
   /// vector is loaded, combined with the body's value at every point of the
   /// reduction loops (in their order), and stored.
   void emitWindowRow() {
-    int64_t extent = plan.bounds[plan.inner];
-    int64_t full = extent / lanes * lanes;
-    int64_t rest = extent - full;
-    tail = rest;
     OpOperand &init = op.getDpsInitsMutable()[0];
     AffineMap outMap = op.getMatchingIndexingMap(&init);
     Type element =
@@ -566,19 +569,7 @@ private:
       else
         vector::StoreOp::create(b, loc, acc, init.get(), at);
     };
-    if (full > 0)
-      scf::ForOp::create(
-          b, loc, index(0), index(full), index(lanes), ValueRange{},
-          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-            step(j, Value());
-            scf::YieldOp::create(b, nl);
-          });
-    if (rest)
-      step(index(full), vector::CreateMaskOp::create(
-                            b, loc, VectorType::get({lanes}, b.getI1Type()),
-                            ValueRange{index(rest)}));
+    forEachVector(step);
   }
 
   Plan plan;
