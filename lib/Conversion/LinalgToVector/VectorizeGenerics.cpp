@@ -4,8 +4,10 @@
 // contiguous innermost dim of the operands into loops whose innermost step
 // handles a vector of that dim:
 //  - elementwise (every loop parallel): each operand that reads the
-//    innermost dim is loaded as a vector, the others as a scalar broadcast;
-//    the body is cloned on vectors and stored as vectors;
+//    innermost dim is loaded as a vector (an input may read it at a
+//    constant stride, as in the im2col copies of convolutions; see strided
+//    reads below), the others as a scalar broadcast; the body is cloned on
+//    vectors and stored as vectors;
 //  - row reductions (only the innermost loop a reduction, the body
 //    `combine(acc, f(inputs))` with combine an add, max or min of floats):
 //    f is computed on vectors into a vector accumulator, reduced across
@@ -16,15 +18,18 @@
 //    point of the reduction loops, and stored once. Inputs may read the
 //    innermost dim at a constant stride (`o * stride + w` in pooling): a
 //    strided read loads the span it covers and keeps every stride-th lane.
-// The last partial vector of a row is masked. The other loops become nested
-// scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
+// Fills on buffers are vectorized as the elementwise generic that yields
+// the value. The last partial vector of a row is masked. The other loops become
+// nested scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
 // body holds anything but arith ops and the math ops that lower on vectors,
 // or that have dynamic shapes, are left to the loop lowering. i1 buffers
 // hold a byte per element: their vectors are read and written an element
 // at a time.
 //
 // The row sums are reassociated (lane-wise partial sums), as in every
-// vectorized reduction.
+// vectorized reduction. Max and min reductions propagate NaN, but the sign
+// of a zero result is unspecified (the max of -0 and +0 may be -0), as
+// with the vector max instructions oneDNN's pooling uses.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,6 +68,8 @@ struct Plan {
   bool window = false;            // a window reduction (see above)
   SmallVector<int64_t> strides;   // per operand: its step along `inner`
                                   // (0: the operand does not vary along it)
+  Value start; // a reduction's starting value, when a fill of the output
+               // just before it was folded in (the output is not read)
 };
 
 /// The coefficient of dim `d` in `e` when `e` is a sum of constants and
@@ -128,8 +135,9 @@ std::optional<Plan> match(linalg::GenericOp op) {
     if (!isVectorizable(operand.get().getType()))
       return std::nullopt;
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (plan.window && !op.isDpsInit(&operand)) {
-      // Window inputs: affine sums of dims; only the last result may
+    if (!reduction && !op.isDpsInit(&operand)) {
+      // Inputs of elementwise generics and window reductions: affine sums
+      // of dims (im2col copies, pooling windows); only the last result may
       // depend on the innermost loop, with a non-negative constant step.
       int64_t stride = 0;
       for (auto [i, e] : llvm::enumerate(map.getResults())) {
@@ -310,9 +318,18 @@ private:
     case Combine::Add:
       return arith::AddFOp::create(b, loc, x, y);
     case Combine::Max:
-      return arith::MaximumFOp::create(b, loc, x, y);
-    case Combine::Min:
-      return arith::MinimumFOp::create(b, loc, x, y);
+    case Combine::Min: {
+      // x > y ? x : y (x < y for min), one vmaxps (vminps) on x86, which
+      // gives y when either is NaN; then a NaN x wins. arith.maximumf
+      // would also order -0 below +0, at twice the instructions.
+      auto greater = plan.combine == Combine::Max ? arith::CmpFPredicate::OGT
+                                                  : arith::CmpFPredicate::OLT;
+      Value larger = arith::SelectOp::create(
+          b, loc, arith::CmpFOp::create(b, loc, greater, x, y), x, y);
+      Value isNaN =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+      return arith::SelectOp::create(b, loc, isNaN, x, larger);
+    }
     case Combine::MaxNum:
       return arith::MaxNumFOp::create(b, loc, x, y);
     case Combine::MinNum:
@@ -515,7 +532,8 @@ private:
     }
     Value reduced = vector::ReductionOp::create(b, loc, kind(), acc);
     SmallVector<Value> at = indices(op.getMatchingIndexingMap(&init), Value());
-    Value old = memref::LoadOp::create(b, loc, init.get(), at);
+    Value old = plan.start ? plan.start
+                           : memref::LoadOp::create(b, loc, init.get(), at);
     Value result = plan.combineOp->getOperand(0) ==
                            op.getRegion().front().getArguments().back()
                        ? combine(old, reduced)
@@ -558,7 +576,10 @@ private:
       // The output's indices do not involve the reduction loops.
       SmallVector<Value> at = indices(outMap, j);
       Value acc;
-      if (mask)
+      if (plan.start)
+        acc =
+            vector::BroadcastOp::create(b, loc, vectorOf(element), plan.start);
+      else if (mask)
         acc = vector::MaskedLoadOp::create(
             b, loc, vectorOf(element), init.get(), at, mask, neutral(element));
       else
@@ -581,15 +602,72 @@ private:
   SmallVector<Value> ivs;
 };
 
+/// The fill of `op`'s output (the same buffer value) that precedes `op`
+/// with only side-effect-free ops in between, or null.
+linalg::FillOp fillBefore(linalg::GenericOp op) {
+  Value output = op.getDpsInitOperand(0)->get();
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = llvm::dyn_cast<linalg::FillOp>(prev))
+      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == output
+                 ? fill
+                 : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
+}
+
 struct VectorizeGenericsPass
     : kiln::impl::KilnVectorizeGenericsBase<VectorizeGenericsPass> {
   using Base::Base;
   void runOnOperation() override {
+    // A reduction whose output was filled just before (as pooling and
+    // reductions start from their neutral value) starts from the fill's
+    // value in registers: the fill is dropped and the output not read.
+    // Every output element is written, and storing vectors that were
+    // filled with masked stores, then loading them back, would stall on
+    // store forwarding.
     SmallVector<Plan> plans;
     getOperation()->walk([&](linalg::GenericOp op) {
+      std::optional<Plan> plan = match(op);
+      if (!plan)
+        return;
+      if (plan->combine != Combine::None)
+        if (linalg::FillOp fill = fillBefore(op)) {
+          plan->start = fill.getInputs()[0];
+          fill.erase();
+        }
+      plans.push_back(*plan);
+    });
+    // A fill is the elementwise generic that yields its value; left to the
+    // loop lowering, LLVM vectorizes its nest across the outer dims into
+    // scatters.
+    SmallVector<linalg::FillOp> fills;
+    SmallVector<linalg::GenericOp> newGenerics;
+    getOperation()->walk([&](linalg::FillOp fill) {
+      if (fill.hasPureBufferSemantics())
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills) {
+      auto type = llvm::cast<MemRefType>(fill.getOutputs()[0].getType());
+      if (type.getRank() == 0 || !isVectorizable(type))
+        continue;
+      OpBuilder b(fill);
+      Value value = fill.getInputs()[0];
+      auto generic = linalg::GenericOp::create(
+          b, fill.getLoc(), TypeRange{}, ValueRange{}, fill.getOutputs(),
+          {b.getMultiDimIdentityMap(type.getRank())},
+          SmallVector<utils::IteratorType>(type.getRank(),
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange) {
+            linalg::YieldOp::create(nb, nl, value);
+          });
+      newGenerics.push_back(generic);
+      fill.erase();
+    }
+    for (linalg::GenericOp op : newGenerics)
       if (std::optional<Plan> plan = match(op))
         plans.push_back(*plan);
-    });
     for (const Plan &plan : plans)
       Emitter(plan, std::max<int64_t>(vectorBits / 32, 1)).emit();
   }

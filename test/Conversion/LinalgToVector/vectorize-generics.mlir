@@ -127,8 +127,8 @@ func.func @bits(%keep: memref<5xi1>, %x: memref<5xf32>, %y: memref<5xf32>, %pos:
 // A window reduction (1-d max pooling, window 3, stride 2): rows as an
 // scf.parallel; each output vector is loaded, the window loop combines it
 // with the strided input vectors (the 7-element span the 4 lanes cover,
-// masked past its last element, every other lane kept), and it is stored
-// once. The row's last output is a masked vector of one lane.
+// masked past its last element, every other lane kept) by a NaN-propagating
+// max, and it is stored once. The row's last output is a masked vector of one lane.
 // CHECK-LABEL: func @max_pool
 // CHECK: scf.parallel (%[[C:.*]]) =
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
@@ -137,7 +137,10 @@ func.func @bits(%keep: memref<5xi1>, %x: memref<5xf32>, %y: memref<5xf32>, %pos:
 // CHECK: %[[M:.*]] = vector.create_mask %c7{{.*}} : vector<8xi1>
 // CHECK: %[[S:.*]] = vector.maskedload %arg0[%[[C]], %{{.*}}], %[[M]]
 // CHECK: %[[V:.*]] = vector.shuffle %[[S]], %[[S]] [0, 2, 4, 6] : vector<8xf32>, vector<8xf32>
-// CHECK: %[[X:.*]] = arith.maximumf %[[A]], %[[V]] : vector<4xf32>
+// CHECK: %[[G:.*]] = arith.cmpf ogt, %[[A]], %[[V]] : vector<4xf32>
+// CHECK: %[[L:.*]] = arith.select %[[G]], %[[A]], %[[V]]
+// CHECK: %[[N:.*]] = arith.cmpf uno, %[[A]], %[[A]] : vector<4xf32>
+// CHECK: %[[X:.*]] = arith.select %[[N]], %[[A]], %[[L]]
 // CHECK: scf.yield %[[X]]
 // CHECK: vector.store %[[R]], %arg1[%[[C]], %[[J]]]
 // CHECK: vector.create_mask %c1{{.*}} : vector<4xi1>
@@ -176,6 +179,91 @@ func.func @column_sum(%x: memref<6x8xf32>, %s: memref<8xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %0 = arith.addf %acc, %a : f32
     linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A window reduction right after a fill of its output (with only pure ops
+// in between) starts from the fill's value: the fill is dropped and the
+// output is never loaded. A fill that no reduction follows becomes vector
+// stores.
+// CHECK-LABEL: func @filled_pool
+// CHECK-NOT: linalg.fill
+// CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: scf.parallel (%[[C:.*]]) =
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NOT: vector.load %arg1
+// CHECK: %[[B:.*]] = vector.broadcast %[[NEG]] : f32 to vector<4xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[B]])
+// CHECK: vector.store %{{.*}}, %arg1[%[[C]], %[[J]]]
+// CHECK: vector.maskedstore %arg1
+// CHECK: scf.parallel
+// CHECK: vector.store %{{.*}}, %arg3
+// CHECK: vector.maskedstore %arg3
+// CHECK-NOT: linalg.
+#in1 = affine_map<(c, k, o) -> (c, o * 2 + k)>
+#win1 = affine_map<(c, k, o) -> (k)>
+#out1 = affine_map<(c, k, o) -> (c, o)>
+func.func @filled_pool(%x: memref<2x11xf32>, %y: memref<2x5xf32>, %w: memref<3xf32>, %z: memref<2x6xf32>) {
+  %lowest = arith.constant 0xFF800000 : f32
+  linalg.fill ins(%lowest : f32) outs(%y : memref<2x5xf32>)
+  %one = arith.constant 1.0 : f32
+  linalg.generic {indexing_maps = [#in1, #win1, #out1], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : memref<2x11xf32>, memref<3xf32>) outs(%y : memref<2x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.maximumf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  linalg.fill ins(%one : f32) outs(%z : memref<2x6xf32>)
+  return
+}
+
+// -----
+
+// A fill followed by a write elsewhere, then the reduction: the output
+// must be read, so the fill stays (as vector stores) and the output is
+// loaded.
+// CHECK-LABEL: func @fill_kept
+// CHECK: vector.store
+// CHECK: memref.store
+// CHECK: vector.load %arg1
+#in2 = affine_map<(c, k, o) -> (c, o * 2 + k)>
+#win2 = affine_map<(c, k, o) -> (k)>
+#out2 = affine_map<(c, k, o) -> (c, o)>
+func.func @fill_kept(%x: memref<2x11xf32>, %y: memref<2x4xf32>, %w: memref<3xf32>) {
+  %lowest = arith.constant 0xFF800000 : f32
+  %c0 = arith.constant 0 : index
+  linalg.fill ins(%lowest : f32) outs(%y : memref<2x4xf32>)
+  memref.store %lowest, %y[%c0, %c0] : memref<2x4xf32>
+  linalg.generic {indexing_maps = [#in2, #win2, #out2], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : memref<2x11xf32>, memref<3xf32>) outs(%y : memref<2x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.maximumf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// An im2col copy (3x3 window, stride 1 along rows, 2 along columns): an
+// elementwise generic whose input reads the innermost dim through a sum
+// (`c * 2 + kw`): a strided vector read, stored as vectors.
+// CHECK-LABEL: func @im2col
+// CHECK: scf.parallel
+// CHECK: vector.create_mask %c7{{.*}} : vector<8xi1>
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.shuffle {{.*}} [0, 2, 4, 6] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.store {{.*}} %arg1
+// CHECK: vector.create_mask %c1{{.*}} : vector<8xi1>
+// CHECK: vector.maskedstore %arg1
+// CHECK-NOT: linalg.generic
+#src = affine_map<(kh, kw, r, c) -> (r + kh, c * 2 + kw)>
+#col5 = affine_map<(kh, kw, r, c) -> (kh, kw, r, c)>
+func.func @im2col(%x: memref<6x11xf32>, %col: memref<3x3x4x5xf32>) {
+  linalg.generic {indexing_maps = [#src, #col5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : memref<6x11xf32>) outs(%col : memref<3x3x4x5xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
   }
   return
 }
