@@ -17,7 +17,8 @@ ratios are computed within this one run. Also measured: compile time, peak
 resident memory of a process running the model once, and the GFLOP/s each
 backend reaches on convolution and matmul layers (from --profile of
 --no-fuse builds, so that a layer's time is its own) against the core's
-peak (bench/peak.c). Writes the tables to --doc and a bar chart to
+peak (bench/peak.c), and from the same profiles the ceiling on what fusion
+can gain (all ops' time over those layers' time). Writes the tables to --doc and a bar chart to
 --chart.
 """
 
@@ -123,15 +124,19 @@ def layer_flops(model_path):
     return flops
 
 
-def profile_gflops(exe, inputs, flops, runs):
-    """GFLOP/s over the layers in `flops` on one thread, from the
-    executable's --profile."""
+def profile_layers(exe, inputs, flops, runs):
+    """From the executable's --profile on one thread: the GFLOP/s over the
+    layers in `flops`, and the time of all ops over the time of those
+    layers (the no-fuse / fused ratio fusion would reach if it removed
+    every other op and left those layers as they are)."""
     text = subprocess.run([exe, *inputs, "-o", os.path.dirname(exe), "--profile",
                            "--bench", str(runs), "--threads", "1"],
                           capture_output=True,
                           text=True, check=True).stdout
-    total_us, total_flops = 0.0, 0
+    total_us, total_flops, ops_us = 0.0, 0, None
     for line in text.splitlines():
+        if line.startswith("profile:") and " us in ops" in line:
+            ops_us = float(line.split(",")[-1].split()[0])
         parts = line.split(None, 3)
         if len(parts) < 4 or not parts[0].replace(".", "").isdigit():
             continue
@@ -139,7 +144,9 @@ def profile_gflops(exe, inputs, flops, runs):
         if node in flops:
             total_us += float(parts[0])
             total_flops += flops[node]
-    return total_flops / total_us / 1e3 if total_us else None
+    if not total_us:
+        return None, None
+    return total_flops / total_us / 1e3, (ops_us / total_us if ops_us else None)
 
 
 def main():
@@ -216,7 +223,8 @@ def main():
             probe = os.path.join(args.work, f"{name}-b{batch}-{backend}-layers")
             if flops and not e2e.compile_model(args.kilnc, model, backend, probe,
                                                ["--no-fuse"]):
-                row[f"gflops_{backend}"] = profile_gflops(probe, inputs, flops, 20)
+                row[f"gflops_{backend}"], row[f"ceiling_{backend}"] = \
+                    profile_layers(probe, inputs, flops, 20)
         for threads in thread_counts:
             samples = {k: [] for k in [*VARIANTS, "ort", "torch"]}
             for _ in range(args.rounds):
@@ -308,12 +316,17 @@ def write_doc(args, results, peak, thread_counts):
               "the convolution, transposed-convolution, gemm and matmul "
               "layers' multiply-adds over their time in Kiln's `--profile` "
               "on one thread, from `--no-fuse` builds; llvm / dnnl compares "
-              "the two backends on those layers.", "",
+              "the two backends on those layers. Fusion ceiling: the "
+              "`--no-fuse` build's time in all ops over its time in those "
+              "layers, on one thread (dnnl / llvm): the no-fuse / fused "
+              "ratio fusion would reach if it removed every other op "
+              "outright and left those layers as fast as they were.", "",
               "| model | batch | compile dnnl (s) | compile llvm (s) | "
               "RSS dnnl (MiB) | RSS no-fuse (MiB) | RSS llvm (MiB) | "
               "RSS llvm no-fuse (MiB) | RSS ORT (MiB) | dnnl GFLOP/s | "
-              "llvm GFLOP/s | layer time llvm / dnnl |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "llvm GFLOP/s | layer time llvm / dnnl | fusion ceiling "
+              "(dnnl / llvm) |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
     for row in results:
         gd, gl = row.get("gflops_dnnl"), row.get("gflops_llvm")
@@ -327,7 +340,9 @@ def write_doc(args, results, peak, thread_counts):
             f"{mib(row.get('ort_rss_kib'))} | "
             + (f"{gd:.1f} ({100 * gd / peak:.0f}%) | " if gd else "- | ")
             + (f"{gl:.1f} ({100 * gl / peak:.0f}%) | " if gl else "- | ")
-            + (f"{gd / gl:.2f} |" if gd and gl else "- |"))
+            + (f"{gd / gl:.2f} | " if gd and gl else "- | ")
+            + " / ".join(f"{row[k]:.2f}" if row.get(k) else "-"
+                         for k in ("ceiling_dnnl", "ceiling_llvm")) + " |")
     lines += ["", "ORT's resident memory includes the Node.js runtime "
               "(about 40 MiB on its own).", "",
               "![Speedup of Kiln over ONNX Runtime](performance.png)", ""]
