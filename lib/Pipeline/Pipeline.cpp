@@ -97,6 +97,9 @@ LogicalResult kiln::runFusionPipeline(ModuleOp module,
   if (!options.enabled)
     return success();
   PassManager pm(module->getName());
+  KilnMatchActivationsOptions activations;
+  activations.report = options.report;
+  pm.addPass(createKilnMatchActivations(activations));
   KilnFoldBatchNormOptions fold;
   fold.report = options.report;
   pm.addPass(createKilnFoldBatchNorm(fold));

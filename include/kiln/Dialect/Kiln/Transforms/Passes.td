@@ -23,6 +23,26 @@ def KilnFoldBatchNorm : Pass<"kiln-fold-batchnorm"> {
   ];
 }
 
+def KilnMatchActivations : Pass<"kiln-match-activations"> {
+  let summary = "Turn activations written as chains of ops into kiln.unary";
+  let description = [{
+    Exporters write the activations ONNX lacks as chains of elementwise
+    ops. This pass rewrites each such chain into one `kiln.unary`, so that
+    the fusion passes can fold it into what it follows:
+    `x * 0.5 * (1 + erf(x / sqrt(2)))` (the division may be a
+    multiplication by `1 / sqrt(2)`, and the product with `x` and 0.5 may
+    be grouped any way) becomes `gelu`; `x * sigmoid(x)` becomes `silu`;
+    `x * hard_sigmoid(x)` with alpha 1/6 and beta 0.5 becomes
+    `hard_swish`. Constants must be f32 scalars within a relative 1e-5 of
+    those values; every intermediate must have no user outside the chain.
+    With `report`, each match is a remark at the new op.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each match">,
+  ];
+}
+
 def KilnFuseConv : Pass<"kiln-fuse-conv"> {
   let summary = "Fuse convolution, residual add, activation and pooling";
   let description = [{

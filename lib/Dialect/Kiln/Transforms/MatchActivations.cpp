@@ -1,0 +1,180 @@
+//===- MatchActivations.cpp - Activations written as chains of ops --------===//
+//
+// Exporters write the activations ONNX lacks (before opset 20 for GELU;
+// SiLU has none) as chains of elementwise ops. This pass turns them back
+// into one kiln.unary, so that the fusion passes can fold them into the
+// convolution or matrix product they follow, and so that they run as one
+// function rather than five.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
+#include <cmath>
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNMATCHACTIVATIONS
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Whether `value` is a constant f32 scalar (any shape of one element)
+/// within a relative 1e-5 of `expected`.
+bool isScalar(Value value, double expected) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return false;
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
+    return false;
+  double v = *dense.getValues<float>().begin();
+  return std::abs(v - expected) <= 1e-5 * std::abs(expected);
+}
+
+/// The only user of `value` when it is a kiln.binary of `kind`, else null.
+BinaryOp soleBinaryUser(Value value, BinaryKind kind) {
+  if (!value.hasOneUse())
+    return nullptr;
+  auto binary = llvm::dyn_cast<BinaryOp>(*value.getUsers().begin());
+  return binary && binary.getKind() == kind ? binary : nullptr;
+}
+
+/// The operand of `binary` that is not `value` (`value` may be either).
+Value otherOperand(BinaryOp binary, Value value) {
+  return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
+}
+
+/// How a user calls an op in a report: its ONNX node name, else its kind.
+std::string nameOf(Operation *op) {
+  if (auto name = llvm::dyn_cast<NameLoc>(op->getLoc()))
+    return name.getName().str();
+  return op->getName().getStringRef().str();
+}
+
+/// A chain that computes `kind(x)` and ends at `chain.back()`.
+struct Match {
+  UnaryKind kind;
+  Value x;
+  SmallVector<Operation *> chain; // in program order of the dataflow
+};
+
+/// x * 0.5 * (1 + erf(x / sqrt(2))), anchored at the erf: the scaling of x
+/// by 1/sqrt(2) (a division or a multiplication), erf, + 1, and the product
+/// with x and 0.5 in any of the three ways exporters group it.
+std::optional<Match> matchGelu(UnaryOp erf) {
+  if (erf.getKind() != UnaryKind::erf)
+    return std::nullopt;
+  auto scaled = erf.getInput().getDefiningOp<BinaryOp>();
+  if (!scaled || !scaled.getResult().hasOneUse())
+    return std::nullopt;
+  Value x;
+  if (scaled.getKind() == BinaryKind::div && isScalar(scaled.getRhs(), M_SQRT2))
+    x = scaled.getLhs();
+  else if (scaled.getKind() == BinaryKind::mul) {
+    if (isScalar(scaled.getRhs(), M_SQRT1_2))
+      x = scaled.getLhs();
+    else if (isScalar(scaled.getLhs(), M_SQRT1_2))
+      x = scaled.getRhs();
+  }
+  if (!x || x.getType() != erf.getType())
+    return std::nullopt;
+  BinaryOp plusOne = soleBinaryUser(erf.getResult(), BinaryKind::add);
+  if (!plusOne || !isScalar(otherOperand(plusOne, erf.getResult()), 1.0))
+    return std::nullopt;
+  Match match{UnaryKind::gelu, x, {scaled, erf, plusOne}};
+  Value sum = plusOne.getResult();
+  BinaryOp first = soleBinaryUser(sum, BinaryKind::mul);
+  if (!first)
+    return std::nullopt;
+  Value firstOther = otherOperand(first, sum);
+  if (firstOther == x) {
+    // (x * (1 + erf)) * 0.5
+    BinaryOp half = soleBinaryUser(first.getResult(), BinaryKind::mul);
+    if (!half || !isScalar(otherOperand(half, first.getResult()), 0.5))
+      return std::nullopt;
+    match.chain.append({first, half});
+  } else if (isScalar(firstOther, 0.5)) {
+    // x * ((1 + erf) * 0.5)
+    BinaryOp outer = soleBinaryUser(first.getResult(), BinaryKind::mul);
+    if (!outer || otherOperand(outer, first.getResult()) != x)
+      return std::nullopt;
+    match.chain.append({first, outer});
+  } else {
+    // (x * 0.5) * (1 + erf)
+    auto half = firstOther.getDefiningOp<BinaryOp>();
+    if (!half || half.getKind() != BinaryKind::mul ||
+        !half.getResult().hasOneUse() ||
+        !((half.getLhs() == x && isScalar(half.getRhs(), 0.5)) ||
+          (half.getRhs() == x && isScalar(half.getLhs(), 0.5))))
+      return std::nullopt;
+    match.chain.append({half, first});
+  }
+  if (match.chain.back()->getResult(0).getType() != x.getType())
+    return std::nullopt;
+  return match;
+}
+
+/// x * sigmoid(x) (SiLU, or swish with beta 1) and x * hard_sigmoid(x)
+/// with alpha 1/6 and beta 1/2 (hard swish), anchored at the sigmoid.
+std::optional<Match> matchGated(UnaryOp gate) {
+  UnaryKind kind;
+  if (gate.getKind() == UnaryKind::sigmoid)
+    kind = UnaryKind::silu;
+  else if (gate.getKind() == UnaryKind::hard_sigmoid &&
+           std::abs(gate.getAlphaOrDefault() - 1.0f / 6.0f) < 1e-6f &&
+           gate.getBetaOrDefault() == 0.5f)
+    kind = UnaryKind::hard_swish;
+  else
+    return std::nullopt;
+  Value x = gate.getInput();
+  BinaryOp product = soleBinaryUser(gate.getResult(), BinaryKind::mul);
+  if (!product || otherOperand(product, gate.getResult()) != x ||
+      product.getType() != x.getType())
+    return std::nullopt;
+  return Match{kind, x, {gate, product}};
+}
+
+struct MatchActivationsPass
+    : kiln::impl::KilnMatchActivationsBase<MatchActivationsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // Each anchor (an erf or a gate) belongs to one chain at most, but a
+    // chain's input may be the result of another: match each anchor after
+    // the rewrites before it.
+    SmallVector<UnaryOp> anchors;
+    getOperation()->walk([&](UnaryOp unary) { anchors.push_back(unary); });
+    for (UnaryOp anchor : anchors) {
+      std::optional<Match> found = matchGelu(anchor);
+      if (!found)
+        found = matchGated(anchor);
+      if (!found)
+        continue;
+      Match &match = *found;
+      Operation *last = match.chain.back();
+      OpBuilder b(last);
+      SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+          "kind", UnaryKindAttr::get(b.getContext(), match.kind))};
+      FailureOr<UnaryOp> unary =
+          createChecked<UnaryOp>(b, last->getLoc(), {match.x}, attrs);
+      if (failed(unary))
+        return signalPassFailure();
+      std::string text = "matched " +
+                         stringifyUnaryKind(match.kind).str() + ":";
+      for (Operation *op : match.chain)
+        text += " " + nameOf(op);
+      last->getResult(0).replaceAllUsesWith(unary->getResult());
+      for (Operation *op : llvm::reverse(match.chain))
+        op->erase();
+      if (report)
+        unary->emitRemark(text);
+    }
+  }
+};
+
+} // namespace
