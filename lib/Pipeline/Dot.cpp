@@ -105,9 +105,9 @@ LogicalResult kiln::printDot(ModuleOp module, llvm::raw_ostream &os) {
     SmallVector<std::string> names;
     nodeNames(op.getLoc(), names);
     std::string label = op.getName().getStringRef().str();
-    bool fused =
-        llvm::isa<FusedConvOp, FusedConvTransposeOp, AttentionOp>(op) &&
-        names.size() > 1;
+    bool fused = llvm::isa<FusedConvOp, FusedConvTransposeOp, FusedMatMulOp,
+                           AttentionOp>(op) &&
+                 names.size() > 1;
     if (!fused && !names.empty())
       label += "\n" + names.front();
     if (fused) {

@@ -109,6 +109,9 @@ LogicalResult kiln::runFusionPipeline(ModuleOp module,
   KilnFuseAttentionOptions attention;
   attention.report = options.report;
   pm.addPass(createKilnFuseAttention(attention));
+  KilnFuseMatMulOptions matmul;
+  matmul.report = options.report;
+  pm.addPass(createKilnFuseMatMul(matmul));
   pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }

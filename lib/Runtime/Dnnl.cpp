@@ -293,6 +293,25 @@ private:
     return true;
   }
 
+  /// Appends the eltwise post-op of program code `code` (0: none; see
+  /// eltwiseOf in KilnToDnnl.cpp) with the record's alpha and beta; false
+  /// for an unknown code.
+  bool appendEltwise(dnnl::post_ops &ops, int64_t code) {
+    static const dnnl::algorithm algorithms[] = {
+        dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_clip,
+        dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_tanh,
+        dnnl::algorithm::eltwise_gelu_erf, dnnl::algorithm::eltwise_gelu_tanh,
+        dnnl::algorithm::eltwise_swish,    dnnl::algorithm::eltwise_hardswish,
+        dnnl::algorithm::eltwise_elu};
+    if (code == 0)
+      return true;
+    if (code < 1 || code > 9)
+      return false;
+    ops.append_eltwise(1.0f, algorithms[code - 1], record->fparams[0],
+                       record->fparams[1]);
+    return true;
+  }
+
   std::string build(const dnnl::primitive_attr &attr) {
     const Record &r = *record;
     const auto &p = r.params;
@@ -320,22 +339,8 @@ private:
         dnnl::post_ops ops;
         if (p[postOps])
           ops.append_sum(1.0f);
-        if (int64_t code = p[postOps + 1]) {
-          static const dnnl::algorithm algorithms[] = {
-              dnnl::algorithm::eltwise_relu,
-              dnnl::algorithm::eltwise_clip,
-              dnnl::algorithm::eltwise_logistic,
-              dnnl::algorithm::eltwise_tanh,
-              dnnl::algorithm::eltwise_gelu_erf,
-              dnnl::algorithm::eltwise_gelu_tanh,
-              dnnl::algorithm::eltwise_swish,
-              dnnl::algorithm::eltwise_hardswish,
-              dnnl::algorithm::eltwise_elu};
-          if (code < 1 || code > 9)
-            return "unknown eltwise post-op";
-          ops.append_eltwise(1.0f, algorithms[code - 1], r.fparams[0],
-                             r.fparams[1]);
-        }
+        if (!appendEltwise(ops, p[postOps + 1]))
+          return "unknown eltwise post-op";
         convAttr.set_post_ops(ops);
       }
       memory::desc src = desc(0), dst = desc(output());
@@ -384,6 +389,16 @@ private:
     case MatMul: {
       if (p.size() < 3 || !expect(2 + p[0], 3))
         return "malformed record";
+      // An optional eltwise post-op (the activation of a fused product).
+      dnnl::primitive_attr matmulAttr = attr;
+      if (p.size() > 3) {
+        if (p.size() != 4 || (p[3] != 0 && r.fparams.size() != 2))
+          return "malformed post-ops";
+        dnnl::post_ops ops;
+        if (!appendEltwise(ops, p[3]))
+          return "unknown eltwise post-op";
+        matmulAttr.set_post_ops(ops);
+      }
       // A transposed operand is stored with its last two dims swapped.
       auto transposed = [&](size_t i, bool swap) {
         Dims d = dims(i), strides = denseStrides(d);
@@ -401,7 +416,7 @@ private:
       dnnl::matmul::desc d = hasBias
                                  ? dnnl::matmul::desc(src, weights, bias, dst)
                                  : dnnl::matmul::desc(src, weights, dst);
-      dnnl::matmul::primitive_desc pd(d, attr, state.engine);
+      dnnl::matmul::primitive_desc pd(d, matmulAttr, state.engine);
       bind(0, DNNL_ARG_SRC, src, src);
       bind(1, DNNL_ARG_WEIGHTS, given, pd.weights_desc());
       if (hasBias)

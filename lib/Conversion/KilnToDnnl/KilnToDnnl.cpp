@@ -302,7 +302,9 @@ LogicalResult convertGlobalPool(GlobalPoolOp op, IRRewriter &rewriter) {
 }
 
 // matmul: src, weights, [bias] -> dst. params: has_bias, trans_src,
-// trans_weights (the operand is stored with its last two dims swapped).
+// trans_weights (the operand is stored with its last two dims swapped),
+// and optionally an eltwise post-op code (0: none); fparams: the eltwise's
+// alpha and beta.
 LogicalResult convertGemm(GemmOp op, IRRewriter &rewriter) {
   if (!allF32(op) || op.getAlpha().convertToFloat() != 1.0f ||
       (op.getC() && op.getBeta().convertToFloat() != 1.0f))
@@ -319,6 +321,48 @@ LogicalResult convertGemm(GemmOp op, IRRewriter &rewriter) {
   call.params = {op.getC() ? 1 : 0, op.getTransA() ? 1 : 0,
                  op.getTransB() ? 1 : 0};
   call.replace(rewriter, op, "matmul");
+  return success();
+}
+
+LogicalResult convertMatMul(MatMulOp op, IRRewriter &rewriter);
+
+/// kiln.fused_matmul -> one [rows, K] x [K, N] matmul with its bias and its
+/// activation as an eltwise post-op. One whose activation oneDNN lacks is
+/// unfused, its product converted as a kiln.matmul.
+LogicalResult convertFusedMatMul(FusedMatMulOp op, IRRewriter &rewriter) {
+  if (!allF32(op))
+    return failure();
+  std::optional<Eltwise> eltwise;
+  if (std::optional<UnaryKind> kind = op.getActivation()) {
+    eltwise = eltwiseOf(*kind, floatOf(op.getActivationAlpha()),
+                        floatOf(op.getActivationBeta()));
+    if (!eltwise) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<Value> value = unfuseMatMul(rewriter, op);
+      if (failed(value))
+        return failure();
+      rewriter.replaceOp(op, *value);
+      Operation *product = value->getDefiningOp();
+      while (product && !llvm::isa<MatMulOp>(product))
+        product = product->getOperand(0).getDefiningOp();
+      if (auto matmul = llvm::dyn_cast_if_present<MatMulOp>(product))
+        return convertMatMul(matmul, rewriter);
+      return failure();
+    }
+  }
+  RankedTensorType out = tensorType(op.getResult());
+  int64_t k = tensorType(op.getInput()).getShape().back();
+  int64_t n = out.getShape().back();
+  int64_t rows = out.getNumElements() / std::max<int64_t>(n, 1);
+  CallBuilder call;
+  call.operand(op.getInput(), {rows, k});
+  call.operand(op.getWeight());
+  if (Value bias = op.getBias())
+    call.operand(bias, {1, n});
+  call.params = {op.getBias() ? 1 : 0, 0, 0, eltwise ? eltwise->code : 0};
+  if (eltwise)
+    call.fparams = {eltwise->alpha, eltwise->beta};
+  call.replace(rewriter, op, "matmul", {rows, n});
   return success();
 }
 
@@ -546,6 +590,9 @@ std::optional<int64_t> workOf(Operation *op) {
   if (auto matmul = llvm::dyn_cast<MatMulOp>(op))
     return elements(matmul.getResult()) *
            tensorType(matmul.getLhs()).getShape().back();
+  if (auto fused = llvm::dyn_cast<FusedMatMulOp>(op))
+    return elements(fused.getResult()) *
+           tensorType(fused.getInput()).getShape().back();
   if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
     ArrayRef<int64_t> a = tensorType(gemm.getA()).getShape();
     return elements(gemm.getResult()) * (gemm.getTransA() ? a[0] : a[1]);
@@ -606,8 +653,8 @@ struct ConvertKilnToDnnlPass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp,
-                    GemmOp, MatMulOp, BatchNormOp, LayerNormOp, SoftmaxOp,
-                    LogSoftmaxOp, LRNOp, RNNOp, GRUOp, LSTMOp>(op))
+                    GemmOp, MatMulOp, FusedMatMulOp, BatchNormOp, LayerNormOp,
+                    SoftmaxOp, LogSoftmaxOp, LRNOp, RNNOp, GRUOp, LSTMOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -636,6 +683,9 @@ struct ConvertKilnToDnnlPass
               [&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })
           .Case([&](GemmOp op) { return convertGemm(op, rewriter); })
           .Case([&](MatMulOp op) { return convertMatMul(op, rewriter); })
+          .Case([&](FusedMatMulOp op) {
+            return convertFusedMatMul(op, rewriter);
+          })
           .Case([&](BatchNormOp op) { return convertBatchNorm(op, rewriter); })
           .Case([&](LayerNormOp op) { return convertLayerNorm(op, rewriter); })
           .Case([&](SoftmaxOp op) {

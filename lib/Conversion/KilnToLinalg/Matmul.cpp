@@ -142,8 +142,51 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
   }
 };
 
+/// kiln.fused_matmul -> one [rows, K] x [K, N] contraction into the bias
+/// broadcast along the rows (or zeros), then one loop nest for the
+/// activation.
+struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FusedMatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = op.getType();
+    Type element = outType.getElementType();
+    int64_t k = op.getInput().getType().getShape().back();
+    int64_t n = outType.getShape().back();
+    int64_t rows = outType.getNumElements() / std::max<int64_t>(n, 1);
+    auto flatType = outType.clone({rows, n});
+    Value input = reshape(rewriter, loc, op.getInput(), {rows, k});
+    Value init;
+    if (Value bias = op.getBias())
+      init = elementwise(
+          rewriter, loc, flatType, {bias},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    else
+      init = filled(rewriter, loc, flatType, scalar(rewriter, loc, element, 0));
+    Value result = contract(rewriter, loc, input, op.getWeight(), init);
+    if (std::optional<UnaryKind> kind = op.getActivation()) {
+      UnaryParams defaults = getUnaryParams(*kind);
+      float alpha = op.getActivationAlpha()
+                        ? op.getActivationAlpha()->convertToFloat()
+                        : defaults.alpha;
+      float beta = op.getActivationBeta()
+                       ? op.getActivationBeta()->convertToFloat()
+                       : defaults.beta;
+      result =
+          elementwise(rewriter, loc, flatType, {result},
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        return applyUnary(b, l, *kind, args[0], alpha, beta);
+                      });
+    }
+    rewriter.replaceOp(op, reshape(rewriter, loc, result, outType.getShape()));
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::lowering::populateMatmulPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
+  patterns.add<MatMulLowering, GemmLowering, FusedMatMulLowering>(
+      patterns.getContext());
 }

@@ -218,3 +218,24 @@ func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>, %y: tensor<2x3x4x5x
   %5 = kiln.log_softmax %x {axis = 3 : i64} : (tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>
 }
+
+// -----
+
+// A fused product is one matmul over the flattened rows with its bias and
+// the activation as an eltwise post-op (code 5: gelu_erf; 1: relu with
+// leaky_relu's alpha); an activation oneDNN has no post-op for (softplus)
+// unfuses into the matmul and generated code.
+// CHECK-LABEL: func @fused_matmul
+// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) {{.*}} {dims = array<i64: 2, 6, 8, 2, 8, 16, 2, 1, 16, 2, 6, 16>, fparams = array<f32: 0.000000e+00, 0.000000e+00>, params = array<i64: 1, 0, 0, 5>}
+// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} fparams = array<f32: 1.000000e-01, 0.000000e+00>, params = array<i64: 0, 0, 0, 1>}
+// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} params = array<i64: 0, 0, 0>}
+// CHECK: kiln.unary softplus
+// SMALL-LABEL: func @fused_matmul
+// SMALL-NOT: kiln.dnnl_call
+// SMALL: kiln.fused_matmul
+func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> (tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x16xf32>) {
+  %0 = kiln.fused_matmul %x, %w bias %b activation gelu : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x3x16xf32>
+  %1 = kiln.fused_matmul %x, %w activation leaky_relu {activation_alpha = 0.1 : f32} : (tensor<2x3x8xf32>, tensor<8x16xf32>) -> tensor<2x3x16xf32>
+  %2 = kiln.fused_matmul %x, %w activation softplus : (tensor<2x3x8xf32>, tensor<8x16xf32>) -> tensor<2x3x16xf32>
+  return %0, %1, %2 : tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x16xf32>
+}

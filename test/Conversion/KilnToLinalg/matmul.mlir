@@ -44,3 +44,19 @@ func.func @half(%a: tensor<2x4xf16>, %b: tensor<4x3xf16>) -> tensor<2x3xf16> {
   %0 = kiln.matmul %a, %b : (tensor<2x4xf16>, tensor<4x3xf16>) -> tensor<2x3xf16>
   return %0 : tensor<2x3xf16>
 }
+
+// -----
+
+// A fused product: the rows flattened, the bias broadcast into the
+// contraction's init, the activation one loop nest after it.
+// CHECK-LABEL: func @fused_matmul
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{.*}} into tensor<6x8xf32>
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<16xf32>) outs(%{{.*}} : tensor<6x16xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %arg1 : tensor<6x8xf32>, tensor<8x16xf32>) outs(%[[INIT]] : tensor<6x16xf32>)
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<6x16xf32>)
+// CHECK: arith.maximumf
+// CHECK: tensor.expand_shape %[[A]] {{.*}} into tensor<2x3x16xf32>
+func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<2x3x16xf32> {
+  %0 = kiln.fused_matmul %x, %w bias %b activation relu : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x3x16xf32>
+  return %0 : tensor<2x3x16xf32>
+}

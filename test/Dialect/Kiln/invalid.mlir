@@ -1435,3 +1435,30 @@ func.func @cp_residual(%x: tensor<1x2x10x10xf32>, %w: tensor<4x18xf32>, %r: tens
   %0 = kiln.conv_pool %x, %w residual %r into %o {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, conv_shape = array<i64: 8, 8>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 0, 0>, band = 1 : i64} : tensor<1x2x10x10xf32>, tensor<4x18xf32> residual tensor<1x4x8x8xf32> into tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
   return
 }
+
+// -----
+
+func.func @fm_rank(%x: tensor<16xf32>, %w: tensor<16x4xf32>) {
+  // expected-error @below {{'kiln.fused_matmul' op expected an 'input' of rank 2 or more and a 2-d 'weight', got ranks 1 and 2}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_matmul %x, %w activation relu : (tensor<16xf32>, tensor<16x4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fm_contract(%x: tensor<2x16xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @below {{'kiln.fused_matmul' op contracting dims differ: input [2, 16] has 16, weight [8, 4] has 8}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_matmul %x, %w activation relu : (tensor<2x16xf32>, tensor<8x4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @fm_bias(%x: tensor<2x16xf32>, %w: tensor<16x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @below {{'kiln.fused_matmul' op expected 'bias' of shape [4], got [2, 4]}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_matmul %x, %w bias %b : (tensor<2x16xf32>, tensor<16x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  return
+}

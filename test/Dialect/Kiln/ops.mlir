@@ -338,7 +338,9 @@ func.func @fused(%x: tensor<1x3x32x32xf32>, %w: tensor<16x3x3x3xf32>,
                  %b: tensor<16xf32>, %res: tensor<1x16x32x32xf32>,
                  %q: tensor<2x8x10x16xf32>, %k: tensor<2x2x12x16xf32>,
                  %v: tensor<2x2x12x32xf32>, %mask: tensor<10x12xi1>,
-                 %bias: tensor<2x1x1x12xf32>, %wt: tensor<3x16x3x3xf32>) {
+                 %bias: tensor<2x1x1x12xf32>, %wt: tensor<3x16x3x3xf32>,
+                 %fx: tensor<2x4x16xf32>, %fw: tensor<16x32xf32>,
+                 %fb: tensor<32xf32>) {
   // CHECK: kiln.fused_conv %{{.*}}, %{{.*}} bias %{{.*}} activation relu pool max {pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x3x32x32xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x16x16x16xf32>
   %0 = kiln.fused_conv %x, %w bias %b activation relu pool max {pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x3x32x32xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x16x16x16xf32>
   // CHECK: kiln.fused_conv %{{.*}}, %{{.*}} bias %{{.*}} residual %{{.*}} activation leaky_relu {activation_alpha = 2.000000e-01 : f32, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x32x32xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>, tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
@@ -347,6 +349,10 @@ func.func @fused(%x: tensor<1x3x32x32xf32>, %w: tensor<16x3x3x3xf32>,
   %2 = kiln.fused_conv %x, %w {strides = array<i64: 2, 2>} : (tensor<1x3x32x32xf32>, tensor<16x3x3x3xf32>) -> tensor<1x16x15x15xf32>
   // CHECK: kiln.fused_conv_transpose %{{.*}}, %{{.*}} bias %{{.*}} activation leaky_relu {activation_alpha = 2.000000e-01 : f32, output_padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x32x32xf32>, tensor<3x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x66x66xf32>
   %t = kiln.fused_conv_transpose %x, %wt bias %b activation leaky_relu {activation_alpha = 0.2 : f32, strides = array<i64: 2, 2>, output_padding = array<i64: 1, 1>} : (tensor<1x3x32x32xf32>, tensor<3x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x66x66xf32>
+  // CHECK: kiln.fused_matmul %{{.*}}, %{{.*}} bias %{{.*}} activation gelu : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<32xf32>) -> tensor<2x4x32xf32>
+  %m = kiln.fused_matmul %fx, %fw bias %fb activation gelu : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<32xf32>) -> tensor<2x4x32xf32>
+  // CHECK: kiln.fused_matmul %{{.*}}, %{{.*}} activation leaky_relu {activation_alpha = 1.000000e-01 : f32} : (tensor<2x4x16xf32>, tensor<16x32xf32>) -> tensor<2x4x32xf32>
+  %m2 = kiln.fused_matmul %fx, %fw activation leaky_relu {activation_alpha = 0.1 : f32} : (tensor<2x4x16xf32>, tensor<16x32xf32>) -> tensor<2x4x32xf32>
   // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {causal_offset = 2 : i64, is_causal, scale = 1.250000e-01 : f32} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<10x12xi1>) -> tensor<2x8x10x32xf32>
   %3 = kiln.attention %q, %k, %v mask %mask {scale = 0.125 : f32, is_causal, causal_offset = 2 : i64} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<10x12xi1>) -> tensor<2x8x10x32xf32>
   // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {softcap = 3.000000e+01 : f32} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<2x1x1x12xf32>) -> tensor<2x8x10x32xf32>

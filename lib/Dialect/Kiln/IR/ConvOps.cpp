@@ -126,6 +126,44 @@ LogicalResult FusedConvTransposeOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult FusedMatMulOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  OpChecker check(loc, getOperationName());
+  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
+  RankedTensorType weight =
+      input ? check.tensor(adaptor.getWeight(), "weight") : nullptr;
+  if (!weight ||
+      failed(check.sameElementType(weight, "weight", input.getElementType())))
+    return failure();
+  if (input.getRank() < 2 || weight.getRank() != 2)
+    return check.fail("expected an 'input' of rank 2 or more and a 2-d "
+                      "'weight', got ranks ",
+                      input.getRank(), " and ", weight.getRank());
+  int64_t k = input.getShape().back(), n = weight.getDimSize(1);
+  if (k != weight.getDimSize(0))
+    return check.fail("contracting dims differ: input ",
+                      formatList(input.getShape()), " has ", k, ", weight ",
+                      formatList(weight.getShape()), " has ",
+                      weight.getDimSize(0));
+  if (Value biasValue = adaptor.getBias()) {
+    RankedTensorType bias = check.tensor(biasValue, "bias");
+    if (!bias ||
+        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
+        failed(check.shape(bias, "bias", {n})))
+      return failure();
+  }
+  if (failed(checkActivation(check, adaptor.getActivation(),
+                             adaptor.getActivationAlpha().has_value(),
+                             adaptor.getActivationBeta().has_value())))
+    return failure();
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = n;
+  types.push_back(input.clone(shape));
+  return success();
+}
+
 LogicalResult PoolOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
@@ -292,6 +330,28 @@ FailureOr<Value> kiln::unfuseConvTranspose(OpBuilder &b,
     return failure();
   return activate(b, loc, conv->getResult(), op.getActivation(),
                   op.getActivationAlphaAttr(), op.getActivationBetaAttr());
+}
+
+FailureOr<Value> kiln::unfuseMatMul(OpBuilder &b, FusedMatMulOp op) {
+  Location loc = op.getLoc();
+  FailureOr<MatMulOp> matmul =
+      createChecked<MatMulOp>(b, loc, {op.getInput(), op.getWeight()});
+  if (failed(matmul))
+    return failure();
+  Value value = matmul->getResult();
+  if (Value bias = op.getBias()) {
+    FailureOr<BinaryOp> add = createChecked<BinaryOp>(
+        b, loc, {value, bias},
+        {b.getNamedAttr("kind",
+                        BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
+    if (failed(add))
+      return failure();
+    value = add->getResult();
+  }
+  if (std::optional<UnaryKind> activation = op.getActivation())
+    return activate(b, loc, value, *activation, op.getActivationAlphaAttr(),
+                    op.getActivationBetaAttr());
+  return value;
 }
 
 //===----------------------------------------------------------------------===//

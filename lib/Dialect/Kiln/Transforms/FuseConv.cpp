@@ -1,5 +1,6 @@
 //===- FuseConv.cpp - Convolution, residual, activation, pooling ----------===//
 
+#include "FusionUtils.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
@@ -13,46 +14,10 @@ using namespace kiln;
 
 namespace {
 
-bool isActivation(UnaryKind kind) {
-  switch (kind) {
-  case UnaryKind::relu:
-  case UnaryKind::leaky_relu:
-  case UnaryKind::clip:
-  case UnaryKind::sigmoid:
-  case UnaryKind::tanh:
-  case UnaryKind::gelu:
-  case UnaryKind::gelu_tanh:
-  case UnaryKind::silu:
-  case UnaryKind::hard_swish:
-  case UnaryKind::elu:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/// How a user calls an op in a report: its ONNX node name, else its kind.
-std::string nameOf(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto name = llvm::dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
-}
-
-/// Appends a fused op's `activation` attributes: the kind, and the alpha
-/// and beta the activation was given.
-void appendActivation(OpBuilder &b, UnaryKind kind,
-                      std::optional<APFloat> alpha, std::optional<APFloat> beta,
-                      SmallVectorImpl<NamedAttribute> &attrs) {
-  attrs.push_back(
-      b.getNamedAttr("activation", UnaryKindAttr::get(b.getContext(), kind)));
-  if (alpha)
-    attrs.push_back(b.getNamedAttr("activation_alpha",
-                                   b.getF32FloatAttr(alpha->convertToFloat())));
-  if (beta)
-    attrs.push_back(b.getNamedAttr("activation_beta",
-                                   b.getF32FloatAttr(beta->convertToFloat())));
-}
+using fusion::appendActivation;
+using fusion::isActivation;
+using fusion::nameOf;
+using fusion::soleUser;
 
 struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
   using Base::Base;
@@ -112,19 +77,6 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     deconv.erase();
     if (report)
       fused->emitRemark(text);
-  }
-
-  /// The only user of `value`, or null with `why` set.
-  Operation *soleUser(Value value, StringRef what, std::string &why) {
-    if (value.use_empty())
-      return nullptr;
-    if (!value.hasOneUse()) {
-      int64_t users =
-          std::distance(value.getUsers().begin(), value.getUsers().end());
-      why = (what + " has " + Twine(users) + " users").str();
-      return nullptr;
-    }
-    return *value.getUsers().begin();
   }
 
   void fuse(ConvOp conv) {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FusionUtils.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
@@ -49,12 +50,7 @@ Value otherOperand(BinaryOp binary, Value value) {
   return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
 }
 
-/// How a user calls an op in a report: its ONNX node name, else its kind.
-std::string nameOf(Operation *op) {
-  if (auto name = llvm::dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
-}
+using fusion::nameOf;
 
 /// A chain that computes `kind(x)` and ends at `chain.back()`.
 struct Match {
@@ -164,8 +160,8 @@ struct MatchActivationsPass
           createChecked<UnaryOp>(b, last->getLoc(), {match.x}, attrs);
       if (failed(unary))
         return signalPassFailure();
-      std::string text = "matched " +
-                         stringifyUnaryKind(match.kind).str() + ":";
+      std::string text =
+          "matched " + stringifyUnaryKind(match.kind).str() + ":";
       for (Operation *op : match.chain)
         text += " " + nameOf(op);
       last->getResult(0).replaceAllUsesWith(unary->getResult());

@@ -44,6 +44,12 @@ mlir::FailureOr<mlir::Value> unfuseConv(mlir::OpBuilder &builder,
 mlir::FailureOr<mlir::Value> unfuseConvTranspose(mlir::OpBuilder &builder,
                                                  FusedConvTransposeOp op);
 
+/// Builds the unfused form of `op` before it: kiln.matmul, then the bias
+/// kiln.binary add and the activation kiln.unary it has. Returns the last
+/// value.
+mlir::FailureOr<mlir::Value> unfuseMatMul(mlir::OpBuilder &builder,
+                                          FusedMatMulOp op);
+
 /// Builds `op` (without causal masking, soft-capping or grouped heads) from
 /// kiln ops before it: transpose(k), matmul, scale, mask, softmax, matmul,
 /// which the backends run on their fast matrix kernels. Fails, building

@@ -633,6 +633,33 @@ def Kiln_FusedConvTransposeOp : Kiln_InferredOp<"fused_conv_transpose"> {
   }];
 }
 
+def Kiln_FusedMatMulOp : Kiln_InferredOp<"fused_matmul"> {
+  let summary = "Matrix product with bias and activation";
+  let description = [{
+    Computes `y = input @ weight + bias` over the last dim of `input`
+    (`[..., K] x [K, N] -> [..., N]`, every leading dim of `input` kept),
+    then `y = activation(y)` with its `activation_alpha`/`activation_beta`
+    (as for `kiln.unary`). `bias` has shape `[N]`; bias and activation are
+    each optional.
+
+    ```mlir
+    %y = kiln.fused_matmul %x, %w bias %b activation gelu
+         : (tensor<16x16x64xf32>, tensor<64x128xf32>, tensor<128xf32>)
+         -> tensor<16x16x128xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
+                       Optional<Kiln_FloatTensor>:$bias,
+                       OptionalAttr<Kiln_UnaryKindAttr>:$activation,
+                       OptionalAttr<F32Attr>:$activation_alpha,
+                       OptionalAttr<F32Attr>:$activation_beta);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? (`activation` `` $activation^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Kiln_AttentionOp : Kiln_InferredOp<"attention"> {
   let summary = "Scaled dot-product attention";
   let description = [{

@@ -64,6 +64,26 @@ def KilnFuseConv : Pass<"kiln-fuse-conv"> {
   ];
 }
 
+def KilnFuseMatMul : Pass<"kiln-fuse-matmul"> {
+  let summary = "Fuse matrix product, bias and activation";
+  let description = [{
+    Rewrites a float `kiln.matmul` of `[..., K] x [K, N]`, or a `kiln.gemm`
+    that neither transposes nor scales (its C, if any, a `[N]` bias with
+    beta 1), followed by a `kiln.binary add` of a `[N]` bias (not after a
+    gemm's own C) and an activation (`relu`, `leaky_relu`, `clip`,
+    `sigmoid`, `tanh`, `gelu`, `gelu_tanh`, `silu`, `hard_swish`, `elu`),
+    each optional and each the only user of the result before it, into one
+    `kiln.fused_matmul` at the position of the last op fused. A product
+    with nothing to fuse stays; with `report`, each fusion and each near
+    miss (another user, an add that is no bias, a unary that is no
+    activation, a transposing or scaling gemm) is a remark at the product.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each fusion and near miss">,
+  ];
+}
+
 def KilnFuseAttention : Pass<"kiln-fuse-attention"> {
   let summary = "Fuse scaled dot-product attention into kiln.attention";
   let description = [{

@@ -1,0 +1,58 @@
+//===- FusionUtils.cpp - Helpers shared by the fusion passes --------------===//
+
+#include "FusionUtils.h"
+
+using namespace mlir;
+
+namespace kiln::fusion {
+
+bool isActivation(UnaryKind kind) {
+  switch (kind) {
+  case UnaryKind::relu:
+  case UnaryKind::leaky_relu:
+  case UnaryKind::clip:
+  case UnaryKind::sigmoid:
+  case UnaryKind::tanh:
+  case UnaryKind::gelu:
+  case UnaryKind::gelu_tanh:
+  case UnaryKind::silu:
+  case UnaryKind::hard_swish:
+  case UnaryKind::elu:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::string nameOf(Operation *op) {
+  if (auto name = llvm::dyn_cast<NameLoc>(op->getLoc()))
+    return name.getName().str();
+  return op->getName().getStringRef().str();
+}
+
+void appendActivation(OpBuilder &b, UnaryKind kind,
+                      std::optional<APFloat> alpha, std::optional<APFloat> beta,
+                      SmallVectorImpl<NamedAttribute> &attrs) {
+  attrs.push_back(
+      b.getNamedAttr("activation", UnaryKindAttr::get(b.getContext(), kind)));
+  if (alpha)
+    attrs.push_back(b.getNamedAttr("activation_alpha",
+                                   b.getF32FloatAttr(alpha->convertToFloat())));
+  if (beta)
+    attrs.push_back(b.getNamedAttr("activation_beta",
+                                   b.getF32FloatAttr(beta->convertToFloat())));
+}
+
+Operation *soleUser(Value value, StringRef what, std::string &why) {
+  if (value.use_empty())
+    return nullptr;
+  if (!value.hasOneUse()) {
+    int64_t users =
+        std::distance(value.getUsers().begin(), value.getUsers().end());
+    why = (what + " has " + Twine(users) + " users").str();
+    return nullptr;
+  }
+  return *value.getUsers().begin();
+}
+
+} // namespace kiln::fusion

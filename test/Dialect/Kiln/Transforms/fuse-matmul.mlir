@@ -1,0 +1,76 @@
+// RUN: kiln-opt %s -kiln-fuse-matmul -split-input-file | FileCheck %s
+// RUN: kiln-opt %s -kiln-fuse-matmul=report=true -split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REPORT
+
+// A transformer's feed-forward layer: matmul, bias add (either operand
+// order), gelu.
+// CHECK-LABEL: func @feed_forward
+// CHECK: %[[F:.*]] = kiln.fused_matmul %arg0, %arg1 bias %arg2 activation gelu : (tensor<2x4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x4x16xf32>
+// CHECK-NOT: kiln.matmul
+// CHECK-NOT: kiln.binary
+// CHECK-NOT: kiln.unary
+// CHECK: return %[[F]]
+// REPORT: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary, gelu kiln.unary
+func.func @feed_forward(%x: tensor<2x4x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<2x4x16xf32> {
+  %0 = kiln.matmul %x, %w : (tensor<2x4x8xf32>, tensor<8x16xf32>) -> tensor<2x4x16xf32>
+  %1 = kiln.binary add %b, %0 : (tensor<16xf32>, tensor<2x4x16xf32>) -> tensor<2x4x16xf32>
+  %2 = kiln.unary gelu %1 : tensor<2x4x16xf32>
+  return %2 : tensor<2x4x16xf32>
+}
+
+// -----
+
+// A gemm with its [N] bias takes the activation (with its parameters); a
+// gemm without C takes a bias add.
+// CHECK-LABEL: func @gemms
+// CHECK: %[[A:.*]] = kiln.fused_matmul %arg0, %arg1 bias %arg2 activation leaky_relu {activation_alpha = 2.000000e-01 : f32}
+// CHECK: %[[B:.*]] = kiln.fused_matmul %[[A]], %arg3 bias %arg2 : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+// CHECK: return %[[B]]
+// REPORT: remark: fused into kiln.fused_matmul: gemm, bias, leaky_relu kiln.unary
+// REPORT: remark: fused into kiln.fused_matmul: gemm, bias add kiln.binary
+func.func @gemms(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %w2: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  %0 = kiln.gemm %x, %w, %b : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %1 = kiln.unary leaky_relu %0 {alpha = 0.2 : f32} : tensor<4x8xf32>
+  %2 = kiln.gemm %1, %w2 : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %3 = kiln.binary add %2, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %3 : tensor<4x8xf32>
+}
+
+// -----
+
+// Near misses: the product has another user; the add is no [N] bias (a
+// residual of the product's shape); the unary is no activation; the gemm
+// transposes B; a batched rhs. A gemm with only its own bias stays.
+// CHECK-LABEL: func @misses
+// CHECK-NOT: kiln.fused_matmul
+// CHECK: return
+// REPORT: remark: not fused: the product has 2 users
+// REPORT: remark: not fused: the add kiln.binary is not of a [8] bias
+// REPORT: remark: not fused: 'exp' (kiln.unary) is not a fusable activation
+// REPORT: remark: not fused: the gemm transposes an operand or scales the product
+// REPORT: remark: not fused: the product is not [..., K] x [K, N]
+// REPORT-NOT: remark
+func.func @misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %r: tensor<4x8xf32>, %b: tensor<8xf32>, %bx: tensor<2x4x8xf32>, %bw: tensor<2x8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>, tensor<4x8xf32>) {
+  %0 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %1 = kiln.unary relu %0 : tensor<4x8xf32>
+  %2 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %3 = kiln.binary add %2, %r : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %4 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %5 = kiln.unary exp %4 : tensor<4x8xf32>
+  %6 = kiln.gemm %x, %w {trans_b} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %7 = kiln.unary relu %6 : tensor<4x8xf32>
+  %8 = kiln.matmul %bx, %bw : (tensor<2x4x8xf32>, tensor<2x8x8xf32>) -> tensor<2x4x8xf32>
+  %9 = kiln.gemm %x, %w, %b : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %0, %1, %3, %5, %7, %8, %9 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Integer products are left alone.
+// CHECK-LABEL: func @integers
+// CHECK: kiln.matmul
+// CHECK: kiln.unary relu
+func.func @integers(%x: tensor<4x8xi32>, %w: tensor<8x8xi32>) -> tensor<4x8xi32> {
+  %0 = kiln.matmul %x, %w : (tensor<4x8xi32>, tensor<8x8xi32>) -> tensor<4x8xi32>
+  %1 = kiln.unary relu %0 : tensor<4x8xi32>
+  return %1 : tensor<4x8xi32>
+}
