@@ -73,8 +73,9 @@ static cl::opt<int64_t> dnnlMinWork(
     cl::init(262144), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
-           cl::desc("Turn fusion off (batch-norm folding, fused convolutions "
-                    "and attention), for comparison"),
+           cl::desc("Turn fusion off (activation matching, batch-norm "
+                    "folding, fused convolutions, matrix products and "
+                    "attention), for comparison"),
            cl::cat(kilncCategory));
 static cl::opt<bool> fusionReport(
     "fusion-report",
