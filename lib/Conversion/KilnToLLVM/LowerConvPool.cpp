@@ -210,23 +210,17 @@ private:
         {map(3, {d(0), d(2)}), map(3, {d(2), d(1)}), map(3, {d(0), d(1)})},
         iterators, lowering::multiplyAdd);
 
-    if (std::optional<UnaryKind> kind = op.getActivation()) {
-      UnaryParams defaults = getUnaryParams(*kind);
-      float alpha = op.getActivationAlpha()
-                        ? op.getActivationAlpha()->convertToFloat()
-                        : defaults.alpha;
-      float beta = op.getActivationBeta()
-                       ? op.getActivationBeta()->convertToFloat()
-                       : defaults.beta;
+    if (std::optional<UnaryKind> kind = op.getActivation())
       linalg::GenericOp::create(
           b, loc, TypeRange{}, ValueRange{}, ValueRange{tileMatrix},
           {b.getMultiDimIdentityMap(2)}, parallel(2),
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             linalg::YieldOp::create(
                 nb, nl,
-                lowering::applyUnary(nb, nl, *kind, args[0], alpha, beta));
+                lowering::applyActivation(nb, nl, *kind, args[0],
+                                          op.getActivationAlpha(),
+                                          op.getActivationBeta()));
           });
-    }
 
     if (!pooled)
       return;

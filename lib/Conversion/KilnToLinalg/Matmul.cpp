@@ -165,20 +165,13 @@ struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
     else
       init = filled(rewriter, loc, flatType, scalar(rewriter, loc, element, 0));
     Value result = contract(rewriter, loc, input, op.getWeight(), init);
-    if (std::optional<UnaryKind> kind = op.getActivation()) {
-      UnaryParams defaults = getUnaryParams(*kind);
-      float alpha = op.getActivationAlpha()
-                        ? op.getActivationAlpha()->convertToFloat()
-                        : defaults.alpha;
-      float beta = op.getActivationBeta()
-                       ? op.getActivationBeta()->convertToFloat()
-                       : defaults.beta;
-      result =
-          elementwise(rewriter, loc, flatType, {result},
-                      [&](OpBuilder &b, Location l, ValueRange args) {
-                        return applyUnary(b, l, *kind, args[0], alpha, beta);
-                      });
-    }
+    if (std::optional<UnaryKind> kind = op.getActivation())
+      result = elementwise(rewriter, loc, flatType, {result},
+                           [&](OpBuilder &b, Location l, ValueRange args) {
+                             return applyActivation(b, l, *kind, args[0],
+                                                    op.getActivationAlpha(),
+                                                    op.getActivationBeta());
+                           });
     rewriter.replaceOp(op, reshape(rewriter, loc, result, outType.getShape()));
     return success();
   }

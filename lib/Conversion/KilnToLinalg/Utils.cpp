@@ -263,6 +263,16 @@ Value kiln::lowering::minimum(OpBuilder &b, Location loc, Value x, Value y,
 // Unary functions
 //===----------------------------------------------------------------------===//
 
+Value kiln::lowering::applyActivation(OpBuilder &b, Location loc,
+                                      UnaryKind kind, Value x,
+                                      std::optional<APFloat> alpha,
+                                      std::optional<APFloat> beta) {
+  UnaryParams defaults = getUnaryParams(kind);
+  return applyUnary(b, loc, kind, x,
+                    alpha ? alpha->convertToFloat() : defaults.alpha,
+                    beta ? beta->convertToFloat() : defaults.beta);
+}
+
 Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
                                  Value x, float alpha, float beta,
                                  bool isUnsigned) {

@@ -85,6 +85,13 @@ mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
                        mlir::Value x, float alpha, float beta,
                        bool isUnsigned = false);
 
+/// A fused op's activation `kind` on `x`, with its `activation_alpha` and
+/// `activation_beta` when given, else the kind's defaults.
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            UnaryKind kind, mlir::Value x,
+                            std::optional<llvm::APFloat> alpha,
+                            std::optional<llvm::APFloat> beta);
+
 /// The body of a contraction: yields out + lhs * rhs.
 void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
 

@@ -11,13 +11,9 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::fusion;
 
 namespace {
-
-using fusion::appendActivation;
-using fusion::isActivation;
-using fusion::nameOf;
-using fusion::soleUser;
 
 struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
   using Base::Base;
@@ -40,17 +36,17 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     std::string nearMiss;
     Operation *user = soleUser(deconv.getResult(),
                                "the transposed convolution's result", nearMiss);
-    auto unary = llvm::dyn_cast_if_present<UnaryOp>(user);
-    if (unary && !isActivation(unary.getKind()))
-      nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() + "' (" +
-                 nameOf(unary) + ") is not a fusable activation";
-    if (!unary || !isActivation(unary.getKind())) {
+    SmallVector<Operation *> chain = {deconv};
+    SmallVector<std::string> parts;
+    if (deconv.getBias())
+      parts.push_back("bias");
+    UnaryOp unary = takeActivation(user, chain, parts, nearMiss);
+    if (!unary) {
       if (report && !nearMiss.empty())
         deconv.emitRemark("not fused: " + nearMiss);
       return;
     }
     OpBuilder b(unary);
-    MLIRContext *ctx = b.getContext();
     SmallVector<Value> operands = {deconv.getInput(), deconv.getWeight()};
     if (deconv.getBias())
       operands.push_back(deconv.getBias());
@@ -63,20 +59,16 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     appendActivation(b, unary.getKind(), unary.getAlpha(), unary.getBeta(),
                      attrs);
     FailureOr<FusedConvTransposeOp> fused = createChecked<FusedConvTransposeOp>(
-        b, FusedLoc::get(ctx, {deconv.getLoc(), unary.getLoc()}), operands,
-        attrs);
+        b, chainLoc(chain), operands, attrs);
     if (failed(fused))
       return signalPassFailure();
-    std::string text = "fused into kiln.fused_conv_transpose: conv_transpose";
-    if (deconv.getBias())
-      text += ", bias";
-    text +=
-        ", " + stringifyUnaryKind(unary.getKind()).str() + " " + nameOf(unary);
-    unary.getResult().replaceAllUsesWith(fused->getResult());
-    unary.erase();
-    deconv.erase();
-    if (report)
+    replaceChain(chain, *fused);
+    if (report) {
+      std::string text = "fused into kiln.fused_conv_transpose: conv_transpose";
+      for (const std::string &part : parts)
+        text += ", " + part;
       fused->emitRemark(text);
+    }
   }
 
   void fuse(ConvOp conv) {
@@ -107,25 +99,18 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
         user = nullptr;
       }
     }
-    if (auto unary = llvm::dyn_cast_if_present<UnaryOp>(user)) {
-      if (isActivation(unary.getKind())) {
-        activation = unary.getKind();
-        alpha = unary.getAlpha();
-        beta = unary.getBeta();
-        chain.push_back(unary);
-        parts.push_back(stringifyUnaryKind(unary.getKind()).str() + " " +
-                        nameOf(unary));
-        user = soleUser(tail(), "the activation's result", nearMiss);
-        if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
-            add && add.getKind() == BinaryKind::add && !residual)
-          nearMiss = "the add " + nameOf(add) +
-                     " follows the activation; a fused residual comes "
-                     "before it";
-      } else {
-        nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() + "' (" +
-                   nameOf(unary) + ") is not a fusable activation";
-        user = nullptr;
-      }
+    if (UnaryOp unary = takeActivation(user, chain, parts, nearMiss)) {
+      activation = unary.getKind();
+      alpha = unary.getAlpha();
+      beta = unary.getBeta();
+      user = soleUser(tail(), "the activation's result", nearMiss);
+      if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+          add && add.getKind() == BinaryKind::add && !residual)
+        nearMiss = "the add " + nameOf(add) +
+                   " follows the activation; a fused residual comes "
+                   "before it";
+    } else if (llvm::isa_and_present<UnaryOp>(user)) {
+      user = nullptr;
     }
     if (auto candidate = llvm::dyn_cast_if_present<PoolOp>(user)) {
       if (!candidate.getDilations().empty() &&
@@ -177,16 +162,11 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
         attrs.push_back(
             b.getNamedAttr("pool_count_include_pad", b.getUnitAttr()));
     }
-    SmallVector<Location> locs;
-    for (Operation *op : chain)
-      locs.push_back(op->getLoc());
-    FailureOr<FusedConvOp> fused = createChecked<FusedConvOp>(
-        b, FusedLoc::get(ctx, locs), operands, attrs);
+    FailureOr<FusedConvOp> fused =
+        createChecked<FusedConvOp>(b, chainLoc(chain), operands, attrs);
     if (failed(fused))
       return signalPassFailure();
-    last->getResult(0).replaceAllUsesWith(fused->getResult());
-    for (Operation *op : llvm::reverse(chain))
-      op->erase();
+    replaceChain(chain, *fused);
     if (report) {
       std::string text = "fused into kiln.fused_conv: conv";
       for (const std::string &part : parts)

@@ -11,13 +11,9 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::fusion;
 
 namespace {
-
-using fusion::appendActivation;
-using fusion::isActivation;
-using fusion::nameOf;
-using fusion::soleUser;
 
 RankedTensorType typeOf(Value value) {
   return llvm::cast<RankedTensorType>(value.getType());
@@ -104,22 +100,9 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
         user = nullptr;
       }
     }
-    std::optional<UnaryKind> activation;
-    std::optional<APFloat> alpha, beta;
-    if (auto unary = llvm::dyn_cast_if_present<UnaryOp>(user)) {
-      if (isActivation(unary.getKind())) {
-        activation = unary.getKind();
-        alpha = unary.getAlpha();
-        beta = unary.getBeta();
-        chain.push_back(unary);
-        parts.push_back(stringifyUnaryKind(unary.getKind()).str() + " " +
-                        nameOf(unary));
-        nearMiss.clear();
-      } else {
-        nearMiss = "'" + stringifyUnaryKind(unary.getKind()).str() + "' (" +
-                   nameOf(unary) + ") is not a fusable activation";
-      }
-    }
+    UnaryOp activation = takeActivation(user, chain, parts, nearMiss);
+    if (activation)
+      nearMiss.clear();
     // A gemm with its bias and nothing after it stays a gemm.
     if (chain.size() == 1) {
       if (report && !nearMiss.empty())
@@ -134,17 +117,13 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
       fusedOperands.push_back(bias);
     SmallVector<NamedAttribute> attrs;
     if (activation)
-      appendActivation(b, *activation, alpha, beta, attrs);
-    SmallVector<Location> locs;
-    for (Operation *op : chain)
-      locs.push_back(op->getLoc());
-    FailureOr<FusedMatMulOp> fused = createChecked<FusedMatMulOp>(
-        b, FusedLoc::get(b.getContext(), locs), fusedOperands, attrs);
+      appendActivation(b, activation.getKind(), activation.getAlpha(),
+                       activation.getBeta(), attrs);
+    FailureOr<FusedMatMulOp> fused =
+        createChecked<FusedMatMulOp>(b, chainLoc(chain), fusedOperands, attrs);
     if (failed(fused))
       return signalPassFailure();
-    last->getResult(0).replaceAllUsesWith(fused->getResult());
-    for (Operation *op : llvm::reverse(chain))
-      op->erase();
+    replaceChain(chain, *fused);
     if (report) {
       std::string text = "fused into kiln.fused_matmul: ";
       text += isGemm ? "gemm" : "matmul";

@@ -55,4 +55,32 @@ Operation *soleUser(Value value, StringRef what, std::string &why) {
   return *value.getUsers().begin();
 }
 
+UnaryOp takeActivation(Operation *user, SmallVectorImpl<Operation *> &chain,
+                       SmallVectorImpl<std::string> &parts, std::string &why) {
+  auto unary = llvm::dyn_cast_if_present<UnaryOp>(user);
+  if (!unary)
+    return nullptr;
+  std::string kind = stringifyUnaryKind(unary.getKind()).str();
+  if (!isActivation(unary.getKind())) {
+    why = "'" + kind + "' (" + nameOf(unary) + ") is not a fusable activation";
+    return nullptr;
+  }
+  chain.push_back(unary);
+  parts.push_back(kind + " " + nameOf(unary));
+  return unary;
+}
+
+Location chainLoc(ArrayRef<Operation *> chain) {
+  SmallVector<Location> locs;
+  for (Operation *op : chain)
+    locs.push_back(op->getLoc());
+  return FusedLoc::get(chain.front()->getContext(), locs);
+}
+
+void replaceChain(ArrayRef<Operation *> chain, Operation *fused) {
+  chain.back()->getResult(0).replaceAllUsesWith(fused->getResult(0));
+  for (Operation *op : llvm::reverse(chain))
+    op->erase();
+}
+
 } // namespace kiln::fusion

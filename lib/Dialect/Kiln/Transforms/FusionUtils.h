@@ -27,6 +27,23 @@ void appendActivation(mlir::OpBuilder &b, UnaryKind kind,
 mlir::Operation *soleUser(mlir::Value value, llvm::StringRef what,
                           std::string &why);
 
+/// Takes `user` into a fusion chain when it is a kiln.unary activation:
+/// appends it to `chain` and its report entry to `parts` and returns it.
+/// A kiln.unary of another kind sets `why`; either way null is returned
+/// then.
+UnaryOp takeActivation(mlir::Operation *user,
+                       llvm::SmallVectorImpl<mlir::Operation *> &chain,
+                       llvm::SmallVectorImpl<std::string> &parts,
+                       std::string &why);
+
+/// The location of a fused op: those of the ops of `chain`.
+mlir::Location chainLoc(llvm::ArrayRef<mlir::Operation *> chain);
+
+/// Replaces the result of `chain`'s last op by `fused`'s and erases the
+/// chain.
+void replaceChain(llvm::ArrayRef<mlir::Operation *> chain,
+                  mlir::Operation *fused);
+
 } // namespace kiln::fusion
 
 #endif // KILN_DIALECT_KILN_TRANSFORMS_FUSIONUTILS_H

@@ -21,6 +21,7 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::fusion;
 
 namespace {
 
@@ -49,8 +50,6 @@ BinaryOp soleBinaryUser(Value value, BinaryKind kind) {
 Value otherOperand(BinaryOp binary, Value value) {
   return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
 }
-
-using fusion::nameOf;
 
 /// A chain that computes `kind(x)` and ends at `chain.back()`.
 struct Match {
