@@ -1,10 +1,10 @@
 //===- MatchActivations.cpp - Activations written as chains of ops --------===//
 //
-// Exporters write the activations ONNX lacks (before opset 20 for GELU;
-// SiLU has none) as chains of elementwise ops. This pass turns them back
-// into one kiln.unary, so that the fusion passes can fold them into the
-// convolution or matrix product they follow, and so that they run as one
-// function rather than five.
+// Exporters write the activations ONNX lacks (before opset 20 for GELU,
+// in its erf and tanh forms; SiLU has none) as chains of elementwise ops. This
+// pass turns them back into one kiln.unary, so that the fusion passes can fold
+// them into the convolution or matrix product they follow, and so that they run
+// as one function rather than five.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,9 +58,61 @@ struct Match {
   SmallVector<Operation *> chain; // in program order of the dataflow
 };
 
+/// Completes a GELU match whose chain ends at `plusOne`, an add of 1 and
+/// f(x): the product of that sum with x and 0.5, in any of the three ways
+/// exporters group it.
+std::optional<Match> matchHalfProduct(BinaryOp plusOne, Match match) {
+  Value x = match.x, sum = plusOne.getResult();
+  match.chain.push_back(plusOne);
+  BinaryOp first = soleBinaryUser(sum, BinaryKind::mul);
+  if (!first)
+    return std::nullopt;
+  Value firstOther = otherOperand(first, sum);
+  if (firstOther == x) {
+    // (x * (1 + f)) * 0.5
+    BinaryOp half = soleBinaryUser(first.getResult(), BinaryKind::mul);
+    if (!half || !isScalar(otherOperand(half, first.getResult()), 0.5))
+      return std::nullopt;
+    match.chain.append({first, half});
+  } else if (isScalar(firstOther, 0.5)) {
+    // x * ((1 + f) * 0.5)
+    BinaryOp outer = soleBinaryUser(first.getResult(), BinaryKind::mul);
+    if (!outer || otherOperand(outer, first.getResult()) != x)
+      return std::nullopt;
+    match.chain.append({first, outer});
+  } else {
+    // (x * 0.5) * (1 + f)
+    auto half = firstOther.getDefiningOp<BinaryOp>();
+    if (!half || half.getKind() != BinaryKind::mul ||
+        !half.getResult().hasOneUse() ||
+        !((half.getLhs() == x && isScalar(half.getRhs(), 0.5)) ||
+          (half.getRhs() == x && isScalar(half.getLhs(), 0.5))))
+      return std::nullopt;
+    match.chain.append({half, first});
+  }
+  if (match.chain.back()->getResult(0).getType() != x.getType())
+    return std::nullopt;
+  return match;
+}
+
+/// The add of 1 that is the only user of `value`, or null.
+BinaryOp plusOneOf(Value value) {
+  BinaryOp plusOne = soleBinaryUser(value, BinaryKind::add);
+  return plusOne && isScalar(otherOperand(plusOne, value), 1.0) ? plusOne
+                                                                : nullptr;
+}
+
+/// The kiln.binary of `kind` defining `value` when `value` has no other
+/// user, else null.
+BinaryOp soleBinaryDef(Value value, BinaryKind kind) {
+  auto binary = value.getDefiningOp<BinaryOp>();
+  return binary && binary.getKind() == kind && value.hasOneUse() ? binary
+                                                                 : nullptr;
+}
+
 /// x * 0.5 * (1 + erf(x / sqrt(2))), anchored at the erf: the scaling of x
-/// by 1/sqrt(2) (a division or a multiplication), erf, + 1, and the product
-/// with x and 0.5 in any of the three ways exporters group it.
+/// by 1/sqrt(2) (a division or a multiplication), erf, + 1, and the
+/// product with x and 0.5.
 std::optional<Match> matchGelu(UnaryOp erf) {
   if (erf.getKind() != UnaryKind::erf)
     return std::nullopt;
@@ -76,42 +128,72 @@ std::optional<Match> matchGelu(UnaryOp erf) {
     else if (isScalar(scaled.getLhs(), M_SQRT1_2))
       x = scaled.getRhs();
   }
-  if (!x || x.getType() != erf.getType())
+  BinaryOp plusOne = plusOneOf(erf.getResult());
+  if (!x || x.getType() != erf.getType() || !plusOne)
     return std::nullopt;
-  BinaryOp plusOne = soleBinaryUser(erf.getResult(), BinaryKind::add);
-  if (!plusOne || !isScalar(otherOperand(plusOne, erf.getResult()), 1.0))
-    return std::nullopt;
-  Match match{UnaryKind::gelu, x, {scaled, erf, plusOne}};
-  Value sum = plusOne.getResult();
-  BinaryOp first = soleBinaryUser(sum, BinaryKind::mul);
-  if (!first)
-    return std::nullopt;
-  Value firstOther = otherOperand(first, sum);
-  if (firstOther == x) {
-    // (x * (1 + erf)) * 0.5
-    BinaryOp half = soleBinaryUser(first.getResult(), BinaryKind::mul);
-    if (!half || !isScalar(otherOperand(half, first.getResult()), 0.5))
-      return std::nullopt;
-    match.chain.append({first, half});
-  } else if (isScalar(firstOther, 0.5)) {
-    // x * ((1 + erf) * 0.5)
-    BinaryOp outer = soleBinaryUser(first.getResult(), BinaryKind::mul);
-    if (!outer || otherOperand(outer, first.getResult()) != x)
-      return std::nullopt;
-    match.chain.append({first, outer});
-  } else {
-    // (x * 0.5) * (1 + erf)
-    auto half = firstOther.getDefiningOp<BinaryOp>();
-    if (!half || half.getKind() != BinaryKind::mul ||
-        !half.getResult().hasOneUse() ||
-        !((half.getLhs() == x && isScalar(half.getRhs(), 0.5)) ||
-          (half.getRhs() == x && isScalar(half.getLhs(), 0.5))))
-      return std::nullopt;
-    match.chain.append({half, first});
+  return matchHalfProduct(plusOne, {UnaryKind::gelu, x, {scaled, erf}});
+}
+
+/// Whether `cube` is x^3 with no other user: pow(x, 3), x * (x * x) or
+/// (x * x) * x; appends its ops to `chain`.
+bool isCube(Value cube, Value x, SmallVectorImpl<Operation *> &chain) {
+  if (BinaryOp pow = soleBinaryDef(cube, BinaryKind::pow)) {
+    if (pow.getLhs() != x || !isScalar(pow.getRhs(), 3.0))
+      return false;
+    chain.push_back(pow);
+    return true;
   }
-  if (match.chain.back()->getResult(0).getType() != x.getType())
+  BinaryOp product = soleBinaryDef(cube, BinaryKind::mul);
+  if (!product)
+    return false;
+  Value square = otherOperand(product, x);
+  if (!llvm::is_contained(product->getOperands(), x) || square == x)
+    return false;
+  BinaryOp squaring = soleBinaryDef(square, BinaryKind::mul);
+  if (!squaring || squaring.getLhs() != x || squaring.getRhs() != x)
+    return false;
+  chain.append({squaring, product});
+  return true;
+}
+
+/// The tanh form, 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))),
+/// anchored at the tanh; the cube may be a pow or two products.
+std::optional<Match> matchGeluTanh(UnaryOp tanh) {
+  if (tanh.getKind() != UnaryKind::tanh)
     return std::nullopt;
-  return match;
+  BinaryOp scaled = soleBinaryDef(tanh.getInput(), BinaryKind::mul);
+  if (!scaled)
+    return std::nullopt;
+  const double sqrt2OverPi = M_2_SQRTPI * M_SQRT1_2;
+  Value inner;
+  if (isScalar(scaled.getLhs(), sqrt2OverPi))
+    inner = scaled.getRhs();
+  else if (isScalar(scaled.getRhs(), sqrt2OverPi))
+    inner = scaled.getLhs();
+  BinaryOp sum = inner ? soleBinaryDef(inner, BinaryKind::add) : nullptr;
+  if (!sum)
+    return std::nullopt;
+  // x + kappa * x^3, either way round.
+  for (auto [x, term] : {std::pair(sum.getLhs(), sum.getRhs()),
+                         std::pair(sum.getRhs(), sum.getLhs())}) {
+    BinaryOp kappa = soleBinaryDef(term, BinaryKind::mul);
+    if (!kappa || x.getType() != tanh.getType())
+      continue;
+    Value cube;
+    if (isScalar(kappa.getLhs(), 0.044715))
+      cube = kappa.getRhs();
+    else if (isScalar(kappa.getRhs(), 0.044715))
+      cube = kappa.getLhs();
+    Match match{UnaryKind::gelu_tanh, x, {}};
+    if (!cube || !isCube(cube, x, match.chain))
+      continue;
+    BinaryOp plusOne = plusOneOf(tanh.getResult());
+    if (!plusOne)
+      return std::nullopt;
+    match.chain.append({kappa, sum, scaled, tanh});
+    return matchHalfProduct(plusOne, match);
+  }
+  return std::nullopt;
 }
 
 /// x * sigmoid(x) (SiLU, or swish with beta 1) and x * hard_sigmoid(x)
@@ -146,6 +228,8 @@ struct MatchActivationsPass
     getOperation()->walk([&](UnaryOp unary) { anchors.push_back(unary); });
     for (UnaryOp anchor : anchors) {
       std::optional<Match> found = matchGelu(anchor);
+      if (!found)
+        found = matchGeluTanh(anchor);
       if (!found)
         found = matchGated(anchor);
       if (!found)

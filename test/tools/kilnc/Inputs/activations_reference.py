@@ -1,7 +1,8 @@
 """Inputs and NumPy reference for Inputs/activations.onnxtxt: SiLU after a
 convolution (Sigmoid, Mul), GELU after a matrix product and bias (Div, Erf,
-Add, Mul, Mul) and hard swish after a gemm (HardSigmoid, Mul), as
-exporters write them. The weights are written as serialized TensorProtos
+Add, Mul, Mul), hard swish after a gemm (HardSigmoid, Mul) and the tanh
+form of GELU after another matrix product and bias, as exporters write
+them. The weights are written as serialized TensorProtos
 for --bind, so that the backends see constant weights.
 
 usage: activations_reference.py make DIR
@@ -77,6 +78,8 @@ def check(folder, outputs):
         "S": c / (1 + np.exp(-c)),
         "G": 0.5 * p * (1 + erf(p / math.sqrt(2))),
         "H": q * np.clip(q / 6 + 0.5, 0, 1),
+        "U": 0.5 * q * (1 + np.tanh(math.sqrt(2 / math.pi) *
+                                    (q + 0.044715 * q ** 3))),
     }
     for name, want in expected.items():
         got = np.load(os.path.join(outputs, name + ".npy"))

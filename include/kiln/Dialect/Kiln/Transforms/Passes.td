@@ -31,7 +31,10 @@ def KilnMatchActivations : Pass<"kiln-match-activations"> {
     the fusion passes can fold it into what it follows:
     `x * 0.5 * (1 + erf(x / sqrt(2)))` (the division may be a
     multiplication by `1 / sqrt(2)`, and the product with `x` and 0.5 may
-    be grouped any way) becomes `gelu`; `x * sigmoid(x)` becomes `silu`;
+    be grouped any way) becomes `gelu`;
+    `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` (the cube a
+    `pow` or two products) becomes `gelu_tanh`; `x * sigmoid(x)` becomes
+    `silu`;
     `x * hard_sigmoid(x)` with alpha 1/6 and beta 0.5 becomes
     `hard_swish`. Constants must be f32 scalars within a relative 1e-5 of
     those values; every intermediate must have no user outside the chain.
