@@ -242,6 +242,17 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// `x + y` as a kiln.binary add.
+static FailureOr<Value> add(OpBuilder &b, Location loc, Value x, Value y) {
+  FailureOr<BinaryOp> sum = createChecked<BinaryOp>(
+      b, loc, {x, y},
+      {b.getNamedAttr("kind",
+                      BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
+  if (failed(sum))
+    return failure();
+  return sum->getResult();
+}
+
 /// `activation` (with its alpha and beta, when given) as a kiln.unary on
 /// `value`.
 static FailureOr<Value> activate(OpBuilder &b, Location loc, Value value,
@@ -292,13 +303,10 @@ FailureOr<Value> kiln::unfuseConv(OpBuilder &b, FusedConvOp op, bool withPool) {
     return failure();
   Value value = conv->getResult();
   if (Value residual = op.getResidual()) {
-    FailureOr<BinaryOp> add = createChecked<BinaryOp>(
-        b, loc, {value, residual},
-        {b.getNamedAttr("kind",
-                        BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
-    if (failed(add))
+    FailureOr<Value> sum = add(b, loc, value, residual);
+    if (failed(sum))
       return failure();
-    value = add->getResult();
+    value = *sum;
   }
   if (std::optional<UnaryKind> activation = op.getActivation()) {
     FailureOr<Value> activated =
@@ -340,13 +348,10 @@ FailureOr<Value> kiln::unfuseMatMul(OpBuilder &b, FusedMatMulOp op) {
     return failure();
   Value value = matmul->getResult();
   if (Value bias = op.getBias()) {
-    FailureOr<BinaryOp> add = createChecked<BinaryOp>(
-        b, loc, {value, bias},
-        {b.getNamedAttr("kind",
-                        BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
-    if (failed(add))
+    FailureOr<Value> sum = add(b, loc, value, bias);
+    if (failed(sum))
       return failure();
-    value = add->getResult();
+    value = *sum;
   }
   if (std::optional<UnaryKind> activation = op.getActivation())
     return activate(b, loc, value, *activation, op.getActivationAlphaAttr(),

@@ -1,5 +1,6 @@
 //===- FuseAttention.cpp - Scaled dot-product attention -------------------===//
 
+#include "FusionUtils.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
@@ -13,23 +14,9 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::fusion;
 
 namespace {
-
-/// The value of a constant f32 scalar (any shape of one element).
-std::optional<double> scalarConstant(Value value) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
-    return std::nullopt;
-  return (double)*dense.getValues<float>().begin();
-}
-
-RankedTensorType typeOf(Value value) {
-  return llvm::cast<RankedTensorType>(value.getType());
-}
 
 /// What a match found, before anything is rewritten.
 struct Match {

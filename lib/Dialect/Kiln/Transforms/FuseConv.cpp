@@ -63,12 +63,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     if (failed(fused))
       return signalPassFailure();
     replaceChain(chain, *fused);
-    if (report) {
-      std::string text = "fused into kiln.fused_conv_transpose: conv_transpose";
-      for (const std::string &part : parts)
-        text += ", " + part;
-      fused->emitRemark(text);
-    }
+    if (report)
+      remarkFusion(*fused, "conv_transpose", parts, "");
   }
 
   void fuse(ConvOp conv) {
@@ -86,7 +82,7 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     Operation *user = soleUser(current, "the convolution's result", nearMiss);
     if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
         add && add.getKind() == BinaryKind::add) {
-      Value other = add.getLhs() == current ? add.getRhs() : add.getLhs();
+      Value other = otherOperand(add, current);
       if (other.getType() == current.getType() && other != current &&
           add.getType() == current.getType()) {
         residual = other;
@@ -167,14 +163,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     if (failed(fused))
       return signalPassFailure();
     replaceChain(chain, *fused);
-    if (report) {
-      std::string text = "fused into kiln.fused_conv: conv";
-      for (const std::string &part : parts)
-        text += ", " + part;
-      if (!nearMiss.empty())
-        text += "; stopped: " + nearMiss;
-      fused->emitRemark(text);
-    }
+    if (report)
+      remarkFusion(*fused, "conv", parts, nearMiss);
   }
 };
 

@@ -15,10 +15,6 @@ using namespace kiln::fusion;
 
 namespace {
 
-RankedTensorType typeOf(Value value) {
-  return llvm::cast<RankedTensorType>(value.getType());
-}
-
 struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
   using Base::Base;
 
@@ -84,7 +80,7 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     // A bias: an add of a [N] vector that broadcasts along the rows.
     if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
         add && add.getKind() == BinaryKind::add && !bias) {
-      Value other = add.getLhs() == result ? add.getRhs() : add.getLhs();
+      Value other = otherOperand(add, result);
       RankedTensorType otherType = typeOf(other);
       int64_t n = typeOf(weight).getDimSize(1);
       if (otherType.getRank() == 1 && otherType.getDimSize(0) == n &&
@@ -124,15 +120,8 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     if (failed(fused))
       return signalPassFailure();
     replaceChain(chain, *fused);
-    if (report) {
-      std::string text = "fused into kiln.fused_matmul: ";
-      text += isGemm ? "gemm" : "matmul";
-      for (const std::string &part : parts)
-        text += ", " + part;
-      if (!nearMiss.empty())
-        text += "; stopped: " + nearMiss;
-      fused->emitRemark(text);
-    }
+    if (report)
+      remarkFusion(*fused, isGemm ? "gemm" : "matmul", parts, nearMiss);
   }
 };
 

@@ -6,6 +6,24 @@ using namespace mlir;
 
 namespace kiln::fusion {
 
+RankedTensorType typeOf(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType());
+}
+
+std::optional<double> scalarConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
+    return std::nullopt;
+  return (double)*dense.getValues<float>().begin();
+}
+
+Value otherOperand(BinaryOp binary, Value value) {
+  return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
+}
+
 bool isActivation(UnaryKind kind) {
   switch (kind) {
   case UnaryKind::relu:
@@ -81,6 +99,17 @@ void replaceChain(ArrayRef<Operation *> chain, Operation *fused) {
   chain.back()->getResult(0).replaceAllUsesWith(fused->getResult(0));
   for (Operation *op : llvm::reverse(chain))
     op->erase();
+}
+
+void remarkFusion(Operation *fused, StringRef head, ArrayRef<std::string> parts,
+                  StringRef why) {
+  std::string text =
+      ("fused into " + fused->getName().getStringRef() + ": " + head).str();
+  for (const std::string &part : parts)
+    text += ", " + part;
+  if (!why.empty())
+    text += ("; stopped: " + why).str();
+  fused->emitRemark(text);
 }
 
 } // namespace kiln::fusion

@@ -9,6 +9,15 @@
 
 namespace kiln::fusion {
 
+/// `value`'s type (a ranked tensor).
+mlir::RankedTensorType typeOf(mlir::Value value);
+
+/// The value of a constant f32 scalar (any shape of one element).
+std::optional<double> scalarConstant(mlir::Value value);
+
+/// The operand of `binary` that is not `value` (`value` may be either).
+mlir::Value otherOperand(BinaryOp binary, mlir::Value value);
+
 /// Whether a fused op can take `kind` as its activation.
 bool isActivation(UnaryKind kind);
 
@@ -43,6 +52,11 @@ mlir::Location chainLoc(llvm::ArrayRef<mlir::Operation *> chain);
 /// chain.
 void replaceChain(llvm::ArrayRef<mlir::Operation *> chain,
                   mlir::Operation *fused);
+
+/// Reports a fusion at `fused`: "fused into OP: HEAD, PARTS...", and
+/// "; stopped: WHY" when `why` says why the chain ended.
+void remarkFusion(mlir::Operation *fused, llvm::StringRef head,
+                  llvm::ArrayRef<std::string> parts, llvm::StringRef why);
 
 } // namespace kiln::fusion
 

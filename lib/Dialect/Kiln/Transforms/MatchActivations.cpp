@@ -28,14 +28,8 @@ namespace {
 /// Whether `value` is a constant f32 scalar (any shape of one element)
 /// within a relative 1e-5 of `expected`.
 bool isScalar(Value value, double expected) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant)
-    return false;
-  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!dense || dense.getNumElements() != 1 || !dense.getElementType().isF32())
-    return false;
-  double v = *dense.getValues<float>().begin();
-  return std::abs(v - expected) <= 1e-5 * std::abs(expected);
+  std::optional<double> v = scalarConstant(value);
+  return v && std::abs(*v - expected) <= 1e-5 * std::abs(expected);
 }
 
 /// The only user of `value` when it is a kiln.binary of `kind`, else null.
@@ -46,9 +40,12 @@ BinaryOp soleBinaryUser(Value value, BinaryKind kind) {
   return binary && binary.getKind() == kind ? binary : nullptr;
 }
 
-/// The operand of `binary` that is not `value` (`value` may be either).
-Value otherOperand(BinaryOp binary, Value value) {
-  return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
+/// The kiln.binary of `kind` defining `value` when `value` has no other
+/// user, else null.
+BinaryOp soleBinaryDef(Value value, BinaryKind kind) {
+  auto binary = value.getDefiningOp<BinaryOp>();
+  return binary && binary.getKind() == kind && value.hasOneUse() ? binary
+                                                                 : nullptr;
 }
 
 /// A chain that computes `kind(x)` and ends at `chain.back()`.
@@ -82,11 +79,9 @@ std::optional<Match> matchHalfProduct(BinaryOp plusOne, Match match) {
     match.chain.append({first, outer});
   } else {
     // (x * 0.5) * (1 + f)
-    auto half = firstOther.getDefiningOp<BinaryOp>();
-    if (!half || half.getKind() != BinaryKind::mul ||
-        !half.getResult().hasOneUse() ||
-        !((half.getLhs() == x && isScalar(half.getRhs(), 0.5)) ||
-          (half.getRhs() == x && isScalar(half.getLhs(), 0.5))))
+    BinaryOp half = soleBinaryDef(firstOther, BinaryKind::mul);
+    if (!half || !llvm::is_contained(half->getOperands(), x) ||
+        !isScalar(otherOperand(half, x), 0.5))
       return std::nullopt;
     match.chain.append({half, first});
   }
@@ -100,14 +95,6 @@ BinaryOp plusOneOf(Value value) {
   BinaryOp plusOne = soleBinaryUser(value, BinaryKind::add);
   return plusOne && isScalar(otherOperand(plusOne, value), 1.0) ? plusOne
                                                                 : nullptr;
-}
-
-/// The kiln.binary of `kind` defining `value` when `value` has no other
-/// user, else null.
-BinaryOp soleBinaryDef(Value value, BinaryKind kind) {
-  auto binary = value.getDefiningOp<BinaryOp>();
-  return binary && binary.getKind() == kind && value.hasOneUse() ? binary
-                                                                 : nullptr;
 }
 
 /// x * 0.5 * (1 + erf(x / sqrt(2))), anchored at the erf: the scaling of x
@@ -221,9 +208,9 @@ struct MatchActivationsPass
   using Base::Base;
 
   void runOnOperation() override {
-    // Each anchor (an erf or a gate) belongs to one chain at most, but a
-    // chain's input may be the result of another: match each anchor after
-    // the rewrites before it.
+    // Each anchor (an erf, a tanh or a gate) belongs to one chain at most, but
+    // a chain's input may be the result of another: match each anchor after the
+    // rewrites before it.
     SmallVector<UnaryOp> anchors;
     getOperation()->walk([&](UnaryOp unary) { anchors.push_back(unary); });
     for (UnaryOp anchor : anchors) {
@@ -247,9 +234,7 @@ struct MatchActivationsPass
           "matched " + stringifyUnaryKind(match.kind).str() + ":";
       for (Operation *op : match.chain)
         text += " " + nameOf(op);
-      last->getResult(0).replaceAllUsesWith(unary->getResult());
-      for (Operation *op : llvm::reverse(match.chain))
-        op->erase();
+      replaceChain(match.chain, *unary);
       if (report)
         unary->emitRemark(text);
     }
