@@ -27,8 +27,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-import run  # noqa: E402
+import run
 
 MODELS = ["attention_encoder", "mha_encoder"]
 BUILDS = {"dnnl": ("dnnl", []), "dnnl_nofuse": ("dnnl", ["--no-fuse"]),

@@ -13,6 +13,8 @@ kiln_install_packages "${extra[@]}" python3-torch python3-onnx gcc time
 kiln_build
 
 BENCH="$KILN_ROOT/bench"
+# The test helpers (kilntest) and the zoo's model definitions (make_zoo).
+export PYTHONPATH="$KILN_ROOT/test:$KILN_ROOT/test/models${PYTHONPATH:+:$PYTHONPATH}"
 if [ ! -d "$BENCH/node_modules/onnxruntime-node" ]; then
   (cd "$BENCH" && npm ci --ignore-scripts --no-audit --no-fund)
 fi

@@ -31,12 +31,10 @@ import sys
 import time
 
 import numpy as np
+from kilntest import kilnc as kt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "test", "E2E"))
-sys.path.insert(0, os.path.join(ROOT, "test", "Conformance"))
-import e2e  # noqa: E402
 
 LIGHT = ["bvlc_alexnet", "squeezenet", "resnet50", "vgg19"]
 
@@ -81,14 +79,14 @@ def light_inputs(kilnc, name, light_dir, work):
     """Writes ONNX's light-model inputs, shaped as a probe compilation's
     signature says (see run_light.py); returns their paths."""
     exe = os.path.join(work, f"light_{name}_probe")
-    error = e2e.compile_model(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
+    error = kt.build(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
                               "dnnl", exe)
     if error:
         raise RuntimeError(error)
     paths = []
-    for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
+    for index, (_, _, dims) in enumerate(kt.signature(exe)["inputs"]):
         path = os.path.join(work, f"light_{name}_input_{index}.npy")
-        np.save(path, e2e.light_input(dims))
+        np.save(path, kt.light_input(dims))
         paths.append(path)
     return paths
 
@@ -212,7 +210,7 @@ def main():
         for variant, (backend, extra) in VARIANTS.items():
             exes[variant] = os.path.join(args.work, f"{name}-b{batch}-{variant}")
             start = time.perf_counter()
-            error = e2e.compile_model(args.kilnc, model, backend,
+            error = kt.build(args.kilnc, model, backend,
                                       exes[variant], extra)
             row[f"compile_s_{variant}"] = time.perf_counter() - start
             if error:
@@ -231,7 +229,7 @@ def main():
         row["convolutions"] = has_convolutions(model)
         for backend in ("dnnl", "llvm"):
             probe = os.path.join(args.work, f"{name}-b{batch}-{backend}-layers")
-            if flops and not e2e.compile_model(args.kilnc, model, backend, probe,
+            if flops and not kt.build(args.kilnc, model, backend, probe,
                                                ["--no-fuse"]):
                 row[f"gflops_{backend}"], row[f"ceiling_{backend}"] = \
                     profile_layers(probe, inputs, flops, 20)

@@ -13,8 +13,7 @@ import time
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "test", "models"))
-import make_zoo  # noqa: E402
+import make_zoo
 
 
 def main():

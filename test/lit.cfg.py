@@ -18,6 +18,8 @@ config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
 config.environment["PATH"] = os.pathsep.join(
     [config.kiln_tools_dir, config.llvm_tools_dir,
      config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Python scripts import the shared helpers as the kilntest package.
+config.environment["PYTHONPATH"] = config.test_source_root
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%cc", config.kiln_test_cc))

@@ -1,9 +1,14 @@
 //===- InitAll.cpp - Register Kiln's dialects and passes ------------------===//
 
 #include "kiln/InitAll.h"
-#include "kiln/Conversion/Passes.h"
+#include "kiln/Codegen/Passes.h"
+#include "kiln/Conversion/KilnToDnnl/Passes.h"
+#include "kiln/Conversion/KilnToLinalg/Passes.h"
+#include "kiln/Conversion/ToLLVM/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
+#include "kiln/Dialect/KilnBackend/IR/BufferizableOpInterfaceImpl.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -33,8 +38,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<kiln::KilnDialect, mlir::affine::AffineDialect,
-                  mlir::arith::ArithDialect,
+  registry.insert<kiln::KilnDialect, kiln::backend::KilnBackendDialect,
+                  mlir::affine::AffineDialect, mlir::arith::ArithDialect,
                   mlir::bufferization::BufferizationDialect,
                   mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,
                   mlir::index::IndexDialect, mlir::LLVM::LLVMDialect,
@@ -47,9 +52,7 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::linalg::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::scf::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::tensor::registerBufferizableOpInterfaceExternalModels(registry);
-  kiln::registerDnnlBufferization(registry);
-  kiln::registerFlashAttentionBufferization(registry);
-  kiln::registerConvPoolBufferization(registry);
+  kiln::backend::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
 }
@@ -60,6 +63,9 @@ void kiln::registerAllPasses() {
   mlir::bufferization::registerBufferizationPasses();
   mlir::registerLinalgPasses();
   mlir::memref::registerMemRefPasses();
-  kiln::registerKilnConversionPasses();
   kiln::registerKilnTransformsPasses();
+  kiln::registerKilnToLinalgPasses();
+  kiln::registerKilnToDnnlPasses();
+  kiln::registerKilnCodegenPasses();
+  kiln::registerKilnToLLVMPasses();
 }

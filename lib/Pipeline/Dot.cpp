@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Pipeline/Pipeline.h"
+#include "kiln/Pipeline/Compile.h"
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 

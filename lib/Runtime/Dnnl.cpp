@@ -1,7 +1,7 @@
 //===- Dnnl.cpp - oneDNN primitives of dnnl-backend models ----------------===//
 //
 // A model compiled with the dnnl backend defines the program of its oneDNN
-// primitives (kiln_model_dnnl_program, see kiln-lower-dnnl-calls) and the
+// primitives (kiln_model_dnnl_program, see kiln/Runtime/ABI.h) and the
 // addresses of their constant operands (kiln_model_dnnl_constants).
 // kiln_dnnl_create builds every primitive once per model instance, with
 // its constant weights reordered to the layout the primitive prefers and a
@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Runtime/ABI.h"
 #include "kiln/Runtime/Parallel.h"
 
 #include <dnnl.hpp>
@@ -36,101 +37,9 @@ namespace {
 using dnnl::memory;
 using Dims = memory::dims;
 
-enum Kind : int64_t {
-  Conv = 1,
-  Deconv,
-  MatMul,
-  Pool,
-  BatchNorm,
-  LayerNorm,
-  Softmax,
-  LogSoftmax,
-  LRN,
-  Reorder,
-  RNN,
-  GRU,
-  LSTM
-};
-
-const char *kindName(int64_t kind) {
-  static const char *names[] = {
-      "?",          "conv",       "deconv",  "matmul",      "pool",
-      "batch_norm", "layer_norm", "softmax", "log_softmax", "lrn",
-      "reorder",    "rnn",        "gru",     "lstm"};
-  return kind >= 0 && kind <= LSTM ? names[kind] : "?";
-}
-
-struct Operand {
-  int64_t constant = -1;
-  /// 0 for dense row-major, else the channel block of nC[D][H]W{8,16}c.
-  int64_t layout = 0;
-  Dims dims;
-};
-
-/// One primitive as the program describes it.
-struct Record {
-  int64_t kind = 0, inputs = 0, outputs = 0;
-  std::vector<Operand> operands;
-  std::vector<int64_t> params;
-  std::vector<float> fparams;
-};
-
-/// Reads records off the program, never past its recorded length.
-class Reader {
-public:
-  Reader(const int64_t *words, int64_t length) : words(words), length(length) {}
-  bool next(int64_t &value) {
-    if (at >= length)
-      return false;
-    value = words[at++];
-    return true;
-  }
-  bool read(Record &record) {
-    int64_t count;
-    if (!next(record.kind) || !next(record.inputs) || !next(record.outputs) ||
-        record.inputs < 0 || record.outputs < 0 ||
-        record.inputs + record.outputs > 32)
-      return false;
-    for (int64_t i = 0; i < record.inputs + record.outputs; ++i) {
-      Operand operand;
-      int64_t dtype, rank;
-      if (!next(operand.constant) || !next(dtype) || !next(operand.layout) ||
-          !next(rank) || dtype != 1 || rank < 0 || rank > 12)
-        return false;
-      if (operand.layout != 0 &&
-          ((operand.layout != 8 && operand.layout != 16) || rank < 3 ||
-           rank > 5 || operand.constant >= 0))
-        return false;
-      operand.dims.resize(rank);
-      for (auto &d : operand.dims)
-        if (!next(d) || d < 0)
-          return false;
-      record.operands.push_back(operand);
-    }
-    if (!next(count) || count < 0 || count > 64)
-      return false;
-    record.params.resize(count);
-    for (auto &p : record.params)
-      if (!next(p))
-        return false;
-    if (!next(count) || count < 0 || count > 64)
-      return false;
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t bits;
-      if (!next(bits))
-        return false;
-      uint32_t word = (uint32_t)bits;
-      float value;
-      std::memcpy(&value, &word, sizeof(value));
-      record.fparams.push_back(value);
-    }
-    return true;
-  }
-
-private:
-  const int64_t *words;
-  int64_t length, at = 0;
-};
+using kiln::abi::DnnlPrimitive;
+using Record = kiln::abi::DnnlRecord;
+using Operand = kiln::abi::DnnlOperand;
 
 /// Row-major strides of `dims`.
 Dims denseStrides(const Dims &dims) {
@@ -266,255 +175,281 @@ private:
         std::max<uint64_t>(state.scratchpadBytes, step.scratchpad.get_size());
   }
 
-  /// Spatial windows: k, then k strides, k dilations (as oneDNN counts
-  /// them, from 0), k begin and k end pads, from params[at].
+  /// A window's dims as oneDNN counts them (dilations from 0).
   struct Window {
     Dims kernel, strides, dilations, padBegin, padEnd;
+    explicit Window(const kiln::abi::DnnlWindow &w)
+        : kernel(w.kernel), strides(w.strides), dilations(w.dilations),
+          padBegin(w.padBegin), padEnd(w.padEnd) {
+      for (auto &d : dilations)
+        d -= 1;
+    }
   };
-  bool window(size_t at, bool withKernel, Window &w) {
-    const std::vector<int64_t> &p = record->params;
-    if (at >= p.size())
-      return false;
-    int64_t k = p[at++];
-    if (k < 1 || k > 3 || at + (withKernel ? 5 : 4) * k > p.size())
-      return false;
-    auto take = [&](Dims &out, int64_t shift) {
-      out.assign(p.begin() + at, p.begin() + at + k);
-      for (auto &v : out)
-        v += shift;
-      at += k;
-    };
-    if (withKernel)
-      take(w.kernel, 0);
-    take(w.strides, 0);
-    take(w.dilations, -1);
-    take(w.padBegin, 0);
-    take(w.padEnd, 0);
-    return true;
-  }
 
-  /// Appends the eltwise post-op of program code `code` (0: none; see
-  /// eltwiseOf in KilnToDnnl.cpp) with the record's alpha and beta; false
-  /// for an unknown code.
-  bool appendEltwise(dnnl::post_ops &ops, int64_t code) {
+  /// Appends an activation as an eltwise post-op; false for an unknown
+  /// one.
+  static bool appendEltwise(dnnl::post_ops &ops,
+                            const kiln::abi::DnnlActivation &activation) {
+    using kiln::abi::DnnlEltwise;
     static const dnnl::algorithm algorithms[] = {
         dnnl::algorithm::eltwise_relu,     dnnl::algorithm::eltwise_clip,
         dnnl::algorithm::eltwise_logistic, dnnl::algorithm::eltwise_tanh,
         dnnl::algorithm::eltwise_gelu_erf, dnnl::algorithm::eltwise_gelu_tanh,
         dnnl::algorithm::eltwise_swish,    dnnl::algorithm::eltwise_hardswish,
         dnnl::algorithm::eltwise_elu};
-    if (code == 0)
+    auto code = (int64_t)activation.eltwise;
+    if (activation.eltwise == DnnlEltwise::None)
       return true;
-    if (code < 1 || code > 9)
+    if (code < 1 || code > (int64_t)DnnlEltwise::Last)
       return false;
-    ops.append_eltwise(1.0f, algorithms[code - 1], record->fparams[0],
-                       record->fparams[1]);
+    ops.append_eltwise(1.0f, algorithms[code - 1], activation.alpha,
+                       activation.beta);
     return true;
   }
 
+  /// Decodes the record's parameters into `params`; false when they are
+  /// malformed.
+  template <typename Params> bool decode(Params &params) const {
+    kiln::abi::ParamReader reader(record->params, record->fparams);
+    if constexpr (std::is_same_v<Params, kiln::abi::DnnlConvParams>)
+      return params.decode(DnnlPrimitive(record->kind), reader);
+    else
+      return params.decode(reader);
+  }
+
+  /// Whether the record has `inputs` inputs and `outputs` outputs.
+  bool expect(int64_t inputs, int64_t outputs = 1) const {
+    return record->inputs == inputs && record->outputs == outputs;
+  }
+
+  static constexpr auto inference = dnnl::prop_kind::forward_inference;
+
   std::string build(const dnnl::primitive_attr &attr) {
-    const Record &r = *record;
-    const auto &p = r.params;
-    auto inference = dnnl::prop_kind::forward_inference;
-    auto expect = [&](int64_t inputs, size_t params) {
-      return r.inputs == inputs && r.outputs == 1 && p.size() >= params;
-    };
-    switch (r.kind) {
-    case Conv:
-    case Deconv: {
-      if (r.inputs < 2 || p.size() < 2 || !expect(2 + p[0], 2))
-        return "malformed record";
-      Window w;
-      if (!window(2, false, w))
-        return "malformed window";
-      int64_t groups = p[1];
-      // Convolutions end with their post-ops: a sum (the output holds the
-      // residual) and an eltwise.
-      size_t postOps = 3 + 4 * (size_t)p[2];
-      dnnl::primitive_attr convAttr = attr;
-      if (r.kind == Conv) {
-        if (p.size() != postOps + 2 ||
-            (p[postOps + 1] != 0 && r.fparams.size() != 2))
-          return "malformed post-ops";
-        dnnl::post_ops ops;
-        if (p[postOps])
-          ops.append_sum(1.0f);
-        if (!appendEltwise(ops, p[postOps + 1]))
-          return "unknown eltwise post-op";
-        convAttr.set_post_ops(ops);
-      }
-      memory::desc src = desc(0), dst = desc(output());
-      memory::desc given = plain(dims(1));
-      Dims wdims = dims(1);
-      if (r.kind == Deconv) {
-        // ONNX stores [C, M/group, K...]; oneDNN counts [(G,) OC, IC, K...].
-        Dims onnx = dims(1), strides = denseStrides(onnx);
-        int64_t icg = onnx[0] / std::max<int64_t>(groups, 1), ocg = onnx[1];
-        Dims spatial(onnx.begin() + 2, onnx.end());
-        Dims spatialStrides(strides.begin() + 2, strides.end());
-        if (groups > 1) {
-          wdims = {groups, ocg, icg};
-          strides = {icg * strides[0], strides[1], strides[0]};
-        } else {
-          wdims = {ocg, icg};
-          strides = {strides[1], strides[0]};
-        }
-        wdims.insert(wdims.end(), spatial.begin(), spatial.end());
-        strides.insert(strides.end(), spatialStrides.begin(),
-                       spatialStrides.end());
-        given = memory::desc(wdims, memory::data_type::f32, strides);
-      }
-      memory::desc weights = isConstant(1) ? anyLayout(wdims) : given;
-      bool hasBias = p[0] != 0;
-      memory::desc bias = hasBias ? plain(dims(2)) : memory::desc();
-      auto algorithm = r.kind == Conv ? dnnl::algorithm::convolution_direct
-                                      : dnnl::algorithm::deconvolution_direct;
-      if (r.kind == Conv) {
-        dnnl::convolution_forward::desc d(inference, algorithm, src, weights,
-                                          bias, dst, w.strides, w.dilations,
-                                          w.padBegin, w.padEnd);
-        dnnl::convolution_forward::primitive_desc pd(d, convAttr, state.engine);
-        bindConvolution(pd.weights_desc(), given, hasBias);
-        finish<dnnl::convolution_forward>(pd);
-      } else {
-        dnnl::deconvolution_forward::desc d(inference, algorithm, src, weights,
-                                            bias, dst, w.strides, w.dilations,
-                                            w.padBegin, w.padEnd);
-        dnnl::deconvolution_forward::primitive_desc pd(d, attr, state.engine);
-        bindConvolution(pd.weights_desc(), given, hasBias);
-        finish<dnnl::deconvolution_forward>(pd);
-      }
-      return "";
-    }
-    case MatMul: {
-      if (p.size() < 3 || !expect(2 + p[0], 3))
-        return "malformed record";
-      // An optional eltwise post-op (the activation of a fused product).
-      dnnl::primitive_attr matmulAttr = attr;
-      if (p.size() > 3) {
-        if (p.size() != 4 || (p[3] != 0 && r.fparams.size() != 2))
-          return "malformed post-ops";
-        dnnl::post_ops ops;
-        if (!appendEltwise(ops, p[3]))
-          return "unknown eltwise post-op";
-        matmulAttr.set_post_ops(ops);
-      }
-      // A transposed operand is stored with its last two dims swapped.
-      auto transposed = [&](size_t i, bool swap) {
-        Dims d = dims(i), strides = denseStrides(d);
-        if (swap && d.size() >= 2) {
-          std::swap(d[d.size() - 1], d[d.size() - 2]);
-          std::swap(strides[strides.size() - 1], strides[strides.size() - 2]);
-        }
-        return memory::desc(d, memory::data_type::f32, strides);
-      };
-      memory::desc src = transposed(0, p[1]), given = transposed(1, p[2]);
-      memory::desc weights = isConstant(1) ? anyLayout(given.dims()) : given;
-      bool hasBias = p[0] != 0;
-      memory::desc bias = hasBias ? plain(dims(2)) : memory::desc();
-      memory::desc dst = plain(dims(output()));
-      dnnl::matmul::desc d = hasBias
-                                 ? dnnl::matmul::desc(src, weights, bias, dst)
-                                 : dnnl::matmul::desc(src, weights, dst);
-      dnnl::matmul::primitive_desc pd(d, matmulAttr, state.engine);
-      bind(0, DNNL_ARG_SRC, src, src);
-      bind(1, DNNL_ARG_WEIGHTS, given, pd.weights_desc());
-      if (hasBias)
-        bind(2, DNNL_ARG_BIAS);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::matmul>(pd);
-      return "";
-    }
-    case Pool: {
-      if (!expect(1, 1))
-        return "malformed record";
-      Window w;
-      if (!window(1, true, w))
-        return "malformed window";
-      auto algorithm = p[0] == 0 ? dnnl::algorithm::pooling_max
-                       : p[0] == 1
-                           ? dnnl::algorithm::pooling_avg_include_padding
-                           : dnnl::algorithm::pooling_avg_exclude_padding;
-      dnnl::pooling_v2_forward::desc d(inference, algorithm, desc(0),
-                                       desc(output()), w.strides, w.kernel,
-                                       w.dilations, w.padBegin, w.padEnd);
-      dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
-      finishUnary<dnnl::pooling_v2_forward>(pd);
-      return "";
-    }
-    case BatchNorm: {
-      if (!expect(5, 0) || r.fparams.size() != 1)
-        return "malformed record";
-      auto flags = dnnl::normalization_flags::use_global_stats |
-                   dnnl::normalization_flags::use_scale |
-                   dnnl::normalization_flags::use_shift;
-      dnnl::batch_normalization_forward::desc d(inference, desc(0),
-                                                r.fparams[0], flags);
-      dnnl::batch_normalization_forward::primitive_desc pd(d, attr,
-                                                           state.engine);
-      const int args[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT,
-                          DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
-      for (size_t i = 0; i < 5; ++i)
-        bind(i, args[i]);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::batch_normalization_forward>(pd);
-      return "";
-    }
-    case LayerNorm: {
-      if (p.empty() || !expect(2 + p[0], 1) || r.fparams.size() != 1)
-        return "malformed record";
-      auto flags = dnnl::normalization_flags::use_scale;
-      if (p[0])
-        flags = flags | dnnl::normalization_flags::use_shift;
-      dnnl::layer_normalization_forward::desc d(inference, plain(dims(0)),
-                                                r.fparams[0], flags);
-      dnnl::layer_normalization_forward::primitive_desc pd(d, attr,
-                                                           state.engine);
-      bind(0, DNNL_ARG_SRC);
-      bind(1, DNNL_ARG_SCALE);
-      if (p[0])
-        bind(2, DNNL_ARG_SHIFT);
-      bind(output(), DNNL_ARG_DST);
-      finish<dnnl::layer_normalization_forward>(pd);
-      return "";
-    }
-    case Softmax:
-    case LogSoftmax: {
-      if (!expect(1, 1))
-        return "malformed record";
-      auto algorithm = r.kind == Softmax ? dnnl::algorithm::softmax_accurate
-                                         : dnnl::algorithm::softmax_log;
-      dnnl::softmax_v2_forward::desc d(inference, algorithm, plain(dims(0)),
-                                       plain(dims(output())), (int)p[0]);
-      dnnl::softmax_v2_forward::primitive_desc pd(d, attr, state.engine);
-      finishUnary<dnnl::softmax_v2_forward>(pd);
-      return "";
-    }
-    case LRN: {
-      if (!expect(1, 1) || r.fparams.size() != 3)
-        return "malformed record";
-      dnnl::lrn_forward::desc d(inference, dnnl::algorithm::lrn_across_channels,
-                                desc(0), p[0], r.fparams[0], r.fparams[1],
-                                r.fparams[2]);
-      dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
-      finishUnary<dnnl::lrn_forward>(pd);
-      return "";
-    }
-    case Reorder: {
-      if (!expect(1, 0))
-        return "malformed record";
-      dnnl::reorder::primitive_desc pd(state.engine, desc(0), state.engine,
-                                       desc(output()), attr);
-      finishUnary<dnnl::reorder>(pd);
-      return "";
-    }
-    case RNN:
-    case GRU:
-    case LSTM:
+    switch (DnnlPrimitive(record->kind)) {
+    case DnnlPrimitive::Conv:
+    case DnnlPrimitive::Deconv:
+      return buildConvolution(attr);
+    case DnnlPrimitive::MatMul:
+      return buildMatMul(attr);
+    case DnnlPrimitive::Pool:
+      return buildPool(attr);
+    case DnnlPrimitive::BatchNorm:
+      return buildBatchNorm(attr);
+    case DnnlPrimitive::LayerNorm:
+      return buildLayerNorm(attr);
+    case DnnlPrimitive::Softmax:
+    case DnnlPrimitive::LogSoftmax:
+      return buildSoftmax(attr);
+    case DnnlPrimitive::LRN:
+      return buildLRN(attr);
+    case DnnlPrimitive::Reorder:
+      return buildReorder(attr);
+    case DnnlPrimitive::RNN:
+    case DnnlPrimitive::GRU:
+    case DnnlPrimitive::LSTM:
       return buildRecurrent(attr);
-    default:
-      return "unknown primitive kind " + std::to_string(r.kind);
     }
+    return "unknown primitive kind " + std::to_string(record->kind);
+  }
+
+  /// Convolution and deconvolution; see abi::DnnlConvParams.
+  std::string buildConvolution(const dnnl::primitive_attr &attr) {
+    bool isConv = DnnlPrimitive(record->kind) == DnnlPrimitive::Conv;
+    kiln::abi::DnnlConvParams p;
+    if (!decode(p))
+      return "malformed record";
+    if (!expect(2 + (p.hasBias ? 1 : 0)))
+      return "malformed record";
+    Window w(p.window);
+    int64_t groups = p.groups;
+    // Convolutions end with their post-ops: a sum (the output holds the
+    // residual) and an eltwise.
+    dnnl::primitive_attr convAttr = attr;
+    if (isConv) {
+      dnnl::post_ops ops;
+      if (p.sum)
+        ops.append_sum(1.0f);
+      if (!appendEltwise(ops, p.activation))
+        return "unknown eltwise post-op";
+      convAttr.set_post_ops(ops);
+    }
+    memory::desc src = desc(0), dst = desc(output());
+    memory::desc given = plain(dims(1));
+    Dims wdims = dims(1);
+    if (!isConv) {
+      // ONNX stores [C, M/group, K...]; oneDNN counts [(G,) OC, IC, K...].
+      Dims onnx = dims(1), strides = denseStrides(onnx);
+      int64_t icg = onnx[0] / std::max<int64_t>(groups, 1), ocg = onnx[1];
+      Dims spatial(onnx.begin() + 2, onnx.end());
+      Dims spatialStrides(strides.begin() + 2, strides.end());
+      if (groups > 1) {
+        wdims = {groups, ocg, icg};
+        strides = {icg * strides[0], strides[1], strides[0]};
+      } else {
+        wdims = {ocg, icg};
+        strides = {strides[1], strides[0]};
+      }
+      wdims.insert(wdims.end(), spatial.begin(), spatial.end());
+      strides.insert(strides.end(), spatialStrides.begin(),
+                     spatialStrides.end());
+      given = memory::desc(wdims, memory::data_type::f32, strides);
+    }
+    memory::desc weights = isConstant(1) ? anyLayout(wdims) : given;
+    memory::desc bias = p.hasBias ? plain(dims(2)) : memory::desc();
+    if (isConv) {
+      dnnl::convolution_forward::desc d(
+          inference, dnnl::algorithm::convolution_direct, src, weights, bias,
+          dst, w.strides, w.dilations, w.padBegin, w.padEnd);
+      dnnl::convolution_forward::primitive_desc pd(d, convAttr, state.engine);
+      bindConvolution(pd.weights_desc(), given, p.hasBias);
+      finish<dnnl::convolution_forward>(pd);
+    } else {
+      dnnl::deconvolution_forward::desc d(
+          inference, dnnl::algorithm::deconvolution_direct, src, weights, bias,
+          dst, w.strides, w.dilations, w.padBegin, w.padEnd);
+      dnnl::deconvolution_forward::primitive_desc pd(d, attr, state.engine);
+      bindConvolution(pd.weights_desc(), given, p.hasBias);
+      finish<dnnl::deconvolution_forward>(pd);
+    }
+    return "";
+  }
+
+  /// Matrix product with an optional bias and activation; see
+  /// abi::DnnlMatMulParams.
+  std::string buildMatMul(const dnnl::primitive_attr &attr) {
+    kiln::abi::DnnlMatMulParams p;
+    if (!decode(p) || !expect(2 + (p.hasBias ? 1 : 0)))
+      return "malformed record";
+    // An optional eltwise post-op (the activation of a fused product).
+    dnnl::primitive_attr matmulAttr = attr;
+    if (p.activation.eltwise != kiln::abi::DnnlEltwise::None) {
+      dnnl::post_ops ops;
+      if (!appendEltwise(ops, p.activation))
+        return "unknown eltwise post-op";
+      matmulAttr.set_post_ops(ops);
+    }
+    // A transposed operand is stored with its last two dims swapped.
+    auto transposed = [&](size_t i, bool swap) {
+      Dims d = dims(i), strides = denseStrides(d);
+      if (swap && d.size() >= 2) {
+        std::swap(d[d.size() - 1], d[d.size() - 2]);
+        std::swap(strides[strides.size() - 1], strides[strides.size() - 2]);
+      }
+      return memory::desc(d, memory::data_type::f32, strides);
+    };
+    memory::desc src = transposed(0, p.transSrc),
+                 given = transposed(1, p.transWeights);
+    memory::desc weights = isConstant(1) ? anyLayout(given.dims()) : given;
+    memory::desc bias = p.hasBias ? plain(dims(2)) : memory::desc();
+    memory::desc dst = plain(dims(output()));
+    dnnl::matmul::desc d = p.hasBias
+                               ? dnnl::matmul::desc(src, weights, bias, dst)
+                               : dnnl::matmul::desc(src, weights, dst);
+    dnnl::matmul::primitive_desc pd(d, matmulAttr, state.engine);
+    bind(0, DNNL_ARG_SRC, src, src);
+    bind(1, DNNL_ARG_WEIGHTS, given, pd.weights_desc());
+    if (p.hasBias)
+      bind(2, DNNL_ARG_BIAS);
+    bind(output(), DNNL_ARG_DST);
+    finish<dnnl::matmul>(pd);
+    return "";
+  }
+
+  /// Max and average pooling; see abi::DnnlPoolParams.
+  std::string buildPool(const dnnl::primitive_attr &attr) {
+    using kiln::abi::DnnlPoolAlgorithm;
+    kiln::abi::DnnlPoolParams p;
+    if (!decode(p) || !expect(1))
+      return "malformed record";
+    Window w(p.window);
+    auto algorithm = p.algorithm == DnnlPoolAlgorithm::Max
+                         ? dnnl::algorithm::pooling_max
+                     : p.algorithm == DnnlPoolAlgorithm::AvgIncludePadding
+                         ? dnnl::algorithm::pooling_avg_include_padding
+                         : dnnl::algorithm::pooling_avg_exclude_padding;
+    dnnl::pooling_v2_forward::desc d(inference, algorithm, desc(0),
+                                     desc(output()), w.strides, w.kernel,
+                                     w.dilations, w.padBegin, w.padEnd);
+    dnnl::pooling_v2_forward::primitive_desc pd(d, attr, state.engine);
+    finishUnary<dnnl::pooling_v2_forward>(pd);
+    return "";
+  }
+
+  /// Inference batch normalization; see abi::DnnlBatchNormParams.
+  std::string buildBatchNorm(const dnnl::primitive_attr &attr) {
+    kiln::abi::DnnlBatchNormParams p;
+    if (!decode(p) || !expect(5))
+      return "malformed record";
+    auto flags = dnnl::normalization_flags::use_global_stats |
+                 dnnl::normalization_flags::use_scale |
+                 dnnl::normalization_flags::use_shift;
+    dnnl::batch_normalization_forward::desc d(inference, desc(0), p.epsilon,
+                                              flags);
+    dnnl::batch_normalization_forward::primitive_desc pd(d, attr, state.engine);
+    const int args[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT,
+                        DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
+    for (size_t i = 0; i < 5; ++i)
+      bind(i, args[i]);
+    bind(output(), DNNL_ARG_DST);
+    finish<dnnl::batch_normalization_forward>(pd);
+    return "";
+  }
+
+  /// Layer normalization over the inner dim; see abi::DnnlLayerNormParams.
+  std::string buildLayerNorm(const dnnl::primitive_attr &attr) {
+    kiln::abi::DnnlLayerNormParams p;
+    if (!decode(p) || !expect(2 + (p.hasShift ? 1 : 0)))
+      return "malformed record";
+    auto flags = dnnl::normalization_flags::use_scale;
+    if (p.hasShift)
+      flags = flags | dnnl::normalization_flags::use_shift;
+    dnnl::layer_normalization_forward::desc d(inference, plain(dims(0)),
+                                              p.epsilon, flags);
+    dnnl::layer_normalization_forward::primitive_desc pd(d, attr, state.engine);
+    bind(0, DNNL_ARG_SRC);
+    bind(1, DNNL_ARG_SCALE);
+    if (p.hasShift)
+      bind(2, DNNL_ARG_SHIFT);
+    bind(output(), DNNL_ARG_DST);
+    finish<dnnl::layer_normalization_forward>(pd);
+    return "";
+  }
+
+  /// Softmax and log-softmax; see abi::DnnlSoftmaxParams.
+  std::string buildSoftmax(const dnnl::primitive_attr &attr) {
+    kiln::abi::DnnlSoftmaxParams p;
+    if (!decode(p) || !expect(1))
+      return "malformed record";
+    auto algorithm = DnnlPrimitive(record->kind) == DnnlPrimitive::Softmax
+                         ? dnnl::algorithm::softmax_accurate
+                         : dnnl::algorithm::softmax_log;
+    dnnl::softmax_v2_forward::desc d(inference, algorithm, plain(dims(0)),
+                                     plain(dims(output())), (int)p.axis);
+    dnnl::softmax_v2_forward::primitive_desc pd(d, attr, state.engine);
+    finishUnary<dnnl::softmax_v2_forward>(pd);
+    return "";
+  }
+
+  /// Local response normalization; see abi::DnnlLRNParams.
+  std::string buildLRN(const dnnl::primitive_attr &attr) {
+    kiln::abi::DnnlLRNParams p;
+    if (!decode(p) || !expect(1))
+      return "malformed record";
+    dnnl::lrn_forward::desc d(inference, dnnl::algorithm::lrn_across_channels,
+                              desc(0), p.size, p.alpha, p.beta, p.bias);
+    dnnl::lrn_forward::primitive_desc pd(d, attr, state.engine);
+    finishUnary<dnnl::lrn_forward>(pd);
+    return "";
+  }
+
+  /// A layout conversion (dense and blocked); no parameters.
+  std::string buildReorder(const dnnl::primitive_attr &attr) {
+    if (!expect(1))
+      return "malformed record";
+    dnnl::reorder::primitive_desc pd(state.engine, desc(0), state.engine,
+                                     desc(output()), attr);
+    finishUnary<dnnl::reorder>(pd);
+    return "";
   }
 
   /// Stores `data` (a temporary in oneDNN's plain layout `given`) as the
@@ -536,31 +471,35 @@ private:
   /// gate), gates in oneDNN's order: LSTM i, f, c, o from ONNX's i, o, f,
   /// c; GRU and RNN keep theirs.
   std::string buildRecurrent(const dnnl::primitive_attr &attr) {
+    using kiln::abi::DnnlDirection;
     const Record &r = *record;
-    const auto &p = r.params;
-    if (p.size() != 6 || r.inputs != 4 + p[2] + p[3] ||
-        r.outputs != (r.kind == LSTM ? 3 : 2))
+    DnnlPrimitive kind = DnnlPrimitive(r.kind);
+    bool isLSTM = kind == DnnlPrimitive::LSTM;
+    kiln::abi::DnnlRecurrentParams p;
+    if (!decode(p) ||
+        !expect(4 + (p.hasH0 ? 1 : 0) + (p.hasC0 ? 1 : 0), isLSTM ? 3 : 2))
       return "malformed record";
     for (size_t i = 1; i < 4; ++i)
       if (!isConstant(i))
         return "recurrent weights must be constants";
     int64_t in = dims(0)[2];
-    int64_t dirs = dims(1)[0], hidden = p[1];
-    bool lbr = r.kind == GRU && p[4];
-    int64_t gates = r.kind == LSTM ? 4 : r.kind == GRU ? 3 : 1;
+    int64_t dirs = dims(1)[0], hidden = p.hidden;
+    bool lbr = kind == DnnlPrimitive::GRU && p.linearBeforeReset;
+    int64_t gates = isLSTM ? 4 : kind == DnnlPrimitive::GRU ? 3 : 1;
     if (dims(1) != Dims{dirs, gates * hidden, in} ||
         dims(2) != Dims{dirs, gates * hidden, hidden} ||
         dims(3) != Dims{dirs, 2 * gates * hidden})
       return "recurrent weights of unexpected shapes";
-    auto direction = p[0] == 0 ? dnnl::rnn_direction::unidirectional_left2right
-                     : p[0] == 1
+    auto direction = p.direction == DnnlDirection::Forward
+                         ? dnnl::rnn_direction::unidirectional_left2right
+                     : p.direction == DnnlDirection::Reverse
                          ? dnnl::rnn_direction::unidirectional_right2left
                          : dnnl::rnn_direction::bidirectional_concat;
     // oneDNN gate g reads ONNX gate order[g].
     std::vector<int64_t> order(gates);
     for (int64_t g = 0; g < gates; ++g)
       order[g] = g;
-    if (r.kind == LSTM)
+    if (isLSTM)
       order = {0, 2, 3, 1};
     auto weights = [&](size_t i, int64_t inner) {
       const float *onnx =
@@ -599,18 +538,17 @@ private:
     size_t at = 4;
     memory::desc srcIter, srcIterC;
     size_t h0 = 0, c0 = 0;
-    if (p[2]) {
+    if (p.hasH0) {
       h0 = at++;
       srcIter = desc(h0);
     }
-    if (p[3]) {
+    if (p.hasC0) {
       c0 = at++;
       srcIterC = desc(c0);
     }
     memory::desc srcLayer = desc(0), dstLayer = desc(output());
     memory::desc dstIter = desc(output() + 1);
-    memory::desc dstIterC =
-        r.kind == LSTM ? desc(output() + 2) : memory::desc();
+    memory::desc dstIterC = isLSTM ? desc(output() + 2) : memory::desc();
     auto inference = dnnl::prop_kind::forward_inference;
     auto finishRecurrent = [&](const auto &pd, auto primitive) {
       bind(0, DNNL_ARG_SRC_LAYER);
@@ -625,13 +563,13 @@ private:
         bind(c0, DNNL_ARG_SRC_ITER_C);
       bind(output(), DNNL_ARG_DST_LAYER);
       bind(output() + 1, DNNL_ARG_DST_ITER);
-      if (r.kind == LSTM)
+      if (isLSTM)
         bind(output() + 2, DNNL_ARG_DST_ITER_C);
       finish<decltype(primitive)>(pd);
     };
     memory::desc anyLayer = anyLayout(layerDims), anyIter = anyLayout(iterDims);
     memory::desc biasDesc = plain(biasDims);
-    if (r.kind == LSTM) {
+    if (isLSTM) {
       dnnl::lstm_forward::desc d(inference, direction, srcLayer, srcIter,
                                  srcIterC, anyLayer, anyIter, biasDesc,
                                  dstLayer, dstIter, dstIterC);
@@ -644,7 +582,7 @@ private:
       finishRecurrent(
           dnnl::lbr_gru_forward::primitive_desc(d, attr, state.engine),
           dnnl::lbr_gru_forward());
-    } else if (r.kind == GRU) {
+    } else if (kind == DnnlPrimitive::GRU) {
       dnnl::gru_forward::desc d(inference, direction, srcLayer, srcIter,
                                 anyLayer, anyIter, biasDesc, dstLayer, dstIter);
       finishRecurrent(dnnl::gru_forward::primitive_desc(d, attr, state.engine),
@@ -653,11 +591,9 @@ private:
       static const dnnl::algorithm activations[] = {
           dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_relu,
           dnnl::algorithm::eltwise_logistic};
-      if (p[5] < 0 || p[5] > 2)
-        return "unknown activation";
-      dnnl::vanilla_rnn_forward::desc d(inference, activations[p[5]], direction,
-                                        srcLayer, srcIter, anyLayer, anyIter,
-                                        biasDesc, dstLayer, dstIter);
+      dnnl::vanilla_rnn_forward::desc d(
+          inference, activations[(int64_t)p.activation], direction, srcLayer,
+          srcIter, anyLayer, anyIter, biasDesc, dstLayer, dstIter);
       finishRecurrent(
           dnnl::vanilla_rnn_forward::primitive_desc(d, attr, state.engine),
           dnnl::vanilla_rnn_forward());
@@ -691,23 +627,15 @@ extern "C" {
 
 void *kiln_dnnl_create(char *error, size_t error_size,
                        uint64_t *scratchpad_bytes) {
-  const int64_t *program = kiln_model_dnnl_program;
-  if (program[0] != 0x4b494c4e || program[1] != 1 || program[2] < 4 ||
-      program[3] < 0) {
+  std::vector<Record> records;
+  if (!kiln::abi::readDnnlProgram(kiln_model_dnnl_program, records)) {
     report(error, error_size, "the model's oneDNN program is malformed");
     return nullptr;
   }
-  Reader reader(program + 4, program[2] - 4);
-  std::vector<Record> records(program[3]);
   int64_t constantCount = 0;
-  for (Record &record : records) {
-    if (!reader.read(record)) {
-      report(error, error_size, "the model's oneDNN program is malformed");
-      return nullptr;
-    }
+  for (const Record &record : records)
     for (const Operand &operand : record.operands)
       constantCount = std::max(constantCount, operand.constant + 1);
-  }
   std::vector<uintptr_t> constants(std::max<int64_t>(constantCount, 1));
   kiln_model_dnnl_constants(constants.data());
 
@@ -725,7 +653,8 @@ void *kiln_dnnl_create(char *error, size_t error_size,
     if (!message.empty()) {
       report(error, error_size,
              "oneDNN cannot create primitive " + std::to_string(i) + " (" +
-                 kindName(records[i].kind) + "): " + message);
+                 std::string(kiln::abi::dnnlPrimitiveName(records[i].kind)) +
+                 "): " + message);
       return nullptr;
     }
   }

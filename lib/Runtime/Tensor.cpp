@@ -11,56 +11,33 @@
 
 namespace kiln::runtime {
 
-size_t dtypeSize(int code) {
-  switch ((DType)code) {
-  case DType::f32:
-  case DType::i32:
-  case DType::u32:
-    return 4;
-  case DType::f64:
-  case DType::i64:
-  case DType::u64:
-    return 8;
-  case DType::f16:
-  case DType::bf16:
-  case DType::i16:
-  case DType::u16:
-    return 2;
-  case DType::i8:
-  case DType::u8:
-  case DType::boolean:
-    return 1;
-  }
-  return 0;
-}
-
 std::string dtypeName(int code) {
   switch ((DType)code) {
-  case DType::f32:
+  case DType::F32:
     return "f32";
-  case DType::f64:
+  case DType::F64:
     return "f64";
-  case DType::f16:
+  case DType::F16:
     return "f16";
-  case DType::bf16:
+  case DType::BF16:
     return "bf16";
-  case DType::i8:
+  case DType::I8:
     return "i8";
-  case DType::i16:
+  case DType::I16:
     return "i16";
-  case DType::i32:
+  case DType::I32:
     return "i32";
-  case DType::i64:
+  case DType::I64:
     return "i64";
-  case DType::u8:
+  case DType::U8:
     return "u8";
-  case DType::u16:
+  case DType::U16:
     return "u16";
-  case DType::u32:
+  case DType::U32:
     return "u32";
-  case DType::u64:
+  case DType::U64:
     return "u64";
-  case DType::boolean:
+  case DType::Bool:
     return "bool";
   }
   return "dtype " + std::to_string(code);
@@ -186,11 +163,10 @@ static int npyDtype(const std::string &descr) {
   static const struct {
     const char *descr;
     DType dtype;
-  } table[] = {
-      {"<f4", DType::f32}, {"<f8", DType::f64}, {"<f2", DType::f16},
-      {"<i8", DType::i64}, {"<i4", DType::i32}, {"<i2", DType::i16},
-      {"|i1", DType::i8},  {"<u8", DType::u64}, {"<u4", DType::u32},
-      {"<u2", DType::u16}, {"|u1", DType::u8},  {"|b1", DType::boolean}};
+  } table[] = {{"<f4", DType::F32}, {"<f8", DType::F64}, {"<f2", DType::F16},
+               {"<i8", DType::I64}, {"<i4", DType::I32}, {"<i2", DType::I16},
+               {"|i1", DType::I8},  {"<u8", DType::U64}, {"<u4", DType::U32},
+               {"<u2", DType::U16}, {"|u1", DType::U8},  {"|b1", DType::Bool}};
   for (const auto &entry : table)
     if (descr == entry.descr)
       return (int)entry.dtype;
@@ -199,31 +175,31 @@ static int npyDtype(const std::string &descr) {
 
 static const char *npyDescr(int dtype) {
   switch ((DType)dtype) {
-  case DType::f32:
+  case DType::F32:
     return "<f4";
-  case DType::f64:
+  case DType::F64:
     return "<f8";
-  case DType::f16:
+  case DType::F16:
     return "<f2";
-  case DType::i64:
+  case DType::I64:
     return "<i8";
-  case DType::i32:
+  case DType::I32:
     return "<i4";
-  case DType::i16:
+  case DType::I16:
     return "<i2";
-  case DType::i8:
+  case DType::I8:
     return "|i1";
-  case DType::u64:
+  case DType::U64:
     return "<u8";
-  case DType::u32:
+  case DType::U32:
     return "<u4";
-  case DType::u16:
+  case DType::U16:
     return "<u2";
-  case DType::u8:
+  case DType::U8:
     return "|u1";
-  case DType::boolean:
+  case DType::Bool:
     return "|b1";
-  case DType::bf16:
+  case DType::BF16:
     return nullptr; // NumPy has no bfloat16 (writeNpy widens to float32)
   }
   return nullptr;
@@ -334,10 +310,10 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error) {
   // NumPy has no bfloat16: such tensors are written as float32, which holds
   // every bfloat16 value exactly (the 16 bits are its upper half).
-  if (tensor.info.dtype == (int)DType::bf16) {
+  if (tensor.info.dtype == (int)DType::BF16) {
     HostTensor wide;
     wide.info = tensor.info;
-    wide.info.dtype = (int)DType::f32;
+    wide.info.dtype = (int)DType::F32;
     size_t count = tensor.data.size() / 2;
     wide.data.resize(count * 4);
     for (size_t i = 0; i < count; ++i) {

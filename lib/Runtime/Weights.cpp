@@ -1,13 +1,13 @@
 //===- Weights.cpp - Mapping a model's external weights file --------------===//
 //
-// The file kilnc writes with --weights=external: a 64-byte header ("KILNWTS1",
-// the payload size and the payload's FNV-1a hash, little endian) and the
-// payload, mapped read-only; the model reads its constants at
-// kiln_model_weights_base + offset.
+// The file kilnc writes with --weights=external (see kiln/Runtime/ABI.h): a
+// 64-byte header and the payload, mapped read-only; the model reads its
+// constants at kiln_model_weights_base + offset.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Runtime/Weights.h"
+#include "kiln/Runtime/ABI.h"
 #include "kiln/Runtime/Runtime.h"
 
 #include <cerrno>
@@ -20,23 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+using namespace kiln;
 using namespace kiln::runtime;
 
 namespace {
 
-constexpr uint64_t kHeaderBytes = 64;
+constexpr uint64_t kHeaderBytes = abi::kWeightsHeaderBytes;
 
 std::mutex mappingMutex;
 int users = 0;
 void *mapping = nullptr;
 size_t mappingBytes = 0;
-
-uint64_t readLittleEndian(const unsigned char *bytes) {
-  uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = (value << 8) | bytes[i];
-  return value;
-}
 
 std::string folderOf(const std::string &path) {
   size_t slash = path.rfind('/');
@@ -88,6 +82,7 @@ bool Weights::acquire(const std::string &binaryPath, std::string &error) {
   uint64_t expected = kHeaderBytes + kiln_model_weights_bytes;
   struct stat st;
   unsigned char header[kHeaderBytes];
+  std::optional<abi::WeightsHeader> decoded;
   bool ok = false;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     error = path + ": not a regular file";
@@ -96,10 +91,10 @@ bool Weights::acquire(const std::string &binaryPath, std::string &error) {
             " bytes of weights, the file has " + std::to_string(st.st_size) +
             " (not the weights this model was compiled with)";
   } else if (::pread(fd, header, kHeaderBytes, 0) != (ssize_t)kHeaderBytes ||
-             std::memcmp(header, "KILNWTS1", 8) != 0) {
+             !(decoded = abi::decodeWeightsHeader(header))) {
     error = path + ": not a Kiln weights file";
-  } else if (readLittleEndian(header + 8) != kiln_model_weights_bytes ||
-             readLittleEndian(header + 16) != kiln_model_weights_id) {
+  } else if (decoded->payloadBytes != kiln_model_weights_bytes ||
+             decoded->hash != kiln_model_weights_id) {
     error = path + ": not the weights this model was compiled with";
   } else {
     void *map = ::mmap(nullptr, expected, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -32,10 +32,7 @@ import subprocess
 import sys
 
 import numpy as np
-
-sys.path.insert(0, os.path.dirname(__file__))
-import onnxtests  # noqa: E402
-import tensorproto  # noqa: E402
+from kilntest import compare, kilnc as kt, onnxtests, tensorproto
 
 SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator", "light"]
 RTOL, ATOL = 1e-3, 1e-7
@@ -47,24 +44,6 @@ def digest_files(paths):
         with open(path, "rb") as f:
             h.update(f.read())
     return h.hexdigest()
-
-
-def compare(actual, expected, rtol):
-    """None when `actual` matches, else why not."""
-    if actual.shape != expected.shape:
-        return f"shape {list(actual.shape)}, expected {list(expected.shape)}"
-    if actual.dtype != expected.dtype:
-        return f"type {actual.dtype}, expected {expected.dtype}"
-    if expected.dtype.kind in "fc":
-        a, e = actual.astype(np.float64), expected.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            ok = (np.abs(a - e) <= ATOL + rtol * np.abs(e)) | (a == e) | \
-                 (np.isnan(a) & np.isnan(e))
-    else:
-        ok = actual == expected
-    if ok.all():
-        return None
-    return f"{int((~ok).sum())} of {ok.size} elements differ"
 
 
 class Runner:
@@ -94,8 +73,9 @@ class Runner:
         os.makedirs(folder, exist_ok=True)
         temp = os.path.join(folder, "model")
         try:
-            run, _ = onnxtests.compile_model(
-                self.kilnc, model, self.flags + ["-o", temp])
+            run, _ = kt.compile_model(
+                self.kilnc, model, self.flags + ["-o", temp], timeout=300,
+                inputs=onnxtests.test_inputs(model))
         except subprocess.TimeoutExpired:
             return "crash", "kilnc timed out", None
         if run.returncode < 0 or run.returncode > 1:
@@ -125,10 +105,10 @@ class Runner:
         if run.returncode != 0:
             return "fail", "run: " + run.stderr.strip()[:200]
         for name, value in expected:
-            path = os.path.join(out, re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".npy")
+            path = os.path.join(out, kt.output_file(name))
             if not os.path.exists(path):
                 return "fail", f"no output '{name}'"
-            why = compare(np.load(path), value, rtol)
+            why = compare.mismatch(np.load(path), value, rtol, ATOL)
             if why:
                 return "fail", f"output '{name}': {why}"
         return "pass", ""
@@ -166,13 +146,11 @@ class Runner:
         return "pass", ""
 
     def run_light(self, exe, name, folder):
-        signature = self.signature(exe, shapes=True)
+        signature = self.signature(exe)
         inputs = []
         for index, (_, dims) in enumerate(signature["input_shapes"]):
-            count = int(np.prod(dims))
             path = os.path.join(folder, f"input_{index}.npy")
-            values = (np.arange(count) / count).astype(np.float32).reshape(dims)
-            np.save(path, values)
+            np.save(path, kt.light_input(dims))
             inputs.append(path)
         _, value = tensorproto.read(
             os.path.join(self.root, "light", f"light_{name}_output_0.pb"))
@@ -181,21 +159,12 @@ class Runner:
                             folder, rtol)
 
     @staticmethod
-    def signature(exe, shapes=False):
-        info = subprocess.run([exe, "--info"], capture_output=True, text=True,
-                              check=True).stdout
-        result = {"inputs": [], "outputs": [], "input_shapes": []}
-        section = None
-        for line in info.splitlines():
-            if not line.startswith(" "):
-                section = line.rstrip(":")
-                continue
-            name, rest = line.strip().rsplit(": ", 1)
-            result[section].append(name)
-            if section == "inputs":
-                dims = [int(d) for d in rest.split(" ", 1)[1].strip("[]").split(", ") if d]
-                result["input_shapes"].append((name, dims))
-        return result
+    def signature(exe):
+        """Input and output names, and the inputs' dims, from --info."""
+        sig = kt.signature(exe)
+        return {"inputs": [name for name, _, _ in sig["inputs"]],
+                "outputs": [name for name, _, _ in sig["outputs"]],
+                "input_shapes": [(name, dims) for name, _, dims in sig["inputs"]]}
 
 
 def tests(root, suites, pattern):
@@ -229,7 +198,8 @@ def write_docs(path, backend, results):
         "atol 1e-7). Regenerate with:",
         "",
         "```sh",
-        "/usr/bin/python3 test/Conformance/run_conformance.py build/bin/kilnc \\",
+        "PYTHONPATH=test /usr/bin/python3 test/Conformance/run_conformance.py \\",
+        "    build/bin/kilnc \\",
         f"    ../shared/onnx-tests --backend {backend} --work build/conformance \\",
         f"    --expected test/Conformance/expected-{backend}.txt --update \\",
         f"    --docs docs/conformance.md",

@@ -1,7 +1,7 @@
 """Runs ONNX backend tests whose weights are graph inputs with those inputs
 bound to constants (kilnc --bind NAME=FILE.pb), as a model with trained
 weights has them, so that the dnnl backend maps the op to its oneDNN
-primitive; checks that it did (the op shows as kiln.dnnl_call PRIMITIVE at
+primitive; checks that it did (the op shows as kiln_backend.dnnl_call PRIMITIVE at
 --emit=linalg) and compares the outputs with ONNX's (rtol 1e-3, atol 1e-5).
 
 usage: run_bound.py KILNC NODE_TESTS_DIR WORKDIR BACKEND TEST:PRIMITIVE ...
@@ -14,12 +14,7 @@ import sys
 
 import numpy as np
 
-import e2e
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "Conformance"))
-import onnxtests  # noqa: E402
-import tensorproto  # noqa: E402
+from kilntest import compare, kilnc as kt, onnxtests, tensorproto
 
 RTOL, ATOL = 1e-3, 1e-5
 
@@ -39,10 +34,10 @@ def run_test(kilnc, folder, primitive, work, backend):
                          *binds], capture_output=True, text=True)
     if ir.returncode != 0:
         return f"kilnc: {ir.stderr.strip()}"
-    if backend == "dnnl" and f'kiln.dnnl_call "{primitive}"' not in ir.stdout:
+    if backend == "dnnl" and f'kiln_backend.dnnl_call "{primitive}"' not in ir.stdout:
         return f"no oneDNN {primitive} primitive in the compiled model"
     exe = os.path.join(work, "model")
-    error = e2e.compile_model(kilnc, model, backend, exe, binds)
+    error = kt.build(kilnc, model, backend, exe, binds)
     if error:
         return f"kilnc: {error}"
     outdir = os.path.join(work, "out")
@@ -51,8 +46,8 @@ def run_test(kilnc, folder, primitive, work, backend):
                          text=True)
     if run.returncode != 0:
         return f"run: {run.stderr.strip()}"
-    names = [name for name, _, _ in e2e.signature(exe)["outputs"]]
-    return e2e.compare_outputs(
+    names = [name for name, _, _ in kt.signature(exe)["outputs"]]
+    return compare.compare_outputs(
         ((names[k], np.load(os.path.join(outdir, f"{names[k]}.npy")),
           tensorproto.read(path)[1])
          for k, path in enumerate(onnxtests.numbered(data, "output_"))),

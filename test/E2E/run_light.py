@@ -14,10 +14,7 @@ import sys
 
 import numpy as np
 
-import e2e
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Conformance"))
-import tensorproto  # noqa: E402
+from kilntest import compare, kilnc as kt, tensorproto
 
 
 def main():
@@ -30,15 +27,15 @@ def main():
     for name in names:
         model = os.path.join(light, f"light_{name}.onnx")
         exe = os.path.join(work, name)
-        error = e2e.compile_model(kilnc, model, backend, exe)
+        error = kt.build(kilnc, model, backend, exe)
         if error:
             print(f"FAIL {name}: kilnc: {error}")
             failures += 1
             continue
         args = []
-        for index, (_, _, dims) in enumerate(e2e.signature(exe)["inputs"]):
+        for index, (_, _, dims) in enumerate(kt.signature(exe)["inputs"]):
             path = os.path.join(work, f"{name}_input_{index}.npy")
-            np.save(path, e2e.light_input(dims))
+            np.save(path, kt.light_input(dims))
             args.append(path)
         outdir = os.path.join(work, f"{name}_out")
         os.makedirs(outdir, exist_ok=True)
@@ -52,12 +49,12 @@ def main():
             os.path.join(light, f"light_{name}_output_0.pb"))
         outputs = sorted(os.listdir(outdir))
         actual = np.load(os.path.join(outdir, outputs[0]))
-        problem = e2e.mismatch(actual, expected, 1e-3, 1e-7)
+        problem = compare.mismatch(actual, expected, 1e-3, 1e-7)
         if problem:
             print(f"FAIL {name}: {problem}")
             failures += 1
         else:
-            print(f"PASS {name}: max error {e2e.max_error(actual, expected):.3g}")
+            print(f"PASS {name}: max error {compare.max_error(actual, expected):.3g}")
     print(f"{len(names) - failures} passed, {failures} failed")
     return 1 if failures else 0
 

@@ -12,18 +12,18 @@ import sys
 
 import numpy as np
 
-import e2e
+from kilntest import compare, kilnc as kt
 
 RTOL, ATOL = 1e-3, 1e-5
 
 
 def run_model(kilnc, folder, work, backend):
     exe = os.path.join(work, "model")
-    error = e2e.compile_model(kilnc, os.path.join(folder, "model.onnx"),
+    error = kt.build(kilnc, os.path.join(folder, "model.onnx"),
                               backend, exe)
     if error:
         return f"kilnc: {error}"
-    sig = e2e.signature(exe)
+    sig = kt.signature(exe)
     inputs = [os.path.join(folder, f"input_{k}.npy")
               for k in range(len(sig["inputs"]))]
     for path in inputs:
@@ -37,7 +37,7 @@ def run_model(kilnc, folder, work, backend):
                          text=True)
     if run.returncode != 0:
         return f"run: {run.stderr.strip()}"
-    return e2e.compare_outputs(
+    return compare.compare_outputs(
         ((name, np.load(os.path.join(outdir, f"{name}.npy")),
           np.load(os.path.join(folder, f"output_{k}.npy")))
          for k, (name, _, _) in enumerate(sig["outputs"])), RTOL, ATOL)

@@ -25,14 +25,14 @@ void writeBytes(const std::string &path, const std::string &bytes) {
 
 TEST(RuntimeTest, NpyRoundTrip) {
   HostTensor tensor;
-  tensor.info = {"x", (int)DType::f32, {2, 3}};
+  tensor.info = {"x", (int)DType::F32, {2, 3}};
   float values[6] = {1, 2, 3, 4, 5, 6};
   tensor.data.assign((uint8_t *)values, (uint8_t *)values + sizeof(values));
   std::string error, path = tempPath("round.npy");
   ASSERT_TRUE(writeNpy(path, tensor, error)) << error;
   HostTensor back;
   ASSERT_TRUE(readTensorFile(path, back, error)) << error;
-  EXPECT_EQ(back.info.dtype, (int)DType::f32);
+  EXPECT_EQ(back.info.dtype, (int)DType::F32);
   EXPECT_EQ(back.info.shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(back.data, tensor.data);
   // Data starts on a 64-byte boundary, as NumPy writes it.
@@ -43,7 +43,7 @@ TEST(RuntimeTest, NpyRoundTrip) {
 
 TEST(RuntimeTest, NpyScalarAndBool) {
   HostTensor scalar;
-  scalar.info = {"s", (int)DType::i64, {}};
+  scalar.info = {"s", (int)DType::I64, {}};
   int64_t v = -7;
   scalar.data.assign((uint8_t *)&v, (uint8_t *)&v + 8);
   std::string error, path = tempPath("scalar.npy");
@@ -58,14 +58,14 @@ TEST(RuntimeTest, NpyScalarAndBool) {
 TEST(RuntimeTest, Bfloat16NpyIsFloat32) {
   // 1.0, -2.5, the largest finite bfloat16 and the smallest subnormal.
   HostTensor tensor;
-  tensor.info = {"b", (int)DType::bf16, {4}};
+  tensor.info = {"b", (int)DType::BF16, {4}};
   uint16_t bits[4] = {0x3f80, 0xc020, 0x7f7f, 0x0001};
   tensor.data.assign((uint8_t *)bits, (uint8_t *)bits + sizeof(bits));
   std::string error, path = tempPath("bf16.npy");
   ASSERT_TRUE(writeNpy(path, tensor, error)) << error;
   HostTensor back;
   ASSERT_TRUE(readTensorFile(path, back, error)) << error;
-  EXPECT_EQ(back.info.dtype, (int)DType::f32);
+  EXPECT_EQ(back.info.dtype, (int)DType::F32);
   ASSERT_EQ(back.data.size(), 16u);
   float values[4];
   std::memcpy(values, back.data.data(), 16);
@@ -112,7 +112,7 @@ TEST(RuntimeTest, TensorProtoRawAndTyped) {
   HostTensor tensor;
   ASSERT_TRUE(readTensorFile(path, tensor, error)) << error;
   EXPECT_EQ(tensor.info.name, "t");
-  EXPECT_EQ(tensor.info.dtype, (int)DType::i64);
+  EXPECT_EQ(tensor.info.dtype, (int)DType::I64);
   ASSERT_EQ(tensor.data.size(), 16u);
   int64_t values[2];
   std::memcpy(values, tensor.data.data(), 16);

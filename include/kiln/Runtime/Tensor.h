@@ -9,6 +9,8 @@
 #ifndef KILN_RUNTIME_TENSOR_H
 #define KILN_RUNTIME_TENSOR_H
 
+#include "kiln/Runtime/ABI.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,24 +18,9 @@
 namespace kiln::runtime {
 
 /// Element types, by their ONNX TensorProto code.
-enum class DType : int {
-  f32 = 1,
-  u8 = 2,
-  i8 = 3,
-  u16 = 4,
-  i16 = 5,
-  i32 = 6,
-  i64 = 7,
-  boolean = 9,
-  f16 = 10,
-  f64 = 11,
-  u32 = 12,
-  u64 = 13,
-  bf16 = 16
-};
+using abi::DType;
+using abi::dtypeSize;
 
-/// Bytes per element; 0 for codes Kiln does not know.
-size_t dtypeSize(int code);
 /// "f32", "i64", ...; "dtype N" for unknown codes.
 std::string dtypeName(int code);
 

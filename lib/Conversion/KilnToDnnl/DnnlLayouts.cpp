@@ -14,19 +14,21 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Conversion/Passes.h"
-#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Conversion/KilnToDnnl/Passes.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNDNNLLAYOUTS
-#include "kiln/Conversion/Passes.h.inc"
+#include "kiln/Conversion/KilnToDnnl/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::backend;
+using abi::DnnlPrimitive;
 
 namespace {
 
@@ -67,10 +69,10 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     }
     SmallVector<int64_t> layouts = {toBlocked ? 0 : block,
                                     toBlocked ? block : 0};
-    return DnnlCallOp::create(rewriter, loc, TypeRange{type}, "reorder",
-                              allDims, layouts, ArrayRef<int64_t>{},
-                              ArrayRef<float>{}, /*accumulate=*/false,
-                              ValueRange{value}, ValueRange{init})
+    return DnnlCallOp::create(
+               rewriter, loc, TypeRange{type}, DnnlPrimitive::Reorder, allDims,
+               layouts, ArrayRef<int64_t>{}, ArrayRef<float>{},
+               /*accumulate=*/false, ValueRange{value}, ValueRange{init})
         .getResult(0);
   }
 
@@ -106,9 +108,11 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
         return;
       for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
         if (auto call = llvm::dyn_cast<DnnlCallOp>(op)) {
-          StringRef kind = call.getPrimitive();
+          DnnlPrimitive kind = call.getPrimitive();
           if (!call.getLayouts().empty() ||
-              !llvm::is_contained({"conv", "deconv", "pool", "batch_norm"},
+              !llvm::is_contained({DnnlPrimitive::Conv, DnnlPrimitive::Deconv,
+                                   DnnlPrimitive::Pool,
+                                   DnnlPrimitive::BatchNorm},
                                   kind))
             continue;
           SmallVector<ArrayRef<int64_t>> dims = operandDims(call);
@@ -118,7 +122,7 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
           // Convolutions read a dense input whose channels do not fill a
           // block; the others keep their channels.
           bool srcBlocked = fillsBlocks(srcDims);
-          if (!srcBlocked && kind != "conv")
+          if (!srcBlocked && kind != DnnlPrimitive::Conv)
             continue;
           SmallVector<Value> inputs(call.getInputs());
           if (srcBlocked)
@@ -193,7 +197,7 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     // Conversions back to dense that no op needed.
     SmallVector<DnnlCallOp> reorders;
     module.walk([&](DnnlCallOp call) {
-      if (call.getPrimitive() == "reorder")
+      if (call.getPrimitive() == DnnlPrimitive::Reorder)
         reorders.push_back(call);
     });
     for (DnnlCallOp call : llvm::reverse(reorders)) {

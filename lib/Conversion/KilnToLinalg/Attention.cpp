@@ -7,15 +7,17 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
-#include "kiln/Conversion/Passes.h"
+#include "kiln/Conversion/KilnToLinalg/Passes.h"
 
 #include <cmath>
 #include <limits>
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::backend;
 using namespace kiln::lowering;
 
 /// `v` with its float elements extended to `element` (booleans and values
@@ -66,10 +68,9 @@ struct AttentionDecomposition : OpRewritePattern<AttentionOp> {
   }
 };
 
-/// kiln.attention -> kiln.flash_attention on f32 (half precision widened,
-/// f64 left to the reference lowering):
-/// the keys transposed, a boolean mask as i8, a mask of lower rank
-/// reshaped to rank 4.
+/// kiln.attention -> kiln_backend.flash_attention on f32 (half precision
+/// widened, f64 left to the reference lowering): the keys transposed, a boolean
+/// mask as i8, a mask of lower rank reshaped to rank 4.
 struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
   FlashAttentionLowering(MLIRContext *ctx)
       : OpRewritePattern(ctx, /*benefit=*/3) {}

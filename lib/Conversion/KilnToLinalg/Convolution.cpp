@@ -10,10 +10,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::backend;
 using namespace kiln::lowering;
 
 /// Copies the windows of `in` ([N, G, C/G, S...], padded) into the im2col
@@ -199,7 +201,7 @@ static Value inverseCounts(OpBuilder &b, Location loc, Type element,
                                    DenseElementsAttr::get(type, counts));
 }
 
-/// The output rows kiln.conv_pool computes per step for an output of
+/// The output rows kiln_backend.conv_pool computes per step for an output of
 /// `rows` rows (pooled rows with pooling), a divisor of `rows`, or nullopt
 /// where the plain lowering does better. Each step multiplies the whole
 /// weight matrix with its band's im2col matrix, so bands pay off when the
@@ -236,10 +238,11 @@ convPoolBand(bool pooled, int64_t images, int64_t rows, int64_t positions,
 }
 
 /// A 2-d convolution on f32 with one group (kiln.conv, or kiln.fused_conv
-/// with pooling or without, with a residual only without) -> kiln.conv_pool,
-/// which computes the output in bands of rows, each band's im2col matrix
-/// and pre-pool tile while in cache. 1x1 convolutions with unit strides and
-/// no pooling read their input directly in the plain lowering and keep it.
+/// with pooling or without, with a residual only without) ->
+/// kiln_backend.conv_pool, which computes the output in bands of rows, each
+/// band's im2col matrix and pre-pool tile while in cache. 1x1 convolutions with
+/// unit strides and no pooling read their input directly in the plain lowering
+/// and keep it.
 template <typename OpTy>
 static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
   Location loc = op.getLoc();
@@ -341,7 +344,7 @@ static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
 
 namespace {
 
-/// kiln.conv -> kiln.conv_pool where it applies, else padded input,
+/// kiln.conv -> kiln_backend.conv_pool where it applies, else padded input,
 /// bias-initialized output, grouped generic convolution.
 struct ConvLowering : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -585,7 +588,7 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   }
 };
 
-/// kiln.fused_conv -> kiln.conv_pool where it applies, else its unfused
+/// kiln.fused_conv -> kiln_backend.conv_pool where it applies, else its unfused
 /// ops, lowered in turn: the convolution's product, then one fused loop
 /// nest for bias, residual and activation, then the pooling.
 struct FusedConvLowering : OpRewritePattern<FusedConvOp> {

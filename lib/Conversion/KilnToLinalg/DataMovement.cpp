@@ -1,6 +1,6 @@
 //===- DataMovement.cpp - Reshapes, slices, gathers and pads to linalg ----===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 using namespace mlir;
 using namespace kiln;

@@ -1,6 +1,6 @@
 //===- Elementwise.cpp - Constants and elementwise ops to linalg ----------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 #include <cmath>
 

@@ -1,8 +1,8 @@
 //===- KilnToLinalg.cpp - The kiln-to-linalg pass -------------------------===//
 
-#include "kiln/Conversion/KilnToLinalg/KilnToLinalg.h"
-#include "Utils.h"
-#include "kiln/Conversion/Passes.h"
+#include "kiln/Conversion/KilnToLinalg/Passes.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -10,11 +10,12 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOLINALG
-#include "kiln/Conversion/Passes.h.inc"
+#include "kiln/Conversion/KilnToLinalg/Passes.h.inc"
 } // namespace kiln
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::backend;
 
 void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateElementwisePatterns(patterns);

@@ -1,6 +1,6 @@
 //===- Matmul.cpp - Matrix products to linalg -----------------------------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 using namespace mlir;
 using namespace kiln;

@@ -1,6 +1,6 @@
 //===- Normalization.cpp - Reductions, softmax and normalizations ---------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 using namespace mlir;
 using namespace kiln;

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 

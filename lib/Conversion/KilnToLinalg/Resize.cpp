@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Utils.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 
 using namespace mlir;
 using namespace kiln;

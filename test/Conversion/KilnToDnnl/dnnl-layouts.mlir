@@ -4,15 +4,15 @@
 // max pool: everything from the first convolution on stays blocked
 // (nChw16c, [N, C/16, H, W, 16]); one reorder brings the result back.
 // CHECK-LABEL: func @chain
-// CHECK: %[[C1:.*]] = kiln.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x3x8x8xf32>, tensor<32x3x3x3xf32>) outs(%{{.*}} : tensor<1x2x8x8x16xf32>)
+// CHECK: %[[C1:.*]] = kiln_backend.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x3x8x8xf32>, tensor<32x3x3x3xf32>) outs(%{{.*}} : tensor<1x2x8x8x16xf32>)
 // CHECK-SAME: layouts = array<i64: 0, 0, 16>
 // CHECK: %[[R:.*]] = kiln.unary relu %[[C1]] : tensor<1x2x8x8x16xf32>
-// CHECK: %[[C2:.*]] = kiln.dnnl_call "conv" ins(%[[R]], %arg2 : tensor<1x2x8x8x16xf32>, tensor<32x32x3x3xf32>)
+// CHECK: %[[C2:.*]] = kiln_backend.dnnl_call "conv" ins(%[[R]], %arg2 : tensor<1x2x8x8x16xf32>, tensor<32x32x3x3xf32>)
 // CHECK-SAME: layouts = array<i64: 16, 0, 16>
 // CHECK: %[[S:.*]] = kiln.binary add %[[C2]], %[[R]] : (tensor<1x2x8x8x16xf32>, tensor<1x2x8x8x16xf32>) -> tensor<1x2x8x8x16xf32>
-// CHECK: %[[P:.*]] = kiln.dnnl_call "pool" ins(%[[S]] : tensor<1x2x8x8x16xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK: %[[P:.*]] = kiln_backend.dnnl_call "pool" ins(%[[S]] : tensor<1x2x8x8x16xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
 // CHECK-SAME: layouts = array<i64: 16, 16>
-// CHECK: %[[D:.*]] = kiln.dnnl_call "reorder" ins(%[[P]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x32x4x4xf32>)
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[P]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x32x4x4xf32>)
 // CHECK-SAME: layouts = array<i64: 16, 0>
 // CHECK-NOT: "reorder"
 // CHECK: return %[[D]]
@@ -32,13 +32,13 @@ func.func @chain(%x: tensor<1x3x8x8xf32>, %w1: tensor<32x3x3x3xf32>, %w2: tensor
 // tensor whose channels fill blocks gets one reorder forward, shared by its
 // readers.
 // CHECK-LABEL: func @boundaries
-// CHECK: %[[B:.*]] = kiln.dnnl_call "reorder" ins(%arg0 : tensor<1x16x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
+// CHECK: %[[B:.*]] = kiln_backend.dnnl_call "reorder" ins(%arg0 : tensor<1x16x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
 // CHECK-SAME: layouts = array<i64: 0, 16>
-// CHECK: %[[P1:.*]] = kiln.dnnl_call "pool" ins(%[[B]]
-// CHECK: %[[D1:.*]] = kiln.dnnl_call "reorder" ins(%[[P1]]
+// CHECK: %[[P1:.*]] = kiln_backend.dnnl_call "pool" ins(%[[B]]
+// CHECK: %[[D1:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[P1]]
 // CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>)
-// CHECK: kiln.dnnl_call "pool" ins(%[[B]]
-// CHECK-NOT: kiln.dnnl_call "reorder" ins(%arg0
+// CHECK: kiln_backend.dnnl_call "pool" ins(%[[B]]
+// CHECK-NOT: kiln_backend.dnnl_call "reorder" ins(%arg0
 func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x3x3xf32>) -> (tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>) {
   %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x3x3xf32>
   %1 = kiln.binary add %0, %plane : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x16x3x3xf32>
@@ -51,10 +51,10 @@ func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x3x3xf32>) -> 
 // A per-channel operand ([1, C, 1, 1]) of a binary op joins the blocked
 // layout by a reshape to [1, C/16, 1, 1, 16].
 // CHECK-LABEL: func @per_channel
-// CHECK: %[[P:.*]] = kiln.dnnl_call "pool"
+// CHECK: %[[P:.*]] = kiln_backend.dnnl_call "pool"
 // CHECK: %[[B:.*]] = kiln.reshape %arg1 : (tensor<1x32x1x1xf32>) -> tensor<1x2x1x1x16xf32>
 // CHECK: %[[S:.*]] = kiln.binary add %[[P]], %[[B]] : (tensor<1x2x3x3x16xf32>, tensor<1x2x1x1x16xf32>) -> tensor<1x2x3x3x16xf32>
-// CHECK: kiln.dnnl_call "reorder" ins(%[[S]]
+// CHECK: kiln_backend.dnnl_call "reorder" ins(%[[S]]
 func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32> {
   %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x32x4x4xf32>) -> tensor<1x32x3x3xf32>
   %1 = kiln.binary add %0, %bias : (tensor<1x32x3x3xf32>, tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32>
@@ -67,7 +67,7 @@ func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>) ->
 // CHECK-LABEL: func @partial_blocks
 // CHECK-NOT: layouts
 // CHECK-NOT: "reorder"
-// CHECK: kiln.dnnl_call "conv"
+// CHECK: kiln_backend.dnnl_call "conv"
 // CHECK-NOT: layouts
 func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32> {
   %0 = kiln.conv %x, %w : (tensor<1x16x4x4xf32>, tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32>
@@ -79,7 +79,7 @@ func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -
 // AVX2 blocks of 8.
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
 // AVX2-LABEL: func @avx2
-// AVX2: kiln.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x3x4x4x8xf32>)
+// AVX2: kiln_backend.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x3x4x4x8xf32>)
 // AVX2-SAME: layouts = array<i64: 8, 0, 8>
 func.func @avx2(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32> {
   %0 = kiln.conv %x, %w : (tensor<1x16x4x4xf32>, tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32>

@@ -4,15 +4,15 @@
 // By default, matrix products, softmaxes and layer norms below min-work
 // multiply-adds stay generated code; convolutions go to oneDNN at any size.
 // SMALL-LABEL: func @conv
-// SMALL: kiln.dnnl_call "conv"
+// SMALL: kiln_backend.dnnl_call "conv"
 // SMALL-LABEL: func @gemm
-// SMALL-NOT: kiln.dnnl_call
+// SMALL-NOT: kiln_backend.dnnl_call
 // SMALL: kiln.gemm
 // SMALL-LABEL: func @norms
-// SMALL: kiln.dnnl_call "batch_norm"
-// SMALL-NOT: kiln.dnnl_call "layer_norm"
-// SMALL: kiln.dnnl_call "lrn"
-// SMALL-NOT: kiln.dnnl_call "softmax"
+// SMALL: kiln_backend.dnnl_call "batch_norm"
+// SMALL-NOT: kiln_backend.dnnl_call "layer_norm"
+// SMALL: kiln_backend.dnnl_call "lrn"
+// SMALL-NOT: kiln_backend.dnnl_call "softmax"
 
 // A grouped, strided, padded convolution: the weight is seen as
 // [groups, M/groups, C/groups, K...]; params hold has_bias, groups, the
@@ -20,7 +20,7 @@
 // (sum, eltwise code).
 // CHECK-LABEL: func @conv
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<1x8x4x4xf32>
-// CHECK: kiln.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) outs(%[[INIT]] : tensor<1x8x4x4xf32>)
+// CHECK: kiln_backend.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) outs(%[[INIT]] : tensor<1x8x4x4xf32>)
 // CHECK-SAME: dims = array<i64: 4, 1, 4, 8, 8, 5, 2, 4, 2, 3, 3, 1, 8, 4, 1, 8, 4, 4>
 // CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0>
 // CHECK-NOT: kiln.conv
@@ -33,7 +33,7 @@ func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf
 
 // Only f32 goes to oneDNN.
 // CHECK-LABEL: func @conv_f64
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 // CHECK: kiln.conv
 func.func @conv_f64(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x3x3xf64>) -> tensor<1x1x2x2xf64> {
   %0 = kiln.conv %x, %w : (tensor<1x1x4x4xf64>, tensor<1x1x3x3xf64>) -> tensor<1x1x2x2xf64>
@@ -45,7 +45,7 @@ func.func @conv_f64(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x3x3xf64>) -> tensor<
 // The output padding comes off the end pads; the bias becomes an add per
 // channel after the primitive.
 // CHECK-LABEL: func @deconv
-// CHECK: %[[D:.*]] = kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
 // CHECK-SAME: params = array<i64: 0, 1, 2, 2, 2, 1, 1, 1, 1, 0, 0>
 // CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
 // CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
@@ -60,7 +60,7 @@ func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4
 // A fused transposed convolution: the primitive, then the bias add and the
 // activation as generated code (one loop once lowered).
 // CHECK-LABEL: func @fused_deconv
-// CHECK: %[[D:.*]] = kiln.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
 // CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
 // CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
 // CHECK: %[[A:.*]] = kiln.unary leaky_relu %[[S]] {alpha = 1.000000e-01 : f32}
@@ -76,11 +76,11 @@ func.func @fused_deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: te
 // into (accumulate), the activation an eltwise post-op (code 1, relu, with
 // alpha 0.1 for leaky_relu), and the pooling a primitive of its own.
 // CHECK-LABEL: func @fused
-// CHECK: %[[C:.*]] = kiln.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : {{.*}}) outs(%arg3 : tensor<1x4x4x4xf32>)
+// CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : {{.*}}) outs(%arg3 : tensor<1x4x4x4xf32>)
 // CHECK-SAME: accumulate
 // CHECK-SAME: fparams = array<f32: 1.000000e-01, 0.000000e+00>
 // CHECK-SAME: params = array<i64: 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1>
-// CHECK: kiln.dnnl_call "pool" ins(%[[C]] : tensor<1x4x4x4xf32>)
+// CHECK: kiln_backend.dnnl_call "pool" ins(%[[C]] : tensor<1x4x4x4xf32>)
 // CHECK-NOT: kiln.fused_conv
 func.func @fused(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32> {
   %0 = kiln.fused_conv %x, %w bias %b residual %r activation leaky_relu pool max {activation_alpha = 0.1 : f32, pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32>
@@ -91,7 +91,7 @@ func.func @fused(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4x
 
 // An activation oneDNN lacks as a post-op: the fused op comes apart.
 // CHECK-LABEL: func @fused_softplus
-// CHECK: kiln.dnnl_call "conv"
+// CHECK: kiln_backend.dnnl_call "conv"
 // CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>
 // CHECK: kiln.unary softplus
 func.func @fused_softplus(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x2x2xf32> {
@@ -103,7 +103,7 @@ func.func @fused_softplus(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>) -> t
 
 // An output padding larger than the end pad has no oneDNN form.
 // CHECK-LABEL: func @deconv_output_padding
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 // CHECK: kiln.conv_transpose
 func.func @deconv_output_padding(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> tensor<1x4x8x8xf32> {
   %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2, 2>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>) -> tensor<1x4x8x8xf32>
@@ -115,7 +115,7 @@ func.func @deconv_output_padding(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32
 // Ceil mode becomes a larger end pad: 5 = (3 - 1) * 2 + 2 - 6 + 0 gives 0
 // for the begin pad and 1 for the end pad.
 // CHECK-LABEL: func @max_pool_ceil
-// CHECK: kiln.dnnl_call "pool" ins(%arg0 : tensor<1x1x6x6xf32>)
+// CHECK: kiln_backend.dnnl_call "pool" ins(%arg0 : tensor<1x1x6x6xf32>)
 // CHECK-SAME: params = array<i64: 0, 2, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1>
 func.func @max_pool_ceil(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
   %0 = kiln.pool max %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode} : (tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32>
@@ -126,7 +126,7 @@ func.func @max_pool_ceil(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
 
 // Averages that count padding cannot take the ceil mode's extra pad.
 // CHECK-LABEL: func @avg_pool_ceil_count_pad
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 // CHECK: kiln.pool avg
 func.func @avg_pool_ceil_count_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32> {
   %0 = kiln.pool avg %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode, count_include_pad} : (tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf32>
@@ -137,7 +137,7 @@ func.func @avg_pool_ceil_count_pad(%x: tensor<1x1x6x6xf32>) -> tensor<1x1x3x3xf3
 
 // Global average pooling: a window of the whole plane, padding excluded.
 // CHECK-LABEL: func @global_avg
-// CHECK: kiln.dnnl_call "pool"
+// CHECK: kiln_backend.dnnl_call "pool"
 // CHECK-SAME: params = array<i64: 2, 2, 5, 7, 1, 1, 1, 1, 0, 0, 0, 0>
 func.func @global_avg(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32> {
   %0 = kiln.global_pool avg %x : (tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32>
@@ -148,7 +148,7 @@ func.func @global_avg(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32> {
 
 // Gemm: transposes are flags, a 1-d C becomes a [1, N] bias.
 // CHECK-LABEL: func @gemm
-// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>)
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>)
 // CHECK-SAME: dims = array<i64: 2, 3, 2, 2, 4, 3, 2, 1, 4, 2, 2, 4>
 // CHECK-SAME: params = array<i64: 1, 1, 1>
 func.func @gemm(%a: tensor<3x2xf32>, %b: tensor<4x3xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
@@ -160,7 +160,7 @@ func.func @gemm(%a: tensor<3x2xf32>, %b: tensor<4x3xf32>, %c: tensor<4xf32>) -> 
 
 // alpha != 1 stays code-generated.
 // CHECK-LABEL: func @gemm_alpha
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 // CHECK: kiln.gemm
 func.func @gemm_alpha(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
   %0 = kiln.gemm %a, %b {alpha = 2.0 : f32} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
@@ -171,7 +171,7 @@ func.func @gemm_alpha(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf3
 
 // A batched lhs times a matrix is one [B*M, K] x [K, N] product.
 // CHECK-LABEL: func @matmul_flatten
-// CHECK: kiln.dnnl_call "matmul"
+// CHECK: kiln_backend.dnnl_call "matmul"
 // CHECK-SAME: dims = array<i64: 2, 10, 4, 2, 4, 6, 2, 10, 6>
 func.func @matmul_flatten(%a: tensor<2x5x4xf32>, %b: tensor<4x6xf32>) -> tensor<2x5x6xf32> {
   %0 = kiln.matmul %a, %b : (tensor<2x5x4xf32>, tensor<4x6xf32>) -> tensor<2x5x6xf32>
@@ -182,7 +182,7 @@ func.func @matmul_flatten(%a: tensor<2x5x4xf32>, %b: tensor<4x6xf32>) -> tensor<
 
 // Broadcasting the lhs batch dims, or a 1-d operand, stays.
 // CHECK-LABEL: func @matmul_lhs_broadcast
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 // CHECK: kiln.matmul
 // CHECK: kiln.matmul
 func.func @matmul_lhs_broadcast(%a: tensor<1x5x4xf32>, %b: tensor<3x4x6xf32>, %v: tensor<4xf32>) -> (tensor<3x5x6xf32>, tensor<3x6xf32>) {
@@ -194,20 +194,20 @@ func.func @matmul_lhs_broadcast(%a: tensor<1x5x4xf32>, %b: tensor<3x4x6xf32>, %v
 // -----
 
 // CHECK-LABEL: func @norms
-// CHECK: kiln.dnnl_call "batch_norm" ins(%arg0, %arg1, %arg1, %arg1, %arg1 :
+// CHECK: kiln_backend.dnnl_call "batch_norm" ins(%arg0, %arg1, %arg1, %arg1, %arg1 :
 // CHECK-SAME: fparams = array<f32: 1.000000e-03>
 // Layer norm over the last two dims: [6, 20].
-// CHECK: kiln.dnnl_call "layer_norm" ins(%arg2, %arg3 : tensor<2x3x4x5xf32>, tensor<4x5xf32>)
+// CHECK: kiln_backend.dnnl_call "layer_norm" ins(%arg2, %arg3 : tensor<2x3x4x5xf32>, tensor<4x5xf32>)
 // CHECK-SAME: dims = array<i64: 2, 6, 20, 1, 20, 2, 6, 20>
 // CHECK-SAME: params = array<i64: 0>
 // A scale that broadcasts over the normalized dims stays.
 // CHECK: kiln.layer_norm
-// CHECK: kiln.dnnl_call "lrn"
+// CHECK: kiln_backend.dnnl_call "lrn"
 // CHECK-SAME: fparams = array<f32: 9.99999974E-5, 7.500000e-01, 2.000000e+00>
 // CHECK-SAME: params = array<i64: 3>
-// CHECK: kiln.dnnl_call "softmax"
+// CHECK: kiln_backend.dnnl_call "softmax"
 // CHECK-SAME: params = array<i64: 1>
-// CHECK: kiln.dnnl_call "log_softmax"
+// CHECK: kiln_backend.dnnl_call "log_softmax"
 // CHECK-SAME: params = array<i64: 3>
 func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>, %y: tensor<2x3x4x5xf32>, %s: tensor<4x5xf32>, %s1: tensor<5xf32>) -> (tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>) {
   %0 = kiln.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-3 : f32} : (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2x3x4x5xf32>
@@ -226,12 +226,12 @@ func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>, %y: tensor<2x3x4x5x
 // leaky_relu's alpha); an activation oneDNN has no post-op for (softplus)
 // unfuses into the matmul and generated code.
 // CHECK-LABEL: func @fused_matmul
-// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) {{.*}} {dims = array<i64: 2, 6, 8, 2, 8, 16, 2, 1, 16, 2, 6, 16>, fparams = array<f32: 0.000000e+00, 0.000000e+00>, params = array<i64: 1, 0, 0, 5>}
-// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} fparams = array<f32: 1.000000e-01, 0.000000e+00>, params = array<i64: 0, 0, 0, 1>}
-// CHECK: kiln.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} params = array<i64: 0, 0, 0>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) {{.*}} {dims = array<i64: 2, 6, 8, 2, 8, 16, 2, 1, 16, 2, 6, 16>, fparams = array<f32: 0.000000e+00, 0.000000e+00>, params = array<i64: 1, 0, 0, 5>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} fparams = array<f32: 1.000000e-01, 0.000000e+00>, params = array<i64: 0, 0, 0, 1>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} params = array<i64: 0, 0, 0>}
 // CHECK: kiln.unary softplus
 // SMALL-LABEL: func @fused_matmul
-// SMALL-NOT: kiln.dnnl_call
+// SMALL-NOT: kiln_backend.dnnl_call
 // SMALL: kiln.fused_matmul
 func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>) -> (tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x16xf32>) {
   %0 = kiln.fused_matmul %x, %w bias %b activation gelu : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x3x16xf32>

@@ -3,10 +3,10 @@
 // oneDNN runs convolutions whose weights are compile-time constants; those
 // given at run time (a graph input here) stay for kiln-to-linalg.
 // CHECK-LABEL: func @weights
-// CHECK: kiln.dnnl_call "conv"
+// CHECK: kiln_backend.dnnl_call "conv"
 // CHECK: kiln.conv %arg0, %arg1
 // CHECK: kiln.conv_transpose %arg0, %arg2
-// CHECK-NOT: kiln.dnnl_call
+// CHECK-NOT: kiln_backend.dnnl_call
 func.func @weights(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %wt: tensor<4x4x3x3xf32>) -> (tensor<1x4x6x6xf32>, tensor<1x4x6x6xf32>, tensor<1x4x10x10xf32>) {
   %c = kiln.constant dense<0.5> : tensor<4x4x3x3xf32>
   %0 = kiln.conv %x, %c : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x6x6xf32>

@@ -8,7 +8,7 @@
 // CHECK: %[[M8:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<3x5xi1>)
 // CHECK: arith.extui %{{.*}} : i1 to i8
 // CHECK: %[[M4:.*]] = tensor.expand_shape %[[M8]] {{.*}} : tensor<3x5xi8> into tensor<1x1x3x5xi8>
-// CHECK: %[[A:.*]] = kiln.flash_attention %arg0, %[[KT]], %arg2 mask %[[M4]] into %{{.*}} {block_k = 5 : i64, block_q = 3 : i64, causal_offset = 2 : i64, is_causal, scale = 0.353553385 : f32} : tensor<1x4x3x8xf32>, tensor<1x2x8x5xf32>, tensor<1x2x5x6xf32>, tensor<1x1x3x5xi8> into tensor<1x4x3x6xf32> -> tensor<1x4x3x6xf32>
+// CHECK: %[[A:.*]] = kiln_backend.flash_attention %arg0, %[[KT]], %arg2 mask %[[M4]] into %{{.*}} {block_k = 5 : i64, block_q = 3 : i64, causal_offset = 2 : i64, is_causal, scale = 0.353553385 : f32} : tensor<1x4x3x8xf32>, tensor<1x2x8x5xf32>, tensor<1x2x5x6xf32>, tensor<1x1x3x5xi8> into tensor<1x4x3x6xf32> -> tensor<1x4x3x6xf32>
 // CHECK: return %[[A]]
 func.func @flash(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x6xf32>, %m: tensor<3x5xi1>) -> tensor<1x4x3x6xf32> {
   %0 = kiln.attention %q, %k, %v mask %m {is_causal, causal_offset = 2 : i64} : (tensor<1x4x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x6xf32>, tensor<3x5xi1>) -> tensor<1x4x3x6xf32>
@@ -21,7 +21,7 @@ func.func @flash(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x
 // carries over.
 // CHECK-LABEL: func @flash_f16
 // CHECK-COUNT-3: arith.extf
-// CHECK: kiln.flash_attention {{.*}} {block_k = 256 : i64, block_q = 50 : i64, mask_fill = -1.000000e+09 : f32, scale = 5.000000e-01 : f32}
+// CHECK: kiln_backend.flash_attention {{.*}} {block_k = 256 : i64, block_q = 50 : i64, mask_fill = -1.000000e+09 : f32, scale = 5.000000e-01 : f32}
 // CHECK: arith.truncf
 func.func @flash_f16(%q: tensor<2x1x200x4xf16>, %k: tensor<2x1x256x4xf16>, %v: tensor<2x1x256x4xf16>, %m: tensor<2x1x1x256xi1>) -> tensor<2x1x200x4xf16> {
   %0 = kiln.attention %q, %k, %v mask %m {mask_fill = -1.0e9 : f32} : (tensor<2x1x200x4xf16>, tensor<2x1x256x4xf16>, tensor<2x1x256x4xf16>, tensor<2x1x1x256xi1>) -> tensor<2x1x200x4xf16>
@@ -37,7 +37,7 @@ func.func @flash_f16(%q: tensor<2x1x200x4xf16>, %k: tensor<2x1x256x4xf16>, %v: t
 // CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d3, d4)>
 // CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 2, d4, d3)>
 // CHECK-LABEL: func @attention
-// CHECK-NOT: kiln.flash_attention
+// CHECK-NOT: kiln_backend.flash_attention
 // CHECK: %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], {{.*}}]
 // CHECK: linalg.generic {{.*}} ins(%[[SCORES]], %arg3 : tensor<1x4x67x5xf32>, tensor<67x5xi1>)
 // CHECK: arith.select

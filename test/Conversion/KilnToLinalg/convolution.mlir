@@ -128,7 +128,7 @@ func.func @fused_conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) ->
 // -----
 
 // A fused convolution with pooling (f32, 2-d, one group, no residual)
-// becomes kiln.conv_pool. The input is padded for the convolution (1) and
+// becomes kiln_backend.conv_pool. The input is padded for the convolution (1) and
 // in front by the pooling's padding times the stride (1): 2 rows and
 // columns in front; behind, 1 for the convolution, as the last pooling
 // window ((4 - 1) * 2 + 3 = 9 positions, 11 input positions) needs no more.
@@ -137,7 +137,7 @@ func.func @fused_conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) ->
 // CHECK: %[[IN:.*]] = tensor.pad %arg0 low[0, 0, 2, 2] high[0, 0, 1, 1]
 // CHECK: tensor<1x2x8x8xf32> to tensor<1x2x11x11xf32>
 // CHECK: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<4x2x3x3xf32> into tensor<4x18xf32>
-// CHECK: %[[R:.*]] = kiln.conv_pool %[[IN]], %[[W]] bias %arg2 into %{{.*}} {activation = #kiln<unary relu>, band = 1 : i64, conv_shape = array<i64: 8, 8>, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 3, 3>, pool_pads = array<i64: 1, 1>, pool_strides = array<i64: 2, 2>, strides = array<i64: 1, 1>}
+// CHECK: %[[R:.*]] = kiln_backend.conv_pool %[[IN]], %[[W]] bias %arg2 into %{{.*}} {activation = #kiln<unary relu>, band = 1 : i64, conv_shape = array<i64: 8, 8>, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pool = #kiln<pool max>, pool_kernel_shape = array<i64: 3, 3>, pool_pads = array<i64: 1, 1>, pool_strides = array<i64: 2, 2>, strides = array<i64: 1, 1>}
 // CHECK: return %[[R]]
 func.func @fused_conv_pool(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
   %0 = kiln.fused_conv %x, %w bias %b activation relu pool max {pads = array<i64: 1, 1, 1, 1>, pool_kernel_shape = array<i64: 3, 3>, pool_strides = array<i64: 2, 2>, pool_pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
@@ -152,7 +152,7 @@ func.func @fused_conv_pool(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>, %b:
 // 4 output channels), so a step is a whole image: a band of 3 rows.
 // CHECK-LABEL: func @fused_conv_avg_pool
 // CHECK: %[[COUNTS:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 2.500000e-01, 5.000000e-01], [2.500000e-01, 2.500000e-01, 5.000000e-01], [5.000000e-01, 5.000000e-01, 1.000000e+00]]> : tensor<3x3xf32>
-// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} counts %[[COUNTS]] into
+// CHECK: kiln_backend.conv_pool %{{.*}}, %{{.*}} counts %[[COUNTS]] into
 // CHECK-SAME: band = 3 : i64
 // CHECK-SAME: pool = #kiln<pool avg>
 func.func @fused_conv_avg_pool(%x: tensor<2x2x5x5xf32>, %w: tensor<4x2x1x1xf32>) -> tensor<2x4x3x3xf32> {
@@ -164,7 +164,7 @@ func.func @fused_conv_avg_pool(%x: tensor<2x2x5x5xf32>, %w: tensor<4x2x1x1xf32>)
 
 // A residual, groups or a third spatial dim keep the unfused lowering.
 // CHECK-LABEL: func @fused_conv_pool_grouped
-// CHECK-NOT: kiln.conv_pool
+// CHECK-NOT: kiln_backend.conv_pool
 // CHECK: linalg.generic
 func.func @fused_conv_pool_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
   %0 = kiln.fused_conv %x, %w pool max {group = 2 : i64, pool_kernel_shape = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
@@ -179,10 +179,10 @@ func.func @fused_conv_pool_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf
 // 512 KiB. A fused residual comes along; small convolutions keep the plain
 // lowering.
 // CHECK-LABEL: func @banded_conv
-// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} bias %arg2 into {{.*}}band = 8 : i64, conv_shape = array<i64: 64, 64>
+// CHECK: kiln_backend.conv_pool %{{.*}}, %{{.*}} bias %arg2 into {{.*}}band = 8 : i64, conv_shape = array<i64: 64, 64>
 // CHECK-SAME: pool_kernel_shape = array<i64: 1, 1>, pool_pads = array<i64: 0, 0>, pool_strides = array<i64: 1, 1>
-// CHECK: kiln.conv_pool %{{.*}}, %{{.*}} bias %arg2 residual %arg3 into {{.*}}activation = #kiln<unary relu>, band = 8 : i64
-// CHECK-NOT: kiln.conv_pool
+// CHECK: kiln_backend.conv_pool %{{.*}}, %{{.*}} bias %arg2 residual %arg3 into {{.*}}activation = #kiln<unary relu>, band = 8 : i64
+// CHECK-NOT: kiln_backend.conv_pool
 func.func @banded_conv(%x: tensor<1x16x64x64xf32>, %w: tensor<16x16x3x3xf32>, %b: tensor<16xf32>, %r: tensor<1x16x64x64xf32>, %small: tensor<1x16x8x8xf32>) -> (tensor<1x16x64x64xf32>, tensor<1x16x64x64xf32>, tensor<1x16x8x8xf32>) {
   %0 = kiln.conv %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x64x64xf32>, tensor<16x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x64x64xf32>
   %1 = kiln.fused_conv %x, %w bias %b residual %r activation relu {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x64x64xf32>, tensor<16x16x3x3xf32>, tensor<16xf32>, tensor<1x16x64x64xf32>) -> tensor<1x16x64x64xf32>

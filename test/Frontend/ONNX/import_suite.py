@@ -19,14 +19,14 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Conformance"))
-import onnxtests  # noqa: E402
+from kilntest import kilnc as kt, onnxtests
 
 
 def classify(kilnc, model):
     try:
-        run, _ = onnxtests.compile_model(
-            kilnc, model, ["--emit=graph", "-o", os.devnull], timeout=120)
+        run, _ = kt.compile_model(
+            kilnc, model, ["--emit=graph", "-o", os.devnull], timeout=120,
+            inputs=onnxtests.test_inputs(model))
     except subprocess.TimeoutExpired:
         return "crashed", "timeout"
     if run.returncode < 0 or run.returncode > 1:

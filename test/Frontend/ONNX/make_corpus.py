@@ -10,18 +10,7 @@ import os
 import struct
 import sys
 
-
-def varint(value):
-    value &= (1 << 64) - 1  # negative int64 as ten bytes, as protobuf does
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+from kilntest.tensorproto import encode_varint as varint
 
 
 def field(number, wire, payload):

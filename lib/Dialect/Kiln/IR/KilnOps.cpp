@@ -13,6 +13,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <limits>
@@ -606,4 +607,37 @@ LogicalResult ArgReduceOp::inferReturnTypes(MLIRContext *ctx,
       reducedShape(input.getShape(), {axis}, adaptor.getKeepdims()),
       IntegerType::get(ctx, 64)));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+kiln::abi::DType kiln::abiDType(Type type) {
+  if (auto floatType = llvm::dyn_cast<FloatType>(type))
+    return abi::dtypeOf(/*isFloat=*/true, floatType.getWidth(),
+                        /*isUnsigned=*/false, /*isBrain=*/type.isBF16());
+  if (auto integer = llvm::dyn_cast<IntegerType>(type))
+    return abi::dtypeOf(/*isFloat=*/false, integer.getWidth(),
+                        integer.isUnsigned());
+  return abi::DType::Undefined;
+}
+
+std::string kiln::nodeLabel(Operation *op, int64_t id) {
+  Location loc = op->getLoc();
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc);
+      fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  std::string label;
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    label = name.getName().str();
+  else if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
+    label = llvm::sys::path::filename(file.getFilename().getValue()).str() +
+            ":" + std::to_string(file.getLine());
+  if (label.empty())
+    label = id >= 0 ? "#" + std::to_string(id) : "an unnamed node";
+  for (char &c : label)
+    if (c == '\t' || c == '\n')
+      c = ' ';
+  return label;
 }

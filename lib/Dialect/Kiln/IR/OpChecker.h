@@ -11,6 +11,7 @@
 #define KILN_LIB_DIALECT_KILN_IR_OPCHECKER_H
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/IR/ShapeHelpers.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/SmallVector.h"
@@ -19,20 +20,6 @@
 #include <string>
 
 namespace kiln::detail {
-
-/// "[1, 3, 224, 224]"
-std::string formatList(llvm::ArrayRef<int64_t> values);
-
-/// The NumPy broadcast of two shapes, or nothing when they are incompatible.
-std::optional<llvm::SmallVector<int64_t>>
-broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
-
-/// Whether `from` broadcasts to exactly `to` (ONNX unidirectional
-/// broadcasting).
-bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
-
-/// Product of the dims.
-int64_t numElements(llvm::ArrayRef<int64_t> shape);
 
 class OpChecker {
 public:

@@ -11,32 +11,10 @@ usage: activations_reference.py make DIR
 
 import math
 import os
-import struct
 import sys
 
 import numpy as np
-
-
-def varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def write_tensor(path, name, array):
-    """A float32 onnx.TensorProto: dims (1), data_type (2), name (8),
-    raw_data (9)."""
-    data = b"".join(b"\x08" + varint(d) for d in array.shape)
-    data += b"\x10" + varint(1)
-    data += b"\x42" + varint(len(name)) + name.encode()
-    raw = array.astype("<f4").tobytes()
-    data += b"\x4a" + varint(len(raw)) + raw
-    with open(path, "wb") as f:
-        f.write(data)
+from kilntest.tensorproto import write_float32
 
 
 WEIGHTS = {"CW": (8, 4, 3, 3), "CB": (8,), "W1": (64, 64), "B1": (64,),
@@ -52,7 +30,7 @@ def make(folder):
     for name, shape in WEIGHTS.items():
         array = (rng.normal(size=shape) * 0.3).astype(np.float32)
         np.save(os.path.join(folder, name + ".npy"), array)
-        write_tensor(os.path.join(folder, name + ".pb"), name, array)
+        write_float32(os.path.join(folder, name + ".pb"), name, array)
 
 
 def conv(x, w, b):

@@ -10,6 +10,7 @@
 #define KILN_DIALECT_KILN_IR_KILNDIALECT_TD
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/CommonAttrConstraints.td"
 
 def Kiln_Dialect : Dialect {
   let name = "kiln";
@@ -29,5 +30,8 @@ def Kiln_Dialect : Dialect {
   let hasConstantMaterializer = 1;
   let useDefaultAttributePrinterParser = 1;
 }
+
+/// An i64 array whose empty value stands for the ONNX default.
+def Kiln_I64Array : DefaultValuedAttr<DenseI64ArrayAttr, "{}">;
 
 #endif // KILN_DIALECT_KILN_IR_KILNDIALECT_TD

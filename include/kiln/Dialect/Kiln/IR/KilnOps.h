@@ -4,6 +4,7 @@
 #define KILN_DIALECT_KILN_IR_KILNOPS_H
 
 #include "kiln/Dialect/Kiln/IR/KilnDialect.h"
+#include "kiln/Runtime/ABI.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Builders.h"
@@ -23,10 +24,6 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h.inc"
 
 namespace kiln {
-/// The shape of a tensor of dims [N, C, spatial...] in oneDNN's blocked
-/// layout of `block` channels: [N, ceil(C / block), spatial..., block].
-llvm::SmallVector<int64_t> blockedShape(llvm::ArrayRef<int64_t> dims,
-                                        int64_t block);
 
 /// The kiln.pool of fused convolution `op` (which has one) applied to
 /// `input`, built before `op`.
@@ -97,6 +94,14 @@ createChecked(mlir::OpBuilder &builder, mlir::Location loc,
   state.addTypes(types);
   return llvm::cast<OpTy>(builder.create(state));
 }
+
+/// The runtime's code for an element type (ONNX's TensorProto code), or
+/// Undefined for types the runtime does not pass.
+abi::DType abiDType(mlir::Type type);
+
+/// The name a user knows an op by, for messages: its ONNX node name, else
+/// where it is in the source, else "#ID" with the given id.
+std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
 } // namespace kiln
 
 #endif // KILN_DIALECT_KILN_IR_KILNOPS_H

@@ -113,4 +113,67 @@ def KilnFuseAttention : Pass<"kiln-fuse-attention"> {
   ];
 }
 
+def KilnCheckIndices : Pass<"kiln-check-indices", "mlir::ModuleOp"> {
+  let summary = "Check gather indices: constant ones now, the others at run time";
+  let description = [{
+    Constant indices of `kiln.gather` and `kiln.gather_elements` outside
+    [-size, size) are a compile-time error. For indices computed at run
+    time, one reduction computes their smallest and largest value as a
+    `tensor<2xi64>` that becomes an extra result of `main`, with the result
+    attribute `kiln.check = "LOW HIGH LABEL"` (the valid range, and the op's
+    ONNX node as messages name it). The signature lists it as a check; the runtime
+    fails a run whose indices left the range, with a message naming the op.
+    (The lowering clamps every read, so even then no read leaves the
+    tensor.)
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KilnSignlessIntegers : Pass<"kiln-signless-integers", "mlir::ModuleOp"> {
+  let summary = "Make unsigned integer tensors signless before lowering";
+  let description = [{
+    Upstream arithmetic works on signless integers and carries signedness in
+    the op (`arith.divui`, `arith.cmpi ult`). This pass retypes every
+    `uiN` tensor of the module to `iN` (constants keep their bits) and marks
+    the ops whose result depends on signedness: `is_unsigned` on
+    `kiln.unary`, `kiln.binary`, `kiln.compare`, `kiln.reduce` and
+    `kiln.arg_reduce` with unsigned operands, `from_unsigned` and
+    `to_unsigned` on `kiln.cast`. Ops that only move or wrap bits (reshape,
+    transpose, concat, split, slice, gather, expand, pad, where, matmul,
+    constants) are only retyped; `kiln.binary pow` is marked for an
+    unsigned exponent only. Any other op on unsigned integers is reported
+    as unsupported. Runs after kiln-record-signature, which keeps the
+    model's own types for the runtime.
+  }];
+}
+
+def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
+  let summary = "Record the model's signature as a module attribute";
+  let description = [{
+    Writes `kiln.signature` on the module: one line per tensor of
+    `func.func @main` ("in|out NAME DTYPE D0xD1x..."), which the runtime
+    reads to validate inputs, and one line per result marked `kiln.check`
+    ("check LOW HIGH LABEL", see kiln-check-indices). Runs while the
+    function still has tensor types and names.
+  }];
+}
+
+def KilnInstrumentProfile : Pass<"kiln-instrument-profile", "mlir::ModuleOp"> {
+  let summary = "Bracket every kiln op with the runtime's profiling hooks";
+  let description = [{
+    Inserts `func.call @kiln_profile_enter(id)` before and
+    `func.call @kiln_profile_exit(id)` after every kiln op of `main` that
+    computes (not constants or reshapes), and records one line per id,
+    "NAME<TAB>OP" with the op's ONNX node name, in the module attribute
+    `kiln.profile_ops`. The runtime's hooks do nothing unless the
+    executable runs with `--profile`. An elementwise op fused into its
+    consumer later on reports no time of its own: the consumer's includes
+    it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // KILN_DIALECT_KILN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,56 @@
+//===- Passes.td - Mapping kiln ops to oneDNN primitives ---*- tablegen -*-===//
+
+#ifndef KILN_CONVERSION_KILNTODNNL_PASSES_TD
+#define KILN_CONVERSION_KILNTODNNL_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
+  let summary = "Map the ops oneDNN implements to kiln_backend.dnnl_call";
+  let description = [{
+    The dnnl backend's step before kiln-to-linalg: rewrites convolution,
+    transposed convolution, pooling, global pooling, gemm and matmul, batch
+    and layer normalization, softmax, log-softmax and LRN on f32 tensors
+    into `kiln_backend.dnnl_call` ops, each with the dims oneDNN sees for its
+    operands and the primitive's parameters. Forms oneDNN does not share
+    (other element types, ranks it lacks, gemm with alpha or beta other
+    than 1, average pooling in ceil mode that counts padding, a matmul that
+    broadcasts the batch dims of its first operand) stay for kiln-to-linalg,
+    and so do matrix products, softmaxes, layer norms and recurrent layers
+    (one time step) of fewer than `min-work` multiply-adds, which generated
+    code runs faster than a primitive call. Convolutions whose weights are
+    not compile-time constants stay too (oneDNN 2.6 runs those on a very
+    slow path), unless `runtime-weights` is set.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "::kiln::kDefaultDnnlMinWork",
+           "Fewest multiply-adds for which a matrix product, softmax, layer "
+           "norm or recurrent time step runs on oneDNN">,
+    Option<"runtimeWeights", "runtime-weights", "bool", "false",
+           "Also map convolutions whose weights are given at run time">,
+  ];
+  let dependentDialects = ["::kiln::backend::KilnBackendDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KilnDnnlLayouts : Pass<"kiln-dnnl-layouts", "mlir::ModuleOp"> {
+  let summary = "Keep activations in oneDNN's blocked layouts between primitives";
+  let description = [{
+    Runs after kiln-to-dnnl. In program order, a `conv`, `deconv`, `pool`
+    or `batch_norm` call whose output channels are a multiple of `block`
+    writes its output in the blocked layout (`nChw16c` for 4-d tensors,
+    with `block` = 16), reading its input blocked too (a convolution whose
+    input channels are not a multiple of `block` reads it dense). Unary and
+    same-shape binary elementwise ops and channel concatenations whose
+    operands all exist blocked run on the blocked tensors. `reorder` calls
+    convert a tensor to the blocked layout where a blocked op first reads
+    it, and back where a dense consumer needs it; unused ones are removed.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "16",
+           "Channels per block (16 for AVX-512, 8 for AVX2)">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+#endif // KILN_CONVERSION_KILNTODNNL_PASSES_TD

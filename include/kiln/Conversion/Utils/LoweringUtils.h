@@ -1,0 +1,160 @@
+//===- LoweringUtils.h - Helpers shared by the lowerings --------*- C++ -*-===//
+
+#ifndef KILN_CONVERSION_UTILS_LOWERINGUTILS_H
+#define KILN_CONVERSION_UTILS_LOWERINGUTILS_H
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln::lowering {
+
+using BodyBuilder = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// An uninitialized tensor of `type`.
+/// `values`, or `count` copies of `fallback` when it is empty (the ONNX
+/// default of a spatial attribute).
+llvm::SmallVector<int64_t> orDefault(llvm::ArrayRef<int64_t> values,
+                                     int64_t count, int64_t fallback);
+
+mlir::Value empty(mlir::OpBuilder &b, mlir::Location loc,
+                  mlir::RankedTensorType type);
+
+/// A tensor of `type` filled with the scalar `value`.
+mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::RankedTensorType type, mlir::Value value);
+
+/// A scalar constant of `type` (float or integer).
+mlir::Value scalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                   double value);
+
+/// The smallest/largest value of `type` (-inf/+inf for floats), reading
+/// integers as unsigned with `isUnsigned`: the neutral elements of max and
+/// min.
+mlir::Value lowest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                   bool isUnsigned = false);
+mlir::Value highest(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                    bool isUnsigned = false);
+
+/// The map from `resultRank` loop dims to an operand of `shape` broadcast
+/// NumPy-style to `resultShape` (size-1 dims read index 0).
+mlir::AffineMap broadcastMap(mlir::MLIRContext *context,
+                             llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<int64_t> resultShape);
+
+/// A parallel linalg.generic producing `resultType` from broadcast
+/// `operands`, with `body` computing one element.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        mlir::ValueRange operands, BodyBuilder body);
+
+/// Pads `input` with `value` (`low`/`high` per dim); `input` itself when
+/// every pad is zero.
+mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                   llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                   mlir::Value value);
+
+/// Reshapes a statically shaped tensor (row-major).
+mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    llvm::ArrayRef<int64_t> shape);
+
+/// `value` (a float tensor) with its elements extended or truncated to the
+/// float type `element`.
+mlir::Value convertFloats(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::Type element);
+
+/// Element arithmetic that picks the float or integer arith op;
+/// `maximum` and `minimum` read integers as unsigned with `isUnsigned`.
+mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value maximum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::Value y, bool isUnsigned = false);
+mlir::Value minimum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    mlir::Value y, bool isUnsigned = false);
+
+/// Applies an activation (a unary kind with its alpha and beta) to one
+/// element; `isUnsigned` reads an integer `x` as unsigned.
+mlir::Value applyUnary(mlir::OpBuilder &b, mlir::Location loc, UnaryKind kind,
+                       mlir::Value x, float alpha, float beta,
+                       bool isUnsigned = false);
+
+/// A fused op's activation `kind` on `x`, with its `activation_alpha` and
+/// `activation_beta` when given, else the kind's defaults.
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            UnaryKind kind, mlir::Value x,
+                            std::optional<llvm::APFloat> alpha,
+                            std::optional<llvm::APFloat> beta);
+
+/// The body of a contraction: yields out + lhs * rhs.
+void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
+
+/// Max or sum pooling of `input` into what `init` holds, over windows of
+/// `window`'s shape (only its shape is read). The loop dims are `leading`
+/// dims that index `input` and `init` alike, then the window dims, then the
+/// output dims innermost (so that the innermost loop runs along an output
+/// row); output position o and window position w read input position
+/// o * stride + w * dilation. Returns the result on tensors, null on
+/// buffers.
+mlir::Value poolWindows(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value input, mlir::Value window, mlir::Value init,
+                        int64_t leading, llvm::ArrayRef<int64_t> strides,
+                        llvm::ArrayRef<int64_t> dilations, bool isMax);
+
+/// The reduced shape, the output map and the iterator types of a reduction
+/// of `type` over `axes` (which are dropped from the result).
+struct Reduction {
+  llvm::SmallVector<int64_t> shape;
+  mlir::AffineMap outMap;
+  llvm::SmallVector<mlir::utils::IteratorType> iterators;
+};
+Reduction reductionOver(mlir::RankedTensorType type,
+                        llvm::ArrayRef<int64_t> axes);
+
+/// A linalg.generic computing init + sum lhs * rhs over the reduction
+/// loops, with `maps` for lhs, rhs and init; f16 and bf16 products
+/// accumulate in f32 and are rounded once.
+mlir::Value productInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                        mlir::Value rhs, mlir::Value init,
+                        llvm::ArrayRef<mlir::AffineMap> maps,
+                        llvm::ArrayRef<mlir::utils::IteratorType> iterators);
+
+/// out[b..., m, n] = init + sum_k lhs[b..., m, k] * rhs[b..., k, n] with
+/// NumPy batch broadcasting; `transLhs`/`transRhs` read [k, m] / [n, k].
+mlir::Value contract(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                     mlir::Value rhs, mlir::Value init, bool transLhs = false,
+                     bool transRhs = false);
+
+/// Softmax (or log-softmax) of `input` along `axis`: the max, shifted
+/// exponentials, their sum, then the quotient.
+mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    int64_t axis, bool isLog);
+
+/// Grouped convolution (with optional bias) of an NC[D]HW input, returning
+/// `outType`; pads are non-negative begin-then-end values.
+mlir::Value convolution(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType outType, mlir::Value input,
+                        mlir::Value weight, mlir::Value bias, int64_t group,
+                        llvm::ArrayRef<int64_t> strides,
+                        llvm::ArrayRef<int64_t> dilations,
+                        llvm::ArrayRef<int64_t> pads);
+
+/// Populate functions of the pattern files.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateConvolutionPatterns(mlir::RewritePatternSet &patterns);
+void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
+void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
+void populateResizePatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln::lowering
+
+#endif // KILN_CONVERSION_UTILS_LOWERINGUTILS_H

@@ -1,0 +1,387 @@
+//===- LowerAttention.cpp - Tiled online-softmax attention kernels --------===//
+//
+// kiln_backend.flash_attention on buffers -> one scf.parallel over (batch, head,
+// query block). For each block of keys, the scores of the block are a
+// contraction (left to kiln-vectorize-contractions); each query row is then
+// scaled, masked and exponentiated in vectors against its running maximum,
+// the row's running sum and output rescaled by exp(old max - new max), and
+// the output rows accumulate the probabilities times the values (a second
+// contraction). The scores of a whole row are never stored: the scratch is
+// block_q x block_k per iteration.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelUtils.h"
+#include "kiln/Codegen/Passes.h"
+#include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNLOWERATTENTION
+#include "kiln/Codegen/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::backend;
+
+namespace {
+
+/// Emits the kernel of one bufferized kiln_backend.flash_attention.
+class KernelEmitter {
+public:
+  KernelEmitter(FlashAttentionOp op, int64_t vectorBits)
+      : op(op), b(op), loc(op.getLoc()), f32(b.getF32Type()),
+        width(std::max<int64_t>(vectorBits / 32, 1)),
+        vectorType(VectorType::get({width}, f32)) {}
+
+  void emit() {
+    auto shape = [](Value v) {
+      return llvm::cast<MemRefType>(v.getType()).getShape();
+    };
+    ArrayRef<int64_t> q = shape(op.getQ()), kT = shape(op.getKT()),
+                      v = shape(op.getV());
+    batch = q[0];
+    heads = q[1];
+    lq = q[2];
+    headSize = q[3];
+    groupSize = heads / kT[1];
+    lk = kT[3];
+    valueSize = v[3];
+    blockQ = op.getBlockQ();
+    blockK = op.getBlockK();
+    int64_t queryBlocks = lq / blockQ;
+    int64_t iterations = batch * heads * queryBlocks;
+
+    // The iterations run in at most kMaxChunks chunks, each with its own
+    // scratch: scores, running maxima and running sums.
+    int64_t chunks = std::min(iterations, kernels::kMaxChunks);
+    Value scores = memref::AllocOp::create(
+        b, loc, MemRefType::get({chunks, blockQ, blockK}, f32));
+    Value maxima =
+        memref::AllocOp::create(b, loc, MemRefType::get({chunks, blockQ}, f32));
+    Value sums =
+        memref::AllocOp::create(b, loc, MemRefType::get({chunks, blockQ}, f32));
+
+    Value chunkScores, chunkMaxima, chunkSums;
+    kernels::forEachChunk(
+        b, loc, iterations, chunks,
+        [&](Value c) {
+          chunkScores = subview(scores, {c, zero(), zero()},
+                                {1, blockQ, blockK}, {blockQ, blockK});
+          chunkMaxima = subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});
+          chunkSums = subview(sums, {c, zero()}, {1, blockQ}, {blockQ});
+        },
+        [&](Value t) {
+          Value perBatch = index(heads * queryBlocks);
+          bIv = arith::DivUIOp::create(b, loc, t, perBatch);
+          Value rest = arith::RemUIOp::create(b, loc, t, perBatch);
+          hIv = arith::DivUIOp::create(b, loc, rest, index(queryBlocks));
+          Value queryBlock =
+              arith::RemUIOp::create(b, loc, rest, index(queryBlocks));
+          i0 = arith::MulIOp::create(b, loc, queryBlock, index(blockQ));
+          kvHead = arith::DivUIOp::create(b, loc, hIv, index(groupSize));
+          emitIteration(chunkScores, chunkMaxima, chunkSums);
+        });
+    op.erase();
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value zero() { return index(0); }
+  Value constant(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value splat(Value scalar) {
+    return vector::BroadcastOp::create(b, loc, vectorType, scalar);
+  }
+  Value splat(float v) { return splat(constant(v)); }
+  Value negInf() { return constant(-std::numeric_limits<float>::infinity()); }
+
+  Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
+                ArrayRef<int64_t> shape) {
+    return kernels::subview(b, loc, source, offsets, sizes, shape);
+  }
+
+  /// Loops over [0, n) a vector at a time: full vectors, then one masked
+  /// tail. `body(j, mask, acc)` gets the first element, the lane mask (null
+  /// for a full vector) and the carried values, and returns the new ones.
+  SmallVector<Value>
+  forVectors(int64_t n, ValueRange init,
+             function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+    SmallVector<Value> acc(init);
+    int64_t full = n / width;
+    if (full > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, zero(), index(full * width), index(width), acc,
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, nl, body(j, Value(), args));
+          });
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (int64_t rest = n % width) {
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({width}, b.getI1Type()),
+          ValueRange{index(rest)});
+      acc = body(index(full * width), mask, acc);
+    }
+    return acc;
+  }
+
+  Value load(Value buffer, ValueRange at, Value mask, Value passThrough) {
+    auto type = VectorType::get(
+        {width}, llvm::cast<MemRefType>(buffer.getType()).getElementType());
+    if (!mask)
+      return vector::LoadOp::create(b, loc, type, buffer, at);
+    return vector::MaskedLoadOp::create(b, loc, type, buffer, at, mask,
+                                        passThrough);
+  }
+
+  void store(Value value, Value buffer, ValueRange at, Value mask) {
+    if (mask)
+      vector::MaskedStoreOp::create(b, loc, buffer, at, mask, value);
+    else
+      vector::StoreOp::create(b, loc, value, buffer, at);
+  }
+
+  /// `row` *= `factor`, a vector at a time.
+  void scaleRow(Value buffer, Value row, Value factor) {
+    Value factors = splat(factor);
+    forVectors(valueSize, {}, [&](Value j, Value mask, ValueRange) {
+      Value x = load(buffer, {row, j}, mask, splat(0.0f));
+      store(arith::MulFOp::create(b, loc, x, factors), buffer, {row, j}, mask);
+      return SmallVector<Value>();
+    });
+  }
+
+  /// Scale, soft-cap, mask and causal mask of the scores s[key..key+W) of
+  /// query `query`.
+  Value adjust(Value s, Value query, Value key, Value laneMask) {
+    s = arith::MulFOp::create(b, loc, s, splat(op.getScale().convertToFloat()));
+    if (std::optional<APFloat> softcap = op.getSoftcap()) {
+      Value cap = splat(softcap->convertToFloat());
+      s = arith::MulFOp::create(
+          b, loc, cap,
+          math::TanhOp::create(b, loc, arith::DivFOp::create(b, loc, s, cap)));
+    }
+    if (Value mask = op.getMask()) {
+      ArrayRef<int64_t> m = llvm::cast<MemRefType>(mask.getType()).getShape();
+      SmallVector<Value> at = {
+          m[0] == 1 ? zero() : bIv, m[1] == 1 ? zero() : hIv,
+          m[2] == 1 ? zero() : query, m[3] == 1 ? zero() : key};
+      Type element = llvm::cast<MemRefType>(mask.getType()).getElementType();
+      Value values;
+      if (m[3] == 1) {
+        values = vector::BroadcastOp::create(
+            b, loc, VectorType::get({width}, element),
+            memref::LoadOp::create(b, loc, mask, at));
+      } else {
+        Value none =
+            element.isF32()
+                ? splat(0.0f)
+                : arith::ConstantOp::create(
+                      b, loc,
+                      DenseElementsAttr::get(VectorType::get({width}, element),
+                                             b.getIntegerAttr(element, 0)));
+        values = load(mask, at, laneMask, none);
+      }
+      if (element.isF32()) {
+        s = arith::AddFOp::create(b, loc, s, values);
+      } else {
+        Value zeros = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(llvm::cast<VectorType>(values.getType()),
+                                   b.getIntegerAttr(element, 0)));
+        Value keep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                           values, zeros);
+        std::optional<APFloat> fill = op.getMaskFill();
+        s = arith::SelectOp::create(b, loc, keep, s,
+                                    fill ? splat(fill->convertToFloat())
+                                         : splat(negInf()));
+      }
+    }
+    if (op.getIsCausal()) {
+      // Key j is visible to query i when j <= i + causal_offset.
+      auto indexVector = VectorType::get({width}, b.getIndexType());
+      Value keys = arith::AddIOp::create(
+          b, loc, vector::StepOp::create(b, loc, indexVector),
+          vector::BroadcastOp::create(b, loc, indexVector, key));
+      Value last =
+          arith::AddIOp::create(b, loc, query, index(op.getCausalOffset()));
+      Value visible = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ule, keys,
+          vector::BroadcastOp::create(b, loc, indexVector, last));
+      s = arith::SelectOp::create(b, loc, visible, s, splat(negInf()));
+    }
+    return s;
+  }
+
+  /// The work of one (batch, head, query block).
+  void emitIteration(Value scores, Value maxima, Value sums) {
+    Value q = subview(op.getQ(), {bIv, hIv, i0, zero()},
+                      {1, 1, blockQ, headSize}, {blockQ, headSize});
+    Value out = subview(op.getInit(), {bIv, hIv, i0, zero()},
+                        {1, 1, blockQ, valueSize}, {blockQ, valueSize});
+    linalg::FillOp::create(b, loc, constant(0.0f), out);
+    linalg::FillOp::create(b, loc, negInf(), maxima);
+    linalg::FillOp::create(b, loc, constant(0.0f), sums);
+
+    // Causal attention: blocks past the last key the block's last query
+    // sees hold nothing but masked scores.
+    int64_t keyBlocks = lk / blockK;
+    Value end = index(keyBlocks);
+    if (op.getIsCausal()) {
+      Value seen = arith::AddIOp::create(
+          b, loc, i0, index(blockQ + op.getCausalOffset() + blockK - 1));
+      end = arith::MinUIOp::create(
+          b, loc, end, arith::DivUIOp::create(b, loc, seen, index(blockK)));
+    }
+    MLIRContext *ctx = b.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto multiplyAdd = [](OpBuilder &nb, Location nl, ValueRange args) {
+      Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+      linalg::YieldOp::create(
+          nb, nl, arith::AddFOp::create(nb, nl, args[2], product).getResult());
+    };
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction};
+
+    scf::ForOp::create(
+        b, loc, zero(), end, index(1), {},
+        [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
+          Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
+                             {1, 1, headSize, blockK}, {headSize, blockK});
+          Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
+                            {1, 1, blockK, valueSize}, {blockK, valueSize});
+          // scores[i, j] = sum_e q[i, e] * k_t[e, j]
+          linalg::FillOp::create(b, loc, constant(0.0f), scores);
+          linalg::GenericOp::create(
+              b, loc, TypeRange{}, ValueRange{q, kT}, ValueRange{scores},
+              ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                  AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                  AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+              iterators, multiplyAdd);
+          scf::ForOp::create(
+              b, loc, zero(), index(blockQ), index(1), {},
+              [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPoint(rb.getInsertionBlock(),
+                                    rb.getInsertionPoint());
+                emitRow(scores, maxima, sums, out, row, j0);
+                scf::YieldOp::create(b, loc);
+              });
+          // out[i, e] += sum_j p[i, j] * v[j, e]
+          linalg::GenericOp::create(
+              b, loc, TypeRange{}, ValueRange{scores, v}, ValueRange{out},
+              ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                  AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                  AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+              iterators, multiplyAdd);
+          scf::YieldOp::create(b, loc);
+        });
+
+    // out /= sum; a row with every key masked out (sum 0) stays zero.
+    scf::ForOp::create(
+        b, loc, zero(), index(blockQ), index(1), {},
+        [&](OpBuilder &nb, Location, Value row, ValueRange) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value sum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
+          Value positive = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::OGT, sum, constant(0.0f));
+          Value inverse = arith::SelectOp::create(
+              b, loc, positive,
+              arith::DivFOp::create(b, loc, constant(1.0f), sum),
+              constant(0.0f));
+          scaleRow(out, row, inverse);
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// One query row of a key block: scores adjusted in place, the new
+  /// maximum, the rescaling of the running sum and output row, and the
+  /// probabilities in place of the scores.
+  void emitRow(Value scores, Value maxima, Value sums, Value out, Value row,
+               Value j0) {
+    Value query = arith::AddIOp::create(b, loc, i0, row);
+    Value lowestVector = splat(negInf());
+    SmallVector<Value> top = forVectors(
+        blockK, {lowestVector}, [&](Value j, Value mask, ValueRange acc) {
+          Value s = load(scores, {row, j}, mask, lowestVector);
+          s = adjust(s, query, arith::AddIOp::create(b, loc, j0, j), mask);
+          if (mask)
+            s = arith::SelectOp::create(b, loc, mask, s, lowestVector);
+          store(s, scores, {row, j}, mask);
+          return SmallVector<Value>{
+              arith::MaxNumFOp::create(b, loc, acc[0], s)};
+        });
+    Value blockMax = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::MAXNUMF, top[0]);
+    Value oldMax = memref::LoadOp::create(b, loc, maxima, ValueRange{row});
+    // maxnum skips a NaN score, which still reaches the output through its
+    // exp and the row's sum.
+    Value newMax = arith::MaxNumFOp::create(b, loc, oldMax, blockMax);
+    // Rows with nothing visible yet keep a shift of 0: exp(-inf) = 0.
+    Value nothing = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          newMax, negInf());
+    Value shift =
+        arith::SelectOp::create(b, loc, nothing, constant(0.0f), newMax);
+    Value factor = math::ExpOp::create(
+        b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
+    Value shifts = splat(shift);
+    SmallVector<Value> total = forVectors(
+        blockK, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
+          Value s = load(scores, {row, j}, mask, lowestVector);
+          Value p = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, s, shifts));
+          if (mask)
+            p = arith::SelectOp::create(b, loc, mask, p, splat(0.0f));
+          store(p, scores, {row, j}, mask);
+          return SmallVector<Value>{arith::AddFOp::create(b, loc, acc[0], p)};
+        });
+    Value blockSum = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::ADD, total[0]);
+    Value oldSum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
+    Value newSum = arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, oldSum, factor), blockSum);
+    memref::StoreOp::create(b, loc, newSum, sums, ValueRange{row});
+    memref::StoreOp::create(b, loc, newMax, maxima, ValueRange{row});
+    scaleRow(out, row, factor);
+  }
+
+  FlashAttentionOp op;
+  OpBuilder b;
+  Location loc;
+  Type f32;
+  int64_t width;
+  VectorType vectorType;
+  int64_t batch = 0, heads = 0, lq = 0, headSize = 0, groupSize = 1, lk = 0,
+          valueSize = 0, blockQ = 1, blockK = 1;
+  Value bIv, hIv, i0, kvHead;
+};
+
+struct LowerAttentionPass
+    : kiln::impl::KilnLowerAttentionBase<LowerAttentionPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<FlashAttentionOp> ops;
+    getOperation()->walk([&](FlashAttentionOp op) {
+      if (llvm::isa<MemRefType>(op.getInit().getType()))
+        ops.push_back(op);
+    });
+    for (FlashAttentionOp op : ops)
+      KernelEmitter(op, vectorBits).emit();
+  }
+};
+
+} // namespace

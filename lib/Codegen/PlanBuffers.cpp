@@ -1,0 +1,145 @@
+//===- PlanBuffers.cpp - One workspace for a model's intermediate buffers -===//
+//
+// After bufferization, every statically shaped memref.alloc in the body of
+// `main` whose uses (through views) all stay in that body gets a live range:
+// from the alloc to the last top-level op that uses it. The ranges are packed
+// into one workspace, first fit, largest buffers first, 64-byte aligned; the
+// workspace becomes a last argument of `main`, each alloc a memref.view into
+// it, and its size the module attribute `kiln.workspace_bytes`. The runtime
+// allocates the workspace once per model instance, so running a model
+// allocates nothing for these buffers. Buffers that escape (returned,
+// yielded from a region) and allocs inside loops keep their own
+// allocations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNPLANBUFFERS
+#include "kiln/Codegen/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t start, end, bytes, offset = -1;
+};
+
+/// The last position (in `block`) of an op using `value` or a view of it,
+/// or nullopt when a view escapes the block's straight-line code.
+std::optional<int64_t>
+lastUse(Value value, Block &block,
+        const llvm::DenseMap<Operation *, int64_t> &position) {
+  int64_t last = -1;
+  SmallVector<Value> worklist = {value};
+  llvm::DenseSet<Value> seen = {value};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user->hasTrait<OpTrait::IsTerminator>() ||
+          llvm::isa<func::CallOp>(user))
+        return std::nullopt;
+      // Any memref an op returns may alias its operands (views, loops
+      // carrying the buffer): follow them all.
+      for (Value result : user->getResults())
+        if (llvm::isa<BaseMemRefType>(result.getType()) &&
+            seen.insert(result).second)
+          worklist.push_back(result);
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (!top)
+        return std::nullopt;
+      last = std::max(last, position.lookup(top));
+    }
+  }
+  return last;
+}
+
+struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>("main");
+    if (!func || func.isExternal() || !func.getBody().hasOneBlock())
+      return;
+    Block &block = func.getBody().front();
+    llvm::DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(block))
+      position[&op] = i;
+
+    std::vector<Buffer> buffers;
+    for (auto alloc : block.getOps<memref::AllocOp>()) {
+      MemRefType type = alloc.getType();
+      Type element = type.getElementType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          !element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 ||
+          type.getMemorySpace())
+        continue;
+      std::optional<int64_t> end = lastUse(alloc, block, position);
+      if (!end)
+        continue;
+      int64_t bytes =
+          type.getNumElements() * element.getIntOrFloatBitWidth() / 8;
+      buffers.push_back({alloc, position[alloc],
+                         std::max(*end, position[alloc]),
+                         std::max<int64_t>(bytes, 1)});
+    }
+    if (buffers.empty())
+      return;
+
+    // First fit, largest first, among the buffers live at the same time.
+    std::vector<Buffer *> order;
+    for (Buffer &b : buffers)
+      order.push_back(&b);
+    std::stable_sort(order.begin(), order.end(),
+                     [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    int64_t total = 0;
+    std::vector<Buffer *> placed;
+    for (Buffer *b : order) {
+      std::vector<std::pair<int64_t, int64_t>> taken;
+      for (Buffer *p : placed)
+        if (p->start <= b->end && b->start <= p->end)
+          taken.push_back({p->offset, p->offset + p->bytes});
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [begin, end] : taken) {
+        if (offset + b->bytes <= begin)
+          break;
+        offset =
+            std::max(offset, (end + kAlignment - 1) / kAlignment * kAlignment);
+      }
+      b->offset = offset;
+      total = std::max(total, offset + b->bytes);
+      placed.push_back(b);
+    }
+    total = (total + kAlignment - 1) / kAlignment * kAlignment;
+
+    OpBuilder builder(&getContext());
+    auto workspaceType = MemRefType::get({total}, builder.getI8Type());
+    unsigned index = func.getNumArguments();
+    if (failed(func.insertArgument(index, workspaceType, {}, func.getLoc())))
+      return signalPassFailure();
+    Value workspace = func.getArgument(index);
+    for (Buffer &b : buffers) {
+      builder.setInsertionPoint(b.alloc);
+      Value offset =
+          arith::ConstantIndexOp::create(builder, b.alloc.getLoc(), b.offset);
+      Value view =
+          memref::ViewOp::create(builder, b.alloc.getLoc(), b.alloc.getType(),
+                                 workspace, offset, ValueRange{});
+      b.alloc.replaceAllUsesWith(view);
+      b.alloc.erase();
+    }
+    module->setAttr("kiln.workspace_bytes", builder.getI64IntegerAttr(total));
+  }
+};
+
+} // namespace

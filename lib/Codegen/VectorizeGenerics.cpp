@@ -1,0 +1,677 @@
+//===- VectorizeGenerics.cpp - Elementwise and row-reduction vector loops -===//
+//
+// Rewrites a bufferized linalg.generic whose innermost loop runs along the
+// contiguous innermost dim of the operands into loops whose innermost step
+// handles a vector of that dim:
+//  - elementwise (every loop parallel): each operand that reads the
+//    innermost dim is loaded as a vector (an input may read it at a
+//    constant stride, as in the im2col copies of convolutions; see strided
+//    reads below), the others as a scalar broadcast; the body is cloned on
+//    vectors and stored as vectors;
+//  - row reductions (only the innermost loop a reduction, the body
+//    `combine(acc, f(inputs))` with combine an add, max or min of floats):
+//    f is computed on vectors into a vector accumulator, reduced across
+//    lanes at the end of the row and combined with what the output held;
+//  - window reductions (the innermost loop parallel, some outer loops
+//    reductions, as in pooling and reductions over outer axes): each output
+//    vector is loaded once, combined in registers with the vector of every
+//    point of the reduction loops, and stored once. Inputs may read the
+//    innermost dim at a constant stride (`o * stride + w` in pooling): a
+//    strided read loads the span it covers and keeps every stride-th lane.
+// Fills on buffers are vectorized as the elementwise generic that yields
+// the value. The last partial vector of a row is masked. The other loops become
+// nested scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
+// body holds anything but arith ops and the math ops that lower on vectors,
+// or that have dynamic shapes, are left to the loop lowering. i1 buffers
+// hold a byte per element: their vectors are read and written an element
+// at a time.
+//
+// The row sums are reassociated (lane-wise partial sums), as in every
+// vectorized reduction. Max and min reductions propagate NaN, but the sign
+// of a zero result is unspecified (the max of -0 and +0 may be -0), as
+// with the vector max instructions oneDNN's pooling uses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelUtils.h"
+#include "kiln/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <functional>
+#include <limits>
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNVECTORIZEGENERICS
+#include "kiln/Codegen/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// How a row reduction combines.
+enum class Combine { None, Add, Max, Min, MaxNum, MinNum };
+
+struct Plan {
+  linalg::GenericOp op;
+  SmallVector<int64_t> bounds;
+  int64_t inner = 0; // the innermost loop dim
+  Combine combine = Combine::None;
+  Operation *combineOp = nullptr; // the reduction's combining op
+  bool window = false;            // a window reduction (see above)
+  SmallVector<int64_t> strides;   // per operand: its step along `inner`
+                                  // (0: the operand does not vary along it)
+  Value start; // a reduction's starting value, when a fill of the output
+               // just before it was folded in (the output is not read)
+};
+
+/// The coefficient of dim `d` in `e` when `e` is a sum of constants and
+/// dims times constants, else nullopt.
+std::optional<int64_t> coefficient(AffineExpr e, int64_t d) {
+  if (auto dim = llvm::dyn_cast<AffineDimExpr>(e))
+    return dim.getPosition() == (unsigned)d ? 1 : 0;
+  if (llvm::isa<AffineConstantExpr>(e))
+    return 0;
+  auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(e);
+  if (!binary)
+    return std::nullopt;
+  std::optional<int64_t> lhs = coefficient(binary.getLHS(), d),
+                         rhs = coefficient(binary.getRHS(), d);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  if (binary.getKind() == AffineExprKind::Add)
+    return *lhs + *rhs;
+  if (binary.getKind() != AffineExprKind::Mul)
+    return std::nullopt;
+  // A product with a constant (affine maps put it on the right).
+  auto constant = llvm::dyn_cast<AffineConstantExpr>(binary.getRHS());
+  if (!constant)
+    return std::nullopt;
+  return *lhs * constant.getValue();
+}
+
+/// Whether `type` is a static memref whose innermost dim has stride 1 (or
+/// that has rank 0).
+bool isVectorizable(Type type) {
+  auto memref = llvm::dyn_cast<MemRefType>(type);
+  return memref && memref.getElementType().isIntOrIndexOrFloat() &&
+         kiln::isStaticInnerContiguous(memref);
+}
+
+/// The position of loop dim `d` among the results of `map`, or -1.
+int64_t position(AffineMap map, int64_t d) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto dim = llvm::dyn_cast<AffineDimExpr>(e);
+        dim && dim.getPosition() == d)
+      return i;
+  return -1;
+}
+
+std::optional<Plan> match(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      op->getNumResults() != 0)
+    return std::nullopt;
+  Plan plan;
+  plan.op = op;
+  plan.bounds = op.getStaticLoopRanges();
+  if (llvm::any_of(plan.bounds, ShapedType::isDynamic))
+    return std::nullopt;
+  plan.inner = op.getNumLoops() - 1;
+  auto iterators = op.getIteratorTypesArray();
+  bool reduction = iterators[plan.inner] == utils::IteratorType::reduction;
+  for (int64_t d = 0; d < plan.inner; ++d)
+    if (iterators[d] != utils::IteratorType::parallel)
+      plan.window = true;
+  if (plan.window && reduction)
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isVectorizable(operand.get().getType()))
+      return std::nullopt;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!reduction && !op.isDpsInit(&operand)) {
+      // Inputs of elementwise generics and window reductions: affine sums
+      // of dims (im2col copies, pooling windows); only the last result may
+      // depend on the innermost loop, with a non-negative constant step.
+      int64_t stride = 0;
+      for (auto [i, e] : llvm::enumerate(map.getResults())) {
+        std::optional<int64_t> step = coefficient(e, plan.inner);
+        if (!step || *step < 0 || (*step && i + 1 != map.getNumResults()))
+          return std::nullopt;
+        stride = *step;
+      }
+      auto element =
+          llvm::cast<MemRefType>(operand.get().getType()).getElementType();
+      if (stride > 4 || (stride > 1 && element.isInteger(1)))
+        return std::nullopt;
+      plan.strides.push_back(stride);
+      continue;
+    }
+    // Every operand: dims or 0, the innermost loop dim, if read, last.
+    for (AffineExpr e : map.getResults()) {
+      auto c = llvm::dyn_cast<AffineConstantExpr>(e);
+      if (!llvm::isa<AffineDimExpr>(e) && !(c && c.getValue() == 0))
+        return std::nullopt;
+    }
+    int64_t at = position(map, plan.inner);
+    if (at >= 0 && at != (int64_t)map.getNumResults() - 1)
+      return std::nullopt;
+    plan.strides.push_back(at >= 0 ? 1 : 0);
+    bool isInit = op.isDpsInit(&operand);
+    // Outputs are written along the vector dim, or reduced over it.
+    if (isInit && plan.window && at != (int64_t)map.getNumResults() - 1)
+      return std::nullopt;
+    if (isInit && (reduction ? at >= 0 : at < 0))
+      return std::nullopt;
+    if (isInit && !map.isProjectedPermutation())
+      return std::nullopt;
+  }
+  // The body: arith ops, and math ops that lower on vectors (to LLVM
+  // intrinsics or kiln-approximate-math's polynomials; the others become
+  // libm calls, on scalars only).
+  Block &body = op.getRegion().front();
+  for (Operation &inner : body.without_terminator()) {
+    bool vectorMath =
+        llvm::isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+                  math::Log2Op, math::Log1pOp, math::TanhOp, math::ErfOp,
+                  math::SqrtOp, math::RsqrtOp, math::AbsFOp, math::AbsIOp,
+                  math::CeilOp, math::FloorOp, math::RoundOp, math::RoundEvenOp,
+                  math::TruncOp, math::FmaOp, math::CopySignOp, math::SinOp,
+                  math::CosOp>(inner);
+    if (inner.getNumRegions() ||
+        !(llvm::isa<arith::ArithDialect>(inner.getDialect()) || vectorMath))
+      return std::nullopt;
+    for (Type t : inner.getResultTypes())
+      if (!t.isIntOrIndexOrFloat())
+        return std::nullopt;
+  }
+  if (!reduction && !plan.window)
+    return plan;
+  // A reduction: one output, yielding combine(acc, value) where the
+  // accumulator is used only there.
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  BlockArgument acc = body.getArgument(body.getNumArguments() - 1);
+  if (!acc.getType().isF32() || !acc.hasOneUse())
+    return std::nullopt;
+  Operation *combine = body.getTerminator()->getOperand(0).getDefiningOp();
+  if (!combine || combine->getNumOperands() != 2 ||
+      !llvm::is_contained(combine->getOperands(), Value(acc)))
+    return std::nullopt;
+  plan.combine = llvm::TypeSwitch<Operation *, Combine>(combine)
+                     .Case([](arith::AddFOp) { return Combine::Add; })
+                     .Case([](arith::MaximumFOp) { return Combine::Max; })
+                     .Case([](arith::MinimumFOp) { return Combine::Min; })
+                     .Case([](arith::MaxNumFOp) { return Combine::MaxNum; })
+                     .Case([](arith::MinNumFOp) { return Combine::MinNum; })
+                     .Default([](Operation *) { return Combine::None; });
+  if (plan.combine == Combine::None)
+    return std::nullopt;
+  plan.combineOp = combine;
+  return plan;
+}
+
+class Emitter {
+public:
+  Emitter(Plan plan, int64_t lanes)
+      : plan(plan), op(plan.op), b(op), loc(op.getLoc()), lanes(lanes),
+        ivs(plan.bounds.size()) {}
+
+  void emit() {
+    emitOuter(0);
+    op.erase();
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  VectorType vectorOf(Type t) { return VectorType::get({lanes}, t); }
+
+  void emitOuter(int64_t d) {
+    if (d == plan.inner)
+      return plan.window ? emitWindowRow() : emitRow();
+    // A window reduction's reduction loops run inside the vector loop.
+    if (op.getIteratorTypesArray()[d] != utils::IteratorType::parallel)
+      return emitOuter(d + 1);
+    scf::ParallelOp::create(
+        b, loc, ValueRange{index(0)}, ValueRange{index(plan.bounds[d])},
+        ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange iv) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          ivs[d] = iv[0];
+          emitOuter(d + 1);
+        });
+  }
+
+  /// `e` (a sum of constants and dims times constants) at the current loop
+  /// indices, with the innermost one at `j`.
+  Value evaluate(AffineExpr e, Value j) {
+    if (auto dim = llvm::dyn_cast<AffineDimExpr>(e))
+      return dim.getPosition() == (unsigned)plan.inner ? j
+                                                       : ivs[dim.getPosition()];
+    if (auto constant = llvm::dyn_cast<AffineConstantExpr>(e))
+      return index(constant.getValue());
+    auto binary = llvm::cast<AffineBinaryOpExpr>(e);
+    Value lhs = evaluate(binary.getLHS(), j),
+          rhs = evaluate(binary.getRHS(), j);
+    if (binary.getKind() == AffineExprKind::Add)
+      return arith::AddIOp::create(b, loc, lhs, rhs);
+    return arith::MulIOp::create(b, loc, lhs, rhs);
+  }
+
+  /// Indices of an operand read through `map` at vector start `j`.
+  SmallVector<Value> indices(AffineMap map, Value j) {
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults())
+      result.push_back(evaluate(e, j));
+    return result;
+  }
+
+  /// The vector at `at` whose lanes are `stride` elements apart, of which
+  /// the first `count` are read: the span they cover is loaded (masked
+  /// past its last element) and every stride-th lane kept.
+  Value loadStrided(Value buffer, ArrayRef<Value> at, int64_t stride,
+                    int64_t count) {
+    Type element = llvm::cast<MemRefType>(buffer.getType()).getElementType();
+    auto wide = VectorType::get({lanes * stride}, element);
+    Value mask = vector::CreateMaskOp::create(
+        b, loc, VectorType::get({lanes * stride}, b.getI1Type()),
+        ValueRange{index((count - 1) * stride + 1)});
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wide, b.getZeroAttr(element)));
+    Value span =
+        vector::MaskedLoadOp::create(b, loc, wide, buffer, at, mask, zero);
+    SmallVector<int64_t> picks;
+    for (int64_t k = 0; k < lanes; ++k)
+      picks.push_back(k * stride);
+    return vector::ShuffleOp::create(b, loc, span, span, picks);
+  }
+
+  Value neutral(Type element) {
+    double value = 0.0;
+    switch (plan.combine) {
+    case Combine::Max:
+    case Combine::MaxNum:
+      value = -std::numeric_limits<double>::infinity();
+      break;
+    case Combine::Min:
+    case Combine::MinNum:
+      value = std::numeric_limits<double>::infinity();
+      break;
+    default:
+      break;
+    }
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(vectorOf(element),
+                               b.getFloatAttr(element, value)));
+  }
+
+  Value combine(Value x, Value y) {
+    switch (plan.combine) {
+    case Combine::Add:
+      return arith::AddFOp::create(b, loc, x, y);
+    case Combine::Max:
+    case Combine::Min: {
+      // x > y ? x : y (x < y for min), one vmaxps (vminps) on x86, which
+      // gives y when either is NaN; then a NaN x wins. arith.maximumf
+      // would also order -0 below +0, at twice the instructions.
+      auto greater = plan.combine == Combine::Max ? arith::CmpFPredicate::OGT
+                                                  : arith::CmpFPredicate::OLT;
+      Value larger = arith::SelectOp::create(
+          b, loc, arith::CmpFOp::create(b, loc, greater, x, y), x, y);
+      Value isNaN =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+      return arith::SelectOp::create(b, loc, isNaN, x, larger);
+    }
+    case Combine::MaxNum:
+      return arith::MaxNumFOp::create(b, loc, x, y);
+    case Combine::MinNum:
+      return arith::MinNumFOp::create(b, loc, x, y);
+    case Combine::None:
+      break;
+    }
+    return x;
+  }
+
+  vector::CombiningKind kind() {
+    switch (plan.combine) {
+    case Combine::Max:
+      return vector::CombiningKind::MAXIMUMF;
+    case Combine::Min:
+      return vector::CombiningKind::MINIMUMF;
+    case Combine::MaxNum:
+      return vector::CombiningKind::MAXNUMF;
+    case Combine::MinNum:
+      return vector::CombiningKind::MINNUMF;
+    default:
+      return vector::CombiningKind::ADD;
+    }
+  }
+
+  /// A vector of i1 read element by element (an i1 buffer holds a byte per
+  /// element, not the packed bits a vector load reads); lanes from `count`
+  /// on are false.
+  Value loadBits(Value buffer, SmallVector<Value> at, int64_t count) {
+    SmallVector<Value> bits;
+    Value last = at.back();
+    for (int64_t k = 0; k < lanes; ++k) {
+      if (k >= count) {
+        bits.push_back(arith::ConstantIntOp::create(b, loc, 0, 1));
+        continue;
+      }
+      at.back() = arith::AddIOp::create(b, loc, last, index(k));
+      bits.push_back(memref::LoadOp::create(b, loc, buffer, at));
+    }
+    return vector::FromElementsOp::create(b, loc, vectorOf(b.getI1Type()),
+                                          bits);
+  }
+
+  /// Stores the first `count` lanes of an i1 vector element by element.
+  void storeBits(Value value, Value buffer, SmallVector<Value> at,
+                 int64_t count) {
+    Value last = at.back();
+    for (int64_t k = 0; k < count; ++k) {
+      at.back() = arith::AddIOp::create(b, loc, last, index(k));
+      memref::StoreOp::create(
+          b, loc, vector::ExtractOp::create(b, loc, value, k), buffer, at);
+    }
+  }
+
+  /// The body on the vector at `j` (`mask` for a partial one): the yielded
+  /// vectors, or for a reduction the value to combine.
+  SmallVector<Value> body(Value j, Value mask) {
+    Block &block = op.getRegion().front();
+    IRMapping map;
+    for (OpOperand &operand : op->getOpOperands()) {
+      BlockArgument arg = block.getArgument(operand.getOperandNumber());
+      if (arg.use_empty() ||
+          (plan.combine != Combine::None && op.isDpsInit(&operand)))
+        continue;
+      AffineMap indexing = op.getMatchingIndexingMap(&operand);
+      SmallVector<Value> at = indices(indexing, j);
+      Type element = arg.getType();
+      int64_t stride = plan.strides[operand.getOperandNumber()];
+      Value value;
+      if (stride > 1) {
+        value = loadStrided(operand.get(), at, stride, mask ? tail : lanes);
+      } else if (stride == 0) {
+        value = vector::BroadcastOp::create(
+            b, loc, vectorOf(element),
+            memref::LoadOp::create(b, loc, operand.get(), at));
+      } else if (element.isInteger(1)) {
+        value = loadBits(operand.get(), at, mask ? tail : lanes);
+      } else if (mask) {
+        Value zero = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(vectorOf(element), b.getZeroAttr(element)));
+        value = vector::MaskedLoadOp::create(b, loc, vectorOf(element),
+                                             operand.get(), at, mask, zero);
+      } else {
+        value = vector::LoadOp::create(b, loc, vectorOf(element), operand.get(),
+                                       at);
+      }
+      map.map(arg, value);
+    }
+    auto lookup = [&](Value v) -> Value {
+      if (Value mapped = map.lookupOrNull(v))
+        return mapped;
+      // Defined outside the body (or a block argument not loaded): a
+      // scalar to broadcast.
+      return vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+    };
+    for (Operation &inner : block.without_terminator()) {
+      if (&inner == plan.combineOp)
+        continue;
+      OperationState state(loc, inner.getName());
+      for (Value operand : inner.getOperands())
+        state.addOperands(lookup(operand));
+      for (Type t : inner.getResultTypes())
+        state.addTypes(vectorOf(t));
+      state.addAttributes(inner.getAttrs());
+      if (auto constant = llvm::dyn_cast<arith::ConstantOp>(inner)) {
+        map.map(inner.getResult(0),
+                vector::BroadcastOp::create(
+                    b, loc, vectorOf(inner.getResult(0).getType()),
+                    b.clone(inner)->getResult(0)));
+        continue;
+      }
+      Operation *clone = b.create(state);
+      for (auto [from, to] : llvm::zip(inner.getResults(), clone->getResults()))
+        map.map(from, to);
+    }
+    SmallVector<Value> results;
+    if (plan.combineOp) {
+      BlockArgument acc = block.getArgument(block.getNumArguments() - 1);
+      Value other = plan.combineOp->getOperand(0) == acc
+                        ? plan.combineOp->getOperand(1)
+                        : plan.combineOp->getOperand(0);
+      results.push_back(lookup(other));
+      return results;
+    }
+    for (Value yielded : block.getTerminator()->getOperands())
+      results.push_back(lookup(yielded));
+    return results;
+  }
+
+  /// The mask of the row's last, partial vector.
+  Value tailMask() {
+    return vector::CreateMaskOp::create(b, loc,
+                                        VectorType::get({lanes}, b.getI1Type()),
+                                        ValueRange{index(tail)});
+  }
+
+  /// Calls `step` for every full vector of the row (in a loop, without a
+  /// mask), then for its partial last one (with the tail mask).
+  void forEachVector(llvm::function_ref<void(Value j, Value mask)> step) {
+    int64_t extent = plan.bounds[plan.inner];
+    int64_t full = extent / lanes * lanes;
+    tail = extent - full;
+    if (full > 0)
+      scf::ForOp::create(
+          b, loc, index(0), index(full), index(lanes), ValueRange{},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            step(j, Value());
+            scf::YieldOp::create(b, nl);
+          });
+    if (tail)
+      step(index(full), tailMask());
+  }
+
+  void emitRow() {
+    if (plan.combine == Combine::None) {
+      auto store = [&](Value j, Value m) {
+        SmallVector<Value> values = body(j, m);
+        for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+          SmallVector<Value> at = indices(op.getMatchingIndexingMap(&init), j);
+          if (llvm::cast<MemRefType>(init.get().getType())
+                  .getElementType()
+                  .isInteger(1))
+            storeBits(values[k], init.get(), at, m ? tail : lanes);
+          else if (m)
+            vector::MaskedStoreOp::create(b, loc, init.get(), at, m, values[k]);
+          else
+            vector::StoreOp::create(b, loc, values[k], init.get(), at);
+        }
+      };
+      forEachVector(store);
+      return;
+    }
+    // A row reduction into the output element.
+    int64_t extent = plan.bounds[plan.inner];
+    int64_t full = extent / lanes * lanes;
+    int64_t rest = extent - full;
+    tail = rest;
+    OpOperand &init = op.getDpsInitsMutable()[0];
+    Type element =
+        llvm::cast<MemRefType>(init.get().getType()).getElementType();
+    Value acc = neutral(element);
+    if (full > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(full), index(lanes), ValueRange{acc},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, nl, combine(args[0], body(j, Value())[0]));
+          });
+      acc = loop.getResult(0);
+    }
+    if (rest) {
+      Value mask = tailMask();
+      Value value = body(index(full), mask)[0];
+      value = arith::SelectOp::create(b, loc, mask, value, neutral(element));
+      acc = combine(acc, value);
+    }
+    Value reduced = vector::ReductionOp::create(b, loc, kind(), acc);
+    SmallVector<Value> at = indices(op.getMatchingIndexingMap(&init), Value());
+    Value old = plan.start ? plan.start
+                           : memref::LoadOp::create(b, loc, init.get(), at);
+    Value result = plan.combineOp->getOperand(0) ==
+                           op.getRegion().front().getArguments().back()
+                       ? combine(old, reduced)
+                       : combine(reduced, old);
+    memref::StoreOp::create(b, loc, result, init.get(), at);
+  }
+
+  /// A window reduction's vectors along the innermost dim: each output
+  /// vector is loaded, combined with the body's value at every point of the
+  /// reduction loops (in their order), and stored.
+  void emitWindowRow() {
+    OpOperand &init = op.getDpsInitsMutable()[0];
+    AffineMap outMap = op.getMatchingIndexingMap(&init);
+    Type element =
+        llvm::cast<MemRefType>(init.get().getType()).getElementType();
+    SmallVector<int64_t> reductionDims;
+    for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (type != utils::IteratorType::parallel)
+        reductionDims.push_back(d);
+    bool accFirst = plan.combineOp->getOperand(0) ==
+                    op.getRegion().front().getArguments().back();
+    std::function<Value(size_t, Value, Value, Value)> reduce =
+        [&](size_t k, Value acc, Value j, Value mask) -> Value {
+      if (k == reductionDims.size()) {
+        Value value = body(j, mask)[0];
+        return accFirst ? combine(acc, value) : combine(value, acc);
+      }
+      int64_t d = reductionDims[k];
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(plan.bounds[d]), index(1), ValueRange{acc},
+          [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            ivs[d] = iv;
+            scf::YieldOp::create(b, nl, reduce(k + 1, args[0], j, mask));
+          });
+      return loop.getResult(0);
+    };
+    auto step = [&](Value j, Value mask) {
+      // The output's indices do not involve the reduction loops.
+      SmallVector<Value> at = indices(outMap, j);
+      Value acc;
+      if (plan.start)
+        acc =
+            vector::BroadcastOp::create(b, loc, vectorOf(element), plan.start);
+      else if (mask)
+        acc = vector::MaskedLoadOp::create(
+            b, loc, vectorOf(element), init.get(), at, mask, neutral(element));
+      else
+        acc = vector::LoadOp::create(b, loc, vectorOf(element), init.get(), at);
+      acc = reduce(0, acc, j, mask);
+      if (mask)
+        vector::MaskedStoreOp::create(b, loc, init.get(), at, mask, acc);
+      else
+        vector::StoreOp::create(b, loc, acc, init.get(), at);
+    };
+    forEachVector(step);
+  }
+
+  Plan plan;
+  linalg::GenericOp op;
+  OpBuilder b;
+  Location loc;
+  int64_t lanes;
+  int64_t tail = 0; // lanes in the row's last, partial vector
+  SmallVector<Value> ivs;
+};
+
+/// The fill of `op`'s output (the same buffer value) that precedes `op`
+/// with only side-effect-free ops in between, or null.
+linalg::FillOp fillBefore(linalg::GenericOp op) {
+  Value output = op.getDpsInitOperand(0)->get();
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = llvm::dyn_cast<linalg::FillOp>(prev))
+      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == output
+                 ? fill
+                 : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
+}
+
+struct VectorizeGenericsPass
+    : kiln::impl::KilnVectorizeGenericsBase<VectorizeGenericsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    // A reduction whose output was filled just before (as pooling and
+    // reductions start from their neutral value) starts from the fill's
+    // value in registers: the fill is dropped and the output not read.
+    // Every output element is written, and storing vectors that were
+    // filled with masked stores, then loading them back, would stall on
+    // store forwarding.
+    SmallVector<Plan> plans;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      std::optional<Plan> plan = match(op);
+      if (!plan)
+        return;
+      if (plan->combine != Combine::None)
+        if (linalg::FillOp fill = fillBefore(op)) {
+          plan->start = fill.getInputs()[0];
+          fill.erase();
+        }
+      plans.push_back(*plan);
+    });
+    // A fill is the elementwise generic that yields its value; left to the
+    // loop lowering, LLVM vectorizes its nest across the outer dims into
+    // scatters.
+    SmallVector<linalg::FillOp> fills;
+    SmallVector<linalg::GenericOp> newGenerics;
+    getOperation()->walk([&](linalg::FillOp fill) {
+      if (fill.hasPureBufferSemantics())
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills) {
+      auto type = llvm::cast<MemRefType>(fill.getOutputs()[0].getType());
+      if (type.getRank() == 0 || !isVectorizable(type))
+        continue;
+      OpBuilder b(fill);
+      Value value = fill.getInputs()[0];
+      auto generic = linalg::GenericOp::create(
+          b, fill.getLoc(), TypeRange{}, ValueRange{}, fill.getOutputs(),
+          {b.getMultiDimIdentityMap(type.getRank())},
+          SmallVector<utils::IteratorType>(type.getRank(),
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange) {
+            linalg::YieldOp::create(nb, nl, value);
+          });
+      newGenerics.push_back(generic);
+      fill.erase();
+    }
+    for (linalg::GenericOp op : newGenerics)
+      if (std::optional<Plan> plan = match(op))
+        plans.push_back(*plan);
+    for (const Plan &plan : plans)
+      Emitter(plan, std::max<int64_t>(vectorBits / 32, 1)).emit();
+  }
+};
+
+} // namespace

@@ -1,0 +1,81 @@
+//===- RecordSignature.cpp - The model's signature for the runtime
+//---------===//
+//
+// kiln-record-signature writes the model's inputs and outputs as text on
+// the module while it still has named tensors; kiln-emit-entry-point later
+// turns that text into the `kiln_model_signature` global the runtime reads
+// (see kiln/Runtime/Runtime.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNRECORDSIGNATURE
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+struct RecordSignaturePass
+    : kiln::impl::KilnRecordSignatureBase<RecordSignaturePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // The model is `main`, or the module's only function (kiln IR files).
+    auto func = module.lookupSymbol<func::FuncOp>("main");
+    auto funcs = module.getOps<func::FuncOp>();
+    if (!func && std::distance(funcs.begin(), funcs.end()) == 1) {
+      func = *funcs.begin();
+      SymbolTable::setSymbolName(func, "main");
+    }
+    if (!func) {
+      module.emitError() << "the model needs a function named 'main' (or a "
+                            "single function)";
+      return signalPassFailure();
+    }
+    std::string text;
+    auto describe = [&](StringRef direction, Type type, StringAttr name,
+                        StringRef fallback) -> LogicalResult {
+      auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+      int code = tensor ? (int)kiln::abiDType(tensor.getElementType()) : 0;
+      if (!code || !tensor.hasStaticShape())
+        return func.emitError() << "unsupported: a model " << direction
+                                << "put of type " << type;
+      std::string label = name ? name.str() : fallback.str();
+      for (char &c : label)
+        if (c == ' ' || c == '\n' || c == '\t')
+          c = '_';
+      text += direction.str() + " " + label + " " + std::to_string(code) + " ";
+      if (tensor.getRank() == 0)
+        text += "-";
+      for (auto [i, dim] : llvm::enumerate(tensor.getShape()))
+        text += (i ? "x" : "") + std::to_string(dim);
+      text += "\n";
+      return success();
+    };
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      if (failed(describe("in", func.getArgument(i).getType(),
+                          func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
+                          "input_" + std::to_string(i))))
+        return signalPassFailure();
+    for (unsigned i = 0; i < func.getNumResults(); ++i) {
+      if (auto check = func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
+        text += "check " + check.getValue().str() + "\n";
+        continue;
+      }
+      if (failed(describe("out", func.getResultTypes()[i],
+                          func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
+                          "output_" + std::to_string(i))))
+        return signalPassFailure();
+    }
+    module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));
+  }
+};
+
+} // namespace

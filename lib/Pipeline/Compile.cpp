@@ -1,0 +1,375 @@
+//===- Compile.cpp - From kiln IR to the stage asked for ------------------===//
+
+#include "kiln/Pipeline/Compile.h"
+
+#include "kiln/Conversion/ToLLVM/Passes.h"
+#include "kiln/Pipeline/CodeGen.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+
+static const std::pair<kiln::EmitStage, llvm::StringLiteral> stageNames[] = {
+    {kiln::EmitStage::Graph, "graph"},
+    {kiln::EmitStage::Fused, "fused"},
+    {kiln::EmitStage::Dot, "dot"},
+    {kiln::EmitStage::Linalg, "linalg"},
+    {kiln::EmitStage::LLVMMLIR, "llvm-mlir"},
+    {kiln::EmitStage::LLVMIR, "llvm-ir"},
+    {kiln::EmitStage::Asm, "asm"},
+    {kiln::EmitStage::Obj, "obj"},
+    {kiln::EmitStage::Lib, "lib"},
+    {kiln::EmitStage::Exe, "exe"}};
+
+std::optional<kiln::EmitStage> kiln::parseEmitStage(llvm::StringRef name) {
+  for (auto [stage, stageName] : stageNames)
+    if (stageName == name)
+      return stage;
+  return std::nullopt;
+}
+
+llvm::StringRef kiln::getStageName(EmitStage stage) {
+  for (auto [s, stageName] : stageNames)
+    if (s == stage)
+      return stageName;
+  return "";
+}
+
+bool kiln::isTextStage(EmitStage stage) {
+  return stage != EmitStage::Obj && stage != EmitStage::Lib &&
+         stage != EmitStage::Exe;
+}
+
+namespace {
+
+/// A file written under a unique temporary name beside its final path and
+/// renamed into place by keep(); removed if never kept (also when the
+/// process is killed by a signal), so a failure never leaves a partial file.
+class OutputFile {
+public:
+  /// Refuses a path that is a folder, a symbolic link to nothing or in a
+  /// folder that does not exist, then creates the temporary file.
+  static std::optional<OutputFile> create(llvm::StringRef path, Location loc) {
+    auto refuse = [&](const llvm::Twine &why) {
+      emitError(loc) << "cannot write " << path << ": " << why.str();
+      return std::nullopt;
+    };
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(path, status)) {
+      if (llvm::sys::fs::is_directory(status))
+        return refuse("it is a folder");
+      // Renaming a file over a device or a pipe would replace it.
+      if (!llvm::sys::fs::is_regular_file(status))
+        return refuse("it is not a regular file");
+    }
+    llvm::sys::fs::file_status link;
+    if (!llvm::sys::fs::status(path, link, /*Follow=*/false) &&
+        llvm::sys::fs::is_symlink_file(link) && !llvm::sys::fs::exists(path))
+      return refuse("it is a symbolic link to a file that does not exist");
+    llvm::StringRef folder = llvm::sys::path::parent_path(path);
+    if (!folder.empty() && !llvm::sys::fs::is_directory(folder))
+      return refuse("the folder " + folder + " does not exist");
+    llvm::Expected<llvm::sys::fs::TempFile> temp =
+        llvm::sys::fs::TempFile::create(path + ".kilnc-%%%%%%");
+    if (!temp)
+      return refuse(llvm::toString(temp.takeError()));
+    return OutputFile(path, std::move(*temp), loc);
+  }
+  OutputFile(OutputFile &&other) = default;
+  ~OutputFile() {
+    if (temp)
+      llvm::consumeError(temp->discard());
+  }
+  llvm::StringRef tempPath() const { return temp->TmpName; }
+  int fd() const { return temp->FD; }
+  LogicalResult keep() {
+    llvm::Error error = temp->keep(path);
+    temp.reset();
+    if (error)
+      return emitError(loc) << "cannot write " << path << ": "
+                            << llvm::toString(std::move(error));
+    return success();
+  }
+
+private:
+  OutputFile(llvm::StringRef path, llvm::sys::fs::TempFile temp, Location loc)
+      : path(path.str()), temp(std::move(temp)), loc(loc) {}
+  std::string path;
+  std::optional<llvm::sys::fs::TempFile> temp;
+  Location loc;
+};
+
+/// Writes the stages of one compilation.
+class Writer {
+public:
+  Writer(const kiln::CompileOptions &options, Location loc)
+      : options(options), loc(loc) {
+    if (!options.printWeights)
+      flags.elideLargeResourceString(64);
+  }
+
+  /// Writes text produced by `print` to `path` ("" or "-": the text
+  /// stream).
+  LogicalResult
+  text(llvm::StringRef path,
+       llvm::function_ref<void(llvm::raw_pwrite_stream &)> print) {
+    if (path.empty() || path == "-") {
+      llvm::raw_ostream &os =
+          options.textStream ? *options.textStream : llvm::outs();
+      {
+        llvm::buffer_ostream buffered(os);
+        print(buffered);
+      }
+      os.flush();
+      return success();
+    }
+    // A device or a pipe (-o /dev/null) is written in place.
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(path, status) &&
+        status.type() != llvm::sys::fs::file_type::regular_file &&
+        status.type() != llvm::sys::fs::file_type::directory_file) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(path, ec);
+      if (!ec)
+        print(os);
+      os.flush();
+      if (ec || os.has_error()) {
+        std::string message = ec ? ec.message() : os.error().message();
+        os.clear_error();
+        return emitError(loc) << "cannot write " << path << ": " << message;
+      }
+      return success();
+    }
+    std::optional<OutputFile> file = OutputFile::create(path, loc);
+    if (!file)
+      return failure();
+    {
+      llvm::raw_fd_ostream os(file->fd(), /*shouldClose=*/false);
+      print(os);
+      os.flush();
+      if (os.has_error()) {
+        std::string message = os.error().message();
+        os.clear_error();
+        return emitError(loc) << "cannot write " << path << ": " << message;
+      }
+    }
+    return file->keep();
+  }
+
+  LogicalResult module(llvm::StringRef path, ModuleOp module) {
+    return text(path, [&](llvm::raw_ostream &os) { module->print(os, flags); });
+  }
+
+  /// Writes a stage, numbered, into the dump folder (when there is one).
+  LogicalResult dump(llvm::StringRef name,
+                     llvm::function_ref<void(llvm::raw_ostream &)> print) {
+    ++dumps;
+    llvm::StringRef dir = options.dumpDir;
+    if (dir.empty())
+      return success();
+    if (std::error_code error = llvm::sys::fs::create_directories(dir))
+      return emitError(loc)
+             << "cannot create " << dir << ": " << error.message();
+    if (!llvm::sys::fs::is_directory(dir))
+      return emitError(loc)
+             << "cannot create " << dir << ": it is not a folder";
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, (dumps < 10 ? "0" : "") + llvm::Twine(dumps) +
+                                      "-" + name);
+    return text(path, [&](llvm::raw_pwrite_stream &os) { print(os); });
+  }
+  LogicalResult dumpModule(llvm::StringRef stage, ModuleOp module) {
+    return dump((stage + ".mlir").str(),
+                [&](llvm::raw_ostream &os) { module->print(os, flags); });
+  }
+
+private:
+  const kiln::CompileOptions &options;
+  Location loc;
+  OpPrintingFlags flags;
+  int dumps = 0;
+};
+
+/// The binary's path: the output given, else named after the model.
+std::string binaryPath(const kiln::CompileOptions &options,
+                       kiln::EmitStage stage) {
+  if (!options.output.empty())
+    return options.output;
+  std::string stem = llvm::sys::path::stem(options.modelPath).str();
+  return stage == kiln::EmitStage::Obj   ? stem + ".o"
+         : stage == kiln::EmitStage::Lib ? "lib" + stem + ".so"
+                                         : stem;
+}
+
+/// The name of the binary at `path` without "lib", ".so" or ".o": the
+/// stem of its weights file and C header.
+llvm::StringRef binaryName(llvm::StringRef path, kiln::EmitStage stage) {
+  llvm::StringRef name = llvm::sys::path::filename(path);
+  if (stage == kiln::EmitStage::Lib) {
+    name.consume_front("lib");
+    name.consume_back(".so");
+  } else if (stage == kiln::EmitStage::Obj) {
+    name.consume_back(".o");
+  }
+  return name;
+}
+
+/// `name` in the folder of `path`.
+std::string besides(llvm::StringRef path, const llvm::Twine &name) {
+  llvm::SmallString<256> result(llvm::sys::path::parent_path(path));
+  llvm::sys::path::append(result, name);
+  return std::string(result);
+}
+
+/// Takes the weights file's contents that kiln-externalize-weights left in
+/// the module.
+std::string takeWeights(ModuleOp module) {
+  auto attr =
+      module->getAttrOfType<DenseResourceElementsAttr>(kiln::kWeightsAttrName);
+  std::string contents;
+  if (attr)
+    if (AsmResourceBlob *blob = attr.getRawHandle().getBlob())
+      contents.assign(blob->getData().data(), blob->getData().size());
+  module->removeAttr(kiln::kWeightsAttrName);
+  return contents;
+}
+
+} // namespace
+
+LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
+                            EmitStage stopAt) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = UnknownLoc::get(ctx);
+  bool binary = !isTextStage(stopAt);
+  if (options.externalWeights && !binary)
+    return emitError(loc) << "--weights=external writes a weights file beside "
+                             "a binary; use it with --emit=exe, lib or obj";
+  if (binary && options.output == "-")
+    return emitError(loc) << "--emit=" << getStageName(stopAt)
+                          << " writes a binary file; give -o";
+
+  Writer writer(options, loc);
+  std::string output = binary ? binaryPath(options, stopAt) : options.output;
+  PipelineOptions pipeline;
+  pipeline.copyOptionValuesFrom(options.pipeline);
+  if (options.externalWeights)
+    pipeline.weightsFile = (binaryName(output, stopAt) + ".weights").str();
+
+  // Each stage runs as its own pass manager so that it can be dumped.
+  auto runStage = [&](void (*build)(OpPassManager &, const PipelineOptions &),
+                      llvm::StringRef dumpName) {
+    PassManager pm(ctx, ModuleOp::getOperationName());
+    build(pm, pipeline);
+    if (failed(pm.run(module)))
+      return failure();
+    return writer.dumpModule(dumpName, module);
+  };
+
+  if (failed(runStage(buildGraphPipeline, "graph")))
+    return failure();
+  if (stopAt == EmitStage::Graph)
+    return writer.module(output, module);
+  if (failed(runStage(buildFusionPipeline, "fused")))
+    return failure();
+  if (stopAt == EmitStage::Fused)
+    return writer.module(output, module);
+  if (stopAt == EmitStage::Dot) {
+    LogicalResult printed = success();
+    if (failed(writer.text(output, [&](llvm::raw_ostream &os) {
+          printed = printDot(module, os);
+        })))
+      return failure();
+    return printed;
+  }
+  if (failed(runStage(buildLinalgPipeline, "linalg")))
+    return failure();
+  if (stopAt == EmitStage::Linalg)
+    return writer.module(output, module);
+
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  buildLLVMPipeline(pm, pipeline);
+  if (failed(pm.run(module)))
+    return failure();
+  std::string weights = takeWeights(module);
+  if (failed(writer.dumpModule("llvm", module)))
+    return failure();
+  if (stopAt == EmitStage::LLVMMLIR)
+    return writer.module(output, module);
+
+  bool dnnl = usesDnnl(module);
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(options.targetCPU, loc);
+  if (!machine)
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, *machine);
+  if (!llvmModule)
+    return emitError(loc) << "translation to LLVM IR failed";
+  auto printIR = [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); };
+  if (failed(writer.dump("ll", printIR)))
+    return failure();
+  if (stopAt == EmitStage::LLVMIR)
+    return writer.text(output, printIR);
+  if (stopAt == EmitStage::Asm) {
+    LogicalResult emitted = success();
+    if (failed(writer.text(output, [&](llvm::raw_pwrite_stream &os) {
+          emitted = emitMachineCode(*llvmModule, *machine, os,
+                                    /*assembly=*/true, loc);
+        })))
+      return failure();
+    return emitted;
+  }
+
+  // The binary, written to a temporary file and renamed into place once
+  // complete (after the weights file, which it names).
+  std::optional<OutputFile> file = OutputFile::create(output, loc);
+  if (!file)
+    return failure();
+  if (stopAt == EmitStage::Obj) {
+    llvm::raw_fd_ostream os(file->fd(), /*shouldClose=*/false);
+    if (failed(emitMachineCode(*llvmModule, *machine, os, false, loc)))
+      return failure();
+  } else {
+    llvm::SmallString<128> objectPath;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "kiln-model", "o", fd, objectPath))
+      return emitError(loc)
+             << "cannot create a temporary file: " << ec.message();
+    llvm::FileRemover removeObject(objectPath);
+    {
+      llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+      if (failed(emitMachineCode(*llvmModule, *machine, os, false, loc)))
+        return failure();
+    }
+    LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
+                                             : LinkKind::Executable;
+    if (failed(linkModel(kind, objectPath, file->tempPath(), options.runtimeDir,
+                         dnnl, loc)))
+      return failure();
+  }
+  // NAME.h beside libNAME.so.
+  llvm::StringRef headerName = llvm::sys::path::stem(output);
+  headerName.consume_front("lib");
+  if (stopAt == EmitStage::Lib &&
+      failed(
+          writer.text(besides(output, headerName + ".h"),
+                      [](llvm::raw_ostream &os) { os << getModelHeader(); })))
+    return failure();
+  if (options.externalWeights &&
+      failed(writer.text(besides(output, pipeline.weightsFile.getValue()),
+                         [&](llvm::raw_ostream &os) { os << weights; })))
+    return failure();
+  return file->keep();
+}

@@ -1,0 +1,34 @@
+// RUN: kiln-opt %s -kiln-lower-attention=vector-bits=128 | FileCheck %s
+
+// 2 batches x 2 heads x 2 query blocks = 8 iterations in one scf.parallel,
+// scratch of one 4 x 6 score block and two numbers per query row each; per
+// key block a score contraction, vector passes over each row (4 lanes: one
+// full vector, then a masked tail of 2), and the value contraction.
+// Causal attention stops at the last key block a query block sees.
+// CHECK-LABEL: func @flash
+// CHECK-DAG: %[[S:.*]] = memref.alloc() : memref<8x4x6xf32>
+// CHECK-DAG: %[[M:.*]] = memref.alloc() : memref<8x4xf32>
+// CHECK: scf.parallel (%[[C:.*]]) =
+// CHECK: memref.subview %[[S]][%[[C]], 0, 0] [1, 4, 6] [1, 1, 1]
+// CHECK: scf.for
+// CHECK: linalg.fill
+// CHECK: arith.minui
+// CHECK: scf.for
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: vector.load {{.*}} vector<4xf32>
+// CHECK: vector.load %arg3{{.*}} vector<4xi8>
+// CHECK: vector.step
+// CHECK: arith.cmpi ule
+// CHECK: arith.maxnumf
+// CHECK: vector.maskedload {{.*}} vector<4xi8>
+// CHECK: vector.maskedstore
+// CHECK: vector.reduction <maxnumf>
+// CHECK: math.exp
+// CHECK: vector.reduction <add>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.divf
+// CHECK-NOT: kiln_backend.flash_attention
+func.func @flash(%q: memref<2x2x8x4xf32>, %kt: memref<2x1x4x12xf32>, %v: memref<2x1x12x3xf32>, %m: memref<2x1x1x12xi8>, %out: memref<2x2x8x3xf32>) {
+  kiln_backend.flash_attention %q, %kt, %v mask %m into %out {scale = 0.5 : f32, is_causal, block_q = 4 : i64, block_k = 6 : i64} : memref<2x2x8x4xf32>, memref<2x1x4x12xf32>, memref<2x1x12x3xf32>, memref<2x1x1x12xi8> into memref<2x2x8x3xf32>
+  return
+}

@@ -1,0 +1,48 @@
+"""Comparing outputs with references within a tolerance."""
+
+import numpy as np
+
+
+def mismatch(actual, expected, rtol, atol):
+    """None when actual matches expected, else what differs.
+
+    ONNX's criterion: equal shapes and element types, and for floats
+    |actual - expected| <= atol + rtol * |expected| everywhere, where equal
+    values (infinities too) and NaN against NaN match."""
+    if actual.shape != expected.shape:
+        return f"shape {list(actual.shape)}, expected {list(expected.shape)}"
+    if actual.dtype != expected.dtype:
+        return f"type {actual.dtype}, expected {expected.dtype}"
+    if expected.dtype.kind in "fc":
+        a, e = actual.astype(np.float64), expected.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(a - e) <= atol + rtol * np.abs(e)) | (a == e) | \
+                 (np.isnan(a) & np.isnan(e))
+    else:
+        ok = actual == expected
+    if ok.all():
+        return None
+    return f"{int((~ok).sum())} of {ok.size} elements differ" + (
+        f", max error {max_error(actual, expected):.3g}"
+        if expected.dtype.kind in "fc" else "")
+
+
+def max_error(actual, expected):
+    """The largest |actual - expected| of float arrays, NaN ignored."""
+    if expected.dtype.kind not in "fc" or expected.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        error = np.abs(actual.astype(np.float64) - expected)
+    return float(np.nanmax(error)) if not np.isnan(error).all() else 0.0
+
+
+def compare_outputs(pairs, rtol, atol):
+    """Compares (name, actual, expected) arrays; "max error E" when all
+    match, else what differs first."""
+    worst = 0.0
+    for name, actual, expected in pairs:
+        problem = mismatch(actual, expected, rtol, atol)
+        if problem:
+            return f"output {name}: {problem}"
+        worst = max(worst, max_error(actual, expected))
+    return f"max error {worst:.3g}"
