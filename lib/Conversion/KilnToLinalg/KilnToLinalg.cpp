@@ -22,6 +22,7 @@ void kiln::populateKilnToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateConvolutionPatterns(patterns);
   lowering::populateMatmulPatterns(patterns);
   lowering::populateNormalizationPatterns(patterns);
+  lowering::populateReductionPatterns(patterns);
   lowering::populateDataMovementPatterns(patterns);
   lowering::populateAttentionPatterns(patterns);
   lowering::populateRecurrentPatterns(patterns);

@@ -467,3 +467,51 @@ Value kiln::lowering::applyUnary(OpBuilder &b, Location loc, UnaryKind kind,
   }
   llvm_unreachable("unknown unary kind");
 }
+
+Value kiln::lowering::reduceOver(OpBuilder &b, Location loc, Value input,
+                                 ArrayRef<int64_t> axes, Value initValue,
+                                 Combine combine) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  Reduction reduction = reductionOver(type, axes);
+  auto outType = RankedTensorType::get(reduction.shape, initValue.getType());
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(type.getRank()),
+                                 reduction.outMap};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{input},
+             ValueRange{filled(b, loc, outType, initValue)}, maps,
+             reduction.iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl,
+                                       combine(nb, nl, args[1], args[0]));
+             })
+      .getResult(0);
+}
+
+SmallVector<int64_t> kiln::lowering::keptShape(RankedTensorType type,
+                                               ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t a : axes)
+    shape[a] = 1;
+  return shape;
+}
+
+int64_t kiln::lowering::countOver(RankedTensorType type,
+                                  ArrayRef<int64_t> axes) {
+  int64_t n = 1;
+  for (int64_t a : axes)
+    n *= type.getDimSize(a);
+  return n;
+}
+
+Value kiln::lowering::meanKept(OpBuilder &b, Location loc, Value input,
+                               ArrayRef<int64_t> axes) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  Value sum = reduceOver(b, loc, input, axes, scalar(b, loc, element, 0), add);
+  Value inverse = scalar(b, loc, element, 1.0 / countOver(type, axes));
+  Value kept = reshape(b, loc, sum, keptShape(type, axes));
+  return elementwise(b, loc, llvm::cast<RankedTensorType>(kept.getType()), kept,
+                     [&](OpBuilder &nb, Location nl, ValueRange args) {
+                       return mul(nb, nl, args[0], inverse);
+                     });
+}

@@ -254,6 +254,26 @@ static LogicalResult importVariadic(NodeContext &ctx) {
   return success();
 }
 
+static LogicalResult importCast(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto to = ctx.getInt("to", 0);
+  if (failed(x) || failed(to))
+    return failure();
+  Type element = convertDataType(ctx.context(), *to);
+  if (!element)
+    return ctx.unsupported("Cast to " + dataTypeName(*to));
+  return ctx.setResult(ctx.cast(*x, element));
+}
+
+static LogicalResult importCastLike(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  auto like = ctx.required(1, "target_type");
+  if (failed(x) || failed(like))
+    return failure();
+  return ctx.setResult(
+      ctx.cast(*x, NodeContext::typeOf(*like).getElementType()));
+}
+
 void kiln::onnx_frontend::registerElementwiseOps(HandlerTable &table) {
   using K = UnaryKind;
   table["Relu"] = simpleUnary<K::relu>;
@@ -323,4 +343,6 @@ void kiln::onnx_frontend::registerElementwiseOps(HandlerTable &table) {
   table["Greater"] = simpleCompare<P::gt>;
   table["GreaterOrEqual"] = simpleCompare<P::ge>;
   table["Where"] = importWhere;
+  table["Cast"] = importCast;
+  table["CastLike"] = importCastLike;
 }

@@ -366,10 +366,13 @@ GraphImporter::GraphImporter(MLIRContext &context, StringRef modelPath,
     dir = ".";
   modelDir = std::string(dir);
   registerElementwiseOps(handlers);
-  registerNeuralOps(handlers);
-  registerTensorOps(handlers);
-  registerRecurrentOps(handlers);
   registerReductionOps(handlers);
+  registerConvolutionOps(handlers);
+  registerMatmulOps(handlers);
+  registerNormalizationOps(handlers);
+  registerRecurrentOps(handlers);
+  registerDataMovementOps(handlers);
+  registerResizeOps(handlers);
 }
 
 Location GraphImporter::nodeLocation(const onnx::NodeProto &node,
@@ -734,10 +737,13 @@ SmallVector<OperatorSupport> kiln::onnx_frontend::getSupportedOperators() {
   static const HandlerTable table = [] {
     HandlerTable t;
     registerElementwiseOps(t);
-    registerNeuralOps(t);
-    registerTensorOps(t);
-    registerRecurrentOps(t);
     registerReductionOps(t);
+    registerConvolutionOps(t);
+    registerMatmulOps(t);
+    registerNormalizationOps(t);
+    registerRecurrentOps(t);
+    registerDataMovementOps(t);
+    registerResizeOps(t);
     return t;
   }();
   SmallVector<OperatorSupport> result;

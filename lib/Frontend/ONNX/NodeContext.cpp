@@ -387,3 +387,14 @@ IntegerAttr NodeContext::i64(int64_t value) {
 FloatAttr NodeContext::f32(float value) {
   return builder().getF32FloatAttr(value);
 }
+
+LogicalResult kiln::onnx_frontend::checkFloat(NodeContext &ctx,
+                                              RankedTensorType type) {
+  if (llvm::isa<FloatType>(type.getElementType()))
+    return success();
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  os << type.getElementType();
+  return ctx.unsupported(ctx.node.op_type() + " on " + name +
+                         " (Kiln computes it in floating point only)");
+}

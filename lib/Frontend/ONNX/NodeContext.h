@@ -213,11 +213,19 @@ private:
 using NodeHandler = mlir::LogicalResult (*)(NodeContext &);
 using HandlerTable = llvm::StringMap<NodeHandler>;
 
+/// The handlers of each op family.
 void registerElementwiseOps(HandlerTable &table);
-void registerNeuralOps(HandlerTable &table);
-void registerTensorOps(HandlerTable &table);
-void registerRecurrentOps(HandlerTable &table);
 void registerReductionOps(HandlerTable &table);
+void registerConvolutionOps(HandlerTable &table);
+void registerMatmulOps(HandlerTable &table);
+void registerNormalizationOps(HandlerTable &table);
+void registerRecurrentOps(HandlerTable &table);
+void registerDataMovementOps(HandlerTable &table);
+void registerResizeOps(HandlerTable &table);
+
+/// Convolutions, pooling and normalizations compute in floating point: an
+/// unsupported-op error for another element type.
+mlir::LogicalResult checkFloat(NodeContext &ctx, mlir::RankedTensorType type);
 
 /// The kiln element type of an ONNX TensorProto data type, or null.
 mlir::Type convertDataType(mlir::MLIRContext *context, int dataType);

@@ -1,4 +1,4 @@
-//===- Reduction.cpp - ONNX reductions ------------------------------------===//
+//===- Reduction.cpp - ONNX reductions and softmax ------------------------===//
 
 #include "NodeContext.h"
 
@@ -63,6 +63,41 @@ static LogicalResult importArgReduce(NodeContext &ctx) {
   return ctx.setResult(ctx.create<ArgReduceOp>(*x, attrs));
 }
 
+template <typename OpTy> static LogicalResult importSoftmax(NodeContext &ctx) {
+  auto x = ctx.required(0, "input");
+  if (failed(x))
+    return failure();
+  auto type = NodeContext::typeOf(*x);
+  int64_t rank = type.getRank();
+  bool coerce2d = ctx.opset < 13;
+  auto axisAttr = ctx.getInt("axis", coerce2d ? 1 : -1);
+  if (failed(axisAttr))
+    return failure();
+  if (rank == 0)
+    return ctx.emitError() << "expected an input of rank 1 or more";
+  auto axis = ctx.normalizeAxis(*axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  Value input = *x;
+  int64_t softmaxAxis = *axis;
+  if (coerce2d && *axis != rank - 1) {
+    // Before opset 13 the input is flattened to 2-d at `axis`.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < *axis ? outer : inner) *= type.getDimSize(d);
+    auto flat = ctx.reshape(input, {outer, inner});
+    if (failed(flat))
+      return failure();
+    input = *flat;
+    softmaxAxis = 1;
+  }
+  auto result =
+      ctx.create<OpTy>(input, {ctx.named("axis", ctx.i64(softmaxAxis))});
+  if (failed(result))
+    return failure();
+  return ctx.setResult(ctx.reshape(*result, type.getShape()));
+}
+
 void kiln::onnx_frontend::registerReductionOps(HandlerTable &table) {
   using K = ReduceKind;
   table["ReduceSum"] = importReduce<K::sum, 13>;
@@ -77,4 +112,6 @@ void kiln::onnx_frontend::registerReductionOps(HandlerTable &table) {
   table["ReduceLogSumExp"] = importReduce<K::log_sum_exp, 18>;
   table["ArgMax"] = importArgReduce<K::max>;
   table["ArgMin"] = importArgReduce<K::min>;
+  table["Softmax"] = importSoftmax<SoftmaxOp>;
+  table["LogSoftmax"] = importSoftmax<LogSoftmaxOp>;
 }

@@ -145,11 +145,33 @@ mlir::Value convolution(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> dilations,
                         llvm::ArrayRef<int64_t> pads);
 
-/// Populate functions of the pattern files.
+/// Combines an accumulator with a value, in a reduction's body.
+using Combine = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value acc, mlir::Value x)>;
+
+/// Reduces `input` over `axes` (dropping them) from `initValue`, combining
+/// with `combine`; the result has the type of `initValue`.
+mlir::Value reduceOver(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value input, llvm::ArrayRef<int64_t> axes,
+                       mlir::Value initValue, Combine combine);
+
+/// The shape of `type` with `axes` set to 1.
+llvm::SmallVector<int64_t> keptShape(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<int64_t> axes);
+
+/// The number of elements along `axes`.
+int64_t countOver(mlir::RankedTensorType type, llvm::ArrayRef<int64_t> axes);
+
+/// Mean over `axes`, kept as size-1 dims.
+mlir::Value meanKept(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     llvm::ArrayRef<int64_t> axes);
+
+/// Populate functions of the pattern files, one per op family.
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulPatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);

@@ -276,3 +276,49 @@ FailureOr<SmallVector<int64_t>> kiln::detail::inferPoolShape(
   }
   return windowOutputShape(check, inputShape, inputShape[1], windows, ceilMode);
 }
+
+/// Checks a fused op's activation and the alpha/beta given with it.
+LogicalResult kiln::detail::checkActivation(const OpChecker &check,
+                                            std::optional<UnaryKind> activation,
+                                            bool hasAlpha, bool hasBeta) {
+  if (!activation) {
+    if (hasAlpha || hasBeta)
+      return check.fail("'activation_alpha' and 'activation_beta' need an "
+                        "'activation'");
+    return success();
+  }
+  if (*activation == UnaryKind::logical_not ||
+      *activation == UnaryKind::isnan || *activation == UnaryKind::isinf)
+    return check.fail("'", stringifyUnaryKind(*activation),
+                      "' is not an activation");
+  return check.activationParams(*activation, hasAlpha, hasBeta, "activation_");
+}
+
+/// `x + y` as a kiln.binary add.
+FailureOr<Value> kiln::detail::add(OpBuilder &b, Location loc, Value x,
+                                   Value y) {
+  FailureOr<BinaryOp> sum = createChecked<BinaryOp>(
+      b, loc, {x, y},
+      {b.getNamedAttr("kind",
+                      BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
+  if (failed(sum))
+    return failure();
+  return sum->getResult();
+}
+
+/// `activation` (with its alpha and beta, when given) as a kiln.unary on
+/// `value`.
+FailureOr<Value> kiln::detail::activate(OpBuilder &b, Location loc, Value value,
+                                        UnaryKind activation, FloatAttr alpha,
+                                        FloatAttr beta) {
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("kind", UnaryKindAttr::get(b.getContext(), activation))};
+  if (alpha)
+    attrs.push_back(b.getNamedAttr("alpha", alpha));
+  if (beta)
+    attrs.push_back(b.getNamedAttr("beta", beta));
+  FailureOr<UnaryOp> unary = createChecked<UnaryOp>(b, loc, {value}, attrs);
+  if (failed(unary))
+    return failure();
+  return unary->getResult();
+}

@@ -122,6 +122,22 @@ inferPoolShape(const OpChecker &check, llvm::ArrayRef<int64_t> inputShape,
                llvm::ArrayRef<int64_t> dilations, llvm::ArrayRef<int64_t> pads,
                bool ceilMode, bool countIncludePad, llvm::StringRef attrPrefix);
 
+/// Checks a fused op's activation and the alpha/beta given with it.
+mlir::LogicalResult checkActivation(const OpChecker &check,
+                                    std::optional<UnaryKind> activation,
+                                    bool hasAlpha, bool hasBeta);
+
+/// `x + y` as a kiln.binary add.
+mlir::FailureOr<mlir::Value> add(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value x, mlir::Value y);
+
+/// `activation` (with its alpha and beta, when given) as a kiln.unary on
+/// `value`.
+mlir::FailureOr<mlir::Value> activate(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::Value value, UnaryKind activation,
+                                      mlir::FloatAttr alpha,
+                                      mlir::FloatAttr beta);
+
 } // namespace kiln::detail
 
 #endif // KILN_LIB_DIALECT_KILN_IR_OPCHECKER_H

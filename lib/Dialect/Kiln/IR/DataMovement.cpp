@@ -1,4 +1,4 @@
-//===- TensorOps.cpp - Matrix products and data movement ops --------------===//
+//===- DataMovement.cpp - Reshapes, slices, gathers, pads -----------------===//
 
 #include "ConstantFold.h"
 #include "OpChecker.h"
@@ -10,78 +10,6 @@
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::detail;
-
-//===----------------------------------------------------------------------===//
-// Matrix products
-//===----------------------------------------------------------------------===//
-
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType lhs = check.tensor(adaptor.getLhs(), "lhs");
-  RankedTensorType rhs = lhs ? check.tensor(adaptor.getRhs(), "rhs") : nullptr;
-  if (!rhs || failed(check.sameElementType(rhs, "rhs", lhs.getElementType())))
-    return failure();
-  if (lhs.getRank() == 0 || rhs.getRank() == 0)
-    return check.fail("expected operands of rank 1 or more, got ranks ",
-                      lhs.getRank(), " and ", rhs.getRank());
-  // 1-d operands become a row (lhs) or a column (rhs) vector.
-  SmallVector<int64_t> a(lhs.getShape()), b(rhs.getShape());
-  if (lhs.getRank() == 1)
-    a.insert(a.begin(), 1);
-  if (rhs.getRank() == 1)
-    b.push_back(1);
-  int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
-  if (k != b[b.size() - 2])
-    return check.fail("contracting dims differ: lhs ",
-                      formatList(lhs.getShape()), " has ", k, ", rhs ",
-                      formatList(rhs.getShape()), " has ", b[b.size() - 2]);
-  auto batch =
-      broadcastShapes(ArrayRef(a).drop_back(2), ArrayRef(b).drop_back(2));
-  if (!batch)
-    return check.fail("batch dims of ", formatList(lhs.getShape()), " and ",
-                      formatList(rhs.getShape()),
-                      " are not broadcast-compatible");
-  SmallVector<int64_t> shape = *batch;
-  if (lhs.getRank() > 1)
-    shape.push_back(m);
-  if (rhs.getRank() > 1)
-    shape.push_back(n);
-  types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
-  return success();
-}
-
-LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType a = check.tensor(adaptor.getA(), "a");
-  RankedTensorType b = a ? check.tensor(adaptor.getB(), "b") : nullptr;
-  if (!b || failed(check.sameElementType(b, "b", a.getElementType())))
-    return failure();
-  if (a.getRank() != 2 || b.getRank() != 2)
-    return check.fail("expected 'a' and 'b' of rank 2, got ranks ", a.getRank(),
-                      " and ", b.getRank());
-  bool ta = adaptor.getTransA(), tb = adaptor.getTransB();
-  int64_t m = a.getDimSize(ta ? 1 : 0), k = a.getDimSize(ta ? 0 : 1);
-  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
-  if (k != kb)
-    return check.fail("contracting dims differ: op(a) is ", formatList({m, k}),
-                      ", op(b) is ", formatList({kb, n}));
-  if (Value cValue = adaptor.getC()) {
-    RankedTensorType c = check.tensor(cValue, "c");
-    if (!c || failed(check.sameElementType(c, "c", a.getElementType())))
-      return failure();
-    if (!broadcastsTo(c.getShape(), {m, n}))
-      return check.fail("expected 'c' of shape ", formatList(c.getShape()),
-                        " to broadcast to ", formatList({m, n}));
-  }
-  types.push_back(RankedTensorType::get({m, n}, a.getElementType()));
-  return success();
-}
 
 //===----------------------------------------------------------------------===//
 // ReshapeOp
@@ -528,48 +456,4 @@ OpFoldResult PadOp::fold(FoldAdaptor) {
   if (llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
     return getInput();
   return {};
-}
-
-//===----------------------------------------------------------------------===//
-// CastOp and ResizeOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult CastOp::verify() {
-  auto input = getInput().getType(), output = getOutput().getType();
-  if (input.getShape() != output.getShape())
-    return emitOpError("expected the result shape ")
-           << formatList(output.getShape()) << " to match the input's, "
-           << formatList(input.getShape());
-  return success();
-}
-
-OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
-    return getInput();
-  bool toBool = getType().getElementType().isInteger(1);
-  return foldElementwise(adaptor.getOperands(), getType(),
-                         [&](ArrayRef<Scalar> x) -> std::optional<Scalar> {
-                           if (toBool)
-                             return Scalar::ofInt(x[0].asDouble() != 0.0);
-                           return x[0];
-                         });
-}
-
-LogicalResult ResizeOp::verify() {
-  auto input = getInput().getType(), output = getOutput().getType();
-  if (input.getElementType() != output.getElementType() ||
-      input.getRank() != output.getRank())
-    return emitOpError("expected a result of rank ")
-           << input.getRank() << " and element type " << input.getElementType()
-           << ", got " << output;
-  ArrayRef<float> scales = getScales();
-  if ((int64_t)scales.size() != input.getRank())
-    return emitOpError("expected 'scales' to have ")
-           << input.getRank() << " values (one per dim), got " << scales.size();
-  if (llvm::any_of(scales, [](float s) { return !(s > 0.0f); }))
-    return emitOpError("expected 'scales' values to be positive");
-  if (llvm::any_of(output.getShape(), [](int64_t d) { return d == 0; }) ||
-      llvm::any_of(input.getShape(), [](int64_t d) { return d == 0; }))
-    return emitOpError("cannot resize to or from an empty tensor");
-  return success();
 }

@@ -1,4 +1,4 @@
-//===- ConvOps.cpp - Convolution, pooling and normalization ops -----------===//
+//===- Convolution.cpp - Convolutions and pooling -------------------------===//
 
 #include "OpChecker.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
@@ -81,23 +81,6 @@ inferConvTransposeShape(const OpChecker &check, Adaptor adaptor) {
       adaptor.getOutputPadding(), adaptor.getGroup());
 }
 
-/// Checks a fused op's activation and the alpha/beta given with it.
-static LogicalResult checkActivation(const OpChecker &check,
-                                     std::optional<UnaryKind> activation,
-                                     bool hasAlpha, bool hasBeta) {
-  if (!activation) {
-    if (hasAlpha || hasBeta)
-      return check.fail("'activation_alpha' and 'activation_beta' need an "
-                        "'activation'");
-    return success();
-  }
-  if (*activation == UnaryKind::logical_not ||
-      *activation == UnaryKind::isnan || *activation == UnaryKind::isinf)
-    return check.fail("'", stringifyUnaryKind(*activation),
-                      "' is not an activation");
-  return check.activationParams(*activation, hasAlpha, hasBeta, "activation_");
-}
-
 LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
                                                 std::optional<Location> loc,
                                                 Adaptor adaptor,
@@ -123,44 +106,6 @@ LogicalResult FusedConvTransposeOp::inferReturnTypes(
     return failure();
   auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
   types.push_back(input.clone(*shape));
-  return success();
-}
-
-LogicalResult FusedMatMulOp::inferReturnTypes(MLIRContext *,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
-  RankedTensorType weight =
-      input ? check.tensor(adaptor.getWeight(), "weight") : nullptr;
-  if (!weight ||
-      failed(check.sameElementType(weight, "weight", input.getElementType())))
-    return failure();
-  if (input.getRank() < 2 || weight.getRank() != 2)
-    return check.fail("expected an 'input' of rank 2 or more and a 2-d "
-                      "'weight', got ranks ",
-                      input.getRank(), " and ", weight.getRank());
-  int64_t k = input.getShape().back(), n = weight.getDimSize(1);
-  if (k != weight.getDimSize(0))
-    return check.fail("contracting dims differ: input ",
-                      formatList(input.getShape()), " has ", k, ", weight ",
-                      formatList(weight.getShape()), " has ",
-                      weight.getDimSize(0));
-  if (Value biasValue = adaptor.getBias()) {
-    RankedTensorType bias = check.tensor(biasValue, "bias");
-    if (!bias ||
-        failed(check.sameElementType(bias, "bias", input.getElementType())) ||
-        failed(check.shape(bias, "bias", {n})))
-      return failure();
-  }
-  if (failed(checkActivation(check, adaptor.getActivation(),
-                             adaptor.getActivationAlpha().has_value(),
-                             adaptor.getActivationBeta().has_value())))
-    return failure();
-  SmallVector<int64_t> shape(input.getShape());
-  shape.back() = n;
-  types.push_back(input.clone(shape));
   return success();
 }
 
@@ -242,34 +187,6 @@ LogicalResult FusedConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// `x + y` as a kiln.binary add.
-static FailureOr<Value> add(OpBuilder &b, Location loc, Value x, Value y) {
-  FailureOr<BinaryOp> sum = createChecked<BinaryOp>(
-      b, loc, {x, y},
-      {b.getNamedAttr("kind",
-                      BinaryKindAttr::get(b.getContext(), BinaryKind::add))});
-  if (failed(sum))
-    return failure();
-  return sum->getResult();
-}
-
-/// `activation` (with its alpha and beta, when given) as a kiln.unary on
-/// `value`.
-static FailureOr<Value> activate(OpBuilder &b, Location loc, Value value,
-                                 UnaryKind activation, FloatAttr alpha,
-                                 FloatAttr beta) {
-  SmallVector<NamedAttribute> attrs = {
-      b.getNamedAttr("kind", UnaryKindAttr::get(b.getContext(), activation))};
-  if (alpha)
-    attrs.push_back(b.getNamedAttr("alpha", alpha));
-  if (beta)
-    attrs.push_back(b.getNamedAttr("beta", beta));
-  FailureOr<UnaryOp> unary = createChecked<UnaryOp>(b, loc, {value}, attrs);
-  if (failed(unary))
-    return failure();
-  return unary->getResult();
-}
-
 FailureOr<Value> kiln::poolOfFusedConv(OpBuilder &b, FusedConvOp op,
                                        Value input) {
   SmallVector<NamedAttribute> attrs = {
@@ -338,108 +255,4 @@ FailureOr<Value> kiln::unfuseConvTranspose(OpBuilder &b,
     return failure();
   return activate(b, loc, conv->getResult(), op.getActivation(),
                   op.getActivationAlphaAttr(), op.getActivationBetaAttr());
-}
-
-FailureOr<Value> kiln::unfuseMatMul(OpBuilder &b, FusedMatMulOp op) {
-  Location loc = op.getLoc();
-  FailureOr<MatMulOp> matmul =
-      createChecked<MatMulOp>(b, loc, {op.getInput(), op.getWeight()});
-  if (failed(matmul))
-    return failure();
-  Value value = matmul->getResult();
-  if (Value bias = op.getBias()) {
-    FailureOr<Value> sum = add(b, loc, value, bias);
-    if (failed(sum))
-      return failure();
-    value = *sum;
-  }
-  if (std::optional<UnaryKind> activation = op.getActivation())
-    return activate(b, loc, value, *activation, op.getActivationAlphaAttr(),
-                    op.getActivationBetaAttr());
-  return value;
-}
-
-//===----------------------------------------------------------------------===//
-// Normalization
-//===----------------------------------------------------------------------===//
-
-LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
-  if (!input)
-    return failure();
-  if (input.getRank() < 2)
-    return check.fail("expected 'input' of rank 2 or more (N x C x ...), got "
-                      "rank ",
-                      input.getRank());
-  int64_t channels = input.getDimSize(1);
-  std::pair<Value, StringRef> params[] = {{adaptor.getScale(), "scale"},
-                                          {adaptor.getBias(), "bias"},
-                                          {adaptor.getMean(), "mean"},
-                                          {adaptor.getVar(), "var"}};
-  for (auto [value, name] : params) {
-    RankedTensorType type = check.tensor(value, name);
-    if (!type ||
-        failed(check.sameElementType(type, name, input.getElementType())) ||
-        failed(check.shape(type, name, {channels})))
-      return failure();
-  }
-  if (adaptor.getEpsilon().isNegative())
-    return check.fail("expected 'epsilon' to be non-negative");
-  types.push_back(input);
-  return success();
-}
-
-LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
-  if (!input)
-    return failure();
-  int64_t axis = adaptor.getAxis();
-  if (failed(check.axis(axis, input.getRank())))
-    return failure();
-  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
-  std::pair<Value, StringRef> params[] = {{adaptor.getScale(), "scale"},
-                                          {adaptor.getBias(), "bias"}};
-  for (auto [value, name] : params) {
-    if (!value)
-      continue;
-    RankedTensorType type = check.tensor(value, name);
-    if (!type ||
-        failed(check.sameElementType(type, name, input.getElementType())))
-      return failure();
-    if (!broadcastsTo(type.getShape(), normalized))
-      return check.fail(
-          "expected '", name, "' of shape ", formatList(type.getShape()),
-          " to broadcast to the normalized shape ", formatList(normalized));
-  }
-  if (adaptor.getEpsilon().isNegative())
-    return check.fail("expected 'epsilon' to be non-negative");
-  types.push_back(input);
-  return success();
-}
-
-LogicalResult LRNOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &types) {
-  OpChecker check(loc, getOperationName());
-  RankedTensorType input = check.tensor(adaptor.getInput(), "input");
-  if (!input)
-    return failure();
-  if (input.getRank() < 3)
-    return check.fail("expected 'input' of rank 3 or more (N x C x spatial "
-                      "dims), got rank ",
-                      input.getRank());
-  if ((int64_t)adaptor.getSize() < 1)
-    return check.fail("expected 'size' to be positive, got ",
-                      (int64_t)adaptor.getSize());
-  types.push_back(input);
-  return success();
 }
