@@ -1,4 +1,5 @@
-//===- KernelUtils.h - Shared pieces of the buffer-level kernels -*- C++ -*-===//
+//===- KernelUtils.h - Shared pieces of the buffer-level kernels -*- C++
+//-*-===//
 //
 // What the kernels of lib/Codegen share: the check the vectorizers make of
 // a buffer, and, for kiln-lower-attention and kiln-lower-conv-pool,

@@ -1,7 +1,7 @@
 //===- LowerAttention.cpp - Tiled online-softmax attention kernels --------===//
 //
-// kiln_backend.flash_attention on buffers -> one scf.parallel over (batch, head,
-// query block). For each block of keys, the scores of the block are a
+// kiln_backend.flash_attention on buffers -> one scf.parallel over (batch,
+// head, query block). For each block of keys, the scores of the block are a
 // contraction (left to kiln-vectorize-contractions); each query row is then
 // scaled, masked and exponentiated in vectors against its running maximum,
 // the row's running sum and output rescaled by exp(old max - new max), and

@@ -1,7 +1,7 @@
 //===- LowerConvPool.cpp - Convolution and pooling in bands ---------------===//
 //
-// kiln_backend.conv_pool on buffers -> one scf.parallel over (image, band of output
-// rows). A step copies the windows of the band's convolution rows into a
+// kiln_backend.conv_pool on buffers -> one scf.parallel over (image, band of
+// output rows). A step copies the windows of the band's convolution rows into a
 // scratch im2col matrix and multiplies the weights with it (a contraction
 // left to kiln-vectorize-contractions) into a tile that starts with the
 // bias (and the residual) and then gets the activation. Without pooling
@@ -14,9 +14,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "KernelUtils.h"
 #include "kiln/Codegen/Passes.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

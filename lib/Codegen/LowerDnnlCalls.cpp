@@ -90,7 +90,8 @@ struct LowerDnnlCallsPass
     SymbolTable symbols(module);
     OpBuilder b(ctx);
     Location loc = module.getLoc();
-    auto pointersType = MemRefType::get({abi::kDnnlMaxPointers}, b.getIndexType());
+    auto pointersType =
+        MemRefType::get({abi::kDnnlMaxPointers}, b.getIndexType());
 
     b.setInsertionPointToStart(module.getBody());
     auto execute = func::FuncOp::create(
@@ -127,9 +128,8 @@ struct LowerDnnlCallsPass
         abi::DnnlOperand record;
         record.constant = constant;
         record.dtype = (int64_t)abiDType(type.getElementType());
-        record.layout =
-            layouts.empty() ? abi::kDenseLayout
-                            : layouts[operand.getOperandNumber()];
+        record.layout = layouts.empty() ? abi::kDenseLayout
+                                        : layouts[operand.getOperandNumber()];
         record.dims.assign(dims.begin() + at + 1,
                            dims.begin() + at + 1 + dims[at]);
         abi::appendDnnlOperand(program, record);
@@ -137,7 +137,8 @@ struct LowerDnnlCallsPass
         if (constant >= 0)
           continue;
         if (slot == abi::kDnnlMaxPointers) {
-          call.emitOpError("has more than ") << abi::kDnnlMaxPointers << " operands";
+          call.emitOpError("has more than ")
+              << abi::kDnnlMaxPointers << " operands";
           return signalPassFailure();
         }
         // oneDNN reads plain row-major buffers: copy strided views.
@@ -154,11 +155,11 @@ struct LowerDnnlCallsPass
             b, callLoc, address(b, callLoc, buffer), pointers,
             ValueRange{arith::ConstantIndexOp::create(b, callLoc, slot++)});
       }
-      abi::appendDnnlParams(
-          program, std::vector<int64_t>(call.getParams().begin(),
-                                        call.getParams().end()),
-          std::vector<float>(call.getFparams().begin(),
-                             call.getFparams().end()));
+      abi::appendDnnlParams(program,
+                            std::vector<int64_t>(call.getParams().begin(),
+                                                 call.getParams().end()),
+                            std::vector<float>(call.getFparams().begin(),
+                                               call.getFparams().end()));
       func::CallOp::create(
           b, callLoc, execute,
           ValueRange{arith::ConstantIntOp::create(b, callLoc, id, 32),
@@ -175,8 +176,7 @@ struct LowerDnnlCallsPass
     auto programType =
         MemRefType::get({(int64_t)program.size()}, b.getI64Type());
     memref::GlobalOp::create(
-        b, loc, abi::kModelDnnlProgram, b.getStringAttr("public"),
-        programType,
+        b, loc, abi::kModelDnnlProgram, b.getStringAttr("public"), programType,
         DenseElementsAttr::get(
             RankedTensorType::get(programType.getShape(), b.getI64Type()),
             ArrayRef<int64_t>(program)),

@@ -232,14 +232,14 @@ std::string besides(llvm::StringRef path, const llvm::Twine &name) {
 }
 
 /// Takes the weights file's contents that kiln-externalize-weights left in
-/// the module.
-std::string takeWeights(ModuleOp module) {
+/// the module. The blob stays in the context's resources, not copied.
+ArrayRef<char> takeWeights(ModuleOp module) {
   auto attr =
       module->getAttrOfType<DenseResourceElementsAttr>(kiln::kWeightsAttrName);
-  std::string contents;
+  ArrayRef<char> contents;
   if (attr)
     if (AsmResourceBlob *blob = attr.getRawHandle().getBlob())
-      contents.assign(blob->getData().data(), blob->getData().size());
+      contents = blob->getData();
   module->removeAttr(kiln::kWeightsAttrName);
   return contents;
 }
@@ -300,7 +300,7 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   buildLLVMPipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return failure();
-  std::string weights = takeWeights(module);
+  ArrayRef<char> weights = takeWeights(module);
   if (failed(writer.dumpModule("llvm", module)))
     return failure();
   if (stopAt == EmitStage::LLVMMLIR)
@@ -369,7 +369,9 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
     return failure();
   if (options.externalWeights &&
       failed(writer.text(besides(output, pipeline.weightsFile.getValue()),
-                         [&](llvm::raw_ostream &os) { os << weights; })))
+                         [&](llvm::raw_ostream &os) {
+                           os.write(weights.data(), weights.size());
+                         })))
     return failure();
   return file->keep();
 }

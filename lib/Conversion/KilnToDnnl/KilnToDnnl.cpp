@@ -84,11 +84,13 @@ struct CallBuilder {
         llvm::cast<RankedTensorType>(op->getResult(0).getType()).getShape());
   }
 
-  /// Sets the parameters from the primitive's named record.
-  template <typename Params> void setParams(const Params &record) {
+  /// Sets the parameters from the primitive's named record (whose encoder
+  /// may first take the primitive, as a convolution's does).
+  template <typename Params, typename... Kind>
+  void setParams(const Params &record, Kind... kind) {
     std::vector<int64_t> words;
     std::vector<float> floats;
-    record.encode(words, floats);
+    record.encode(kind..., words, floats);
     params.assign(words.begin(), words.end());
     fparams.assign(floats.begin(), floats.end());
   }
@@ -184,11 +186,7 @@ LogicalResult convertConv(OpTy op, IRRewriter &rewriter, Value residual,
   params.window = windowOf(k, op.getStrides(), op.getDilations(), op.getPads());
   params.sum = residual != nullptr;
   params.activation = activation.value_or(abi::DnnlActivation());
-  std::vector<int64_t> words;
-  std::vector<float> floats;
-  params.encode(DnnlPrimitive::Conv, words, floats);
-  call.params.assign(words.begin(), words.end());
-  call.fparams.assign(floats.begin(), floats.end());
+  call.setParams(params, DnnlPrimitive::Conv);
   call.accumulateInto = residual;
   call.replace(rewriter, op, DnnlPrimitive::Conv);
   return success();
@@ -249,10 +247,7 @@ LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter,
   abi::DnnlConvParams params;
   params.groups = op.getGroup();
   params.window = windowOf(k, op.getStrides(), op.getDilations(), pads);
-  std::vector<int64_t> words;
-  std::vector<float> floats;
-  params.encode(DnnlPrimitive::Deconv, words, floats);
-  call.params.assign(words.begin(), words.end());
+  call.setParams(params, DnnlPrimitive::Deconv);
   Value bias = op.getBias();
   Location loc = op.getLoc();
   RankedTensorType type = op.getType();

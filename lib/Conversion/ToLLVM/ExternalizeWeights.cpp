@@ -2,11 +2,11 @@
 //
 // kiln-externalize-weights (`--weights=external`): the model's constant
 // tensors of 64 bytes or more leave the object file for a weights file (its
-// format: kiln/Runtime/ABI.h). In the model, each address of a moved constant becomes
-// `kiln_model_weights_base + offset`, and kiln_model_weights_{bytes,id,file}
-// say what the runtime must map (see lib/Runtime/Weights.cpp). The file's
-// contents are left in the module attribute `kiln.weights` for the compiler
-// to write.
+// format: kiln/Runtime/ABI.h). In the model, each address of a moved constant
+// becomes `kiln_model_weights_base + offset`, and
+// kiln_model_weights_{bytes,id,file} say what the runtime must map (see
+// lib/Runtime/Weights.cpp). The file's contents are left in the module
+// attribute `kiln.weights` for the compiler to write.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,7 +65,6 @@ std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat) {
     return std::nullopt;
   return data;
 }
-
 
 /// Moves the weights out of `module` for a file named `fileName`; returns
 /// the file's contents.

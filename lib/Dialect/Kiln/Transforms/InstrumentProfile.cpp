@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/Path.h"
@@ -49,8 +49,8 @@ struct InstrumentProfilePass
         continue;
       b.setInsertionPoint(&op);
       Value idValue = arith::ConstantIntOp::create(b, op.getLoc(), id, 32);
-      func::CallOp::create(b, op.getLoc(), kiln::abi::kProfileEnter, TypeRange{},
-                           ValueRange{idValue});
+      func::CallOp::create(b, op.getLoc(), kiln::abi::kProfileEnter,
+                           TypeRange{}, ValueRange{idValue});
       b.setInsertionPointAfter(&op);
       func::CallOp::create(b, op.getLoc(), kiln::abi::kProfileExit, TypeRange{},
                            ValueRange{idValue});

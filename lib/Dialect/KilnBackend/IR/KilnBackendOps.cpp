@@ -34,7 +34,8 @@ static void printDnnlPrimitive(OpAsmPrinter &printer, Operation *,
 // DnnlCallOp
 //===----------------------------------------------------------------------===//
 
-SmallVector<int64_t> kiln::backend::blockedShape(ArrayRef<int64_t> dims, int64_t block) {
+SmallVector<int64_t> kiln::backend::blockedShape(ArrayRef<int64_t> dims,
+                                                 int64_t block) {
   SmallVector<int64_t> shape(dims);
   shape[1] = (shape[1] + block - 1) / block;
   shape.push_back(block);
