@@ -140,30 +140,34 @@ public:
         status.type() != llvm::sys::fs::file_type::directory_file) {
       std::error_code ec;
       llvm::raw_fd_ostream os(path, ec);
-      if (!ec)
-        print(os);
-      os.flush();
-      if (ec || os.has_error()) {
-        std::string message = ec ? ec.message() : os.error().message();
-        os.clear_error();
-        return emitError(loc) << "cannot write " << path << ": " << message;
-      }
-      return success();
+      if (ec)
+        return emitError(loc)
+               << "cannot write " << path << ": " << ec.message();
+      return printTo(os, path, print);
     }
     std::optional<OutputFile> file = OutputFile::create(path, loc);
     if (!file)
       return failure();
     {
       llvm::raw_fd_ostream os(file->fd(), /*shouldClose=*/false);
-      print(os);
-      os.flush();
-      if (os.has_error()) {
-        std::string message = os.error().message();
-        os.clear_error();
-        return emitError(loc) << "cannot write " << path << ": " << message;
-      }
+      if (failed(printTo(os, path, print)))
+        return failure();
     }
     return file->keep();
+  }
+
+  /// Prints into `os` (the file at `path`) and flushes it; a write error
+  /// becomes a diagnostic.
+  LogicalResult
+  printTo(llvm::raw_fd_ostream &os, llvm::StringRef path,
+          llvm::function_ref<void(llvm::raw_pwrite_stream &)> print) {
+    print(os);
+    os.flush();
+    if (!os.has_error())
+      return success();
+    std::string message = os.error().message();
+    os.clear_error();
+    return emitError(loc) << "cannot write " << path << ": " << message;
   }
 
   LogicalResult module(llvm::StringRef path, ModuleOp module) {
