@@ -10,6 +10,7 @@ KILN_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
   libdnnl-dev libfmt-dev libonnx-dev libprotobuf-dev protobuf-compiler
   ocl-icd-opencl-dev ninja-build cmake g++ libgtest-dev python3 python3-numpy
+  libhdf5-dev libzip-dev pkg-config
 )
 
 kiln_install_packages() {

@@ -2,6 +2,8 @@
 
 #include "kiln/Pipeline/Compile.h"
 
+#include "kiln/Frontend/Keras/Importer.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
@@ -17,16 +19,42 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                 const onnx_frontend::ImportOptions &options) {
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   llvm::StringRef ext = llvm::sys::path::extension(path);
-  if (ext != ".mlir" && ext != ".onnx" && ext != ".onnxtxt") {
-    emitError(fileLoc) << "unknown model format '" << ext
-                       << "': expected .onnx, .onnxtxt or .mlir";
-    return {};
-  }
   if (llvm::sys::fs::is_directory(path)) {
     emitError(fileLoc) << "is a directory, not a model file";
     return {};
   }
-  if (ext != ".mlir")
+  bool kerasExt = ext == ".keras" || ext == ".h5" || ext == ".hdf5";
+  if (ext != ".mlir" && ext != ".onnxtxt") {
+    // Keras files are recognised by their content (a zip or an HDF5 file),
+    // whatever their name.
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (std::error_code error = buffer.getError()) {
+      emitError(fileLoc) << "cannot read: " << error.message();
+      return {};
+    }
+    llvm::StringRef bytes = (*buffer)->getBuffer();
+    if (kerasExt || keras_frontend::isKerasModel(bytes)) {
+      if (!options.boundInputs.empty()) {
+        emitError(fileLoc) << "--bind applies to ONNX models, not Keras ones";
+        return {};
+      }
+      keras_frontend::ImportOptions kerasOptions;
+      for (const auto &entry : options.inputShapes)
+        kerasOptions.inputShapes[entry.getKey()] = entry.getValue();
+      return keras_frontend::importKerasBuffer(bytes, path, context,
+                                               kerasOptions);
+    }
+    if (ext != ".onnx") {
+      emitError(fileLoc) << "unknown model format '" << ext
+                         << "': expected .onnx, .onnxtxt, .keras, .h5 or "
+                            ".mlir";
+      return {};
+    }
+    return onnx_frontend::importModelBuffer(bytes, path, /*textual=*/false,
+                                            context, options);
+  }
+  if (ext == ".onnxtxt")
     return onnx_frontend::importModelFile(path, context, options);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (std::error_code error = buffer.getError()) {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/InitAll.h"
+#include "kiln/Frontend/Keras/Importer.h"
 #include "kiln/Pipeline/Compile.h"
 
 #include "mlir/IR/AsmState.h"
@@ -22,7 +23,8 @@ using namespace llvm;
 static cl::OptionCategory kilncCategory("kilnc options");
 
 static cl::opt<std::string>
-    modelPath(cl::Positional, cl::desc("MODEL (.onnx, .onnxtxt, .mlir)"),
+    modelPath(cl::Positional,
+              cl::desc("MODEL (.onnx, .onnxtxt, .keras, .h5, .mlir)"),
               cl::cat(kilncCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("OUT"),
@@ -55,6 +57,10 @@ static cl::opt<std::string>
 static cl::opt<bool> listOperators(
     "list-onnx-operators",
     cl::desc("List the ONNX operators kilnc imports, with their opsets"),
+    cl::cat(kilncCategory));
+static cl::opt<bool> listKerasLayers(
+    "list-keras-layers",
+    cl::desc("List the Keras layers kilnc imports, with the options read"),
     cl::cat(kilncCategory));
 static const std::string dnnlMinWorkHelp =
     "With --backend=dnnl, the fewest multiply-adds for which a matrix "
@@ -90,7 +96,7 @@ static cl::opt<std::string> dumpDir("dump-dir",
 static bool parseImportOptions(kiln::onnx_frontend::ImportOptions &options) {
   if ((!shapes.empty() || !binds.empty()) &&
       StringRef(modelPath).ends_with(".mlir")) {
-    errs() << "kilnc: --shape and --bind apply to ONNX inputs; kiln IR "
+    errs() << "kilnc: --shape and --bind apply to ONNX and Keras inputs; kiln IR "
               "(.mlir) is statically shaped\n";
     return false;
   }
@@ -132,6 +138,11 @@ int main(int argc, char **argv) {
   if (listOperators) {
     for (const auto &op : kiln::onnx_frontend::getSupportedOperators())
       outs() << op.name << " " << op.firstOpset << "-" << op.lastOpset << "\n";
+    return 0;
+  }
+  if (listKerasLayers) {
+    for (const auto &layer : kiln::keras_frontend::getSupportedLayers())
+      outs() << layer.className << ": " << layer.notes << "\n";
     return 0;
   }
   if (modelPath.empty()) {
