@@ -484,6 +484,8 @@ def main():
         build, in_tf2 = MODELS[name]
         if args.dialect == "tf2" and not in_tf2:
             continue
+        # Fresh layer names (input_layer, dense, ...) whatever ran before.
+        k.backend.clear_session()
         k.utils.set_random_seed(SEED)
         model, inputs = build(k, args.dialect)
         r = rng(name + "-weights")

@@ -408,7 +408,7 @@ static llvm::Expected<KerasArchive> readZip(StringRef bytes) {
 }
 
 static llvm::Expected<KerasArchive> readHDF5(StringRef bytes) {
-  auto file = HDF5File::open(bytes, "the HDF5 file");
+  auto file = HDF5File::open(bytes, "the file");
   if (!file)
     return file.takeError();
   KerasArchive result;

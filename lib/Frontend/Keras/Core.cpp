@@ -2,7 +2,10 @@
 
 #include "LayerContext.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringExtras.h"
+
+#include <cstring>
 
 #include <cmath>
 
@@ -308,6 +311,113 @@ static LogicalResult importFlatten(LayerContext &ctx) {
   return success();
 }
 
+/// The float data of a kiln.constant, or none.
+static std::optional<std::vector<float>> constantData(Value value) {
+  auto op = value.getDefiningOp<ConstantOp>();
+  if (!op || !LayerContext::typeOf(value).getElementType().isF32())
+    return std::nullopt;
+  Attribute attr = op.getValue();
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    std::vector<float> data(bytes.size() / sizeof(float));
+    std::memcpy(data.data(), bytes.data(), data.size() * sizeof(float));
+    return data;
+  }
+  return std::nullopt;
+}
+
+/// Reshaping the output of a Dense (and the activations and batch norms
+/// after it) to a channels-last image: permutes the Dense's output columns
+/// (and the batch norms' parameters) instead, so that its result is the
+/// image channels-first with no transpose. Returns the new value, or null
+/// when the producer is not such a Dense.
+static Value reshapeDenseChannelsFirst(LayerContext &ctx, Value x,
+                                       ArrayRef<int64_t> kerasShape) {
+  // Nothing but the reshape may read the chain: `x` is not used yet, each
+  // value before it once.
+  if (!x.use_empty())
+    return {};
+  SmallVector<BatchNormOp> norms;
+  Value v = x;
+  while (true) {
+    Operation *def = v.getDefiningOp();
+    Value next;
+    if (auto unary = llvm::dyn_cast_or_null<UnaryOp>(def)) {
+      next = unary.getInput();
+    } else if (auto norm = llvm::dyn_cast_or_null<BatchNormOp>(def)) {
+      norms.push_back(norm);
+      next = norm.getInput();
+    } else {
+      break;
+    }
+    v = next;
+    if (!v.hasOneUse())
+      return {};
+  }
+  auto gemm = v.getDefiningOp<GemmOp>();
+  if (!gemm || gemm.getTransA() || gemm.getTransB() ||
+      gemm.getAlpha().convertToFloat() != 1.0f ||
+      gemm.getBeta().convertToFloat() != 1.0f || !gemm.getC())
+    return {};
+  int64_t units = LayerContext::typeOf(gemm.getB()).getDimSize(1);
+  int64_t channels = kerasShape.back();
+  int64_t spatial = units / channels;
+  // Column j of the channels-first order (c * spatial + s) is column
+  // s * channels + c of Keras'.
+  auto permuted = [&](Value constant, int64_t rows)
+      -> std::optional<std::vector<float>> {
+    auto data = constantData(constant);
+    if (!data || (int64_t)data->size() != rows * units ||
+        !constant.hasOneUse())
+      return std::nullopt;
+    std::vector<float> out(data->size());
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t s = 0; s < spatial; ++s)
+        for (int64_t r = 0; r < rows; ++r)
+          out[r * units + c * spatial + s] =
+              (*data)[r * units + s * channels + c];
+    return out;
+  };
+  int64_t rows = LayerContext::typeOf(gemm.getB()).getDimSize(0);
+  struct Replacement {
+    Operation *op;
+    unsigned operand;
+    std::vector<float> data;
+    SmallVector<int64_t> shape;
+  };
+  SmallVector<Replacement> replacements;
+  auto plan = [&](Operation *op, unsigned operand, int64_t r) {
+    auto data = permuted(op->getOperand(operand), r);
+    if (!data)
+      return false;
+    SmallVector<int64_t> shape =
+        r == 1 ? SmallVector<int64_t>{units} : SmallVector<int64_t>{r, units};
+    replacements.push_back({op, operand, std::move(*data), shape});
+    return true;
+  };
+  if (!plan(gemm, 1, rows) || !plan(gemm, 2, 1))
+    return {};
+  for (BatchNormOp norm : norms)
+    for (unsigned operand = 1; operand <= 4; ++operand)
+      if (!plan(norm, operand, 1))
+        return {};
+  for (Replacement &r : replacements) {
+    OpBuilder::InsertionGuard guard(ctx.builder());
+    ctx.builder().setInsertionPoint(r.op);
+    Value old = r.op->getOperand(r.operand);
+    r.op->setOperand(r.operand, ctx.constant(r.data, r.shape));
+    old.getDefiningOp()->erase();
+  }
+  return x;
+}
+
 static LogicalResult importReshape(LayerContext &ctx) {
   if (failed(ctx.expectInputs(1, 1)))
     return failure();
@@ -348,6 +458,20 @@ static LogicalResult importReshape(LayerContext &ctx) {
     diag << "cannot reshape " << count << " elements to [";
     llvm::interleaveComma(*target, diag);
     return diag << "]";
+  }
+  // [B, N] -> [B, spatial..., C] from a Dense: keep it channels-first.
+  if (ctx.inputs[0].layout == Layout::Keras && shape.size() == 2 &&
+      (result.size() == 4 || result.size() == 5)) {
+    if (Value permuted = reshapeDenseChannelsFirst(ctx, *x, result)) {
+      SmallVector<int64_t> physical = {result[0], result.back()};
+      physical.append(result.begin() + 1, result.end() - 1);
+      auto y = ctx.reshape(permuted, physical);
+      if (failed(y))
+        return failure();
+      ctx.setOutput(*y, Layout::ChannelsFirst);
+      ctx.outputs.back().mask = {};
+      return success();
+    }
   }
   auto y = ctx.reshape(*x, result);
   if (failed(y))
@@ -1089,7 +1213,16 @@ static LogicalResult importTransposeOp(LayerContext &ctx) {
   return success();
 }
 
+/// InputLayers are the model's inputs; one is never called.
+static LogicalResult importInputLayer(LayerContext &ctx) {
+  return ctx.emitError() << "an InputLayer is called on a tensor";
+}
+
 void kiln::keras_frontend::registerCoreLayers(LayerTable &table) {
+  table["InputLayer"] = {importInputLayer, false,
+                         "batch_shape (Keras 3), batch_input_shape "
+                         "(tf.keras), shape; dtype float32, int32 or int64; "
+                         "sparse and ragged inputs are refused"};
   table["Dense"] = {importDense, true,
                     "units, activation, use_bias; inputs of any rank (the "
                     "last axis); LoRA and quantized kernels are refused"};
