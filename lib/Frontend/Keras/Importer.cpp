@@ -171,6 +171,12 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
     }
     open = false;
   }
+  if (open && options.openDimDefault) {
+    for (int64_t &d : shape)
+      if (d == ShapedType::kDynamic)
+        d = *options.openDimDefault;
+    open = false;
+  }
   if (open) {
     std::string example;
     for (size_t d = 0; d < shape.size(); ++d)
@@ -821,23 +827,19 @@ static bool nestsDeeperThan(StringRef text, int limit) {
   return false;
 }
 
-OwningOpRef<ModuleOp>
-kiln::keras_frontend::importKerasBuffer(StringRef bytes, StringRef path,
-                                        MLIRContext &context,
-                                        const ImportOptions &options) {
+/// Imports the model of a read archive.
+static OwningOpRef<ModuleOp> importArchive(KerasArchive archive,
+                                           StringRef path,
+                                           MLIRContext &context,
+                                           const ImportOptions &options) {
   context.loadDialect<KilnDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
-  auto archive = readKerasArchive(bytes);
-  if (!archive) {
-    emitError(fileLoc) << llvm::toString(archive.takeError());
-    return {};
-  }
-  if (nestsDeeperThan(archive->config, kMaxJsonDepth)) {
+  if (nestsDeeperThan(archive.config, kMaxJsonDepth)) {
     emitError(fileLoc) << "the model config nests deeper than "
                        << kMaxJsonDepth << " levels";
     return {};
   }
-  auto parsed = json::parse(archive->config);
+  auto parsed = json::parse(archive.config);
   if (!parsed) {
     emitError(fileLoc) << "the model config is not valid JSON: "
                        << llvm::toString(parsed.takeError());
@@ -850,21 +852,50 @@ kiln::keras_frontend::importKerasBuffer(StringRef bytes, StringRef path,
   }
   // The Keras version that wrote the file decides the dialect where the
   // two differ (e.g. hard_sigmoid).
-  std::string version = archive->kerasVersion;
-  if (!archive->legacyHDF5 && !version.empty()) {
+  std::string version = archive.kerasVersion;
+  if (!archive.legacyHDF5 && !version.empty()) {
     auto metadata = json::parse(version);
     version.clear();
     if (metadata)
       if (const json::Object *object = metadata->getAsObject())
         version = object->getString("keras_version").value_or("").str();
   }
-  ModelImporter importer(context, path, std::move(*archive), options);
+  ModelImporter importer(context, path, std::move(archive), options);
   importer.legacyDialect =
       !version.empty() && version[0] >= '0' && version[0] <= '2' &&
       version.size() > 1 && version[1] == '.';
   if (failed(importer.importModel(*model)))
     return {};
   return std::move(importer.module);
+}
+
+OwningOpRef<ModuleOp>
+kiln::keras_frontend::importKerasBuffer(StringRef bytes, StringRef path,
+                                        MLIRContext &context,
+                                        const ImportOptions &options) {
+  auto archive = readKerasArchive(bytes);
+  if (!archive) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << llvm::toString(archive.takeError());
+    return {};
+  }
+  return importArchive(std::move(*archive), path, context, options);
+}
+
+OwningOpRef<ModuleOp> kiln::keras_frontend::importKerasParts(
+    StringRef config, StringRef metadata, StringRef weights, StringRef path,
+    MLIRContext &context, const ImportOptions &options) {
+  KerasArchive archive;
+  archive.config = config.str();
+  archive.kerasVersion = metadata.str();
+  auto file = HDF5File::open(weights, "model.weights.h5");
+  if (!file) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << llvm::toString(file.takeError());
+    return {};
+  }
+  archive.weights = std::move(*file);
+  return importArchive(std::move(archive), path, context, options);
 }
 
 llvm::SmallVector<LayerSupport> kiln::keras_frontend::getSupportedLayers() {

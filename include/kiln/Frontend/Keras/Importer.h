@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
 #include <string>
 
 namespace kiln::keras_frontend {
@@ -17,6 +18,10 @@ struct ImportOptions {
   /// Shapes that replace the open (None) dims of the named model inputs
   /// (`--shape`).
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// When set, every open dim not pinned by inputShapes takes this value
+  /// instead of being an error (the fuzz target uses it to get past the
+  /// inputs).
+  std::optional<int64_t> openDimDefault;
 };
 
 /// Whether `bytes` start like a Keras model file (a zip or an HDF5 file).
@@ -32,6 +37,14 @@ mlir::OwningOpRef<mlir::ModuleOp> importKerasBuffer(llvm::StringRef bytes,
                                                     llvm::StringRef path,
                                                     mlir::MLIRContext &context,
                                                     const ImportOptions &options);
+
+/// Imports a Keras 3 model from the parts of its `.keras` zip: the text of
+/// `config.json` and `metadata.json` (may be empty) and the bytes of
+/// `model.weights.h5`.
+mlir::OwningOpRef<mlir::ModuleOp>
+importKerasParts(llvm::StringRef config, llvm::StringRef metadata,
+                 llvm::StringRef weights, llvm::StringRef path,
+                 mlir::MLIRContext &context, const ImportOptions &options);
 
 struct LayerSupport {
   llvm::StringRef className;
