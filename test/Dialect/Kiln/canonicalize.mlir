@@ -129,6 +129,21 @@ func.func @transpose_splat() -> tensor<3x2xf32> {
 
 // -----
 
+// A transpose that moves only unit dims is a reshape; one that moves data
+// stays.
+// CHECK-LABEL: func @transpose_unit_dims
+// CHECK-SAME: (%[[X:.*]]: tensor<2x28x28x1xf32>, %[[Y:.*]]: tensor<2x28x28x3xf32>)
+// CHECK-NEXT: %[[R:.*]] = kiln.reshape %[[X]] : (tensor<2x28x28x1xf32>) -> tensor<2x1x28x28xf32>
+// CHECK-NEXT: %[[T:.*]] = kiln.transpose %[[Y]]
+// CHECK-NEXT: return %[[R]], %[[T]]
+func.func @transpose_unit_dims(%x: tensor<2x28x28x1xf32>, %y: tensor<2x28x28x3xf32>) -> (tensor<2x1x28x28xf32>, tensor<2x3x28x28xf32>) {
+  %0 = kiln.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x28x28x1xf32>) -> tensor<2x1x28x28xf32>
+  %1 = kiln.transpose %y {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x28x28x3xf32>) -> tensor<2x3x28x28xf32>
+  return %0, %1 : tensor<2x1x28x28xf32>, tensor<2x3x28x28xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @transpose_of_transpose
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
 // CHECK-NEXT: %[[T:.*]] = kiln.transpose %[[X]] {perm = array<i64: 2, 1, 0>} : (tensor<2x3x4xf32>) -> tensor<4x3x2xf32>

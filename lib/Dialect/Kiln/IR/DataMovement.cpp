@@ -112,6 +112,26 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
 } // namespace
 
 namespace {
+/// A transpose that keeps the order of the dims larger than 1 moves no data:
+/// it is a reshape (e.g. NHWC -> NCHW of a one-channel image).
+struct TransposeOfUnitDimsToReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> shape = op.getInput().getType().getShape();
+    int64_t last = -1;
+    for (int64_t p : op.getPerm()) {
+      if (shape[p] == 1)
+        continue;
+      if (p < last)
+        return rewriter.notifyMatchFailure(op, "the transpose moves data");
+      last = p;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput());
+    return success();
+  }
+};
+
 /// gemm(a, constant B, trans_b) -> gemm(a, transpose(B)): the transpose
 /// folds into the weights, and the product then reads B along its rows,
 /// as the backends' matrix kernels want.
@@ -139,7 +159,7 @@ void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                               MLIRContext *context) {
-  patterns.add<ComposeTransposes>(context);
+  patterns.add<ComposeTransposes, TransposeOfUnitDimsToReshape>(context);
 }
 
 //===----------------------------------------------------------------------===//
