@@ -8,6 +8,9 @@ Each comparison is also run against a perturbed reference, which must
 fail: a check that cannot fail would pass anything.
 
 usage: run_keras_zoo.py KILNC KERAS_DIR WORKDIR BACKEND [MODEL ...]
+
+KERAS_DIR may hold model folders at any depth (test/models/keras-versions
+holds one folder per Keras version).
 """
 
 import json
@@ -92,8 +95,11 @@ def run_model(kilnc, path, fixtures, work, backend):
 
 def main():
     kilnc, zoo, work, backend = sys.argv[1:5]
+    # A model is a folder with inputs.json (its tf2/ files belong to it);
+    # folders of models may nest (keras-versions/VERSION/MODEL).
     names = sys.argv[5:] or sorted(
-        d for d in os.listdir(zoo) if os.path.isdir(os.path.join(zoo, d)))
+        os.path.relpath(root, zoo) for root, _, files in os.walk(zoo)
+        if "inputs.json" in files and os.path.basename(root) != "tf2")
     failures = total = 0
     for name in names:
         for label, path, fixtures in model_files(os.path.join(zoo, name)):

@@ -8,7 +8,8 @@ and the legacy `model.h5` it writes) and `--dialect tf2` (tf.keras 2 via
 tf-keras: `model.h5` in the Keras 2 config dialect, into `<name>/tf2`) are
 separate runs, since one process holds one Keras.
 
-usage: make_keras_zoo.py --dialect keras3|tf2 [--out DIR] [NAME ...]
+usage: make_keras_zoo.py --dialect keras3|tf2 [--out DIR] [--keras-only]
+                         [NAME ...]
 """
 
 import argparse
@@ -477,6 +478,8 @@ def main():
                         required=True)
     parser.add_argument("--out", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "keras"))
+    parser.add_argument("--keras-only", action="store_true",
+                        help="write model.keras only (no legacy .h5)")
     parser.add_argument("names", nargs="*")
     args = parser.parse_args()
     k = load_keras(args.dialect)
@@ -500,7 +503,8 @@ def main():
                 os.remove(os.path.join(folder, f))
         if args.dialect == "keras3":
             model.save(os.path.join(folder, "model.keras"))
-        model.save(os.path.join(folder, "model.h5"))
+        if not args.keras_only:
+            model.save(os.path.join(folder, "model.h5"))
         outputs = as_list(model(inputs if len(inputs) > 1 else inputs[0],
                                 training=False))
         for i, x in enumerate(inputs):
