@@ -185,6 +185,15 @@ llvm::Expected<WeightArray> HDF5File::readFloats(StringRef path) {
       return fail(what + ": dataset '" + path + "' is absurdly large");
     array.shape.push_back((int64_t)dims[d]);
   }
+  // A dataset must be stored, not declared: HDF5 would make up a huge
+  // dataset that was never written from its fill value, or inflate a
+  // compressed one far beyond its file.
+  int64_t elementBytes = (int64_t)H5Tget_size(type);
+  int64_t declared = count * std::max<int64_t>(elementBytes, 1);
+  if (declared > (1 << 20) &&
+      (int64_t)H5Dget_storage_size(dataset) * 1100 < declared)
+    return fail(what + ": dataset '" + path +
+                "' declares far more data than the file stores");
   if (bytesRead + count * 4 > kMaxTotalWeightBytes)
     return fail(what + ": the weights exceed " +
                 llvm::Twine(kMaxTotalWeightBytes >> 30) + " GiB");
@@ -310,6 +319,15 @@ static llvm::Expected<std::string> readEntry(zip_t *archive, zip_uint64_t index,
   if (stat.size > (zip_uint64_t)limit)
     return fail(name + " in the zip is absurdly large (" +
                 llvm::Twine(stat.size) + " bytes)");
+  // Deflate expands at most about 1032 times: an entry that claims more
+  // than its compressed bytes can hold is refused before memory is taken
+  // for it.
+  if ((stat.valid & ZIP_STAT_COMP_SIZE) &&
+      stat.size > (zip_uint64_t)(1 << 20) &&
+      stat.size / 1100 > stat.comp_size)
+    return fail(name + " in the zip claims " + llvm::Twine(stat.size) +
+                " bytes from " + llvm::Twine(stat.comp_size) +
+                " compressed ones");
   zip_file_t *file = zip_fopen_index(archive, index, 0);
   if (!file)
     return fail("cannot open " + name + " in the zip: " +

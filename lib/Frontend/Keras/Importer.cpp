@@ -125,11 +125,11 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
   const json::Array *dims = config.getArray("batch_shape");
   if (!dims)
     dims = config.getArray("batch_input_shape");
+  json::Array withBatch;
   if (!dims) {
     if (const json::Array *shape = config.getArray("shape")) {
       // Keras 3 InputLayer(shape=...) without the batch dim.
-      static json::Array withBatch;
-      withBatch = json::Array{nullptr};
+      withBatch.push_back(nullptr);
       for (const json::Value &d : *shape)
         withBatch.push_back(d);
       dims = &withBatch;
