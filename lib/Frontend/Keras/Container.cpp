@@ -9,7 +9,15 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace kiln::keras_frontend;
 using llvm::StringRef;
@@ -19,7 +27,7 @@ static llvm::Error fail(const llvm::Twine &message) {
 }
 
 //===----------------------------------------------------------------------===//
-// HDF5
+// HDF5, read in a child process
 //===----------------------------------------------------------------------===//
 
 namespace {
@@ -65,221 +73,493 @@ private:
   hid_t id;
 };
 
-/// HDF5 prints its error stack to stderr by default; Kiln reports errors
-/// itself.
-void silenceHDF5() {
-  static bool once = [] {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    return true;
-  }();
-  (void)once;
+/// The records the child writes: a kind byte, a path, then the payload.
+enum Record : char {
+  GroupRecord = 'G',
+  DatasetRecord = 'D',
+  AttributeRecord = 'A',
+  ErrorRecord = 'E',
+  EndRecord = 'Z',
+};
+
+/// The child's side: buffered writes to the pipe.
+class RecordWriter {
+public:
+  explicit RecordWriter(int fd) : fd(fd) {}
+  ~RecordWriter() { flush(); }
+  void bytes(const void *data, size_t size) {
+    const char *p = static_cast<const char *>(data);
+    buffer.append(p, size);
+    if (buffer.size() >= (1 << 20))
+      flush();
+  }
+  void u64(uint64_t v) { bytes(&v, sizeof v); }
+  void str(llvm::StringRef s) {
+    u64(s.size());
+    bytes(s.data(), s.size());
+  }
+  void kind(Record r) { bytes(&r, 1); }
+  void flush() {
+    const char *p = buffer.data();
+    size_t left = buffer.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd, p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        _exit(3);
+      p += n;
+      left -= n;
+    }
+    buffer.clear();
+  }
+
+private:
+  int fd;
+  std::string buffer;
+};
+
+/// Walks the file in the child, writing what Kiln reads.
+class TreeReader {
+public:
+  TreeReader(hid_t file, RecordWriter &out) : file(file), out(out) {}
+
+  /// Fails with a message (written as an error record by the caller).
+  std::optional<std::string> walk(const std::string &path, int depth);
+
+private:
+  std::optional<std::string> readAttributes(hid_t object,
+                                            const std::string &path);
+  std::optional<std::string> readDataset(const std::string &path);
+
+  hid_t file;
+  RecordWriter &out;
+  std::set<haddr_t> visited;
+  int64_t objects = 0, bytes = 0;
+};
+
+struct LinkList {
+  std::vector<std::string> names;
+  bool tooMany = false;
+  bool soft = false;
+};
+
+herr_t collectLink(hid_t, const char *name, const H5L_info_t *info,
+                   void *data) {
+  auto *links = static_cast<LinkList *>(data);
+  if (info->type != H5L_TYPE_HARD) {
+    // Soft and external links may name other objects or files.
+    links->soft = true;
+    return 0;
+  }
+  if (links->names.size() >= 100000) {
+    links->tooMany = true;
+    return 1;
+  }
+  links->names.push_back(name);
+  return 0;
 }
 } // namespace
 
-/// Whether every link on `path` exists, so that opening it cannot fail
-/// half-way in a missing intermediate group.
-static bool linkExists(hid_t file, StringRef path) {
-  if (path.empty())
-    return true;
-  std::string prefix;
-  llvm::SmallVector<StringRef> parts;
-  path.split(parts, '/', -1, /*KeepEmpty=*/false);
-  for (StringRef part : parts) {
-    if (!prefix.empty())
-      prefix += '/';
-    prefix += part.str();
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0)
-      return false;
-  }
-  return true;
-}
-
-static H5O_type_t objectType(hid_t file, StringRef path) {
-  if (!linkExists(file, path))
-    return H5O_TYPE_UNKNOWN;
-  std::string p = path.empty() ? "." : path.str();
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(file, p.c_str(), &info, H5O_INFO_BASIC,
-                           H5P_DEFAULT) < 0)
-    return H5O_TYPE_UNKNOWN;
-  return info.type;
-}
-
-HDF5File::~HDF5File() {
-  if (file >= 0)
-    H5Fclose(file);
-}
-
-llvm::Expected<std::unique_ptr<HDF5File>> HDF5File::open(StringRef image,
-                                                         StringRef what) {
-  silenceHDF5();
-  if (image.empty())
-    return fail(what + " is empty");
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
-  if (!fapl.valid() || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
-      H5Pset_file_image(fapl, const_cast<char *>(image.data()), image.size()) <
-          0)
-    return fail("cannot open " + what + " as HDF5");
-  hid_t file = H5Fopen("kiln-keras-weights", H5F_ACC_RDONLY, fapl);
-  if (file < 0)
-    return fail(what + " is not a readable HDF5 file (truncated or damaged)");
-  return std::unique_ptr<HDF5File>(new HDF5File(file, what.str()));
-}
-
-bool HDF5File::isGroup(StringRef path) const {
-  return objectType(file, path) == H5O_TYPE_GROUP;
-}
-
-bool HDF5File::isDataset(StringRef path) const {
-  return objectType(file, path) == H5O_TYPE_DATASET;
-}
-
-static herr_t collectMember(hid_t, const char *name, const H5L_info_t *,
-                            void *data) {
-  auto *names = static_cast<std::vector<std::string> *>(data);
-  if (names->size() > 1000000)
-    return 1;
-  names->push_back(name);
-  return 0;
-}
-
-llvm::Expected<std::vector<std::string>>
-HDF5File::members(StringRef path) const {
-  if (!isGroup(path))
-    return fail(what + ": '" + path + "' is not a group");
-  Handle group(H5Gopen2(file, path.empty() ? "/" : path.str().c_str(),
-                        H5P_DEFAULT));
-  std::vector<std::string> names;
-  if (!group.valid() || H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-                                   collectMember, &names) < 0)
-    return fail(what + ": cannot list group '" + path + "'");
-  if (names.size() > 1000000)
-    return fail(what + ": group '" + path + "' has too many members");
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-llvm::Expected<WeightArray> HDF5File::readFloats(StringRef path) {
-  if (!isDataset(path))
-    return fail(what + ": dataset '" + path + "' is missing");
-  Handle dataset(H5Dopen2(file, path.str().c_str(), H5P_DEFAULT));
-  if (!dataset.valid())
-    return fail(what + ": cannot open dataset '" + path + "'");
-  Handle type(H5Dget_type(dataset));
-  H5T_class_t typeClass = type.valid() ? H5Tget_class(type) : H5T_NO_CLASS;
-  if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER)
-    return fail(what + ": dataset '" + path + "' is not numeric");
-  Handle space(H5Dget_space(dataset));
-  int rank = space.valid() ? H5Sget_simple_extent_ndims(space) : -1;
-  if (rank < 0 || rank > 8)
-    return fail(what + ": dataset '" + path + "' has an unsupported shape");
-  hsize_t dims[8] = {};
-  if (rank > 0 && H5Sget_simple_extent_dims(space, dims, nullptr) != rank)
-    return fail(what + ": dataset '" + path + "' has an unsupported shape");
-  WeightArray array;
-  int64_t count = 1;
-  for (int d = 0; d < rank; ++d) {
-    if (dims[d] > (hsize_t)kMaxWeightElements ||
-        __builtin_mul_overflow(count, (int64_t)dims[d], &count) ||
-        count > kMaxWeightElements)
-      return fail(what + ": dataset '" + path + "' is absurdly large");
-    array.shape.push_back((int64_t)dims[d]);
-  }
-  // A dataset must be stored, not declared: HDF5 would make up a huge
-  // dataset that was never written from its fill value, or inflate a
-  // compressed one far beyond its file.
-  int64_t elementBytes = (int64_t)H5Tget_size(type);
-  int64_t declared = count * std::max<int64_t>(elementBytes, 1);
-  if (declared > (1 << 20) &&
-      (int64_t)H5Dget_storage_size(dataset) * 1100 < declared)
-    return fail(what + ": dataset '" + path +
-                "' declares far more data than the file stores");
-  if (bytesRead + count * 4 > kMaxTotalWeightBytes)
-    return fail(what + ": the weights exceed " +
-                llvm::Twine(kMaxTotalWeightBytes >> 30) + " GiB");
-  bytesRead += count * 4;
-  array.data.resize(count);
-  if (count > 0 && H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
-                           H5P_DEFAULT, array.data.data()) < 0)
-    return fail(what + ": cannot read dataset '" + path +
-                "' (truncated or damaged)");
-  return array;
-}
-
-/// Opens attribute `name` of the object at `path`, or returns an invalid
-/// handle when there is none.
-static hid_t openAttr(hid_t file, StringRef path, StringRef name) {
-  if (!linkExists(file, path))
-    return H5I_INVALID_HID;
-  std::string p = path.empty() ? "." : path.str();
-  std::string n = name.str();
-  if (H5Aexists_by_name(file, p.c_str(), n.c_str(), H5P_DEFAULT) <= 0)
-    return H5I_INVALID_HID;
-  return H5Aopen_by_name(file, p.c_str(), n.c_str(), H5P_DEFAULT,
-                         H5P_DEFAULT);
-}
-
 /// Reads the strings of an attribute of string type (fixed or variable
 /// length, one or many).
-static llvm::Expected<std::vector<std::string>>
-readStrings(hid_t attr, const std::string &what) {
+static std::optional<std::string>
+readStrings(hid_t attr, std::vector<std::string> &result) {
   Handle type(H5Aget_type(attr));
   Handle space(H5Aget_space(attr));
-  if (!type.valid() || !space.valid() || H5Tget_class(type) != H5T_STRING)
-    return fail(what + " is not a string attribute");
+  if (!type.valid() || !space.valid())
+    return std::string("cannot read an attribute");
+  if (H5Tget_class(type) != H5T_STRING)
+    return std::nullopt; // Not a string: Kiln reads none of those.
   hssize_t count = H5Sget_simple_extent_npoints(space);
   if (count < 0 || count > 1000000)
-    return fail(what + " has an absurd number of strings");
-  std::vector<std::string> result;
+    return std::string("an attribute holds an absurd number of strings");
   if (H5Tis_variable_str(type) > 0) {
     Handle memType(H5Tcopy(H5T_C_S1));
     H5Tset_size(memType, H5T_VARIABLE);
     H5Tset_cset(memType, H5Tget_cset(type));
     std::vector<char *> pointers(count, nullptr);
     if (count > 0 && H5Aread(attr, memType, pointers.data()) < 0)
-      return fail("cannot read " + what);
+      return std::string("cannot read a string attribute");
     for (char *p : pointers) {
-      result.push_back(p ? std::string(p) : std::string());
-      if (p)
-        H5free_memory(p);
+      std::string s = p ? std::string(p, strnlen(p, kMaxConfigBytes + 1))
+                        : std::string();
+      if (s.size() > (size_t)kMaxConfigBytes)
+        return std::string("a string attribute is absurdly large");
+      result.push_back(std::move(s));
     }
-    return result;
+    H5Dvlen_reclaim(memType, space, H5P_DEFAULT, pointers.data());
+    return std::nullopt;
   }
   size_t size = H5Tget_size(type);
   if (size == 0 || size > (size_t)kMaxConfigBytes ||
       (uint64_t)size * (uint64_t)count > (uint64_t)kMaxConfigBytes)
-    return fail(what + " is absurdly large");
+    return std::string("a string attribute is absurdly large");
   Handle memType(H5Tcopy(type));
   std::vector<char> buffer(size * count + 1, 0);
   if (count > 0 && H5Aread(attr, memType, buffer.data()) < 0)
-    return fail("cannot read " + what);
+    return std::string("cannot read a string attribute");
   for (hssize_t i = 0; i < count; ++i) {
     const char *p = buffer.data() + i * size;
     result.emplace_back(p, strnlen(p, size));
   }
-  return result;
+  return std::nullopt;
+}
+
+std::optional<std::string>
+TreeReader::readAttributes(hid_t object, const std::string &path) {
+  H5O_info_t info;
+  if (H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS) < 0)
+    return std::string("cannot read the attributes of '" + path + "'");
+  if (info.num_attrs > 10000)
+    return std::string("'" + path + "' has an absurd number of attributes");
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    Handle attr(H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i,
+                               H5P_DEFAULT, H5P_DEFAULT));
+    if (!attr.valid())
+      return std::string("cannot open an attribute of '" + path + "'");
+    char name[256] = {};
+    if (H5Aget_name(attr, sizeof name, name) < 0)
+      return std::string("cannot name an attribute of '" + path + "'");
+    std::vector<std::string> strings;
+    if (auto error = readStrings(attr, strings))
+      return *error + " ('" + name + "' of '" + path + "')";
+    if (++objects > 1000000)
+      return std::string("the file has an absurd number of objects");
+    out.kind(AttributeRecord);
+    out.str(path);
+    out.str(name);
+    out.u64(strings.size());
+    for (const std::string &s : strings)
+      out.str(s);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> TreeReader::readDataset(const std::string &path) {
+  Handle dataset(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+  if (!dataset.valid())
+    return std::string("cannot open dataset '" + path + "'");
+  Handle plist(H5Dget_create_plist(dataset));
+  if (plist.valid() && H5Pget_external_count(plist) > 0)
+    return std::string("dataset '" + path +
+                       "' stores its data in another file");
+  if (plist.valid() && H5Pget_layout(plist) == H5D_VIRTUAL)
+    return std::string("dataset '" + path +
+                       "' is virtual (it maps other files)");
+  Handle type(H5Dget_type(dataset));
+  H5T_class_t typeClass = type.valid() ? H5Tget_class(type) : H5T_NO_CLASS;
+  if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER)
+    return std::nullopt; // Kiln reads numeric datasets only.
+  Handle space(H5Dget_space(dataset));
+  int rank = space.valid() ? H5Sget_simple_extent_ndims(space) : -1;
+  if (rank < 0 || rank > 8)
+    return std::string("dataset '" + path + "' has an unsupported shape");
+  hsize_t dims[8] = {};
+  if (rank > 0 && H5Sget_simple_extent_dims(space, dims, nullptr) != rank)
+    return std::string("dataset '" + path + "' has an unsupported shape");
+  int64_t count = 1;
+  for (int d = 0; d < rank; ++d)
+    if (dims[d] > (hsize_t)kMaxWeightElements ||
+        __builtin_mul_overflow(count, (int64_t)dims[d], &count) ||
+        count > kMaxWeightElements)
+      return std::string("dataset '" + path + "' is absurdly large");
+  // A dataset must be stored, not declared: HDF5 would make up a huge
+  // dataset that was never written from its fill value, or inflate a
+  // compressed one far beyond its file.
+  int64_t declared = count * std::max<int64_t>(H5Tget_size(type), 1);
+  if (declared > (1 << 20) &&
+      (int64_t)H5Dget_storage_size(dataset) * 1100 < declared)
+    return std::string("dataset '" + path +
+                       "' declares far more data than the file stores");
+  if (bytes + count * 4 > kMaxTotalWeightBytes)
+    return std::string("the weights exceed the limit of " +
+                       std::to_string(kMaxTotalWeightBytes >> 30) + " GiB");
+  bytes += count * 4;
+  std::vector<float> data(count);
+  if (count > 0 && H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+                           H5P_DEFAULT, data.data()) < 0)
+    return std::string("cannot read dataset '" + path +
+                       "' (truncated or damaged)");
+  out.kind(DatasetRecord);
+  out.str(path);
+  out.u64(rank);
+  for (int d = 0; d < rank; ++d)
+    out.u64(dims[d]);
+  out.bytes(data.data(), data.size() * sizeof(float));
+  return std::nullopt;
+}
+
+std::optional<std::string> TreeReader::walk(const std::string &path,
+                                            int depth) {
+  if (depth > 64)
+    return std::string("groups are nested more than 64 deep");
+  Handle group(H5Gopen2(file, path.empty() ? "/" : path.c_str(), H5P_DEFAULT));
+  if (!group.valid())
+    return std::string("cannot open group '" + path + "'");
+  out.kind(GroupRecord);
+  out.str(path);
+  if (auto error = readAttributes(group, path))
+    return error;
+  LinkList links;
+  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collectLink,
+                 &links) < 0)
+    return std::string("cannot list group '" + path + "'");
+  if (links.tooMany)
+    return std::string("group '" + path + "' has too many members");
+  for (const std::string &name : links.names) {
+    // The optimizer's state is not part of the model.
+    if (path.empty() && (name == "optimizer_weights" || name == "optimizer"))
+      continue;
+    std::string child = path.empty() ? name : path + "/" + name;
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(group, name.c_str(), &info, H5O_INFO_BASIC,
+                             H5P_DEFAULT) < 0)
+      return std::string("cannot read '" + child + "'");
+    // A hard link to an object seen before (a cycle or a shared object).
+    if (!visited.insert(info.addr).second)
+      continue;
+    if (++objects > 1000000)
+      return std::string("the file has an absurd number of objects");
+    if (info.type == H5O_TYPE_GROUP) {
+      if (auto error = walk(child, depth + 1))
+        return error;
+    } else if (info.type == H5O_TYPE_DATASET) {
+      if (auto error = readDataset(child))
+        return error;
+    }
+  }
+  return std::nullopt;
+}
+
+/// The child: reads the image and writes the records; never returns.
+[[noreturn]] static void readInChild(llvm::StringRef image, int fd) {
+  RecordWriter out(fd);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::optional<std::string> error;
+  {
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    if (!fapl.valid() || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+        H5Pset_file_image(fapl, const_cast<char *>(image.data()),
+                          image.size()) < 0) {
+      error = "is not a readable HDF5 file";
+    } else {
+      Handle file(H5Fopen("kiln-keras-weights", H5F_ACC_RDONLY, fapl));
+      if (!file.valid()) {
+        error = "is not a readable HDF5 file (truncated or damaged)";
+      } else {
+        TreeReader reader(file, out);
+        error = reader.walk("", 0);
+      }
+    }
+  }
+  if (error) {
+    out.kind(ErrorRecord);
+    out.str(*error);
+  } else {
+    out.kind(EndRecord);
+  }
+  out.flush();
+  _exit(0);
+}
+
+namespace {
+/// The parent's side: parses the records.
+class RecordReader {
+public:
+  explicit RecordReader(llvm::StringRef data) : data(data) {}
+  bool done() const { return data.empty(); }
+  bool u64(uint64_t &v) {
+    if (data.size() < sizeof v)
+      return false;
+    std::memcpy(&v, data.data(), sizeof v);
+    data = data.drop_front(sizeof v);
+    return true;
+  }
+  bool str(std::string &s) {
+    uint64_t size;
+    if (!u64(size) || size > data.size())
+      return false;
+    s = data.take_front(size).str();
+    data = data.drop_front(size);
+    return true;
+  }
+  bool kind(char &k) {
+    if (data.empty())
+      return false;
+    k = data.front();
+    data = data.drop_front();
+    return true;
+  }
+  bool floats(std::vector<float> &out, uint64_t count) {
+    if (count > data.size() / sizeof(float))
+      return false;
+    out.resize(count);
+    std::memcpy(out.data(), data.data(), count * sizeof(float));
+    data = data.drop_front(count * sizeof(float));
+    return true;
+  }
+
+private:
+  llvm::StringRef data;
+};
+} // namespace
+
+llvm::Expected<std::unique_ptr<HDF5File>> HDF5File::open(StringRef image,
+                                                         StringRef what) {
+  if (image.empty())
+    return fail(what + " is empty");
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return fail("cannot read " + what + ": " + strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return fail("cannot read " + what + ": " + strerror(errno));
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    readInChild(image, fds[1]);
+  }
+  close(fds[1]);
+  // libhdf5 gets 20 s, and one more for every 50 MB of file.
+  int64_t seconds = 20 + (int64_t)(image.size() / (50 << 20));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::string data;
+  bool timedOut = false;
+  char chunk[1 << 16];
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      timedOut = true;
+      break;
+    }
+    pollfd p = {fds[0], POLLIN, 0};
+    int ready = poll(&p, 1, (int)std::min<int64_t>(left, 1000));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready == 0)
+      continue;
+    ssize_t n = read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    data.append(chunk, n);
+    if ((int64_t)data.size() > kMaxTotalWeightBytes + (int64_t(1) << 30)) {
+      timedOut = false;
+      break;
+    }
+  }
+  close(fds[0]);
+  if (timedOut)
+    kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timedOut)
+    return fail("reading " + what + " took more than " +
+                llvm::Twine(seconds) + " s (a damaged HDF5 file?)");
+  if (WIFSIGNALED(status))
+    return fail("libhdf5 failed on " + what + " (signal " +
+                llvm::Twine(WTERMSIG(status)) + "): a damaged HDF5 file?");
+
+  auto file = std::unique_ptr<HDF5File>(new HDF5File());
+  file->what = what.str();
+  RecordReader in(data);
+  auto malformed = [&]() {
+    return fail("cannot read " + what + " (the reader stopped early)");
+  };
+  while (true) {
+    char kind;
+    if (!in.kind(kind))
+      return malformed();
+    if (kind == EndRecord)
+      break;
+    std::string path;
+    if (kind == ErrorRecord) {
+      if (!in.str(path))
+        return malformed();
+      // "is not ..." is said of the file itself.
+      return fail(what + (StringRef(path).starts_with("is ") ? " " : ": ") +
+                  path);
+    }
+    if (!in.str(path))
+      return malformed();
+    if (kind == GroupRecord) {
+      file->groups.insert(path);
+    } else if (kind == AttributeRecord) {
+      std::string name;
+      uint64_t count;
+      if (!in.str(name) || !in.u64(count))
+        return malformed();
+      std::vector<std::string> strings;
+      for (uint64_t i = 0; i < count; ++i) {
+        std::string s;
+        if (!in.str(s))
+          return malformed();
+        strings.push_back(std::move(s));
+      }
+      file->attributes[path + '\0' + name] = std::move(strings);
+    } else if (kind == DatasetRecord) {
+      uint64_t rank;
+      if (!in.u64(rank) || rank > 8)
+        return malformed();
+      WeightArray array;
+      uint64_t count = 1;
+      for (uint64_t d = 0; d < rank; ++d) {
+        uint64_t dim;
+        if (!in.u64(dim) || dim > (uint64_t)kMaxWeightElements)
+          return malformed();
+        array.shape.push_back((int64_t)dim);
+        count *= dim;
+        if (count > (uint64_t)kMaxWeightElements)
+          return malformed();
+      }
+      if (!in.floats(array.data, count))
+        return malformed();
+      file->datasets[path] = std::move(array);
+    } else {
+      return malformed();
+    }
+  }
+  return file;
+}
+
+bool HDF5File::isGroup(StringRef path) const {
+  return groups.count(path.str());
+}
+
+bool HDF5File::isDataset(StringRef path) const {
+  return datasets.count(path.str());
+}
+
+llvm::Expected<WeightArray> HDF5File::readFloats(StringRef path) const {
+  auto it = datasets.find(path.str());
+  if (it == datasets.end())
+    return fail(what + ": dataset '" + path + "' is missing");
+  return it->second;
 }
 
 llvm::Expected<std::optional<std::string>>
 HDF5File::stringAttr(StringRef path, StringRef name) const {
-  Handle attr(openAttr(file, path, name));
-  if (!attr.valid())
+  auto it = attributes.find(path.str() + '\0' + name.str());
+  if (it == attributes.end())
     return std::nullopt;
-  auto strings = readStrings(attr, what + ": attribute '" + name.str() + "'");
-  if (!strings)
-    return strings.takeError();
-  if (strings->size() != 1)
+  if (it->second.size() != 1)
     return fail(what + ": attribute '" + name + "' is not one string");
-  return std::optional<std::string>(std::move(strings->front()));
+  return std::optional<std::string>(it->second.front());
 }
 
 llvm::Expected<std::vector<std::string>>
 HDF5File::stringArrayAttr(StringRef path, StringRef name) const {
-  Handle attr(openAttr(file, path, name));
-  if (!attr.valid())
+  auto it = attributes.find(path.str() + '\0' + name.str());
+  if (it == attributes.end())
     return std::vector<std::string>();
-  return readStrings(attr, what + ": attribute '" + name.str() + "' of '" +
-                               path.str() + "'");
+  return it->second;
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,6 +15,8 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,27 +37,26 @@ struct WeightArray {
   int64_t numElements() const { return (int64_t)data.size(); }
 };
 
-/// An HDF5 file opened from a memory image (read-only).
+/// What Kiln reads of an HDF5 file: its groups, its numeric datasets (as
+/// float32) and the string attributes of the root and the groups. A child
+/// process reads them with libhdf5 and hands them over through a pipe, so
+/// that a damaged file that makes libhdf5 crash or loop ends in an error,
+/// never in kilnc crashing or hanging. The optimizer's state is skipped;
+/// external links, external raw data and virtual datasets (which name
+/// other files) are refused.
 class HDF5File {
 public:
-  ~HDF5File();
-  HDF5File(const HDF5File &) = delete;
-  HDF5File &operator=(const HDF5File &) = delete;
-
-  /// Opens the HDF5 file held in `image` (copied). `what` names it in
-  /// errors ("model.weights.h5 in model.keras").
+  /// Reads the HDF5 file held in `image`. `what` names it in errors
+  /// ("model.weights.h5").
   static llvm::Expected<std::unique_ptr<HDF5File>>
   open(llvm::StringRef image, llvm::StringRef what);
 
-  /// Whether `path` ("a/b/c") names a group, a dataset, or nothing.
+  /// Whether `path` ("a/b/c") names a group or a dataset.
   bool isGroup(llvm::StringRef path) const;
   bool isDataset(llvm::StringRef path) const;
-  /// The names of a group's members, sorted.
-  llvm::Expected<std::vector<std::string>>
-  members(llvm::StringRef path) const;
-  /// A numeric dataset as float32; the total of the reads is capped.
-  llvm::Expected<WeightArray> readFloats(llvm::StringRef path);
-  /// A string attribute of the object at `path` ("" for the root), or none.
+  /// A dataset's data.
+  llvm::Expected<WeightArray> readFloats(llvm::StringRef path) const;
+  /// A string attribute of the group at `path` ("" for the root), or none.
   llvm::Expected<std::optional<std::string>>
   stringAttr(llvm::StringRef path, llvm::StringRef name) const;
   /// A string-array attribute (e.g. `weight_names`), empty when absent.
@@ -64,11 +65,12 @@ public:
 
   const std::string &name() const { return what; }
 
-private:
-  HDF5File(int64_t file, std::string what) : file(file), what(std::move(what)) {}
-  int64_t file;
+  /// The groups, datasets and attributes read, by path ("a/b"; attributes
+  /// as "path\0name").
+  std::set<std::string> groups;
+  std::map<std::string, WeightArray> datasets;
+  std::map<std::string, std::vector<std::string>> attributes;
   std::string what;
-  int64_t bytesRead = 0;
 };
 
 /// The parts of a Keras model file.
