@@ -427,8 +427,28 @@ def recurrent(k, d):
     h = L.Bidirectional(L.LSTM(2), merge_mode=None)(x)
     t = L.TimeDistributed(L.Dense(3, activation="relu"))(x)
     l2 = L.LSTM(3, recurrent_activation="hard_sigmoid")(x)
-    m = k.Model(x, [a, b, c, ch, dseq, dh, dc, e, f, g, *h, t, l2])
+    outs = [a, b, c, ch, dseq, dh, dc, e, f, g, *h, t, l2]
+    if d == "tf2":
+        # tf.keras' time_major reads dim 0 as time and dim 1 as batch.
+        outs.append(L.GRU(3, time_major=True, return_sequences=True)(x))
+    m = k.Model(x, outs)
     return m, [rng("rec").normal(size=(BATCH, 7, 5)).astype(np.float32)]
+
+
+def channels_first(k, d):
+    """channels_first convolutions, pooling, batch norm and global pooling
+    (TensorFlow runs these only on GPUs: written with the JAX backend)."""
+    L = k.layers
+    x = k.Input((3, 9, 8), name="image")
+    y = L.Conv2D(4, 3, padding="same", data_format="channels_first",
+                 activation="relu")(x)
+    y = L.MaxPooling2D(2, data_format="channels_first")(y)
+    y = L.BatchNormalization(axis=1)(y)
+    z = L.AveragePooling2D(2, padding="same", data_format="channels_first")(y)
+    t = L.Conv2DTranspose(2, 3, strides=2, data_format="channels_first")(y)
+    g = L.GlobalAveragePooling2D(data_format="channels_first")(y)
+    m = k.Model(x, [y, z, t, g])
+    return m, [rng("cf").normal(size=(BATCH, 3, 9, 8)).astype(np.float32)]
 
 
 MODELS = {
@@ -449,6 +469,7 @@ MODELS = {
     "pooling_reshape": (pooling_reshape, False),
     "normalization": (normalization, True),
     "recurrent": (recurrent, True),
+    "channels_first": (channels_first, False),
 }
 
 
@@ -483,7 +504,10 @@ def main():
     parser.add_argument("names", nargs="*")
     args = parser.parse_args()
     k = load_keras(args.dialect)
+    backend = k.backend.backend()
     for name in args.names or MODELS:
+        if name == "channels_first" and backend != "jax":
+            continue
         build, in_tf2 = MODELS[name]
         if args.dialect == "tf2" and not in_tf2:
             continue

@@ -15,9 +15,9 @@ kiln_venv keras "$ROOT/test/models/keras/requirements.txt"
 # Older versions: the smaller models, as .keras files only. (Keras 3.4 to
 # 3.13 leave Conv2DTranspose's output_padding out of the saved config, so
 # the convolutions model is not among them.)
-versioned=(activations attention bilstm_mask distmult gan_discriminator gru
-           gru_mask lstm normalization pooling_reshape recurrent transe
-           transformer)
+versioned=(activations attention bilstm_mask channels_first distmult
+           gan_discriminator gru gru_mask lstm normalization pooling_reshape
+           recurrent transe transformer)
 for requirements in "$ROOT"/test/models/keras-versions/requirements-*.txt; do
   version="$(basename "$requirements" .txt)"
   version="${version#requirements-}"
