@@ -354,7 +354,8 @@ static void confineChild() {
       __NR_read,         __NR_write,       __NR_close,     __NR_munmap,
       __NR_brk,          __NR_mremap,      __NR_madvise,   __NR_futex,
       __NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_exit,   __NR_exit_group,
-      __NR_getpid,       __NR_gettid,      __NR_sched_yield};
+      __NR_getpid,       __NR_gettid,      __NR_sched_yield,
+      __NR_sigaltstack,  __NR_rt_sigaction};
   std::vector<sock_filter> filter;
   auto stmt = [&](uint16_t code, uint32_t k) {
     filter.push_back(BPF_STMT(code, k));
