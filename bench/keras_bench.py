@@ -2,7 +2,7 @@
 
 usage: bench/keras_bench.py --python VENV_PYTHON [--kilnc build/bin/kilnc]
                       [--work build/bench-keras] [--batches 1,16]
-                      [--threads 1,2] [--runs 50] [--rounds 5]
+                      [--threads 1,2] [--runs 200] [--rounds 10]
                       [--doc docs/performance-keras.md]
 
 The models (bench/keras_models.py: the Keras CNN, GRU, VAE and GAN at full
@@ -76,9 +76,12 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench-keras"))
     parser.add_argument("--batches", default="1,16")
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--twin-runs", type=int, default=2000,
+                        help="runs of each build in the CNN's .keras/ONNX "
+                             "comparison (in 40 interleaved rounds)")
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance-keras.md"))
     args = parser.parse_args()
     w = args.work
@@ -153,7 +156,27 @@ def main():
             medians = {k: float(np.median(v)) for k, v in samples.items() if v}
             row = {"model": name, "batch": batch, "threads": threads,
                    "medians_us": medians, "max_error": errors}
+            if nchw:
+                # The .keras and ONNX builds of the CNN are within a few
+                # per cent of each other, less than this machine's drift
+                # over a short run: many more, shorter rounds.
+                twin = {k: [] for k in [*exes, *(f"nchw-{b}" for b in nchw)]}
+                rounds, per = 40, max(1, args.twin_runs // 40)
+                for _ in range(rounds):
+                    for backend in BACKENDS:
+                        twin[backend] += run_json(
+                            [exes[backend], *inputs, "-o", w, "--bench",
+                             str(per), "--threads", str(threads)])["samples_us"]
+                        twin[f"nchw-{backend}"] += run_json(
+                            [nchw[backend], *nchw_inputs, "-o", w, "--bench",
+                             str(per), "--threads", str(threads)])["samples_us"]
+                row["twin_us"] = {k: float(np.median(v)) for k, v in twin.items()}
             rows.append(row)
+            if "twin_us" in row:
+                t = row["twin_us"]
+                print(f"{name} b{batch} t{threads} .keras/ONNX: " + ", ".join(
+                    f"{b} {t[b] / t['nchw-' + b]:.3f}" for b in BACKENDS),
+                    flush=True)
             print(f"{name} b{batch} t{threads}: " +
                   ", ".join(f"{k} {v:.1f} us" for k, v in medians.items()) +
                   f"; TF/Kiln {medians['tf'] / medians['dnnl']:.2f}, "
@@ -199,9 +222,11 @@ def write_doc(args, rows):
         "",
         "The same network written NCHW in PyTorch with the Keras weights "
         "copied in, exported to ONNX and compiled by Kiln, against the "
-        "`.keras` file compiled by Kiln (which transposes the image once "
-        "where it enters the convolutions). A ratio of 1.00 means the "
-        "channels-last import costs nothing.",
+        "`.keras` file compiled by Kiln (whose one-channel image enters the "
+        "convolutions through a reshape). A ratio of 1.00 means the "
+        "channels-last import costs nothing. The two builds alternate in 40 "
+        f"rounds, {args.twin_runs} runs each, since their difference is "
+        "smaller than this machine's drift over the short rounds above.",
         "",
         "| batch | threads | backend | from .keras (us) | from ONNX NCHW (us) | .keras / ONNX |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -209,7 +234,7 @@ def write_doc(args, rows):
     for r in rows:
         if r["model"] != "cnn":
             continue
-        m = r["medians_us"]
+        m = r["twin_us"]
         for backend in BACKENDS:
             lines.append(
                 f"| {r['batch']} | {r['threads']} | {backend} | {m[backend]:.1f} | "
