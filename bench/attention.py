@@ -72,7 +72,7 @@ def main():
     seqs = [int(s) for s in args.seqs.split(",")]
     thread_counts = [int(t) for t in args.threads.split(",")]
     per_round = max(1, args.runs // args.rounds)
-    node_env = dict(os.environ, NODE_PATH=os.path.join(HERE, "node_modules"))
+    ort_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
 
     rows = []
     for seq in seqs:
@@ -109,9 +109,8 @@ def main():
                             "samples_us"]
                     if not args.no_ort:
                         samples["ort"] += run.run_json(
-                            ["node", os.path.join(HERE, "ort_bench.js"), model,
-                             str(threads), str(per_round), *inputs],
-                            env=node_env)["samples_us"]
+                            [ort_python, os.path.join(HERE, "ort_bench.py"), model,
+                             str(threads), str(per_round), *inputs])["samples_us"]
                 medians = {k: float(np.median(v)) for k, v in samples.items() if v}
                 row[f"t{threads}"] = medians
                 print(f"{name} seq {seq} t{threads}: " + ", ".join(

@@ -6,17 +6,15 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup.sh"
 
-extra=()
-command -v node >/dev/null || extra+=(nodejs)
-command -v npm >/dev/null || extra+=(npm)
-kiln_install_packages "${extra[@]}" python3-torch python3-onnx gcc time
+source "$KILN_ROOT/scripts/venv.sh"
+kiln_install_packages python3-torch python3-onnx gcc time
 kiln_build
 
 BENCH="$KILN_ROOT/bench"
 # The test helpers (kilntest) and the zoo's model definitions (make_zoo).
 export PYTHONPATH="$KILN_ROOT/test:$KILN_ROOT/test/models${PYTHONPATH:+:$PYTHONPATH}"
-if [ ! -d "$BENCH/node_modules/onnxruntime-node" ]; then
-  (cd "$BENCH" && npm ci --ignore-scripts --no-audit --no-fund)
-fi
+# ONNX Runtime from PyPI, pinned in bench/requirements.txt.
+kiln_venv bench "$BENCH/requirements.txt" "$BENCH/.venv"
+export KILN_BENCH_PYTHON="$KILN_PYTHON"
 /usr/bin/python3 "$BENCH/attention.py" --kilnc "$KILN_BUILD/bin/kilnc" \
   --work "$KILN_BUILD/bench" "$@"

@@ -10,8 +10,8 @@ test/models/make_zoo.py) and ONNX's four light models (batch 1), and for
 each thread count, the engines run in rounds, interleaved so that drift
 hits them alike: each round times runs/rounds runs of Kiln's executables
 (--bench) for --backend=dnnl (the default), --backend=llvm, and both
-with --no-fuse, of ONNX Runtime (onnxruntime-node,
-bench/ort_bench.js) and of PyTorch eager (bench/torch_bench.py), each
+with --no-fuse, of ONNX Runtime (PyPI's onnxruntime,
+bench/ort_bench.py) and of PyTorch eager (bench/torch_bench.py), each
 after its own warm-up run. A figure is the median of all its timed runs;
 ratios are computed within this one run. Also measured: compile time, peak
 resident memory of a process running the model once, and the GFLOP/s each
@@ -176,7 +176,7 @@ def main():
     thread_counts = [int(t) for t in args.threads.split(",")]
     wanted = set(filter(None, args.models.split(",")))
     per_round = max(1, args.runs // args.rounds)
-    node_env = dict(os.environ, NODE_PATH=os.path.join(HERE, "node_modules"))
+    ort_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
 
     peak_exe = os.path.join(args.work, "peak")
     subprocess.run(["gcc", "-O2", "-march=native", os.path.join(HERE, "peak.c"),
@@ -223,8 +223,8 @@ def main():
         if failed:
             continue
         row["ort_rss_kib"] = peak_rss_kib(
-            ["node", os.path.join(HERE, "ort_bench.js"), model, "1", "1", *inputs],
-            env=node_env)
+            [ort_python, os.path.join(HERE, "ort_bench.py"), model, "1", "1",
+             *inputs])
         flops = layer_flops(model)
         row["convolutions"] = has_convolutions(model)
         for backend in ("dnnl", "llvm"):
@@ -241,9 +241,8 @@ def main():
                         [exe, *inputs, "-o", args.work, "--bench",
                          str(per_round), "--threads", str(threads)])["samples_us"]
                 samples["ort"] += run_json(
-                    ["node", os.path.join(HERE, "ort_bench.js"), model,
-                     str(threads), str(per_round), *inputs],
-                    env=node_env)["samples_us"]
+                    [ort_python, os.path.join(HERE, "ort_bench.py"), model,
+                     str(threads), str(per_round), *inputs])["samples_us"]
                 if zoo and not args.no_torch:
                     samples["torch"] += run_json(
                         ["/usr/bin/python3", os.path.join(HERE, "torch_bench.py"),
@@ -286,8 +285,10 @@ def write_doc(args, results, peak, thread_counts):
         f"{args.rounds} rounds. Kiln runs as four builds of each model: "
         "`--backend=dnnl` (the default, oneDNN primitives plus generated "
         "code, fused), `--backend=llvm` (all generated code, fused), and "
-        "each of them with `--no-fuse`. ONNX Runtime is the `onnxruntime-node` "
-        "CPU build with `intraOpNumThreads` set to the thread count; PyTorch "
+        "each of them with `--no-fuse`. ONNX Runtime is PyPI's `onnxruntime` "
+        "CPU build (bench/requirements.txt) with all graph optimizations, "
+        "sequential execution and `intra_op_num_threads` set to the thread "
+        "count; PyTorch "
         "is Debian's python3-torch in eager mode with `torch.set_num_threads`. "
         "Every ratio is a time divided by Kiln's default build's time, so "
         "above 1 means the default build is faster, except \"llvm: no-fuse "
