@@ -40,8 +40,7 @@ static FailureOr<Value> andMasks(LayerContext &ctx, Value a, Value b) {
 }
 
 /// [B, T] -> [B, T, 1] (query) or [B, 1, T] (key).
-static FailureOr<Value> expandMask(LayerContext &ctx, Value mask,
-                                   bool query) {
+static FailureOr<Value> expandMask(LayerContext &ctx, Value mask, bool query) {
   auto shape = LayerContext::typeOf(mask).getShape();
   if (shape.size() != 2)
     return ctx.emitError() << "a padding mask must have rank 2";
@@ -62,8 +61,8 @@ static FailureOr<Value> explicitMask(LayerContext &ctx) {
     return *v;
   return ctx.create<CompareOp>(
       {*v, ctx.scalar(0, element)},
-      {ctx.named("predicate",
-                 ComparePredicateAttr::get(ctx.context(), ComparePredicate::ne))});
+      {ctx.named("predicate", ComparePredicateAttr::get(
+                                  ctx.context(), ComparePredicate::ne))});
 }
 
 /// x [B, T, D] @ kernel [D, heads, dim] + bias [heads, dim] ->
@@ -136,15 +135,15 @@ static LogicalResult importMultiHeadAttention(LayerContext &ctx) {
   if (const json::Value *axes = ctx.config.get("attention_axes")) {
     auto list = ctx.getInts("attention_axes", 0);
     if (axes->kind() != json::Value::Null &&
-        (failed(list) || list->size() != 1 || ((*list)[0] != 1 &&
-                                                (*list)[0] != -2)))
+        (failed(list) || list->size() != 1 ||
+         ((*list)[0] != 1 && (*list)[0] != -2)))
       return ctx.unsupported("attention_axes other than the sequence axis");
   }
   int64_t outDim = LayerContext::typeOf(*q).getDimSize(2);
   auto qh = project(ctx, *q, "query_dense", "query", *heads, *keyDim, *useBias);
   auto kh = project(ctx, *k, "key_dense", "key", *heads, *keyDim, *useBias);
-  auto vh = project(ctx, *v, "value_dense", "value", *heads, *valueDim,
-                    *useBias);
+  auto vh =
+      project(ctx, *v, "value_dense", "value", *heads, *valueDim, *useBias);
   if (failed(qh) || failed(kh) || failed(vh))
     return failure();
 
@@ -183,8 +182,8 @@ static LogicalResult importMultiHeadAttention(LayerContext &ctx) {
     auto shape = llvm::to_vector(LayerContext::typeOf(mask).getShape());
     int64_t tq = LayerContext::typeOf(*qh).getDimSize(2);
     int64_t tk = LayerContext::typeOf(*kh).getDimSize(2);
-    auto full = RankedTensorType::get({shape[0], tq, tk},
-                                      ctx.builder().getI1Type());
+    auto full =
+        RankedTensorType::get({shape[0], tq, tk}, ctx.builder().getI1Type());
     FailureOr<Value> expanded = mask;
     if (LayerContext::typeOf(mask) != full)
       expanded = ctx.createTyped<ExpandOp>(full, {mask});
@@ -223,8 +222,8 @@ static LogicalResult importMultiHeadAttention(LayerContext &ctx) {
   if (failed(y))
     return failure();
   if (*useBias) {
-    auto bias = ctx.weight("output_dense/vars/1", "attention_output/bias",
-                           {outDim});
+    auto bias =
+        ctx.weight("output_dense/vars/1", "attention_output/bias", {outDim});
     if (failed(bias))
       return failure();
     y = ctx.binary(BinaryKind::add, *y, ctx.constant(*bias));

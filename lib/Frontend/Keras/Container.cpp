@@ -188,8 +188,8 @@ readStrings(hid_t attr, std::vector<std::string> &result) {
     if (count > 0 && H5Aread(attr, memType, pointers.data()) < 0)
       return std::string("cannot read a string attribute");
     for (char *p : pointers) {
-      std::string s = p ? std::string(p, strnlen(p, kMaxConfigBytes + 1))
-                        : std::string();
+      std::string s =
+          p ? std::string(p, strnlen(p, kMaxConfigBytes + 1)) : std::string();
       if (s.size() > (size_t)kMaxConfigBytes)
         return std::string("a string attribute is absurdly large");
       result.push_back(std::move(s));
@@ -212,8 +212,8 @@ readStrings(hid_t attr, std::vector<std::string> &result) {
   return std::nullopt;
 }
 
-std::optional<std::string>
-TreeReader::readAttributes(hid_t object, const std::string &path) {
+std::optional<std::string> TreeReader::readAttributes(hid_t object,
+                                                      const std::string &path) {
   H5O_info_t info;
   if (H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS) < 0)
     return std::string("cannot read the attributes of '" + path + "'");
@@ -351,11 +351,12 @@ static void confineChild() {
   constexpr uint32_t arch = AUDIT_ARCH_AARCH64;
 #endif
   static const int allowed[] = {
-      __NR_read,         __NR_write,       __NR_close,     __NR_munmap,
-      __NR_brk,          __NR_mremap,      __NR_madvise,   __NR_futex,
-      __NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_exit,   __NR_exit_group,
-      __NR_getpid,       __NR_gettid,      __NR_sched_yield,
-      __NR_sigaltstack,  __NR_rt_sigaction};
+      __NR_read,           __NR_write,       __NR_close,
+      __NR_munmap,         __NR_brk,         __NR_mremap,
+      __NR_madvise,        __NR_futex,       __NR_rt_sigreturn,
+      __NR_rt_sigprocmask, __NR_exit,        __NR_exit_group,
+      __NR_getpid,         __NR_gettid,      __NR_sched_yield,
+      __NR_sigaltstack,    __NR_rt_sigaction};
   std::vector<sock_filter> filter;
   auto stmt = [&](uint16_t code, uint32_t k) {
     filter.push_back(BPF_STMT(code, k));
@@ -485,7 +486,8 @@ llvm::Expected<std::unique_ptr<HDF5File>> HDF5File::open(StringRef image,
   close(fds[1]);
   // libhdf5 gets 20 s, and one more for every 50 MB of file.
   int64_t seconds = 20 + (int64_t)(image.size() / (50 << 20));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   std::string data;
   bool timedOut = false;
   char chunk[1 << 16];
@@ -521,8 +523,8 @@ llvm::Expected<std::unique_ptr<HDF5File>> HDF5File::open(StringRef image,
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timedOut)
-    return fail("reading " + what + " took more than " +
-                llvm::Twine(seconds) + " s (a damaged HDF5 file?)");
+    return fail("reading " + what + " took more than " + llvm::Twine(seconds) +
+                " s (a damaged HDF5 file?)");
   if (WIFSIGNALED(status))
     return fail("libhdf5 failed on " + what + " (signal " +
                 llvm::Twine(WTERMSIG(status)) + "): a damaged HDF5 file?");
@@ -665,15 +667,14 @@ static llvm::Expected<std::string> readEntry(zip_t *archive, zip_uint64_t index,
   // than its compressed bytes can hold is refused before memory is taken
   // for it.
   if ((stat.valid & ZIP_STAT_COMP_SIZE) &&
-      stat.size > (zip_uint64_t)(1 << 20) &&
-      stat.size / 1100 > stat.comp_size)
+      stat.size > (zip_uint64_t)(1 << 20) && stat.size / 1100 > stat.comp_size)
     return fail(name + " in the zip claims " + llvm::Twine(stat.size) +
                 " bytes from " + llvm::Twine(stat.comp_size) +
                 " compressed ones");
   zip_file_t *file = zip_fopen_index(archive, index, 0);
   if (!file)
-    return fail("cannot open " + name + " in the zip: " +
-                zip_strerror(archive));
+    return fail("cannot open " + name +
+                " in the zip: " + zip_strerror(archive));
   std::string data(stat.size, '\0');
   zip_int64_t got = stat.size ? zip_fread(file, data.data(), stat.size) : 0;
   char extra;
@@ -698,8 +699,8 @@ static llvm::Expected<KerasArchive> readZip(StringRef bytes) {
     return fail("cannot read the zip: " + message);
   }
   ZipArchive zip;
-  zip.archive = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS,
-                                     &error);
+  zip.archive =
+      zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
   if (!zip.archive) {
     std::string message = zip_error_strerror(&error);
     zip_source_free(source);
@@ -720,10 +721,9 @@ static llvm::Expected<KerasArchive> readZip(StringRef bytes) {
     StringRef name(raw);
     // No entry is ever extracted, but an archive that names files outside
     // itself was made to attack unzip tools: refuse it.
-    if (name.starts_with("/") || name.starts_with("\\") ||
-        name.contains(":") || name == ".." || name.starts_with("../") ||
-        name.contains("/../") || name.ends_with("/..") ||
-        name.contains("\\..") || name.contains("..\\"))
+    if (name.starts_with("/") || name.starts_with("\\") || name.contains(":") ||
+        name == ".." || name.starts_with("../") || name.contains("/../") ||
+        name.ends_with("/..") || name.contains("\\..") || name.contains("..\\"))
       return fail("the zip names a file outside the archive: '" + name + "'");
     if (name == "config.json")
       configIndex = i;
@@ -737,14 +737,14 @@ static llvm::Expected<KerasArchive> readZip(StringRef bytes) {
   if (!configIndex)
     return fail("the zip holds no config.json: not a Keras 3 .keras file");
   KerasArchive result;
-  auto config = readEntry(zip.archive, *configIndex, "config.json",
-                          kMaxConfigBytes);
+  auto config =
+      readEntry(zip.archive, *configIndex, "config.json", kMaxConfigBytes);
   if (!config)
     return config.takeError();
   result.config = std::move(*config);
   if (metadataIndex) {
-    auto metadata = readEntry(zip.archive, *metadataIndex, "metadata.json",
-                              1 << 20);
+    auto metadata =
+        readEntry(zip.archive, *metadataIndex, "metadata.json", 1 << 20);
     if (!metadata)
       return metadata.takeError();
     result.kerasVersion = std::move(*metadata);

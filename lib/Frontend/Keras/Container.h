@@ -16,9 +16,9 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,8 +48,8 @@ class HDF5File {
 public:
   /// Reads the HDF5 file held in `image`. `what` names it in errors
   /// ("model.weights.h5").
-  static llvm::Expected<std::unique_ptr<HDF5File>>
-  open(llvm::StringRef image, llvm::StringRef what);
+  static llvm::Expected<std::unique_ptr<HDF5File>> open(llvm::StringRef image,
+                                                        llvm::StringRef what);
 
   /// Whether `path` ("a/b/c") names a group or a dataset.
   bool isGroup(llvm::StringRef path) const;

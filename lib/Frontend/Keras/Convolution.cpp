@@ -42,8 +42,7 @@ static FailureOr<WindowInput> windowInput(LayerContext &ctx, int64_t rank) {
   WindowInput in;
   in.channelsLast = *format == "channels_last";
   const KTensor &t = ctx.inputs[0];
-  FailureOr<Value> v =
-      in.channelsLast ? ctx.channelsFirst(t) : ctx.keras(t);
+  FailureOr<Value> v = in.channelsLast ? ctx.channelsFirst(t) : ctx.keras(t);
   if (failed(v))
     return failure();
   in.value = *v;
@@ -136,19 +135,18 @@ static LogicalResult importConv(LayerContext &ctx) {
   for (int64_t d = 0; d < rank; ++d)
     toOnnx.push_back(d);
 
-  auto convolve = [&](Value x, const WeightArray &w, Value bias,
-                      ArrayRef<int64_t> convStrides,
-                      ArrayRef<int64_t> convDilations,
-                      ArrayRef<int64_t> convPads,
-                      int64_t group) -> FailureOr<Value> {
+  auto convolve =
+      [&](Value x, const WeightArray &w, Value bias,
+          ArrayRef<int64_t> convStrides, ArrayRef<int64_t> convDilations,
+          ArrayRef<int64_t> convPads, int64_t group) -> FailureOr<Value> {
     SmallVector<Value> operands = {x, ctx.constant(w)};
     if (bias)
       operands.push_back(bias);
-    return ctx.create<ConvOp>(
-        operands, {ctx.named("strides", ctx.i64s(convStrides)),
-                   ctx.named("dilations", ctx.i64s(convDilations)),
-                   ctx.named("pads", ctx.i64s(convPads)),
-                   ctx.named("group", ctx.i64(group))});
+    return ctx.create<ConvOp>(operands,
+                              {ctx.named("strides", ctx.i64s(convStrides)),
+                               ctx.named("dilations", ctx.i64s(convDilations)),
+                               ctx.named("pads", ctx.i64s(convPads)),
+                               ctx.named("group", ctx.i64(group))});
   };
 
   Value x = in->value;
@@ -210,9 +208,9 @@ static LogicalResult importConv(LayerContext &ctx) {
     if (failed(filters))
       return failure();
     if (*groups < 1 || channels % *groups || *filters % *groups)
-      return ctx.emitError() << "groups = " << *groups << " does not divide "
-                             << channels << " input and " << *filters
-                             << " output channels";
+      return ctx.emitError()
+             << "groups = " << *groups << " does not divide " << channels
+             << " input and " << *filters << " output channels";
     SmallVector<int64_t> shape = kdims;
     shape.append({channels / *groups, *filters});
     auto w = ctx.weight("vars/0", "kernel", shape);
@@ -357,8 +355,9 @@ static LogicalResult importPool(LayerContext &ctx) {
   if (failed(pads))
     return failure();
   SmallVector<NamedAttribute> attrs = {
-      ctx.named("kind", PoolKindAttr::get(ctx.context(), isMax ? PoolKind::max
-                                                               : PoolKind::avg)),
+      ctx.named("kind",
+                PoolKindAttr::get(ctx.context(),
+                                  isMax ? PoolKind::max : PoolKind::avg)),
       ctx.named("kernel_shape", ctx.i64s(*pool)),
       ctx.named("strides", ctx.i64s(*strides)),
       ctx.named("dilations", ctx.i64s(ones)),
@@ -413,17 +412,17 @@ static LogicalResult importGlobalPool(LayerContext &ctx) {
     return failure();
   auto y = ctx.create<GlobalPoolOp>(
       {in->value},
-      {ctx.named("kind", PoolKindAttr::get(ctx.context(), isMax
-                                                              ? PoolKind::max
-                                                              : PoolKind::avg))});
+      {ctx.named("kind",
+                 PoolKindAttr::get(ctx.context(),
+                                   isMax ? PoolKind::max : PoolKind::avg))});
   if (failed(y))
     return failure();
   if (*keepdims) {
     bindWindowOutput(ctx, *in, *y);
     return success();
   }
-  auto flat = ctx.reshape(*y, {LayerContext::typeOf(*y).getDimSize(0),
-                               in->channels});
+  auto flat =
+      ctx.reshape(*y, {LayerContext::typeOf(*y).getDimSize(0), in->channels});
   if (failed(flat))
     return failure();
   ctx.setOutput(*flat);
@@ -437,9 +436,8 @@ static LogicalResult importGlobalPool(LayerContext &ctx) {
 
 /// Reads ZeroPadding/Cropping's `padding`/`cropping`: an int, a list of
 /// ints (symmetric per dim) or a list of pairs.
-static FailureOr<SmallVector<int64_t>> beforeAfter(LayerContext &ctx,
-                                                   StringRef key,
-                                                   int64_t rank) {
+static FailureOr<SmallVector<int64_t>>
+beforeAfter(LayerContext &ctx, StringRef key, int64_t rank) {
   const llvm::json::Value *v = ctx.config.get(key);
   SmallVector<int64_t> result(2 * rank, 0);
   if (!v)
@@ -541,24 +539,25 @@ static LogicalResult importUpSampling(LayerContext &ctx) {
   SmallVector<float> scales = {1.0f, 1.0f};
   for (int64_t s : *size)
     scales.push_back((float)s);
-  SmallVector<NamedAttribute> attrs = {ctx.named(
-      "scales", ctx.builder().getDenseF32ArrayAttr(scales))};
+  SmallVector<NamedAttribute> attrs = {
+      ctx.named("scales", ctx.builder().getDenseF32ArrayAttr(scales))};
   if (*interpolation == "nearest") {
     attrs.push_back(ctx.named(
         "mode", ResizeModeAttr::get(ctx.context(), ResizeMode::nearest)));
-    attrs.push_back(ctx.named("coordinate_transform",
-                              CoordinateTransformAttr::get(
-                                  ctx.context(),
-                                  CoordinateTransform::asymmetric)));
-    attrs.push_back(ctx.named(
-        "nearest_mode", NearestModeAttr::get(ctx.context(), NearestMode::floor)));
+    attrs.push_back(
+        ctx.named("coordinate_transform",
+                  CoordinateTransformAttr::get(
+                      ctx.context(), CoordinateTransform::asymmetric)));
+    attrs.push_back(
+        ctx.named("nearest_mode",
+                  NearestModeAttr::get(ctx.context(), NearestMode::floor)));
   } else if (*interpolation == "bilinear") {
     attrs.push_back(ctx.named(
         "mode", ResizeModeAttr::get(ctx.context(), ResizeMode::linear)));
-    attrs.push_back(ctx.named("coordinate_transform",
-                              CoordinateTransformAttr::get(
-                                  ctx.context(),
-                                  CoordinateTransform::half_pixel)));
+    attrs.push_back(
+        ctx.named("coordinate_transform",
+                  CoordinateTransformAttr::get(
+                      ctx.context(), CoordinateTransform::half_pixel)));
   } else {
     return ctx.unsupported("interpolation '" + *interpolation + "'");
   }
@@ -602,10 +601,9 @@ void kiln::keras_frontend::registerConvolutionLayers(LayerTable &table) {
     table[cls] = {importPool, false,
                   "pool_size, strides, padding valid/same (same averages "
                   "leave the padded cells out), data_format"};
-  for (const char *cls :
-       {"GlobalAveragePooling1D", "GlobalAveragePooling2D",
-        "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-        "GlobalMaxPooling3D"})
+  for (const char *cls : {"GlobalAveragePooling1D", "GlobalAveragePooling2D",
+                          "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+                          "GlobalMaxPooling2D", "GlobalMaxPooling3D"})
     table[cls] = {importGlobalPool, false,
                   "keepdims, data_format; GlobalAveragePooling1D averages "
                   "the unmasked steps of a masked input"};

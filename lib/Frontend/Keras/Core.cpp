@@ -65,8 +65,7 @@ static LogicalResult importDense(LayerContext &ctx) {
   if (in.layout == Layout::FlatChannelsFirst) {
     // The input is flattened channels-first: permute the kernel's rows
     // instead of the activations.
-    SmallVector<int64_t> kerasDims(in.flatDims.begin() + 1,
-                                   in.flatDims.end());
+    SmallVector<int64_t> kerasDims(in.flatDims.begin() + 1, in.flatDims.end());
     kerasDims.push_back(in.flatDims[0]);
     kerasDims.push_back(*units);
     WeightArray shaped = *kernel;
@@ -188,13 +187,9 @@ static LogicalResult importLeakyReLU(LayerContext &ctx) {
                                          : ctx.getFloat("alpha", 0.3);
   if (failed(slope))
     return failure();
-  KTensor in = ctx.inputs[0];
-  auto y = ctx.unary(UnaryKind::leaky_relu, in.value, (float)*slope);
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  const KTensor &in = ctx.inputs[0];
+  return ctx.bindLike(
+      in, ctx.unary(UnaryKind::leaky_relu, in.value, (float)*slope));
 }
 
 static LogicalResult importELU(LayerContext &ctx) {
@@ -203,13 +198,8 @@ static LogicalResult importELU(LayerContext &ctx) {
   auto alpha = ctx.getFloat("alpha", 1.0);
   if (failed(alpha))
     return failure();
-  KTensor in = ctx.inputs[0];
-  auto y = ctx.unary(UnaryKind::elu, in.value, (float)*alpha);
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  const KTensor &in = ctx.inputs[0];
+  return ctx.bindLike(in, ctx.unary(UnaryKind::elu, in.value, (float)*alpha));
 }
 
 static LogicalResult importSoftmax(LayerContext &ctx) {
@@ -371,11 +361,10 @@ static Value reshapeDenseChannelsFirst(LayerContext &ctx, Value x,
   int64_t spatial = units / channels;
   // Column j of the channels-first order (c * spatial + s) is column
   // s * channels + c of Keras'.
-  auto permuted = [&](Value constant, int64_t rows)
-      -> std::optional<std::vector<float>> {
+  auto permuted = [&](Value constant,
+                      int64_t rows) -> std::optional<std::vector<float>> {
     auto data = constantData(constant);
-    if (!data || (int64_t)data->size() != rows * units ||
-        !constant.hasOneUse())
+    if (!data || (int64_t)data->size() != rows * units || !constant.hasOneUse())
       return std::nullopt;
     std::vector<float> out(data->size());
     for (int64_t c = 0; c < channels; ++c)
@@ -603,9 +592,9 @@ static LogicalResult importElementwiseMerge(LayerContext &ctx) {
     acc = *next;
   }
   if (cls == "Average") {
-    auto mean = ctx.binary(BinaryKind::div, acc,
-                           ctx.scalar((double)values.size(),
-                                      ctx.builder().getF32Type()));
+    auto mean = ctx.binary(
+        BinaryKind::div, acc,
+        ctx.scalar((double)values.size(), ctx.builder().getF32Type()));
     if (failed(mean))
       return failure();
     acc = *mean;
@@ -637,7 +626,8 @@ static LogicalResult importConcatenate(LayerContext &ctx) {
     channelsFirst &= t.layout == Layout::ChannelsFirst;
   SmallVector<Value> values;
   for (const KTensor &t : ctx.inputs) {
-    FailureOr<Value> v = channelsFirst ? FailureOr<Value>(t.value) : ctx.keras(t);
+    FailureOr<Value> v =
+        channelsFirst ? FailureOr<Value>(t.value) : ctx.keras(t);
     if (failed(v))
       return failure();
     values.push_back(*v);
@@ -686,26 +676,12 @@ static LogicalResult importDot(LayerContext &ctx) {
   }
   Value lhs = *x, rhs = *y;
   if (*normalize) {
-    for (auto [v, a] : {std::pair<Value *, int64_t>{&lhs, ax[0]},
-                        std::pair<Value *, int64_t>{&rhs, ax[1]}}) {
-      auto sq = ctx.binary(BinaryKind::mul, *v, *v);
-      if (failed(sq))
-        return failure();
-      auto sum = ctx.reduce(ReduceKind::sum, *sq, {a}, true);
-      if (failed(sum))
-        return failure();
-      auto clamped = ctx.binary(BinaryKind::max, *sum,
-                                ctx.scalar(1e-12, ctx.builder().getF32Type()));
-      if (failed(clamped))
-        return failure();
-      auto root = ctx.unary(UnaryKind::sqrt, *clamped);
-      if (failed(root))
-        return failure();
-      auto unit = ctx.binary(BinaryKind::div, *v, *root);
-      if (failed(unit))
-        return failure();
-      *v = *unit;
-    }
+    auto l = ctx.l2Normalize(lhs, {ax[0]});
+    auto r = ctx.l2Normalize(rhs, {ax[1]});
+    if (failed(l) || failed(r))
+      return failure();
+    lhs = *l;
+    rhs = *r;
   }
   FailureOr<Value> result;
   if (rx == 2) {
@@ -886,8 +862,7 @@ static LogicalResult importNormalization(LayerContext &ctx) {
   KTensor in = ctx.inputs[0];
   SmallVector<int64_t> shape = ctx.kerasShape(in);
   int64_t rank = shape.size();
-  if (axes->size() != 1 ||
-      ((*axes)[0] != -1 && (*axes)[0] != rank - 1))
+  if (axes->size() != 1 || ((*axes)[0] != -1 && (*axes)[0] != rank - 1))
     return ctx.unsupported("Normalization over axes other than the last");
   int64_t channels = shape.back();
   SmallVector<float> mean, variance;
@@ -1019,50 +994,50 @@ static LogicalResult importBinaryOp(LayerContext &ctx) {
   }
   FailureOr<Value> y;
   static const llvm::StringMap<ComparePredicate> compares = {
-      {"NotEqual", ComparePredicate::ne}, {"Equal", ComparePredicate::eq},
-      {"Greater", ComparePredicate::gt},  {"GreaterEqual", ComparePredicate::ge},
-      {"Less", ComparePredicate::lt},     {"LessEqual", ComparePredicate::le}};
+      {"NotEqual", ComparePredicate::ne},
+      {"Equal", ComparePredicate::eq},
+      {"Greater", ComparePredicate::gt},
+      {"GreaterEqual", ComparePredicate::ge},
+      {"Less", ComparePredicate::lt},
+      {"LessEqual", ComparePredicate::le}};
   static const llvm::StringMap<BinaryKind> binaries = {
-      {"Add", BinaryKind::add},         {"Subtract", BinaryKind::sub},
-      {"Multiply", BinaryKind::mul},    {"Divide", BinaryKind::div},
-      {"TrueDivide", BinaryKind::div},  {"Maximum", BinaryKind::max},
-      {"Minimum", BinaryKind::min},     {"Power", BinaryKind::pow},
+      {"Add", BinaryKind::add},
+      {"Subtract", BinaryKind::sub},
+      {"Multiply", BinaryKind::mul},
+      {"Divide", BinaryKind::div},
+      {"TrueDivide", BinaryKind::div},
+      {"Maximum", BinaryKind::max},
+      {"Minimum", BinaryKind::min},
+      {"Power", BinaryKind::pow},
       {"LogicalAnd", BinaryKind::logical_and},
       {"LogicalOr", BinaryKind::logical_or}};
   if (auto it = compares.find(cls); it != compares.end())
     y = ctx.create<CompareOp>(
-        {l, r},
-        {ctx.named("predicate", ComparePredicateAttr::get(ctx.context(),
-                                                          it->second))});
+        {l, r}, {ctx.named("predicate", ComparePredicateAttr::get(
+                                            ctx.context(), it->second))});
   else if (cls == "Matmul")
     y = ctx.create<MatMulOp>({l, r});
   else
     y = ctx.binary(binaries.lookup(cls), l, r);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importUnaryOp(LayerContext &ctx) {
   static const llvm::StringMap<UnaryKind> kinds = {
-      {"Exp", UnaryKind::exp},     {"Log", UnaryKind::log},
-      {"Sqrt", UnaryKind::sqrt},   {"Tanh", UnaryKind::tanh},
-      {"Abs", UnaryKind::abs},     {"Negative", UnaryKind::neg},
-      {"Sigmoid", UnaryKind::sigmoid}, {"Relu", UnaryKind::relu},
+      {"Exp", UnaryKind::exp},
+      {"Log", UnaryKind::log},
+      {"Sqrt", UnaryKind::sqrt},
+      {"Tanh", UnaryKind::tanh},
+      {"Abs", UnaryKind::abs},
+      {"Negative", UnaryKind::neg},
+      {"Sigmoid", UnaryKind::sigmoid},
+      {"Relu", UnaryKind::relu},
       {"LogicalNot", UnaryKind::logical_not}};
   auto x = opOperand(ctx, 0, Type());
   if (failed(x))
     return failure();
   auto y = ctx.unary(kinds.lookup(ctx.className), *x);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importSquareOp(LayerContext &ctx) {
@@ -1070,21 +1045,15 @@ static LogicalResult importSquareOp(LayerContext &ctx) {
   if (failed(x))
     return failure();
   auto y = ctx.binary(BinaryKind::mul, *x, *x);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importReduceOp(LayerContext &ctx) {
-  static const llvm::StringMap<ReduceKind> kinds = {
-      {"Sum", ReduceKind::sum},
-      {"Mean", ReduceKind::mean},
-      {"Max", ReduceKind::max},
-      {"Min", ReduceKind::min},
-      {"Prod", ReduceKind::prod}};
+  static const llvm::StringMap<ReduceKind> kinds = {{"Sum", ReduceKind::sum},
+                                                    {"Mean", ReduceKind::mean},
+                                                    {"Max", ReduceKind::max},
+                                                    {"Min", ReduceKind::min},
+                                                    {"Prod", ReduceKind::prod}};
   auto x = opOperand(ctx, 0, Type());
   auto keepdims = ctx.getBool("keepdims", false);
   if (failed(x) || failed(keepdims))
@@ -1106,12 +1075,7 @@ static LogicalResult importReduceOp(LayerContext &ctx) {
       axes.push_back(d);
   }
   auto y = ctx.reduce(kinds.lookup(ctx.className), *x, axes, *keepdims);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importCastOp(LayerContext &ctx) {
@@ -1132,12 +1096,7 @@ static LogicalResult importCastOp(LayerContext &ctx) {
   else
     return ctx.unsupported("cast to '" + *dtype + "'");
   auto y = ctx.cast(*x, element);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importExpandDimsOp(LayerContext &ctx) {
@@ -1151,12 +1110,7 @@ static LogicalResult importExpandDimsOp(LayerContext &ctx) {
     return failure();
   shape.insert(shape.begin() + *a, 1);
   auto y = ctx.reshape(*x, shape);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importReshapeOp(LayerContext &ctx) {
@@ -1181,12 +1135,7 @@ static LogicalResult importReshapeOp(LayerContext &ctx) {
   if (unknown >= 0 && known > 0)
     result[unknown] = count / known;
   auto y = ctx.reshape(*x, result);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 static LogicalResult importTransposeOp(LayerContext &ctx) {
@@ -1205,12 +1154,7 @@ static LogicalResult importTransposeOp(LayerContext &ctx) {
       perm.push_back(d);
   }
   auto y = ctx.transpose(*x, perm);
-  if (failed(y))
-    return failure();
-  KTensor out;
-  out.value = *y;
-  ctx.outputs.push_back(out);
-  return success();
+  return ctx.bindPlain(y);
 }
 
 /// InputLayers are the model's inputs; one is never called.
@@ -1249,8 +1193,7 @@ void kiln::keras_frontend::registerCoreLayers(LayerTable &table) {
     table[merge] = {importElementwiseMerge, true,
                     "any number of inputs (Subtract: two); masks are ANDed"};
   table["Concatenate"] = {importConcatenate, false, "axis"};
-  table["Dot"] = {importDot, false,
-                  "axes, normalize; inputs of rank 2 or 3"};
+  table["Dot"] = {importDot, false, "axes, normalize; inputs of rank 2 or 3"};
   table["Embedding"] = {importEmbedding, false,
                         "input_dim, output_dim, mask_zero (the mask reaches "
                         "the layers that use it); int or float ids"};
@@ -1273,7 +1216,7 @@ void kiln::keras_frontend::registerCoreLayers(LayerTable &table) {
     table[(llvm::Twine("ops.") + op).str()] = {
         importUnaryOp, false, "Keras 3 op in a functional graph"};
   table["ops.Square"] = {importSquareOp, false,
-                        "Keras 3 op in a functional graph"};
+                         "Keras 3 op in a functional graph"};
   for (const char *op : {"Sum", "Mean", "Max", "Min", "Prod"})
     table[(llvm::Twine("ops.") + op).str()] = {importReduceOp, false,
                                                "Keras 3 op: axis, keepdims"};

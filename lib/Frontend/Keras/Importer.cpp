@@ -151,22 +151,21 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
     }
     std::optional<int64_t> v = d.getAsInteger();
     if (!v || *v < 0 || *v > (int64_t(1) << 32))
-      return emitError(loc) << "the input '" << name
-                            << "' has a malformed shape";
+      return emitError(loc)
+             << "the input '" << name << "' has a malformed shape";
     shape.push_back(*v);
   }
   auto pinned = options.inputShapes.find(name);
   if (pinned != options.inputShapes.end()) {
     if (pinned->second.size() != shape.size())
-      return emitError(loc) << "--shape gives '" << name << "' rank "
-                            << pinned->second.size()
-                            << ", but the model declares rank " << shape.size();
+      return emitError(loc)
+             << "--shape gives '" << name << "' rank " << pinned->second.size()
+             << ", but the model declares rank " << shape.size();
     for (size_t d = 0; d < shape.size(); ++d) {
       if (shape[d] != ShapedType::kDynamic && shape[d] != pinned->second[d])
-        return emitError(loc)
-               << "--shape gives '" << name << "' dim " << d << " = "
-               << pinned->second[d] << ", but the model fixes it to "
-               << shape[d];
+        return emitError(loc) << "--shape gives '" << name << "' dim " << d
+                              << " = " << pinned->second[d]
+                              << ", but the model fixes it to " << shape[d];
       shape[d] = pinned->second[d];
     }
     open = false;
@@ -180,9 +179,9 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
   if (open) {
     std::string example;
     for (size_t d = 0; d < shape.size(); ++d)
-      example += (d ? "x" : "") +
-                 std::to_string(shape[d] == ShapedType::kDynamic ? 1
-                                                                 : shape[d]);
+      example +=
+          (d ? "x" : "") +
+          std::to_string(shape[d] == ShapedType::kDynamic ? 1 : shape[d]);
     return emitError(loc)
            << "the input '" << name
            << "' has open dims (None: the batch, and maybe a length); Kiln "
@@ -270,8 +269,8 @@ FailureOr<SmallVector<KTensor>>
 ModelImporter::evalSequential(const json::Object &config, StringRef modelName,
                               ArrayRef<KTensor> inputs,
                               const WeightScope &scope, int depth) {
-  Location loc = NameLoc::get(
-      builder.getStringAttr(modelName + " (Sequential)"), fileLoc);
+  Location loc =
+      NameLoc::get(builder.getStringAttr(modelName + " (Sequential)"), fileLoc);
   const json::Array *list = config.getArray("layers");
   if (!list)
     return emitError(loc) << "the Sequential model has no 'layers' list";
@@ -291,8 +290,8 @@ ModelImporter::evalSequential(const json::Object &config, StringRef modelName,
     if (!layerConfig)
       return emitError(loc) << "the first layer has no config";
     StringRef name = layerName(*layer);
-    Location inputLoc = NameLoc::get(
-        builder.getStringAttr(name + " (" + cls + ")"), fileLoc);
+    Location inputLoc =
+        NameLoc::get(builder.getStringAttr(name + " (" + cls + ")"), fileLoc);
     if (cls == "InputLayer") {
       auto input = makeInput(name, *layerConfig, inputLoc);
       if (failed(input))
@@ -419,8 +418,8 @@ static json::Value liftLegacyTensors(const json::Value &value) {
 }
 
 /// The calls of a layer, in Keras 3 form whatever the dialect.
-static FailureOr<SmallVector<CallSpec>>
-parseCalls(const json::Object &layer, Location loc, bool &legacy) {
+static FailureOr<SmallVector<CallSpec>> parseCalls(const json::Object &layer,
+                                                   Location loc, bool &legacy) {
   SmallVector<CallSpec> calls;
   const json::Array *nodes = layer.getArray("inbound_nodes");
   if (!nodes)
@@ -440,8 +439,8 @@ parseCalls(const json::Object &layer, Location loc, bool &legacy) {
         std::optional<History> h = parseHistory(entry);
         if (!h)
           return emitError(loc) << "malformed inbound node";
-        tensors.push_back(liftLegacyTensors(
-            json::Array{h->layer, h->node, h->index}));
+        tensors.push_back(
+            liftLegacyTensors(json::Array{h->layer, h->node, h->index}));
         const json::Array *array = entry.getAsArray();
         if (array->size() > 3)
           if (const json::Object *kwargs = (*array)[3].getAsObject())
@@ -517,8 +516,8 @@ FailureOr<SmallVector<KTensor>>
 ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
                               ArrayRef<KTensor> inputs,
                               const WeightScope &scope, int depth) {
-  Location loc = NameLoc::get(
-      builder.getStringAttr(modelName + " (Functional)"), fileLoc);
+  Location loc =
+      NameLoc::get(builder.getStringAttr(modelName + " (Functional)"), fileLoc);
   const json::Array *list = config.getArray("layers");
   if (!list)
     return emitError(loc) << "the model has no 'layers' list";
@@ -544,8 +543,8 @@ ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
   for (auto [k, ref] : llvm::enumerate(*inputRefs)) {
     auto it = byName.find(ref.layer);
     if (it == byName.end())
-      return emitError(loc) << "input layer '" << ref.layer
-                            << "' is not in the model";
+      return emitError(loc)
+             << "input layer '" << ref.layer << "' is not in the model";
     const json::Object &layer = *(*list)[it->second].getAsObject();
     if (!inputs.empty()) {
       tensors[ref.key()] = inputs[k];
@@ -553,11 +552,10 @@ ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
     }
     const json::Object *layerConfig = layer.getObject("config");
     if (layer.getString("class_name") != "InputLayer" || !layerConfig)
-      return emitError(loc) << "input '" << ref.layer
-                            << "' is not an InputLayer";
-    Location inputLoc =
-        NameLoc::get(builder.getStringAttr(ref.layer + " (InputLayer)"),
-                     fileLoc);
+      return emitError(loc)
+             << "input '" << ref.layer << "' is not an InputLayer";
+    Location inputLoc = NameLoc::get(
+        builder.getStringAttr(ref.layer + " (InputLayer)"), fileLoc);
     auto input = makeInput(ref.layer, *layerConfig, inputLoc);
     if (failed(input))
       return failure();
@@ -594,8 +592,7 @@ ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
       continue;
     Location layerLoc = NameLoc::get(
         builder.getStringAttr(layerName(layer) + " (" +
-                              layer.getString("class_name").value_or("") +
-                              ")"),
+                              layer.getString("class_name").value_or("") + ")"),
         fileLoc);
     bool legacy = false;
     auto calls = parseCalls(layer, layerLoc, legacy);
@@ -633,12 +630,11 @@ ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
             out;
     }
     if (blocked.size() == pending.size())
-      return emitError(loc) << "layer '"
-                            << layerName(*(*list)[blocked[0].layer]
-                                              .getAsObject())
-                            << "' waits for a tensor of '" << missing
-                            << "' that is never computed (a cycle or a "
-                               "missing layer)";
+      return emitError(loc)
+             << "layer '" << layerName(*(*list)[blocked[0].layer].getAsObject())
+             << "' waits for a tensor of '" << missing
+             << "' that is never computed (a cycle or a "
+                "missing layer)";
     pending = std::move(blocked);
   }
 
@@ -646,9 +642,9 @@ ModelImporter::evalFunctional(const json::Object &config, StringRef modelName,
   for (const History &ref : *outputRefs) {
     auto it = tensors.find(ref.key());
     if (it == tensors.end())
-      return emitError(loc) << "output '" << ref.layer << "' (call "
-                            << ref.node << ", tensor " << ref.index
-                            << ") is never computed";
+      return emitError(loc)
+             << "output '" << ref.layer << "' (call " << ref.node << ", tensor "
+             << ref.index << ") is never computed";
     results.push_back(it->second);
   }
   return results;
@@ -684,21 +680,21 @@ LogicalResult ModelImporter::callLayer(const json::Object &layer,
                  !registered->starts_with("keras"));
   if (custom)
     return emitError(loc)
-           << "unsupported: custom layer '"
-           << (registered ? *registered : cls)
+           << "unsupported: custom layer '" << (registered ? *registered : cls)
            << "' (registered outside Keras): its code is Python, which Kiln "
               "cannot read";
   bool isOp = module.contains(".ops.") || module.ends_with(".ops");
   // Keras 3's legacy .h5 writes its ops without a module: a class that is
   // an op and no layer.
-  if (module.empty() && !layers.count(cls) && layers.count(("ops." + cls).str()))
+  if (module.empty() && !layers.count(cls) &&
+      layers.count(("ops." + cls).str()))
     isOp = true;
   std::string key = isOp ? ("ops." + cls).str() : cls.str();
   auto entry = layers.find(key);
   if (entry == layers.end()) {
     if (isOp)
-      return emitError(loc) << "unsupported: the Keras op '" << cls
-                            << "' (" << module << ") in the functional graph";
+      return emitError(loc) << "unsupported: the Keras op '" << cls << "' ("
+                            << module << ") in the functional graph";
     return emitError(loc) << "unsupported: layer class '" << cls << "'";
   }
   const json::Object *config = layer.getObject("config");
@@ -787,8 +783,8 @@ LogicalResult ModelImporter::importModel(const json::Object &model) {
         names[0] = layerName(*last).str();
   }
   func::ReturnOp::create(builder, fileLoc, values);
-  func.setFunctionType(
-      builder.getFunctionType(func.getArgumentTypes(), ValueRange(values).getTypes()));
+  func.setFunctionType(builder.getFunctionType(func.getArgumentTypes(),
+                                               ValueRange(values).getTypes()));
   for (auto [i, name] : llvm::enumerate(names))
     func.setResultAttr(i, "kiln.name", builder.getStringAttr(name));
   return success();
@@ -828,15 +824,14 @@ static bool nestsDeeperThan(StringRef text, int limit) {
 }
 
 /// Imports the model of a read archive.
-static OwningOpRef<ModuleOp> importArchive(KerasArchive archive,
-                                           StringRef path,
+static OwningOpRef<ModuleOp> importArchive(KerasArchive archive, StringRef path,
                                            MLIRContext &context,
                                            const ImportOptions &options) {
   context.loadDialect<KilnDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   if (nestsDeeperThan(archive.config, kMaxJsonDepth)) {
-    emitError(fileLoc) << "the model config nests deeper than "
-                       << kMaxJsonDepth << " levels";
+    emitError(fileLoc) << "the model config nests deeper than " << kMaxJsonDepth
+                       << " levels";
     return {};
   }
   auto parsed = json::parse(archive.config);
@@ -861,9 +856,9 @@ static OwningOpRef<ModuleOp> importArchive(KerasArchive archive,
         version = object->getString("keras_version").value_or("").str();
   }
   ModelImporter importer(context, path, std::move(archive), options);
-  importer.legacyDialect =
-      !version.empty() && version[0] >= '0' && version[0] <= '2' &&
-      version.size() > 1 && version[1] == '.';
+  importer.legacyDialect = !version.empty() && version[0] >= '0' &&
+                           version[0] <= '2' && version.size() > 1 &&
+                           version[1] == '.';
   if (failed(importer.importModel(*model)))
     return {};
   return std::move(importer.module);

@@ -388,8 +388,8 @@ FailureOr<Value> LayerContext::unary(UnaryKind kind, Value value,
 }
 
 FailureOr<Value> LayerContext::binary(BinaryKind kind, Value lhs, Value rhs) {
-  return create<BinaryOp>({lhs, rhs},
-                          {named("kind", BinaryKindAttr::get(context(), kind))});
+  return create<BinaryOp>(
+      {lhs, rhs}, {named("kind", BinaryKindAttr::get(context(), kind))});
 }
 
 FailureOr<Value> LayerContext::cast(Value value, Type element) {
@@ -437,7 +437,9 @@ DenseI64ArrayAttr LayerContext::i64s(ArrayRef<int64_t> values) {
 IntegerAttr LayerContext::i64(int64_t value) {
   return builder().getI64IntegerAttr(value);
 }
-FloatAttr LayerContext::f32(float value) { return builder().getF32FloatAttr(value); }
+FloatAttr LayerContext::f32(float value) {
+  return builder().getF32FloatAttr(value);
+}
 
 FailureOr<int64_t> LayerContext::normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
@@ -595,4 +597,41 @@ void LayerContext::setOutput(Value value, Layout layout) {
   if (!inputs.empty())
     out.mask = inputs[0].mask;
   outputs.push_back(out);
+}
+
+LogicalResult LayerContext::bindLike(const KTensor &like,
+                                     FailureOr<Value> result) {
+  if (failed(result))
+    return failure();
+  KTensor out = like;
+  out.value = *result;
+  outputs.push_back(out);
+  return success();
+}
+
+LogicalResult LayerContext::bindPlain(FailureOr<Value> result) {
+  if (failed(result))
+    return failure();
+  KTensor out;
+  out.value = *result;
+  outputs.push_back(out);
+  return success();
+}
+
+FailureOr<Value> LayerContext::l2Normalize(Value value,
+                                           ArrayRef<int64_t> axes) {
+  auto sq = binary(BinaryKind::mul, value, value);
+  if (failed(sq))
+    return failure();
+  auto sum = reduce(ReduceKind::sum, *sq, axes, true);
+  if (failed(sum))
+    return failure();
+  auto clamped =
+      binary(BinaryKind::max, *sum, scalar(1e-12, builder().getF32Type()));
+  if (failed(clamped))
+    return failure();
+  auto root = unary(UnaryKind::sqrt, *clamped);
+  if (failed(root))
+    return failure();
+  return binary(BinaryKind::div, value, *root);
 }

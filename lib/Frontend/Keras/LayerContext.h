@@ -211,13 +211,11 @@ public:
                                      int64_t begin, int64_t end);
   /// Applies the Keras activation named `name` ("relu", "gelu", ...) along
   /// `axis` for the softmaxes.
-  mlir::FailureOr<mlir::Value> activation(mlir::Value value,
-                                          llvm::StringRef name,
-                                          int64_t axis = -1);
+  mlir::FailureOr<mlir::Value>
+  activation(mlir::Value value, llvm::StringRef name, int64_t axis = -1);
   /// Reads the `activation` key and applies it.
-  mlir::FailureOr<mlir::Value> configActivation(mlir::Value value,
-                                                llvm::StringRef key =
-                                                    "activation");
+  mlir::FailureOr<mlir::Value>
+  configActivation(mlir::Value value, llvm::StringRef key = "activation");
 
   mlir::NamedAttribute named(llvm::StringRef name, mlir::Attribute value);
   mlir::DenseI64ArrayAttr i64s(llvm::ArrayRef<int64_t> values);
@@ -240,6 +238,16 @@ public:
   /// Binds output `value` with `layout`, carrying the first input's mask
   /// when the layer passes masks on.
   void setOutput(mlir::Value value, Layout layout = Layout::Keras);
+  /// Binds `result` (a failure passes on) as an output held like `like`:
+  /// its layout, flattening and mask (elementwise results).
+  mlir::LogicalResult bindLike(const KTensor &like,
+                               mlir::FailureOr<mlir::Value> result);
+  /// Binds `result` as an output in Keras' order, without a mask.
+  mlir::LogicalResult bindPlain(mlir::FailureOr<mlir::Value> result);
+  /// x / sqrt(max(sum(x^2 over `axes`), 1e-12)), as Keras' UnitNormalization
+  /// and Dot(normalize=True) compute it.
+  mlir::FailureOr<mlir::Value> l2Normalize(mlir::Value value,
+                                           llvm::ArrayRef<int64_t> axes);
   /// Normalizes a Keras axis of a rank-`rank` tensor.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 

@@ -50,13 +50,11 @@ private:
                  llvm::ArrayRef<KTensor> inputs, const WeightScope &scope,
                  int depth);
   /// Calls one layer (or nested model) on its inputs.
-  mlir::LogicalResult callLayer(const llvm::json::Object &layer,
-                                const WeightScope &scope,
-                                llvm::SmallVectorImpl<KTensor> &inputs,
-                                llvm::json::Array args,
-                                llvm::json::Object kwargs,
-                                llvm::SmallVectorImpl<KTensor> &outputs,
-                                int depth);
+  mlir::LogicalResult
+  callLayer(const llvm::json::Object &layer, const WeightScope &scope,
+            llvm::SmallVectorImpl<KTensor> &inputs, llvm::json::Array args,
+            llvm::json::Object kwargs, llvm::SmallVectorImpl<KTensor> &outputs,
+            int depth);
   /// A model input for an InputLayer (or the first layer of a Sequential
   /// model that declares its input shape).
   mlir::FailureOr<KTensor> makeInput(llvm::StringRef name,
@@ -64,9 +62,9 @@ private:
                                      mlir::Location loc);
   /// The scope of the layers of a (nested) model's layer list: the
   /// `.keras` path of each (snake_case class name, numbered by class).
-  llvm::SmallVector<WeightScope>
-  childScopes(const llvm::json::Array &layerList, const WeightScope &scope,
-              bool topLevel);
+  llvm::SmallVector<WeightScope> childScopes(const llvm::json::Array &layerList,
+                                             const WeightScope &scope,
+                                             bool topLevel);
 
   mlir::func::FuncOp func;
   llvm::SmallVector<mlir::Type> argTypes;

@@ -67,11 +67,11 @@ static LogicalResult importBatchNorm(LayerContext &ctx) {
   if (in.layout == Layout::ChannelsFirst)
     physical = *axis == rank - 1 ? 1 : *axis + 1;
   if (physical == 1) {
-    auto y = ctx.create<BatchNormOp>(
-        {in.value, ctx.constant(gamma, {channels}),
-         ctx.constant(beta, {channels}), ctx.constant(*mean),
-         ctx.constant(*variance)},
-        {ctx.named("epsilon", ctx.f32(*epsilon))});
+    auto y =
+        ctx.create<BatchNormOp>({in.value, ctx.constant(gamma, {channels}),
+                                 ctx.constant(beta, {channels}),
+                                 ctx.constant(*mean), ctx.constant(*variance)},
+                                {ctx.named("epsilon", ctx.f32(*epsilon))});
     if (failed(y))
       return failure();
     in.value = *y;
@@ -178,21 +178,7 @@ static LogicalResult importUnitNorm(LayerContext &ctx) {
       return failure();
     normalized.push_back(*n);
   }
-  // x / sqrt(max(sum(x^2), 1e-12))
-  auto sq = ctx.binary(BinaryKind::mul, *x, *x);
-  if (failed(sq))
-    return failure();
-  auto sum = ctx.reduce(ReduceKind::sum, *sq, normalized, true);
-  if (failed(sum))
-    return failure();
-  auto clamped = ctx.binary(BinaryKind::max, *sum,
-                            ctx.scalar(1e-12, ctx.builder().getF32Type()));
-  if (failed(clamped))
-    return failure();
-  auto root = ctx.unary(UnaryKind::sqrt, *clamped);
-  if (failed(root))
-    return failure();
-  auto y = ctx.binary(BinaryKind::div, *x, *root);
+  auto y = ctx.l2Normalize(*x, normalized);
   if (failed(y))
     return failure();
   ctx.setOutput(*y);

@@ -191,8 +191,8 @@ runRecurrent(LayerContext &ctx, const RecurrentSpec &spec, Value x, Value mask,
              Value h0, Value c0) {
   int64_t h = spec.units, g = spec.gates();
   int64_t dirs = weights.size();
-  auto seqFirst = spec.timeMajor ? FailureOr<Value>(x)
-                                 : ctx.transpose(x, {1, 0, 2});
+  auto seqFirst =
+      spec.timeMajor ? FailureOr<Value>(x) : ctx.transpose(x, {1, 0, 2});
   if (failed(seqFirst))
     return failure();
   int64_t inputSize = LayerContext::typeOf(x).getDimSize(2);
@@ -202,18 +202,17 @@ runRecurrent(LayerContext &ctx, const RecurrentSpec &spec, Value x, Value mask,
     r.insert(r.end(), d.r.begin(), d.r.end());
     b.insert(b.end(), d.b.begin(), d.b.end());
   }
-  SmallVector<Value> operands = {*seqFirst,
-                                 ctx.constant(w, {dirs, g * h, inputSize}),
-                                 ctx.constant(r, {dirs, g * h, h}),
-                                 ctx.constant(b, {dirs, 2 * g * h})};
+  SmallVector<Value> operands = {
+      *seqFirst, ctx.constant(w, {dirs, g * h, inputSize}),
+      ctx.constant(r, {dirs, g * h, h}), ctx.constant(b, {dirs, 2 * g * h})};
   SmallVector<int32_t> segments = {1, 1, 1, 1};
   Value lens;
   if (mask) {
     auto ints = ctx.cast(mask, ctx.builder().getI32Type());
     if (failed(ints))
       return failure();
-    auto count = ctx.reduce(ReduceKind::sum, *ints, {spec.timeMajor ? 0 : 1},
-                            false);
+    auto count =
+        ctx.reduce(ReduceKind::sum, *ints, {spec.timeMajor ? 0 : 1}, false);
     if (failed(count))
       return failure();
     lens = *count;
@@ -232,9 +231,9 @@ runRecurrent(LayerContext &ctx, const RecurrentSpec &spec, Value x, Value mask,
   // Default activations are left implicit (oneDNN runs only those).
   SmallVector<Attribute> kinds;
   SmallVector<float> alphas, betas;
-  bool defaults = spec.activation == "tanh" &&
-                  (spec.kind == CellKind::SimpleRNN ||
-                   spec.recurrentActivation == "sigmoid");
+  bool defaults =
+      spec.activation == "tanh" && (spec.kind == CellKind::SimpleRNN ||
+                                    spec.recurrentActivation == "sigmoid");
   bool needParams = false;
   if (!defaults) {
     SmallVector<std::string> names;
@@ -266,8 +265,7 @@ runRecurrent(LayerContext &ctx, const RecurrentSpec &spec, Value x, Value mask,
       ctx.named("direction", RNNDirectionAttr::get(ctx.context(), direction)),
       ctx.named("hidden_size", ctx.i64(h)),
       ctx.named("activations", ctx.builder().getArrayAttr(kinds)),
-      ctx.named("activation_alpha",
-                ctx.builder().getDenseF32ArrayAttr(alphas)),
+      ctx.named("activation_alpha", ctx.builder().getDenseF32ArrayAttr(alphas)),
       ctx.named("activation_beta", ctx.builder().getDenseF32ArrayAttr(betas))};
   if (spec.kind == CellKind::GRU && spec.resetAfter)
     attrs.push_back(
@@ -381,10 +379,10 @@ static LogicalResult importRecurrent(LayerContext &ctx) {
                            << " tensors, the layer needs " << wanted;
   Value h0 = states.empty() ? Value() : states[0];
   Value c0 = states.size() > 1 ? states[1] : Value();
-  auto result = runRecurrent(
-      ctx, *spec, *x, in.mask, {*weights},
-      spec->goBackwards ? RNNDirection::reverse : RNNDirection::forward, h0,
-      c0);
+  auto result = runRecurrent(ctx, *spec, *x, in.mask, {*weights},
+                             spec->goBackwards ? RNNDirection::reverse
+                                               : RNNDirection::forward,
+                             h0, c0);
   if (failed(result))
     return failure();
   auto last = stateOf(ctx, result->yh, 0);
@@ -402,13 +400,13 @@ static LogicalResult importRecurrent(LayerContext &ctx) {
       SmallVector<int64_t> maskShape(LayerContext::typeOf(in.mask).getShape());
       maskShape.push_back(1);
       auto m = ctx.reshape(in.mask, maskShape);
-      auto lastShaped =
-          spec->timeMajor ? ctx.reshape(*last, {1, shape[1], shape[2]})
-                          : ctx.reshape(*last, {shape[0], 1, shape[2]});
+      auto lastShaped = spec->timeMajor
+                            ? ctx.reshape(*last, {1, shape[1], shape[2]})
+                            : ctx.reshape(*last, {shape[0], 1, shape[2]});
       if (failed(m) || failed(lastShaped))
         return failure();
-      auto expanded = ctx.createTyped<ExpandOp>(
-          LayerContext::typeOf(*seq), {*lastShaped});
+      auto expanded =
+          ctx.createTyped<ExpandOp>(LayerContext::typeOf(*seq), {*lastShaped});
       if (failed(expanded))
         return failure();
       seq = ctx.create<WhereOp>({*m, *seq, *expanded});
@@ -490,10 +488,10 @@ static LogicalResult importBidirectional(LayerContext &ctx) {
   if (LayerContext::typeOf(*x).getRank() != 3)
     return ctx.emitError() << "the layer takes a rank-3 input";
   int64_t inputSize = LayerContext::typeOf(*x).getDimSize(2);
-  auto forward = readDirection(ctx, *spec, inputSize, "forward_layer/",
-                               "forward/");
-  auto backward = readDirection(ctx, *spec, inputSize, "backward_layer/",
-                                "backward/");
+  auto forward =
+      readDirection(ctx, *spec, inputSize, "forward_layer/", "forward/");
+  auto backward =
+      readDirection(ctx, *spec, inputSize, "backward_layer/", "backward/");
   if (failed(forward) || failed(backward))
     return failure();
   if (ctx.kwargs.get("initial_state") &&

@@ -33,10 +33,9 @@ bool isKerasModel(llvm::StringRef bytes);
 /// `model.predict` takes and gives them. Problems are reported through the
 /// context's diagnostics, located at `path` and, for layer-level problems,
 /// at the layer ("conv2d_3 (Conv2D)"); returns null on failure.
-mlir::OwningOpRef<mlir::ModuleOp> importKerasBuffer(llvm::StringRef bytes,
-                                                    llvm::StringRef path,
-                                                    mlir::MLIRContext &context,
-                                                    const ImportOptions &options);
+mlir::OwningOpRef<mlir::ModuleOp>
+importKerasBuffer(llvm::StringRef bytes, llvm::StringRef path,
+                  mlir::MLIRContext &context, const ImportOptions &options);
 
 /// Imports a Keras 3 model from the parts of its `.keras` zip: the text of
 /// `config.json` and `metadata.json` (may be empty) and the bytes of
