@@ -96,8 +96,7 @@ static FailureOr<Type> inputElementType(MLIRContext *context, StringRef dtype,
   Builder b(context);
   if (dtype == "float32" || dtype.empty())
     return Type(b.getF32Type());
-  if (dtype == "int32" || dtype == "uint8" || dtype == "int8" ||
-      dtype == "int16" || dtype == "uint16")
+  if (dtype == "int32")
     return Type(b.getI32Type());
   if (dtype == "int64")
     return Type(b.getI64Type());
