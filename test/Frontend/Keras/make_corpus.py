@@ -156,6 +156,10 @@ def main():
                 return
     save("unknown-op.keras", with_config(func, unknown_op))
 
+    def uint8_input(config):
+        layers_of(config)[0]["config"]["dtype"] = "uint8"
+    save("uint8-input.keras", with_config(cnn, uint8_input))
+
     def bad_type(config):
         layers_of(config)[1]["config"]["filters"] = "many"
     save("bad-config-type.keras", with_config(cnn, bad_type))
