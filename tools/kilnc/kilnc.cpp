@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/InitAll.h"
 #include "kiln/Frontend/Keras/Importer.h"
+#include "kiln/InitAll.h"
 #include "kiln/Pipeline/Compile.h"
 
 #include "mlir/IR/AsmState.h"
@@ -96,8 +96,9 @@ static cl::opt<std::string> dumpDir("dump-dir",
 static bool parseImportOptions(kiln::onnx_frontend::ImportOptions &options) {
   if ((!shapes.empty() || !binds.empty()) &&
       StringRef(modelPath).ends_with(".mlir")) {
-    errs() << "kilnc: --shape and --bind apply to ONNX and Keras inputs; kiln IR "
-              "(.mlir) is statically shaped\n";
+    errs()
+        << "kilnc: --shape and --bind apply to ONNX and Keras inputs; kiln IR "
+           "(.mlir) is statically shaped\n";
     return false;
   }
   for (StringRef spec : shapes) {

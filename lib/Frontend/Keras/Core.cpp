@@ -32,13 +32,8 @@ static LogicalResult activate(LayerContext &ctx, const KTensor &in,
   auto a = ctx.normalizeAxis(axis, rank);
   if (failed(a))
     return failure();
-  auto out = ctx.activation(in.value, fn, physicalAxis(in.layout, *a, rank));
-  if (failed(out))
-    return failure();
-  KTensor result = in;
-  result.value = *out;
-  ctx.outputs.push_back(result);
-  return success();
+  return ctx.bindLike(
+      in, ctx.activation(in.value, fn, physicalAxis(in.layout, *a, rank)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -172,11 +167,7 @@ static LogicalResult importReLU(LayerContext &ctx) {
     if (succeeded(y) && !std::isinf(*maxValue))
       y = ctx.binary(BinaryKind::min, *y, ctx.scalar(*maxValue, f32));
   }
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  return ctx.bindLike(in, y);
 }
 
 static LogicalResult importLeakyReLU(LayerContext &ctx) {
@@ -249,11 +240,7 @@ static LogicalResult importPReLU(LayerContext &ctx) {
   broadcast.append(a.shape.begin(), a.shape.end());
   a.shape = broadcast;
   auto y = ctx.binary(BinaryKind::prelu, in.value, ctx.constant(a));
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  return ctx.bindLike(in, y);
 }
 
 /// Dropout, noise and regularization layers: the identity at inference.
@@ -843,12 +830,8 @@ static LogicalResult importRescaling(LayerContext &ctx) {
     if (failed(o))
       return failure();
     y = ctx.binary(BinaryKind::add, *y, *o);
-    if (failed(y))
-      return failure();
   }
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  return ctx.bindLike(in, y);
 }
 
 static LogicalResult importNormalization(LayerContext &ctx) {
@@ -902,11 +885,7 @@ static LogicalResult importNormalization(LayerContext &ctx) {
   if (failed(centered))
     return failure();
   auto y = ctx.binary(BinaryKind::mul, *centered, *s);
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  return ctx.bindLike(in, y);
 }
 
 static LogicalResult importMasking(LayerContext &ctx) {

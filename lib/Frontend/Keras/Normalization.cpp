@@ -72,11 +72,7 @@ static LogicalResult importBatchNorm(LayerContext &ctx) {
                                  ctx.constant(beta, {channels}),
                                  ctx.constant(*mean), ctx.constant(*variance)},
                                 {ctx.named("epsilon", ctx.f32(*epsilon))});
-    if (failed(y))
-      return failure();
-    in.value = *y;
-    ctx.outputs.push_back(in);
-    return success();
+    return ctx.bindLike(in, y);
   }
   // Another axis: x * s + (beta - mean * s), s = gamma / sqrt(var + eps).
   SmallVector<float> s(channels), shift(channels);
@@ -90,11 +86,7 @@ static LogicalResult importBatchNorm(LayerContext &ctx) {
   if (failed(scaled))
     return failure();
   auto y = ctx.binary(BinaryKind::add, *scaled, ctx.constant(shift, bshape));
-  if (failed(y))
-    return failure();
-  in.value = *y;
-  ctx.outputs.push_back(in);
-  return success();
+  return ctx.bindLike(in, y);
 }
 
 static LogicalResult importLayerNorm(LayerContext &ctx) {
