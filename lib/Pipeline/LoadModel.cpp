@@ -2,7 +2,9 @@
 
 #include "kiln/Pipeline/Compile.h"
 
+#include "kiln/Dialect/Kiln/Transforms/SampleAxes.h"
 #include "kiln/Frontend/Keras/Importer.h"
+#include "kiln/Frontend/ONNX/Importer.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -12,11 +14,15 @@
 #include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
+using namespace kiln;
 
-OwningOpRef<ModuleOp>
-kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
-                MLIRContext &context,
-                const onnx_frontend::ImportOptions &options) {
+/// Imports an ONNX or Keras model with the open dims as `symbols` says.
+static OwningOpRef<ModuleOp>
+importModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+            MLIRContext &context, const onnx_frontend::ImportOptions &given,
+            SymbolicDims *symbols) {
+  onnx_frontend::ImportOptions options = given;
+  options.symbols = symbols;
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   llvm::StringRef ext = llvm::sys::path::extension(path);
   if (llvm::sys::fs::is_directory(path)) {
@@ -40,6 +46,7 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
         return {};
       }
       keras_frontend::ImportOptions kerasOptions;
+      kerasOptions.symbols = symbols;
       for (const auto &entry : options.inputShapes)
         kerasOptions.inputShapes[entry.getKey()] = entry.getValue();
       return keras_frontend::importKerasBuffer(bytes, path, context,
@@ -63,4 +70,136 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+/// Probe value of the open dim: a prime no real model has as a dim, so that
+/// the samples cannot be mistaken for another axis.
+static constexpr int64_t kProbe = 257;
+
+namespace {
+/// The sample axes of `func`'s arguments for the open dims `probed`.
+FailureOr<SmallVector<std::optional<int64_t>>>
+argumentAxes(func::FuncOp func, llvm::ArrayRef<SymbolicDim> probed) {
+  SmallVector<std::optional<int64_t>> axes(func.getNumArguments());
+  for (const SymbolicDim &dim : probed) {
+    bool found = false;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto name = func.getArgAttrOfType<StringAttr>(i, "kiln.name");
+      if (!name || name.getValue() != dim.input)
+        continue;
+      found = true;
+      if (axes[i])
+        return func.emitError()
+               << "unsupported: input '" << dim.input << "' has the open dim '"
+               << dim.symbol << "' on two axes; pin it with --shape "
+               << dim.symbol << "=SIZE";
+      axes[i] = dim.axis;
+    }
+    if (!found)
+      return func.emitError() << "input '" << dim.input << "' not found";
+  }
+  return axes;
+}
+} // namespace
+
+OwningOpRef<ModuleOp>
+kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                MLIRContext &context,
+                const onnx_frontend::ImportOptions &options) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".mlir")
+    return importModel(path, sourceMgr, context, options, nullptr);
+  // First with every open dim at the probe value, to find them.
+  SymbolicDims probing;
+  probing.probe = kProbe;
+  OwningOpRef<ModuleOp> probed =
+      importModel(path, sourceMgr, context, options, &probing);
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  if (!probed && !probing.probed.empty()) {
+    const SymbolicDim &dim = probing.probed.front();
+    emitError(fileLoc) << "the model was imported with its open dim '"
+                       << dim.symbol << "' at " << kProbe
+                       << " to find out whether it can vary at run time; "
+                          "pin it with --shape "
+                       << dim.symbol << "=SIZE";
+  }
+  if (!probed || probing.probed.empty())
+    return probed;
+  std::string symbol = probing.probed.front().symbol;
+  llvm::SmallVector<std::string> others;
+  for (const SymbolicDim &dim : probing.probed)
+    if (dim.symbol != symbol && !llvm::is_contained(others, dim.symbol))
+      others.push_back(dim.symbol);
+  if (!others.empty()) {
+    InFlightDiagnostic diag = emitError(fileLoc);
+    diag << "unsupported: the model leaves several dims open (";
+    for (const SymbolicDim &dim : probing.probed)
+      diag << (&dim == &probing.probed.front() ? "" : ", ") << "'"
+           << dim.symbol << "': input '" << dim.input << "' dim " << dim.axis;
+    diag << "); Kiln lets one of them, '" << symbol
+         << "', vary at run time: pin the others with";
+    for (const std::string &other : others)
+      diag << " --shape " << other << "=SIZE";
+    return {};
+  }
+  auto main = probed->lookupSymbol<func::FuncOp>("main");
+  if (!main) {
+    emitError(fileLoc) << "the imported model has no 'main'";
+    return {};
+  }
+  auto inputAxes = argumentAxes(main, probing.probed);
+  if (failed(inputAxes))
+    return {};
+  FailureOr<SampleAxes> axes = findSampleAxes(main, *inputAxes, kProbe);
+  if (failed(axes)) {
+    emitError(fileLoc) << "the open dim '" << symbol
+                       << "' cannot vary at run time; pin it with --shape "
+                       << symbol << "=SIZE";
+    return {};
+  }
+  // Then with one sample: the graph the runtime runs once per sample.
+  SymbolicDims single;
+  single.values[symbol] = 1;
+  OwningOpRef<ModuleOp> module =
+      importModel(path, sourceMgr, context, options, &single);
+  if (!module)
+    return {};
+  auto graph = module->lookupSymbol<func::FuncOp>("main");
+  auto sameBoundary = [&](TypeRange probeTypes, TypeRange types,
+                          ArrayRef<std::optional<int64_t>> sampleAxes) {
+    if (probeTypes.size() != types.size())
+      return false;
+    for (auto [probeType, type, axis] :
+         llvm::zip(probeTypes, types, sampleAxes)) {
+      auto a = llvm::cast<RankedTensorType>(probeType);
+      auto b = llvm::cast<RankedTensorType>(type);
+      if (a.getRank() != b.getRank())
+        return false;
+      for (int64_t d = 0; d < a.getRank(); ++d)
+        if (axis && d == *axis ? a.getDimSize(d) != kProbe * b.getDimSize(d)
+                               : a.getDimSize(d) != b.getDimSize(d))
+          return false;
+    }
+    return true;
+  };
+  if (!graph ||
+      !sameBoundary(main.getArgumentTypes(), graph.getArgumentTypes(),
+                    axes->inputs) ||
+      !sameBoundary(main.getResultTypes(), graph.getResultTypes(),
+                    axes->outputs)) {
+    emitError(fileLoc) << "unsupported: the model's inputs or outputs change "
+                          "rank or shape with '"
+                       << symbol << "' (a Squeeze of all unit dims, say); pin "
+                       << "it with --shape " << symbol << "=SIZE";
+    return {};
+  }
+  Builder b(&context);
+  for (auto [i, axis] : llvm::enumerate(axes->inputs))
+    if (axis)
+      graph.setArgAttr(i, "kiln.sample_axis", b.getI64IntegerAttr(*axis));
+  for (auto [i, axis] : llvm::enumerate(axes->outputs))
+    if (axis)
+      graph.setResultAttr(i, "kiln.sample_axis", b.getI64IntegerAttr(*axis));
+  (*module)->setAttr("kiln.sample_symbol", b.getStringAttr(symbol));
+  return module;
 }

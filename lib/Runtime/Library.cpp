@@ -7,6 +7,7 @@
 #include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,37 +20,17 @@ using namespace kiln::runtime;
 
 struct kiln_model {
   Signature signature;
+  /// The dims kiln_input_info and kiln_output_info report: -1 on the axis
+  /// that holds the samples.
+  std::vector<std::vector<int64_t>> inputDims, outputDims;
   /// The mapping of the weights file, for models compiled with
   /// --weights=external; released after the primitives that read it.
   Weights weights;
   /// The oneDNN primitives of a dnnl-backend model, shared by all runs.
   Backend backend;
-  /// Workspaces not in use by a run; kiln_run takes one (allocating it the
-  /// first time several runs overlap) and puts it back.
-  mutable std::mutex mutex;
-  mutable std::vector<void *> workspaces;
-
-  ~kiln_model() {
-    for (void *w : workspaces)
-      std::free(w);
-  }
-  void *acquire() const {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!workspaces.empty()) {
-        void *w = workspaces.back();
-        workspaces.pop_back();
-        return w;
-      }
-    }
-    size_t bytes =
-        (std::max<uint64_t>(arenaBytes(backend, signature), 1) + 63) / 64 * 64;
-    return std::aligned_alloc(64, bytes);
-  }
-  void release(void *w) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    workspaces.push_back(w);
-  }
+  /// Workspaces not in use by a run; a run takes one per thread (allocating
+  /// it the first time several runs overlap) and puts it back.
+  std::unique_ptr<ArenaPool> arenas;
 };
 
 namespace {
@@ -59,7 +40,8 @@ void report(char *error, size_t size, const std::string &message) {
     std::snprintf(error, size, "%s", message.c_str());
 }
 
-int fill(const std::vector<TensorInfo> &tensors, size_t i,
+int fill(const std::vector<TensorInfo> &tensors,
+         const std::vector<std::vector<int64_t>> &dims, size_t i,
          kiln_tensor_info *info) {
   if (!info || i >= tensors.size())
     return -1;
@@ -67,9 +49,20 @@ int fill(const std::vector<TensorInfo> &tensors, size_t i,
   info->name = t.name.c_str();
   info->dtype = t.dtype;
   info->rank = (int)t.shape.size();
-  info->dims = t.shape.data();
+  info->dims = dims[i].data();
   info->bytes = t.byteSize();
   return 0;
+}
+
+std::vector<std::vector<int64_t>>
+publicDims(const std::vector<TensorInfo> &tensors) {
+  std::vector<std::vector<int64_t>> dims;
+  for (const TensorInfo &t : tensors) {
+    dims.push_back(t.shape);
+    if (t.sampleAxis >= 0)
+      dims.back()[t.sampleAxis] = -1;
+  }
+  return dims;
 }
 
 /// Checks one buffer against its tensor's size and alignment.
@@ -112,6 +105,9 @@ kiln_model *kiln_create(char *error, size_t error_size) {
     delete model;
     return nullptr;
   }
+  model->inputDims = publicDims(model->signature.inputs);
+  model->outputDims = publicDims(model->signature.outputs);
+  model->arenas = std::make_unique<ArenaPool>(model->backend, model->signature);
   return model;
 }
 
@@ -126,12 +122,13 @@ size_t kiln_num_outputs(const kiln_model *model) {
 }
 
 int kiln_input_info(const kiln_model *model, size_t i, kiln_tensor_info *info) {
-  return model ? fill(model->signature.inputs, i, info) : -1;
+  return model ? fill(model->signature.inputs, model->inputDims, i, info) : -1;
 }
 
 int kiln_output_info(const kiln_model *model, size_t i,
                      kiln_tensor_info *info) {
-  return model ? fill(model->signature.outputs, i, info) : -1;
+  return model ? fill(model->signature.outputs, model->outputDims, i, info)
+               : -1;
 }
 
 int kiln_run(const kiln_model *model, const void *const *inputs,
@@ -150,30 +147,104 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
     report(error, error_size, "the output arrays are NULL");
     return -1;
   }
+  // The number of samples, from the inputs' sizes: only the open dim
+  // varies, so a size decides the shape.
+  int64_t samples = 1;
+  if (!sig.symbol.empty()) {
+    std::vector<TensorInfo> given;
+    for (size_t i = 0; i < sig.inputs.size(); ++i) {
+      TensorInfo info = sig.inputs[i];
+      info.sampleAxis = -1;
+      const TensorInfo &expected = sig.inputs[i];
+      size_t perSample = expected.byteSize();
+      if (expected.sampleAxis >= 0 && perSample > 0) {
+        if (input_bytes[i] % perSample != 0) {
+          report(error, error_size,
+                 "input " + std::to_string(i) + " (" + expected.describe() +
+                     "): expected a multiple of " + std::to_string(perSample) +
+                     " bytes, got " + std::to_string(input_bytes[i]));
+          return -1;
+        }
+        info.shape[expected.sampleAxis] *= input_bytes[i] / perSample;
+      }
+      given.push_back(info);
+    }
+    std::string message;
+    if (!countSamples(sig, given, samples, message)) {
+      report(error, error_size, message);
+      return -1;
+    }
+  }
   std::vector<void *> buffers;
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
-    if (!checkBuffer(inputs[i], input_bytes[i], sig.inputs[i], "input", i,
-                     error, error_size))
+    if (!checkBuffer(inputs[i], input_bytes[i], sig.inputs[i].forSamples(samples),
+                     "input", i, error, error_size))
       return -1;
     buffers.push_back(const_cast<void *>(inputs[i]));
   }
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
-    if (!checkBuffer(outputs[i], output_bytes[i], sig.outputs[i], "output", i,
-                     error, error_size))
+    if (!checkBuffer(outputs[i], output_bytes[i],
+                     sig.outputs[i].forSamples(samples), "output", i, error,
+                     error_size))
       return -1;
     buffers.push_back(outputs[i]);
   }
-  void *workspace = model->acquire();
-  if (!workspace) {
-    report(error, error_size, "cannot allocate the model's workspace");
-    return -1;
-  }
   std::string message;
-  bool ok = runModel(buffers, sig, model->backend, workspace, message);
-  model->release(workspace);
-  if (!ok) {
+  if (!runSamples(buffers, sig, model->backend, samples, *model->arenas,
+                  /*parallel=*/true, message)) {
     report(error, error_size, message);
     return -1;
+  }
+  return 0;
+}
+
+const char *kiln_dim_symbol(const kiln_model *model) {
+  if (!model || model->signature.symbol.empty())
+    return nullptr;
+  return model->signature.symbol.c_str();
+}
+
+int kiln_output_shapes(const kiln_model *model,
+                       const int64_t *const *input_dims,
+                       int64_t *const *output_dims, char *error,
+                       size_t error_size) {
+  if (!model) {
+    report(error, error_size, "the model is NULL");
+    return -1;
+  }
+  const Signature &sig = model->signature;
+  if ((!input_dims && !sig.inputs.empty()) || !output_dims) {
+    report(error, error_size, "the dims arrays are NULL");
+    return -1;
+  }
+  std::vector<TensorInfo> given;
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    if (!input_dims[i] && !sig.inputs[i].shape.empty()) {
+      report(error, error_size,
+             "the dims of input " + std::to_string(i) + " are NULL");
+      return -1;
+    }
+    TensorInfo info = sig.inputs[i];
+    info.sampleAxis = -1;
+    for (size_t d = 0; d < info.shape.size(); ++d)
+      info.shape[d] = input_dims[i][d];
+    given.push_back(info);
+  }
+  int64_t samples = 1;
+  std::string message;
+  if (!countSamples(sig, given, samples, message)) {
+    report(error, error_size, message);
+    return -1;
+  }
+  for (size_t i = 0; i < sig.outputs.size(); ++i) {
+    TensorInfo out = sig.outputs[i].forSamples(samples);
+    if (!output_dims[i] && !out.shape.empty()) {
+      report(error, error_size,
+             "the dims of output " + std::to_string(i) + " are NULL");
+      return -1;
+    }
+    for (size_t d = 0; d < out.shape.size(); ++d)
+      output_dims[i][d] = out.shape[d];
   }
   return 0;
 }

@@ -70,13 +70,14 @@ void printSignature(const Signature &signature) {
 /// Runs the model `runs` more times with the per-op hooks recording, then
 /// prints each op's mean time, the slowest first.
 bool printProfile(const std::vector<void *> &io, const Signature &signature,
-                  const Backend &backend, void *arena, long runs,
-                  std::string &error) {
+                  const Backend &backend, int64_t samples, ArenaPool &arenas,
+                  long runs, std::string &error) {
   using Clock = std::chrono::steady_clock;
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();
   for (long r = 0; r < runs; ++r)
-    if (!runModel(io, signature, backend, arena, error))
+    if (!runSamples(io, signature, backend, samples, arenas,
+                    /*parallel=*/false, error))
       return false;
   double wallUs =
       std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
@@ -180,35 +181,59 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  std::vector<Buffer> buffers;
-  std::vector<void *> pointers;
+  // Every input is read and checked, and the number of samples found,
+  // before anything runs.
+  std::vector<HostTensor> tensors(inputPaths.size());
+  std::vector<TensorInfo> given;
   for (size_t i = 0; i < inputPaths.size(); ++i) {
     const TensorInfo &expected = signature.inputs[i];
-    HostTensor tensor;
-    if (!readTensorFile(inputPaths[i], tensor, error)) {
+    if (!readTensorFile(inputPaths[i], tensors[i], error)) {
       std::fprintf(stderr, "kiln: input %zu (%s): %s\n", i,
                    expected.name.c_str(), error.c_str());
       return 1;
     }
-    if (tensor.info.dtype != expected.dtype ||
-        tensor.info.shape != expected.shape) {
-      tensor.info.name = inputPaths[i];
+    given.push_back(tensors[i].info);
+    if (signature.symbol.empty() &&
+        (given[i].dtype != expected.dtype ||
+         given[i].shape != expected.shape)) {
+      given[i].name = inputPaths[i];
       std::fprintf(stderr, "kiln: input %zu: expected %s, got %s\n", i,
-                   expected.describe().c_str(), tensor.info.describe().c_str());
+                   expected.describe().c_str(), given[i].describe().c_str());
       return 1;
     }
-    buffers.push_back(allocate(tensor.data.size()));
+  }
+  int64_t samples = 1;
+  if (!countSamples(signature, given, samples, error)) {
+    std::fprintf(stderr, "kiln: %s\n", error.c_str());
+    return 1;
+  }
+  std::vector<Buffer> buffers;
+  std::vector<void *> pointers;
+  std::vector<TensorInfo> outputs;
+  auto allocateOrFail = [&](size_t bytes, const std::string &what) {
+    buffers.push_back(allocate(bytes));
+    if (!buffers.back())
+      std::fprintf(stderr, "kiln: cannot allocate %zu bytes for %s\n", bytes,
+                   what.c_str());
+    return (bool)buffers.back();
+  };
+  for (HostTensor &tensor : tensors) {
+    if (!allocateOrFail(tensor.data.size(), tensor.info.name))
+      return 1;
     if (!tensor.data.empty()) // an empty vector's data() may be null
       std::memcpy(buffers.back().get(), tensor.data.data(), tensor.data.size());
     pointers.push_back(buffers.back().get());
+    tensor.data = {};
   }
   for (const TensorInfo &out : signature.outputs) {
-    buffers.push_back(allocate(out.byteSize()));
+    outputs.push_back(out.forSamples(samples));
+    if (!allocateOrFail(outputs.back().byteSize(), out.name))
+      return 1;
     pointers.push_back(buffers.back().get());
   }
   // The weights, when kept beside the executable; the backend's
-  // primitives, created once; and the arena for intermediate tensors and
-  // scratchpads, allocated once for every run.
+  // primitives, created once; and the arenas for intermediate tensors and
+  // scratchpads, allocated for the first run and kept.
   Weights weights;
   if (!weights.acquire("/proc/self/exe", error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
@@ -219,18 +244,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
     return 1;
   }
-  uint64_t arenaSize = arenaBytes(backend, signature);
-  buffers.push_back(allocate(arenaSize));
-  if (!buffers.back()) {
-    std::fprintf(stderr,
-                 "kiln: cannot allocate the model's %llu-byte "
-                 "workspace\n",
-                 (unsigned long long)arenaSize);
-    return 1;
-  }
-  void *arena = buffers.back().get();
+  ArenaPool arenas(backend, signature);
   auto run = [&] {
-    if (runModel(pointers, signature, backend, arena, error))
+    if (runSamples(pointers, signature, backend, samples, arenas,
+                   /*parallel=*/true, error))
       return true;
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return false;
@@ -264,7 +281,7 @@ int main(int argc, char **argv) {
   } else if (!run()) {
     return 1;
   }
-  if (profile && !printProfile(pointers, signature, backend, arena,
+  if (profile && !printProfile(pointers, signature, backend, samples, arenas,
                                std::max(benchRuns, 10L), error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
@@ -272,7 +289,7 @@ int main(int argc, char **argv) {
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     HostTensor tensor;
-    tensor.info = signature.outputs[i];
+    tensor.info = outputs[i];
     const uint8_t *data = (const uint8_t *)pointers[inputPaths.size() + i];
     tensor.data.assign(data, data + tensor.info.byteSize());
     std::string path =

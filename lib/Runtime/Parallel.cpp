@@ -12,6 +12,10 @@
 #include "kiln/Runtime/Tensor.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <omp.h>
 
 namespace {
@@ -100,6 +104,168 @@ bool kiln::runtime::runModel(const std::vector<void *> &io,
     return false;
   }
   return true;
+}
+
+struct kiln::runtime::ArenaPool::State {
+  std::mutex mutex;
+  std::vector<void *> free;
+};
+
+kiln::runtime::ArenaPool::ArenaPool(const Backend &backend,
+                                    const Signature &signature)
+    : size(alignUp(std::max<uint64_t>(arenaBytes(backend, signature), 1))),
+      state(new State) {}
+
+kiln::runtime::ArenaPool::~ArenaPool() {
+  for (void *arena : state->free)
+    std::free(arena);
+  delete state;
+}
+
+void *kiln::runtime::ArenaPool::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    if (!state->free.empty()) {
+      void *arena = state->free.back();
+      state->free.pop_back();
+      return arena;
+    }
+  }
+  return std::aligned_alloc(64, size);
+}
+
+void kiln::runtime::ArenaPool::release(void *arena) {
+  if (!arena)
+    return;
+  std::lock_guard<std::mutex> lock(state->mutex);
+  state->free.push_back(arena);
+}
+
+namespace {
+/// Where one sample of a tensor lies in the buffer for all of them:
+/// `outer` blocks of `bytes` bytes, `stride` bytes apart, the first at
+/// `offset`.
+struct SampleSlice {
+  int64_t outer = 1, bytes = 0, stride = 0, offset = 0;
+};
+
+SampleSlice sliceOf(const kiln::runtime::TensorInfo &info, int64_t samples,
+                    int64_t sample) {
+  SampleSlice slice;
+  int64_t inner = kiln::runtime::dtypeSize(info.dtype);
+  for (size_t d = info.sampleAxis + 1; d < info.shape.size(); ++d)
+    inner *= info.shape[d];
+  for (int d = 0; d < info.sampleAxis; ++d)
+    slice.outer *= info.shape[d];
+  slice.bytes = info.shape[info.sampleAxis] * inner;
+  slice.stride = slice.bytes * samples;
+  slice.offset = slice.bytes * sample;
+  return slice;
+}
+} // namespace
+
+bool kiln::runtime::runSamples(const std::vector<void *> &io,
+                               const Signature &signature,
+                               const Backend &backend, int64_t samples,
+                               ArenaPool &arenas, bool parallel,
+                               std::string &error) {
+  size_t numInputs = signature.inputs.size();
+  auto tensorOf = [&](size_t i) -> const TensorInfo & {
+    return i < numInputs ? signature.inputs[i]
+                         : signature.outputs[i - numInputs];
+  };
+  if (signature.symbol.empty() || samples == 1) {
+    void *arena = arenas.acquire();
+    if (!arena) {
+      error = "cannot allocate the model's workspace";
+      return false;
+    }
+    bool ok = runModel(io, signature, backend, arena, error);
+    arenas.release(arena);
+    return ok;
+  }
+  if (samples == 0)
+    return true;
+  // Tensors whose samples are strided go through a staging buffer per run.
+  uint64_t stagingBytes = 0;
+  for (size_t i = 0; i < io.size(); ++i) {
+    const TensorInfo &info = tensorOf(i);
+    if (info.sampleAxis >= 0 && sliceOf(info, samples, 0).outer > 1)
+      stagingBytes += alignUp(info.byteSize());
+  }
+  std::mutex errorMutex;
+  std::atomic<bool> failed{false};
+  auto runOne = [&](int64_t sample, void *arena, char *staging) {
+    std::vector<void *> buffers(io.size());
+    char *next = staging;
+    for (size_t i = 0; i < io.size(); ++i) {
+      const TensorInfo &info = tensorOf(i);
+      if (info.sampleAxis < 0) {
+        buffers[i] = io[i];
+        continue;
+      }
+      SampleSlice slice = sliceOf(info, samples, sample);
+      if (slice.outer == 1) {
+        buffers[i] = (char *)io[i] + slice.offset;
+        continue;
+      }
+      buffers[i] = next;
+      if (i < numInputs)
+        for (int64_t o = 0; o < slice.outer; ++o)
+          std::memcpy(next + o * slice.bytes,
+                      (const char *)io[i] + o * slice.stride + slice.offset,
+                      slice.bytes);
+      next += alignUp(info.byteSize());
+    }
+    std::string message;
+    if (!runModel(buffers, signature, backend, arena, message)) {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!failed)
+        error = "sample " + std::to_string(sample) + ": " + message;
+      failed = true;
+      return;
+    }
+    for (size_t i = numInputs; i < io.size(); ++i) {
+      const TensorInfo &info = tensorOf(i);
+      if (info.sampleAxis < 0)
+        continue;
+      SampleSlice slice = sliceOf(info, samples, sample);
+      if (slice.outer == 1)
+        continue;
+      for (int64_t o = 0; o < slice.outer; ++o)
+        std::memcpy((char *)io[i] + o * slice.stride + slice.offset,
+                    (const char *)buffers[i] + o * slice.bytes, slice.bytes);
+    }
+  };
+  auto runRange = [&](int64_t lo, int64_t hi) {
+    void *arena = arenas.acquire();
+    char *staging =
+        stagingBytes ? (char *)std::aligned_alloc(64, stagingBytes) : nullptr;
+    if (!arena || (stagingBytes && !staging)) {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!failed)
+        error = "cannot allocate the model's workspace";
+      failed = true;
+    } else {
+      for (int64_t s = lo; s < hi && !failed; ++s)
+        runOne(s, arena, staging);
+    }
+    arenas.release(arena);
+    std::free(staging);
+  };
+  int64_t threads = std::min<int64_t>(omp_get_max_threads(), samples);
+  if (!parallel || threads < 2 || omp_in_parallel()) {
+    runRange(0, samples);
+  } else {
+#pragma omp parallel num_threads(threads)
+    {
+      int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
+      int64_t lo = samples * t / count, hi = samples * (t + 1) / count;
+      if (lo < hi)
+        runRange(lo, hi);
+    }
+  }
+  return !failed;
 }
 
 void *kiln::runtime::currentBackendState() { return current.backend; }

@@ -58,7 +58,96 @@ static std::string shapeText(const std::vector<int64_t> &shape) {
 }
 
 std::string TensorInfo::describe() const {
-  return name + ": " + dtypeName(dtype) + " " + shapeText(shape);
+  if (sampleAxis < 0)
+    return name + ": " + dtypeName(dtype) + " " + shapeText(shape);
+  std::string text = name + ": " + dtypeName(dtype) + " [";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    text += i ? ", " : "";
+    if ((int)i != sampleAxis)
+      text += std::to_string(shape[i]);
+    else if (shape[i] == 1)
+      text += symbol;
+    else
+      text += symbol + "*" + std::to_string(shape[i]);
+  }
+  return text + "]";
+}
+
+TensorInfo TensorInfo::forSamples(int64_t samples) const {
+  TensorInfo info = *this;
+  if (sampleAxis >= 0) {
+    info.shape[sampleAxis] *= samples;
+    info.sampleAxis = -1;
+  }
+  return info;
+}
+
+bool countSamples(const Signature &signature,
+                  const std::vector<TensorInfo> &given, int64_t &samples,
+                  std::string &error) {
+  samples = -1;
+  std::string decidedBy;
+  for (size_t i = 0; i < signature.inputs.size(); ++i) {
+    const TensorInfo &expected = signature.inputs[i];
+    const TensorInfo &got = given[i];
+    std::string where = "input " + std::to_string(i) + " (" +
+                        expected.describe() + ")";
+    if (got.dtype != expected.dtype) {
+      error = where + ": expected " + dtypeName(expected.dtype) + ", got " +
+              dtypeName(got.dtype);
+      return false;
+    }
+    if (got.shape.size() != expected.shape.size()) {
+      error = where + ": expected rank " +
+              std::to_string(expected.shape.size()) + ", got shape " +
+              shapeText(got.shape);
+      return false;
+    }
+    for (size_t d = 0; d < got.shape.size(); ++d) {
+      if ((int)d != expected.sampleAxis) {
+        if (got.shape[d] != expected.shape[d]) {
+          error = where + ": dim " + std::to_string(d) + " must be " +
+                  std::to_string(expected.shape[d]) + ", got shape " +
+                  shapeText(got.shape);
+          return false;
+        }
+        continue;
+      }
+      int64_t extent = expected.shape[d];
+      if (got.shape[d] < 0 || got.shape[d] % extent != 0) {
+        error = where + ": dim " + std::to_string(d) + " ('" +
+                expected.symbol + "') must be a multiple of " +
+                std::to_string(extent) + ", got shape " + shapeText(got.shape);
+        return false;
+      }
+      int64_t n = got.shape[d] / extent;
+      if (samples >= 0 && n != samples) {
+        error = "inputs disagree on '" + expected.symbol + "': " + decidedBy +
+                " gives " + std::to_string(samples) + ", input " +
+                std::to_string(i) + " (" + expected.name + ") gives " +
+                std::to_string(n);
+        return false;
+      }
+      samples = n;
+      decidedBy = "input " + std::to_string(i) + " (" + expected.name + ")";
+    }
+  }
+  if (samples < 0)
+    samples = 1;
+  // Every tensor's byte size must stay far from overflow.
+  constexpr int64_t kMaxBytes = int64_t(1) << 46;
+  for (const auto *list : {&signature.inputs, &signature.outputs})
+    for (const TensorInfo &info : *list) {
+      int64_t bytes = dtypeSize(info.dtype);
+      for (int64_t d : info.forSamples(samples).shape)
+        if (d != 0 && (__builtin_mul_overflow(bytes, d, &bytes) ||
+                       bytes > kMaxBytes)) {
+          error = std::to_string(samples) + " samples ('" + info.symbol +
+                  "') make " + info.name + " larger than 64 TiB";
+          return false;
+        }
+    }
+  return true;
 }
 
 bool parseSignature(const char *text, Signature &signature,
@@ -83,6 +172,10 @@ bool parseSignature(const char *text, Signature &signature,
       signature.checks.push_back(check);
       continue;
     }
+    if (line.rfind("symbol ", 0) == 0) {
+      fields >> direction >> signature.symbol;
+      continue;
+    }
     if (!(fields >> direction >> name >> dtype >> dims) ||
         (direction != "in" && direction != "out") || dtypeSize(dtype) == 0) {
       error = "malformed model signature line '" + line + "'";
@@ -96,6 +189,16 @@ bool parseSignature(const char *text, Signature &signature,
       std::string part;
       while (std::getline(parts, part, 'x'))
         info.shape.push_back(std::stoll(part));
+    }
+    int axis = -1;
+    if (fields >> axis) {
+      if (signature.symbol.empty() || axis < 0 ||
+          axis >= (int)info.shape.size() || info.shape[axis] <= 0) {
+        error = "malformed model signature line '" + line + "'";
+        return false;
+      }
+      info.sampleAxis = axis;
+      info.symbol = signature.symbol;
     }
     (direction == "in" ? signature.inputs : signature.outputs).push_back(info);
   }

@@ -12,7 +12,15 @@
  *   kiln_destroy(model);
  *
  * Buffers are dense, row-major and aligned to their element size; their
- * byte sizes are checked against the model's signature. kiln_run may be
+ * byte sizes are checked against the model's signature.
+ *
+ * A model compiled with an open dim (ONNX's dim_param "batch", Keras' None
+ * batch) runs at any size of it: kiln_dim_symbol names it, and the info of
+ * each input and output that holds it reports -1 on its axis and the bytes
+ * of one sample. A run takes inputs of any number of samples (their byte
+ * sizes say how many; inputs must agree) and outputs sized for as many:
+ * kiln_output_shapes gives the output dims for given input dims, so that
+ * the caller can size the output buffers (elements * element size). kiln_run may be
  * called from several threads at once on one model: a run keeps its
  * temporaries to itself. The library exports only these functions, so a
  * process can load several models with dlopen; linked directly, one model
@@ -52,10 +60,23 @@ int kiln_input_info(const kiln_model *model, size_t i, kiln_tensor_info *info);
 int kiln_output_info(const kiln_model *model, size_t i, kiln_tensor_info *info);
 
 /* Runs the model: one buffer per input and per output, in signature order,
-   with their sizes in bytes. Returns 0, or -1 with a message in error. */
+   with their sizes in bytes. Returns 0, or -1 with a message in error (and
+   nothing written when the sizes do not fit the model). */
 int kiln_run(const kiln_model *model, const void *const *inputs,
              const size_t *input_bytes, void *const *outputs,
              const size_t *output_bytes, char *error, size_t error_size);
+
+/* The name of the model's open dim, or NULL for a model of fixed shapes. */
+const char *kiln_dim_symbol(const kiln_model *model);
+
+/* The dims of every output for inputs of the dims given (input_dims[i]
+   holds the rank of input i dims): fills output_dims[i], which holds the
+   rank of output i. Returns 0, or -1 with a message naming the input and
+   the dim when the dims do not fit the model or the inputs disagree. */
+int kiln_output_shapes(const kiln_model *model,
+                       const int64_t *const *input_dims,
+                       int64_t *const *output_dims, char *error,
+                       size_t error_size);
 
 #ifdef __cplusplus
 }

@@ -47,6 +47,36 @@ uint64_t arenaBytes(const Backend &backend, const Signature &signature);
 bool runModel(const std::vector<void *> &io, const Signature &signature,
               const Backend &backend, void *arena, std::string &error);
 
+/// Arenas of arenaBytes(backend, signature) bytes, kept for the next run;
+/// thread-safe.
+class ArenaPool {
+public:
+  ArenaPool(const Backend &backend, const Signature &signature);
+  ArenaPool(const ArenaPool &) = delete;
+  ArenaPool &operator=(const ArenaPool &) = delete;
+  ~ArenaPool();
+  /// A free arena, allocated when there is none; null when out of memory.
+  void *acquire();
+  void release(void *arena);
+  uint64_t bytes() const { return size; }
+
+private:
+  uint64_t size;
+  struct State;
+  State *state;
+};
+
+/// Runs a model whose open dim varies at run time on `samples` samples:
+/// `io` holds the inputs and outputs for that many (see
+/// TensorInfo::forSamples). The model runs once per sample, on the
+/// samples' slices of the buffers (copied to and from contiguous ones
+/// when they are strided), the samples spread over the OpenMP threads when
+/// `parallel` is set. A model of fixed shapes runs once. Returns false,
+/// with the message of the first sample that failed, like runModel.
+bool runSamples(const std::vector<void *> &io, const Signature &signature,
+                const Backend &backend, int64_t samples, ArenaPool &arenas,
+                bool parallel, std::string &error);
+
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();
 void *currentScratchpad();

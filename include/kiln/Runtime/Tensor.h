@@ -27,11 +27,20 @@ std::string dtypeName(int code);
 struct TensorInfo {
   std::string name;
   int dtype = 0;
+  /// The shape; for a tensor that holds the samples of a model whose open
+  /// dim varies at run time, the shape for one sample.
   std::vector<int64_t> shape;
+  /// The axis that holds the samples (-1: none), each sample taking
+  /// shape[sampleAxis] entries along it, and the open dim's name.
+  int sampleAxis = -1;
+  std::string symbol;
   int64_t numElements() const;
   size_t byteSize() const { return numElements() * dtypeSize(dtype); }
-  /// "x: f32 [1, 3, 224, 224]"
+  /// "x: f32 [1, 3, 224, 224]"; "x: f32 [batch, 3, 224, 224]" when dim 0
+  /// holds the samples.
   std::string describe() const;
+  /// The tensor for `samples` samples (itself when it holds none).
+  TensorInfo forSamples(int64_t samples) const;
 };
 
 /// A run-time check of data-dependent indices (kiln-check-indices): the
@@ -46,7 +55,18 @@ struct IndexCheck {
 struct Signature {
   std::vector<TensorInfo> inputs, outputs;
   std::vector<IndexCheck> checks;
+  /// The open dim that varies at run time, "" for a model of fixed shapes.
+  std::string symbol;
 };
+
+/// The number of samples in inputs of the shapes `given` (one per input of
+/// `signature`): 1 for a model of fixed shapes. Returns false, with a
+/// message naming the input and the dim, when a shape does not fit the
+/// signature, inputs disagree on the number of samples or a tensor's size
+/// would overflow.
+bool countSamples(const Signature &signature,
+                  const std::vector<TensorInfo> &given, int64_t &samples,
+                  std::string &error);
 
 /// Parses kiln_model_signature. Returns false (with a message) when it is
 /// malformed.

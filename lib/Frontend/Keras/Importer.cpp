@@ -175,6 +175,30 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
         d = *options.openDimDefault;
     open = false;
   }
+  // Open dims by symbol: "batch" for the first, INPUT_dAXIS for the others;
+  // `--shape SYMBOL=N` or the caller's values pin them, else the probe.
+  if (open) {
+    open = false;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] != ShapedType::kDynamic)
+        continue;
+      std::string symbol =
+          d == 0 ? std::string("batch") : unnamedSymbol(name.str(), d);
+      auto pinnedSymbol = options.inputShapes.find(symbol);
+      if (pinnedSymbol != options.inputShapes.end() &&
+          pinnedSymbol->second.size() == 1) {
+        shape[d] = pinnedSymbol->second[0];
+      } else if (options.symbols &&
+                 options.symbols->values.count(symbol)) {
+        shape[d] = options.symbols->values.lookup(symbol);
+      } else if (options.symbols && options.symbols->probe) {
+        shape[d] = *options.symbols->probe;
+        options.symbols->probed.push_back({name.str(), (unsigned)d, symbol});
+      } else {
+        open = true;
+      }
+    }
+  }
   if (open) {
     std::string example;
     for (size_t d = 0; d < shape.size(); ++d)

@@ -40,6 +40,18 @@ private:
   readExternalData(const onnx::TensorProto &tensor, mlir::Location loc,
                    llvm::StringRef what, uint64_t expectedBytes);
   mlir::Location nodeLocation(const onnx::NodeProto &node, size_t index);
+  /// The value `--shape` or the caller gave a symbolic dim, if any.
+  std::optional<int64_t> symbolValue(llvm::StringRef symbol) const {
+    auto pinned = pinnedSymbols.find(symbol);
+    if (pinned != pinnedSymbols.end())
+      return pinned->second;
+    if (options.symbols) {
+      auto given = options.symbols->values.find(symbol);
+      if (given != options.symbols->values.end())
+        return given->second;
+    }
+    return std::nullopt;
+  }
   mlir::FailureOr<mlir::Value> bindInput(const onnx::ValueInfoProto &info,
                                          llvm::StringRef path);
 
@@ -48,6 +60,8 @@ private:
   mlir::Location fileLoc;
   const ImportOptions &options;
   HandlerTable handlers;
+  /// Symbolic dims pinned by `--shape SYMBOL=N`.
+  llvm::StringMap<int64_t> pinnedSymbols;
 };
 
 } // namespace kiln::onnx_frontend

@@ -426,11 +426,25 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
                << "graph input '" << name << "' has too many elements";
       continue;
     }
-    std::string symbol =
-        dim.has_dim_param() ? "'" + dim.dim_param() + "'" : "unknown";
-    return emitError(fileLoc)
-           << "graph input '" << name << "' dim " << i << " is " << symbol
-           << "; pin the shape with --shape " << name << "=D0xD1x...";
+    std::string symbol = dim.has_dim_param() && !dim.dim_param().empty()
+                             ? dim.dim_param()
+                             : unnamedSymbol(name, i);
+    auto value = symbolValue(symbol);
+    if (value) {
+      shape.push_back(*value);
+    } else if (options.symbols && options.symbols->probe) {
+      shape.push_back(*options.symbols->probe);
+      options.symbols->probed.push_back({name, (unsigned)i, symbol});
+    } else {
+      return emitError(fileLoc)
+             << "graph input '" << name << "' dim " << i << " is "
+             << (dim.has_dim_param() ? "'" + symbol + "'" : "unknown")
+             << "; pin it with --shape " << symbol << "=SIZE or --shape "
+             << name << "=D0xD1x...";
+    }
+    if (exceedsMaxElements(shape))
+      return emitError(fileLoc)
+             << "graph input '" << name << "' has too many elements";
   }
   return shape;
 }
@@ -489,10 +503,33 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
       return info.name() == name && !initializerNames.contains(name);
     });
   };
-  for (const auto &entry : options.inputShapes)
-    if (!isGraphInput(entry.getKey()))
-      return emitError(fileLoc) << "--shape names '" << entry.getKey()
-                                << "', which is not an input of the graph";
+  // `--shape NAME=...` names a graph input or, with one value, a symbolic
+  // dim (a dim_param, or INPUT_dAXIS for an unnamed one).
+  llvm::StringSet<> symbolNames;
+  for (const auto &info : graph.input()) {
+    const auto &tensorType = info.type().tensor_type();
+    for (auto [i, dim] : llvm::enumerate(tensorType.shape().dim()))
+      if (!dim.has_dim_value())
+        symbolNames.insert(dim.has_dim_param() && !dim.dim_param().empty()
+                               ? dim.dim_param()
+                               : unnamedSymbol(info.name(), i));
+  }
+  pinnedSymbols.clear();
+  for (const auto &entry : options.inputShapes) {
+    if (isGraphInput(entry.getKey()))
+      continue;
+    if (symbolNames.contains(entry.getKey())) {
+      if (entry.getValue().size() != 1)
+        return emitError(fileLoc)
+               << "--shape " << entry.getKey()
+               << "= names a symbolic dim; give it one value";
+      pinnedSymbols[entry.getKey()] = entry.getValue()[0];
+      continue;
+    }
+    return emitError(fileLoc) << "--shape names '" << entry.getKey()
+                              << "', which is neither an input of the graph "
+                                 "nor a symbolic dim of one";
+  }
   for (const auto &entry : options.boundInputs)
     if (!isGraphInput(entry.getKey()))
       return emitError(fileLoc) << "--bind names '" << entry.getKey()

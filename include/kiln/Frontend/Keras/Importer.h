@@ -3,6 +3,8 @@
 #ifndef KILN_FRONTEND_KERAS_IMPORTER_H
 #define KILN_FRONTEND_KERAS_IMPORTER_H
 
+#include "kiln/Frontend/SymbolicDims.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -22,6 +24,9 @@ struct ImportOptions {
   /// instead of being an error (the fuzz target uses it to get past the
   /// inputs).
   std::optional<int64_t> openDimDefault;
+  /// Values of open dims by symbol ("batch" for the batch dim, INPUT_dAXIS
+  /// for the others), the probe value of the rest and where it was used.
+  SymbolicDims *symbols = nullptr;
 };
 
 /// Whether `bytes` start like a Keras model file (a zip or an HDF5 file).

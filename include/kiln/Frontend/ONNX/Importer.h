@@ -3,6 +3,8 @@
 #ifndef KILN_FRONTEND_ONNX_IMPORTER_H
 #define KILN_FRONTEND_ONNX_IMPORTER_H
 
+#include "kiln/Frontend/SymbolicDims.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -17,6 +19,11 @@ struct ImportOptions {
   /// Graph inputs replaced by the constant in a serialized onnx.TensorProto
   /// file (`--bind NAME=FILE.pb`), which specializes the model to it.
   llvm::StringMap<std::string> boundInputs;
+  /// Values of open input dims by name (`--shape SYMBOL=N` puts a
+  /// one-dim shape under a dim_param in inputShapes), the probe value of
+  /// the others and where it was used. Without it, an open dim must be
+  /// pinned.
+  SymbolicDims *symbols = nullptr;
 };
 
 /// Imports an ONNX model (`.onnx` protobuf or `.onnxtxt` textual syntax)

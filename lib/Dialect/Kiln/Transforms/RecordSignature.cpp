@@ -40,8 +40,18 @@ struct RecordSignaturePass
       return signalPassFailure();
     }
     std::string text;
+    // A model whose open dim varies at run time names it, and each tensor
+    // that holds the samples gives their axis after its dims.
+    if (auto symbol = module->getAttrOfType<StringAttr>("kiln.sample_symbol")) {
+      std::string label = symbol.str();
+      for (char &c : label)
+        if (c == ' ' || c == '\n' || c == '\t')
+          c = '_';
+      text += "symbol " + label + "\n";
+    }
     auto describe = [&](StringRef direction, Type type, StringAttr name,
-                        StringRef fallback) -> LogicalResult {
+                        StringRef fallback,
+                        IntegerAttr sampleAxis) -> LogicalResult {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       int code = tensor ? (int)kiln::abiDType(tensor.getElementType()) : 0;
       if (!code || !tensor.hasStaticShape())
@@ -56,13 +66,17 @@ struct RecordSignaturePass
         text += "-";
       for (auto [i, dim] : llvm::enumerate(tensor.getShape()))
         text += (i ? "x" : "") + std::to_string(dim);
+      if (sampleAxis)
+        text += " " + std::to_string(sampleAxis.getInt());
       text += "\n";
       return success();
     };
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
       if (failed(describe("in", func.getArgument(i).getType(),
                           func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
-                          "input_" + std::to_string(i))))
+                          "input_" + std::to_string(i),
+                          func.getArgAttrOfType<IntegerAttr>(
+                              i, "kiln.sample_axis"))))
         return signalPassFailure();
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       if (auto check = func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
@@ -71,7 +85,9 @@ struct RecordSignaturePass
       }
       if (failed(describe("out", func.getResultTypes()[i],
                           func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
-                          "output_" + std::to_string(i))))
+                          "output_" + std::to_string(i),
+                          func.getResultAttrOfType<IntegerAttr>(
+                              i, "kiln.sample_axis"))))
         return signalPassFailure();
     }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));

@@ -1,0 +1,38 @@
+//===- SampleAxes.h - Which axis of each tensor holds the samples -*- C++ -*-===//
+//
+// A model whose batch dim is open runs at any batch size when its samples
+// are independent: every output sample depends on the same input sample
+// only. findSampleAxes proves it on a graph imported with the open dim at a
+// probe value: it follows the dim from the inputs through every op and
+// fails at the first op that mixes samples (a reduction or a softmax over
+// them, a matrix product that contracts them, a reshape that splits them
+// up, ...) or that it does not know.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECT_KILN_TRANSFORMS_SAMPLEAXES_H
+#define KILN_DIALECT_KILN_TRANSFORMS_SAMPLEAXES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <optional>
+
+namespace kiln {
+
+/// The axis of each graph input and output that holds the samples (none:
+/// the tensor is the same for every sample).
+struct SampleAxes {
+  llvm::SmallVector<std::optional<int64_t>> inputs, outputs;
+};
+
+/// Follows the sample axes given for `func`'s arguments (whose extent
+/// there is `probe` samples) to its results. Fails with an error at the op
+/// that mixes samples.
+mlir::FailureOr<SampleAxes>
+findSampleAxes(mlir::func::FuncOp func,
+               llvm::ArrayRef<std::optional<int64_t>> inputAxes,
+               int64_t probe);
+
+} // namespace kiln
+
+#endif // KILN_DIALECT_KILN_TRANSFORMS_SAMPLEAXES_H

@@ -1,0 +1,455 @@
+//===- SampleAxes.cpp - Following the samples through a graph -------------===//
+//
+// Each tensor either has one axis that holds the samples (its extent there
+// is a multiple of the probe: the samples, each possibly spanning several
+// entries, as after a reshape of [N, S, D] to [N*S, D]) or is the same for
+// every sample. An op passes the axis on when it treats the entries along
+// it independently; anything else is an error naming the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/Kiln/Transforms/SampleAxes.h"
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace {
+
+using Axis = std::optional<int64_t>;
+
+class SampleFlow {
+public:
+  SampleFlow(int64_t probe) : probe(probe) {}
+
+  Axis axisOf(Value value) const {
+    auto it = axes.find(value);
+    if (it == axes.end())
+      return std::nullopt;
+    return it->second;
+  }
+  void seed(Value value, int64_t axis) { axes[value] = axis; }
+  static ArrayRef<int64_t> shapeOf(Value value) {
+    return llvm::cast<RankedTensorType>(value.getType()).getShape();
+  }
+
+  LogicalResult visit(Operation *op);
+
+private:
+  /// Fails at `op`, saying how it mixes the samples.
+  LogicalResult mixes(Operation *op, const Twine &how) {
+    return op->emitError() << "the samples along the open dim cannot vary at "
+                              "run time: this op "
+                           << how;
+  }
+  /// Records `axis` for `result`, checking that its extent is a multiple of
+  /// the probe.
+  LogicalResult set(Operation *op, Value result, Axis axis) {
+    if (axis) {
+      ArrayRef<int64_t> shape = shapeOf(result);
+      if (*axis < 0 || *axis >= (int64_t)shape.size() ||
+          shape[*axis] % probe != 0)
+        return mixes(op, "gives a result whose extent along the samples is "
+                         "not a multiple of their number");
+      axes[result] = *axis;
+    }
+    return success();
+  }
+  /// The same axis for every result of `op`.
+  LogicalResult setAll(Operation *op, Axis axis) {
+    for (Value result : op->getResults())
+      if (failed(set(op, result, axis)))
+        return failure();
+    return success();
+  }
+  /// Fails unless none of `values` (null ones skipped) holds samples.
+  LogicalResult invariant(Operation *op, ValueRange values,
+                          StringRef what) {
+    for (Value value : values)
+      if (value && axisOf(value))
+        return mixes(op, "takes the samples in its " + what);
+    return success();
+  }
+
+  LogicalResult elementwise(Operation *op);
+  LogicalResult matmul(Operation *op, Value lhs, Value rhs);
+  LogicalResult reshape(Operation *op, Value input, Value output);
+  /// Ops over [N, C, spatial...]: the samples must be axis 0 of the
+  /// input; the other operands are the same for every sample.
+  LogicalResult batchFirst(Operation *op, Value input, ValueRange others);
+
+  int64_t probe;
+  llvm::DenseMap<Value, int64_t> axes;
+};
+
+LogicalResult SampleFlow::elementwise(Operation *op) {
+  Value result = op->getResult(0);
+  ArrayRef<int64_t> out = shapeOf(result);
+  int64_t rank = out.size();
+  Axis axis;
+  for (Value operand : op->getOperands()) {
+    Axis a = axisOf(operand);
+    if (!a)
+      continue;
+    ArrayRef<int64_t> in = shapeOf(operand);
+    int64_t aligned = *a + rank - (int64_t)in.size();
+    if (in[*a] != out[aligned])
+      return mixes(op, "broadcasts the samples");
+    if (axis && *axis != aligned)
+      return mixes(op, "combines samples held along different axes");
+    axis = aligned;
+  }
+  if (!axis)
+    return success();
+  for (Value operand : op->getOperands()) {
+    if (axisOf(operand))
+      continue;
+    ArrayRef<int64_t> in = shapeOf(operand);
+    int64_t local = *axis - (rank - (int64_t)in.size());
+    if (local >= 0 && in[local] != 1)
+      return mixes(op, "combines each sample with a different slice of a "
+                       "tensor that does not hold samples");
+  }
+  return set(op, result, axis);
+}
+
+LogicalResult SampleFlow::matmul(Operation *op, Value lhs, Value rhs) {
+  int64_t rl = shapeOf(lhs).size(), rr = shapeOf(rhs).size();
+  Value result = op->getResult(0);
+  int64_t ro = shapeOf(result).size();
+  Axis a = axisOf(lhs), b = axisOf(rhs);
+  Axis outA, outB;
+  // Batch dims of the product: those of the operands, right-aligned.
+  auto isBatchAxis = [&](int64_t outAxis) {
+    return outAxis < ro - (rl > 1 ? 1 : 0) - (rr > 1 ? 1 : 0);
+  };
+  if (a) {
+    if (rl == 1 || *a == rl - 1)
+      return mixes(op, "contracts over the samples");
+    outA = rr == 1 ? *a : (*a == rl - 2 ? ro - 2 : *a + ro - rl);
+  }
+  if (b) {
+    if (rr == 1 || *b == rr - 2)
+      return mixes(op, "contracts over the samples");
+    outB = *b == rr - 1 ? ro - 1 : *b + ro - rr;
+  }
+  if (outA && outB && (*outA != *outB || !isBatchAxis(*outA)))
+    return mixes(op, "multiplies samples held along different axes");
+  Axis axis = outA ? outA : outB;
+  if (!axis)
+    return success();
+  if (isBatchAxis(*axis)) {
+    // The other operand broadcasts along a batch axis: it must do so from 1.
+    for (Value operand : {lhs, rhs}) {
+      if (axisOf(operand))
+        continue;
+      ArrayRef<int64_t> in = shapeOf(operand);
+      int64_t batchRank = ro - (rl > 1 ? 1 : 0) - (rr > 1 ? 1 : 0);
+      int64_t operandBatch = (int64_t)in.size() - 2;
+      int64_t local = *axis - (batchRank - operandBatch);
+      if (operandBatch > 0 && local >= 0 && in[local] != 1)
+        return mixes(op, "multiplies each sample with a different matrix");
+    }
+  }
+  return set(op, result, axis);
+}
+
+LogicalResult SampleFlow::reshape(Operation *op, Value input, Value output) {
+  Axis a = axisOf(input);
+  if (!a)
+    return success();
+  ArrayRef<int64_t> in = shapeOf(input), out = shapeOf(output);
+  int64_t outer = 1, perSample = in[*a] / probe;
+  for (int64_t i = 0; i < *a; ++i)
+    outer *= in[i];
+  for (int64_t i = *a + 1; i < (int64_t)in.size(); ++i)
+    perSample *= in[i];
+  // The axis whose entries hold the samples in the same order, with the
+  // same entries before them and each sample's entries after them.
+  int64_t before = 1;
+  for (int64_t j = 0; j < (int64_t)out.size(); ++j) {
+    if (before == outer && out[j] % probe == 0) {
+      int64_t after = out[j] / probe;
+      for (int64_t k = j + 1; k < (int64_t)out.size(); ++k)
+        after *= out[k];
+      if (after == perSample)
+        return set(op, output, j);
+    }
+    before *= out[j];
+  }
+  return mixes(op, "reshapes the samples into each other");
+}
+
+LogicalResult SampleFlow::batchFirst(Operation *op, Value input,
+                                     ValueRange others) {
+  Axis a = axisOf(input);
+  if (a && *a != 0)
+    return mixes(op, "works across the axis holding the samples");
+  if (failed(invariant(op, others, "parameters")))
+    return failure();
+  return setAll(op, a);
+}
+
+LogicalResult SampleFlow::visit(Operation *op) {
+  using namespace kiln;
+  // Ops whose operands do not hold samples give results that do not.
+  if (llvm::none_of(op->getOperands(),
+                    [&](Value v) { return axisOf(v).has_value(); }))
+    return success();
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<UnaryOp, CastOp>([&](Operation *op) {
+        return set(op, op->getResult(0), axisOf(op->getOperand(0)));
+      })
+      .Case<BinaryOp, CompareOp, WhereOp>(
+          [&](Operation *op) { return elementwise(op); })
+      .Case<SoftmaxOp, LogSoftmaxOp>([&](auto op) {
+        int64_t axis = op.getAxis();
+        int64_t rank = shapeOf(op.getInput()).size();
+        if (axis < 0)
+          axis += rank;
+        if (axis == *axisOf(op.getInput()))
+          return mixes(op, "normalizes over the samples");
+        return set(op, op.getOutput(), axisOf(op.getInput()));
+      })
+      .Case<ReduceOp>([&](ReduceOp op) {
+        int64_t a = *axisOf(op.getInput());
+        ArrayRef<int64_t> reduced = op.getAxes();
+        if (reduced.empty() || llvm::is_contained(reduced, a))
+          return mixes(op, "reduces over the samples");
+        int64_t before = llvm::count_if(reduced, [&](int64_t r) {
+          return r < a;
+        });
+        return set(op, op.getOutput(), op.getKeepdims() ? a : a - before);
+      })
+      .Case<ArgReduceOp>([&](ArgReduceOp op) {
+        int64_t a = *axisOf(op.getInput());
+        int64_t axis = op.getAxis();
+        if (axis == a)
+          return mixes(op, "reduces over the samples");
+        return set(op, op.getOutput(),
+                   op.getKeepdims() || axis > a ? a : a - 1);
+      })
+      .Case<ReshapeOp>([&](ReshapeOp op) {
+        return reshape(op, op.getInput(), op.getOutput());
+      })
+      .Case<TransposeOp>([&](TransposeOp op) {
+        int64_t a = *axisOf(op.getInput());
+        ArrayRef<int64_t> perm = op.getPerm();
+        auto it = llvm::find(perm, a);
+        return set(op, op.getOutput(), int64_t(it - perm.begin()));
+      })
+      .Case<ConcatOp>([&](ConcatOp op) {
+        Axis a = axisOf(op.getInputs().front());
+        for (Value input : op.getInputs())
+          if (axisOf(input) != a)
+            return mixes(op, "joins tensors that do not all hold the "
+                             "samples along the same axis");
+        if (*a == (int64_t)op.getAxis())
+          return mixes(op, "joins along the samples");
+        return set(op, op.getOutput(), a);
+      })
+      .Case<SplitOp>([&](SplitOp op) {
+        int64_t a = *axisOf(op.getInput());
+        if (a == (int64_t)op.getAxis())
+          return mixes(op, "splits the samples");
+        return setAll(op, a);
+      })
+      .Case<SliceOp>([&](SliceOp op) {
+        int64_t a = *axisOf(op.getInput());
+        if (op.getOffsets()[a] != 0 || op.getStrides()[a] != 1 ||
+            shapeOf(op.getInput())[a] != shapeOf(op.getOutput())[a])
+          return mixes(op, "slices the samples");
+        return set(op, op.getOutput(), a);
+      })
+      .Case<GatherOp>([&](GatherOp op) {
+        Axis d = axisOf(op.getData()), i = axisOf(op.getIndices());
+        int64_t axis = op.getAxis();
+        if (d && i)
+          return mixes(op, "gathers samples with indices that differ per "
+                           "sample");
+        if (i)
+          return set(op, op.getOutput(), axis + *i);
+        if (*d == axis)
+          return mixes(op, "gathers along the samples");
+        int64_t indexRank = shapeOf(op.getIndices()).size();
+        return set(op, op.getOutput(), *d < axis ? *d : *d - 1 + indexRank);
+      })
+      .Case<GatherElementsOp>([&](GatherElementsOp op) {
+        Axis d = axisOf(op.getData()), i = axisOf(op.getIndices());
+        if (d != i || *d == (int64_t)op.getAxis())
+          return mixes(op, "gathers across the samples");
+        return set(op, op.getOutput(), d);
+      })
+      .Case<ExpandOp>([&](ExpandOp op) {
+        int64_t a = *axisOf(op.getInput());
+        ArrayRef<int64_t> in = shapeOf(op.getInput()),
+                          out = shapeOf(op.getOutput());
+        int64_t aligned = a + out.size() - in.size();
+        if (in[a] != out[aligned])
+          return mixes(op, "broadcasts the samples");
+        return set(op, op.getOutput(), aligned);
+      })
+      .Case<PadOp>([&](PadOp op) {
+        int64_t a = *axisOf(op.getInput());
+        int64_t rank = shapeOf(op.getInput()).size();
+        ArrayRef<int64_t> pads = op.getPads();
+        if (pads[a] != 0 || pads[a + rank] != 0)
+          return mixes(op, "pads along the samples");
+        return set(op, op.getOutput(), a);
+      })
+      .Case<ResizeOp>([&](ResizeOp op) {
+        int64_t a = *axisOf(op.getInput());
+        if (shapeOf(op.getInput())[a] != shapeOf(op.getOutput())[a])
+          return mixes(op, "resizes along the samples");
+        return set(op, op.getOutput(), a);
+      })
+      .Case<ConvOp>([&](ConvOp op) {
+        return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
+      })
+      .Case<ConvTransposeOp>([&](ConvTransposeOp op) {
+        return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
+      })
+      .Case<FusedConvTransposeOp>([&](FusedConvTransposeOp op) {
+        return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
+      })
+      .Case<FusedConvOp>([&](FusedConvOp op) {
+        if (op.getResidual() &&
+            axisOf(op.getResidual()) != axisOf(op.getInput()))
+          return mixes(op, "adds a residual that does not hold the samples "
+                           "as its input does");
+        return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
+      })
+      .Case<PoolOp, GlobalPoolOp, LRNOp>([&](Operation *op) {
+        return batchFirst(op, op->getOperand(0), {});
+      })
+      .Case<BatchNormOp>([&](BatchNormOp op) {
+        return batchFirst(op, op.getInput(),
+                          {op.getScale(), op.getBias(), op.getMean(),
+                           op.getVar()});
+      })
+      .Case<LayerNormOp>([&](LayerNormOp op) {
+        if (failed(invariant(op, {op.getScale(), op.getBias()},
+                             "parameters")))
+          return failure();
+        int64_t a = *axisOf(op.getInput());
+        int64_t axis = op.getAxis();
+        if (axis < 0)
+          axis += shapeOf(op.getInput()).size();
+        if (a >= axis)
+          return mixes(op, "normalizes over the samples");
+        return set(op, op.getOutput(), a);
+      })
+      .Case<MatMulOp>([&](MatMulOp op) {
+        return matmul(op, op.getLhs(), op.getRhs());
+      })
+      .Case<FusedMatMulOp>([&](FusedMatMulOp op) {
+        if (failed(invariant(op, {op.getBias()}, "bias")))
+          return failure();
+        return matmul(op, op.getInput(), op.getWeight());
+      })
+      .Case<GemmOp>([&](GemmOp op) {
+        Axis a = axisOf(op.getA()), b = axisOf(op.getB());
+        Axis out;
+        if (a) {
+          if (*a != (op.getTransA() ? 1 : 0))
+            return mixes(op, "contracts over the samples");
+          out = 0;
+        }
+        if (b) {
+          if (a || *b != (op.getTransB() ? 0 : 1))
+            return mixes(op, "contracts over the samples");
+          out = 1;
+        }
+        if (Value c = op.getC()) {
+          ArrayRef<int64_t> shape = shapeOf(c);
+          int64_t local = out ? *out - (2 - (int64_t)shape.size()) : -1;
+          Axis ca = axisOf(c);
+          if (ca && (!out || *ca != local))
+            return mixes(op, "adds a bias that holds the samples along "
+                             "another axis");
+          if (!ca && out && local >= 0 && shape[local] != 1)
+            return mixes(op, "adds a different bias to each sample");
+          if (ca && !out)
+            out = local + (2 - (int64_t)shape.size());
+        }
+        return set(op, op.getOutput(), out);
+      })
+      .Case<AttentionOp>([&](AttentionOp op) {
+        // [batch, heads, sequence, size]: the samples may be the batch or
+        // the heads, the same axis in every operand that holds them.
+        Axis axis;
+        SmallVector<Value> operands = {op.getQ(), op.getK(), op.getV()};
+        if (op.getMask())
+          operands.push_back(op.getMask());
+        for (Value operand : operands) {
+          Axis a = axisOf(operand);
+          if (!a)
+            continue;
+          int64_t aligned = *a + 4 - (int64_t)shapeOf(operand).size();
+          if (aligned > 1 || (axis && *axis != aligned))
+            return mixes(op, "attends across the samples");
+          axis = aligned;
+        }
+        for (Value operand : operands) {
+          if (axisOf(operand))
+            continue;
+          ArrayRef<int64_t> shape = shapeOf(operand);
+          int64_t local = *axis - (4 - (int64_t)shape.size());
+          if (local >= 0 && shape[local] != 1)
+            return mixes(op, "attends each sample to different data");
+        }
+        return set(op, op.getOutput(), axis);
+      })
+      .Case<RNNOp, GRUOp, LSTMOp>([&](auto op) {
+        // x [sequence, batch, input], sequence_lens [batch], the initial
+        // states [directions, batch, hidden]; y [sequence, directions,
+        // batch, hidden], the final states [directions, batch, hidden].
+        SmallVector<std::pair<Value, int64_t>> operands = {
+            {op.getX(), 1}, {op.getSequenceLens(), 0},
+            {op.getInitialH(), 1}};
+        if constexpr (std::is_same_v<decltype(op), LSTMOp>) {
+          operands.push_back({op.getInitialC(), 1});
+          if (failed(invariant(op, {op.getP()}, "weights")))
+            return failure();
+        }
+        if (failed(invariant(op, {op.getW(), op.getR(), op.getB()},
+                             "weights")))
+          return failure();
+        for (auto [value, expected] : operands)
+          if (value && axisOf(value) != expected)
+            return mixes(op, "runs over the samples");
+        if (failed(set(op, op->getResult(0), 2)))
+          return failure();
+        for (Value result : op->getResults().drop_front())
+          if (failed(set(op, result, 1)))
+            return failure();
+        return success();
+      })
+      .Default([&](Operation *op) {
+        return mixes(op, "is not one Kiln can follow the samples through");
+      });
+}
+
+} // namespace
+
+FailureOr<kiln::SampleAxes>
+kiln::findSampleAxes(func::FuncOp func, ArrayRef<std::optional<int64_t>> inputAxes,
+                     int64_t probe) {
+  SampleFlow flow(probe);
+  SampleAxes result;
+  result.inputs.assign(inputAxes.begin(), inputAxes.end());
+  Block &body = func.getBody().front();
+  if (inputAxes.size() != body.getNumArguments())
+    return func.emitError() << "expected one sample axis per input";
+  for (auto [arg, axis] : llvm::zip(body.getArguments(), inputAxes))
+    if (axis)
+      flow.seed(arg, *axis);
+  for (Operation &op : body.without_terminator())
+    if (failed(flow.visit(&op)))
+      return failure();
+  for (Value value : body.getTerminator()->getOperands())
+    result.outputs.push_back(flow.axisOf(value));
+  return result;
+}
