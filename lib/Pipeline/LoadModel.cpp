@@ -197,9 +197,14 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   for (auto [i, axis] : llvm::enumerate(axes->inputs))
     if (axis)
       graph.setArgAttr(i, "kiln.sample_axis", b.getI64IntegerAttr(*axis));
-  for (auto [i, axis] : llvm::enumerate(axes->outputs))
-    if (axis)
-      graph.setResultAttr(i, "kiln.sample_axis", b.getI64IntegerAttr(*axis));
+  for (auto [i, axis] : llvm::enumerate(axes->outputs)) {
+    if (!axis)
+      continue;
+    graph.setResultAttr(i, "kiln.sample_axis", b.getI64IntegerAttr(*axis));
+    if (axes->outputBlocks[i] != 1)
+      graph.setResultAttr(i, "kiln.sample_blocks",
+                          b.getI64IntegerAttr(axes->outputBlocks[i]));
+  }
   (*module)->setAttr("kiln.sample_symbol", b.getStringAttr(symbol));
   return module;
 }

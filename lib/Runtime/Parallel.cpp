@@ -155,9 +155,10 @@ SampleSlice sliceOf(const kiln::runtime::TensorInfo &info, int64_t samples,
   int64_t inner = kiln::runtime::dtypeSize(info.dtype);
   for (size_t d = info.sampleAxis + 1; d < info.shape.size(); ++d)
     inner *= info.shape[d];
+  slice.outer = info.sampleBlocks;
   for (int d = 0; d < info.sampleAxis; ++d)
     slice.outer *= info.shape[d];
-  slice.bytes = info.shape[info.sampleAxis] * inner;
+  slice.bytes = info.shape[info.sampleAxis] / info.sampleBlocks * inner;
   slice.stride = slice.bytes * samples;
   slice.offset = slice.bytes * sample;
   return slice;

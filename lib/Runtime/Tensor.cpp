@@ -63,12 +63,16 @@ std::string TensorInfo::describe() const {
   std::string text = name + ": " + dtypeName(dtype) + " [";
   for (size_t i = 0; i < shape.size(); ++i) {
     text += i ? ", " : "";
-    if ((int)i != sampleAxis)
+    if ((int)i != sampleAxis) {
       text += std::to_string(shape[i]);
-    else if (shape[i] == 1)
-      text += symbol;
-    else
-      text += symbol + "*" + std::to_string(shape[i]);
+      continue;
+    }
+    int64_t each = shape[i] / sampleBlocks;
+    if (sampleBlocks != 1)
+      text += std::to_string(sampleBlocks) + "*";
+    text += symbol;
+    if (each != 1)
+      text += "*" + std::to_string(each);
   }
   return text + "]";
 }
@@ -190,14 +194,21 @@ bool parseSignature(const char *text, Signature &signature,
       while (std::getline(parts, part, 'x'))
         info.shape.push_back(std::stoll(part));
     }
-    int axis = -1;
-    if (fields >> axis) {
-      if (signature.symbol.empty() || axis < 0 ||
-          axis >= (int)info.shape.size() || info.shape[axis] <= 0) {
+    std::string sample;
+    if (fields >> sample) {
+      int axis = -1;
+      long long blocks = 1;
+      char extra = 0;
+      int fieldsRead = std::sscanf(sample.c_str(), "%d:%lld%c", &axis,
+                                   &blocks, &extra);
+      if (signature.symbol.empty() || fieldsRead < 1 || fieldsRead > 2 ||
+          axis < 0 || axis >= (int)info.shape.size() || blocks < 1 ||
+          info.shape[axis] <= 0 || info.shape[axis] % blocks != 0) {
         error = "malformed model signature line '" + line + "'";
         return false;
       }
       info.sampleAxis = axis;
+      info.sampleBlocks = blocks;
       info.symbol = signature.symbol;
     }
     (direction == "in" ? signature.inputs : signature.outputs).push_back(info);

@@ -20,7 +20,9 @@ def compile_model(kilnc, model, args=(), timeout=None, inputs=None):
         if run.returncode != 1 or not inputs:
             break
         bind = re.search(r"--bind (\S+)=FILE\.pb", run.stderr)
-        if "pin the shape with --shape" in run.stderr and not any(
+        if ("pin the shape with --shape" in run.stderr or
+                "pin it with --shape" in run.stderr or
+                "pin the others with --shape" in run.stderr) and not any(
                 f.startswith("--shape") for f in flags):
             flags += [f"--shape={n}=" + "x".join(map(str, d))
                       for n, (_, d) in inputs.items()]
@@ -53,7 +55,9 @@ def signature(exe):
         elif section in sections:
             name, rest = line.strip().rsplit(": ", 1)
             dtype, shape = rest.split(" ", 1)
-            dims = [int(d) for d in shape.strip("[]").split(", ") if d]
+            # An open dim reads "batch" (or "3*batch*2"): kept as text.
+            dims = [int(d) if d.isdigit() else d
+                    for d in shape.strip("[]").split(", ") if d]
             sections[section].append((name, dtype, dims))
     return sections
 

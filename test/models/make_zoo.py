@@ -16,6 +16,7 @@ for ./scripts/demo.sh.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -391,6 +392,63 @@ def export(name, model, input_names, inputs, output_names, out_dir):
     print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters")
 
 
+# The open dims of the dynamic zoo: each input's axes by name. The batch
+# (for the scorers, the number of triples) everywhere; the sequence length
+# of the recurrent and attention models too.
+DYNAMIC_AXES = {
+    "gru_classifier": {"tokens": {0: "batch", 1: "seq"}},
+    "lstm_tagger": {"tokens": {0: "batch", 1: "seq"}},
+    "attention_encoder": {"x": {0: "batch", 1: "seq"},
+                          "padding_mask": {0: "batch", 1: "seq"}},
+    "mha_encoder": {"x": {0: "batch", 1: "seq"},
+                    "padding_mask": {0: "batch", 1: "seq"}},
+    "transe": {n: {0: "triples"} for n in ("head", "relation", "tail")},
+    "distmult": {n: {0: "triples"} for n in ("head", "relation", "tail")},
+}
+DYNAMIC_BATCHES = (1, 3, 16)
+
+
+def export_dynamic(name, make, out_dir):
+    """Exports `name` with open dims, then saves PyTorch's outputs for the
+    inputs of each batch size in DYNAMIC_BATCHES (input_K_bN.npy,
+    output_K_bN.npy). `make(batch)` gives the module, input and output
+    names and the inputs for `batch` samples (4 triples per sample for the
+    scorers)."""
+    folder = os.path.join(out_dir, name)
+    os.makedirs(folder, exist_ok=True)
+    model, input_names, inputs, output_names = make(2)
+    model.eval()
+    axes = dict(DYNAMIC_AXES.get(name, {n: {0: "batch"} for n in input_names}))
+    # Outputs hold the samples on their first axis, except the tagger's,
+    # which holds them on its first too ([batch, seq, tags]).
+    first = next(iter(axes.values()))[0]
+    for out in output_names:
+        axes[out] = {0: first}
+    if name in ("lstm_tagger", "attention_encoder", "mha_encoder"):
+        for out in output_names:
+            axes[out] = {0: "batch", 1: "seq"}
+    tensors = tuple(torch.from_numpy(a) for a in inputs)
+    torch.onnx.export(model, tensors, os.path.join(folder, "model.onnx"),
+                      input_names=input_names, output_names=output_names,
+                      opset_version=OPSET, do_constant_folding=True,
+                      dynamic_axes=axes)
+    with open(os.path.join(folder, "inputs.json"), "w") as f:
+        json.dump({"inputs": input_names}, f)
+        f.write("\n")
+    for batch in DYNAMIC_BATCHES:
+        _, _, inputs, _ = make(batch)
+        with torch.no_grad():
+            outputs = model(*(torch.from_numpy(a) for a in inputs))
+        if isinstance(outputs, torch.Tensor):
+            outputs = (outputs,)
+        for k, a in enumerate(inputs):
+            np.save(os.path.join(folder, f"input_{k}_b{batch}.npy"), a)
+        for k, t in enumerate(outputs):
+            np.save(os.path.join(folder, f"output_{k}_b{batch}.npy"),
+                    t.numpy())
+    print(f"{name}: dynamic, batches {DYNAMIC_BATCHES}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=HERE)
@@ -398,8 +456,13 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--seq", type=int, default=16,
                         help="sequence length of the attention models")
+    parser.add_argument("--dynamic", action="store_true",
+                        help="export with open dims into DIR (default: "
+                        "dynamic/) and save outputs at batches 1, 3, 16")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
+    if args.dynamic:
+        return main_dynamic(args, only)
 
     torch.set_num_threads(1)
     # Each model's weights come from its own seed, so --only does not change
@@ -434,6 +497,38 @@ def main():
             zoo_entries(args.batch, generator, args.seq)[name]()
         randomize_batch_norms(model, generator)
         export(name, model, input_names, inputs, output_names, args.out)
+    return 0
+
+
+def main_dynamic(args, only):
+    torch.set_num_threads(1)
+    out = args.out if args.out != HERE else os.path.join(HERE, "dynamic")
+    if not only or "mnist_cnn" in only:
+        torch.manual_seed(1)
+        mnist = MnistCnn()
+        train_mnist(mnist)
+
+        def make_mnist(batch):
+            generator = np.random.default_rng(11 + batch)
+            images = generator.uniform(0, 1, (batch, 1, 28, 28))
+            return mnist, ["image"], [images.astype(np.float32)], \
+                ["probabilities"]
+        export_dynamic("mnist_cnn", make_mnist, out)
+    names = list(zoo_entries(2, None))
+    for seed, name in enumerate(names, start=100):
+        if only and name not in only:
+            continue
+        torch.manual_seed(seed)
+        generator = np.random.default_rng(seed)
+        model, _, _, _ = zoo_entries(2, generator, args.seq)[name]()
+        randomize_batch_norms(model, generator)
+
+        def make(batch, model=model, name=name, seed=seed):
+            g = np.random.default_rng(seed * 100 + batch)
+            _, input_names, inputs, output_names = \
+                zoo_entries(batch, g, args.seq)[name]()
+            return model, input_names, inputs, output_names
+        export_dynamic(name, make, out)
     return 0
 
 

@@ -33,6 +33,10 @@ struct TensorInfo {
   /// The axis that holds the samples (-1: none), each sample taking
   /// shape[sampleAxis] entries along it, and the open dim's name.
   int sampleAxis = -1;
+  /// How many blocks of all the samples the axis holds: 1 when the samples
+  /// are its outermost factor, S for an axis of S*N entries whose entry
+  /// s*N + n belongs to sample n.
+  int64_t sampleBlocks = 1;
   std::string symbol;
   int64_t numElements() const;
   size_t byteSize() const { return numElements() * dtypeSize(dtype); }

@@ -51,7 +51,8 @@ struct RecordSignaturePass
     }
     auto describe = [&](StringRef direction, Type type, StringAttr name,
                         StringRef fallback,
-                        IntegerAttr sampleAxis) -> LogicalResult {
+                        IntegerAttr sampleAxis,
+                        IntegerAttr sampleBlocks = {}) -> LogicalResult {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       int code = tensor ? (int)kiln::abiDType(tensor.getElementType()) : 0;
       if (!code || !tensor.hasStaticShape())
@@ -68,6 +69,8 @@ struct RecordSignaturePass
         text += (i ? "x" : "") + std::to_string(dim);
       if (sampleAxis)
         text += " " + std::to_string(sampleAxis.getInt());
+      if (sampleAxis && sampleBlocks)
+        text += ":" + std::to_string(sampleBlocks.getInt());
       text += "\n";
       return success();
     };
@@ -87,7 +90,9 @@ struct RecordSignaturePass
                           func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
                           "output_" + std::to_string(i),
                           func.getResultAttrOfType<IntegerAttr>(
-                              i, "kiln.sample_axis"))))
+                              i, "kiln.sample_axis"),
+                          func.getResultAttrOfType<IntegerAttr>(
+                              i, "kiln.sample_blocks"))))
         return signalPassFailure();
     }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));

@@ -31,6 +31,22 @@ public:
     return it->second;
   }
   void seed(Value value, int64_t axis) { axes[value] = axis; }
+  /// Whether every entry of `value` is the same constant (a splat, maybe
+  /// broadcast or reshaped): it fits any number of samples, so it may stand
+  /// where a tensor holding them is expected.
+  static bool uniform(Value value) {
+    Operation *def = value.getDefiningOp();
+    if (!def)
+      return false;
+    if (auto constant = llvm::dyn_cast<kiln::ConstantOp>(def)) {
+      auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+      return dense && dense.isSplat();
+    }
+    if (llvm::isa<kiln::ExpandOp, kiln::ReshapeOp, kiln::TransposeOp,
+                  kiln::CastOp, kiln::UnaryOp>(def))
+      return uniform(def->getOperand(0));
+    return false;
+  }
   static ArrayRef<int64_t> shapeOf(Value value) {
     return llvm::cast<RankedTensorType>(value.getType()).getShape();
   }
@@ -46,14 +62,18 @@ private:
   }
   /// Records `axis` for `result`, checking that its extent is a multiple of
   /// the probe.
-  LogicalResult set(Operation *op, Value result, Axis axis) {
+  LogicalResult set(Operation *op, Value result, Axis axis,
+                    std::optional<int64_t> outer = std::nullopt) {
     if (axis) {
+      int64_t o = outer ? *outer : currentOuter;
       ArrayRef<int64_t> shape = shapeOf(result);
       if (*axis < 0 || *axis >= (int64_t)shape.size() ||
-          shape[*axis] % probe != 0)
+          shape[*axis] % (probe * o) != 0)
         return mixes(op, "gives a result whose extent along the samples is "
                          "not a multiple of their number");
       axes[result] = *axis;
+      if (o != 1)
+        outers[result] = o;
     }
     return success();
   }
@@ -81,7 +101,16 @@ private:
   LogicalResult batchFirst(Operation *op, Value input, ValueRange others);
 
   int64_t probe;
-  llvm::DenseMap<Value, int64_t> axes;
+  /// The axis of each value that holds samples, and how many blocks of all
+  /// the samples that axis holds, when more than one: a reshape of
+  /// [S, N, D] to [S*N, D] interleaves them, entry s*N + n holding sample
+  /// n (1 when the samples are the axis' outermost factor).
+  llvm::DenseMap<Value, int64_t> axes, outers;
+  /// The blocks of the operands of the op being visited.
+  int64_t currentOuter = 1;
+
+public:
+  int64_t outerOf(Value value) const { return outers.lookup(value) ? outers.lookup(value) : 1; }
 };
 
 LogicalResult SampleFlow::elementwise(Operation *op) {
@@ -104,7 +133,7 @@ LogicalResult SampleFlow::elementwise(Operation *op) {
   if (!axis)
     return success();
   for (Value operand : op->getOperands()) {
-    if (axisOf(operand))
+    if (axisOf(operand) || uniform(operand))
       continue;
     ArrayRef<int64_t> in = shapeOf(operand);
     int64_t local = *axis - (rank - (int64_t)in.size());
@@ -143,7 +172,7 @@ LogicalResult SampleFlow::matmul(Operation *op, Value lhs, Value rhs) {
   if (isBatchAxis(*axis)) {
     // The other operand broadcasts along a batch axis: it must do so from 1.
     for (Value operand : {lhs, rhs}) {
-      if (axisOf(operand))
+      if (axisOf(operand) || uniform(operand))
         continue;
       ArrayRef<int64_t> in = shapeOf(operand);
       int64_t batchRank = ro - (rl > 1 ? 1 : 0) - (rr > 1 ? 1 : 0);
@@ -161,23 +190,28 @@ LogicalResult SampleFlow::reshape(Operation *op, Value input, Value output) {
   if (!a)
     return success();
   ArrayRef<int64_t> in = shapeOf(input), out = shapeOf(output);
-  int64_t outer = 1, perSample = in[*a] / probe;
+  // The entries before the samples' and those of each sample, in row-major
+  // order: a reshape keeps both.
+  int64_t o = outerOf(input);
+  int64_t before = o, perSample = in[*a] / (o * probe);
   for (int64_t i = 0; i < *a; ++i)
-    outer *= in[i];
+    before *= in[i];
   for (int64_t i = *a + 1; i < (int64_t)in.size(); ++i)
     perSample *= in[i];
-  // The axis whose entries hold the samples in the same order, with the
-  // same entries before them and each sample's entries after them.
-  int64_t before = 1;
+  // The output axis that splits them the same way.
+  int64_t outerDims = 1;
   for (int64_t j = 0; j < (int64_t)out.size(); ++j) {
-    if (before == outer && out[j] % probe == 0) {
-      int64_t after = out[j] / probe;
-      for (int64_t k = j + 1; k < (int64_t)out.size(); ++k)
-        after *= out[k];
-      if (after == perSample)
-        return set(op, output, j);
+    if (before % outerDims == 0) {
+      int64_t blocks = before / outerDims;
+      if (out[j] % (blocks * probe) == 0) {
+        int64_t after = out[j] / (blocks * probe);
+        for (int64_t k = j + 1; k < (int64_t)out.size(); ++k)
+          after *= out[k];
+        if (after == perSample)
+          return set(op, output, j, blocks);
+      }
     }
-    before *= out[j];
+    outerDims *= out[j];
   }
   return mixes(op, "reshapes the samples into each other");
 }
@@ -198,6 +232,16 @@ LogicalResult SampleFlow::visit(Operation *op) {
   if (llvm::none_of(op->getOperands(),
                     [&](Value v) { return axisOf(v).has_value(); }))
     return success();
+  // Operands holding samples must lay them out alike.
+  std::optional<int64_t> outer;
+  for (Value operand : op->getOperands()) {
+    if (!axisOf(operand))
+      continue;
+    if (outer && *outer != outerOf(operand))
+      return mixes(op, "combines samples laid out differently");
+    outer = outerOf(operand);
+  }
+  currentOuter = *outer;
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<UnaryOp, CastOp>([&](Operation *op) {
         return set(op, op->getResult(0), axisOf(op->getOperand(0)));
@@ -241,9 +285,12 @@ LogicalResult SampleFlow::visit(Operation *op) {
         return set(op, op.getOutput(), int64_t(it - perm.begin()));
       })
       .Case<ConcatOp>([&](ConcatOp op) {
-        Axis a = axisOf(op.getInputs().front());
+        Axis a;
         for (Value input : op.getInputs())
-          if (axisOf(input) != a)
+          if (!a)
+            a = axisOf(input);
+        for (Value input : op.getInputs())
+          if (axisOf(input) != a && !uniform(input))
             return mixes(op, "joins tensors that do not all hold the "
                              "samples along the same axis");
         if (*a == (int64_t)op.getAxis())
@@ -369,7 +416,7 @@ LogicalResult SampleFlow::visit(Operation *op) {
           if (ca && (!out || *ca != local))
             return mixes(op, "adds a bias that holds the samples along "
                              "another axis");
-          if (!ca && out && local >= 0 && shape[local] != 1)
+          if (!ca && !uniform(c) && out && local >= 0 && shape[local] != 1)
             return mixes(op, "adds a different bias to each sample");
           if (ca && !out)
             out = local + (2 - (int64_t)shape.size());
@@ -393,7 +440,7 @@ LogicalResult SampleFlow::visit(Operation *op) {
           axis = aligned;
         }
         for (Value operand : operands) {
-          if (axisOf(operand))
+          if (axisOf(operand) || uniform(operand))
             continue;
           ArrayRef<int64_t> shape = shapeOf(operand);
           int64_t local = *axis - (4 - (int64_t)shape.size());
@@ -418,7 +465,7 @@ LogicalResult SampleFlow::visit(Operation *op) {
                              "weights")))
           return failure();
         for (auto [value, expected] : operands)
-          if (value && axisOf(value) != expected)
+          if (value && axisOf(value) != expected && !uniform(value))
             return mixes(op, "runs over the samples");
         if (failed(set(op, op->getResult(0), 2)))
           return failure();
@@ -449,7 +496,9 @@ kiln::findSampleAxes(func::FuncOp func, ArrayRef<std::optional<int64_t>> inputAx
   for (Operation &op : body.without_terminator())
     if (failed(flow.visit(&op)))
       return failure();
-  for (Value value : body.getTerminator()->getOperands())
+  for (Value value : body.getTerminator()->getOperands()) {
     result.outputs.push_back(flow.axisOf(value));
+    result.outputBlocks.push_back(flow.outerOf(value));
+  }
   return result;
 }

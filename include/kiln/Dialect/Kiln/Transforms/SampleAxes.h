@@ -23,6 +23,10 @@ namespace kiln {
 /// the tensor is the same for every sample).
 struct SampleAxes {
   llvm::SmallVector<std::optional<int64_t>> inputs, outputs;
+  /// For each output that holds samples, how many blocks of all the
+  /// samples its axis holds (1: the samples are its outermost factor; S
+  /// for [S*N, D], whose entry s*N + n holds sample n).
+  llvm::SmallVector<int64_t> outputBlocks;
 };
 
 /// Follows the sample axes given for `func`'s arguments (whose extent

@@ -1,0 +1,141 @@
+"""Compiles each model of the dynamic zoo (test/models/dynamic, exported by
+make_zoo.py --dynamic with open batch and sequence dims) once with one
+backend, then runs the executable at batch 1, 3 and 16 and compares every
+output with PyTorch's within |a - e| <= atol + rtol * |e| (rtol 1e-3, atol
+1e-5); each comparison must also fail against a perturbed reference.
+
+Open dims other than the one the executable lets vary are pinned as kilnc
+asks (to the inputs' sizes), once for all batches. The executable must
+refuse inputs that disagree on the batch without writing an output.
+
+usage: run_zoo_dynamic.py KILNC ZOO_DIR WORKDIR BACKEND [MODEL ...]
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+from kilntest import compare, kilnc as kt
+
+RTOL, ATOL = 1e-3, 1e-5
+BATCHES = (1, 3, 16)
+
+
+def perturbed(expected):
+    """The reference with its largest element moved well past tolerance."""
+    bad = expected.copy()
+    flat = bad.reshape(-1)
+    if flat.size:
+        i = int(np.argmax(np.abs(flat)))
+        flat[i] += 10 * (ATOL + RTOL * abs(flat[i])) + 1e-3
+    return bad
+
+
+def inputs_for(folder, batch):
+    paths, k = [], 0
+    while os.path.exists(os.path.join(folder, f"input_{k}_b{batch}.npy")):
+        paths.append(os.path.join(folder, f"input_{k}_b{batch}.npy"))
+        k += 1
+    return paths
+
+
+def build(kilnc, model, backend, exe, inputs, names):
+    """Compiles once; pins the open dims kilnc asks to pin to the sizes of
+    `inputs` (input name -> array shape). Returns (error, pins)."""
+    pins = []
+    for _ in range(2):
+        run = subprocess.run([kilnc, model, f"--backend={backend}", "-o", exe,
+                              *pins], capture_output=True, text=True)
+        if run.returncode == 0:
+            return None, pins
+        asked = re.search(r"pin the others with((?: --shape \S+=SIZE)+)",
+                          run.stderr)
+        if not asked or pins:
+            return run.stderr.strip() or f"exit {run.returncode}", pins
+        where = dict((sym, (inp, int(dim))) for sym, inp, dim in re.findall(
+            r"'([^']+)': input '([^']+)' dim (\d+)", run.stderr))
+        for sym in re.findall(r"--shape (\S+)=SIZE", asked.group(1)):
+            inp, dim = where[sym]
+            pins.append(f"--shape={sym}={inputs[names.index(inp)][dim]}")
+    return "kilnc keeps asking for --shape", pins
+
+
+def run_model(kilnc, folder, work, backend):
+    exe = os.path.join(work, "model")
+    first = inputs_for(folder, BATCHES[0])
+    shapes = [np.load(p).shape for p in first]
+    with open(os.path.join(folder, "inputs.json")) as f:
+        names = json.load(f)["inputs"]
+    error, pins = build(kilnc, os.path.join(folder, "model.onnx"), backend,
+                        exe, shapes, names)
+    if error:
+        return False, f"kilnc: {error}"
+    sig = kt.signature(exe)
+    if not any(isinstance(d, str) for _, _, dims in sig["inputs"]
+               for d in dims):
+        return False, "the executable's inputs have no open dim: " + str(sig)
+    worst = 0.0
+    for batch in BATCHES:
+        outdir = os.path.join(work, f"out_b{batch}")
+        os.makedirs(outdir, exist_ok=True)
+        for f in os.listdir(outdir):
+            os.remove(os.path.join(outdir, f))
+        run = subprocess.run([exe, *inputs_for(folder, batch), "-o", outdir],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            return False, f"batch {batch}: {run.stderr.strip()}"
+        pairs = [(name, np.load(os.path.join(outdir, kt.output_file(name))),
+                  np.load(os.path.join(folder, f"output_{k}_b{batch}.npy")))
+                 for k, (name, _, _) in enumerate(sig["outputs"])]
+        result = compare.compare_outputs(pairs, RTOL, ATOL)
+        if not result.startswith("max error"):
+            return False, f"batch {batch}: {result}"
+        worst = max(worst, float(result.split()[-1]))
+        for k in range(len(pairs)):
+            spoiled = [(n, a, perturbed(e) if j == k else e)
+                       for j, (n, a, e) in enumerate(pairs)]
+            if compare.compare_outputs(spoiled, RTOL, ATOL).startswith(
+                    "max error"):
+                return False, (f"batch {batch}: output {k} still passes a "
+                               f"perturbed reference")
+    # Inputs from different batch sizes must be refused, nothing written.
+    if len(first) > 1:
+        mixed = [inputs_for(folder, 3)[0], *inputs_for(folder, 16)[1:]]
+        outdir = os.path.join(work, "out_mixed")
+        os.makedirs(outdir, exist_ok=True)
+        for f in os.listdir(outdir):
+            os.remove(os.path.join(outdir, f))
+        run = subprocess.run([exe, *mixed, "-o", outdir],
+                             capture_output=True, text=True)
+        if run.returncode == 0 or "disagree" not in run.stderr or \
+                os.listdir(outdir):
+            return False, ("inputs of batches 3 and 16 were not refused: "
+                           + run.stderr.strip())
+    pinned = " ".join(p.replace("--shape=", "") for p in pins)
+    return True, (f"batches {', '.join(map(str, BATCHES))}: max error "
+                  f"{worst:.3g}" + (f" (pinned {pinned})" if pinned else ""))
+
+
+def main():
+    kilnc, zoo, work, backend = sys.argv[1:5]
+    names = sys.argv[5:] or sorted(
+        d for d in os.listdir(zoo)
+        if os.path.exists(os.path.join(zoo, d, "model.onnx")))
+    failures = 0
+    for name in names:
+        model_work = os.path.join(work, name)
+        os.makedirs(model_work, exist_ok=True)
+        ok, result = run_model(kilnc, os.path.join(zoo, name), model_work,
+                               backend)
+        failures += not ok
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {result}", flush=True)
+    print(f"{len(names) - failures} passed, {failures} failed")
+    return 1 if failures or not names else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
