@@ -4,12 +4,14 @@
 
 #include "kiln/Conversion/ToLLVM/Passes.h"
 #include "kiln/Pipeline/CodeGen.h"
+#include "kiln/Pipeline/Pipelines.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -248,6 +250,64 @@ ArrayRef<char> takeWeights(ModuleOp module) {
   return contents;
 }
 
+/// Lowers the model for blocks of samples as the main one and links it into
+/// `main` with its ABI symbols renamed kiln_block_*; the constants both
+/// hold (the weights) are kept once.
+LogicalResult linkBlockModel(ModuleOp block, const kiln::PipelineOptions &pipeline,
+                             llvm::Module &main, llvm::TargetMachine &machine,
+                             Location loc, bool &dnnl) {
+  MLIRContext *ctx = block.getContext();
+  for (auto build : {kiln::buildGraphPipeline, kiln::buildFusionPipeline,
+                     kiln::buildLinalgPipeline, kiln::buildLLVMPipeline}) {
+    PassManager pm(ctx, ModuleOp::getOperationName());
+    build(pm, pipeline);
+    if (failed(pm.run(block)))
+      return failure();
+  }
+  takeWeights(block);
+  dnnl = dnnl || kiln::usesDnnl(block);
+  std::unique_ptr<llvm::Module> blockIR =
+      kiln::translateToLLVMIR(block, main.getContext(), machine);
+  if (!blockIR)
+    return emitError(loc) << "translation to LLVM IR failed";
+  for (llvm::GlobalValue &value : blockIR->global_values()) {
+    if (value.hasLocalLinkage() || value.isDeclaration())
+      continue;
+    llvm::StringRef name = value.getName();
+    // The ABI's symbols get the block's names; the others (its parallel
+    // loops' bodies) stay inside.
+    if (name.consume_front("kiln_model_"))
+      value.setName("kiln_block_" + name.str());
+    else
+      value.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  if (llvm::Linker::linkModules(main, std::move(blockIR)))
+    return emitError(loc) << "cannot link the model for blocks of samples";
+  // Constants are uniqued in an LLVM context: equal weights share their
+  // initializer.
+  llvm::DenseMap<std::pair<llvm::Constant *, llvm::Type *>,
+                 llvm::GlobalVariable *>
+      seen;
+  SmallVector<llvm::GlobalVariable *> duplicates;
+  for (llvm::GlobalVariable &global : main.globals()) {
+    if (!global.isConstant() || !global.hasLocalLinkage() ||
+        !global.hasInitializer() || global.hasSection())
+      continue;
+    auto key = std::make_pair(global.getInitializer(), global.getValueType());
+    auto [it, inserted] = seen.try_emplace(key, &global);
+    if (inserted)
+      continue;
+    llvm::GlobalVariable *kept = it->second;
+    if (global.getAlign().valueOrOne() > kept->getAlign().valueOrOne())
+      kept->setAlignment(global.getAlign());
+    duplicates.push_back(&global);
+    global.replaceAllUsesWith(kept);
+  }
+  for (llvm::GlobalVariable *global : duplicates)
+    global->eraseFromParent();
+  return success();
+}
+
 } // namespace
 
 LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
@@ -320,6 +380,10 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
       translateToLLVMIR(module, llvmContext, *machine);
   if (!llvmModule)
     return emitError(loc) << "translation to LLVM IR failed";
+  if (options.blockModule && !isTextStage(stopAt) &&
+      failed(linkBlockModel(options.blockModule, pipeline, *llvmModule,
+                            *machine, loc, dnnl)))
+    return failure();
   auto printIR = [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); };
   if (failed(writer.dump("ll", printIR)))
     return failure();

@@ -208,3 +208,56 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   (*module)->setAttr("kiln.sample_symbol", b.getStringAttr(symbol));
   return module;
 }
+
+OwningOpRef<ModuleOp>
+kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                     MLIRContext &context,
+                     const onnx_frontend::ImportOptions &options,
+                     ModuleOp single, int64_t samples) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto symbol = single->getAttrOfType<StringAttr>("kiln.sample_symbol");
+  auto main = single.lookupSymbol<func::FuncOp>("main");
+  if (!symbol || !main) {
+    emitError(fileLoc) << "the model has no open dim to run in blocks";
+    return {};
+  }
+  SymbolicDims pinned;
+  pinned.values[symbol.getValue()] = samples;
+  OwningOpRef<ModuleOp> module =
+      importModel(path, sourceMgr, context, options, &pinned);
+  if (!module)
+    return {};
+  auto graph = module->lookupSymbol<func::FuncOp>("main");
+  auto scaled = [&](Type singleType, Type blockType, Attribute axisAttr) {
+    auto a = llvm::cast<RankedTensorType>(singleType);
+    auto b = llvm::cast<RankedTensorType>(blockType);
+    auto axis = llvm::dyn_cast_or_null<IntegerAttr>(axisAttr);
+    if (a.getRank() != b.getRank())
+      return false;
+    for (int64_t d = 0; d < a.getRank(); ++d)
+      if (b.getDimSize(d) != a.getDimSize(d) *
+                                 (axis && axis.getInt() == d ? samples : 1))
+        return false;
+    return true;
+  };
+  bool same = graph &&
+              graph.getNumArguments() == main.getNumArguments() &&
+              graph.getNumResults() == main.getNumResults();
+  for (unsigned i = 0; same && i < main.getNumArguments(); ++i)
+    same = scaled(main.getArgumentTypes()[i], graph.getArgumentTypes()[i],
+                  main.getArgAttr(i, "kiln.sample_axis"));
+  for (unsigned i = 0; same && i < main.getNumResults(); ++i)
+    same = scaled(main.getResultTypes()[i], graph.getResultTypes()[i],
+                  main.getResultAttr(i, "kiln.sample_axis"));
+  if (!same) {
+    emitError(fileLoc) << "the model for blocks of " << samples << " '"
+                       << symbol.getValue()
+                       << "' does not take and give as many times the "
+                          "tensors of the model for one";
+    return {};
+  }
+  graph.setAllArgAttrs(main.getAllArgAttrs());
+  graph.setAllResultAttrs(main.getAllResultAttrs());
+  (*module)->setAttr("kiln.sample_symbol", symbol);
+  return module;
+}

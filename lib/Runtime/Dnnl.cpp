@@ -27,9 +27,11 @@
 #include <unordered_map>
 #include <vector>
 
+// Weak: in a binary whose block of samples uses oneDNN and whose model for
+// one sample does not, the model has no program.
 extern "C" {
-extern const int64_t kiln_model_dnnl_program[];
-void kiln_model_dnnl_constants(uintptr_t *pointers);
+__attribute__((weak)) extern const int64_t kiln_model_dnnl_program[];
+__attribute__((weak)) void kiln_model_dnnl_constants(uintptr_t *pointers);
 }
 
 namespace {
@@ -625,10 +627,11 @@ void report(char *error, size_t size, const std::string &message) {
 
 extern "C" {
 
-void *kiln_dnnl_create(char *error, size_t error_size,
-                       uint64_t *scratchpad_bytes) {
+void *kiln_dnnl_create_program(const int64_t *program,
+                               void (*constantsOf)(uintptr_t *), char *error,
+                               size_t error_size, uint64_t *scratchpad_bytes) {
   std::vector<Record> records;
-  if (!kiln::abi::readDnnlProgram(kiln_model_dnnl_program, records)) {
+  if (!kiln::abi::readDnnlProgram(program, records)) {
     report(error, error_size, "the model's oneDNN program is malformed");
     return nullptr;
   }
@@ -637,7 +640,7 @@ void *kiln_dnnl_create(char *error, size_t error_size,
     for (const Operand &operand : record.operands)
       constantCount = std::max(constantCount, operand.constant + 1);
   std::vector<uintptr_t> constants(std::max<int64_t>(constantCount, 1));
-  kiln_model_dnnl_constants(constants.data());
+  constantsOf(constants.data());
 
   auto state = std::make_unique<State>();
   Builder builder(*state, constants);
@@ -660,6 +663,17 @@ void *kiln_dnnl_create(char *error, size_t error_size,
   }
   *scratchpad_bytes = state->scratchpadBytes;
   return state.release();
+}
+
+void *kiln_dnnl_create(char *error, size_t error_size,
+                       uint64_t *scratchpad_bytes) {
+  if (!kiln_model_dnnl_program || !kiln_model_dnnl_constants) {
+    *scratchpad_bytes = 0;
+    return new State();
+  }
+  return kiln_dnnl_create_program(kiln_model_dnnl_program,
+                                  kiln_model_dnnl_constants, error, error_size,
+                                  scratchpad_bytes);
 }
 
 void kiln_dnnl_destroy(void *state) { delete (State *)state; }

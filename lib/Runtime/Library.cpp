@@ -28,6 +28,8 @@ struct kiln_model {
   Weights weights;
   /// The oneDNN primitives of a dnnl-backend model, shared by all runs.
   Backend backend;
+  /// The model for blocks of samples, when it has one.
+  BlockProgram block;
   /// Workspaces not in use by a run; a run takes one per thread (allocating
   /// it the first time several runs overlap) and puts it back.
   std::unique_ptr<ArenaPool> arenas;
@@ -100,7 +102,8 @@ kiln_model *kiln_create(char *error, size_t error_size) {
   std::string message;
   if (!parseSignature(kiln_model_signature, model->signature, message) ||
       !model->weights.acquire(Weights::libraryPath(), message) ||
-      !model->backend.init(message)) {
+      !model->backend.init(message) ||
+      !model->block.init(model->signature, message)) {
     report(error, error_size, message);
     delete model;
     return nullptr;
@@ -191,7 +194,7 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
   }
   std::string message;
   if (!runSamples(buffers, sig, model->backend, samples, *model->arenas,
-                  /*parallel=*/true, message)) {
+                  /*parallel=*/true, message, &model->block)) {
     report(error, error_size, message);
     return -1;
   }

@@ -244,10 +244,15 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
     return 1;
   }
+  BlockProgram block;
+  if (!block.init(signature, error)) {
+    std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
+    return 1;
+  }
   ArenaPool arenas(backend, signature);
   auto run = [&] {
     if (runSamples(pointers, signature, backend, samples, arenas,
-                   /*parallel=*/true, error))
+                   /*parallel=*/true, error, &block))
       return true;
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return false;

@@ -19,11 +19,15 @@
 #include <omp.h>
 
 namespace {
+using TaskFn = void (*)(int32_t, int64_t, int64_t, void **);
+using RunFn = void (*)(void **);
+
 /// The run in progress on this thread.
 struct Run {
   void **buffers = nullptr;
   void *backend = nullptr;
   void *scratchpad = nullptr;
+  TaskFn task = nullptr;
 };
 thread_local Run current;
 
@@ -35,6 +39,19 @@ uint64_t alignUp(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
 extern "C" {
 __attribute__((weak)) void *kiln_dnnl_create(char *error, size_t error_size,
                                              uint64_t *scratchpad_bytes);
+__attribute__((weak)) void *
+kiln_dnnl_create_program(const int64_t *program,
+                         void (*constantsOf)(uintptr_t *), char *error,
+                         size_t error_size, uint64_t *scratchpad_bytes);
+// The model for blocks of samples, in binaries that have one (see
+// kilnc --block-samples): kiln_model_*'s twins.
+__attribute__((weak)) extern const char kiln_block_signature[];
+__attribute__((weak)) extern const uint64_t kiln_block_workspace_bytes;
+__attribute__((weak)) extern const int64_t kiln_block_dnnl_program[];
+__attribute__((weak)) void kiln_block_dnnl_constants(uintptr_t *pointers);
+__attribute__((weak)) void kiln_block_run(void **buffers);
+__attribute__((weak)) void kiln_block_task(int32_t id, int64_t lo, int64_t hi,
+                                           void **buffers);
 __attribute__((weak)) void kiln_dnnl_destroy(void *state);
 __attribute__((weak)) void kiln_dnnl_describe(const void *state, char *text,
                                               size_t size);
@@ -74,38 +91,6 @@ uint64_t kiln::runtime::arenaBytes(const Backend &backend,
   return checksOffset(backend) + 16 * signature.checks.size();
 }
 
-bool kiln::runtime::runModel(const std::vector<void *> &io,
-                             const Signature &signature, const Backend &backend,
-                             void *arena, std::string &error) {
-  // kiln_model_run takes the inputs, the outputs, one [min, max] pair per
-  // index check, then the workspace.
-  std::vector<void *> buffers(io);
-  int64_t *ranges = (int64_t *)((char *)arena + checksOffset(backend));
-  for (size_t i = 0; i < signature.checks.size(); ++i)
-    buffers.push_back(ranges + 2 * i);
-  buffers.push_back(arena);
-  Run saved = current;
-  current.buffers = buffers.data();
-  current.backend = backend.state();
-  current.scratchpad = (char *)arena + alignUp(kiln_model_workspace_bytes);
-  kiln_model_run(buffers.data());
-  current = saved;
-  for (size_t i = 0; i < signature.checks.size(); ++i) {
-    const kiln::runtime::IndexCheck &check = signature.checks[i];
-    int64_t low = ranges[2 * i], high = ranges[2 * i + 1];
-    if (low >= check.low && high <= check.high)
-      continue;
-    int64_t bad = low < check.low ? low : high;
-    error = check.what + ": index " + std::to_string(bad) +
-            " is out of range for an axis of size " +
-            std::to_string(check.high + 1) +
-            " (valid: " + std::to_string(check.low) + " to " +
-            std::to_string(check.high) + ")";
-    return false;
-  }
-  return true;
-}
-
 struct kiln::runtime::ArenaPool::State {
   std::mutex mutex;
   std::vector<void *> free;
@@ -113,8 +98,10 @@ struct kiln::runtime::ArenaPool::State {
 
 kiln::runtime::ArenaPool::ArenaPool(const Backend &backend,
                                     const Signature &signature)
-    : size(alignUp(std::max<uint64_t>(arenaBytes(backend, signature), 1))),
-      state(new State) {}
+    : ArenaPool(arenaBytes(backend, signature)) {}
+
+kiln::runtime::ArenaPool::ArenaPool(uint64_t bytes)
+    : size(alignUp(std::max<uint64_t>(bytes, 1))), state(new State) {}
 
 kiln::runtime::ArenaPool::~ArenaPool() {
   for (void *arena : state->free)
@@ -142,15 +129,15 @@ void kiln::runtime::ArenaPool::release(void *arena) {
 }
 
 namespace {
-/// Where one sample of a tensor lies in the buffer for all of them:
-/// `outer` blocks of `bytes` bytes, `stride` bytes apart, the first at
-/// `offset`.
+/// Where samples [first, first + count) of a tensor lie in the buffer for
+/// all of them: `outer` blocks of `bytes` bytes, `stride` bytes apart, the
+/// first at `offset`.
 struct SampleSlice {
   int64_t outer = 1, bytes = 0, stride = 0, offset = 0;
 };
 
 SampleSlice sliceOf(const kiln::runtime::TensorInfo &info, int64_t samples,
-                    int64_t sample) {
+                    int64_t first, int64_t count) {
   SampleSlice slice;
   int64_t inner = kiln::runtime::dtypeSize(info.dtype);
   for (size_t d = info.sampleAxis + 1; d < info.shape.size(); ++d)
@@ -158,9 +145,10 @@ SampleSlice sliceOf(const kiln::runtime::TensorInfo &info, int64_t samples,
   slice.outer = info.sampleBlocks;
   for (int d = 0; d < info.sampleAxis; ++d)
     slice.outer *= info.shape[d];
-  slice.bytes = info.shape[info.sampleAxis] / info.sampleBlocks * inner;
-  slice.stride = slice.bytes * samples;
-  slice.offset = slice.bytes * sample;
+  int64_t each = info.shape[info.sampleAxis] / info.sampleBlocks * inner;
+  slice.bytes = each * count;
+  slice.stride = each * samples;
+  slice.offset = each * first;
   return slice;
 }
 } // namespace
@@ -169,7 +157,8 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
                                const Signature &signature,
                                const Backend &backend, int64_t samples,
                                ArenaPool &arenas, bool parallel,
-                               std::string &error) {
+                               std::string &error,
+                               const BlockProgram *block) {
   size_t numInputs = signature.inputs.size();
   auto tensorOf = [&](size_t i) -> const TensorInfo & {
     return i < numInputs ? signature.inputs[i]
@@ -187,50 +176,50 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
   }
   if (samples == 0)
     return true;
-  // Tensors whose samples are strided go through a staging buffer per run.
-  uint64_t stagingBytes = 0;
-  for (size_t i = 0; i < io.size(); ++i) {
-    const TensorInfo &info = tensorOf(i);
-    if (info.sampleAxis >= 0 && sliceOf(info, samples, 0).outer > 1)
-      stagingBytes += alignUp(info.byteSize());
-  }
-  std::mutex errorMutex;
-  std::atomic<bool> failed{false};
-  auto runOne = [&](int64_t sample, void *arena, char *staging) {
+  // Tensors whose samples are strided go through staging buffers: the
+  // bytes they take for `count` samples.
+  auto stagingBytes = [&](int64_t count) {
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < io.size(); ++i) {
+      const TensorInfo &info = tensorOf(i);
+      if (info.sampleAxis >= 0 && sliceOf(info, samples, 0, 1).outer > 1)
+        bytes += alignUp(info.byteSize() * count);
+    }
+    return bytes;
+  };
+  // The buffers of samples [first, first + count): slices of io, or
+  // staging buffers filled from the inputs.
+  auto gather = [&](int64_t first, int64_t count, char *staging) {
     std::vector<void *> buffers(io.size());
-    char *next = staging;
     for (size_t i = 0; i < io.size(); ++i) {
       const TensorInfo &info = tensorOf(i);
       if (info.sampleAxis < 0) {
         buffers[i] = io[i];
         continue;
       }
-      SampleSlice slice = sliceOf(info, samples, sample);
+      SampleSlice slice = sliceOf(info, samples, first, count);
       if (slice.outer == 1) {
         buffers[i] = (char *)io[i] + slice.offset;
         continue;
       }
-      buffers[i] = next;
+      buffers[i] = staging;
       if (i < numInputs)
         for (int64_t o = 0; o < slice.outer; ++o)
-          std::memcpy(next + o * slice.bytes,
+          std::memcpy(staging + o * slice.bytes,
                       (const char *)io[i] + o * slice.stride + slice.offset,
                       slice.bytes);
-      next += alignUp(info.byteSize());
+      staging += alignUp(info.byteSize() * count);
     }
-    std::string message;
-    if (!runModel(buffers, signature, backend, arena, message)) {
-      std::lock_guard<std::mutex> lock(errorMutex);
-      if (!failed)
-        error = "sample " + std::to_string(sample) + ": " + message;
-      failed = true;
-      return;
-    }
+    return buffers;
+  };
+  // Copies the staged outputs of samples [first, first + count) back.
+  auto scatter = [&](int64_t first, int64_t count,
+                     const std::vector<void *> &buffers) {
     for (size_t i = numInputs; i < io.size(); ++i) {
       const TensorInfo &info = tensorOf(i);
       if (info.sampleAxis < 0)
         continue;
-      SampleSlice slice = sliceOf(info, samples, sample);
+      SampleSlice slice = sliceOf(info, samples, first, count);
       if (slice.outer == 1)
         continue;
       for (int64_t o = 0; o < slice.outer; ++o)
@@ -238,35 +227,203 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
                     (const char *)buffers[i] + o * slice.bytes, slice.bytes);
     }
   };
+  std::mutex errorMutex;
+  std::atomic<bool> failed{false};
+  auto fail = [&](const std::string &message) {
+    std::lock_guard<std::mutex> lock(errorMutex);
+    if (!failed)
+      error = message;
+    failed = true;
+  };
+  // Whole blocks first, one after the other, each on all the threads.
+  int64_t blockSamples = block ? block->samples() : 0;
+  int64_t done = 0;
+  if (blockSamples > 1 && samples >= blockSamples) {
+    uint64_t bytes = stagingBytes(blockSamples);
+    char *staging = bytes ? (char *)std::aligned_alloc(64, bytes) : nullptr;
+    if (bytes && !staging) {
+      error = "cannot allocate the model's staging buffers";
+      return false;
+    }
+    for (; done + blockSamples <= samples; done += blockSamples) {
+      std::vector<void *> buffers = gather(done, blockSamples, staging);
+      std::string message;
+      if (!block->run(buffers, message)) {
+        std::free(staging);
+        error = "samples " + std::to_string(done) + " to " +
+                std::to_string(done + blockSamples - 1) + ": " + message;
+        return false;
+      }
+      scatter(done, blockSamples, buffers);
+    }
+    std::free(staging);
+  }
+  // Then the rest, one sample at a time, spread over the threads.
   auto runRange = [&](int64_t lo, int64_t hi) {
     void *arena = arenas.acquire();
-    char *staging =
-        stagingBytes ? (char *)std::aligned_alloc(64, stagingBytes) : nullptr;
-    if (!arena || (stagingBytes && !staging)) {
-      std::lock_guard<std::mutex> lock(errorMutex);
-      if (!failed)
-        error = "cannot allocate the model's workspace";
-      failed = true;
+    uint64_t bytes = stagingBytes(1);
+    char *staging = bytes ? (char *)std::aligned_alloc(64, bytes) : nullptr;
+    if (!arena || (bytes && !staging)) {
+      fail("cannot allocate the model's workspace");
     } else {
-      for (int64_t s = lo; s < hi && !failed; ++s)
-        runOne(s, arena, staging);
+      for (int64_t s = lo; s < hi && !failed; ++s) {
+        std::vector<void *> buffers = gather(s, 1, staging);
+        std::string message;
+        if (!runModel(buffers, signature, backend, arena, message)) {
+          fail("sample " + std::to_string(s) + ": " + message);
+          break;
+        }
+        scatter(s, 1, buffers);
+      }
     }
     arenas.release(arena);
     std::free(staging);
   };
-  int64_t threads = std::min<int64_t>(omp_get_max_threads(), samples);
-  if (!parallel || threads < 2 || omp_in_parallel()) {
-    runRange(0, samples);
+  int64_t left = samples - done;
+  int64_t threads = std::min<int64_t>(omp_get_max_threads(), left);
+  if (left == 0) {
+    // nothing left
+  } else if (!parallel || threads < 2 || omp_in_parallel()) {
+    runRange(done, samples);
   } else {
 #pragma omp parallel num_threads(threads)
     {
       int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
-      int64_t lo = samples * t / count, hi = samples * (t + 1) / count;
+      int64_t lo = done + left * t / count, hi = done + left * (t + 1) / count;
       if (lo < hi)
         runRange(lo, hi);
     }
   }
   return !failed;
+}
+
+namespace {
+/// One compiled graph: the model, or its block.
+struct Program {
+  RunFn run;
+  TaskFn task;
+  uint64_t workspaceBytes;
+  const std::vector<kiln::runtime::IndexCheck> &checks;
+  void *backend;
+  uint64_t scratchpadBytes;
+};
+
+bool runProgram(const Program &program, const std::vector<void *> &io,
+                void *arena, std::string &error) {
+  // The graph takes the inputs, the outputs, one [min, max] pair per index
+  // check, then the workspace.
+  std::vector<void *> buffers(io);
+  int64_t *ranges =
+      (int64_t *)((char *)arena + alignUp(program.workspaceBytes) +
+                  alignUp(program.scratchpadBytes));
+  for (size_t i = 0; i < program.checks.size(); ++i)
+    buffers.push_back(ranges + 2 * i);
+  buffers.push_back(arena);
+  Run saved = current;
+  current.buffers = buffers.data();
+  current.backend = program.backend;
+  current.scratchpad = (char *)arena + alignUp(program.workspaceBytes);
+  current.task = program.task;
+  program.run(buffers.data());
+  current = saved;
+  for (size_t i = 0; i < program.checks.size(); ++i) {
+    const kiln::runtime::IndexCheck &check = program.checks[i];
+    int64_t low = ranges[2 * i], high = ranges[2 * i + 1];
+    if (low >= check.low && high <= check.high)
+      continue;
+    int64_t bad = low < check.low ? low : high;
+    error = check.what + ": index " + std::to_string(bad) +
+            " is out of range for an axis of size " +
+            std::to_string(check.high + 1) +
+            " (valid: " + std::to_string(check.low) + " to " +
+            std::to_string(check.high) + ")";
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+bool kiln::runtime::runModel(const std::vector<void *> &io,
+                             const Signature &signature, const Backend &backend,
+                             void *arena, std::string &error) {
+  Program program{kiln_model_run,
+                  kiln_model_task,
+                  kiln_model_workspace_bytes,
+                  signature.checks,
+                  backend.state(),
+                  backend.scratchpadBytes()};
+  return runProgram(program, io, arena, error);
+}
+
+kiln::runtime::BlockProgram::~BlockProgram() {
+  delete arenas;
+  if (dnnl && kiln_dnnl_destroy)
+    kiln_dnnl_destroy(dnnl);
+}
+
+bool kiln::runtime::BlockProgram::init(const Signature &signature,
+                                       std::string &error) {
+  if (!kiln_block_run || !kiln_block_task || !kiln_block_signature ||
+      signature.symbol.empty())
+    return true;
+  Signature block;
+  if (!parseSignature(kiln_block_signature, block, error))
+    return false;
+  // Its tensors are those of the model for as many samples.
+  int64_t samples = 0;
+  bool same = block.inputs.size() == signature.inputs.size() &&
+              block.outputs.size() == signature.outputs.size();
+  for (size_t i = 0; same && i < signature.inputs.size(); ++i) {
+    const TensorInfo &info = signature.inputs[i];
+    if (info.sampleAxis >= 0 && samples == 0 &&
+        (size_t)info.sampleAxis < block.inputs[i].shape.size())
+      samples = block.inputs[i].shape[info.sampleAxis] /
+                info.shape[info.sampleAxis];
+  }
+  same = same && samples > 1;
+  for (size_t i = 0; same && i < signature.inputs.size(); ++i)
+    same = block.inputs[i].shape ==
+           signature.inputs[i].forSamples(samples).shape;
+  for (size_t i = 0; same && i < signature.outputs.size(); ++i)
+    same = block.outputs[i].shape ==
+           signature.outputs[i].forSamples(samples).shape;
+  if (!same) {
+    error = "the model's block of samples does not match its signature";
+    return false;
+  }
+  if (kiln_block_dnnl_program) {
+    if (!kiln_dnnl_create_program) {
+      error = "the model's block needs oneDNN";
+      return false;
+    }
+    char message[512] = "";
+    dnnl = kiln_dnnl_create_program(kiln_block_dnnl_program,
+                                    kiln_block_dnnl_constants, message,
+                                    sizeof(message), &scratchpad);
+    if (!dnnl) {
+      error = message;
+      return false;
+    }
+  }
+  checkList = block.checks;
+  blockSamples = samples;
+  arenas = new ArenaPool(alignUp(kiln_block_workspace_bytes) +
+                         alignUp(scratchpad) + 16 * checkList.size());
+  return true;
+}
+
+bool kiln::runtime::BlockProgram::run(const std::vector<void *> &io,
+                                      std::string &error) const {
+  void *arena = arenas->acquire();
+  if (!arena) {
+    error = "cannot allocate the model's workspace";
+    return false;
+  }
+  Program program{kiln_block_run, kiln_block_task, kiln_block_workspace_bytes,
+                  checkList,      dnnl,            scratchpad};
+  bool ok = runProgram(program, io, arena, error);
+  arenas->release(arena);
+  return ok;
 }
 
 void *kiln::runtime::currentBackendState() { return current.backend; }
@@ -279,6 +436,7 @@ int kiln::runtime::maxThreads() { return omp_get_max_threads(); }
 
 extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
   void **buffers = current.buffers;
+  TaskFn kiln_model_task = current.task ? current.task : ::kiln_model_task;
   int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
   if (threads < 2 || omp_in_parallel()) {
     kiln_model_task(id, 0, iterations, buffers);

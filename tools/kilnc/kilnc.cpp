@@ -86,6 +86,12 @@ static cl::opt<std::string> weightsMode(
              "library, or external: a NAME.weights file beside it, mapped "
              "when the model is loaded"),
     cl::init("embedded"), cl::cat(kilncCategory));
+static cl::opt<int64_t> blockSamples(
+    "block-samples",
+    cl::desc("For a model whose open dim varies at run time: also compile it "
+             "for blocks of N samples, which runs use where they have that "
+             "many (default 16; 1 or 0: one sample at a time only)"),
+    cl::init(16), cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
                                     cl::value_desc("DIR"),
@@ -200,7 +206,25 @@ int main(int argc, char **argv) {
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       kiln::loadModel(modelPath, sourceMgr, context, importOptions);
-  if (!module || failed(kiln::compile(*module, options, *stage)))
+  if (!module)
+    return 1;
+  // A model whose open dim varies at run time is also compiled for blocks
+  // of samples, into the same binary (not beside external weights: the
+  // block's would be a second file).
+  mlir::OwningOpRef<mlir::ModuleOp> block;
+  if (blockSamples < 0 || blockSamples > 4096) {
+    errs() << "kilnc: --block-samples must be in 0 to 4096\n";
+    return 1;
+  }
+  if ((*module)->hasAttr("kiln.sample_symbol") && blockSamples > 1 &&
+      !kiln::isTextStage(*stage) && !options.externalWeights) {
+    block = kiln::loadBlockModel(modelPath, sourceMgr, context, importOptions,
+                                 *module, blockSamples);
+    if (!block)
+      return 1;
+    options.blockModule = *block;
+  }
+  if (failed(kiln::compile(*module, options, *stage)))
     return 1;
   return 0;
 }

@@ -55,6 +55,17 @@ loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
           mlir::MLIRContext &context,
           const onnx_frontend::ImportOptions &options = {});
 
+/// For a model whose open dim varies at run time (loadModel gives it for
+/// one sample, with a `kiln.sample_symbol`): the same model imported for
+/// blocks of `samples` samples, which the runtime runs where it has that
+/// many. Errors when its inputs and outputs are not `samples` times those
+/// of `single`.
+mlir::OwningOpRef<mlir::ModuleOp>
+loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+               mlir::MLIRContext &context,
+               const onnx_frontend::ImportOptions &options,
+               mlir::ModuleOp single, int64_t samples);
+
 /// Prints a diagnostic as "FILE:LINE:COL: error: ..." for IR files and
 /// "MODEL:NODE (OpType): error: ..." for ONNX nodes, with its notes; one at
 /// an unknown location as "TOOL: MESSAGE".
@@ -87,6 +98,9 @@ struct CompileOptions {
   /// Where Kiln's runtime libraries are; "": the lib/ folder beside the
   /// running executable's bin/.
   std::string runtimeDir;
+  /// The model for blocks of samples (loadBlockModel), compiled into the
+  /// same binary as `kiln_block_*` (binary stages only).
+  mlir::ModuleOp blockModule;
 };
 
 /// Runs `module` (kiln IR, as loadModel gives it) through the pipelines up

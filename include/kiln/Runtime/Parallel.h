@@ -3,13 +3,14 @@
 #ifndef KILN_RUNTIME_PARALLEL_H
 #define KILN_RUNTIME_PARALLEL_H
 
+#include "kiln/Runtime/Tensor.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace kiln::runtime {
 
-struct Signature;
 
 /// What a model instance keeps besides its workspace: for a model compiled
 /// with the dnnl backend, its oneDNN primitives, created once with their
@@ -52,6 +53,7 @@ bool runModel(const std::vector<void *> &io, const Signature &signature,
 class ArenaPool {
 public:
   ArenaPool(const Backend &backend, const Signature &signature);
+  explicit ArenaPool(uint64_t bytes);
   ArenaPool(const ArenaPool &) = delete;
   ArenaPool &operator=(const ArenaPool &) = delete;
   ~ArenaPool();
@@ -66,16 +68,43 @@ private:
   State *state;
 };
 
+/// The model compiled for blocks of samples (kilnc --block-samples), when
+/// the binary holds one: its primitives, created once, and its arenas.
+class BlockProgram {
+public:
+  BlockProgram() = default;
+  BlockProgram(const BlockProgram &) = delete;
+  BlockProgram &operator=(const BlockProgram &) = delete;
+  ~BlockProgram();
+
+  /// Prepares the block of a model of signature `signature`; true without
+  /// doing anything when there is none, false with `error` set on failure.
+  bool init(const Signature &signature, std::string &error);
+  /// The samples a block takes; 0 when there is no block.
+  int64_t samples() const { return blockSamples; }
+  /// Runs one block on `io`, buffers for samples() samples.
+  bool run(const std::vector<void *> &io, std::string &error) const;
+
+private:
+  int64_t blockSamples = 0;
+  uint64_t scratchpad = 0;
+  void *dnnl = nullptr;
+  std::vector<IndexCheck> checkList;
+  ArenaPool *arenas = nullptr;
+};
+
 /// Runs a model whose open dim varies at run time on `samples` samples:
 /// `io` holds the inputs and outputs for that many (see
 /// TensorInfo::forSamples). The model runs once per sample, on the
 /// samples' slices of the buffers (copied to and from contiguous ones
 /// when they are strided), the samples spread over the OpenMP threads when
-/// `parallel` is set. A model of fixed shapes runs once. Returns false,
+/// `parallel` is set; with a `block`, whole blocks of samples go through it
+/// first, one after the other. A model of fixed shapes runs once. Returns false,
 /// with the message of the first sample that failed, like runModel.
 bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 const Backend &backend, int64_t samples, ArenaPool &arenas,
-                bool parallel, std::string &error);
+                bool parallel, std::string &error,
+                const BlockProgram *block = nullptr);
 
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();
