@@ -2,16 +2,20 @@
 
 #include "kiln/Pipeline/Compile.h"
 
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/SampleAxes.h"
 #include "kiln/Frontend/Keras/Importer.h"
 #include "kiln/Frontend/ONNX/Importer.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace kiln;
@@ -74,7 +78,57 @@ importModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 
 /// Probe value of the open dim: a prime no real model has as a dim, so that
 /// the samples cannot be mistaken for another axis.
-static constexpr int64_t kProbe = 257;
+static constexpr int64_t kProbe = 257, kSecondProbe = 263;
+
+/// Fails, at the first op that differs, unless `a` and `b` (a model
+/// imported with its open dim at two probe values) are the same graph with
+/// the same constants but for splats, which fit any size.
+static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
+                                          llvm::StringRef symbol) {
+  auto refuse = [&](Operation *op, const Twine &what) {
+    op->emitError() << what << "; Kiln cannot let '" << symbol
+                    << "' vary at run time: pin it with --shape " << symbol
+                    << "=SIZE";
+    return failure();
+  };
+  if (!b)
+    return a.emitError() << "the second import has no 'main'";
+  Block &blockA = a.getBody().front(), &blockB = b.getBody().front();
+  auto itB = blockB.begin();
+  for (Operation &opA : blockA) {
+    if (itB == blockB.end() || opA.getName() != itB->getName())
+      return refuse(&opA, "the graph changes with the size of the open dim");
+    Operation &opB = *itB++;
+    // Constants that only decided shapes are folded away and left unused.
+    auto constA = llvm::dyn_cast<kiln::ConstantOp>(opA);
+    if (!constA || constA->use_empty())
+      continue;
+    auto valueA = llvm::dyn_cast<DenseElementsAttr>(constA.getValue());
+    auto valueB = llvm::dyn_cast<DenseElementsAttr>(
+        llvm::cast<kiln::ConstantOp>(opB).getValue());
+    Attribute attrB = llvm::cast<kiln::ConstantOp>(opB).getValue();
+    if (constA.getValue() == attrB)
+      continue;
+    // Weights: blobs of the same bytes (each import has its own).
+    auto blobA = llvm::dyn_cast<DenseResourceElementsAttr>(constA.getValue());
+    auto blobB = llvm::dyn_cast<DenseResourceElementsAttr>(attrB);
+    if (blobA && blobB && blobA.getType() == blobB.getType()) {
+      AsmResourceBlob *dataA = blobA.getRawHandle().getBlob();
+      AsmResourceBlob *dataB = blobB.getRawHandle().getBlob();
+      if (dataA && dataB && dataA->getData().size() == dataB->getData().size() &&
+          std::memcmp(dataA->getData().data(), dataB->getData().data(),
+                      dataA->getData().size()) == 0)
+        continue;
+    }
+    bool sameSplat = valueA && valueB && valueA.isSplat() && valueB.isSplat() &&
+                     valueA.getSplatValue<Attribute>() ==
+                         valueB.getSplatValue<Attribute>();
+    if (!sameSplat)
+      return refuse(&opA, "this value is computed from the size of the open "
+                          "dim (by Shape, Size or Range over it)");
+  }
+  return success();
+}
 
 namespace {
 /// The sample axes of `func`'s arguments for the open dims `probed`.
@@ -149,6 +203,18 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   }
   auto inputAxes = argumentAxes(main, probing.probed);
   if (failed(inputAxes))
+    return {};
+  // A second probe: a value that differs between the two imports is
+  // computed from the open dim's size (Shape, Size, Range over it) and
+  // would be wrong at any other size.
+  SymbolicDims second;
+  second.probe = kSecondProbe;
+  OwningOpRef<ModuleOp> secondModule =
+      importModel(path, sourceMgr, context, options, &second);
+  if (!secondModule)
+    return {};
+  if (failed(checkSizeIndependent(
+          main, secondModule->lookupSymbol<func::FuncOp>("main"), symbol)))
     return {};
   FailureOr<SampleAxes> axes = findSampleAxes(main, *inputAxes, kProbe);
   if (failed(axes)) {

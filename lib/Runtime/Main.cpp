@@ -65,6 +65,10 @@ void printSignature(const Signature &signature) {
   std::printf("outputs:\n");
   for (const TensorInfo &info : signature.outputs)
     std::printf("  %s\n", info.describe().c_str());
+  if (signature.maxSamples != INT64_MAX)
+    std::printf("%s: %lld to %lld\n", signature.symbol.c_str(),
+                (long long)signature.minSamples,
+                (long long)signature.maxSamples);
 }
 
 /// Runs the model `runs` more times with the per-op hooks recording, then

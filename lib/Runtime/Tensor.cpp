@@ -138,6 +138,14 @@ bool countSamples(const Signature &signature,
   }
   if (samples < 0)
     samples = 1;
+  if (!signature.symbol.empty() &&
+      (samples < signature.minSamples || samples > signature.maxSamples)) {
+    error = decidedBy + " gives " + std::to_string(samples) + " for '" +
+            signature.symbol + "', outside the range the model was compiled "
+            "for (" + std::to_string(signature.minSamples) + " to " +
+            std::to_string(signature.maxSamples) + ")";
+    return false;
+  }
   // Every tensor's byte size must stay far from overflow.
   constexpr int64_t kMaxBytes = int64_t(1) << 46;
   for (const auto *list : {&signature.inputs, &signature.outputs})
@@ -178,6 +186,15 @@ bool parseSignature(const char *text, Signature &signature,
     }
     if (line.rfind("symbol ", 0) == 0) {
       fields >> direction >> signature.symbol;
+      int64_t low, high;
+      if (fields >> low >> high) {
+        if (low < 0 || low > high) {
+          error = "malformed model signature line '" + line + "'";
+          return false;
+        }
+        signature.minSamples = low;
+        signature.maxSamples = high;
+      }
       continue;
     }
     if (!(fields >> direction >> name >> dtype >> dims) ||

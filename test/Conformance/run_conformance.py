@@ -9,6 +9,12 @@ Each test is classified as
   unsupported  kilnc refused the model with "unsupported: REASON";
   crash        kilnc or the executable died from a signal or timed out.
 
+With --open-batch, every model is compiled with kilnc --open-batch (dim 0
+of the inputs open wherever it equals the first input's), so that a pass
+means the executable took the test's batch at run time; a model whose
+samples are not independent is counted as
+  fixed        kilnc refused to let the batch vary (the reason is listed).
+
 Compiled executables are cached by the hash of the model, the flags and
 kilnc with its runtime, so a rerun only compiles what changed.
 
@@ -55,6 +61,11 @@ class Runner:
         # so that the dnnl run tests the primitives.
         self.flags = [f"--backend={args.backend}"] + (
             ["--dnnl-min-work=0"] if args.backend == "dnnl" else [])
+        self.open_batch = args.open_batch
+        if self.open_batch:
+            # Blocks of samples are tested by the dynamic zoo; here they
+            # would only double the compile time.
+            self.flags += ["--open-batch", "--block-samples=0"]
         self.work = args.work
         lib = os.path.join(os.path.dirname(os.path.dirname(self.kilnc)), "lib")
         self.toolchain = digest_files(
@@ -75,11 +86,17 @@ class Runner:
         try:
             run, _ = kt.compile_model(
                 self.kilnc, model, self.flags + ["-o", temp], timeout=300,
-                inputs=onnxtests.test_inputs(model))
+                inputs=onnxtests.test_inputs(model), pin=not self.open_batch)
         except subprocess.TimeoutExpired:
             return "crash", "kilnc timed out", None
         if run.returncode < 0 or run.returncode > 1:
             return "crash", f"kilnc exit {run.returncode}", None
+        if run.returncode != 0 and self.open_batch and (
+                "several dims open" in run.stderr or
+                onnxtests.unsupported_reason(run.stderr) is None):
+            fixed = fixed_reason(run.stderr)
+            if fixed:
+                return "fixed", fixed, None
         if run.returncode != 0:
             reason = onnxtests.unsupported_reason(run.stderr)
             if reason is not None:
@@ -167,6 +184,26 @@ class Runner:
                 "input_shapes": [(name, dims) for name, _, dims in sig["inputs"]]}
 
 
+def fixed_reason(stderr):
+    """Why kilnc --open-batch kept the batch fixed, or None."""
+    text = stderr.strip()
+    if "several dims open" in text:
+        return "other dims are open too"
+    if "computed from the size of the open dim" in text:
+        return "a value is computed from the batch size (Shape, Size, Range)"
+    if "the graph changes with the size" in text:
+        return "the graph changes with the batch size"
+    match = re.search(r"this op (.*)", text)
+    if "cannot vary at run time" in text and match:
+        return "an op " + match.group(1)
+    if "was imported with its open dim" in text:
+        return "the model does not import at another batch (" + \
+            (text.splitlines()[0].split("error: ", 1)[-1][:60]) + "...)"
+    if "change rank or shape with" in text:
+        return "the inputs or outputs change rank with the batch"
+    return None
+
+
 def tests(root, suites, pattern):
     for suite in suites:
         if suite == "light":
@@ -180,39 +217,67 @@ def tests(root, suites, pattern):
                 yield suite, name, model
 
 
-def write_docs(path, backend, results):
+def write_docs(path, backend, results, open_batch=False):
     by_suite = collections.defaultdict(collections.Counter)
     reasons = collections.Counter()
+    fixed = collections.Counter()
     failures = []
     for (suite, name), (status, detail) in sorted(results.items()):
         by_suite[suite][status] += 1
         if status == "unsupported":
             reasons[onnxtests.group_reason(detail)] += 1
+        elif status == "fixed":
+            fixed[detail if not detail.startswith("the model does not")
+                  else "the model does not import at another batch"] += 1
         elif status in ("fail", "crash"):
             failures.append(f"| {suite}/{name} | {status} | {detail.replace('|', '/')} |")
+    tag = "-open-batch" if open_batch else ""
     lines = [
-        "# ONNX conformance",
+        "# ONNX conformance" + (", batch open" if open_batch else ""),
         "",
         f"Results of the `--backend={backend}` executables on ONNX's backend test",
         "data (`../shared/onnx-tests`), with ONNX's pass criterion (rtol 1e-3,",
-        "atol 1e-7). Regenerate with:",
+        "atol 1e-7)."]
+    if open_batch:
+        lines += [
+            "",
+            "Every model compiled with `kilnc --open-batch`: dim 0 of the",
+            "graph inputs is open wherever it equals the first input's, so a",
+            "pass means the executable took the test's batch at run time.",
+            "`fixed` counts the models whose batch kilnc refused to let vary",
+            "(their samples are not independent); they pass in the run with",
+            "fixed shapes ([conformance.md](conformance.md))."]
+    lines += [
+        "Regenerate with:",
         "",
         "```sh",
         "PYTHONPATH=test /usr/bin/python3 test/Conformance/run_conformance.py \\",
         "    build/bin/kilnc \\",
-        f"    ../shared/onnx-tests --backend {backend} --work build/conformance \\",
-        f"    --expected test/Conformance/expected-{backend}.txt --update \\",
-        f"    --docs docs/conformance.md",
+        f"    ../shared/onnx-tests --backend {backend} --work build/conformance{tag} \\"]
+    if open_batch:
+        lines += ["    --suites node,simple,pytorch-converted,pytorch-operator \\",
+                  "    --open-batch \\"]
+    lines += [
+        f"    --expected test/Conformance/expected-{backend}{tag}.txt --update \\",
+        f"    --docs docs/conformance{tag}.md",
         "```",
         "",
-        "| suite | tests | pass | fail | unsupported | crash |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| suite | tests | pass | " + ("fixed | " if open_batch else "") +
+        "fail | unsupported | crash |",
+        "| --- | --- | --- | " + ("--- | " if open_batch else "") +
+        "--- | --- | --- |",
     ]
     for suite in SUITES:
         if suite in by_suite:
             c = by_suite[suite]
-            lines.append(f"| {suite} | {sum(c.values())} | {c['pass']} | {c['fail']} "
-                         f"| {c['unsupported']} | {c['crash']} |")
+            lines.append(f"| {suite} | {sum(c.values())} | {c['pass']} | " +
+                         (f"{c['fixed']} | " if open_batch else "") +
+                         f"{c['fail']} | {c['unsupported']} | {c['crash']} |")
+    if open_batch:
+        lines += ["", "## Why the batch stays fixed", "",
+                  "| tests | reason |", "| --- | --- |"]
+        lines += [f"| {count} | {reason.replace('|', '/')} |"
+                  for reason, count in fixed.most_common()]
     lines += ["", "## Why tests are unsupported", "",
               "| tests | reason |", "| --- | --- |"]
     lines += [f"| {count} | {reason.replace('|', '/')} |"
@@ -235,6 +300,7 @@ def main():
     parser.add_argument("--expected")
     parser.add_argument("--update", action="store_true")
     parser.add_argument("--docs")
+    parser.add_argument("--open-batch", action="store_true")
     args = parser.parse_args()
 
     runner = Runner(args)
@@ -251,10 +317,12 @@ def main():
         if status in ("fail", "crash"):
             print(f"{status.upper()}: {suite}/{name}: {detail}")
     for suite, c in counts.items():
-        print(f"{suite}: {sum(c.values())} tests, {c['pass']} pass, {c['fail']} fail, "
-              f"{c['unsupported']} unsupported, {c['crash']} crash")
+        print(f"{suite}: {sum(c.values())} tests, {c['pass']} pass, "
+              + (f"{c['fixed']} fixed, " if args.open_batch else "")
+              + f"{c['fail']} fail, {c['unsupported']} unsupported, "
+              f"{c['crash']} crash")
     if args.docs:
-        write_docs(args.docs, args.backend, results)
+        write_docs(args.docs, args.backend, results, args.open_batch)
 
     passing = sorted(f"{s}/{n}" for (s, n), (st, _) in results.items() if st == "pass")
     crashes = sum(1 for st, _ in results.values() if st == "crash")

@@ -7,7 +7,11 @@ with Keras' own within |a - e| <= atol + rtol * |e| (rtol 1e-4, atol 1e-5).
 Each comparison is also run against a perturbed reference, which must
 fail: a check that cannot fail would pass anything.
 
-usage: run_keras_zoo.py KILNC KERAS_DIR WORKDIR BACKEND [MODEL ...]
+With --open-batch, only the `.keras` files, compiled without --shape:
+the batch stays open and the executable takes the fixture's at run time.
+
+usage: run_keras_zoo.py [--open-batch] KILNC KERAS_DIR WORKDIR BACKEND
+                        [MODEL ...]
 
 KERAS_DIR may hold model folders at any depth (test/models/keras-versions
 holds one folder per Keras version).
@@ -48,18 +52,25 @@ def perturbed(expected):
     return bad
 
 
-def run_model(kilnc, path, fixtures, work, backend):
+def run_model(kilnc, path, fixtures, work, backend, open_batch=False):
     with open(os.path.join(fixtures, "inputs.json")) as f:
         names = json.load(f)["inputs"]
     inputs = [os.path.join(fixtures, f"input_{k}.npy")
               for k in range(len(names))]
     shapes = [f"--shape={n}=" + "x".join(map(str, np.load(p).shape))
               for n, p in zip(names, inputs)]
+    if open_batch:
+        # The batch stays open: compiled once for one sample (no blocks:
+        # the fixtures' batch is smaller), run at the fixture's batch.
+        shapes = ["--block-samples=0"]
     exe = os.path.join(work, "model")
     error = kt.build(kilnc, path, backend, exe, shapes)
     if error:
         return False, f"kilnc: {error}"
     sig = kt.signature(exe)
+    if open_batch and not all(isinstance(dims[0], str)
+                              for _, _, dims in sig["inputs"]):
+        return False, "the batch is not open: " + str(sig["inputs"])
     if len(sig["inputs"]) != len(inputs):
         return False, (f"the executable takes {len(sig['inputs'])} inputs, "
                        f"the model {len(inputs)}")
@@ -94,7 +105,12 @@ def run_model(kilnc, path, fixtures, work, backend):
 
 
 def main():
-    kilnc, zoo, work, backend = sys.argv[1:5]
+    args = sys.argv[1:]
+    open_batch = "--open-batch" in args
+    if open_batch:
+        args.remove("--open-batch")
+    kilnc, zoo, work, backend = args[:4]
+    sys.argv = [sys.argv[0]] + args
     # A model is a folder with inputs.json (its tf2/ files belong to it);
     # folders of models may nest (keras-versions/VERSION/MODEL).
     names = sys.argv[5:] or sorted(
@@ -103,10 +119,13 @@ def main():
     failures = total = 0
     for name in names:
         for label, path, fixtures in model_files(os.path.join(zoo, name)):
+            if open_batch and label != "model.keras":
+                continue
             total += 1
             model_work = os.path.join(work, name, label.replace("/", "_"))
             os.makedirs(model_work, exist_ok=True)
-            ok, result = run_model(kilnc, path, fixtures, model_work, backend)
+            ok, result = run_model(kilnc, path, fixtures, model_work, backend,
+                                   open_batch)
             failures += not ok
             print(f"{'PASS' if ok else 'FAIL'} {name}/{label}: {result}",
                   flush=True)

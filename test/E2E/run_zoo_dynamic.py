@@ -13,7 +13,6 @@ usage: run_zoo_dynamic.py KILNC ZOO_DIR WORKDIR BACKEND [MODEL ...]
 
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -43,35 +42,14 @@ def inputs_for(folder, batch):
     return paths
 
 
-def build(kilnc, model, backend, exe, inputs, names):
-    """Compiles once; pins the open dims kilnc asks to pin to the sizes of
-    `inputs` (input name -> array shape). Returns (error, pins)."""
-    pins = []
-    for _ in range(2):
-        run = subprocess.run([kilnc, model, f"--backend={backend}", "-o", exe,
-                              *pins], capture_output=True, text=True)
-        if run.returncode == 0:
-            return None, pins
-        asked = re.search(r"pin the others with((?: --shape \S+=SIZE)+)",
-                          run.stderr)
-        if not asked or pins:
-            return run.stderr.strip() or f"exit {run.returncode}", pins
-        where = dict((sym, (inp, int(dim))) for sym, inp, dim in re.findall(
-            r"'([^']+)': input '([^']+)' dim (\d+)", run.stderr))
-        for sym in re.findall(r"--shape (\S+)=SIZE", asked.group(1)):
-            inp, dim = where[sym]
-            pins.append(f"--shape={sym}={inputs[names.index(inp)][dim]}")
-    return "kilnc keeps asking for --shape", pins
-
-
 def run_model(kilnc, folder, work, backend):
     exe = os.path.join(work, "model")
     first = inputs_for(folder, BATCHES[0])
     shapes = [np.load(p).shape for p in first]
     with open(os.path.join(folder, "inputs.json")) as f:
         names = json.load(f)["inputs"]
-    error, pins = build(kilnc, os.path.join(folder, "model.onnx"), backend,
-                        exe, shapes, names)
+    error, pins = kt.build_open(kilnc, os.path.join(folder, "model.onnx"),
+                                exe, shapes, names, [f"--backend={backend}"])
     if error:
         return False, f"kilnc: {error}"
     sig = kt.signature(exe)

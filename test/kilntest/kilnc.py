@@ -6,13 +6,15 @@ import subprocess
 import numpy as np
 
 
-def compile_model(kilnc, model, args=(), timeout=None, inputs=None):
+def compile_model(kilnc, model, args=(), timeout=None, inputs=None,
+                  pin=True):
     """Runs `kilnc MODEL ARGS...`; returns (completed process, flags added).
 
     With `inputs` (name -> (TensorProto path, dims), e.g. an ONNX test's
     data), does as a user would when kilnc asks: pins symbolic dims to the
-    inputs' shapes (--shape) and binds the inputs that decide shapes to their
-    data (--bind), then compiles again. Raises TimeoutExpired."""
+    inputs' shapes (--shape; not when `pin` is false) and binds the inputs
+    that decide shapes to their data (--bind), then compiles again. Raises
+    TimeoutExpired."""
     flags = []
     for _ in range(8 if inputs else 1):
         run = subprocess.run([kilnc, model, *args, *flags],
@@ -20,7 +22,7 @@ def compile_model(kilnc, model, args=(), timeout=None, inputs=None):
         if run.returncode != 1 or not inputs:
             break
         bind = re.search(r"--bind (\S+)=FILE\.pb", run.stderr)
-        if ("pin the shape with --shape" in run.stderr or
+        if pin and ("pin the shape with --shape" in run.stderr or
                 "pin it with --shape" in run.stderr or
                 "pin the others with --shape" in run.stderr) and not any(
                 f.startswith("--shape") for f in flags):
@@ -72,3 +74,25 @@ def light_input(dims):
     input of shape S, arange(prod(S)).reshape(S) / prod(S), in float32."""
     count = int(np.prod(dims))
     return (np.arange(count) / count).reshape(dims).astype(np.float32)
+
+
+def build_open(kilnc, model, exe, shapes, names, args=()):
+    """Compiles a model with open dims once, letting one vary at run time
+    and pinning the others as kilnc asks, to the sizes in `shapes` (one
+    per graph input, named `names`). Returns (error or None, pin flags)."""
+    pins = []
+    for _ in range(2):
+        run = subprocess.run([kilnc, model, "-o", exe, *args, *pins],
+                             capture_output=True, text=True)
+        if run.returncode == 0:
+            return None, pins
+        asked = re.search(r"pin the others with((?: --shape \S+=SIZE)+)",
+                          run.stderr)
+        if not asked or pins:
+            return run.stderr.strip() or f"exit {run.returncode}", pins
+        where = dict((sym, (inp, int(dim))) for sym, inp, dim in re.findall(
+            r"'([^']+)': input '([^']+)' dim (\d+)", run.stderr))
+        for sym in re.findall(r"--shape (\S+)=SIZE", asked.group(1)):
+            inp, dim = where[sym]
+            pins.append(f"--shape={sym}={shapes[names.index(inp)][dim]}")
+    return "kilnc keeps asking for --shape", pins

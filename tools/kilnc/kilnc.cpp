@@ -92,10 +92,24 @@ static cl::opt<int64_t> blockSamples(
              "for blocks of N samples, which runs use where they have that "
              "many (default 16; 1 or 0: one sample at a time only)"),
     cl::init(16), cl::cat(kilncCategory));
+static cl::opt<bool> openBatch(
+    "open-batch",
+    cl::desc("Open dim 0 of the ONNX graph inputs, named 'batch', wherever "
+             "it equals the first input's: for models exported with a fixed "
+             "batch (the batch then varies at run time if the samples are "
+             "independent)"),
+    cl::cat(kilncCategory));
 static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::desc("Write every stage to DIR"),
                                     cl::value_desc("DIR"),
                                     cl::cat(kilncCategory));
+
+/// `--shape SYMBOL=LO..HI`: the range of the open dim that varies.
+struct SampleRange {
+  std::string symbol;
+  int64_t low, high;
+};
+static std::optional<SampleRange> sampleRange;
 
 /// Fills `options` from --shape and --bind; false (with a message) on a
 /// malformed or repeated one.
@@ -109,6 +123,24 @@ static bool parseImportOptions(kiln::onnx_frontend::ImportOptions &options) {
   }
   for (StringRef spec : shapes) {
     auto [name, dims] = spec.rsplit('=');
+    // SYMBOL=LO..HI: the open dim varies at run time within [LO, HI].
+    auto [low, high] = dims.split("..");
+    if (dims.contains("..")) {
+      int64_t lo, hi;
+      if (name.empty() || low.getAsInteger(10, lo) ||
+          high.getAsInteger(10, hi) || lo < 0 || lo > hi ||
+          hi > (int64_t(1) << 40)) {
+        errs() << "kilnc: malformed --shape " << spec
+               << " (expected SYMBOL=LO..HI with 0 <= LO <= HI)\n";
+        return false;
+      }
+      if (sampleRange) {
+        errs() << "kilnc: --shape gives a range twice\n";
+        return false;
+      }
+      sampleRange = {name.str(), lo, hi};
+      continue;
+    }
     SmallVector<int64_t> shape;
     if (name.empty() || !kiln::onnx_frontend::parseShape(dims, shape)) {
       errs() << "kilnc: malformed --shape " << spec
@@ -180,6 +212,8 @@ int main(int argc, char **argv) {
   kiln::onnx_frontend::ImportOptions importOptions;
   if (!parseImportOptions(importOptions))
     return 1;
+  if (openBatch)
+    importOptions.openBatch = "batch";
   options.pipeline.fuse = !noFuse;
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;
@@ -216,10 +250,28 @@ int main(int argc, char **argv) {
     errs() << "kilnc: --block-samples must be in 0 to 4096\n";
     return 1;
   }
-  if ((*module)->hasAttr("kiln.sample_symbol") && blockSamples > 1 &&
+  auto symbol = (*module)->getAttrOfType<mlir::StringAttr>("kiln.sample_symbol");
+  int64_t block_samples = blockSamples;
+  if (sampleRange) {
+    if (!symbol || symbol.getValue() != sampleRange->symbol) {
+      errs() << "kilnc: --shape " << sampleRange->symbol
+             << "=LO..HI: the model's dim that varies at run time is "
+             << (symbol ? "'" + symbol.getValue().str() + "'"
+                        : std::string("none"))
+             << "\n";
+      return 1;
+    }
+    mlir::Builder b(&context);
+    (*module)->setAttr("kiln.sample_range",
+                       b.getDenseI64ArrayAttr(
+                           {sampleRange->low, sampleRange->high}));
+    // No block larger than the largest batch.
+    block_samples = std::min(block_samples, sampleRange->high);
+  }
+  if (symbol && block_samples > 1 &&
       !kiln::isTextStage(*stage) && !options.externalWeights) {
     block = kiln::loadBlockModel(modelPath, sourceMgr, context, importOptions,
-                                 *module, blockSamples);
+                                 *module, block_samples);
     if (!block)
       return 1;
     options.blockModule = *block;

@@ -5,7 +5,10 @@
  *   const char kiln_model_signature[];
  *       One line per tensor: "in|out NAME DTYPE D0xD1x..." (DTYPE is an ONNX
  *       TensorProto data type code; a scalar's shape is "-"), inputs first,
- *       in graph order.
+ *       in graph order. A model whose open dim varies at run time first
+ *       names it ("symbol NAME"), gives the dims of one sample, and ends
+ *       the line of each tensor that holds samples with their axis, "AXIS"
+ *       or "AXIS:BLOCKS" (see TensorInfo::sampleBlocks in Tensor.h).
  *   const uint64_t kiln_model_workspace_bytes;
  *       The size of the model's workspace for intermediate tensors.
  *   void kiln_model_run(void **buffers);
@@ -38,6 +41,12 @@ void kiln_parallel_for(int32_t id, int64_t iterations);
  *
  *   void kiln_profile_enter(int32_t id);
  *   void kiln_profile_exit(int32_t id);
+ *
+ * A binary compiled with blocks of samples (kilnc --block-samples) also
+ * defines kiln_block_run, kiln_block_task, kiln_block_signature,
+ * kiln_block_workspace_bytes and, for the dnnl backend,
+ * kiln_block_dnnl_program and kiln_block_dnnl_constants: the same model
+ * for a block, which the runtime declares weak.
  *
  * No MLIR here: the runtime is plain C++.
 \*===----------------------------------------------------------------------===*/

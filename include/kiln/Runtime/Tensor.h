@@ -59,8 +59,10 @@ struct IndexCheck {
 struct Signature {
   std::vector<TensorInfo> inputs, outputs;
   std::vector<IndexCheck> checks;
-  /// The open dim that varies at run time, "" for a model of fixed shapes.
+  /// The open dim that varies at run time, "" for a model of fixed shapes,
+  /// and the numbers of samples the model takes.
   std::string symbol;
+  int64_t minSamples = 0, maxSamples = INT64_MAX;
 };
 
 /// The number of samples in inputs of the shapes `given` (one per input of

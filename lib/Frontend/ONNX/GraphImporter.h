@@ -62,6 +62,12 @@ private:
   HandlerTable handlers;
   /// Symbolic dims pinned by `--shape SYMBOL=N`.
   llvm::StringMap<int64_t> pinnedSymbols;
+  /// With `--open-batch`: the first input's dim 0, which other inputs' dim 0
+  /// must equal to be open too.
+  std::optional<int64_t> openBatchSize;
+  /// Whether an input dim was open (its declared outputs' sizes are then
+  /// those of the export, not checked).
+  bool openDims = false;
 };
 
 } // namespace kiln::onnx_frontend

@@ -416,7 +416,10 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
            << "' has no shape; give one with --shape " << name << "=D0xD1x...";
   SmallVector<int64_t> shape;
   for (auto [i, dim] : llvm::enumerate(tensorType.shape().dim())) {
-    if (dim.has_dim_value()) {
+    bool openBatch = i == 0 && !options.openBatch.empty() &&
+                     dim.has_dim_value() && openBatchSize &&
+                     dim.dim_value() == *openBatchSize;
+    if (dim.has_dim_value() && !openBatch) {
       if (dim.dim_value() < 0)
         return emitError(fileLoc) << "graph input '" << name << "' dim " << i
                                   << " is negative (" << dim.dim_value() << ")";
@@ -426,10 +429,12 @@ GraphImporter::inputShape(const onnx::ValueInfoProto &info) {
                << "graph input '" << name << "' has too many elements";
       continue;
     }
-    std::string symbol = dim.has_dim_param() && !dim.dim_param().empty()
+    std::string symbol = openBatch ? options.openBatch
+                         : dim.has_dim_param() && !dim.dim_param().empty()
                              ? dim.dim_param()
                              : unnamedSymbol(name, i);
     auto value = symbolValue(symbol);
+    openDims = true;
     if (value) {
       shape.push_back(*value);
     } else if (options.symbols && options.symbols->probe) {
@@ -514,6 +519,8 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
                                ? dim.dim_param()
                                : unnamedSymbol(info.name(), i));
   }
+  if (!options.openBatch.empty())
+    symbolNames.insert(options.openBatch);
   pinnedSymbols.clear();
   for (const auto &entry : options.inputShapes) {
     if (isGraphInput(entry.getKey()))
@@ -534,6 +541,20 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
     if (!isGraphInput(entry.getKey()))
       return emitError(fileLoc) << "--bind names '" << entry.getKey()
                                 << "', which is not an input of the graph";
+  openBatchSize.reset();
+  openDims = false;
+  if (!options.openBatch.empty()) {
+    for (const auto &info : graph.input()) {
+      if (initializerNames.contains(info.name()) ||
+          options.boundInputs.count(info.name()) ||
+          options.inputShapes.count(info.name()))
+        continue;
+      const auto &shape = info.type().tensor_type().shape();
+      if (shape.dim_size() > 0 && shape.dim(0).has_dim_value())
+        openBatchSize = shape.dim(0).dim_value();
+      break;
+    }
+  }
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   llvm::StringSet<> inputNames;
@@ -693,7 +714,10 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
                << type.getElementType();
       if (declared.has_shape()) {
         bool contradicts = declared.shape().dim_size() != type.getRank();
-        for (int d = 0; !contradicts && d < declared.shape().dim_size(); ++d)
+        // With open inputs dims, the declared sizes are those of the export.
+        for (int d = 0; !contradicts && !openDims &&
+                        d < declared.shape().dim_size();
+             ++d)
           contradicts =
               declared.shape().dim(d).has_dim_value() &&
               declared.shape().dim(d).dim_value() != type.getDimSize(d);

@@ -24,6 +24,10 @@ struct ImportOptions {
   /// the others and where it was used. Without it, an open dim must be
   /// pinned.
   SymbolicDims *symbols = nullptr;
+  /// When set (`--open-batch`), dim 0 of the graph inputs is open under
+  /// this name wherever it equals the first input's: for models exported
+  /// with a fixed batch.
+  std::string openBatch;
 };
 
 /// Imports an ONNX model (`.onnx` protobuf or `.onnxtxt` textual syntax)

@@ -47,7 +47,12 @@ struct RecordSignaturePass
       for (char &c : label)
         if (c == ' ' || c == '\n' || c == '\t')
           c = '_';
-      text += "symbol " + label + "\n";
+      text += "symbol " + label;
+      if (auto range = module->getAttrOfType<DenseI64ArrayAttr>(
+              "kiln.sample_range");
+          range && range.size() == 2)
+        text += " " + std::to_string(range[0]) + " " + std::to_string(range[1]);
+      text += "\n";
     }
     auto describe = [&](StringRef direction, Type type, StringAttr name,
                         StringRef fallback,
