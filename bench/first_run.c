@@ -1,9 +1,11 @@
 /* Times a model library's runs at several sizes of its open dim: for each
-   size N given, the first run at N (after runs at other sizes) and the
-   median of the next RUNS runs at N. Inputs are zeros (valid tokens and
-   indices too). Prints one JSON object per size.
+   size N given, the first run at N (after runs at the sizes before it) and
+   the median of the next RUNS runs at N. Inputs are zeros (valid tokens
+   and indices too). Prints one JSON object per size; a size written +N is
+   a warm-up (the process' first runs start the threads and touch the
+   weights), timed but marked "warmup".
 
-   usage: first_run LIBRARY RUNS N... */
+   usage: first_run LIBRARY RUNS [+]N... */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +54,8 @@ int main(int argc, char **argv) {
   int runs = atoi(argv[2]);
   size_t ni = p_kiln_num_inputs(model), no = p_kiln_num_outputs(model);
   for (int a = 3; a < argc; ++a) {
-    long n = atol(argv[a]);
+    int warmup = argv[a][0] == '+';
+    long n = atol(argv[a] + warmup);
     const void *inputs[64];
     void *outputs[64];
     size_t in_bytes[64], out_bytes[64];
@@ -85,8 +88,9 @@ int main(int argc, char **argv) {
     }
     double first = times[0];
     qsort(times + 1, runs, sizeof(double), compare);
-    printf("{\"n\": %ld, \"first_us\": %.1f, \"median_us\": %.1f}\n", n, first,
-           times[1 + runs / 2]);
+    printf("{\"n\": %ld, \"warmup\": %s, \"first_us\": %.1f, "
+           "\"median_us\": %.1f}\n",
+           n, warmup ? "true" : "false", first, times[1 + runs / 2]);
     for (size_t i = 0; i < ni; ++i)
       free((void *)inputs[i]);
     for (size_t i = 0; i < no; ++i)

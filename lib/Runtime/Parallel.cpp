@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -281,7 +282,21 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
   };
   int64_t left = samples - done;
   int64_t threads = std::min<int64_t>(omp_get_max_threads(), left);
-  if (left == 0) {
+  if (left > 1 && parallel && threads > 1 && !omp_in_parallel()) {
+    // Samples too small to pay for a parallel region (a few microseconds)
+    // run on this thread: the first one, timed, says.
+    auto start = std::chrono::steady_clock::now();
+    runRange(done, done + 1);
+    ++done;
+    --left;
+    double us = std::chrono::duration<double, std::micro>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    if (us * left < 50)
+      parallel = false;
+    threads = std::min<int64_t>(threads, left);
+  }
+  if (left == 0 || failed) {
     // nothing left
   } else if (!parallel || threads < 2 || omp_in_parallel()) {
     runRange(done, samples);

@@ -213,13 +213,21 @@ bool parseSignature(const char *text, Signature &signature,
     }
     std::string sample;
     if (fields >> sample) {
-      int axis = -1;
-      long long blocks = 1;
-      char extra = 0;
-      int fieldsRead = std::sscanf(sample.c_str(), "%d:%lld%c", &axis,
-                                   &blocks, &extra);
-      if (signature.symbol.empty() || fieldsRead < 1 || fieldsRead > 2 ||
-          axis < 0 || axis >= (int)info.shape.size() || blocks < 1 ||
+      // AXIS or AXIS:BLOCKS, decimal digits only.
+      auto number = [](const std::string &text, long long &value) {
+        if (text.empty() || text.size() > 12 ||
+            text.find_first_not_of("0123456789") != std::string::npos)
+          return false;
+        value = std::stoll(text);
+        return true;
+      };
+      size_t colon = sample.find(':');
+      long long axis = -1, blocks = 1;
+      bool parsed =
+          number(sample.substr(0, colon), axis) &&
+          (colon == std::string::npos || number(sample.substr(colon + 1), blocks));
+      if (signature.symbol.empty() || !parsed ||
+          axis >= (long long)info.shape.size() || blocks < 1 ||
           info.shape[axis] <= 0 || info.shape[axis] % blocks != 0) {
         error = "malformed model signature line '" + line + "'";
         return false;

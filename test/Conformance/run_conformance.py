@@ -62,6 +62,8 @@ class Runner:
         self.flags = [f"--backend={args.backend}"] + (
             ["--dnnl-min-work=0"] if args.backend == "dnnl" else [])
         self.open_batch = args.open_batch
+        # Per model: the flags kilnc asked for ("--bind", "--shape").
+        self.pinned = {}
         if self.open_batch:
             # Blocks of samples are tested by the dynamic zoo; here they
             # would only double the compile time.
@@ -79,12 +81,16 @@ class Runner:
                              + open(model, "rb").read()).hexdigest()[:24]
         cache = os.path.join(self.work, "cache", key)
         exe = os.path.join(cache, "model")
+        flags_file = os.path.join(cache, "flags")
         if os.path.exists(exe):
+            if os.path.exists(flags_file):
+                with open(flags_file) as f:
+                    self.pinned[model] = f.read().strip()
             return "ok", "", exe
         os.makedirs(folder, exist_ok=True)
         temp = os.path.join(folder, "model")
         try:
-            run, _ = kt.compile_model(
+            run, added = kt.compile_model(
                 self.kilnc, model, self.flags + ["-o", temp], timeout=300,
                 inputs=onnxtests.test_inputs(model), pin=not self.open_batch)
         except subprocess.TimeoutExpired:
@@ -105,6 +111,11 @@ class Runner:
             return "fail", "kilnc: " + (first[-1] if first else ""), None
         os.makedirs(cache, exist_ok=True)
         shutil.move(temp, exe)
+        # Which of --shape and --bind the model needed.
+        kinds = " ".join(sorted({f.split("=")[0] for f in added}))
+        with open(flags_file, "w") as f:
+            f.write(kinds + "\n")
+        self.pinned[model] = kinds
         return "ok", "", exe
 
     def run_set(self, exe, inputs, expected, folder, rtol=RTOL):
@@ -132,7 +143,10 @@ class Runner:
 
     def run_test(self, suite, name, model):
         try:
-            return self.run_test_unguarded(suite, name, model)
+            status, detail = self.run_test_unguarded(suite, name, model)
+            if status == "pass" and self.pinned.get(model):
+                detail = "needed " + self.pinned[model]
+            return status, detail
         except (ValueError, OSError, subprocess.CalledProcessError) as error:
             return "fail", f"runner: {error}"
 
@@ -278,6 +292,17 @@ def write_docs(path, backend, results, open_batch=False):
                   "| tests | reason |", "| --- | --- |"]
         lines += [f"| {count} | {reason.replace('|', '/')} |"
                   for reason, count in fixed.most_common()]
+    needed = collections.Counter(
+        detail for (suite, _), (status, detail) in results.items()
+        if status == "pass" and detail)
+    passes = sum(1 for status, _ in results.values() if status == "pass")
+    lines += ["", f"Of the {passes} passes, "
+              f"{passes - sum(needed.values())} compile as they are; the others "
+              "needed flags kilnc asked for: " + ", ".join(
+                  f"{count} {kind}" for kind, count in sorted(needed.items()))
+              + " (`--bind`: an input that decides a shape; `--shape`: "
+              "open dims pinned)." if needed else
+              f"All {passes} passes compile as they are."]
     lines += ["", "## Why tests are unsupported", "",
               "| tests | reason |", "| --- | --- |"]
     lines += [f"| {count} | {reason.replace('|', '/')} |"

@@ -166,6 +166,69 @@ TEST(RuntimeTest, SignatureIndexChecks) {
   EXPECT_FALSE(parseSignature("check five 4 x\n", bad, error));
 }
 
+TEST(RuntimeTest, SignatureOpenDim) {
+  Signature signature;
+  std::string error;
+  ASSERT_TRUE(parseSignature("symbol batch 1 64\nin x 1 1x3 0\nin w 1 3\n"
+                             "out y 1 3x2 0:3\nout t 1 3x1 1\n",
+                             signature, error))
+      << error;
+  EXPECT_EQ(signature.symbol, "batch");
+  EXPECT_EQ(signature.minSamples, 1);
+  EXPECT_EQ(signature.maxSamples, 64);
+  EXPECT_EQ(signature.inputs[0].describe(), "x: f32 [batch, 3]");
+  EXPECT_EQ(signature.inputs[1].describe(), "w: f32 [3]");
+  EXPECT_EQ(signature.outputs[0].describe(), "y: f32 [3*batch, 2]");
+  EXPECT_EQ(signature.outputs[1].describe(), "t: f32 [3, batch]");
+  EXPECT_EQ(signature.outputs[0].forSamples(5).shape,
+            (std::vector<int64_t>{15, 2}));
+  EXPECT_EQ(signature.outputs[1].forSamples(5).shape,
+            (std::vector<int64_t>{3, 5}));
+
+  auto given = [](std::vector<int64_t> x, std::vector<int64_t> w) {
+    TensorInfo a, b;
+    a.dtype = b.dtype = 1;
+    a.shape = std::move(x);
+    b.shape = std::move(w);
+    return std::vector<TensorInfo>{a, b};
+  };
+  int64_t samples = 0;
+  EXPECT_TRUE(countSamples(signature, given({7, 3}, {3}), samples, error))
+      << error;
+  EXPECT_EQ(samples, 7);
+  // A fixed dim, a rank, the range and an input's type.
+  EXPECT_FALSE(countSamples(signature, given({7, 4}, {3}), samples, error));
+  EXPECT_NE(error.find("dim 1 must be 3"), std::string::npos) << error;
+  EXPECT_FALSE(countSamples(signature, given({7}, {3}), samples, error));
+  EXPECT_FALSE(countSamples(signature, given({65, 3}, {3}), samples, error));
+  EXPECT_NE(error.find("outside the range"), std::string::npos) << error;
+  EXPECT_FALSE(countSamples(signature, given({0, 3}, {3}), samples, error));
+  auto wrongType = given({2, 3}, {3});
+  wrongType[1].dtype = 7;
+  EXPECT_FALSE(countSamples(signature, wrongType, samples, error));
+
+  // Two inputs holding samples must agree; sizes must not overflow.
+  Signature two;
+  ASSERT_TRUE(parseSignature("symbol n\nin a 1 2 0\nin b 1 1x4 0\n"
+                             "out y 1 2 0\n",
+                             two, error))
+      << error;
+  EXPECT_FALSE(countSamples(two, given({6}, {4, 4}), samples, error));
+  EXPECT_NE(error.find("disagree"), std::string::npos) << error;
+  EXPECT_TRUE(countSamples(two, given({6}, {3, 4}), samples, error)) << error;
+  EXPECT_EQ(samples, 3);
+  EXPECT_FALSE(countSamples(two, given({int64_t(1) << 62}, {int64_t(1) << 61, 4}),
+                            samples, error));
+
+  // Malformed open-dim lines.
+  Signature bad;
+  EXPECT_FALSE(parseSignature("in x 1 1x3 0\n", bad, error)); // no symbol
+  EXPECT_FALSE(parseSignature("symbol n\nin x 1 1x3 2\n", bad, error));
+  EXPECT_FALSE(parseSignature("symbol n\nin x 1 2x3 0:3\n", bad, error));
+  EXPECT_FALSE(parseSignature("symbol n 5 2\nin x 1 2x3 0\n", bad, error));
+  EXPECT_FALSE(parseSignature("symbol n\nin x 1 2x3 0:x\n", bad, error));
+}
+
 TEST(RuntimeTest, MemrefCopyFollowsStrides) {
   // Copy the 2x2 block at [1, 1] of a 3x4 row-major source into a
   // contiguous 2x2 target.

@@ -22,13 +22,18 @@ using Axis = std::optional<int64_t>;
 
 class SampleFlow {
 public:
-  SampleFlow(int64_t probe) : probe(probe) {}
+  explicit SampleFlow(int64_t probe) : probe(probe) {}
 
   Axis axisOf(Value value) const {
     auto it = axes.find(value);
     if (it == axes.end())
       return std::nullopt;
     return it->second;
+  }
+  /// How many blocks of all the samples the axis of `value` holds.
+  int64_t outerOf(Value value) const {
+    auto it = outers.find(value);
+    return it == outers.end() ? 1 : it->second;
   }
   void seed(Value value, int64_t axis) { axes[value] = axis; }
   /// Whether every entry of `value` is the same constant (a splat, maybe
@@ -108,9 +113,6 @@ private:
   llvm::DenseMap<Value, int64_t> axes, outers;
   /// The blocks of the operands of the op being visited.
   int64_t currentOuter = 1;
-
-public:
-  int64_t outerOf(Value value) const { return outers.lookup(value) ? outers.lookup(value) : 1; }
 };
 
 LogicalResult SampleFlow::elementwise(Operation *op) {
