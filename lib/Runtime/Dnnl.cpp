@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -83,7 +84,12 @@ struct State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   std::vector<Step> steps;
   uint64_t scratchpadBytes = 0;
-  int64_t created = 0, weightReorders = 0;
+  int64_t created = 0, weightReorders = 0, weightsShared = 0;
+  /// The weights this instance reordered: the constant and the layout
+  /// wanted. A second instance of the model (its block of samples) looks
+  /// here before reordering the same weights again.
+  std::vector<std::tuple<void *, memory::desc, memory>> reordered;
+  const State *sharesWith = nullptr;
   /// Tells instances apart for the threads' stream caches.
   uint64_t serial = nextSerial++;
   /// One stream per thread that runs this instance: runs on several threads
@@ -151,11 +157,23 @@ private:
       step.fixed[arg] = source;
       return;
     }
+    const State *owners[] = {&state, state.sharesWith};
+    for (const State *owner : owners) {
+      if (!owner)
+        continue;
+      for (const auto &[constant, layout, done] : owner->reordered)
+        if (constant == data && layout == wanted) {
+          step.fixed[arg] = done;
+          state.weightsShared += owner != &state;
+          return;
+        }
+    }
     memory target(wanted, state.engine);
     dnnl::stream stream(state.engine);
     dnnl::reorder(source, target).execute(stream, source, target);
     stream.wait();
     ++state.weightReorders;
+    state.reordered.emplace_back(data, wanted, target);
     step.fixed[arg] = target;
   }
   void bind(size_t i, int arg) { bind(i, arg, desc(i), desc(i)); }
@@ -628,7 +646,8 @@ void report(char *error, size_t size, const std::string &message) {
 extern "C" {
 
 void *kiln_dnnl_create_program(const int64_t *program,
-                               void (*constantsOf)(uintptr_t *), char *error,
+                               void (*constantsOf)(uintptr_t *),
+                               const void *sharesWith, char *error,
                                size_t error_size, uint64_t *scratchpad_bytes) {
   std::vector<Record> records;
   if (!kiln::abi::readDnnlProgram(program, records)) {
@@ -643,6 +662,7 @@ void *kiln_dnnl_create_program(const int64_t *program,
   constantsOf(constants.data());
 
   auto state = std::make_unique<State>();
+  state->sharesWith = (const State *)sharesWith;
   Builder builder(*state, constants);
   for (size_t i = 0; i < records.size(); ++i) {
     std::string message;
@@ -672,18 +692,26 @@ void *kiln_dnnl_create(char *error, size_t error_size,
     return new State();
   }
   return kiln_dnnl_create_program(kiln_model_dnnl_program,
-                                  kiln_model_dnnl_constants, error, error_size,
-                                  scratchpad_bytes);
+                                  kiln_model_dnnl_constants, nullptr, error,
+                                  error_size, scratchpad_bytes);
 }
 
 void kiln_dnnl_destroy(void *state) { delete (State *)state; }
 
 void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
   const State &state = *(const State *)handle;
-  std::snprintf(text, size,
-                "oneDNN: %lld primitives created and %lld weights reordered "
-                "when the model was loaded",
-                (long long)state.created, (long long)state.weightReorders);
+  if (state.weightsShared)
+    std::snprintf(text, size,
+                  "oneDNN: %lld primitives created and %lld weights reordered "
+                  "(%lld more shared with the model for one sample) when the "
+                  "model was loaded",
+                  (long long)state.created, (long long)state.weightReorders,
+                  (long long)state.weightsShared);
+  else
+    std::snprintf(text, size,
+                  "oneDNN: %lld primitives created and %lld weights reordered "
+                  "when the model was loaded",
+                  (long long)state.created, (long long)state.weightReorders);
 }
 
 void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {

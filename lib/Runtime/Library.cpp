@@ -103,7 +103,7 @@ kiln_model *kiln_create(char *error, size_t error_size) {
   if (!parseSignature(kiln_model_signature, model->signature, message) ||
       !model->weights.acquire(Weights::libraryPath(), message) ||
       !model->backend.init(message) ||
-      !model->block.init(model->signature, message)) {
+      !model->block.init(model->signature, model->backend, message)) {
     report(error, error_size, message);
     delete model;
     return nullptr;

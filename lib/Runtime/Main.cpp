@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   BlockProgram block;
-  if (!block.init(signature, error)) {
+  if (!block.init(signature, backend, error)) {
     std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
     return 1;
   }
@@ -295,6 +295,9 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
   }
+  if (profile && !block.describe().empty())
+    std::printf("block of %lld samples: %s\n", (long long)block.samples(),
+                block.describe().c_str());
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
     HostTensor tensor;

@@ -42,7 +42,8 @@ __attribute__((weak)) void *kiln_dnnl_create(char *error, size_t error_size,
                                              uint64_t *scratchpad_bytes);
 __attribute__((weak)) void *
 kiln_dnnl_create_program(const int64_t *program,
-                         void (*constantsOf)(uintptr_t *), char *error,
+                         void (*constantsOf)(uintptr_t *),
+                         const void *sharesWith, char *error,
                          size_t error_size, uint64_t *scratchpad_bytes);
 // The model for blocks of samples, in binaries that have one (see
 // kilnc --block-samples): kiln_model_*'s twins.
@@ -71,6 +72,14 @@ bool kiln::runtime::Backend::init(std::string &error) {
   if (!handle)
     error = message;
   return handle != nullptr;
+}
+
+std::string kiln::runtime::BlockProgram::describe() const {
+  if (!dnnl || !kiln_dnnl_describe)
+    return "";
+  char text[256] = "";
+  kiln_dnnl_describe(dnnl, text, sizeof(text));
+  return text;
 }
 
 std::string kiln::runtime::Backend::describe() const {
@@ -377,6 +386,7 @@ kiln::runtime::BlockProgram::~BlockProgram() {
 }
 
 bool kiln::runtime::BlockProgram::init(const Signature &signature,
+                                       const Backend &model,
                                        std::string &error) {
   if (!kiln_block_run || !kiln_block_task || !kiln_block_signature ||
       signature.symbol.empty())
@@ -412,9 +422,11 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
       return false;
     }
     char message[512] = "";
+    // Weights the model for one sample reordered to the same layout are
+    // shared, not reordered again.
     dnnl = kiln_dnnl_create_program(kiln_block_dnnl_program,
-                                    kiln_block_dnnl_constants, message,
-                                    sizeof(message), &scratchpad);
+                                    kiln_block_dnnl_constants, model.state(),
+                                    message, sizeof(message), &scratchpad);
     if (!dnnl) {
       error = message;
       return false;

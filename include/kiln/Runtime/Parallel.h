@@ -77,9 +77,14 @@ public:
   BlockProgram &operator=(const BlockProgram &) = delete;
   ~BlockProgram();
 
-  /// Prepares the block of a model of signature `signature`; true without
-  /// doing anything when there is none, false with `error` set on failure.
-  bool init(const Signature &signature, std::string &error);
+  /// Prepares the block of a model of signature `signature` (whose
+  /// primitives, in `model`, share their reordered weights with the
+  /// block's); true without doing anything when there is none, false with
+  /// `error` set on failure.
+  bool init(const Signature &signature, const Backend &model,
+            std::string &error);
+  /// What the block's oneDNN primitives took when the model loaded, or "".
+  std::string describe() const;
   /// The samples a block takes; 0 when there is no block.
   int64_t samples() const { return blockSamples; }
   /// Runs one block on `io`, buffers for samples() samples.
