@@ -88,7 +88,7 @@ struct State {
   /// The weights this instance reordered: the constant and the layout
   /// wanted. A second instance of the model (its block of samples) looks
   /// here before reordering the same weights again.
-  std::vector<std::tuple<void *, memory::desc, memory>> reordered;
+  std::vector<std::tuple<const void *, int, memory::desc, memory>> reordered;
   const State *sharesWith = nullptr;
   /// Tells instances apart for the threads' stream caches.
   uint64_t serial = nextSerial++;
@@ -157,26 +157,35 @@ private:
       step.fixed[arg] = source;
       return;
     }
-    const State *owners[] = {&state, state.sharesWith};
-    for (const State *owner : owners) {
-      if (!owner)
-        continue;
-      for (const auto &[constant, layout, done] : owner->reordered)
-        if (constant == data && layout == wanted) {
-          step.fixed[arg] = done;
-          state.weightsShared += owner != &state;
-          return;
-        }
-    }
+    if (reuse(data, arg, wanted))
+      return;
     memory target(wanted, state.engine);
     dnnl::stream stream(state.engine);
     dnnl::reorder(source, target).execute(stream, source, target);
     stream.wait();
     ++state.weightReorders;
-    state.reordered.emplace_back(data, wanted, target);
+    state.reordered.emplace_back(data, arg, wanted, target);
     step.fixed[arg] = target;
   }
   void bind(size_t i, int arg) { bind(i, arg, desc(i), desc(i)); }
+
+  /// Binds the weights already reordered from the constant `key` for `arg`
+  /// in the layout `wanted`, by this instance or the one it shares with;
+  /// false when there are none.
+  bool reuse(const void *key, int arg, const memory::desc &wanted) {
+    const State *owners[] = {&state, state.sharesWith};
+    for (const State *owner : owners) {
+      if (!owner)
+        continue;
+      for (const auto &[constant, argument, layout, done] : owner->reordered)
+        if (constant == key && argument == arg && layout == wanted) {
+          step.fixed[arg] = done;
+          state.weightsShared += owner != &state;
+          return true;
+        }
+    }
+    return false;
+  }
 
   /// finish() for a primitive of one input and one output, both passed at
   /// run time.
@@ -472,16 +481,22 @@ private:
     return "";
   }
 
-  /// Stores `data` (a temporary in oneDNN's plain layout `given`) as the
-  /// constant argument `arg` in the layout `wanted`.
+  /// Stores `data` (a temporary in oneDNN's plain layout `given`, converted
+  /// from the constant `key`) as the constant argument `arg` in the layout
+  /// `wanted`.
   void bindConverted(int arg, const memory::desc &given,
-                     std::vector<float> &data, const memory::desc &wanted) {
+                     std::vector<float> &data, const memory::desc &wanted,
+                     const void *key) {
+    if (key && reuse(key, arg, wanted))
+      return;
     memory source(given, state.engine, data.data());
     memory target(wanted, state.engine);
     dnnl::stream stream(state.engine);
     dnnl::reorder(source, target).execute(stream, source, target);
     stream.wait();
     ++state.weightReorders;
+    if (key)
+      state.reordered.emplace_back(key, arg, wanted, target);
     step.fixed[arg] = target;
   }
 
@@ -572,11 +587,18 @@ private:
     auto inference = dnnl::prop_kind::forward_inference;
     auto finishRecurrent = [&](const auto &pd, auto primitive) {
       bind(0, DNNL_ARG_SRC_LAYER);
+      // Keyed by the constants they come from: W, R and B.
+      auto key = [&](size_t i) -> const void * {
+        return i < record->operands.size() && isConstant(i)
+                   ? (const void *)constants[record->operands[i].constant]
+                   : nullptr;
+      };
       bindConverted(DNNL_ARG_WEIGHTS_LAYER, plain(layerDims), layer,
-                    pd.weights_layer_desc());
+                    pd.weights_layer_desc(), key(1));
       bindConverted(DNNL_ARG_WEIGHTS_ITER, plain(iterDims), iter,
-                    pd.weights_iter_desc());
-      bindConverted(DNNL_ARG_BIAS, plain(biasDims), bias, pd.bias_desc());
+                    pd.weights_iter_desc(), key(2));
+      bindConverted(DNNL_ARG_BIAS, plain(biasDims), bias, pd.bias_desc(),
+                    key(3));
       if (h0)
         bind(h0, DNNL_ARG_SRC_ITER);
       if (c0)
