@@ -135,13 +135,12 @@ namespace {
 FailureOr<SmallVector<std::optional<int64_t>>>
 argumentAxes(func::FuncOp func, llvm::ArrayRef<SymbolicDim> probed) {
   SmallVector<std::optional<int64_t>> axes(func.getNumArguments());
+  // An input the graph does not take (never read) has no axis to follow.
   for (const SymbolicDim &dim : probed) {
-    bool found = false;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       auto name = func.getArgAttrOfType<StringAttr>(i, "kiln.name");
       if (!name || name.getValue() != dim.input)
         continue;
-      found = true;
       if (axes[i])
         return func.emitError()
                << "unsupported: input '" << dim.input << "' has the open dim '"
@@ -149,8 +148,6 @@ argumentAxes(func::FuncOp func, llvm::ArrayRef<SymbolicDim> probed) {
                << dim.symbol << "=SIZE";
       axes[i] = dim.axis;
     }
-    if (!found)
-      return func.emitError() << "input '" << dim.input << "' not found";
   }
   return axes;
 }
