@@ -245,6 +245,62 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
       error = message;
     failed = true;
   };
+  // Samples [first, first + count) through one block, padded with zero
+  // samples: every tensor that holds samples is staged.
+  auto runPadded = [&](int64_t first, int64_t count) {
+    int64_t padded = block->samples();
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < io.size(); ++i)
+      if (tensorOf(i).sampleAxis >= 0)
+        bytes += alignUp(tensorOf(i).byteSize() * padded);
+    char *staging = (char *)std::aligned_alloc(64, std::max<uint64_t>(bytes, 64));
+    if (!staging) {
+      error = "cannot allocate the model's staging buffers";
+      return false;
+    }
+    std::vector<void *> buffers(io.size());
+    char *next = staging;
+    for (size_t i = 0; i < io.size(); ++i) {
+      const TensorInfo &info = tensorOf(i);
+      if (info.sampleAxis < 0) {
+        buffers[i] = io[i];
+        continue;
+      }
+      buffers[i] = next;
+      uint64_t size = alignUp(info.byteSize() * padded);
+      if (i < numInputs) {
+        std::memset(next, 0, size);
+        SampleSlice from = sliceOf(info, samples, first, count);
+        SampleSlice to = sliceOf(info, padded, 0, count);
+        for (int64_t o = 0; o < from.outer; ++o)
+          std::memcpy(next + o * to.stride,
+                      (const char *)io[i] + o * from.stride + from.offset,
+                      from.bytes);
+      }
+      next += size;
+    }
+    std::string message;
+    auto start = std::chrono::steady_clock::now();
+    bool ok = block->run(buffers, message);
+    block->blockNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (!ok)
+      error = "samples " + std::to_string(first) + " to " +
+              std::to_string(first + count - 1) + ": " + message;
+    for (size_t i = numInputs; ok && i < io.size(); ++i) {
+      const TensorInfo &info = tensorOf(i);
+      if (info.sampleAxis < 0)
+        continue;
+      SampleSlice to = sliceOf(info, samples, first, count);
+      SampleSlice from = sliceOf(info, padded, 0, count);
+      for (int64_t o = 0; o < to.outer; ++o)
+        std::memcpy((char *)io[i] + o * to.stride + to.offset,
+                    (const char *)buffers[i] + o * from.stride, to.bytes);
+    }
+    std::free(staging);
+    return ok;
+  };
   // Whole blocks first, one after the other, each on all the threads.
   int64_t blockSamples = block ? block->samples() : 0;
   int64_t done = 0;
@@ -258,15 +314,36 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
     for (; done + blockSamples <= samples; done += blockSamples) {
       std::vector<void *> buffers = gather(done, blockSamples, staging);
       std::string message;
+      auto start = std::chrono::steady_clock::now();
       if (!block->run(buffers, message)) {
         std::free(staging);
         error = "samples " + std::to_string(done) + " to " +
                 std::to_string(done + blockSamples - 1) + ": " + message;
         return false;
       }
+      block->blockNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
       scatter(done, blockSamples, buffers);
     }
     std::free(staging);
+  }
+  // The rest may go through one block too, padded with zero samples, when
+  // that is faster than running them one by one: by the times of the
+  // last block and sample runs, or, before there are any, when they fill
+  // half a block.
+  int64_t rest = samples - done;
+  if (blockSamples > 1 && rest > 1) {
+    int64_t blockTime = block->blockNs, sampleTime = block->sampleNs;
+    int64_t lanes = parallel ? std::min<int64_t>(omp_get_max_threads(), rest)
+                             : 1;
+    bool pad = blockTime > 0 && sampleTime > 0
+                   ? blockTime < sampleTime * ((rest + lanes - 1) / lanes)
+                   : 2 * rest >= blockSamples;
+    if (pad && !runPadded(done, rest))
+      return false;
+    if (pad)
+      done = samples;
   }
   // Then the rest, one sample at a time, spread over the threads.
   auto runRange = [&](int64_t lo, int64_t hi) {
@@ -298,9 +375,12 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
     runRange(done, done + 1);
     ++done;
     --left;
-    double us = std::chrono::duration<double, std::micro>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    double us = std::chrono::duration<double, std::micro>(elapsed).count();
+    if (block)
+      block->sampleNs =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed)
+              .count();
     if (us * left < 50)
       parallel = false;
     threads = std::min<int64_t>(threads, left);

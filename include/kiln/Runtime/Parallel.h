@@ -5,6 +5,7 @@
 
 #include "kiln/Runtime/Tensor.h"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -90,6 +91,11 @@ public:
   /// Runs one block on `io`, buffers for samples() samples.
   bool run(const std::vector<void *> &io, std::string &error) const;
 
+  /// The times of the last block run and of the last sample run timed
+  /// (0: none yet), by which runSamples decides whether to pad the samples
+  /// left after whole blocks into one more block.
+  mutable std::atomic<int64_t> blockNs{0}, sampleNs{0};
+
 private:
   int64_t blockSamples = 0;
   uint64_t scratchpad = 0;
@@ -104,7 +110,8 @@ private:
 /// samples' slices of the buffers (copied to and from contiguous ones
 /// when they are strided), the samples spread over the OpenMP threads when
 /// `parallel` is set; with a `block`, whole blocks of samples go through it
-/// first, one after the other. A model of fixed shapes runs once. Returns false,
+/// first, one after the other, and the rest too, padded with zero samples,
+/// when that is faster (see BlockProgram::blockNs). A model of fixed shapes runs once. Returns false,
 /// with the message of the first sample that failed, like runModel.
 bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 const Backend &backend, int64_t samples, ArenaPool &arenas,
