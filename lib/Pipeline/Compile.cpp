@@ -11,8 +11,8 @@
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LLVMContext.h"
-#include "llvm/Linker/Linker.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
@@ -253,7 +253,8 @@ ArrayRef<char> takeWeights(ModuleOp module) {
 /// Lowers the model for blocks of samples as the main one and links it into
 /// `main` with its ABI symbols renamed kiln_block_*; the constants both
 /// hold (the weights) are kept once.
-LogicalResult linkBlockModel(ModuleOp block, const kiln::PipelineOptions &pipeline,
+LogicalResult linkBlockModel(ModuleOp block,
+                             const kiln::PipelineOptions &pipeline,
                              llvm::Module &main, llvm::TargetMachine &machine,
                              Location loc, bool &dnnl) {
   MLIRContext *ctx = block.getContext();

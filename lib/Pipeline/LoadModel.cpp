@@ -115,14 +115,15 @@ static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
     if (blobA && blobB && blobA.getType() == blobB.getType()) {
       AsmResourceBlob *dataA = blobA.getRawHandle().getBlob();
       AsmResourceBlob *dataB = blobB.getRawHandle().getBlob();
-      if (dataA && dataB && dataA->getData().size() == dataB->getData().size() &&
+      if (dataA && dataB &&
+          dataA->getData().size() == dataB->getData().size() &&
           std::memcmp(dataA->getData().data(), dataB->getData().data(),
                       dataA->getData().size()) == 0)
         continue;
     }
-    bool sameSplat = valueA && valueB && valueA.isSplat() && valueB.isSplat() &&
-                     valueA.getSplatValue<Attribute>() ==
-                         valueB.getSplatValue<Attribute>();
+    bool sameSplat =
+        valueA && valueB && valueA.isSplat() && valueB.isSplat() &&
+        valueA.getSplatValue<Attribute>() == valueB.getSplatValue<Attribute>();
     if (!sameSplat)
       return refuse(&opA, "this value is computed from the size of the open "
                           "dim (by Shape, Size or Range over it)");
@@ -185,8 +186,8 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
     InFlightDiagnostic diag = emitError(fileLoc);
     diag << "unsupported: the model leaves several dims open (";
     for (const SymbolicDim &dim : probing.probed)
-      diag << (&dim == &probing.probed.front() ? "" : ", ") << "'"
-           << dim.symbol << "': input '" << dim.input << "' dim " << dim.axis;
+      diag << (&dim == &probing.probed.front() ? "" : ", ") << "'" << dim.symbol
+           << "': input '" << dim.input << "' dim " << dim.axis;
     diag << "); Kiln lets one of them, '" << symbol
          << "', vary at run time: pin the others with";
     for (const std::string &other : others)
@@ -298,13 +299,12 @@ kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
     if (a.getRank() != b.getRank())
       return false;
     for (int64_t d = 0; d < a.getRank(); ++d)
-      if (b.getDimSize(d) != a.getDimSize(d) *
-                                 (axis && axis.getInt() == d ? samples : 1))
+      if (b.getDimSize(d) !=
+          a.getDimSize(d) * (axis && axis.getInt() == d ? samples : 1))
         return false;
     return true;
   };
-  bool same = graph &&
-              graph.getNumArguments() == main.getNumArguments() &&
+  bool same = graph && graph.getNumArguments() == main.getNumArguments() &&
               graph.getNumResults() == main.getNumResults();
   for (unsigned i = 0; same && i < main.getNumArguments(); ++i)
     same = scaled(main.getArgumentTypes()[i], graph.getArgumentTypes()[i],

@@ -7,10 +7,10 @@
 #include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
-#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -180,8 +180,9 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
   }
   std::vector<void *> buffers;
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
-    if (!checkBuffer(inputs[i], input_bytes[i], sig.inputs[i].forSamples(samples),
-                     "input", i, error, error_size))
+    if (!checkBuffer(inputs[i], input_bytes[i],
+                     sig.inputs[i].forSamples(samples), "input", i, error,
+                     error_size))
       return -1;
     buffers.push_back(const_cast<void *>(inputs[i]));
   }

@@ -197,9 +197,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     given.push_back(tensors[i].info);
-    if (signature.symbol.empty() &&
-        (given[i].dtype != expected.dtype ||
-         given[i].shape != expected.shape)) {
+    if (signature.symbol.empty() && (given[i].dtype != expected.dtype ||
+                                     given[i].shape != expected.shape)) {
       given[i].name = inputPaths[i];
       std::fprintf(stderr, "kiln: input %zu: expected %s, got %s\n", i,
                    expected.describe().c_str(), given[i].describe().c_str());

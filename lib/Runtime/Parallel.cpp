@@ -43,8 +43,8 @@ __attribute__((weak)) void *kiln_dnnl_create(char *error, size_t error_size,
 __attribute__((weak)) void *
 kiln_dnnl_create_program(const int64_t *program,
                          void (*constantsOf)(uintptr_t *),
-                         const void *sharesWith, char *error,
-                         size_t error_size, uint64_t *scratchpad_bytes);
+                         const void *sharesWith, char *error, size_t error_size,
+                         uint64_t *scratchpad_bytes);
 // The model for blocks of samples, in binaries that have one (see
 // kilnc --block-samples): kiln_model_*'s twins.
 __attribute__((weak)) extern const char kiln_block_signature[];
@@ -167,8 +167,7 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
                                const Signature &signature,
                                const Backend &backend, int64_t samples,
                                ArenaPool &arenas, bool parallel,
-                               std::string &error,
-                               const BlockProgram *block) {
+                               std::string &error, const BlockProgram *block) {
   size_t numInputs = signature.inputs.size();
   auto tensorOf = [&](size_t i) -> const TensorInfo & {
     return i < numInputs ? signature.inputs[i]
@@ -253,7 +252,8 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
     for (size_t i = 0; i < io.size(); ++i)
       if (tensorOf(i).sampleAxis >= 0)
         bytes += alignUp(tensorOf(i).byteSize() * padded);
-    char *staging = (char *)std::aligned_alloc(64, std::max<uint64_t>(bytes, 64));
+    char *staging =
+        (char *)std::aligned_alloc(64, std::max<uint64_t>(bytes, 64));
     if (!staging) {
       error = "cannot allocate the model's staging buffers";
       return false;
@@ -335,8 +335,8 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
   int64_t rest = samples - done;
   if (blockSamples > 1 && rest > 1) {
     int64_t blockTime = block->blockNs, sampleTime = block->sampleNs;
-    int64_t lanes = parallel ? std::min<int64_t>(omp_get_max_threads(), rest)
-                             : 1;
+    int64_t lanes =
+        parallel ? std::min<int64_t>(omp_get_max_threads(), rest) : 1;
     bool pad = blockTime > 0 && sampleTime > 0
                    ? blockTime < sampleTime * ((rest + lanes - 1) / lanes)
                    : 2 * rest >= blockSamples;
@@ -379,8 +379,7 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
     double us = std::chrono::duration<double, std::micro>(elapsed).count();
     if (block)
       block->sampleNs =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed)
-              .count();
+          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
     if (us * left < 50)
       parallel = false;
     threads = std::min<int64_t>(threads, left);
@@ -450,12 +449,8 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
 bool kiln::runtime::runModel(const std::vector<void *> &io,
                              const Signature &signature, const Backend &backend,
                              void *arena, std::string &error) {
-  Program program{kiln_model_run,
-                  kiln_model_task,
-                  kiln_model_workspace_bytes,
-                  signature.checks,
-                  backend.state(),
-                  backend.scratchpadBytes()};
+  Program program{kiln_model_run,   kiln_model_task, kiln_model_workspace_bytes,
+                  signature.checks, backend.state(), backend.scratchpadBytes()};
   return runProgram(program, io, arena, error);
 }
 
@@ -482,13 +477,13 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
     const TensorInfo &info = signature.inputs[i];
     if (info.sampleAxis >= 0 && samples == 0 &&
         (size_t)info.sampleAxis < block.inputs[i].shape.size())
-      samples = block.inputs[i].shape[info.sampleAxis] /
-                info.shape[info.sampleAxis];
+      samples =
+          block.inputs[i].shape[info.sampleAxis] / info.shape[info.sampleAxis];
   }
   same = same && samples > 1;
   for (size_t i = 0; same && i < signature.inputs.size(); ++i)
-    same = block.inputs[i].shape ==
-           signature.inputs[i].forSamples(samples).shape;
+    same =
+        block.inputs[i].shape == signature.inputs[i].forSamples(samples).shape;
   for (size_t i = 0; same && i < signature.outputs.size(); ++i)
     same = block.outputs[i].shape ==
            signature.outputs[i].forSamples(samples).shape;
@@ -526,8 +521,9 @@ bool kiln::runtime::BlockProgram::run(const std::vector<void *> &io,
     error = "cannot allocate the model's workspace";
     return false;
   }
-  Program program{kiln_block_run, kiln_block_task, kiln_block_workspace_bytes,
-                  checkList,      dnnl,            scratchpad};
+  Program program{
+      kiln_block_run, kiln_block_task, kiln_block_workspace_bytes, checkList,
+      dnnl,           scratchpad};
   bool ok = runProgram(program, io, arena, error);
   arenas->release(arena);
   return ok;

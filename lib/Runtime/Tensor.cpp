@@ -94,8 +94,8 @@ bool countSamples(const Signature &signature,
   for (size_t i = 0; i < signature.inputs.size(); ++i) {
     const TensorInfo &expected = signature.inputs[i];
     const TensorInfo &got = given[i];
-    std::string where = "input " + std::to_string(i) + " (" +
-                        expected.describe() + ")";
+    std::string where =
+        "input " + std::to_string(i) + " (" + expected.describe() + ")";
     if (got.dtype != expected.dtype) {
       error = where + ": expected " + dtypeName(expected.dtype) + ", got " +
               dtypeName(got.dtype);
@@ -119,9 +119,9 @@ bool countSamples(const Signature &signature,
       }
       int64_t extent = expected.shape[d];
       if (got.shape[d] < 0 || got.shape[d] % extent != 0) {
-        error = where + ": dim " + std::to_string(d) + " ('" +
-                expected.symbol + "') must be a multiple of " +
-                std::to_string(extent) + ", got shape " + shapeText(got.shape);
+        error = where + ": dim " + std::to_string(d) + " ('" + expected.symbol +
+                "') must be a multiple of " + std::to_string(extent) +
+                ", got shape " + shapeText(got.shape);
         return false;
       }
       int64_t n = got.shape[d] / extent;
@@ -141,8 +141,10 @@ bool countSamples(const Signature &signature,
   if (!signature.symbol.empty() &&
       (samples < signature.minSamples || samples > signature.maxSamples)) {
     error = decidedBy + " gives " + std::to_string(samples) + " for '" +
-            signature.symbol + "', outside the range the model was compiled "
-            "for (" + std::to_string(signature.minSamples) + " to " +
+            signature.symbol +
+            "', outside the range the model was compiled "
+            "for (" +
+            std::to_string(signature.minSamples) + " to " +
             std::to_string(signature.maxSamples) + ")";
     return false;
   }
@@ -152,8 +154,8 @@ bool countSamples(const Signature &signature,
     for (const TensorInfo &info : *list) {
       int64_t bytes = dtypeSize(info.dtype);
       for (int64_t d : info.forSamples(samples).shape)
-        if (d != 0 && (__builtin_mul_overflow(bytes, d, &bytes) ||
-                       bytes > kMaxBytes)) {
+        if (d != 0 &&
+            (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxBytes)) {
           error = std::to_string(samples) + " samples ('" + info.symbol +
                   "') make " + info.name + " larger than 64 TiB";
           return false;
@@ -223,9 +225,9 @@ bool parseSignature(const char *text, Signature &signature,
       };
       size_t colon = sample.find(':');
       long long axis = -1, blocks = 1;
-      bool parsed =
-          number(sample.substr(0, colon), axis) &&
-          (colon == std::string::npos || number(sample.substr(colon + 1), blocks));
+      bool parsed = number(sample.substr(0, colon), axis) &&
+                    (colon == std::string::npos ||
+                     number(sample.substr(colon + 1), blocks));
       if (signature.symbol.empty() || !parsed ||
           axis >= (long long)info.shape.size() || blocks < 1 ||
           info.shape[axis] <= 0 || info.shape[axis] % blocks != 0) {

@@ -250,7 +250,8 @@ int main(int argc, char **argv) {
     errs() << "kilnc: --block-samples must be in 0 to 4096\n";
     return 1;
   }
-  auto symbol = (*module)->getAttrOfType<mlir::StringAttr>("kiln.sample_symbol");
+  auto symbol =
+      (*module)->getAttrOfType<mlir::StringAttr>("kiln.sample_symbol");
   int64_t block_samples = blockSamples;
   if (sampleRange) {
     if (!symbol || symbol.getValue() != sampleRange->symbol) {
@@ -262,14 +263,14 @@ int main(int argc, char **argv) {
       return 1;
     }
     mlir::Builder b(&context);
-    (*module)->setAttr("kiln.sample_range",
-                       b.getDenseI64ArrayAttr(
-                           {sampleRange->low, sampleRange->high}));
+    (*module)->setAttr(
+        "kiln.sample_range",
+        b.getDenseI64ArrayAttr({sampleRange->low, sampleRange->high}));
     // No block larger than the largest batch.
     block_samples = std::min(block_samples, sampleRange->high);
   }
-  if (symbol && block_samples > 1 &&
-      !kiln::isTextStage(*stage) && !options.externalWeights) {
+  if (symbol && block_samples > 1 && !kiln::isTextStage(*stage) &&
+      !options.externalWeights) {
     block = kiln::loadBlockModel(modelPath, sourceMgr, context, importOptions,
                                  *module, block_samples);
     if (!block)

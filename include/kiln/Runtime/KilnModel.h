@@ -20,7 +20,8 @@
  * of one sample. A run takes inputs of any number of samples (their byte
  * sizes say how many; inputs must agree) and outputs sized for as many:
  * kiln_output_shapes gives the output dims for given input dims, so that
- * the caller can size the output buffers (elements * element size). kiln_run may be
+ * the caller can size the output buffers (elements * element size). kiln_run
+may be
  * called from several threads at once on one model: a run keeps its
  * temporaries to itself. The library exports only these functions, so a
  * process can load several models with dlopen; linked directly, one model

@@ -12,7 +12,6 @@
 
 namespace kiln::runtime {
 
-
 /// What a model instance keeps besides its workspace: for a model compiled
 /// with the dnnl backend, its oneDNN primitives, created once with their
 /// weights reordered; nothing for other models.
@@ -111,8 +110,9 @@ private:
 /// when they are strided), the samples spread over the OpenMP threads when
 /// `parallel` is set; with a `block`, whole blocks of samples go through it
 /// first, one after the other, and the rest too, padded with zero samples,
-/// when that is faster (see BlockProgram::blockNs). A model of fixed shapes runs once. Returns false,
-/// with the message of the first sample that failed, like runModel.
+/// when that is faster (see BlockProgram::blockNs). A model of fixed shapes
+/// runs once. Returns false, with the message of the first sample that failed,
+/// like runModel.
 bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 const Backend &backend, int64_t samples, ArenaPool &arenas,
                 bool parallel, std::string &error,

@@ -188,8 +188,7 @@ FailureOr<KTensor> ModelImporter::makeInput(StringRef name,
       if (pinnedSymbol != options.inputShapes.end() &&
           pinnedSymbol->second.size() == 1) {
         shape[d] = pinnedSymbol->second[0];
-      } else if (options.symbols &&
-                 options.symbols->values.count(symbol)) {
+      } else if (options.symbols && options.symbols->values.count(symbol)) {
         shape[d] = options.symbols->values.lookup(symbol);
       } else if (options.symbols && options.symbols->probe) {
         shape[d] = *options.symbols->probe;

@@ -715,9 +715,8 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
       if (declared.has_shape()) {
         bool contradicts = declared.shape().dim_size() != type.getRank();
         // With open inputs dims, the declared sizes are those of the export.
-        for (int d = 0; !contradicts && !openDims &&
-                        d < declared.shape().dim_size();
-             ++d)
+        for (int d = 0;
+             !contradicts && !openDims && d < declared.shape().dim_size(); ++d)
           contradicts =
               declared.shape().dim(d).has_dim_value() &&
               declared.shape().dim(d).dim_value() != type.getDimSize(d);

@@ -48,15 +48,14 @@ struct RecordSignaturePass
         if (c == ' ' || c == '\n' || c == '\t')
           c = '_';
       text += "symbol " + label;
-      if (auto range = module->getAttrOfType<DenseI64ArrayAttr>(
-              "kiln.sample_range");
+      if (auto range =
+              module->getAttrOfType<DenseI64ArrayAttr>("kiln.sample_range");
           range && range.size() == 2)
         text += " " + std::to_string(range[0]) + " " + std::to_string(range[1]);
       text += "\n";
     }
     auto describe = [&](StringRef direction, Type type, StringAttr name,
-                        StringRef fallback,
-                        IntegerAttr sampleAxis,
+                        StringRef fallback, IntegerAttr sampleAxis,
                         IntegerAttr sampleBlocks = {}) -> LogicalResult {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       int code = tensor ? (int)kiln::abiDType(tensor.getElementType()) : 0;
@@ -80,24 +79,23 @@ struct RecordSignaturePass
       return success();
     };
     for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      if (failed(describe("in", func.getArgument(i).getType(),
-                          func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
-                          "input_" + std::to_string(i),
-                          func.getArgAttrOfType<IntegerAttr>(
-                              i, "kiln.sample_axis"))))
+      if (failed(describe(
+              "in", func.getArgument(i).getType(),
+              func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
+              "input_" + std::to_string(i),
+              func.getArgAttrOfType<IntegerAttr>(i, "kiln.sample_axis"))))
         return signalPassFailure();
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       if (auto check = func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
         text += "check " + check.getValue().str() + "\n";
         continue;
       }
-      if (failed(describe("out", func.getResultTypes()[i],
-                          func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
-                          "output_" + std::to_string(i),
-                          func.getResultAttrOfType<IntegerAttr>(
-                              i, "kiln.sample_axis"),
-                          func.getResultAttrOfType<IntegerAttr>(
-                              i, "kiln.sample_blocks"))))
+      if (failed(describe(
+              "out", func.getResultTypes()[i],
+              func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
+              "output_" + std::to_string(i),
+              func.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_axis"),
+              func.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_blocks"))))
         return signalPassFailure();
     }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));

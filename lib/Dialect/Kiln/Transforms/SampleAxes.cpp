@@ -90,8 +90,7 @@ private:
     return success();
   }
   /// Fails unless none of `values` (null ones skipped) holds samples.
-  LogicalResult invariant(Operation *op, ValueRange values,
-                          StringRef what) {
+  LogicalResult invariant(Operation *op, ValueRange values, StringRef what) {
     for (Value value : values)
       if (value && axisOf(value))
         return mixes(op, "takes the samples in its " + what);
@@ -264,9 +263,8 @@ LogicalResult SampleFlow::visit(Operation *op) {
         ArrayRef<int64_t> reduced = op.getAxes();
         if (reduced.empty() || llvm::is_contained(reduced, a))
           return mixes(op, "reduces over the samples");
-        int64_t before = llvm::count_if(reduced, [&](int64_t r) {
-          return r < a;
-        });
+        int64_t before =
+            llvm::count_if(reduced, [&](int64_t r) { return r < a; });
         return set(op, op.getOutput(), op.getKeepdims() ? a : a - before);
       })
       .Case<ArgReduceOp>([&](ArgReduceOp op) {
@@ -370,17 +368,15 @@ LogicalResult SampleFlow::visit(Operation *op) {
                            "as its input does");
         return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
       })
-      .Case<PoolOp, GlobalPoolOp, LRNOp>([&](Operation *op) {
-        return batchFirst(op, op->getOperand(0), {});
-      })
+      .Case<PoolOp, GlobalPoolOp, LRNOp>(
+          [&](Operation *op) { return batchFirst(op, op->getOperand(0), {}); })
       .Case<BatchNormOp>([&](BatchNormOp op) {
-        return batchFirst(op, op.getInput(),
-                          {op.getScale(), op.getBias(), op.getMean(),
-                           op.getVar()});
+        return batchFirst(
+            op, op.getInput(),
+            {op.getScale(), op.getBias(), op.getMean(), op.getVar()});
       })
       .Case<LayerNormOp>([&](LayerNormOp op) {
-        if (failed(invariant(op, {op.getScale(), op.getBias()},
-                             "parameters")))
+        if (failed(invariant(op, {op.getScale(), op.getBias()}, "parameters")))
           return failure();
         int64_t a = *axisOf(op.getInput());
         int64_t axis = op.getAxis();
@@ -390,9 +386,8 @@ LogicalResult SampleFlow::visit(Operation *op) {
           return mixes(op, "normalizes over the samples");
         return set(op, op.getOutput(), a);
       })
-      .Case<MatMulOp>([&](MatMulOp op) {
-        return matmul(op, op.getLhs(), op.getRhs());
-      })
+      .Case<MatMulOp>(
+          [&](MatMulOp op) { return matmul(op, op.getLhs(), op.getRhs()); })
       .Case<FusedMatMulOp>([&](FusedMatMulOp op) {
         if (failed(invariant(op, {op.getBias()}, "bias")))
           return failure();
@@ -456,15 +451,13 @@ LogicalResult SampleFlow::visit(Operation *op) {
         // states [directions, batch, hidden]; y [sequence, directions,
         // batch, hidden], the final states [directions, batch, hidden].
         SmallVector<std::pair<Value, int64_t>> operands = {
-            {op.getX(), 1}, {op.getSequenceLens(), 0},
-            {op.getInitialH(), 1}};
+            {op.getX(), 1}, {op.getSequenceLens(), 0}, {op.getInitialH(), 1}};
         if constexpr (std::is_same_v<decltype(op), LSTMOp>) {
           operands.push_back({op.getInitialC(), 1});
           if (failed(invariant(op, {op.getP()}, "weights")))
             return failure();
         }
-        if (failed(invariant(op, {op.getW(), op.getR(), op.getB()},
-                             "weights")))
+        if (failed(invariant(op, {op.getW(), op.getR(), op.getB()}, "weights")))
           return failure();
         for (auto [value, expected] : operands)
           if (value && axisOf(value) != expected && !uniform(value))
@@ -484,7 +477,8 @@ LogicalResult SampleFlow::visit(Operation *op) {
 } // namespace
 
 FailureOr<kiln::SampleAxes>
-kiln::findSampleAxes(func::FuncOp func, ArrayRef<std::optional<int64_t>> inputAxes,
+kiln::findSampleAxes(func::FuncOp func,
+                     ArrayRef<std::optional<int64_t>> inputAxes,
                      int64_t probe) {
   SampleFlow flow(probe);
   SampleAxes result;

@@ -1,4 +1,5 @@
-//===- SampleAxes.h - Which axis of each tensor holds the samples -*- C++ -*-===//
+//===- SampleAxes.h - Which axis of each tensor holds the samples -*- C++
+//-*-===//
 //
 // A model whose batch dim is open runs at any batch size when its samples
 // are independent: every output sample depends on the same input sample
@@ -34,8 +35,7 @@ struct SampleAxes {
 /// that mixes samples.
 mlir::FailureOr<SampleAxes>
 findSampleAxes(mlir::func::FuncOp func,
-               llvm::ArrayRef<std::optional<int64_t>> inputAxes,
-               int64_t probe);
+               llvm::ArrayRef<std::optional<int64_t>> inputAxes, int64_t probe);
 
 } // namespace kiln
 
