@@ -11,7 +11,6 @@ usage: dynamic.py --kilnc KILNC --work DIR [--backend dnnl] [--runs 100]
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import sys
 import numpy as np
 
 from kilntest import kilnc as kt
+from run import cpu_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -31,17 +31,6 @@ def bench(exe, inputs, runs):
                           os.path.dirname(exe)], capture_output=True,
                          text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])["median_us"]
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():
