@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln builds with (only those missing), then
-# configures and builds it in ./build. Sourced by demo.sh and test.sh.
+# configures and builds it in ./build. Sourced by demo.sh and test.sh; run
+# as a command, it installs the packages only (what `pip install .` needs
+# first).
 set -euo pipefail
 
 KILN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +12,7 @@ KILN_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
   libdnnl-dev libfmt-dev libonnx-dev libprotobuf-dev protobuf-compiler
   ocl-icd-opencl-dev ninja-build cmake g++ libgtest-dev python3 python3-numpy
-  libhdf5-dev libzip-dev pkg-config
+  libhdf5-dev libzip-dev pkg-config python3-dev python3-venv
 )
 
 kiln_install_packages() {
@@ -29,11 +31,23 @@ kiln_install_packages() {
 }
 
 # Extra CMake arguments (e.g. the sanitizer build's) in KILN_CMAKE_ARGS.
+# KILN_PYTHON_PACKAGE=ON also builds the Python package (python/), with
+# nanobind and the test tools of python/requirements.txt in .venv/python.
 kiln_build() {
-  if [ ! -f "$KILN_BUILD/build.ninja" ]; then
-    # shellcheck disable=SC2086
+  # shellcheck disable=SC2206
+  local args=(${KILN_CMAKE_ARGS:-})
+  local configure=0
+  [ -f "$KILN_BUILD/build.ninja" ] || configure=1
+  if [ "${KILN_PYTHON_PACKAGE:-OFF}" = ON ]; then
+    source "$KILN_ROOT/scripts/venv.sh"
+    kiln_venv python "$KILN_ROOT/python/requirements.txt"
+    args+=(-DKILN_PYTHON=ON "-DPython_EXECUTABLE=$KILN_PYTHON")
+    grep -q '^KILN_PYTHON:BOOL=ON' "$KILN_BUILD/CMakeCache.txt" 2>/dev/null ||
+      configure=1
+  fi
+  if [ "$configure" = 1 ]; then
     cmake -G Ninja -S "$KILN_ROOT" -B "$KILN_BUILD" -DCMAKE_BUILD_TYPE=Release \
-      ${KILN_CMAKE_ARGS:-}
+      "${args[@]}"
   fi
   ninja -C "$KILN_BUILD" "$@"
 }
@@ -54,3 +68,7 @@ kiln_checked_build() {
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allow_user_poisoning=0}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  kiln_install_packages
+fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds Kiln and runs the whole test suite under
-# ctest (lit, GoogleTest, end-to-end, conformance). Extra arguments go to
-# ctest, e.g. `-R lit`.
+# ctest (lit, GoogleTest, end-to-end, conformance, the Python package's
+# pytest tests). Extra arguments go to ctest, e.g. `-R lit`.
 #
 #   ./scripts/test.sh --sanitize [CTEST ARGS]
 #
@@ -24,5 +24,5 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 
 kiln_install_packages
-kiln_build
+KILN_PYTHON_PACKAGE=ON kiln_build
 ctest --test-dir "$KILN_BUILD" --output-on-failure -j "$(nproc)" "$@"

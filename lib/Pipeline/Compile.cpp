@@ -6,6 +6,7 @@
 #include "kiln/Pipeline/CodeGen.h"
 #include "kiln/Pipeline/Pipelines.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OperationSupport.h"
@@ -16,6 +17,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -443,4 +445,105 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
                          })))
     return failure();
   return file->keep();
+}
+
+namespace {
+/// `SYMBOL=LO..HI`: the range of the open dim that varies.
+struct SampleRange {
+  std::string symbol;
+  int64_t low, high;
+};
+} // namespace
+
+/// Fills `importOptions` and `range` from the shapes and binds of
+/// `options`; returns the problem, or "" when they are well formed.
+static std::string
+parseModelOptions(llvm::StringRef modelPath, const kiln::ModelOptions &options,
+                  kiln::onnx_frontend::ImportOptions &importOptions,
+                  std::optional<SampleRange> &range) {
+  if ((!options.shapes.empty() || !options.binds.empty()) &&
+      modelPath.ends_with(".mlir"))
+    return "--shape and --bind apply to ONNX and Keras inputs; kiln IR "
+           "(.mlir) is statically shaped";
+  for (llvm::StringRef spec : options.shapes) {
+    auto [name, dims] = spec.rsplit('=');
+    // SYMBOL=LO..HI: the open dim varies at run time within [LO, HI].
+    if (dims.contains("..")) {
+      auto [low, high] = dims.split("..");
+      int64_t lo, hi;
+      if (name.empty() || low.getAsInteger(10, lo) ||
+          high.getAsInteger(10, hi) || lo < 0 || lo > hi ||
+          hi > (int64_t(1) << 40))
+        return "malformed --shape " + spec.str() +
+               " (expected SYMBOL=LO..HI with 0 <= LO <= HI)";
+      if (range)
+        return "--shape gives a range twice";
+      range = SampleRange{name.str(), lo, hi};
+      continue;
+    }
+    llvm::SmallVector<int64_t> shape;
+    if (name.empty() || !kiln::onnx_frontend::parseShape(dims, shape))
+      return "malformed --shape " + spec.str() +
+             " (expected NAME=D0xD1x..., e.g. input=1x3x224x224)";
+    if (!importOptions.inputShapes.try_emplace(name, shape).second)
+      return "--shape gives '" + name.str() + "' twice";
+  }
+  for (llvm::StringRef spec : options.binds) {
+    auto [name, file] = spec.split('=');
+    if (name.empty() || file.empty())
+      return "malformed --bind " + spec.str() + " (expected NAME=FILE.pb)";
+    if (!importOptions.boundInputs.try_emplace(name, file.str()).second)
+      return "--bind gives '" + name.str() + "' twice";
+  }
+  if (options.openBatch)
+    importOptions.openBatch = "batch";
+  if (options.blockSamples < 0 || options.blockSamples > 4096)
+    return "--block-samples must be in 0 to 4096";
+  return "";
+}
+
+LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
+                                     const ModelOptions &options,
+                                     CompileOptions &compileOptions,
+                                     EmitStage stopAt, MLIRContext &context) {
+  onnx_frontend::ImportOptions importOptions;
+  std::optional<SampleRange> range;
+  std::string problem =
+      parseModelOptions(modelPath, options, importOptions, range);
+  if (!problem.empty())
+    return emitError(UnknownLoc::get(&context)) << problem;
+  llvm::SourceMgr sourceMgr;
+  OwningOpRef<ModuleOp> module =
+      loadModel(modelPath, sourceMgr, context, importOptions);
+  if (!module)
+    return failure();
+  // A model whose open dim varies at run time is also compiled for blocks
+  // of samples, into the same binary (not beside external weights: the
+  // block's would be a second file).
+  auto symbol = (*module)->getAttrOfType<StringAttr>("kiln.sample_symbol");
+  int64_t blockSamples = options.blockSamples;
+  if (range) {
+    if (!symbol || symbol.getValue() != range->symbol)
+      return emitError(UnknownLoc::get(&context))
+             << "--shape " << range->symbol
+             << "=LO..HI: the model's dim that varies at run time is "
+             << (symbol ? "'" + symbol.getValue().str() + "'"
+                        : std::string("none"));
+    Builder b(&context);
+    (*module)->setAttr("kiln.sample_range",
+                       b.getDenseI64ArrayAttr({range->low, range->high}));
+    // No block larger than the largest batch.
+    blockSamples = std::min(blockSamples, range->high);
+  }
+  OwningOpRef<ModuleOp> block;
+  if (symbol && blockSamples > 1 && !isTextStage(stopAt) &&
+      !compileOptions.externalWeights) {
+    block = loadBlockModel(modelPath, sourceMgr, context, importOptions,
+                           *module, blockSamples);
+    if (!block)
+      return failure();
+    compileOptions.blockModule = *block;
+  }
+  compileOptions.modelPath = modelPath.str();
+  return compile(*module, compileOptions, stopAt);
 }

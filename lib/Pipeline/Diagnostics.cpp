@@ -7,9 +7,7 @@
 
 using namespace mlir;
 
-/// Writes where a diagnostic points: the file, then a line and column or
-/// the ONNX node.
-static void printLocation(Location loc, llvm::raw_ostream &os) {
+void kiln::printLocation(Location loc, llvm::raw_ostream &os) {
   if (auto name = llvm::dyn_cast<NameLoc>(loc)) {
     if (auto file = llvm::dyn_cast<FileLineColLoc>(name.getChildLoc()))
       os << file.getFilename().getValue() << ":";

@@ -2,11 +2,14 @@
 
 #include "kiln/Runtime/KilnModel.h"
 #include "kiln/Runtime/Parallel.h"
+#include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
 #include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +36,8 @@ struct kiln_model {
   /// Workspaces not in use by a run; a run takes one per thread (allocating
   /// it the first time several runs overlap) and puts it back.
   std::unique_ptr<ArenaPool> arenas;
+  /// The OpenMP threads of each run (kiln_set_threads); 0: the caller's.
+  std::atomic<int> threads{0};
 };
 
 namespace {
@@ -134,25 +139,32 @@ int kiln_output_info(const kiln_model *model, size_t i,
                : -1;
 }
 
-int kiln_run(const kiln_model *model, const void *const *inputs,
-             const size_t *input_bytes, void *const *outputs,
-             const size_t *output_bytes, char *error, size_t error_size) {
+} // extern "C"
+
+namespace {
+
+/// Checks the buffers of a run against the model and gathers them in
+/// signature order, with the number of samples they hold.
+bool prepareRun(const kiln_model *model, const void *const *inputs,
+                const size_t *input_bytes, void *const *outputs,
+                const size_t *output_bytes, std::vector<void *> &buffers,
+                int64_t &samples, char *error, size_t error_size) {
   if (!model) {
     report(error, error_size, "the model is NULL");
-    return -1;
+    return false;
   }
   const Signature &sig = model->signature;
   if ((!inputs || !input_bytes) && !sig.inputs.empty()) {
     report(error, error_size, "the input arrays are NULL");
-    return -1;
+    return false;
   }
   if (!outputs || !output_bytes) {
     report(error, error_size, "the output arrays are NULL");
-    return -1;
+    return false;
   }
   // The number of samples, from the inputs' sizes: only the open dim
   // varies, so a size decides the shape.
-  int64_t samples = 1;
+  samples = 1;
   if (!sig.symbol.empty()) {
     std::vector<TensorInfo> given;
     for (size_t i = 0; i < sig.inputs.size(); ++i) {
@@ -166,7 +178,7 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
                  "input " + std::to_string(i) + " (" + expected.describe() +
                      "): expected a multiple of " + std::to_string(perSample) +
                      " bytes, got " + std::to_string(input_bytes[i]));
-          return -1;
+          return false;
         }
         info.shape[expected.sampleAxis] *= input_bytes[i] / perSample;
       }
@@ -175,30 +187,118 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
     std::string message;
     if (!countSamples(sig, given, samples, message)) {
       report(error, error_size, message);
-      return -1;
+      return false;
     }
   }
-  std::vector<void *> buffers;
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
     if (!checkBuffer(inputs[i], input_bytes[i],
                      sig.inputs[i].forSamples(samples), "input", i, error,
                      error_size))
-      return -1;
+      return false;
     buffers.push_back(const_cast<void *>(inputs[i]));
   }
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     if (!checkBuffer(outputs[i], output_bytes[i],
                      sig.outputs[i].forSamples(samples), "output", i, error,
                      error_size))
-      return -1;
+      return false;
     buffers.push_back(outputs[i]);
   }
+  return true;
+}
+
+/// Sets the calling thread's OpenMP team size for the model's runs, and
+/// restores it when the run ends.
+class ThreadsForRun {
+public:
+  explicit ThreadsForRun(const kiln_model *model)
+      : threads(model->threads.load(std::memory_order_relaxed)) {
+    if (threads > 0) {
+      saved = maxThreads();
+      setThreads(threads);
+    }
+  }
+  ~ThreadsForRun() {
+    if (threads > 0)
+      setThreads(saved);
+  }
+
+private:
+  int threads, saved = 0;
+};
+
+/// One profile at a time: the per-op hooks record into one table.
+std::mutex profileMutex;
+
+} // namespace
+
+extern "C" {
+
+int kiln_run(const kiln_model *model, const void *const *inputs,
+             const size_t *input_bytes, void *const *outputs,
+             const size_t *output_bytes, char *error, size_t error_size) {
+  std::vector<void *> buffers;
+  int64_t samples;
+  if (!prepareRun(model, inputs, input_bytes, outputs, output_bytes, buffers,
+                  samples, error, error_size))
+    return -1;
+  ThreadsForRun threads(model);
   std::string message;
-  if (!runSamples(buffers, sig, model->backend, samples, *model->arenas,
+  if (!runSamples(buffers, model->signature, model->backend, samples,
+                  *model->arenas,
                   /*parallel=*/true, message, &model->block)) {
     report(error, error_size, message);
     return -1;
   }
+  return 0;
+}
+
+int kiln_set_threads(kiln_model *model, int threads) {
+  if (!model || threads < 0)
+    return -1;
+  model->threads.store(threads, std::memory_order_relaxed);
+  return 0;
+}
+
+int kiln_profile(const kiln_model *model, const void *const *inputs,
+                 const size_t *input_bytes, void *const *outputs,
+                 const size_t *output_bytes, long runs, kiln_op_time_fn each_op,
+                 void *user, double *run_us, char *error, size_t error_size) {
+  std::vector<void *> buffers;
+  int64_t samples;
+  if (!prepareRun(model, inputs, input_bytes, outputs, output_bytes, buffers,
+                  samples, error, error_size))
+    return -1;
+  if (runs < 1) {
+    report(error, error_size, "the number of runs must be at least 1");
+    return -1;
+  }
+  std::lock_guard<std::mutex> lock(profileMutex);
+  ThreadsForRun threads(model);
+  using Clock = std::chrono::steady_clock;
+  startProfile(kiln_model_profile_ops);
+  auto start = Clock::now();
+  std::string message;
+  for (long r = 0; r < runs; ++r) {
+    // One sample at a time, as the executable's --profile does, so that
+    // each op is timed once per sample.
+    if (!runSamples(buffers, model->signature, model->backend, samples,
+                    *model->arenas, /*parallel=*/false, message)) {
+      stopProfile();
+      report(error, error_size, message);
+      return -1;
+    }
+  }
+  double wallUs =
+      std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+  std::vector<OpTime> ops = profileResults();
+  stopProfile();
+  if (run_us)
+    *run_us = wallUs / runs;
+  if (each_op)
+    for (const OpTime &op : ops)
+      each_op(user, op.name.c_str(), op.op.c_str(), op.calls,
+              op.totalUs / runs);
   return 0;
 }
 

@@ -9,7 +9,9 @@ using namespace kiln::runtime;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-bool enabled = false;
+/// Only the thread that started the profile records: other threads may run
+/// the same model meanwhile.
+thread_local bool enabled = false;
 std::vector<OpTime> ops;
 std::vector<Clock::time_point> started;
 } // namespace
@@ -35,6 +37,8 @@ void kiln::runtime::startProfile(const char *table) {
 }
 
 std::vector<OpTime> kiln::runtime::profileResults() { return ops; }
+
+void kiln::runtime::stopProfile() { enabled = false; }
 
 extern "C" void kiln_profile_enter(int32_t id) {
   if (enabled && id >= 0 && (size_t)id < started.size())

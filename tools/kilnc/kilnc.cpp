@@ -104,69 +104,6 @@ static cl::opt<std::string> dumpDir("dump-dir",
                                     cl::value_desc("DIR"),
                                     cl::cat(kilncCategory));
 
-/// `--shape SYMBOL=LO..HI`: the range of the open dim that varies.
-struct SampleRange {
-  std::string symbol;
-  int64_t low, high;
-};
-static std::optional<SampleRange> sampleRange;
-
-/// Fills `options` from --shape and --bind; false (with a message) on a
-/// malformed or repeated one.
-static bool parseImportOptions(kiln::onnx_frontend::ImportOptions &options) {
-  if ((!shapes.empty() || !binds.empty()) &&
-      StringRef(modelPath).ends_with(".mlir")) {
-    errs()
-        << "kilnc: --shape and --bind apply to ONNX and Keras inputs; kiln IR "
-           "(.mlir) is statically shaped\n";
-    return false;
-  }
-  for (StringRef spec : shapes) {
-    auto [name, dims] = spec.rsplit('=');
-    // SYMBOL=LO..HI: the open dim varies at run time within [LO, HI].
-    auto [low, high] = dims.split("..");
-    if (dims.contains("..")) {
-      int64_t lo, hi;
-      if (name.empty() || low.getAsInteger(10, lo) ||
-          high.getAsInteger(10, hi) || lo < 0 || lo > hi ||
-          hi > (int64_t(1) << 40)) {
-        errs() << "kilnc: malformed --shape " << spec
-               << " (expected SYMBOL=LO..HI with 0 <= LO <= HI)\n";
-        return false;
-      }
-      if (sampleRange) {
-        errs() << "kilnc: --shape gives a range twice\n";
-        return false;
-      }
-      sampleRange = {name.str(), lo, hi};
-      continue;
-    }
-    SmallVector<int64_t> shape;
-    if (name.empty() || !kiln::onnx_frontend::parseShape(dims, shape)) {
-      errs() << "kilnc: malformed --shape " << spec
-             << " (expected NAME=D0xD1x..., e.g. input=1x3x224x224)\n";
-      return false;
-    }
-    if (!options.inputShapes.try_emplace(name, shape).second) {
-      errs() << "kilnc: --shape gives '" << name << "' twice\n";
-      return false;
-    }
-  }
-  for (StringRef spec : binds) {
-    auto [name, file] = spec.split('=');
-    if (name.empty() || file.empty()) {
-      errs() << "kilnc: malformed --bind " << spec
-             << " (expected NAME=FILE.pb)\n";
-      return false;
-    }
-    if (!options.boundInputs.try_emplace(name, file.str()).second) {
-      errs() << "kilnc: --bind gives '" << name << "' twice\n";
-      return false;
-    }
-  }
-  return true;
-}
-
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
@@ -209,11 +146,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.externalWeights = weightsMode == "external";
-  kiln::onnx_frontend::ImportOptions importOptions;
-  if (!parseImportOptions(importOptions))
-    return 1;
-  if (openBatch)
-    importOptions.openBatch = "batch";
+  kiln::ModelOptions modelOptions;
+  modelOptions.shapes.assign(shapes.begin(), shapes.end());
+  modelOptions.binds.assign(binds.begin(), binds.end());
+  modelOptions.openBatch = openBatch;
+  modelOptions.blockSamples = blockSamples;
   options.pipeline.fuse = !noFuse;
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;
@@ -228,7 +165,6 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   context.printOpOnDiagnostic(false);
-  SourceMgr sourceMgr;
   mlir::ScopedDiagnosticHandler diagnostics(
       &context, [](mlir::Diagnostic &diagnostic) {
         // Remarks are the fusion report, asked for on the command line.
@@ -238,46 +174,8 @@ int main(int argc, char **argv) {
         return mlir::success();
       });
 
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      kiln::loadModel(modelPath, sourceMgr, context, importOptions);
-  if (!module)
-    return 1;
-  // A model whose open dim varies at run time is also compiled for blocks
-  // of samples, into the same binary (not beside external weights: the
-  // block's would be a second file).
-  mlir::OwningOpRef<mlir::ModuleOp> block;
-  if (blockSamples < 0 || blockSamples > 4096) {
-    errs() << "kilnc: --block-samples must be in 0 to 4096\n";
-    return 1;
-  }
-  auto symbol =
-      (*module)->getAttrOfType<mlir::StringAttr>("kiln.sample_symbol");
-  int64_t block_samples = blockSamples;
-  if (sampleRange) {
-    if (!symbol || symbol.getValue() != sampleRange->symbol) {
-      errs() << "kilnc: --shape " << sampleRange->symbol
-             << "=LO..HI: the model's dim that varies at run time is "
-             << (symbol ? "'" + symbol.getValue().str() + "'"
-                        : std::string("none"))
-             << "\n";
-      return 1;
-    }
-    mlir::Builder b(&context);
-    (*module)->setAttr(
-        "kiln.sample_range",
-        b.getDenseI64ArrayAttr({sampleRange->low, sampleRange->high}));
-    // No block larger than the largest batch.
-    block_samples = std::min(block_samples, sampleRange->high);
-  }
-  if (symbol && block_samples > 1 && !kiln::isTextStage(*stage) &&
-      !options.externalWeights) {
-    block = kiln::loadBlockModel(modelPath, sourceMgr, context, importOptions,
-                                 *module, block_samples);
-    if (!block)
-      return 1;
-    options.blockModule = *block;
-  }
-  if (failed(kiln::compile(*module, options, *stage)))
+  if (failed(kiln::compileModelFile(modelPath, modelOptions, options, *stage,
+                                    context)))
     return 1;
   return 0;
 }

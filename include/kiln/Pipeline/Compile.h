@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class SourceMgr;
@@ -72,6 +73,10 @@ loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 void printDiagnostic(mlir::Diagnostic &diagnostic, llvm::raw_ostream &os,
                      llvm::StringRef tool = "kilnc");
 
+/// Writes where a diagnostic points: the file, then a line and column or
+/// the model's node ("model.onnx:conv1 (Conv)"); "<unknown>" for nowhere.
+void printLocation(mlir::Location loc, llvm::raw_ostream &os);
+
 /// dot: `main` as a Graphviz digraph, fused ops in labelled clusters.
 mlir::LogicalResult printDot(mlir::ModuleOp module, llvm::raw_ostream &os);
 
@@ -108,6 +113,32 @@ struct CompileOptions {
 /// files renamed into place once complete: a failure leaves none behind.
 mlir::LogicalResult compile(mlir::ModuleOp module,
                             const CompileOptions &options, EmitStage stopAt);
+
+/// How the model file is read, as kilnc's --shape, --bind, --open-batch and
+/// --block-samples give it.
+struct ModelOptions {
+  /// "NAME=D0xD1x..." pins an input's shape, "SYMBOL=N" an open dim,
+  /// "SYMBOL=LO..HI" bounds the open dim that varies at run time.
+  std::vector<std::string> shapes;
+  /// "NAME=FILE.pb": the input becomes the constant in the file.
+  std::vector<std::string> binds;
+  /// Open dim 0 of the ONNX graph inputs under the name "batch".
+  bool openBatch = false;
+  /// For a model whose open dim varies: also compile it for blocks of this
+  /// many samples (0 or 1: none).
+  int64_t blockSamples = 16;
+};
+
+/// Loads the model at `modelPath` as `options` say and compiles it to
+/// `stopAt` (with its block model when its open dim varies), writing what
+/// `compileOptions` says (which gets the block model and the model's
+/// path). Errors, malformed options among them, go to the
+/// context's diagnostic handler.
+mlir::LogicalResult compileModelFile(llvm::StringRef modelPath,
+                                     const ModelOptions &options,
+                                     CompileOptions &compileOptions,
+                                     EmitStage stopAt,
+                                     mlir::MLIRContext &context);
 
 } // namespace kiln
 

@@ -79,6 +79,28 @@ int kiln_output_shapes(const kiln_model *model,
                        int64_t *const *output_dims, char *error,
                        size_t error_size);
 
+/* The OpenMP threads each later kiln_run of this model uses for its
+   parallel loops and oneDNN primitives (0, the default: OMP_NUM_THREADS or
+   one per core). Returns 0, or -1 for a NULL model or a negative count. */
+int kiln_set_threads(kiln_model *model, int threads);
+
+/* Called by kiln_profile once per op of the model, in the model's order:
+   the op's node (ONNX node name, Keras layer or file:line), its kind, how
+   many times it ran over all the runs and its mean time per run in
+   microseconds. */
+typedef void (*kiln_op_time_fn)(void *user, const char *node, const char *op,
+                                long calls, double us_per_run);
+
+/* Runs the model `runs` times on the buffers, as kiln_run does but one
+   sample at a time, with a timer around every op; then reports each op
+   through each_op and the mean time of a run in *run_us (either may be
+   NULL). One profile runs at a time per model; runs on other threads go
+   on meanwhile, unrecorded. Returns 0, or -1 with a message in error. */
+int kiln_profile(const kiln_model *model, const void *const *inputs,
+                 const size_t *input_bytes, void *const *outputs,
+                 const size_t *output_bytes, long runs, kiln_op_time_fn each_op,
+                 void *user, double *run_us, char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,9 +20,13 @@ struct OpTime {
   double totalUs = 0;
 };
 
-/// Starts recording for the ops listed in `table` ("NAME<TAB>OP" lines).
-/// Single-threaded: one model run at a time while recording.
+/// Starts recording for the ops listed in `table` ("NAME<TAB>OP" lines),
+/// on the calling thread only: one profile at a time, while runs on other
+/// threads go on unrecorded.
 void startProfile(const char *table);
+
+/// Stops recording (the results stay until the next startProfile).
+void stopProfile();
 
 /// The times recorded since startProfile, in op order.
 std::vector<OpTime> profileResults();

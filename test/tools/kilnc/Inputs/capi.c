@@ -1,5 +1,6 @@
 /* Uses a model compiled with --emit=lib through its C API: the signature,
-   runs from several threads at once, and the errors for bad buffers. */
+   runs from several threads at once, the thread setting, a profile, and
+   the errors for bad buffers. */
 #include "add.h"
 
 #include <pthread.h>
@@ -32,6 +33,13 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+static void print_op(void *user, const char *node, const char *op, long calls,
+                     double us) {
+  ++*(int *)user;
+  printf("op %s (%s): %ld calls%s\n", node, op, calls,
+         us >= 0 ? "" : ", negative time");
+}
+
 int main(void) {
   char error[256];
   model = kiln_create(error, sizeof error);
@@ -55,6 +63,26 @@ int main(void) {
   for (size_t t = 0; t < 4; ++t)
     pthread_join(threads[t], NULL);
   printf("concurrent runs: %d failures\n", failures);
+
+  printf("set threads: %d %d\n", kiln_set_threads(model, 1),
+         kiln_set_threads(model, -1));
+  {
+    float x[6] = {1, 2, 3, 4, 5, 6}, y[3] = {1, 1, 1}, sum[6];
+    const void *inputs[] = {x, y};
+    size_t input_bytes[] = {sizeof x, sizeof y};
+    void *outputs[] = {sum};
+    size_t output_bytes[] = {sizeof sum};
+    int ops = 0;
+    double run_us = -1;
+    if (kiln_profile(model, inputs, input_bytes, outputs, output_bytes, 5,
+                     print_op, &ops, &run_us, error, sizeof error) != 0)
+      printf("profile failed: %s\n", error);
+    printf("profile: %d ops, sum[5] = %g, run time %s\n", ops, sum[5],
+           run_us > 0 ? "positive" : "not positive");
+    if (kiln_profile(model, inputs, input_bytes, outputs, output_bytes, 0, NULL,
+                     NULL, NULL, error, sizeof error) != 0)
+      printf("error: %s\n", error);
+  }
 
   float x[6] = {0}, y[4] = {0}, sum[6];
   const void *inputs[] = {x, y};
