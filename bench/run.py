@@ -1,25 +1,27 @@
-"""Kiln against ONNX Runtime and PyTorch, side by side on this machine.
+"""Kiln against the strongest CPU engines, side by side on this machine.
 
 usage: bench/run.py [--kilnc build/bin/kilnc] [--work build/bench]
-                    [--batches 1,16] [--threads 1,2] [--runs 50]
-                    [--rounds 5] [--models NAME,...] [--no-torch]
+                    [--threads 1,2] [--runs 50] [--rounds 5]
+                    [--models NAME,...] [--peers ort,openvino,...] [--quick]
                     [--doc docs/performance.md] [--chart docs/performance.png]
 
-For every zoo model (re-exported at each batch size with
-test/models/make_zoo.py) and ONNX's four light models (batch 1), and for
-each thread count, the engines run in rounds, interleaved so that drift
-hits them alike: each round times runs/rounds runs of Kiln's executables
-(--bench) for --backend=dnnl (the default), --backend=llvm, and both
-with --no-fuse, of ONNX Runtime (PyPI's onnxruntime,
-bench/ort_bench.py) and of PyTorch eager (bench/torch_bench.py), each
-after its own warm-up run. A figure is the median of all its timed runs;
-ratios are computed within this one run. Also measured: compile time, peak
-resident memory of a process running the model once, and the GFLOP/s each
-backend reaches on convolution and matmul layers (from --profile of
---no-fuse builds, so that a layer's time is its own) against the core's
-peak (bench/peak.c), and from the same profiles the ceiling on what fusion
-can gain (all ops' time over those layers' time). Writes the tables to --doc and a bar chart to
---chart.
+Models: the zoo (test/models/make_zoo.py) at batch 1 and 16, and the
+real-size models of bench/bench_models.py (ResNet-50, MobileNetV2, a
+BERT-base-size encoder, a 2-layer LSTM language model, DCGAN at 64x64) at
+batch 1 and 8, exported on demand into --work with random dense weights.
+Engines: Kiln's default build (kilnc, --backend=dnnl) through its
+executable's --bench, and the peers of bench/peers.py (ONNX Runtime,
+OpenVINO, IREE, TVM, PyTorch eager and torch.compile on the models' own
+modules), each a worker process that compiles the model once, as its users
+do. For each model and thread count the engines run in --rounds rounds,
+interleaved so that drift hits them alike; a figure is the median of all
+its timed runs (--runs in all, after a warm-up run). Every engine's first
+outputs are checked against PyTorch's; a wrong answer is flagged in its
+cell, and an engine that fails gets its error instead of a time. Also
+measured: each engine's time on a one-op model (its own cost per call),
+compile time and peak resident memory per engine, and the GFLOP/s of
+Kiln's convolution and matrix-product layers against one core's peak
+(bench/peak.c). --quick runs a subset.
 """
 
 import argparse
@@ -36,12 +38,17 @@ from kilntest import kilnc as kt
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-LIGHT = ["bvlc_alexnet", "squeezenet", "resnet50", "vgg19"]
-
-# Kiln's timed builds: name -> (backend, extra kilnc flags).
-VARIANTS = {"dnnl": ("dnnl", []), "llvm": ("llvm", []),
-            "nofuse": ("dnnl", ["--no-fuse"]),
-            "llvm-nofuse": ("llvm", ["--no-fuse"])}
+ZOO_BATCHES = (1, 16)
+REAL_BATCHES = (1, 8)
+REAL = ["resnet50", "mobilenet_v2", "bert", "lstm_lm", "dcgan"]
+PEERS = ["ort", "openvino", "iree", "tvm", "torch", "torch-compile"]
+PEER_NAMES = {"ort": "ONNX Runtime", "openvino": "OpenVINO", "iree": "IREE",
+              "tvm": "TVM", "torch": "PyTorch", "torch-compile": "torch.compile"}
+QUICK = {"zoo": ["mnist_cnn", "gru_classifier", "distmult"], "zoo_batches": (1,),
+         "real": ["mobilenet_v2"], "real_batches": (1,)}
+# An engine's outputs are right when max |a - e| <= TOLERANCE * max |e|:
+# f32 engines reorder sums, and deep random networks amplify that.
+TOLERANCE = 1e-3
 
 
 def run_json(cmd, env=None):
@@ -63,32 +70,131 @@ def peak_rss_kib(cmd, env=None):
 
 
 def export_zoo(batch, work):
+    """The zoo at `batch`, with each module's weights for the PyTorch peers."""
     out = os.path.join(work, f"zoo-b{batch}")
     stamp = os.path.join(out, ".done")
     if not os.path.exists(stamp):
         os.makedirs(out, exist_ok=True)
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test", "models",
                                                          "make_zoo.py"),
-                        "--batch", str(batch), "--out", out], check=True,
-                       capture_output=True)
+                        "--batch", str(batch), "--out", out, "--save-weights"],
+                       check=True, capture_output=True)
         open(stamp, "w").close()
     return out
 
 
-def light_inputs(kilnc, name, light_dir, work):
-    """Writes ONNX's light-model inputs, shaped as a probe compilation's
-    signature says (see run_light.py); returns their paths."""
-    exe = os.path.join(work, f"light_{name}_probe")
-    error = kt.build(kilnc, os.path.join(light_dir, f"light_{name}.onnx"),
-                              "dnnl", exe)
-    if error:
-        raise RuntimeError(error)
+def export_real(name, batch, work):
+    """A real-size model of bench_models.py, exported once into work."""
+    out = os.path.join(work, "real")
+    subprocess.run(["/usr/bin/python3", os.path.join(HERE, "bench_models.py"),
+                    out, name, str(batch)], check=True)
+    return os.path.join(out, f"{name}-b{batch}")
+
+
+def one_op_model(work):
+    """A model of one Add on two floats: what an engine costs per call."""
+    import onnx
+    from onnx import TensorProto, helper
+    folder = os.path.join(work, "one_op")
+    os.makedirs(folder, exist_ok=True)
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["a", "b"], ["sum"], name="add")], "one_op",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1]) for n in "ab"],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(folder, "model.onnx"))
+    for k, v in enumerate((1.5, 2.25)):
+        np.save(os.path.join(folder, f"input_{k}.npy"), np.array([v], np.float32))
+    np.save(os.path.join(folder, "output_0.npy"), np.array([3.75], np.float32))
+    return folder
+
+
+def folder_arrays(folder, prefix):
     paths = []
-    for index, (_, _, dims) in enumerate(kt.signature(exe)["inputs"]):
-        path = os.path.join(work, f"light_{name}_input_{index}.npy")
-        np.save(path, kt.light_input(dims))
-        paths.append(path)
+    while os.path.exists(os.path.join(folder, f"{prefix}_{len(paths)}.npy")):
+        paths.append(os.path.join(folder, f"{prefix}_{len(paths)}.npy"))
     return paths
+
+
+def check(outputs, references):
+    """None when the outputs match the references, else what is wrong."""
+    if len(outputs) != len(references):
+        return f"{len(outputs)} outputs, expected {len(references)}"
+    worst = 0.0
+    for got, want in zip(outputs, references):
+        got, want = np.asarray(got), np.asarray(want)
+        if got.shape != want.shape:
+            if got.size != want.size:
+                return f"shape {list(got.shape)}, expected {list(want.shape)}"
+            got = got.reshape(want.shape)
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
+        with np.errstate(invalid="ignore"):
+            error = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+        if not np.isfinite(error):
+            return "non-finite outputs"
+        worst = max(worst, error / scale if scale else error)
+    return None if worst <= TOLERANCE else f"wrong (relative error {worst:.1e})"
+
+
+class Worker:
+    """A peer engine on one model: bench/peers.py in the peers' venv."""
+
+    def __init__(self, python, engine, model, threads, work, inputs, torch_spec):
+        cmd = [python, os.path.join(HERE, "peers.py"), engine, model, str(threads),
+               work, *inputs]
+        if engine.startswith("torch"):
+            cmd += ["--torch", torch_spec]
+        env = dict(os.environ, TVM_NUM_THREADS=str(threads),
+                   OMP_NUM_THREADS=str(threads))
+        self.engine = engine
+        self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True, env=env)
+        self.error = None
+        self.compile_s = None
+        self.outputs = []
+        first = self._read()
+        if "error" in first:
+            self.error = first["error"]
+        else:
+            self.compile_s = first["compile_s"]
+            self.outputs = [np.load(p) for p in first["outputs"]]
+
+    def _read(self, timeout=1800):
+        import select
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            self.process.kill()
+            self.process.wait()
+            return {"error": f"no answer in {timeout} s"}
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            return {"error": f"the worker ended (exit {self.process.returncode})"}
+        return json.loads(line)
+
+    def time(self, runs):
+        if self.error:
+            return []
+        self.process.stdin.write(f"{runs}\n")
+        self.process.stdin.flush()
+        reply = self._read()
+        if "error" in reply:
+            self.error = reply["error"]
+            return []
+        return reply["samples_us"]
+
+    def close(self):
+        rss = None
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("quit\n")
+                self.process.stdin.flush()
+                rss = self._read().get("rss_kib")
+            except (BrokenPipeError, ValueError):
+                pass
+        self.process.wait()
+        return rss
 
 
 def layer_flops(model_path):
@@ -122,15 +228,6 @@ def layer_flops(model_path):
     return flops
 
 
-def has_convolutions(model_path):
-    """Whether the model has Conv or ConvTranspose nodes (the models the
-    fusion ceiling is given for: elsewhere, recurrent or attention ops the
-    layer count leaves out make it meaningless)."""
-    import onnx
-    return any(node.op_type in ("Conv", "ConvTranspose")
-               for node in onnx.load(model_path).graph.node)
-
-
 def profile_layers(exe, inputs, flops, runs):
     """From the executable's --profile on one thread: the GFLOP/s over the
     layers in `flops`, and the time of all ops over the time of those
@@ -156,27 +253,108 @@ def profile_layers(exe, inputs, flops, runs):
     return total_flops / total_us / 1e3, (ops_us / total_us if ops_us else None)
 
 
+def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
+            peer_python, layers=True):
+    """One model: Kiln's default build and every peer, at each thread
+    count; returns its row of results."""
+    model = os.path.join(folder, "model.onnx")
+    inputs = folder_arrays(folder, "input")
+    references = [np.load(p) for p in folder_arrays(folder, "output")]
+    row = {"model": label, "batch": batch, "compile_s": {}, "rss_kib": {},
+           "checks": {}, "errors": {}}
+    exe = os.path.join(args.work, f"{label}-b{batch}-kiln")
+    start = time.perf_counter()
+    error = kt.build(args.kilnc, model, "dnnl", exe)
+    row["compile_s"]["kiln"] = time.perf_counter() - start
+    if error:
+        row["errors"]["kiln"] = error.splitlines()[0][:300]
+    else:
+        out_dir = exe + "-out"
+        os.makedirs(out_dir, exist_ok=True)
+        row["rss_kib"]["kiln"] = peak_rss_kib([exe, *inputs, "-o", out_dir])
+        names = [n for n, _, _ in kt.signature(exe)["outputs"]]
+        outputs = [np.load(os.path.join(out_dir, kt.output_file(n))) for n in names]
+        row["checks"]["kiln"] = check(outputs, references)
+        flops = layer_flops(model) if layers else {}
+        if flops:
+            probe = exe + "-layers"
+            if not kt.build(args.kilnc, model, "dnnl", probe, ["--no-fuse"]):
+                row["gflops"], _ = profile_layers(probe, inputs, flops, 10)
+    per_round = max(1, -(-args.runs // args.rounds))
+    for threads in thread_counts:
+        work = os.path.join(args.work, f"{label}-b{batch}-t{threads}")
+        workers = []
+        for engine in peers:
+            if engine in row["errors"]:
+                continue
+            worker = Worker(peer_python, engine, model, threads, work, inputs, torch_spec)
+            if worker.error:
+                row["errors"][engine] = worker.error
+                worker.close()
+                continue
+            row["compile_s"].setdefault(engine, worker.compile_s)
+            row["checks"].setdefault(engine, check(worker.outputs, references))
+            workers.append(worker)
+        samples = {"kiln": []} if "kiln" not in row["errors"] else {}
+        samples.update({w.engine: [] for w in workers})
+        # An engine that has spent its time budget on this model stops
+        # after the round it is in (with at least 5 runs): its cell says
+        # how many runs its median is of.
+        def within_budget(engine):
+            taken = samples[engine]
+            return len(taken) < 5 or sum(taken) / 1e6 < args.budget_s
+        for _ in range(args.rounds):
+            if "kiln" in samples and within_budget("kiln"):
+                samples["kiln"] += run_json(
+                    [exe, *inputs, "-o", exe + "-out", "--bench", str(per_round),
+                     "--threads", str(threads)])["samples_us"]
+            for worker in workers:
+                if within_budget(worker.engine):
+                    samples[worker.engine] += worker.time(per_round)
+        row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
+        for worker in workers:
+            rss = worker.close()
+            if worker.error:
+                row["errors"][worker.engine] = worker.error
+            if rss:
+                row["rss_kib"][worker.engine] = max(rss, row["rss_kib"].get(worker.engine, 0))
+        row[f"t{threads}"] = {k: float(np.median(v)) for k, v in samples.items()
+                              if v and k not in row["errors"]}
+        times = ", ".join(f"{k} {v:.1f}" for k, v in row[f"t{threads}"].items())
+        print(f"{label} b{batch} t{threads} (us): {times}", flush=True)
+    for engine, error in row["errors"].items():
+        print(f"{label} b{batch} {engine}: {error}", flush=True)
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
-    parser.add_argument("--light", default=os.path.join(ROOT, "..", "shared",
-                                                        "onnx-tests", "light"))
-    parser.add_argument("--batches", default="1,16")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--models", default="")
-    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--models", default="",
+                        help="only these (zoo or real-size names)")
+    parser.add_argument("--peers", default=",".join(PEERS))
+    parser.add_argument("--budget-s", type=float, default=60,
+                        help="time an engine may spend on one model and thread "
+                        "count before it stops after its current round")
+    parser.add_argument("--quick", action="store_true",
+                        help="a subset: " + ", ".join(QUICK["zoo"] + QUICK["real"]) +
+                        " at batch 1")
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"))
     parser.add_argument("--chart", default=os.path.join(ROOT, "docs", "performance.png"))
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    batches = [int(b) for b in args.batches.split(",")]
     thread_counts = [int(t) for t in args.threads.split(",")]
+    peers = [p for p in args.peers.split(",") if p]
+    for p in peers:
+        if p not in PEERS:
+            raise SystemExit(f"run.py: unknown peer {p} (known: {', '.join(PEERS)})")
     wanted = set(filter(None, args.models.split(",")))
-    per_round = max(1, args.runs // args.rounds)
-    ort_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
+    peer_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
+    started = time.perf_counter()
 
     peak_exe = os.path.join(args.work, "peak")
     subprocess.run(["gcc", "-O2", "-march=native", os.path.join(HERE, "peak.c"),
@@ -184,81 +362,36 @@ def main():
     peak = run_json([peak_exe])["gflops"]
     print(f"peak: {peak} GFLOP/s per core", flush=True)
 
-    # (label, batch, model path, inputs, zoo dir or None)
+    zoo_batches = QUICK["zoo_batches"] if args.quick else ZOO_BATCHES
+    real_batches = QUICK["real_batches"] if args.quick else REAL_BATCHES
     cases = []
-    for batch in batches:
+    for batch in zoo_batches:
         zoo = export_zoo(batch, args.work)
         for name in sorted(os.listdir(zoo)):
-            folder = os.path.join(zoo, name)
-            if not os.path.isdir(folder) or (wanted and name not in wanted):
+            if not os.path.isdir(os.path.join(zoo, name)):
                 continue
-            inputs = sorted(f for f in os.listdir(folder) if f.startswith("input_"))
-            cases.append((name, batch, os.path.join(folder, "model.onnx"),
-                          [os.path.join(folder, f) for f in inputs], zoo))
-    if os.path.isdir(args.light) and 1 in batches:
-        for name in LIGHT:
-            if wanted and name not in wanted:
+            if (args.quick and name not in QUICK["zoo"]) or (wanted and name not in wanted):
                 continue
-            cases.append((f"light_{name}", 1,
-                          os.path.join(args.light, f"light_{name}.onnx"),
-                          light_inputs(args.kilnc, name, args.light, args.work),
-                          None))
-
-    results = []
-    for name, batch, model, inputs, zoo in cases:
-        exes, row, failed = {}, {"model": name, "batch": batch}, False
-        for variant, (backend, extra) in VARIANTS.items():
-            exes[variant] = os.path.join(args.work, f"{name}-b{batch}-{variant}")
-            start = time.perf_counter()
-            error = kt.build(args.kilnc, model, backend,
-                                      exes[variant], extra)
-            row[f"compile_s_{variant}"] = time.perf_counter() - start
-            if error:
-                print(f"{name} b{batch} {variant}: kilnc failed: {error}",
-                      flush=True)
-                failed = True
-            else:
-                row[f"rss_kib_{variant}"] = peak_rss_kib(
-                    [exes[variant], *inputs, "-o", args.work])
-        if failed:
+            cases.append((name, batch, os.path.join(zoo, name), f"zoo:{zoo}:{name}:{batch}"))
+    for name in REAL:
+        if (args.quick and name not in QUICK["real"]) or (wanted and name not in wanted):
             continue
-        row["ort_rss_kib"] = peak_rss_kib(
-            [ort_python, os.path.join(HERE, "ort_bench.py"), model, "1", "1",
-             *inputs])
-        flops = layer_flops(model)
-        row["convolutions"] = has_convolutions(model)
-        for backend in ("dnnl", "llvm"):
-            probe = os.path.join(args.work, f"{name}-b{batch}-{backend}-layers")
-            if flops and not kt.build(args.kilnc, model, backend, probe,
-                                               ["--no-fuse"]):
-                row[f"gflops_{backend}"], row[f"ceiling_{backend}"] = \
-                    profile_layers(probe, inputs, flops, 20)
-        for threads in thread_counts:
-            samples = {k: [] for k in [*VARIANTS, "ort", "torch"]}
-            for _ in range(args.rounds):
-                for variant, exe in exes.items():
-                    samples[variant] += run_json(
-                        [exe, *inputs, "-o", args.work, "--bench",
-                         str(per_round), "--threads", str(threads)])["samples_us"]
-                samples["ort"] += run_json(
-                    [ort_python, os.path.join(HERE, "ort_bench.py"), model,
-                     str(threads), str(per_round), *inputs])["samples_us"]
-                if zoo and not args.no_torch:
-                    samples["torch"] += run_json(
-                        ["/usr/bin/python3", os.path.join(HERE, "torch_bench.py"),
-                         zoo, name, str(batch), str(threads), str(per_round)])[
-                        "samples_us"]
-            medians = {k: float(np.median(v)) for k, v in samples.items() if v}
-            row[f"t{threads}"] = medians
-            line = ", ".join(f"{k} {v:.1f} us" for k, v in medians.items())
-            print(f"{name} b{batch} t{threads}: {line}; ORT/dnnl "
-                  f"{medians['ort'] / medians['dnnl']:.2f}", flush=True)
-        results.append(row)
+        for batch in real_batches:
+            folder = export_real(name, batch, args.work)
+            cases.append((name, batch, folder, f"{name}-b{batch}:{folder}/weights.pt"))
 
+    # Each harness's own cost per call, on a one-op model.
+    harness = measure(args, "one_op", 1, one_op_model(args.work), None, [1],
+                      [p for p in peers if not p.startswith("torch")], peer_python,
+                      layers=False)
+    results = [measure(args, *case, thread_counts, peers, peer_python) for case in cases]
+    minutes = (time.perf_counter() - started) / 60
     with open(os.path.join(args.work, "results.json"), "w") as f:
-        json.dump({"peak_gflops": peak, "results": results}, f, indent=1)
-    write_doc(args, results, peak, thread_counts)
-    write_chart(args, results, thread_counts)
+        json.dump({"peak_gflops": peak, "harness": harness, "results": results,
+                   "minutes": minutes}, f, indent=1)
+    write_doc(args, results, harness, peak, thread_counts, peers, minutes)
+    write_chart(args, results, thread_counts, peers)
+    print(f"bench: {minutes:.1f} minutes", flush=True)
     return 0
 
 
@@ -272,96 +405,125 @@ def cpu_name():
         return "unknown CPU"
 
 
-def write_doc(args, results, peak, thread_counts):
+def fastest_peer(row, threads, peers):
+    """(engine, time) of the fastest peer with a right answer, or None."""
+    times = row.get(f"t{threads}", {})
+    right = [(times[p], p) for p in peers if p in times and not row["checks"].get(p)]
+    return min(right)[::-1] if right else None
+
+
+def versions(peer_python):
+    """The peers' versions, from their venv."""
+    code = ("import importlib.metadata as m, json; print(json.dumps({p: m.version(p) "
+            "for p in ['onnxruntime', 'openvino', 'iree-base-compiler', 'apache-tvm', 'torch']}))")
+    out = subprocess.run([peer_python, "-c", code], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else {}
+
+
+def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
     cpu = cpu_name()
+    peer_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
+    v = versions(peer_python)
+    cell = lambda row, engine, t: (
+        f"failed: {row['errors'][engine]}" if engine in row["errors"] else
+        "-" if engine not in row.get(f"t{t}", {}) else
+        f"{row[f't{t}'][engine]:.1f}" + (f" ({row['checks'][engine]})"
+                                          if row["checks"].get(engine) else "")
+        + (f" [{row[f'runs{t}'][engine]} runs]"
+           if row.get(f"runs{t}", {}).get(engine, total_runs) < total_runs else ""))
+    total_runs = args.rounds * max(1, -(-args.runs // args.rounds))
     lines = [
         "# Performance",
         "",
-        "Regenerated by `./bench/run.sh` (see `bench/run.py`); every figure "
-        "comes from one run on one machine:",
-        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. "
-        f"Each time is the median of {args.runs} timed runs per engine after "
-        "a warm-up, the engines interleaved in "
-        f"{args.rounds} rounds. Kiln runs as four builds of each model: "
-        "`--backend=dnnl` (the default, oneDNN primitives plus generated "
-        "code, fused), `--backend=llvm` (all generated code, fused), and "
-        "each of them with `--no-fuse`. ONNX Runtime is PyPI's `onnxruntime` "
-        "CPU build (bench/requirements.txt) with all graph optimizations, "
-        "sequential execution and `intra_op_num_threads` set to the thread "
-        "count; PyTorch "
-        "is Debian's python3-torch in eager mode with `torch.set_num_threads`. "
-        "Every ratio is a time divided by Kiln's default build's time, so "
-        "above 1 means the default build is faster, except \"llvm: no-fuse "
-        "/ fused\", the llvm build without fusion against the llvm build.",
+        "Regenerated by `./bench/run.sh` (see `bench/run.py`) in "
+        f"{minutes:.0f} minutes; every figure comes from one run on one machine: "
+        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. Each time is the "
+        f"median of {max(args.runs, args.rounds * max(1, -(-args.runs // args.rounds)))} "
+        f"timed runs per engine after a warm-up, the engines interleaved in "
+        f"{args.rounds} rounds, in microseconds. Kiln is its default build "
+        "(`kilnc model.onnx`: `--backend=dnnl`, fused) timed by its executable's "
+        "`--bench --threads N`. The peers (bench/requirements.txt, "
+        "bench/peers.py) run from Python as their users run them, in f32: "
+        f"ONNX Runtime {v.get('onnxruntime', '?')} (CPU execution provider, all "
+        "graph optimizations, `intra_op_num_threads`, sequential execution), "
+        f"OpenVINO {v.get('openvino', '?')} (`compile_model(..., \"CPU\")` with "
+        "the latency hint, `INFERENCE_NUM_THREADS`, "
+        f"`INFERENCE_PRECISION_HINT=f32`), IREE {v.get('iree-base-compiler', '?')} "
+        "(`iree-import-onnx`, `llvm-cpu` for the host CPU, the local-task "
+        f"driver with N workers), TVM {v.get('apache-tvm', '?')} (the Relax ONNX "
+        "frontend, `tvm.compile` for llvm on the host CPU with its default "
+        "pipeline, untuned, `TVM_NUM_THREADS`), and PyTorch "
+        f"{v.get('torch', '?')} eager and `torch.compile` (Inductor, default "
+        "mode) on the models' own modules with `torch.set_num_threads`. A "
+        "peer's time includes its Python call; the one-op table below gives "
+        "each harness's own cost per call. Every engine's outputs are checked "
+        f"against PyTorch's (max |a - e| <= {TOLERANCE:g} max |e|); a wrong "
+        "answer is flagged beside the time, and a failure gives its error. An "
+        f"engine that has spent {args.budget_s:g} s on one model and thread count "
+        "stops after its round (with at least 5 runs); its cell then gives the "
+        "number of runs its median is of.",
         "",
-        "Attention at long sequences (128 to 1,024 tokens), fused against "
-        "`--no-fuse`, is measured apart: "
-        "[performance-attention.md](performance-attention.md) "
-        "(`./bench/attention.sh`).",
+        "Ratios: a peer's time over Kiln's (above 1: Kiln is faster), and "
+        "Kiln against the fastest peer with a right answer: that peer's time "
+        "over Kiln's.",
         "",
     ]
     for t in thread_counts:
         lines += [f"## {t} thread{'s' if t > 1 else ''}", "",
-                  "| model | batch | Kiln dnnl (us) | ORT (us) | ORT / dnnl | "
-                  "llvm / dnnl | no-fuse / fused | llvm: no-fuse / fused | "
-                  "PyTorch / dnnl |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| model | batch | Kiln | " + " | ".join(PEER_NAMES[p] for p in peers) +
+                  " | fastest peer | fastest / Kiln |",
+                  "|---|---:|---:|" + "---:|" * len(peers) + "---|---:|"]
         for row in results:
-            m = row.get(f"t{t}", {})
-            dnnl = m["dnnl"]
-            ratio = lambda k: f"{m[k] / dnnl:.2f}" if m.get(k) else "-"
-            llvm_fusion = (f"{m['llvm-nofuse'] / m['llvm']:.2f}"
-                           if m.get("llvm-nofuse") and m.get("llvm") else "-")
+            kiln = row.get(f"t{t}", {}).get("kiln")
+            cells = []
+            for p in peers:
+                text = cell(row, p, t)
+                if kiln and p in row.get(f"t{t}", {}):
+                    text += f" ({row[f't{t}'][p] / kiln:.2f})"
+                cells.append(text)
+            best = fastest_peer(row, t, peers)
             lines.append(
-                f"| {row['model']} | {row['batch']} | {dnnl:.1f} | "
-                f"{m['ort']:.1f} | {ratio('ort')} | {ratio('llvm')} | "
-                f"{ratio('nofuse')} | {llvm_fusion} | {ratio('torch')} |")
-        lines.append("")
-    lines += ["## Compile time, memory and arithmetic throughput", "",
-              f"Peak of one core, measured by `bench/peak.c` (FMA chains): "
-              f"{peak:.1f} GFLOP/s.", "",
-              "Peak RSS is that of a process running the model once (Kiln's "
-              "executable; ONNX Runtime's Node.js script). GFLOP/s counts "
-              "the convolution, transposed-convolution, gemm and matmul "
-              "layers' multiply-adds over their time in Kiln's `--profile` "
-              "on one thread, from `--no-fuse` builds; llvm / dnnl compares "
-              "the two backends on those layers. Fusion ceiling: the "
-              "`--no-fuse` build's time in all ops over its time in those "
-              "layers, on one thread (dnnl / llvm): the no-fuse / fused "
-              "ratio fusion would reach if it removed every other op "
-              "outright and left those layers as fast as they were; given "
-              "for the models with convolutions.", "",
-              "| model | batch | compile dnnl (s) | compile llvm (s) | "
-              "RSS dnnl (MiB) | RSS no-fuse (MiB) | RSS llvm (MiB) | "
-              "RSS llvm no-fuse (MiB) | RSS ORT (MiB) | dnnl GFLOP/s | "
-              "llvm GFLOP/s | layer time llvm / dnnl | fusion ceiling "
-              "(dnnl / llvm) |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    mib = lambda kib: f"{kib / 1024:.1f}" if kib else "-"
+                f"| {row['model']} | {row['batch']} | {cell(row, 'kiln', t)} | "
+                + " | ".join(cells) + " | "
+                + (f"{PEER_NAMES[best[0]]} | {best[1] / kiln:.2f} |" if best and kiln else "- | - |"))
+        ratios = [fastest_peer(r, t, peers)[1] / r[f"t{t}"]["kiln"] for r in results
+                  if fastest_peer(r, t, peers) and r.get(f"t{t}", {}).get("kiln")]
+        ort = [r[f"t{t}"]["ort"] / r[f"t{t}"]["kiln"] for r in results
+               if r.get(f"t{t}", {}).get("ort") and r.get(f"t{t}", {}).get("kiln")]
+        geo = lambda xs: float(np.exp(np.mean(np.log(xs)))) if xs else float("nan")
+        lines += ["", f"Geometric mean, fastest peer / Kiln: {geo(ratios):.2f}; "
+                  f"ONNX Runtime / Kiln: {geo(ort):.2f}. Kiln is the fastest on "
+                  f"{sum(r >= 1 for r in ratios)} of {len(ratios)}.", ""]
+    lines += ["## Cost per call", "",
+              "One Add of two one-element tensors: what each harness costs per "
+              "call beyond the model (Kiln: inside its executable's loop).", "",
+              "| engine | time (us) |", "|---|---:|"]
+    for engine in ["kiln"] + [p for p in peers if not p.startswith("torch")]:
+        lines.append(f"| {PEER_NAMES.get(engine, 'Kiln')} | {cell(harness, engine, 1)} |")
+    lines += ["", "## Compile time and memory", "",
+              "Compile time: Kiln's kilnc to an executable; a peer's from loading "
+              "the model to the end of its first run (TVM and IREE compile "
+              "ahead, OpenVINO and ONNX Runtime build their graphs, "
+              "torch.compile compiles on the first call). Peak RSS: Kiln's "
+              "executable running the model once; a peer's Python process "
+              "after its runs (Python and the engine's libraries included).", "",
+              "| model | batch | " + " | ".join(["Kiln"] + [PEER_NAMES[p] for p in peers]) +
+              " | Kiln GFLOP/s (conv, matmul layers, 1 thread) |",
+              "|---|---:|" + "---:|" * (len(peers) + 2)]
+    both = lambda row, e: (
+        f"{row['compile_s'][e]:.1f} s" if e in row["compile_s"] else "-") + (
+        f", {row['rss_kib'][e] / 1024:.0f} MiB" if row["rss_kib"].get(e) else "")
     for row in results:
-        gd, gl = row.get("gflops_dnnl"), row.get("gflops_llvm")
-        lines.append(
-            f"| {row['model']} | {row['batch']} | "
-            f"{row['compile_s_dnnl']:.2f} | {row['compile_s_llvm']:.2f} | "
-            f"{mib(row.get('rss_kib_dnnl'))} | "
-            f"{mib(row.get('rss_kib_nofuse'))} | "
-            f"{mib(row.get('rss_kib_llvm'))} | "
-            f"{mib(row.get('rss_kib_llvm-nofuse'))} | "
-            f"{mib(row.get('ort_rss_kib'))} | "
-            + (f"{gd:.1f} ({100 * gd / peak:.0f}%) | " if gd else "- | ")
-            + (f"{gl:.1f} ({100 * gl / peak:.0f}%) | " if gl else "- | ")
-            + (f"{gd / gl:.2f} | " if gd and gl else "- | ")
-            + (" / ".join(f"{row[k]:.2f}" if row.get(k) else "-"
-                          for k in ("ceiling_dnnl", "ceiling_llvm"))
-               if row.get("convolutions") else "-") + " |")
-    lines += ["", "ORT's resident memory includes the Node.js runtime "
-              "(about 40 MiB on its own).", "",
-              "![Speedup of Kiln over ONNX Runtime](performance.png)", ""]
+        g = row.get("gflops")
+        lines.append(f"| {row['model']} | {row['batch']} | "
+                     + " | ".join(both(row, e) for e in ["kiln"] + peers) + " | "
+                     + (f"{g:.1f} ({100 * g / peak:.0f}% of {peak:.1f})" if g else "-") + " |")
+    lines += ["", "![Kiln against the fastest peer](performance.png)", ""]
     with open(args.doc, "w") as f:
         f.write("\n".join(lines))
 
 
-def write_chart(args, results, thread_counts):
+def write_chart(args, results, thread_counts, peers):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -369,15 +531,19 @@ def write_chart(args, results, thread_counts):
     fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.6), 5))
     width = 0.8 / len(thread_counts)
     for i, t in enumerate(thread_counts):
-        ratios = [r[f"t{t}"]["ort"] / r[f"t{t}"]["dnnl"] for r in results]
+        ratios = []
+        for r in results:
+            best = fastest_peer(r, t, peers)
+            kiln = r.get(f"t{t}", {}).get("kiln")
+            ratios.append(best[1] / kiln if best and kiln else 0)
         ax.bar([x + i * width for x in range(len(labels))], ratios, width,
                label=f"{t} thread{'s' if t > 1 else ''}")
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks([x + width * (len(thread_counts) - 1) / 2 for x in range(len(labels))])
     ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel("ONNX Runtime time / Kiln time")
+    ax.set_ylabel("fastest peer's time / Kiln's time")
     ax.set_yscale("log")
-    ax.set_title("Kiln (--backend=dnnl) speedup over ONNX Runtime")
+    ax.set_title("Kiln (default build) against the fastest peer engine")
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.chart, dpi=100)

@@ -373,6 +373,9 @@ def zoo_entries(batch, generator, seq=16):
     }
 
 
+SAVE_WEIGHTS = False
+
+
 def export(name, model, input_names, inputs, output_names, out_dir):
     folder = os.path.join(out_dir, name)
     os.makedirs(folder, exist_ok=True)
@@ -389,6 +392,8 @@ def export(name, model, input_names, inputs, output_names, out_dir):
         np.save(os.path.join(folder, f"input_{k}.npy"), a)
     for k, t in enumerate(outputs):
         np.save(os.path.join(folder, f"output_{k}.npy"), t.numpy())
+    if SAVE_WEIGHTS:
+        torch.save(model.state_dict(), os.path.join(folder, "weights.pt"))
     print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters")
 
 
@@ -459,7 +464,12 @@ def main():
     parser.add_argument("--dynamic", action="store_true",
                         help="export with open dims into DIR (default: "
                         "dynamic/) and save outputs at batches 1, 3, 16")
+    parser.add_argument("--save-weights", action="store_true",
+                        help="also save each module's weights as weights.pt "
+                        "(for the bench's PyTorch peers)")
     args = parser.parse_args()
+    global SAVE_WEIGHTS
+    SAVE_WEIGHTS = args.save_weights
     only = set(filter(None, args.only.split(",")))
     if args.dynamic:
         return main_dynamic(args, only)
