@@ -4,7 +4,8 @@ usage: peers.py ENGINE MODEL.onnx THREADS WORK [INPUT.npy ...]
        [--torch ZOO_OR_BENCH_SPEC]
 
 ENGINE is one of ort, openvino, iree, tvm, torch, torch-compile. The worker
-compiles the model the way the engine's users do, runs it once, writes its
+compiles the model the way the engine's users do (IREE's and TVM's
+compiled modules are kept in WORK for the next thread count), runs it once, writes its
 outputs to WORK/ENGINE-output-K.npy and prints one JSON line
 {"compile_s": ..., "outputs": [...]}. Then, for every line "N" on stdin,
 it times N runs and prints {"samples_us": [...]}; on "quit" (or end of
@@ -80,13 +81,23 @@ def prepare_openvino(model, threads, inputs, work, extra):
 def prepare_iree(model, threads, inputs, work, extra):
     import iree.compiler as compiler
     import iree.runtime as runtime
-    imported = os.path.join(work, "iree-model.mlir")
-    tool = os.path.join(os.path.dirname(sys.executable), "iree-import-onnx")
-    out = subprocess.run([tool, model, "-o", imported], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError("iree-import-onnx: " + (out.stderr.strip().splitlines() or ["failed"])[-1])
-    vmfb = compiler.compile_file(imported, target_backends=["llvm-cpu"],
-                                 extra_args=["--iree-llvmcpu-target-cpu=host"])
+    # Compiled once per model: the thread count is the runtime's.
+    cached = os.path.join(work, "iree-model.vmfb")
+    if os.path.exists(cached):
+        with open(cached, "rb") as f:
+            vmfb = f.read()
+    else:
+        imported = os.path.join(work, "iree-model.mlir")
+        tool = os.path.join(os.path.dirname(sys.executable), "iree-import-onnx")
+        out = subprocess.run([tool, model, "-o", imported], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError("iree-import-onnx: " +
+                               (out.stderr.strip().splitlines() or ["failed"])[-1])
+        vmfb = compiler.compile_file(imported, target_backends=["llvm-cpu"],
+                                     extra_args=["--iree-llvmcpu-target-cpu=host"])
+        with open(cached + ".tmp", "wb") as f:
+            f.write(vmfb)
+        os.replace(cached + ".tmp", cached)
     runtime.flags.parse_flags(f"--task_topology_max_group_count={threads}")
     config = runtime.Config("local-task")
     context = runtime.SystemContext(config=config)
@@ -114,11 +125,19 @@ def prepare_tvm(model, threads, inputs, work, extra):
     import tvm
     from tvm import relax
     from tvm.relax.frontend.onnx import from_onnx
-    proto = onnx.load(model)
-    shapes = {i.name: a.shape for i, a in zip(proto.graph.input, inputs)}
-    module = from_onnx(proto, shape_dict=shapes, keep_params_in_input=False)
-    cpu = tvm.target.codegen.llvm_get_system_cpu() if hasattr(tvm.target, "codegen") else "native"
-    executable = tvm.compile(module, target=tvm.target.Target({"kind": "llvm", "mcpu": cpu}))
+    # Compiled once per model (exported as a library): the thread count is
+    # the runtime's.
+    cached = os.path.join(work, "tvm-model.so")
+    if os.path.exists(cached):
+        executable = tvm.runtime.load_module(cached)
+    else:
+        proto = onnx.load(model)
+        shapes = {i.name: a.shape for i, a in zip(proto.graph.input, inputs)}
+        module = from_onnx(proto, shape_dict=shapes, keep_params_in_input=False)
+        cpu = tvm.target.codegen.llvm_get_system_cpu()
+        executable = tvm.compile(module, target=tvm.target.Target({"kind": "llvm", "mcpu": cpu}))
+        executable.export_library(cached + ".tmp.so")
+        os.replace(cached + ".tmp.so", cached)
     machine = relax.VirtualMachine(executable, tvm.cpu())
     device_inputs = [tvm.runtime.tensor(a) for a in inputs]
     main = machine["main"]

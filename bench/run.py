@@ -282,7 +282,7 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                 row["gflops"], _ = profile_layers(probe, inputs, flops, 10)
     per_round = max(1, -(-args.runs // args.rounds))
     for threads in thread_counts:
-        work = os.path.join(args.work, f"{label}-b{batch}-t{threads}")
+        work = os.path.join(args.work, f"{label}-b{batch}-peers")
         workers = []
         for engine in peers:
             if engine in row["errors"]:
@@ -310,6 +310,9 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                      "--threads", str(threads)])["samples_us"]
             for worker in workers:
                 if within_budget(worker.engine):
+                    # Thread pools that spin after a run (TVM's, IREE's)
+                    # settle before the next engine is timed.
+                    time.sleep(0.2)
                     samples[worker.engine] += worker.time(per_round)
         row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
         for worker in workers:
@@ -337,7 +340,7 @@ def main():
     parser.add_argument("--models", default="",
                         help="only these (zoo or real-size names)")
     parser.add_argument("--peers", default=",".join(PEERS))
-    parser.add_argument("--budget-s", type=float, default=60,
+    parser.add_argument("--budget-s", type=float, default=15,
                         help="time an engine may spend on one model and thread "
                         "count before it stops after its current round")
     parser.add_argument("--quick", action="store_true",
