@@ -72,7 +72,7 @@ def peak_rss_kib(cmd, env=None):
 def export_zoo(batch, work):
     """The zoo at `batch`, with each module's weights for the PyTorch peers."""
     out = os.path.join(work, f"zoo-b{batch}")
-    stamp = os.path.join(out, ".done")
+    stamp = os.path.join(out, ".done-with-weights")
     if not os.path.exists(stamp):
         os.makedirs(out, exist_ok=True)
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test", "models",
@@ -300,20 +300,32 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
         # An engine that has spent its time budget on this model stops
         # after the round it is in (with at least 5 runs): its cell says
         # how many runs its median is of.
-        def within_budget(engine):
+        def runs_now(engine):
+            """How many runs the engine does in this round: none once it has
+            spent its budget (with 5 runs at least); fewer when its runs so
+            far say a whole round would overrun the budget."""
             taken = samples[engine]
-            return len(taken) < 5 or sum(taken) / 1e6 < args.budget_s
+            spent = sum(taken) / 1e6
+            if len(taken) >= 5 and spent >= args.budget_s:
+                return 0
+            if not taken:
+                return per_round
+            each = spent / len(taken)
+            fit = int((args.budget_s - spent) / each) if each > 0 else per_round
+            return max(5 - len(taken), min(per_round, fit), 0)
         for _ in range(args.rounds):
-            if "kiln" in samples and within_budget("kiln"):
+            n = runs_now("kiln") if "kiln" in samples else 0
+            if n:
                 samples["kiln"] += run_json(
-                    [exe, *inputs, "-o", exe + "-out", "--bench", str(per_round),
+                    [exe, *inputs, "-o", exe + "-out", "--bench", str(n),
                      "--threads", str(threads)])["samples_us"]
             for worker in workers:
-                if within_budget(worker.engine):
+                n = runs_now(worker.engine)
+                if n:
                     # Thread pools that spin after a run (TVM's, IREE's)
                     # settle before the next engine is timed.
                     time.sleep(0.2)
-                    samples[worker.engine] += worker.time(per_round)
+                    samples[worker.engine] += worker.time(n)
         row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
         for worker in workers:
             rss = worker.close()
@@ -340,6 +352,9 @@ def main():
     parser.add_argument("--models", default="",
                         help="only these (zoo or real-size names)")
     parser.add_argument("--peers", default=",".join(PEERS))
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the models measured by an interrupted run "
+                        "(WORK/results-partial.json)")
     parser.add_argument("--budget-s", type=float, default=15,
                         help="time an engine may spend on one model and thread "
                         "count before it stops after its current round")
@@ -387,7 +402,20 @@ def main():
     harness = measure(args, "one_op", 1, one_op_model(args.work), None, [1],
                       [p for p in peers if not p.startswith("torch")], peer_python,
                       layers=False)
-    results = [measure(args, *case, thread_counts, peers, peer_python) for case in cases]
+    # Results are saved after each model; --resume keeps those of an
+    # interrupted run and measures the rest.
+    partial = os.path.join(args.work, "results-partial.json")
+    done = {}
+    if args.resume and os.path.exists(partial):
+        with open(partial) as f:
+            done = {(r["model"], r["batch"]): r for r in json.load(f)}
+    results = []
+    for case in cases:
+        row = done.get((case[0], case[1])) or measure(args, *case, thread_counts, peers,
+                                                      peer_python)
+        results.append(row)
+        with open(partial, "w") as f:
+            json.dump(results, f, indent=1)
     minutes = (time.perf_counter() - started) / 60
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump({"peak_gflops": peak, "harness": harness, "results": results,
@@ -462,9 +490,9 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
         "each harness's own cost per call. Every engine's outputs are checked "
         f"against PyTorch's (max |a - e| <= {TOLERANCE:g} max |e|); a wrong "
         "answer is flagged beside the time, and a failure gives its error. An "
-        f"engine that has spent {args.budget_s:g} s on one model and thread count "
-        "stops after its round (with at least 5 runs); its cell then gives the "
-        "number of runs its median is of.",
+        f"engine has {args.budget_s:g} s of runs per model and thread count "
+        "(at least 5 runs): a slow one stops early, and its cell then gives "
+        "the number of runs its median is of.",
         "",
         "Ratios: a peer's time over Kiln's (above 1: Kiln is faster), and "
         "Kiln against the fastest peer with a right answer: that peer's time "
