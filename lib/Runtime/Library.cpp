@@ -2,14 +2,12 @@
 
 #include "kiln/Runtime/KilnModel.h"
 #include "kiln/Runtime/Parallel.h"
-#include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Runtime.h"
 #include "kiln/Runtime/Tensor.h"
 #include "kiln/Runtime/Weights.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -275,26 +273,18 @@ int kiln_profile(const kiln_model *model, const void *const *inputs,
   }
   std::lock_guard<std::mutex> lock(profileMutex);
   ThreadsForRun threads(model);
-  using Clock = std::chrono::steady_clock;
-  startProfile(kiln_model_profile_ops);
-  auto start = Clock::now();
+  // One sample at a time, as the executable's --profile does, so that each
+  // op is timed once per sample.
+  double runUs;
+  std::vector<OpTime> ops;
   std::string message;
-  for (long r = 0; r < runs; ++r) {
-    // One sample at a time, as the executable's --profile does, so that
-    // each op is timed once per sample.
-    if (!runSamples(buffers, model->signature, model->backend, samples,
-                    *model->arenas, /*parallel=*/false, message)) {
-      stopProfile();
-      report(error, error_size, message);
-      return -1;
-    }
+  if (!profileSamples(buffers, model->signature, model->backend, samples,
+                      *model->arenas, runs, runUs, ops, message)) {
+    report(error, error_size, message);
+    return -1;
   }
-  double wallUs =
-      std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-  std::vector<OpTime> ops = profileResults();
-  stopProfile();
   if (run_us)
-    *run_us = wallUs / runs;
+    *run_us = runUs;
   if (each_op)
     for (const OpTime &op : ops)
       each_op(user, op.name.c_str(), op.op.c_str(), op.calls,

@@ -76,17 +76,11 @@ void printSignature(const Signature &signature) {
 bool printProfile(const std::vector<void *> &io, const Signature &signature,
                   const Backend &backend, int64_t samples, ArenaPool &arenas,
                   long runs, std::string &error) {
-  using Clock = std::chrono::steady_clock;
-  startProfile(kiln_model_profile_ops);
-  auto start = Clock::now();
-  for (long r = 0; r < runs; ++r)
-    if (!runSamples(io, signature, backend, samples, arenas,
-                    /*parallel=*/false, error))
-      return false;
-  double wallUs =
-      std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
-      runs;
-  std::vector<OpTime> ops = profileResults();
+  double wallUs;
+  std::vector<OpTime> ops;
+  if (!profileSamples(io, signature, backend, samples, arenas, runs, wallUs,
+                      ops, error))
+    return false;
   double opsUs = 0;
   for (const OpTime &op : ops)
     opsUs += op.totalUs / runs;

@@ -533,6 +533,30 @@ void *kiln::runtime::currentBackendState() { return current.backend; }
 
 void *kiln::runtime::currentScratchpad() { return current.scratchpad; }
 
+bool kiln::runtime::profileSamples(const std::vector<void *> &io,
+                                   const Signature &signature,
+                                   const Backend &backend, int64_t samples,
+                                   ArenaPool &arenas, long runs, double &runUs,
+                                   std::vector<OpTime> &ops,
+                                   std::string &error) {
+  using Clock = std::chrono::steady_clock;
+  startProfile(kiln_model_profile_ops);
+  auto start = Clock::now();
+  for (long r = 0; r < runs; ++r) {
+    if (!runSamples(io, signature, backend, samples, arenas,
+                    /*parallel=*/false, error)) {
+      stopProfile();
+      return false;
+    }
+  }
+  runUs =
+      std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
+      runs;
+  ops = profileResults();
+  stopProfile();
+  return true;
+}
+
 void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }
 
 int kiln::runtime::maxThreads() { return omp_get_max_threads(); }

@@ -3,6 +3,7 @@
 #ifndef KILN_RUNTIME_PARALLEL_H
 #define KILN_RUNTIME_PARALLEL_H
 
+#include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Tensor.h"
 
 #include <atomic>
@@ -117,6 +118,15 @@ bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 const Backend &backend, int64_t samples, ArenaPool &arenas,
                 bool parallel, std::string &error,
                 const BlockProgram *block = nullptr);
+
+/// Runs the model `runs` times on `io`, one sample at a time, with the
+/// per-op timers on (for this thread only): sets `runUs` to the mean time
+/// of a run and `ops` to every op's recorded times. Returns false, with
+/// the first failure's message, like runSamples.
+bool profileSamples(const std::vector<void *> &io, const Signature &signature,
+                    const Backend &backend, int64_t samples, ArenaPool &arenas,
+                    long runs, double &runUs, std::vector<OpTime> &ops,
+                    std::string &error);
 
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();
