@@ -143,20 +143,8 @@ public:
   Library(const Library &) = delete;
   Library &operator=(const Library &) = delete;
 
-  nb::list inputs() const {
-    nb::list list;
-    kiln_tensor_info info;
-    for (size_t i = 0; api.inputInfo(model, i, &info) == 0; ++i)
-      list.append(describe(info));
-    return list;
-  }
-  nb::list outputs() const {
-    nb::list list;
-    kiln_tensor_info info;
-    for (size_t i = 0; api.outputInfo(model, i, &info) == 0; ++i)
-      list.append(describe(info));
-    return list;
-  }
+  nb::list inputs() const { return describeAll(api.inputInfo); }
+  nb::list outputs() const { return describeAll(api.outputInfo); }
   nb::object symbol() const {
     const char *name = api.dimSymbol(model);
     return name ? nb::object(nb::str(name)) : nb::none();
@@ -199,16 +187,14 @@ public:
   /// Runs the model on the buffers of `inputs` into those of `outputs`,
   /// without the GIL.
   void run(nb::handle inputs, nb::handle outputs) const {
-    Buffers in(inputs, /*writable=*/false, "input");
-    Buffers out(outputs, /*writable=*/true, "output");
-    checkCounts(in, out);
+    Call call(*this, inputs, outputs);
     char error[1024] = "";
     int status;
     {
       nb::gil_scoped_release release;
-      status =
-          api.run(model, in.pointers.data(), in.bytes.data(),
-                  out.pointers.data(), out.bytes.data(), error, sizeof error);
+      status = api.run(model, call.in.pointers.data(), call.in.bytes.data(),
+                       call.out.pointers.data(), call.out.bytes.data(), error,
+                       sizeof error);
     }
     if (status != 0)
       throw std::runtime_error(std::string("kiln: ") + error);
@@ -217,9 +203,7 @@ public:
   /// kiln_profile: the mean time of a run and, per op, (node, op, calls,
   /// microseconds per run).
   nb::tuple profile(nb::handle inputs, nb::handle outputs, long runs) const {
-    Buffers in(inputs, /*writable=*/false, "input");
-    Buffers out(outputs, /*writable=*/true, "output");
-    checkCounts(in, out);
+    Call call(*this, inputs, outputs);
     struct Op {
       std::string node, op;
       long calls;
@@ -235,9 +219,9 @@ public:
     int status;
     {
       nb::gil_scoped_release release;
-      status = api.profile(model, in.pointers.data(), in.bytes.data(),
-                           out.pointers.data(), out.bytes.data(), runs, each,
-                           &ops, &runUs, error, sizeof error);
+      status = api.profile(model, call.in.pointers.data(), call.in.bytes.data(),
+                           call.out.pointers.data(), call.out.bytes.data(),
+                           runs, each, &ops, &runUs, error, sizeof error);
     }
     if (status != 0)
       throw std::runtime_error(std::string("kiln: ") + error);
@@ -250,9 +234,7 @@ public:
   /// The median time of `runs` calls of kiln_run on the same buffers, in
   /// microseconds: what a C caller pays, for the bench's per-call overhead.
   double timeRuns(nb::handle inputs, nb::handle outputs, long runs) const {
-    Buffers in(inputs, /*writable=*/false, "input");
-    Buffers out(outputs, /*writable=*/true, "output");
-    checkCounts(in, out);
+    Call call(*this, inputs, outputs);
     if (runs < 1)
       throw nb::value_error("kiln: runs must be at least 1");
     std::vector<double> times;
@@ -262,8 +244,8 @@ public:
       using Clock = std::chrono::steady_clock;
       for (long r = 0; r < runs; ++r) {
         auto start = Clock::now();
-        if (api.run(model, in.pointers.data(), in.bytes.data(),
-                    out.pointers.data(), out.bytes.data(), error,
+        if (api.run(model, call.in.pointers.data(), call.in.bytes.data(),
+                    call.out.pointers.data(), call.out.bytes.data(), error,
                     sizeof error) != 0)
           break;
         times.push_back(
@@ -283,11 +265,28 @@ public:
   }
 
 private:
-  void checkCounts(const Buffers &in, const Buffers &out) const {
-    if (in.pointers.size() != api.numInputs(model) ||
-        out.pointers.size() != api.numOutputs(model))
-      throw nb::value_error("kiln: wrong number of buffers");
+  /// Every input's (or output's) description, from kiln_input_info (or
+  /// kiln_output_info).
+  nb::list describeAll(decltype(&kiln_input_info) infoOf) const {
+    nb::list list;
+    kiln_tensor_info info;
+    for (size_t i = 0; infoOf(model, i, &info) == 0; ++i)
+      list.append(describe(info));
+    return list;
   }
+
+  /// The buffers of one call: a view of every input and output array, one
+  /// per input and output of the model.
+  struct Call {
+    Call(const Library &library, nb::handle inputs, nb::handle outputs)
+        : in(inputs, /*writable=*/false, "input"),
+          out(outputs, /*writable=*/true, "output") {
+      if (in.pointers.size() != library.api.numInputs(library.model) ||
+          out.pointers.size() != library.api.numOutputs(library.model))
+        throw nb::value_error("kiln: wrong number of buffers");
+    }
+    Buffers in, out;
+  };
 
   void *handle = nullptr;
   kiln_model *model = nullptr;
