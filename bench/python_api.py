@@ -22,7 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from run import cpu_name  # noqa: E402
+from peers import prepare_ort  # noqa: E402
+from run import cpu_name, folder_arrays  # noqa: E402
 
 import kiln  # noqa: E402
 
@@ -38,33 +39,24 @@ def per_call_us(call, runs):
 
 def measure(name, rounds, runs, cache):
     folder = ROOT / "test" / "models" / name
-    inputs = []
-    while (folder / f"input_{len(inputs)}.npy").exists():
-        inputs.append(np.load(folder / f"input_{len(inputs)}.npy"))
+    inputs = [np.load(p) for p in folder_arrays(str(folder), "input")]
     model = kiln.compile(folder / "model.onnx", threads=1, cache_dir=cache)
     outputs = [np.empty(o.shape, o.dtype) for o in model.outputs]
     import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(folder / "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
-    feeds = {i.name: a for i, a in zip(session.get_inputs(), inputs)}
+    ort_run = prepare_ort(str(folder / "model.onnx"), 1, inputs, None, None)
     # The same answers, before any timing.
     ours = model(*inputs)
-    theirs = session.run(None, feeds)[0]
+    theirs = ort_run()[0]
     if not np.allclose(ours, theirs, rtol=1e-3, atol=1e-5):
         raise SystemExit(f"{name}: kiln and ONNX Runtime disagree")
     for _ in range(200):
         model(*inputs)
-        session.run(None, feeds)
+        ort_run()
     c, py, rt = [], [], []
     for _ in range(rounds):
         c.append(model._lib.time_runs(inputs, outputs, runs))
         py.append(per_call_us(lambda: model(*inputs), runs))
-        rt.append(per_call_us(lambda: session.run(None, feeds), runs))
+        rt.append(per_call_us(ort_run, runs))
     return {
         "model": name,
         "c": statistics.median(c),
