@@ -23,7 +23,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -354,7 +354,6 @@ class Model:
     def _convert(self, tensor: _Tensor, value: Any) -> np.ndarray:
         """An input as an array the C API takes: of its dtype, C-contiguous,
         aligned, of the right rank and dims."""
-        name = tensor.info.name
         if isinstance(value, np.ndarray):
             array = value
         else:
@@ -435,9 +434,6 @@ class Model:
 
 
 # -- compiling -------------------------------------------------------------
-
-_MODEL_SUFFIXES = (".onnx", ".onnxtxt", ".mlir", ".keras", ".h5", ".hdf5")
-
 
 def _shape_specs(shapes: Optional[Mapping[str, Any]]) -> List[str]:
     """kilnc's --shape NAME=... from a dict."""
