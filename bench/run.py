@@ -152,12 +152,14 @@ class Worker:
                                         stderr=subprocess.DEVNULL, text=True, env=env)
         self.error = None
         self.compile_s = None
+        self.first_run_us = None
         self.outputs = []
         first = self._read()
         if "error" in first:
             self.error = first["error"]
         else:
             self.compile_s = first["compile_s"]
+            self.first_run_us = first["first_run_us"]
             self.outputs = [np.load(p) for p in first["outputs"]]
 
     def _read(self, timeout=1800):
@@ -230,17 +232,12 @@ def layer_flops(model_path):
 
 def profile_layers(exe, inputs, flops, runs):
     """From the executable's --profile on one thread: the GFLOP/s over the
-    layers in `flops`, and the time of all ops over the time of those
-    layers (the no-fuse / fused ratio fusion would reach if it removed
-    every other op and left those layers as they are)."""
-    text = subprocess.run([exe, *inputs, "-o", os.path.dirname(exe), "--profile",
+    layers in `flops`, or None."""
+    text = subprocess.run([exe, *inputs, "-o", exe + "-out", "--profile",
                            "--bench", str(runs), "--threads", "1"],
-                          capture_output=True,
-                          text=True, check=True).stdout
-    total_us, total_flops, ops_us = 0.0, 0, None
+                          capture_output=True, text=True, check=True).stdout
+    total_us, total_flops = 0.0, 0
     for line in text.splitlines():
-        if line.startswith("profile:") and " us in ops" in line:
-            ops_us = float(line.split(",")[-1].split()[0])
         parts = line.split(None, 3)
         if len(parts) < 4 or not parts[0].replace(".", "").isdigit():
             continue
@@ -248,9 +245,15 @@ def profile_layers(exe, inputs, flops, runs):
         if node in flops:
             total_us += float(parts[0])
             total_flops += flops[node]
-    if not total_us:
-        return None, None
-    return total_flops / total_us / 1e3, (ops_us / total_us if ops_us else None)
+    return total_flops / total_us / 1e3 if total_us else None
+
+
+def rounds_runs(args):
+    """(runs in all, runs per round after the first): the first round is
+    one run per engine, which tells how long the engine's runs take."""
+    rest = max(1, args.rounds - 1)
+    each = max(1, -(-(args.runs - 1) // rest))
+    return 1 + rest * each, each
 
 
 def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
@@ -275,12 +278,13 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
         names = [n for n, _, _ in kt.signature(exe)["outputs"]]
         outputs = [np.load(os.path.join(out_dir, kt.output_file(n))) for n in names]
         row["checks"]["kiln"] = check(outputs, references)
+        # The fused ops keep their convolution's or matrix product's node
+        # name, so their time includes the fused epilogues: a conservative
+        # figure.
         flops = layer_flops(model) if layers else {}
         if flops:
-            probe = exe + "-layers"
-            if not kt.build(args.kilnc, model, "dnnl", probe, ["--no-fuse"]):
-                row["gflops"], _ = profile_layers(probe, inputs, flops, 10)
-    per_round = max(1, -(-args.runs // args.rounds))
+            row["gflops"] = profile_layers(exe, inputs, flops, 10)
+    per_round = rounds_runs(args)[1]
     for threads in thread_counts:
         work = os.path.join(args.work, f"{label}-b{batch}-peers")
         workers = []
@@ -297,22 +301,29 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
             workers.append(worker)
         samples = {"kiln": []} if "kiln" not in row["errors"] else {}
         samples.update({w.engine: [] for w in workers})
+        # An engine whose first run (compile excluded) took over 4 budgets
+        # is not run again: that run is its one sample.
+        for worker in workers:
+            if worker.first_run_us > 4e6 * args.budget_s:
+                samples[worker.engine].append(worker.first_run_us)
         # An engine that has spent its time budget on this model stops
         # after the round it is in (with at least 5 runs): its cell says
         # how many runs its median is of.
         def runs_now(engine):
             """How many runs the engine does in this round: none once it has
-            spent its budget (with 5 runs at least); fewer when its runs so
-            far say a whole round would overrun the budget."""
+            spent its budget (with 5 runs at least, or fewer when 5 would
+            take more than 4 budgets); fewer when its runs so far say a
+            whole round would overrun the budget."""
             taken = samples[engine]
             spent = sum(taken) / 1e6
-            if len(taken) >= 5 and spent >= args.budget_s:
-                return 0
             if not taken:
-                return per_round
+                return 1  # the first round probes how long a run takes
             each = spent / len(taken)
+            least = max(1, min(5, int(4 * args.budget_s / each))) if each > 0 else 5
+            if len(taken) >= least and spent >= args.budget_s:
+                return 0
             fit = int((args.budget_s - spent) / each) if each > 0 else per_round
-            return max(5 - len(taken), min(per_round, fit), 0)
+            return max(least - len(taken), min(per_round, fit), 0)
         for _ in range(args.rounds):
             n = runs_now("kiln") if "kiln" in samples else 0
             if n:
@@ -411,6 +422,8 @@ def main():
             done = {(r["model"], r["batch"]): r for r in json.load(f)}
     results = []
     for case in cases:
+        print(f"{(time.perf_counter() - started) / 60:.1f} min: {case[0]} b{case[1]}",
+              flush=True)
         row = done.get((case[0], case[1])) or measure(args, *case, thread_counts, peers,
                                                       peer_python)
         results.append(row)
@@ -462,14 +475,14 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
                                           if row["checks"].get(engine) else "")
         + (f" [{row[f'runs{t}'][engine]} runs]"
            if row.get(f"runs{t}", {}).get(engine, total_runs) < total_runs else ""))
-    total_runs = args.rounds * max(1, -(-args.runs // args.rounds))
+    total_runs = rounds_runs(args)[0]
     lines = [
         "# Performance",
         "",
         "Regenerated by `./bench/run.sh` (see `bench/run.py`) in "
         f"{minutes:.0f} minutes; every figure comes from one run on one machine: "
         f"{cpu}, {os.cpu_count()} cores, {platform.machine()}. Each time is the "
-        f"median of {max(args.runs, args.rounds * max(1, -(-args.runs // args.rounds)))} "
+        f"median of {total_runs} "
         f"timed runs per engine after a warm-up, the engines interleaved in "
         f"{args.rounds} rounds, in microseconds. Kiln is its default build "
         "(`kilnc model.onnx`: `--backend=dnnl`, fused) timed by its executable's "
@@ -491,8 +504,10 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
         f"against PyTorch's (max |a - e| <= {TOLERANCE:g} max |e|); a wrong "
         "answer is flagged beside the time, and a failure gives its error. An "
         f"engine has {args.budget_s:g} s of runs per model and thread count "
-        "(at least 5 runs): a slow one stops early, and its cell then gives "
-        "the number of runs its median is of.",
+        "(at least 5 runs, or 1 when 5 would take over 4 times that; an engine "
+        "whose first run took over 4 times that is timed by that run): a slow "
+        "one stops early, and its cell then gives the number of runs its "
+        "median is of.",
         "",
         "Ratios: a peer's time over Kiln's (above 1: Kiln is faster), and "
         "Kiln against the fastest peer with a right answer: that peer's time "

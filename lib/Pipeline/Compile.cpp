@@ -5,12 +5,14 @@
 #include "kiln/Conversion/ToLLVM/Passes.h"
 #include "kiln/Pipeline/CodeGen.h"
 #include "kiln/Pipeline/Pipelines.h"
+#include "kiln/Runtime/ABI.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
@@ -252,13 +254,29 @@ ArrayRef<char> takeWeights(ModuleOp module) {
   return contents;
 }
 
+/// Gives the declared array of weights kept in the binary
+/// (kiln-externalize-weights' `embed`) its contents, once the LLVM IR is
+/// optimized: one array of bytes, which LLVM copies and writes as it is.
+void defineWeights(llvm::Module &module, llvm::StringRef name,
+                   ArrayRef<char> weights) {
+  llvm::GlobalVariable *global = module.getGlobalVariable(name);
+  if (!global || !global->isDeclaration())
+    return;
+  global->setInitializer(llvm::ConstantDataArray::getRaw(
+      llvm::StringRef(weights.data(), weights.size()), weights.size(),
+      llvm::Type::getInt8Ty(module.getContext())));
+  global->setLinkage(llvm::GlobalValue::PrivateLinkage);
+}
+
 /// Lowers the model for blocks of samples as the main one and links it into
 /// `main` with its ABI symbols renamed kiln_block_*; the constants both
-/// hold (the weights) are kept once.
+/// hold (the weights) are kept once: its array of weights is the main
+/// model's when their bytes are equal, else its own.
 LogicalResult linkBlockModel(ModuleOp block,
                              const kiln::PipelineOptions &pipeline,
                              llvm::Module &main, llvm::TargetMachine &machine,
-                             Location loc, bool &dnnl) {
+                             Location loc, bool &dnnl,
+                             ArrayRef<char> mainWeights) {
   MLIRContext *ctx = block.getContext();
   for (auto build : {kiln::buildGraphPipeline, kiln::buildFusionPipeline,
                      kiln::buildLinalgPipeline, kiln::buildLLVMPipeline}) {
@@ -267,12 +285,18 @@ LogicalResult linkBlockModel(ModuleOp block,
     if (failed(pm.run(block)))
       return failure();
   }
-  takeWeights(block);
+  ArrayRef<char> blockWeights = takeWeights(block);
   dnnl = dnnl || kiln::usesDnnl(block);
   std::unique_ptr<llvm::Module> blockIR =
       kiln::translateToLLVMIR(block, main.getContext(), machine);
   if (!blockIR)
     return emitError(loc) << "translation to LLVM IR failed";
+  if (llvm::GlobalVariable *data =
+          blockIR->getGlobalVariable(kiln::abi::kModelWeightsData);
+      data && blockWeights != mainWeights) {
+    data->setName("kiln_block_weights_data");
+    defineWeights(*blockIR, data->getName(), blockWeights);
+  }
   for (llvm::GlobalValue &value : blockIR->global_values()) {
     if (value.hasLocalLinkage() || value.isDeclaration())
       continue;
@@ -331,13 +355,26 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   pipeline.copyOptionValuesFrom(options.pipeline);
   if (options.externalWeights)
     pipeline.weightsFile = (binaryName(output, stopAt) + ".weights").str();
+  // Past the LLVM dialect, the weights kept in the binary join its LLVM IR
+  // after optimization.
+  pipeline.embedWeights =
+      stopAt == EmitStage::LLVMIR || stopAt == EmitStage::Asm || binary;
 
+  // With --time-report, each stage is timed, its passes within it.
+  TimingScope untimed;
+  TimingScope &timing = options.timing ? *options.timing : untimed;
   // Each stage runs as its own pass manager so that it can be dumped.
+  auto runPasses = [&](PassManager &pm, llvm::StringRef name) {
+    TimingScope stage = timing.nest(name);
+    if (options.timing)
+      pm.enableTiming(stage);
+    return pm.run(module);
+  };
   auto runStage = [&](void (*build)(OpPassManager &, const PipelineOptions &),
                       llvm::StringRef dumpName) {
     PassManager pm(ctx, ModuleOp::getOperationName());
     build(pm, pipeline);
-    if (failed(pm.run(module)))
+    if (failed(runPasses(pm, ("stage " + dumpName).str())))
       return failure();
     return writer.dumpModule(dumpName, module);
   };
@@ -365,7 +402,7 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
 
   PassManager pm(ctx, ModuleOp::getOperationName());
   buildLLVMPipeline(pm, pipeline);
-  if (failed(pm.run(module)))
+  if (failed(runPasses(pm, "stage llvm")))
     return failure();
   ArrayRef<char> weights = takeWeights(module);
   if (failed(writer.dumpModule("llvm", module)))
@@ -379,14 +416,20 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   if (!machine)
     return failure();
   llvm::LLVMContext llvmContext;
+  TimingScope translating = timing.nest("LLVM IR and its optimization");
   std::unique_ptr<llvm::Module> llvmModule =
       translateToLLVMIR(module, llvmContext, *machine);
   if (!llvmModule)
     return emitError(loc) << "translation to LLVM IR failed";
-  if (options.blockModule && !isTextStage(stopAt) &&
-      failed(linkBlockModel(options.blockModule, pipeline, *llvmModule,
-                            *machine, loc, dnnl)))
-    return failure();
+  translating.stop();
+  if (options.blockModule && !isTextStage(stopAt)) {
+    TimingScope blocks = timing.nest("model for blocks of samples");
+    if (failed(linkBlockModel(options.blockModule, pipeline, *llvmModule,
+                              *machine, loc, dnnl, weights)))
+      return failure();
+  }
+  if (!options.externalWeights)
+    defineWeights(*llvmModule, kiln::abi::kModelWeightsData, weights);
   auto printIR = [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); };
   if (failed(writer.dump("ll", printIR)))
     return failure();
@@ -407,6 +450,7 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   std::optional<OutputFile> file = OutputFile::create(output, loc);
   if (!file)
     return failure();
+  TimingScope machineCode = timing.nest("machine code");
   if (stopAt == EmitStage::Obj) {
     llvm::raw_fd_ostream os(file->fd(), /*shouldClose=*/false);
     if (failed(emitMachineCode(*llvmModule, *machine, os, false, loc)))
@@ -424,6 +468,8 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
       if (failed(emitMachineCode(*llvmModule, *machine, os, false, loc)))
         return failure();
     }
+    machineCode.stop();
+    TimingScope linking = timing.nest("link");
     LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
                                              : LinkKind::Executable;
     if (failed(linkModel(kind, objectPath, file->tempPath(), options.runtimeDir,
@@ -512,11 +558,19 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
       parseModelOptions(modelPath, options, importOptions, range);
   if (!problem.empty())
     return emitError(UnknownLoc::get(&context)) << problem;
+  DefaultTimingManager timingManager;
+  timingManager.setEnabled(compileOptions.timeReport);
+  timingManager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  TimingScope timing = timingManager.getRootScope();
+  if (compileOptions.timeReport)
+    compileOptions.timing = &timing;
   llvm::SourceMgr sourceMgr;
+  TimingScope loading = timing.nest("load model");
   OwningOpRef<ModuleOp> module =
       loadModel(modelPath, sourceMgr, context, importOptions);
   if (!module)
     return failure();
+  loading.stop();
   // A model whose open dim varies at run time is also compiled for blocks
   // of samples, into the same binary (not beside external weights: the
   // block's would be a second file).
@@ -538,6 +592,7 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   OwningOpRef<ModuleOp> block;
   if (symbol && blockSamples > 1 && !isTextStage(stopAt) &&
       !compileOptions.externalWeights) {
+    TimingScope loadingBlock = timing.nest("load model for blocks of samples");
     block = loadBlockModel(modelPath, sourceMgr, context, importOptions,
                            *module, blockSamples);
     if (!block)
@@ -545,5 +600,7 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
     compileOptions.blockModule = *block;
   }
   compileOptions.modelPath = modelPath.str();
-  return compile(*module, compileOptions, stopAt);
+  LogicalResult compiled = compile(*module, compileOptions, stopAt);
+  compileOptions.timing = nullptr;
+  return compiled;
 }

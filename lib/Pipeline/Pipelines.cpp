@@ -130,6 +130,8 @@ void kiln::buildLLVMPipeline(OpPassManager &pm,
   // Fills in the weights globals kiln-emit-entry-point defines.
   if (!options.weightsFile.empty())
     pm.addPass(createKilnExternalizeWeights({options.weightsFile}));
+  else if (options.embedWeights)
+    pm.addPass(createKilnExternalizeWeights({"", /*embed=*/true}));
 }
 
 void kiln::registerPipelines() {

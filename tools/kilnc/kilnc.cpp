@@ -50,6 +50,11 @@ static cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (they are elided by default)"),
     cl::cat(kilncCategory));
+static cl::opt<bool> timeReport(
+    "time-report",
+    cl::desc("Print to stderr the time each stage and pass of the compile "
+             "took"),
+    cl::cat(kilncCategory));
 static cl::opt<std::string>
     targetCPU("target-cpu",
               cl::desc("CPU to generate code for (default: the host's)"),
@@ -159,6 +164,7 @@ int main(int argc, char **argv) {
   options.modelPath = modelPath;
   options.dumpDir = dumpDir;
   options.printWeights = printWeights;
+  options.timeReport = timeReport;
 
   mlir::DialectRegistry registry;
   kiln::registerAllDialects(registry);

@@ -17,6 +17,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
@@ -106,6 +107,11 @@ struct CompileOptions {
   /// The model for blocks of samples (loadBlockModel), compiled into the
   /// same binary as `kiln_block_*` (binary stages only).
   mlir::ModuleOp blockModule;
+  /// Print to stderr the time each stage and each pass of a compile took
+  /// (compileModelFile; for compile, see `timing`).
+  bool timeReport = false;
+  /// When set, compile times its stages under this scope.
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// Runs `module` (kiln IR, as loadModel gives it) through the pipelines up

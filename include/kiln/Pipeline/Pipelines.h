@@ -51,6 +51,12 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Move the large constants out of the binary into the "
                      "weights file of this name (empty: keep them in)"),
       llvm::cl::init("")};
+  Option<bool> embedWeights{
+      *this, "embed-weights",
+      llvm::cl::desc("Without a weights file: gather the large constants "
+                     "into one array that the compiler adds to the LLVM "
+                     "module after optimizing it"),
+      llvm::cl::init(false)};
 };
 
 /// graph: canonicalization and CSE of the imported kiln IR.

@@ -34,6 +34,9 @@ inline constexpr const char *kModelWeightsBytes = "kiln_model_weights_bytes";
 inline constexpr const char *kModelWeightsId = "kiln_model_weights_id";
 inline constexpr const char *kModelWeightsFile = "kiln_model_weights_file";
 inline constexpr const char *kModelWeightsBase = "kiln_model_weights_base";
+/// The weights kept in the binary, as one array (kiln-externalize-weights'
+/// `embed`).
+inline constexpr const char *kModelWeightsData = "kiln_model_weights_data";
 inline constexpr const char *kModelDnnlProgram = "kiln_model_dnnl_program";
 inline constexpr const char *kModelDnnlConstants = "kiln_model_dnnl_constants";
 /// Runtime functions the model calls.
@@ -128,6 +131,9 @@ inline constexpr size_t kWeightsHeaderBytes = 64;
 inline constexpr size_t kWeightsAlignment = 64;
 /// Constants smaller than this stay in the binary.
 inline constexpr size_t kWeightsMinBytes = 64;
+/// The smallest constant gathered into the array of weights kept in the
+/// binary: smaller ones, and splats, stay constants LLVM can fold.
+inline constexpr size_t kEmbeddedWeightsMinBytes = 4096;
 inline constexpr char kWeightsMagic[8] = {'K', 'I', 'L', 'N',
                                           'W', 'T', 'S', '1'};
 

@@ -30,8 +30,10 @@ using kiln::abi::kWeightsAlignment;
 using kiln::abi::kWeightsHeaderBytes;
 
 /// The row-major bytes of a constant's initializer, or nullopt for values
-/// that stay in the object file (small, bits, not a dense tensor).
-std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat) {
+/// that stay in the object file (small, bits, not a dense tensor, or a
+/// splat when `embed`).
+std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat,
+                                       bool embed) {
   auto elements = llvm::dyn_cast_if_present<ElementsAttr>(value);
   if (!elements)
     return std::nullopt;
@@ -40,12 +42,15 @@ std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat) {
     return std::nullopt;
   size_t width = element.getIntOrFloatBitWidth() / 8;
   size_t bytes = (size_t)elements.getNumElements() * width;
-  if (bytes < kiln::abi::kWeightsMinBytes)
+  if (bytes < (embed ? kiln::abi::kEmbeddedWeightsMinBytes
+                     : kiln::abi::kWeightsMinBytes))
     return std::nullopt;
   ArrayRef<char> data;
   if (auto dense = llvm::dyn_cast<DenseElementsAttr>(elements)) {
     data = dense.getRawData();
     if (dense.isSplat()) {
+      if (embed)
+        return std::nullopt;
       splat.clear();
       splat.reserve(bytes);
       for (int64_t i = 0; i < elements.getNumElements(); ++i)
@@ -66,9 +71,11 @@ std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat) {
   return data;
 }
 
-/// Moves the weights out of `module` for a file named `fileName`; returns
-/// the file's contents.
-FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName) {
+/// Moves the weights out of `module` for a file named `fileName`, or into
+/// the array `kiln_model_weights_data` when `embed`; returns the file's
+/// contents (with `embed`, its payload alone).
+FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName,
+                                          bool embed) {
   std::string file(kWeightsHeaderBytes, '\0');
   llvm::StringMap<uint64_t> offsets;
   SmallVector<LLVM::GlobalOp> moved;
@@ -79,7 +86,7 @@ FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName) {
          global.getLinkage() != LLVM::Linkage::Private))
       continue;
     std::optional<ArrayRef<char>> data =
-        rawBytes(global.getValueOrNull(), splat);
+        rawBytes(global.getValueOrNull(), splat, embed);
     if (!data)
       continue;
     file.resize((file.size() + kWeightsAlignment - 1) / kWeightsAlignment *
@@ -127,6 +134,37 @@ FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName) {
   for (LLVM::GlobalOp global : moved)
     global.erase();
 
+  if (embed && moved.empty())
+    return std::string();
+  if (embed) {
+    // kiln_model_weights_base starts at the array, which the compiler
+    // defines once the LLVM IR is optimized.
+    auto base =
+        module.lookupSymbol<LLVM::GlobalOp>(kiln::abi::kModelWeightsBase);
+    if (!base || base.getInitializerRegion().empty())
+      return module.emitError()
+             << "expected the global '" << kiln::abi::kModelWeightsBase
+             << "' of kiln-emit-entry-point";
+    OpBuilder b(ctx);
+    b.setInsertionPoint(base);
+    auto arrayType =
+        LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), payload);
+    LLVM::GlobalOp::create(b, base.getLoc(), arrayType, /*isConstant=*/true,
+                           LLVM::Linkage::External,
+                           kiln::abi::kModelWeightsData, Attribute(),
+                           kWeightsAlignment);
+    Block &init = base.getInitializerRegion().front();
+    Operation *returned = init.getTerminator();
+    b.setInsertionPoint(returned);
+    Value address = LLVM::AddressOfOp::create(b, base.getLoc(), ptr,
+                                              kiln::abi::kModelWeightsData);
+    returned->setOperands(address);
+    for (Operation &op : llvm::make_early_inc_range(init))
+      if (&op != returned && &op != address.getDefiningOp() && op.use_empty())
+        op.erase();
+    return file.substr(kWeightsHeaderBytes);
+  }
+
   // What the runtime maps: set the values kiln-emit-entry-point defined.
   auto setValue = [&](StringRef name, Attribute value) -> LogicalResult {
     auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
@@ -156,9 +194,11 @@ struct KilnExternalizeWeightsPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<std::string> contents = externalizeWeights(module, file);
+    FailureOr<std::string> contents = externalizeWeights(module, file, embed);
     if (failed(contents))
       return signalPassFailure();
+    if (contents->empty())
+      return;
     auto type = RankedTensorType::get({(int64_t)contents->size()},
                                       IntegerType::get(&getContext(), 8));
     AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(

@@ -47,10 +47,19 @@ def KilnExternalizeWeights
     file named `file`, beside the binary). The file's contents become the
     module attribute `kiln.weights` (a `tensor<Nxi8>` resource), which the
     compiler writes out and removes.
+
+    With `embed`, the weights stay in the binary, as one byte array that the
+    compiler adds after optimizing the LLVM IR (translating and optimizing
+    millions of elements one by one took a minute for ResNet-50): only the
+    non-splat constants of 4 KiB or more move, into the declared global
+    `kiln_model_weights_data`, which `kiln_model_weights_base` points to;
+    `kiln.weights` holds the payload alone and no file is mapped.
   }];
   let options = [
     Option<"file", "file", "std::string", "\"model.weights\"",
            "The weights file's name, as the runtime opens it beside the binary">,
+    Option<"embed", "embed", "bool", "false",
+           "Keep the weights in the binary, as one array the compiler fills in">,
   ];
 }
 
