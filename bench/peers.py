@@ -28,12 +28,23 @@ documented way:
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
+
+
+def peak_rss_kib():
+    """This process's peak resident memory in KiB: the VmHWM of its own
+    address space. (getrusage's ru_maxrss starts from the parent's peak at
+    fork and survives exec, so a worker of a large parent would report the
+    parent's.)"""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
 
 
 def say(obj):
@@ -220,7 +231,7 @@ def main():
             say({"error": one_line(error)})
             return
         say({"samples_us": samples})
-    say({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+    say({"rss_kib": peak_rss_kib()})
 
 
 if __name__ == "__main__":

@@ -264,6 +264,7 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
     inputs = folder_arrays(folder, "input")
     references = [np.load(p) for p in folder_arrays(folder, "output")]
     row = {"model": label, "batch": batch, "compile_s": {}, "rss_kib": {},
+           "rss_of_worker": True,
            "checks": {}, "errors": {}}
     exe = os.path.join(args.work, f"{label}-b{batch}-kiln")
     start = time.perf_counter()
@@ -372,6 +373,9 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="a subset: " + ", ".join(QUICK["zoo"] + QUICK["real"]) +
                         " at batch 1")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite --doc and --chart from WORK/results.json "
+                        "without measuring")
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"))
     parser.add_argument("--chart", default=os.path.join(ROOT, "docs", "performance.png"))
     args = parser.parse_args()
@@ -381,6 +385,13 @@ def main():
     for p in peers:
         if p not in PEERS:
             raise SystemExit(f"run.py: unknown peer {p} (known: {', '.join(PEERS)})")
+    if args.report_only:
+        with open(os.path.join(args.work, "results.json")) as f:
+            saved = json.load(f)
+        write_doc(args, saved["results"], saved["harness"], saved["peak_gflops"],
+                  thread_counts, peers, saved["minutes"])
+        write_chart(args, saved["results"], thread_counts, peers)
+        return 0
     wanted = set(filter(None, args.models.split(",")))
     peer_python = os.environ.get("KILN_BENCH_PYTHON", sys.executable)
     started = time.perf_counter()
@@ -552,13 +563,19 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
               "ahead, OpenVINO and ONNX Runtime build their graphs, "
               "torch.compile compiles on the first call). Peak RSS: Kiln's "
               "executable running the model once; a peer's Python process "
-              "after its runs (Python and the engine's libraries included).", "",
+              "after its runs (Python and the engine's libraries included), "
+              "its VmHWM; a run whose workers reported getrusage's ru_maxrss, "
+              "which a child inherits from the bench's own peak, gives no peer "
+              "figure.", "",
               "| model | batch | " + " | ".join(["Kiln"] + [PEER_NAMES[p] for p in peers]) +
               " | Kiln GFLOP/s (conv, matmul layers, 1 thread) |",
               "|---|---:|" + "---:|" * (len(peers) + 2)]
+    # Results of runs whose workers reported getrusage's ru_maxrss (the
+    # bench's own peak, inherited) have no peer memory figures.
     both = lambda row, e: (
         f"{row['compile_s'][e]:.1f} s" if e in row["compile_s"] else "-") + (
-        f", {row['rss_kib'][e] / 1024:.0f} MiB" if row["rss_kib"].get(e) else "")
+        f", {row['rss_kib'][e] / 1024:.0f} MiB" if row["rss_kib"].get(e) and
+        (e == "kiln" or row.get("rss_of_worker")) else "")
     for row in results:
         g = row.get("gflops")
         lines.append(f"| {row['model']} | {row['batch']} | "
