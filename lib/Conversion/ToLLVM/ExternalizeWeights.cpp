@@ -76,7 +76,9 @@ std::optional<ArrayRef<char>> rawBytes(Attribute value, std::string &splat,
 /// contents (with `embed`, its payload alone).
 FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName,
                                           bool embed) {
-  std::string file(kWeightsHeaderBytes, '\0');
+  // The embedded array is the payload alone: no header to leave room for.
+  size_t headerBytes = embed ? 0 : kWeightsHeaderBytes;
+  std::string file(headerBytes, '\0');
   llvm::StringMap<uint64_t> offsets;
   SmallVector<LLVM::GlobalOp> moved;
   std::string splat;
@@ -92,16 +94,11 @@ FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName,
     file.resize((file.size() + kWeightsAlignment - 1) / kWeightsAlignment *
                     kWeightsAlignment,
                 '\0');
-    offsets[global.getSymName()] = file.size() - kWeightsHeaderBytes;
+    offsets[global.getSymName()] = file.size() - headerBytes;
     file.append(data->data(), data->size());
     moved.push_back(global);
   }
-  kiln::abi::WeightsHeader header;
-  header.payloadBytes = file.size() - kWeightsHeaderBytes;
-  header.hash =
-      kiln::abi::fnv1a(file.data() + kWeightsHeaderBytes, header.payloadBytes);
-  kiln::abi::encodeWeightsHeader(header, file.data());
-  uint64_t payload = header.payloadBytes, hash = header.hash;
+  uint64_t payload = file.size() - headerBytes;
 
   // Each use of a moved constant's address: the mapped base plus its offset.
   MLIRContext *ctx = module.getContext();
@@ -134,9 +131,9 @@ FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName,
   for (LLVM::GlobalOp global : moved)
     global.erase();
 
-  if (embed && moved.empty())
-    return std::string();
   if (embed) {
+    if (moved.empty())
+      return std::string();
     // kiln_model_weights_base starts at the array, which the compiler
     // defines once the LLVM IR is optimized.
     auto base =
@@ -153,17 +150,22 @@ FailureOr<std::string> externalizeWeights(ModuleOp module, StringRef fileName,
                            LLVM::Linkage::External,
                            kiln::abi::kModelWeightsData, Attribute(),
                            kWeightsAlignment);
-    Block &init = base.getInitializerRegion().front();
-    Operation *returned = init.getTerminator();
+    Operation *returned = base.getInitializerRegion().front().getTerminator();
+    Operation *null = returned->getOperand(0).getDefiningOp();
     b.setInsertionPoint(returned);
     Value address = LLVM::AddressOfOp::create(b, base.getLoc(), ptr,
                                               kiln::abi::kModelWeightsData);
     returned->setOperands(address);
-    for (Operation &op : llvm::make_early_inc_range(init))
-      if (&op != returned && &op != address.getDefiningOp() && op.use_empty())
-        op.erase();
-    return file.substr(kWeightsHeaderBytes);
+    if (null && null->use_empty())
+      null->erase();
+    return file;
   }
+
+  kiln::abi::WeightsHeader header;
+  header.payloadBytes = payload;
+  header.hash = kiln::abi::fnv1a(file.data() + headerBytes, payload);
+  kiln::abi::encodeWeightsHeader(header, file.data());
+  uint64_t hash = header.hash;
 
   // What the runtime maps: set the values kiln-emit-entry-point defined.
   auto setValue = [&](StringRef name, Attribute value) -> LogicalResult {
