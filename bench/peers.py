@@ -8,7 +8,9 @@ compiles the model the way the engine's users do (IREE's and TVM's
 compiled modules are kept in WORK for the next thread count), runs it once, writes its
 outputs to WORK/ENGINE-output-K.npy and prints one JSON line
 {"compile_s": ..., "first_run_us": ..., "outputs": [...]}. Then, for every line "N" on stdin,
-it times N runs and prints {"samples_us": [...]}; on "quit" (or end of
+it times N runs and prints {"samples_us": [...]}; for a line "threads T"
+(engines in IN_PLACE only) it prepares the model again at T threads in the
+same process and prints a first line again; on "quit" (or end of
 input) it prints {"rss_kib": peak resident memory} and ends. Any failure
 prints {"error": "one line"} instead.
 
@@ -26,6 +28,7 @@ documented way:
   torch-compile  the same through torch.compile (Inductor, default mode)
 """
 
+import gc
 import json
 import os
 import subprocess
@@ -170,6 +173,7 @@ def prepare_torch(model, threads, inputs, work, extra, compiled=False):
     module.eval()
     tensors = [torch.from_numpy(a) for a in inputs]
     if compiled:
+        torch._dynamo.reset()  # a second thread count compiles again
         module = torch.compile(module)
 
     def run():
@@ -179,6 +183,13 @@ def prepare_torch(model, threads, inputs, work, extra, compiled=False):
         return [r.numpy() for r in results]
     return run
 
+
+# Engines whose thread count can change in the same process, their
+# documented way: a new ONNX Runtime session, a new OpenVINO compiled model,
+# torch.set_num_threads (torch.compile compiles again: Inductor builds its
+# thread count into its kernels). IREE's task driver and TVM's thread pool
+# take theirs when they start, so their workers start again.
+IN_PLACE = ("ort", "openvino", "torch", "torch-compile")
 
 ENGINES = {
     "ort": prepare_ort,
@@ -198,10 +209,44 @@ def main():
         extra = args[i + 1]
         del args[i:i + 2]
     engine, model, threads, work, *paths = args
-    threads = int(threads)
     os.makedirs(work, exist_ok=True)
     try:
         inputs = [np.load(p) for p in paths]
+    except Exception as error:  # reported as one line
+        say({"error": one_line(error)})
+        return
+    run = prepare(engine, model, int(threads), work, inputs, extra)
+    if run is None:
+        return
+    for line in sys.stdin:
+        line = line.strip()
+        if line == "quit":
+            break
+        if line.startswith("threads "):
+            run = None  # the old session's memory goes before the new one's
+            gc.collect()
+            run = prepare(engine, model, int(line.split()[1]), work, inputs, extra)
+            if run is None:
+                return
+            continue
+        samples = []
+        try:
+            for _ in range(int(line)):
+                start = time.perf_counter()
+                run()
+                samples.append((time.perf_counter() - start) * 1e6)
+        except Exception as error:
+            say({"error": one_line(error)})
+            return
+        say({"samples_us": samples})
+    say({"rss_kib": peak_rss_kib()})
+
+
+def prepare(engine, model, threads, work, inputs, extra):
+    """Compiles and runs the model once at `threads` threads, writes its
+    outputs and says so; returns its run function, or None after saying
+    what failed."""
+    try:
         start = time.perf_counter()
         run = ENGINES[engine](model, threads, inputs, work, extra)
         first = time.perf_counter()
@@ -215,24 +260,9 @@ def main():
             written.append(path)
     except Exception as error:  # reported as one line
         say({"error": one_line(error)})
-        return
+        return None
     say({"compile_s": compile_s, "first_run_us": first_run_us, "outputs": written})
-    for line in sys.stdin:
-        line = line.strip()
-        if line == "quit":
-            break
-        samples = []
-        try:
-            for _ in range(int(line)):
-                start = time.perf_counter()
-                run()
-                samples.append((time.perf_counter() - start) * 1e6)
-        except Exception as error:
-            say({"error": one_line(error)})
-            return
-        say({"samples_us": samples})
-    say({"rss_kib": peak_rss_kib()})
-
+    return run
 
 if __name__ == "__main__":
     main()
