@@ -257,8 +257,14 @@ int main(int argc, char **argv) {
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;
-    if (!run()) // warm-up
-      return 1;
+    // Warm-up: 20 ms of runs, one at least. A new process takes about
+    // a millisecond of runs to reach its steady speed (caches, the
+    // threads' first wake-ups).
+    auto warm = Clock::now();
+    do {
+      if (!run())
+        return 1;
+    } while (Clock::now() - warm < std::chrono::milliseconds(20));
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();

@@ -12,8 +12,6 @@
  *   const uint64_t kiln_model_workspace_bytes;
  *       The size of the model's workspace for intermediate tensors.
  *   void kiln_model_run(void **buffers);
-void kiln_model_task(int32_t id, int64_t lo, int64_t hi, void **buffers);
-void kiln_parallel_for(int32_t id, int64_t iterations);
  *       Runs the model on dense row-major buffers: the inputs, then the
  *       outputs, in signature order, then a 64-byte aligned workspace of
  *       kiln_model_workspace_bytes. The caller allocates every buffer; a
