@@ -354,18 +354,20 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                 return 0
             fit = int((args.budget_s - spent) / each) if each > 0 else per_round
             return max(least - len(taken), min(per_round, fit), 0)
+        # Thread pools that spin after a run (OpenMP's, ONNX Runtime's,
+        # IREE's) settle before the next engine is timed.
+        settle = 0.1
         for _ in range(args.rounds):
             n = runs_now("kiln") if "kiln" in samples else 0
             if n:
+                time.sleep(settle)
                 samples["kiln"] += run_json(
                     [exe, *inputs, "-o", exe + "-out", "--bench", str(n),
                      "--threads", str(threads)])["samples_us"]
             for worker in workers:
                 n = runs_now(worker.engine)
                 if n:
-                    # Thread pools that spin after a run settle before the
-                    # next engine is timed.
-                    time.sleep(0.05)
+                    time.sleep(settle)
                     samples[worker.engine] += worker.time(n)
         row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
         last = threads == thread_counts[-1]

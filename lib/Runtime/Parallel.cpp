@@ -561,19 +561,92 @@ void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }
 
 int kiln::runtime::maxThreads() { return omp_get_max_threads(); }
 
-extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
-  void **buffers = current.buffers;
-  TaskFn kiln_model_task = current.task ? current.task : ::kiln_model_task;
-  int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
-  if (threads < 2 || omp_in_parallel()) {
-    kiln_model_task(id, 0, iterations, buffers);
-    return;
+namespace {
+/// Whether a parallel loop of a compiled model is worth the team at a
+/// given thread count. A loop whose calls take under kTeamMinNs on one
+/// thread runs on the calling thread: waking the team and splitting the
+/// loop cost about what they save (the attention models at batch 1 ran
+/// slower on two threads than on one). Its first calls run on one thread
+/// and are timed (the very first not counted: it pays for cold caches),
+/// then the choice is kept.
+struct LoopChoice {
+  static constexpr int32_t kTrials = 3;
+  static constexpr int64_t kTeamMinNs = 20000;
+  std::atomic<uint64_t> key{0};
+  std::atomic<int32_t> calls{0};
+  std::atomic<int64_t> serialNs{INT64_MAX};
+  /// 0 while timing, 1: on one thread, 2: on the team.
+  std::atomic<int32_t> decided{0};
+};
+
+/// The choices, by (model, loop, iterations, threads), in open addressing.
+constexpr size_t kLoopChoices = 4096;
+LoopChoice loopChoices[kLoopChoices];
+
+/// The choice of a loop, or null when the table has no room for it.
+LoopChoice *loopChoice(TaskFn task, int32_t id, int64_t iterations,
+                       int64_t threads) {
+  uint64_t key = (uint64_t)(uintptr_t)task * 0x9E3779B97F4A7C15ull;
+  for (uint64_t part : {(uint64_t)id, (uint64_t)iterations, (uint64_t)threads})
+    key = (key ^ part) * 0xBF58476D1CE4E5B9ull;
+  key |= 1; // 0 marks a free slot
+  for (size_t probe = 0; probe < 64; ++probe) {
+    LoopChoice &slot = loopChoices[(key + probe) % kLoopChoices];
+    uint64_t seen = slot.key.load(std::memory_order_acquire);
+    if (seen == 0 && slot.key.compare_exchange_strong(
+                         seen, key, std::memory_order_acq_rel))
+      return &slot;
+    if (seen == key) // found, or just claimed by another thread
+      return &slot;
   }
+  return nullptr;
+}
+
+void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
+               void **buffers) {
 #pragma omp parallel num_threads(threads)
   {
     int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
     int64_t lo = iterations * t / count, hi = iterations * (t + 1) / count;
     if (lo < hi)
-      kiln_model_task(id, lo, hi, buffers);
+      task(id, lo, hi, buffers);
   }
+}
+} // namespace
+
+extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
+  void **buffers = current.buffers;
+  TaskFn task = current.task ? current.task : ::kiln_model_task;
+  int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
+  if (threads < 2 || omp_in_parallel()) {
+    task(id, 0, iterations, buffers);
+    return;
+  }
+  LoopChoice *choice = loopChoice(task, id, iterations, threads);
+  int32_t decided =
+      choice ? choice->decided.load(std::memory_order_relaxed) : 2;
+  if (decided == 2) {
+    runOnTeam(task, id, iterations, threads, buffers);
+    return;
+  }
+  if (decided == 1) {
+    task(id, 0, iterations, buffers);
+    return;
+  }
+  int32_t call = choice->calls.fetch_add(1, std::memory_order_relaxed);
+  auto start = std::chrono::steady_clock::now();
+  task(id, 0, iterations, buffers);
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  if (call == 0)
+    return;
+  int64_t least = choice->serialNs.load(std::memory_order_relaxed);
+  while (ns < least && !choice->serialNs.compare_exchange_weak(
+                           least, ns, std::memory_order_relaxed))
+    ;
+  if (call >= LoopChoice::kTrials)
+    choice->decided.store(std::min(least, ns) >= LoopChoice::kTeamMinNs ? 2
+                                                                         : 1,
+                          std::memory_order_relaxed);
 }
