@@ -566,15 +566,14 @@ namespace {
 /// given thread count. A loop whose calls take under kTeamMinNs on one
 /// thread runs on the calling thread: waking the team and splitting the
 /// loop cost about what they save (the attention models at batch 1 ran
-/// slower on two threads than on one). Its first calls run on one thread
-/// and are timed (the very first not counted: it pays for cold caches),
-/// then the choice is kept.
+/// slower on two threads than on one). Its first calls run on one thread,
+/// timed, until one reaches the bound (the loop goes to the team) or
+/// kTrials stay under it (it stays on one thread).
 struct LoopChoice {
   static constexpr int32_t kTrials = 3;
   static constexpr int64_t kTeamMinNs = 20000;
   std::atomic<uint64_t> key{0};
   std::atomic<int32_t> calls{0};
-  std::atomic<int64_t> serialNs{INT64_MAX};
   /// 0 while timing, 1: on one thread, 2: on the team.
   std::atomic<int32_t> decided{0};
 };
@@ -593,8 +592,8 @@ LoopChoice *loopChoice(TaskFn task, int32_t id, int64_t iterations,
   for (size_t probe = 0; probe < 64; ++probe) {
     LoopChoice &slot = loopChoices[(key + probe) % kLoopChoices];
     uint64_t seen = slot.key.load(std::memory_order_acquire);
-    if (seen == 0 && slot.key.compare_exchange_strong(
-                         seen, key, std::memory_order_acq_rel))
+    if (seen == 0 &&
+        slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel))
       return &slot;
     if (seen == key) // found, or just claimed by another thread
       return &slot;
@@ -633,20 +632,16 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
     task(id, 0, iterations, buffers);
     return;
   }
+  // Timing: one call on one thread at or over the bound sends the loop to
+  // the team from then on; kTrials calls under it keep it on one thread.
   int32_t call = choice->calls.fetch_add(1, std::memory_order_relaxed);
   auto start = std::chrono::steady_clock::now();
   task(id, 0, iterations, buffers);
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();
-  if (call == 0)
-    return;
-  int64_t least = choice->serialNs.load(std::memory_order_relaxed);
-  while (ns < least && !choice->serialNs.compare_exchange_weak(
-                           least, ns, std::memory_order_relaxed))
-    ;
-  if (call >= LoopChoice::kTrials)
-    choice->decided.store(std::min(least, ns) >= LoopChoice::kTeamMinNs ? 2
-                                                                         : 1,
-                          std::memory_order_relaxed);
+  if (ns >= LoopChoice::kTeamMinNs)
+    choice->decided.store(2, std::memory_order_relaxed);
+  else if (call + 1 >= LoopChoice::kTrials)
+    choice->decided.store(1, std::memory_order_relaxed);
 }
