@@ -5,16 +5,23 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace kiln;
@@ -64,13 +71,19 @@ kiln::createTargetMachine(llvm::StringRef cpu, Location loc) {
 
 std::unique_ptr<llvm::Module>
 kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
-                        llvm::TargetMachine &machine) {
+                        llvm::TargetMachine &machine, bool optimize) {
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context, "kiln_model");
   if (!llvmModule)
     return nullptr;
   llvmModule->setDataLayout(machine.createDataLayout());
   llvmModule->setTargetTriple(machine.getTargetTriple());
+  if (optimize)
+    optimizeLLVMIR(*llvmModule, machine);
+  return llvmModule;
+}
+
+void kiln::optimizeLLVMIR(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -82,8 +95,126 @@ kiln::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
-      .run(*llvmModule, mam);
-  return llvmModule;
+      .run(module, mam);
+}
+
+unsigned kiln::codegenParts(const llvm::Module &module) {
+  uint64_t instructions = 0;
+  for (const llvm::Function &function : module)
+    instructions += function.getInstructionCount();
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  return (unsigned)std::min<uint64_t>({threads, 8, instructions / 20000 + 1});
+}
+
+namespace {
+/// Compiles a module to an object file at `path`.
+std::string emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       const std::string &path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return "cannot write " + path + ": " + ec.message();
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit object files";
+  pm.run(module);
+  os.close();
+  if (os.has_error())
+    return "cannot write " + path + ": " + os.error().message();
+  return "";
+}
+} // namespace
+
+LogicalResult kiln::emitObjectsInParallel(
+    std::unique_ptr<llvm::Module> module, llvm::StringRef cpu, unsigned parts,
+    ArrayRef<char> weights, llvm::StringRef weightsSymbol,
+    llvm::SmallVectorImpl<std::string> &objects, Location loc) {
+  // The weights' array is declared in the module; one more object defines
+  // it, hidden (the model's own).
+  llvm::MaybeAlign weightsAlign;
+  if (llvm::GlobalVariable *data = module->getGlobalVariable(weightsSymbol))
+    weightsAlign = data->getAlign();
+  bool defineWeights =
+      !weights.empty() && module->getGlobalVariable(weightsSymbol);
+  // Each part goes to its thread as bitcode: an LLVM context serves one
+  // thread at a time.
+  SmallVector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(
+      *module, parts,
+      [&](std::unique_ptr<llvm::Module> part) {
+        llvm::SmallString<0> buffer;
+        llvm::raw_svector_ostream os(buffer);
+        llvm::WriteBitcodeToFile(*part, os);
+        bitcode.push_back(std::move(buffer));
+      },
+      /*PreserveLocals=*/true, /*RoundRobin=*/true);
+  module.reset();
+  size_t jobs = bitcode.size() + (defineWeights ? 1 : 0);
+  SmallVector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (size_t i = 0; i < jobs; ++i) {
+    machines.push_back(createTargetMachine(cpu, loc));
+    if (!machines.back())
+      return failure();
+    llvm::SmallString<128> path;
+    int fd;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("kiln-model", "o", fd, path))
+      return emitError(loc)
+             << "cannot create a temporary file: " << ec.message();
+    ::close(fd);
+    objects.push_back(std::string(path));
+  }
+  size_t first = objects.size() - jobs;
+  SmallVector<std::string> errors(jobs);
+  auto compilePart = [&](size_t i) {
+    llvm::LLVMContext context;
+    llvm::Expected<std::unique_ptr<llvm::Module>> part = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(
+            llvm::StringRef(bitcode[i].data(), bitcode[i].size()), "part"),
+        context);
+    if (!part) {
+      errors[i] = llvm::toString(part.takeError());
+      return;
+    }
+    optimizeLLVMIR(**part, *machines[i]);
+    errors[i] = emitObject(**part, *machines[i], objects[first + i]);
+  };
+  auto compileWeights = [&](size_t i) {
+    llvm::LLVMContext context;
+    llvm::Module holder("kiln_model_weights", context);
+    holder.setDataLayout(machines[i]->createDataLayout());
+    holder.setTargetTriple(machines[i]->getTargetTriple());
+    llvm::Constant *bytes = llvm::ConstantDataArray::getRaw(
+        llvm::StringRef(weights.data(), weights.size()), weights.size(),
+        llvm::Type::getInt8Ty(context));
+    auto *global = new llvm::GlobalVariable(
+        holder, bytes->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, bytes, weightsSymbol);
+    global->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    global->setAlignment(weightsAlign);
+    errors[i] = emitObject(holder, *machines[i], objects[first + i]);
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < jobs; ++i)
+    threads.emplace_back([&, i] {
+      if (i < bitcode.size())
+        compilePart(i);
+      else
+        compileWeights(i);
+    });
+  if (jobs > 0) {
+    if (bitcode.empty())
+      compileWeights(0);
+    else
+      compilePart(0);
+  }
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(loc) << "machine code: " << error;
+  return success();
 }
 
 LogicalResult kiln::emitMachineCode(llvm::Module &module,

@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -416,12 +417,66 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   if (!machine)
     return failure();
   llvm::LLVMContext llvmContext;
-  TimingScope translating = timing.nest("LLVM IR and its optimization");
+  TimingScope translating = timing.nest("LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(module, llvmContext, *machine);
+      translateToLLVMIR(module, llvmContext, *machine, /*optimize=*/false);
   if (!llvmModule)
     return emitError(loc) << "translation to LLVM IR failed";
+  // Once the binary is written: NAME.h beside libNAME.so, the weights
+  // file, then the binary in place.
+  auto finishBinary = [&](OutputFile &file) -> LogicalResult {
+    llvm::StringRef headerName = llvm::sys::path::stem(output);
+    headerName.consume_front("lib");
+    if (stopAt == EmitStage::Lib &&
+        failed(
+            writer.text(besides(output, headerName + ".h"),
+                        [](llvm::raw_ostream &os) { os << getModelHeader(); })))
+      return failure();
+    if (options.externalWeights &&
+        failed(writer.text(besides(output, pipeline.weightsFile.getValue()),
+                           [&](llvm::raw_ostream &os) {
+                             os.write(weights.data(), weights.size());
+                           })))
+      return failure();
+    return file.keep();
+  };
+  // A large model's executable or library: its optimization and machine
+  // code split over the hardware threads.
+  unsigned parts = options.codegenThreads
+                       ? std::min(options.codegenThreads, 64u)
+                       : codegenParts(*llvmModule);
+  if (parts > 1 && !options.blockModule && options.dumpDir.empty() &&
+      (stopAt == EmitStage::Exe || stopAt == EmitStage::Lib)) {
+    translating.stop();
+    std::optional<OutputFile> file = OutputFile::create(output, loc);
+    if (!file)
+      return failure();
+    TimingScope machineCode =
+        timing.nest("optimization and machine code in parallel");
+    SmallVector<std::string> objects;
+    auto removeObjects = llvm::make_scope_exit([&] {
+      for (const std::string &path : objects)
+        llvm::sys::fs::remove(path);
+    });
+    if (failed(emitObjectsInParallel(
+            std::move(llvmModule), options.targetCPU, parts,
+            options.externalWeights ? ArrayRef<char>() : weights,
+            kiln::abi::kModelWeightsData, objects, loc)))
+      return failure();
+    machineCode.stop();
+    TimingScope linking = timing.nest("link");
+    LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
+                                             : LinkKind::Executable;
+    if (failed(linkModel(kind, objects, file->tempPath(), options.runtimeDir,
+                         dnnl, loc)))
+      return failure();
+    linking.stop();
+    return finishBinary(*file);
+  }
   translating.stop();
+  TimingScope optimizing = timing.nest("LLVM optimization");
+  optimizeLLVMIR(*llvmModule, *machine);
+  optimizing.stop();
   if (options.blockModule && !isTextStage(stopAt)) {
     TimingScope blocks = timing.nest("model for blocks of samples");
     if (failed(linkBlockModel(options.blockModule, pipeline, *llvmModule,
@@ -472,25 +527,11 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
     TimingScope linking = timing.nest("link");
     LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
                                              : LinkKind::Executable;
-    if (failed(linkModel(kind, objectPath, file->tempPath(), options.runtimeDir,
-                         dnnl, loc)))
+    if (failed(linkModel(kind, {std::string(objectPath)}, file->tempPath(),
+                         options.runtimeDir, dnnl, loc)))
       return failure();
   }
-  // NAME.h beside libNAME.so.
-  llvm::StringRef headerName = llvm::sys::path::stem(output);
-  headerName.consume_front("lib");
-  if (stopAt == EmitStage::Lib &&
-      failed(
-          writer.text(besides(output, headerName + ".h"),
-                      [](llvm::raw_ostream &os) { os << getModelHeader(); })))
-    return failure();
-  if (options.externalWeights &&
-      failed(writer.text(besides(output, pipeline.weightsFile.getValue()),
-                         [&](llvm::raw_ostream &os) {
-                           os.write(weights.data(), weights.size());
-                         })))
-    return failure();
-  return file->keep();
+  return finishBinary(*file);
 }
 
 namespace {

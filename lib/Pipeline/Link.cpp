@@ -22,7 +22,8 @@ static std::string defaultRuntimeDir() {
   return std::string(dir);
 }
 
-LogicalResult kiln::linkModel(LinkKind kind, llvm::StringRef objectPath,
+LogicalResult kiln::linkModel(LinkKind kind,
+                              llvm::ArrayRef<std::string> objects,
                               llvm::StringRef outputPath,
                               llvm::StringRef runtimeDir, bool dnnl,
                               Location loc) {
@@ -52,7 +53,8 @@ LogicalResult kiln::linkModel(LinkKind kind, llvm::StringRef objectPath,
     return emitError(loc) << "cannot find the linker driver '" << linker
                           << "' (set KILN_CXX to a C++ compiler driver)";
 
-  llvm::SmallVector<std::string> args = {*program, objectPath.str()};
+  llvm::SmallVector<std::string> args = {*program};
+  args.append(objects.begin(), objects.end());
   // Export the C API only, so that several models can share a process.
   llvm::SmallString<128> script;
   std::optional<llvm::FileRemover> removeScript;

@@ -59,6 +59,12 @@ static cl::opt<std::string>
     targetCPU("target-cpu",
               cl::desc("CPU to generate code for (default: the host's)"),
               cl::init("native"), cl::cat(kilncCategory));
+static cl::opt<unsigned> codegenThreads(
+    "codegen-threads",
+    cl::desc("Threads an executable's or library's LLVM optimization and "
+             "machine code are split over (default 0: one per hardware "
+             "thread for large models; 1: none)"),
+    cl::init(0), cl::cat(kilncCategory));
 static cl::opt<bool> listOperators(
     "list-onnx-operators",
     cl::desc("List the ONNX operators kilnc imports, with their opsets"),
@@ -160,6 +166,7 @@ int main(int argc, char **argv) {
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;
   options.targetCPU = targetCPU;
+  options.codegenThreads = codegenThreads;
   options.output = outputPath;
   options.modelPath = modelPath;
   options.dumpDir = dumpDir;

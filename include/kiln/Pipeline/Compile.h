@@ -90,6 +90,10 @@ struct CompileOptions {
   bool externalWeights = false;
   /// CPU to generate code for ("native": the host's).
   std::string targetCPU = "native";
+  /// The threads an executable's or library's LLVM optimization and
+  /// machine code are split over: 0 is one per hardware thread for large
+  /// models (see codegenParts), 1 none.
+  unsigned codegenThreads = 0;
   /// The output file. Text stages: "" or "-" is `textStream`. Binary
   /// stages: "" names it after `modelPath` (NAME, NAME.o, libNAME.so).
   std::string output;
