@@ -107,18 +107,26 @@ unsigned kiln::codegenParts(const llvm::Module &module) {
 }
 
 namespace {
-/// Compiles a module to an object file at `path`.
+/// Runs LLVM's code generation of `module` into `os`; false when the
+/// target cannot emit `type`.
+bool generateCode(llvm::Module &module, llvm::TargetMachine &machine,
+                  llvm::raw_pwrite_stream &os, llvm::CodeGenFileType type) {
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr, type))
+    return false;
+  pm.run(module);
+  return true;
+}
+
+/// Compiles a module to an object file at `path`; the problem, or "".
 std::string emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        const std::string &path) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
     return "cannot write " + path + ": " + ec.message();
-  llvm::legacy::PassManager pm;
-  if (machine.addPassesToEmitFile(pm, os, nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
+  if (!generateCode(module, machine, os, llvm::CodeGenFileType::ObjectFile))
     return "the target cannot emit object files";
-  pm.run(module);
   os.close();
   if (os.has_error())
     return "cannot write " + path + ": " + os.error().message();
@@ -132,11 +140,10 @@ LogicalResult kiln::emitObjectsInParallel(
     llvm::SmallVectorImpl<std::string> &objects, Location loc) {
   // The weights' array is declared in the module; one more object defines
   // it, hidden (the model's own).
-  llvm::MaybeAlign weightsAlign;
-  if (llvm::GlobalVariable *data = module->getGlobalVariable(weightsSymbol))
-    weightsAlign = data->getAlign();
-  bool defineWeights =
-      !weights.empty() && module->getGlobalVariable(weightsSymbol);
+  llvm::GlobalVariable *declared = module->getGlobalVariable(weightsSymbol);
+  llvm::MaybeAlign weightsAlign =
+      declared ? declared->getAlign() : std::nullopt;
+  bool defineWeights = !weights.empty() && declared;
   // Each part goes to its thread as bitcode: an LLVM context serves one
   // thread at a time.
   SmallVector<llvm::SmallString<0>> bitcode;
@@ -195,20 +202,18 @@ LogicalResult kiln::emitObjectsInParallel(
     global->setAlignment(weightsAlign);
     errors[i] = emitObject(holder, *machines[i], objects[first + i]);
   };
+  auto compile = [&](size_t i) {
+    if (i < bitcode.size())
+      compilePart(i);
+    else
+      compileWeights(i);
+  };
+  // Job 0 on this thread, the others on threads of their own.
   std::vector<std::thread> threads;
   for (size_t i = 1; i < jobs; ++i)
-    threads.emplace_back([&, i] {
-      if (i < bitcode.size())
-        compilePart(i);
-      else
-        compileWeights(i);
-    });
-  if (jobs > 0) {
-    if (bitcode.empty())
-      compileWeights(0);
-    else
-      compilePart(0);
-  }
+    threads.emplace_back(compile, i);
+  if (jobs > 0)
+    compile(0);
   for (std::thread &thread : threads)
     thread.join();
   for (const std::string &error : errors)
@@ -221,12 +226,10 @@ LogicalResult kiln::emitMachineCode(llvm::Module &module,
                                     llvm::TargetMachine &machine,
                                     llvm::raw_pwrite_stream &os, bool assembly,
                                     Location loc) {
-  llvm::legacy::PassManager pm;
-  if (machine.addPassesToEmitFile(pm, os, nullptr,
-                                  assembly ? llvm::CodeGenFileType::AssemblyFile
-                                           : llvm::CodeGenFileType::ObjectFile))
+  if (!generateCode(module, machine, os,
+                    assembly ? llvm::CodeGenFileType::AssemblyFile
+                             : llvm::CodeGenFileType::ObjectFile))
     return emitError(loc) << "the target cannot emit this file type";
-  pm.run(module);
   return success();
 }
 

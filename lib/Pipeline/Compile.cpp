@@ -440,6 +440,19 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
       return failure();
     return file.keep();
   };
+  // An executable or library: `objects` linked with the runtime into the
+  // binary, then the files beside it.
+  auto linkBinary = [&](ArrayRef<std::string> objects,
+                        OutputFile &file) -> LogicalResult {
+    TimingScope linking = timing.nest("link");
+    LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
+                                             : LinkKind::Executable;
+    if (failed(linkModel(kind, objects, file.tempPath(), options.runtimeDir,
+                         dnnl, loc)))
+      return failure();
+    linking.stop();
+    return finishBinary(file);
+  };
   // A large model's executable or library: its optimization and machine
   // code split over the hardware threads.
   unsigned parts = options.codegenThreads
@@ -464,14 +477,7 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
             kiln::abi::kModelWeightsData, objects, loc)))
       return failure();
     machineCode.stop();
-    TimingScope linking = timing.nest("link");
-    LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
-                                             : LinkKind::Executable;
-    if (failed(linkModel(kind, objects, file->tempPath(), options.runtimeDir,
-                         dnnl, loc)))
-      return failure();
-    linking.stop();
-    return finishBinary(*file);
+    return linkBinary(objects, *file);
   }
   translating.stop();
   TimingScope optimizing = timing.nest("LLVM optimization");
@@ -524,12 +530,7 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
         return failure();
     }
     machineCode.stop();
-    TimingScope linking = timing.nest("link");
-    LinkKind kind = stopAt == EmitStage::Lib ? LinkKind::SharedLibrary
-                                             : LinkKind::Executable;
-    if (failed(linkModel(kind, {std::string(objectPath)}, file->tempPath(),
-                         options.runtimeDir, dnnl, loc)))
-      return failure();
+    return linkBinary({std::string(objectPath)}, *file);
   }
   return finishBinary(*file);
 }
