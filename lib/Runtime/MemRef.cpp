@@ -46,21 +46,28 @@ extern "C" void memrefCopy(int64_t elementSize, UnrankedDescriptor *source,
                 src.aligned + src.offset * elementSize, elementSize);
     return;
   }
-  // Walk the index space like an odometer, copying the innermost dim as a
-  // block when both sides are contiguous along it.
-  std::vector<int64_t> index(rank, 0);
-  int64_t inner = rank - 1;
-  bool contiguous = src.strides[inner] == 1 && dst.strides[inner] == 1;
-  int64_t run = contiguous ? src.sizes[inner] : 1;
+  // The innermost dims that both sides hold contiguously (unit dims count
+  // whatever their strides) are copied as one block of `run` elements, so a
+  // copy into a padded channel-blocked tensor moves whole rows, not blocks
+  // of 8 floats. The outer dims are walked like an odometer.
+  int64_t inner = rank, run = 1;
+  while (inner > 0) {
+    int64_t d = inner - 1;
+    if (src.sizes[d] != 1 && (src.strides[d] != run || dst.strides[d] != run))
+      break;
+    run *= src.sizes[d];
+    inner = d;
+  }
+  std::vector<int64_t> index(inner, 0);
   while (true) {
     int64_t s = src.offset, t = dst.offset;
-    for (int64_t d = 0; d < rank; ++d) {
+    for (int64_t d = 0; d < inner; ++d) {
       s += index[d] * src.strides[d];
       t += index[d] * dst.strides[d];
     }
     std::memcpy(dst.aligned + t * elementSize, src.aligned + s * elementSize,
                 run * elementSize);
-    int64_t d = contiguous ? inner - 1 : inner;
+    int64_t d = inner - 1;
     for (; d >= 0; --d) {
       if (++index[d] < src.sizes[d])
         break;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -217,8 +218,8 @@ TEST(RuntimeTest, SignatureOpenDim) {
   EXPECT_NE(error.find("disagree"), std::string::npos) << error;
   EXPECT_TRUE(countSamples(two, given({6}, {3, 4}), samples, error)) << error;
   EXPECT_EQ(samples, 3);
-  EXPECT_FALSE(countSamples(two, given({int64_t(1) << 62}, {int64_t(1) << 61, 4}),
-                            samples, error));
+  EXPECT_FALSE(countSamples(
+      two, given({int64_t(1) << 62}, {int64_t(1) << 61, 4}), samples, error));
 
   // Malformed open-dim lines.
   Signature bad;
@@ -249,6 +250,41 @@ TEST(RuntimeTest, MemrefCopyFollowsStrides) {
   EXPECT_EQ(target[1], 6.0f);
   EXPECT_EQ(target[2], 9.0f);
   EXPECT_EQ(target[3], 10.0f);
+}
+
+TEST(RuntimeTest, MemrefCopyIntoPaddedBlockedRows) {
+  // A contiguous [2, 1, 3, 4] source (unit dim with a stray stride) into
+  // rows 1..3 of a [2, 1, 5, 4] target, and a source read with stride 2
+  // along its last dim: every element lands where its index says.
+  float source[48], target[40];
+  for (int i = 0; i < 48; ++i)
+    source[i] = (float)i;
+  struct Descriptor {
+    float *allocated, *aligned;
+    int64_t offset, sizes[4], strides[4];
+  };
+  struct Unranked {
+    int64_t rank;
+    void *descriptor;
+  };
+  for (int64_t step : {1, 2}) {
+    std::fill(target, target + 40, -1.0f);
+    Descriptor src = {
+        source, source, 0, {2, 1, 3, 4}, {12 * step, 7, 4 * step, step}};
+    Descriptor dst = {target, target, 4, {2, 1, 3, 4}, {20, 99, 4, 1}};
+    Unranked srcArg = {4, &src}, dstArg = {4, &dst};
+    memrefCopy(sizeof(float), &srcArg, &dstArg);
+    for (int n = 0; n < 2; ++n)
+      for (int h = 0; h < 5; ++h)
+        for (int w = 0; w < 4; ++w) {
+          float expected =
+              h >= 1 && h <= 3
+                  ? source[n * 12 * step + (h - 1) * 4 * step + w * step]
+                  : -1.0f;
+          EXPECT_EQ(target[n * 20 + h * 4 + w], expected)
+              << "step " << step << " at " << n << "," << h << "," << w;
+        }
+  }
 }
 
 } // namespace

@@ -2,11 +2,12 @@
 //
 // kiln-dnnl-layouts keeps activations in oneDNN's channel-blocked layout
 // (nChw16c and its 1-d and 3-d kin) from one oneDNN primitive to the next.
-// Walking `main` in order, a convolution, transposed convolution, pooling
-// or batch normalization whose output channels fill whole blocks produces
-// its output blocked; an elementwise op or channel concatenation whose
-// operands all exist blocked is computed on the blocked tensors (the
-// blocks hold no padding, so elementwise code is layout-blind). Where a
+// Walking `main` in order, a convolution, transposed convolution, global
+// pooling or batch normalization whose output channels fill whole blocks
+// produces its output blocked; an elementwise op or channel concatenation
+// whose operands all exist blocked is computed on the blocked tensors (the
+// blocks hold no padding, so elementwise code is layout-blind), and a
+// pooling of a blocked tensor is generated over its blocked windows. Where a
 // code-generated op needs the dense tensor, a `reorder` call converts it
 // back, once; where a oneDNN op that works blocked reads a dense tensor, a
 // `reorder` converts it forward, once. A convolution whose input channels
@@ -15,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Conversion/KilnToDnnl/Passes.h"
+#include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -148,6 +150,20 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
               layouts, call.getParams(), call.getFparams(),
               call.getAccumulate(), inputs, ValueRange{init});
           publish(call, blockedCall.getResult(0), dstDims);
+          continue;
+        }
+        // Pooling (generated code: oneDNN 2.6's AVX2 pooling is several
+        // times slower) reads and writes the blocked layout alike.
+        if (auto poolOp = llvm::dyn_cast<PoolOp>(op)) {
+          RankedTensorType outType = poolOp.getType();
+          Value blocked = blockedOf.lookup(poolOp.getInput());
+          if (!blocked || !fillsBlocks(outType.getShape()))
+            continue;
+          rewriter.setInsertionPoint(&op);
+          Value result = lowering::pool(
+              rewriter, poolOp, blocked,
+              blockedType(outType.getShape(), outType.getElementType()));
+          publish(&op, result, outType.getShape());
           continue;
         }
         // Layout-blind ops: elementwise ops on same-shaped operands, and

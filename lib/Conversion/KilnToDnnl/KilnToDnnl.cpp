@@ -266,46 +266,8 @@ LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter,
   return success();
 }
 
-// pool: src -> dst; see abi::DnnlPoolParams.
-LogicalResult convertPool(PoolOp op, IRRewriter &rewriter) {
-  RankedTensorType in = tensorType(op.getInput());
-  RankedTensorType out = op.getType();
-  int64_t k = in.getRank() - 2;
-  if (!allF32(op) || k < 1 || k > 3)
-    return failure();
-  bool isMax = op.getKind() == PoolKind::max;
-  SmallVector<int64_t> kernel(op.getKernelShape());
-  SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
-  SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
-  SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
-  // oneDNN has no ceil mode: the end pads grow to cover the last window,
-  // which is exact where padding does not count (max, average without it).
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t extent = (kernel[i] - 1) * dilations[i] + 1;
-    int64_t end = (out.getDimSize(2 + i) - 1) * strides[i] + extent -
-                  in.getDimSize(2 + i) - pads[i];
-    if (end > pads[k + i]) {
-      if (!isMax && op.getCountIncludePad())
-        return failure();
-      pads[k + i] = end;
-    }
-    // oneDNN needs every window to touch the input.
-    if (pads[i] >= extent || pads[k + i] >= extent)
-      return failure();
-  }
-  CallBuilder call;
-  call.operand(op.getInput());
-  abi::DnnlPoolParams params;
-  params.algorithm = isMax ? abi::DnnlPoolAlgorithm::Max
-                     : op.getCountIncludePad()
-                         ? abi::DnnlPoolAlgorithm::AvgIncludePadding
-                         : abi::DnnlPoolAlgorithm::AvgExcludePadding;
-  params.window = windowOf(k, strides, dilations, pads, kernel);
-  call.setParams(params);
-  call.replace(rewriter, op, DnnlPrimitive::Pool);
-  return success();
-}
-
+// global pool: src -> dst, a pooling whose window is the whole input; see
+// abi::DnnlPoolParams.
 LogicalResult convertGlobalPool(GlobalPoolOp op, IRRewriter &rewriter) {
   RankedTensorType in = tensorType(op.getInput());
   int64_t k = in.getRank() - 2;
@@ -678,8 +640,8 @@ struct ConvertKilnToDnnlPass
     }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, PoolOp, GlobalPoolOp,
-                    GemmOp, MatMulOp, FusedMatMulOp, BatchNormOp, LayerNormOp,
+      if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, GlobalPoolOp, GemmOp,
+                    MatMulOp, FusedMatMulOp, BatchNormOp, LayerNormOp,
                     SoftmaxOp, LogSoftmaxOp, LRNOp, RNNOp, GRUOp, LSTMOp>(op))
         ops.push_back(op);
     });
@@ -704,7 +666,6 @@ struct ConvertKilnToDnnlPass
           .Case([&](ConvTransposeOp op) {
             return convertDeconv(op, rewriter, runtimeWeights);
           })
-          .Case([&](PoolOp op) { return convertPool(op, rewriter); })
           .Case(
               [&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })
           .Case([&](GemmOp op) { return convertGemm(op, rewriter); })

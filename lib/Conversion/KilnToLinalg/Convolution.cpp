@@ -159,15 +159,16 @@ Value kiln::lowering::convolution(OpBuilder &b, Location loc,
 }
 
 /// The reciprocal element count of each average-pooling window of an
-/// input of `inShape` pooled to `outShape`, as a constant [O...] tensor of
-/// `element`: the window's positions inside the input, or inside the
-/// explicit padding too with `includePad`.
+/// input of `inShape` pooled to `outShape`, as a constant tensor of
+/// `element` and of `constShape` (the output's spatial dims [O...], with
+/// unit dims around them): the window's positions inside the input, or
+/// inside the explicit padding too with `includePad`.
 static Value inverseCounts(OpBuilder &b, Location loc, Type element,
                            ArrayRef<int64_t> inShape,
                            ArrayRef<int64_t> outShape, ArrayRef<int64_t> kernel,
                            ArrayRef<int64_t> strides,
                            ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
-                           bool includePad) {
+                           bool includePad, ArrayRef<int64_t> constShape) {
   int64_t k = kernel.size();
   ArrayRef<int64_t> outSpatial = outShape.drop_front(2);
   int64_t positions = 1;
@@ -196,7 +197,7 @@ static Value inverseCounts(OpBuilder &b, Location loc, Type element,
                   APFloat::rmNearestTiesToEven, &lost);
     counts.push_back(value);
   }
-  auto type = RankedTensorType::get(outSpatial, element);
+  auto type = RankedTensorType::get(constShape, element);
   return arith::ConstantOp::create(b, loc,
                                    DenseElementsAttr::get(type, counts));
 }
@@ -323,9 +324,9 @@ static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
   if (pool == PoolKind::avg) {
     SmallVector<int64_t> convOut = {images, outChannels, convShape[0],
                                     convShape[1]};
-    counts =
-        inverseCounts(rewriter, loc, element, convOut, outType.getShape(),
-                      poolKernel, poolStrides, {1, 1}, poolPads, poolCountsPad);
+    counts = inverseCounts(rewriter, loc, element, convOut, outType.getShape(),
+                           poolKernel, poolStrides, {1, 1}, poolPads,
+                           poolCountsPad, outType.getShape().drop_front(2));
   }
   auto convPoolOp = ConvPoolOp::create(
       rewriter, loc, TypeRange{outType}, input, weight, op.getBias(), residual,
@@ -340,6 +341,58 @@ static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
       rewriter.getDenseI64ArrayAttr({poolPads[0], poolPads[1]}),
       rewriter.getI64IntegerAttr(*band));
   return convPoolOp.getResults()[0];
+}
+
+Value kiln::lowering::pool(OpBuilder &b, PoolOp op, Value input,
+                           RankedTensorType outType) {
+  Location loc = op.getLoc();
+  RankedTensorType inType = op.getInput().getType();
+  RankedTensorType plainOut = op.getType();
+  Type element = inType.getElementType();
+  int64_t k = inType.getRank() - 2;
+  // A blocked input has the channels within a block as its last dim.
+  int64_t trailing = llvm::cast<RankedTensorType>(input.getType()).getRank() -
+                     inType.getRank();
+  ArrayRef<int64_t> kernel = op.getKernelShape();
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+  SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
+  SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
+  bool isMax = op.getKind() == PoolKind::max;
+
+  // Pad, including the extra end padding ceil mode's last window needs.
+  SmallVector<int64_t> low(2, 0), high(2, 0);
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t in = inType.getDimSize(i + 2), out = plainOut.getDimSize(i + 2);
+    int64_t needed =
+        (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+    low.push_back(pads[i]);
+    high.push_back(std::max(pads[i + k], needed - in - pads[i]));
+  }
+  low.append(trailing, 0);
+  high.append(trailing, 0);
+  Value neutral = isMax ? lowest(b, loc, element) : scalar(b, loc, element, 0);
+  Value in = padded(b, loc, input, low, high, neutral);
+  Value window = tensor::EmptyOp::create(b, loc, kernel, element);
+  Value init = filled(b, loc, outType, neutral);
+
+  // Over n and c, the window dims, then the output dims.
+  Value pooled = poolWindows(b, loc, in, window, init, 2, strides, dilations,
+                             isMax, trailing);
+  if (isMax)
+    return pooled;
+
+  // [O...] broadcasts over the leading dims; a blocked output needs unit
+  // dims on both sides.
+  SmallVector<int64_t> countShape(trailing ? 2 : 0, 1);
+  llvm::append_range(countShape, plainOut.getShape().drop_front(2));
+  countShape.append(trailing, 1);
+  Value inverse = inverseCounts(b, loc, element, inType.getShape(),
+                                plainOut.getShape(), kernel, strides, dilations,
+                                pads, op.getCountIncludePad(), countShape);
+  return elementwise(b, loc, outType, {pooled, inverse},
+                     [](OpBuilder &nb, Location l, ValueRange args) {
+                       return mul(nb, l, args[0], args[1]);
+                     });
 }
 
 namespace {
@@ -369,48 +422,7 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PoolOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto inType = op.getInput().getType();
-    auto outType = op.getType();
-    Type element = inType.getElementType();
-    int64_t k = inType.getRank() - 2;
-    ArrayRef<int64_t> kernel = op.getKernelShape();
-    SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
-    SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
-    SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
-    bool isMax = op.getKind() == PoolKind::max;
-
-    // Pad, including the extra end padding ceil mode's last window needs.
-    SmallVector<int64_t> low(2, 0), high(2, 0);
-    for (int64_t i = 0; i < k; ++i) {
-      int64_t in = inType.getDimSize(i + 2), out = outType.getDimSize(i + 2);
-      int64_t needed =
-          (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
-      low.push_back(pads[i]);
-      high.push_back(std::max(pads[i + k], needed - in - pads[i]));
-    }
-    Value neutral = isMax ? lowest(rewriter, loc, element)
-                          : scalar(rewriter, loc, element, 0);
-    Value in = padded(rewriter, loc, op.getInput(), low, high, neutral);
-    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, element);
-    Value init = filled(rewriter, loc, outType, neutral);
-
-    // Over n and c, the window dims, then the output dims innermost.
-    Value pooled = poolWindows(rewriter, loc, in, window, init, 2, strides,
-                               dilations, isMax);
-    if (isMax) {
-      rewriter.replaceOp(op, pooled);
-      return success();
-    }
-
-    Value inverse = inverseCounts(rewriter, loc, element, inType.getShape(),
-                                  outType.getShape(), kernel, strides,
-                                  dilations, pads, op.getCountIncludePad());
-    Value result = elementwise(rewriter, loc, outType, {pooled, inverse},
-                               [](OpBuilder &b, Location l, ValueRange args) {
-                                 return mul(b, l, args[0], args[1]);
-                               });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, pool(rewriter, op, op.getInput(), op.getType()));
     return success();
   }
 };

@@ -167,9 +167,10 @@ Value kiln::lowering::convertFloats(OpBuilder &b, Location loc, Value value,
 Value kiln::lowering::poolWindows(OpBuilder &b, Location loc, Value input,
                                   Value window, Value init, int64_t leading,
                                   ArrayRef<int64_t> strides,
-                                  ArrayRef<int64_t> dilations, bool isMax) {
+                                  ArrayRef<int64_t> dilations, bool isMax,
+                                  int64_t trailing) {
   MLIRContext *ctx = b.getContext();
-  int64_t k = strides.size(), numDims = leading + 2 * k;
+  int64_t k = strides.size(), numDims = leading + 2 * k + trailing;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   SmallVector<AffineExpr> inExprs, winExprs, outExprs;
   for (int64_t i = 0; i < leading; ++i) {
@@ -182,13 +183,17 @@ Value kiln::lowering::poolWindows(OpBuilder &b, Location loc, Value input,
     winExprs.push_back(d(leading + i));
     outExprs.push_back(d(leading + k + i));
   }
+  for (int64_t i = leading + 2 * k; i < numDims; ++i) {
+    inExprs.push_back(d(i));
+    outExprs.push_back(d(i));
+  }
   SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
                                  AffineMap::get(numDims, 0, winExprs, ctx),
                                  AffineMap::get(numDims, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators(leading,
                                              utils::IteratorType::parallel);
   iterators.append(k, utils::IteratorType::reduction);
-  iterators.append(k, utils::IteratorType::parallel);
+  iterators.append(k + trailing, utils::IteratorType::parallel);
   SmallVector<Type, 1> results;
   if (llvm::isa<RankedTensorType>(init.getType()))
     results.push_back(init.getType());

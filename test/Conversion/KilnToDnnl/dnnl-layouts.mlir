@@ -2,7 +2,8 @@
 
 // conv (3 input channels, read dense) -> relu -> conv -> + residual ->
 // max pool: everything from the first convolution on stays blocked
-// (nChw16c, [N, C/16, H, W, 16]); one reorder brings the result back.
+// (nChw16c, [N, C/16, H, W, 16]), the pooling too, which is generated code
+// over the blocked tensor's windows; one reorder brings the result back.
 // CHECK-LABEL: func @chain
 // CHECK: %[[C1:.*]] = kiln_backend.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x3x8x8xf32>, tensor<32x3x3x3xf32>) outs(%{{.*}} : tensor<1x2x8x8x16xf32>)
 // CHECK-SAME: layouts = array<i64: 0, 0, 16>
@@ -10,8 +11,9 @@
 // CHECK: %[[C2:.*]] = kiln_backend.dnnl_call "conv" ins(%[[R]], %arg2 : tensor<1x2x8x8x16xf32>, tensor<32x32x3x3xf32>)
 // CHECK-SAME: layouts = array<i64: 16, 0, 16>
 // CHECK: %[[S:.*]] = kiln.binary add %[[C2]], %[[R]] : (tensor<1x2x8x8x16xf32>, tensor<1x2x8x8x16xf32>) -> tensor<1x2x8x8x16xf32>
-// CHECK: %[[P:.*]] = kiln_backend.dnnl_call "pool" ins(%[[S]] : tensor<1x2x8x8x16xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
-// CHECK-SAME: layouts = array<i64: 16, 16>
+// CHECK: %[[P:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[S]], %{{.*}} : tensor<1x2x8x8x16xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK: arith.maximumf
 // CHECK: %[[D:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[P]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x32x4x4xf32>)
 // CHECK-SAME: layouts = array<i64: 16, 0>
 // CHECK-NOT: "reorder"
@@ -34,16 +36,16 @@ func.func @chain(%x: tensor<1x3x8x8xf32>, %w1: tensor<32x3x3x3xf32>, %w2: tensor
 // CHECK-LABEL: func @boundaries
 // CHECK: %[[B:.*]] = kiln_backend.dnnl_call "reorder" ins(%arg0 : tensor<1x16x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
 // CHECK-SAME: layouts = array<i64: 0, 16>
-// CHECK: %[[P1:.*]] = kiln_backend.dnnl_call "pool" ins(%[[B]]
-// CHECK: %[[D1:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[P1]]
-// CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>)
-// CHECK: kiln_backend.dnnl_call "pool" ins(%[[B]]
+// CHECK: %[[N1:.*]] = kiln_backend.dnnl_call "batch_norm" ins(%[[B]]
+// CHECK: %[[D1:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[N1]]
+// CHECK: kiln.binary add %[[D1]], %arg1 : (tensor<1x16x4x4xf32>, tensor<1x1x4x4xf32>)
+// CHECK: kiln_backend.dnnl_call "batch_norm" ins(%[[B]]
 // CHECK-NOT: kiln_backend.dnnl_call "reorder" ins(%arg0
-func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x3x3xf32>) -> (tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>) {
-  %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x3x3xf32>
-  %1 = kiln.binary add %0, %plane : (tensor<1x16x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x16x3x3xf32>
-  %2 = kiln.pool avg %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x16x4x4xf32>) -> tensor<1x16x2x2xf32>
-  return %1, %2 : tensor<1x16x3x3xf32>, tensor<1x16x2x2xf32>
+func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x4x4xf32>, %c: tensor<16xf32>) -> (tensor<1x16x4x4xf32>, tensor<1x16x4x4xf32>) {
+  %0 = kiln.batch_norm %x, %c, %c, %c, %c : (tensor<1x16x4x4xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
+  %1 = kiln.binary add %0, %plane : (tensor<1x16x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x16x4x4xf32>
+  %2 = kiln.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-3 : f32} : (tensor<1x16x4x4xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
+  return %1, %2 : tensor<1x16x4x4xf32>, tensor<1x16x4x4xf32>
 }
 
 // -----
@@ -51,14 +53,37 @@ func.func @boundaries(%x: tensor<1x16x4x4xf32>, %plane: tensor<1x1x3x3xf32>) -> 
 // A per-channel operand ([1, C, 1, 1]) of a binary op joins the blocked
 // layout by a reshape to [1, C/16, 1, 1, 16].
 // CHECK-LABEL: func @per_channel
-// CHECK: %[[P:.*]] = kiln_backend.dnnl_call "pool"
+// CHECK: %[[N:.*]] = kiln_backend.dnnl_call "batch_norm"
 // CHECK: %[[B:.*]] = kiln.reshape %arg1 : (tensor<1x32x1x1xf32>) -> tensor<1x2x1x1x16xf32>
-// CHECK: %[[S:.*]] = kiln.binary add %[[P]], %[[B]] : (tensor<1x2x3x3x16xf32>, tensor<1x2x1x1x16xf32>) -> tensor<1x2x3x3x16xf32>
+// CHECK: %[[S:.*]] = kiln.binary add %[[N]], %[[B]] : (tensor<1x2x4x4x16xf32>, tensor<1x2x1x1x16xf32>) -> tensor<1x2x4x4x16xf32>
 // CHECK: kiln_backend.dnnl_call "reorder" ins(%[[S]]
-func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32> {
-  %0 = kiln.pool max %x {kernel_shape = array<i64: 2, 2>} : (tensor<1x32x4x4xf32>) -> tensor<1x32x3x3xf32>
-  %1 = kiln.binary add %0, %bias : (tensor<1x32x3x3xf32>, tensor<1x32x1x1xf32>) -> tensor<1x32x3x3xf32>
-  return %1 : tensor<1x32x3x3xf32>
+func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>, %c: tensor<32xf32>) -> tensor<1x32x4x4xf32> {
+  %0 = kiln.batch_norm %x, %c, %c, %c, %c : (tensor<1x32x4x4xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32>
+  %1 = kiln.binary add %0, %bias : (tensor<1x32x4x4xf32>, tensor<1x32x1x1xf32>) -> tensor<1x32x4x4xf32>
+  return %1 : tensor<1x32x4x4xf32>
+}
+
+// -----
+
+// Pooling of a blocked tensor with padding, ceil mode and averaging: the
+// padded blocked input, windows summed, then multiplied by the reciprocal
+// counts ([1, 1, OH, OW, 1], padding not counted); ceil mode's last
+// window needs one more column of end padding.
+// CHECK-LABEL: func @avg_pool_blocked
+// CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv"
+// CHECK: %[[PAD:.*]] = tensor.pad %[[C]] low[0, 0, 1, 1, 0] high[0, 0, 2, 2, 0]
+// CHECK: } : tensor<1x1x6x6x16xf32> to tensor<1x1x9x9x16xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[PAD]], %{{.*}} : tensor<1x1x9x9x16xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
+// CHECK: arith.addf
+// CHECK: %[[INV:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x4x4x1xf32>
+// CHECK: %[[AVG:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SUM]], %[[INV]] : tensor<1x1x4x4x16xf32>, tensor<1x1x4x4x1xf32>)
+// CHECK: kiln_backend.dnnl_call "reorder" ins(%[[AVG]]
+func.func @avg_pool_blocked(%x: tensor<1x16x6x6xf32>, %w: tensor<16x16x1x1xf32>) -> tensor<1x16x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x16x6x6xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x6x6xf32>
+  %1 = kiln.pool avg %0 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, ceil_mode} : (tensor<1x16x6x6xf32>) -> tensor<1x16x4x4xf32>
+  return %1 : tensor<1x16x4x4xf32>
 }
 
 // -----

@@ -37,12 +37,14 @@ def KilnDnnlLayouts : Pass<"kiln-dnnl-layouts", "mlir::ModuleOp"> {
   let summary = "Keep activations in oneDNN's blocked layouts between primitives";
   let description = [{
     Runs after kiln-to-dnnl. In program order, a `conv`, `deconv`, `pool`
-    or `batch_norm` call whose output channels are a multiple of `block`
-    writes its output in the blocked layout (`nChw16c` for 4-d tensors,
-    with `block` = 16), reading its input blocked too (a convolution whose
-    input channels are not a multiple of `block` reads it dense). Unary and
-    same-shape binary elementwise ops and channel concatenations whose
-    operands all exist blocked run on the blocked tensors. `reorder` calls
+    (global pooling) or `batch_norm` call whose output channels are a
+    multiple of `block` writes its output in the blocked layout (`nChw16c`
+    for 4-d tensors, with `block` = 16), reading its input blocked too (a
+    convolution whose input channels are not a multiple of `block` reads it
+    dense). Unary and same-shape binary elementwise ops and channel
+    concatenations whose operands all exist blocked run on the blocked
+    tensors, and a `kiln.pool` of a blocked tensor becomes a linalg.generic
+    over the blocked windows. `reorder` calls
     convert a tensor to the blocked layout where a blocked op first reads
     it, and back where a dense consumer needs it; unused ones are removed.
   }];

@@ -98,14 +98,23 @@ void multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
 /// Max or sum pooling of `input` into what `init` holds, over windows of
 /// `window`'s shape (only its shape is read). The loop dims are `leading`
 /// dims that index `input` and `init` alike, then the window dims, then the
-/// output dims innermost (so that the innermost loop runs along an output
-/// row); output position o and window position w read input position
-/// o * stride + w * dilation. Returns the result on tensors, null on
-/// buffers.
+/// output dims (so that the innermost loop runs along an output row), then
+/// `trailing` dims that index `input` and `init` alike (the channels of a
+/// channel-blocked layout); output position o and window position w read
+/// input position o * stride + w * dilation. Returns the result on
+/// tensors, null on buffers.
 mlir::Value poolWindows(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value input, mlir::Value window, mlir::Value init,
                         int64_t leading, llvm::ArrayRef<int64_t> strides,
-                        llvm::ArrayRef<int64_t> dilations, bool isMax);
+                        llvm::ArrayRef<int64_t> dilations, bool isMax,
+                        int64_t trailing = 0);
+
+/// kiln.pool `op` applied to `input`: op's own input, or its channel-blocked
+/// form [N, C/b, D..., b], whose result is then blocked too (`outType`).
+/// Windows in the padding (and past the end in ceil mode) read the max's
+/// or sum's neutral value; averages divide by per-position counts.
+mlir::Value pool(mlir::OpBuilder &b, PoolOp op, mlir::Value input,
+                 mlir::RankedTensorType outType);
 
 /// The reduced shape, the output map and the iterator types of a reduction
 /// of `type` over `axes` (which are dropped from the result).
