@@ -24,6 +24,10 @@ static SmallVector<ReassociationIndices> collapsibleDims(linalg::LinalgOp op) {
   for (Value operand : op->getOperands())
     if (operand.getDefiningOp<tensor::ExtractSliceOp>())
       return groups;
+  // A body that reads its loop indices (a gather, an iota) would recover
+  // them from the collapsed index by divisions for every element.
+  if (!op.getBlock()->getOps<linalg::IndexOp>().empty())
+    return groups;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   // Broadcasts of size-1 dims (constant results) and window arithmetic are
   // left alone.
