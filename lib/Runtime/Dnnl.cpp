@@ -6,7 +6,9 @@
 // kiln_dnnl_create builds every primitive once per model instance, with
 // its constant weights reordered to the layout the primitive prefers and a
 // user-managed scratchpad that lives in the run's arena; kiln_dnnl_execute,
-// which the model calls in place of each op, only executes.
+// which the model calls in place of each op, only executes. The two
+// directions of a bidirectional recurrent layer are two primitives that
+// run side by side.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +17,9 @@
 
 #include <dnnl.hpp>
 #include <dnnl_debug.h>
+#include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -69,20 +73,32 @@ memory::desc anyLayout(const Dims &dims) {
   return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
 }
 
+/// An operand the model passes at each run: its argument, its layout, the
+/// index of its pointer among the call's and a byte offset from it.
+struct RunOperand {
+  int arg;
+  memory::desc layout;
+  size_t pointer, offset;
+};
+
 /// A primitive, ready to execute: its constant operands in the layouts it
-/// wants, and the layouts of those the model passes at each run.
+/// wants, the operands the model passes at each run, and where its
+/// scratchpad starts in the run's.
 struct Step {
   dnnl::primitive primitive;
   std::unordered_map<int, memory> fixed;
-  std::vector<std::pair<int, memory::desc>> perRun;
+  std::vector<RunOperand> perRun;
   memory::desc scratchpad;
+  uint64_t scratchpadOffset = 0;
 };
 
 std::atomic<uint64_t> nextSerial{1};
 
 struct State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  std::vector<Step> steps;
+  /// Per record, its primitives: one, or the two directions of a
+  /// bidirectional recurrent layer, which run side by side.
+  std::vector<std::vector<Step>> steps;
   uint64_t scratchpadBytes = 0;
   int64_t created = 0, weightReorders = 0, weightsShared = 0;
   /// The weights this instance reordered: the constant and the layout
@@ -122,13 +138,15 @@ public:
   std::string add(const Record &record) {
     this->record = &record;
     step = Step();
+    parts.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     std::string error = build(attr);
     if (!error.empty())
       return error;
-    state.steps.push_back(std::move(step));
-    ++state.created;
+    parts.push_back(std::move(step));
+    state.created += parts.size();
+    state.steps.push_back(std::move(parts));
     return "";
   }
 
@@ -142,13 +160,38 @@ private:
   }
   bool isConstant(size_t i) const { return record->operands[i].constant >= 0; }
   size_t output() const { return record->inputs; }
+  /// The index of operand `i`'s pointer among those the call passes: one
+  /// per operand that is not a constant, in order.
+  size_t pointerOf(size_t i) const {
+    size_t index = 0;
+    for (size_t j = 0; j < i; ++j)
+      index += !isConstant(j);
+    return index;
+  }
+  /// Binds the run-time operand `i` to `arg` in layout `given`, at `offset`
+  /// bytes from its pointer.
+  void bindRun(size_t i, int arg, const memory::desc &given,
+               size_t offset = 0) {
+    step.perRun.push_back({arg, given, pointerOf(i), offset});
+  }
+  /// Binds operand `i` (a constant or not) to `arg` as `given` at `offset`
+  /// bytes into it, in that layout.
+  void bindSlice(size_t i, int arg, const memory::desc &given, size_t offset) {
+    if (!isConstant(i)) {
+      bindRun(i, arg, given, offset);
+      return;
+    }
+    step.fixed[arg] =
+        memory(given, state.engine,
+               (char *)constants[record->operands[i].constant] + offset);
+  }
 
   /// Binds operand `i` to `arg` in layout `wanted`; `given` is the layout
   /// of the operand's own buffer. Constants are reordered here, once.
   void bind(size_t i, int arg, const memory::desc &given,
             const memory::desc &wanted) {
     if (!isConstant(i)) {
-      step.perRun.push_back({arg, given});
+      bindRun(i, arg, given);
       return;
     }
     void *data = (void *)constants[record->operands[i].constant];
@@ -200,8 +243,15 @@ private:
   void finish(const typename Primitive::primitive_desc &pd) {
     step.primitive = Primitive(pd);
     step.scratchpad = pd.scratchpad_desc();
+    // Parts that run side by side take consecutive scratchpads.
+    if (!parts.empty()) {
+      const Step &last = parts.back();
+      step.scratchpadOffset =
+          (last.scratchpadOffset + last.scratchpad.get_size() + 63) / 64 * 64;
+    }
     state.scratchpadBytes =
-        std::max<uint64_t>(state.scratchpadBytes, step.scratchpad.get_size());
+        std::max<uint64_t>(state.scratchpadBytes,
+                           step.scratchpadOffset + step.scratchpad.get_size());
   }
 
   /// A window's dims as oneDNN counts them (dilations from 0).
@@ -582,78 +632,112 @@ private:
             bias[(d * biasGates + gates) * hidden + h] = rb[from];
         }
     }
-    Dims layerDims = {1, dirs, in, gates, hidden};
-    Dims iterDims = {1, dirs, hidden, gates, hidden};
-    Dims biasDims = {1, dirs, biasGates, hidden};
     size_t at = 4;
-    memory::desc srcIter, srcIterC;
     size_t h0 = 0, c0 = 0;
-    if (p.hasH0) {
+    if (p.hasH0)
       h0 = at++;
-      srcIter = desc(h0);
-    }
-    if (p.hasC0) {
+    if (p.hasC0)
       c0 = at++;
-      srcIterC = desc(c0);
-    }
-    memory::desc srcLayer = desc(0), dstLayer = desc(output());
-    memory::desc dstIter = desc(output() + 1);
-    memory::desc dstIterC = isLSTM ? desc(output() + 2) : memory::desc();
+    const Dims &outDims = dims(output());
+    int64_t steps = outDims[0], batch = outDims[1];
     auto inference = dnnl::prop_kind::forward_inference;
-    auto finishRecurrent = [&](const auto &pd, auto primitive) {
-      bind(0, DNNL_ARG_SRC_LAYER);
-      // Keyed by the constants they come from: W, R and B.
-      auto key = [&](size_t i) -> const void * {
-        return i < record->operands.size() && isConstant(i)
-                   ? (const void *)constants[record->operands[i].constant]
-                   : nullptr;
+    // Builds the primitive of directions [first, first + count) as one
+    // step: the whole layer, or one direction of a bidirectional one
+    // (which reads its slices of the weights, states and output).
+    auto buildPart = [&](int64_t first, int64_t count,
+                         dnnl::rnn_direction partDirection) {
+      bool part = count != dirs;
+      Dims layerDims = {1, count, in, gates, hidden};
+      Dims iterDims = {1, count, hidden, gates, hidden};
+      Dims biasDims = {1, count, biasGates, hidden};
+      Dims stateDims = {1, count, batch, hidden};
+      size_t stateOffset = first * batch * hidden * sizeof(float);
+      memory::desc srcLayer = desc(0);
+      memory::desc dstLayer =
+          part ? memory::desc({steps, batch, hidden}, memory::data_type::f32,
+                              Dims{batch * dirs * hidden, dirs * hidden, 1})
+               : desc(output());
+      memory::desc stateDesc = plain(stateDims);
+      memory::desc srcIter = h0 ? stateDesc : memory::desc();
+      memory::desc srcIterC = c0 ? stateDesc : memory::desc();
+      memory::desc dstIterC = isLSTM ? stateDesc : memory::desc();
+      memory::desc anyLayer = anyLayout(layerDims),
+                   anyIter = anyLayout(iterDims);
+      memory::desc biasDesc = plain(biasDims);
+      auto slice = [&](const std::vector<float> &all, int64_t per) {
+        return std::vector<float>(all.begin() + first * per,
+                                  all.begin() + (first + count) * per);
       };
-      bindConverted(DNNL_ARG_WEIGHTS_LAYER, plain(layerDims), layer,
-                    pd.weights_layer_desc(), key(1));
-      bindConverted(DNNL_ARG_WEIGHTS_ITER, plain(iterDims), iter,
-                    pd.weights_iter_desc(), key(2));
-      bindConverted(DNNL_ARG_BIAS, plain(biasDims), bias, pd.bias_desc(),
-                    key(3));
-      if (h0)
-        bind(h0, DNNL_ARG_SRC_ITER);
-      if (c0)
-        bind(c0, DNNL_ARG_SRC_ITER_C);
-      bind(output(), DNNL_ARG_DST_LAYER);
-      bind(output() + 1, DNNL_ARG_DST_ITER);
-      if (isLSTM)
-        bind(output() + 2, DNNL_ARG_DST_ITER_C);
-      finish<decltype(primitive)>(pd);
+      std::vector<float> partLayer = slice(layer, in * gates * hidden);
+      std::vector<float> partIter = slice(iter, hidden * gates * hidden);
+      std::vector<float> partBias = slice(bias, biasGates * hidden);
+      auto finishRecurrent = [&](const auto &pd, auto primitive) {
+        bind(0, DNNL_ARG_SRC_LAYER);
+        // Keyed by the constants they come from (W, R and B), plus the
+        // first direction.
+        auto key = [&](size_t i) -> const void * {
+          return (const char *)constants[record->operands[i].constant] + first;
+        };
+        bindConverted(DNNL_ARG_WEIGHTS_LAYER, plain(layerDims), partLayer,
+                      pd.weights_layer_desc(), key(1));
+        bindConverted(DNNL_ARG_WEIGHTS_ITER, plain(iterDims), partIter,
+                      pd.weights_iter_desc(), key(2));
+        bindConverted(DNNL_ARG_BIAS, plain(biasDims), partBias, pd.bias_desc(),
+                      key(3));
+        if (h0)
+          bindSlice(h0, DNNL_ARG_SRC_ITER, stateDesc, stateOffset);
+        if (c0)
+          bindSlice(c0, DNNL_ARG_SRC_ITER_C, stateDesc, stateOffset);
+        bindSlice(output(), DNNL_ARG_DST_LAYER, dstLayer,
+                  part ? first * hidden * sizeof(float) : 0);
+        bindSlice(output() + 1, DNNL_ARG_DST_ITER, stateDesc, stateOffset);
+        if (isLSTM)
+          bindSlice(output() + 2, DNNL_ARG_DST_ITER_C, stateDesc, stateOffset);
+        finish<decltype(primitive)>(pd);
+      };
+      if (isLSTM) {
+        dnnl::lstm_forward::desc d(inference, partDirection, srcLayer, srcIter,
+                                   srcIterC, anyLayer, anyIter, biasDesc,
+                                   dstLayer, stateDesc, dstIterC);
+        finishRecurrent(
+            dnnl::lstm_forward::primitive_desc(d, attr, this->state.engine),
+            dnnl::lstm_forward());
+      } else if (lbr) {
+        dnnl::lbr_gru_forward::desc d(inference, partDirection, srcLayer,
+                                      srcIter, anyLayer, anyIter, biasDesc,
+                                      dstLayer, stateDesc);
+        finishRecurrent(
+            dnnl::lbr_gru_forward::primitive_desc(d, attr, this->state.engine),
+            dnnl::lbr_gru_forward());
+      } else if (kind == DnnlPrimitive::GRU) {
+        dnnl::gru_forward::desc d(inference, partDirection, srcLayer, srcIter,
+                                  anyLayer, anyIter, biasDesc, dstLayer,
+                                  stateDesc);
+        finishRecurrent(
+            dnnl::gru_forward::primitive_desc(d, attr, this->state.engine),
+            dnnl::gru_forward());
+      } else {
+        static const dnnl::algorithm activations[] = {
+            dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_relu,
+            dnnl::algorithm::eltwise_logistic};
+        dnnl::vanilla_rnn_forward::desc d(
+            inference, activations[(int64_t)p.activation], partDirection,
+            srcLayer, srcIter, anyLayer, anyIter, biasDesc, dstLayer,
+            stateDesc);
+        finishRecurrent(dnnl::vanilla_rnn_forward::primitive_desc(
+                            d, attr, this->state.engine),
+                        dnnl::vanilla_rnn_forward());
+      }
     };
-    memory::desc anyLayer = anyLayout(layerDims), anyIter = anyLayout(iterDims);
-    memory::desc biasDesc = plain(biasDims);
-    if (isLSTM) {
-      dnnl::lstm_forward::desc d(inference, direction, srcLayer, srcIter,
-                                 srcIterC, anyLayer, anyIter, biasDesc,
-                                 dstLayer, dstIter, dstIterC);
-      finishRecurrent(dnnl::lstm_forward::primitive_desc(d, attr, state.engine),
-                      dnnl::lstm_forward());
-    } else if (lbr) {
-      dnnl::lbr_gru_forward::desc d(inference, direction, srcLayer, srcIter,
-                                    anyLayer, anyIter, biasDesc, dstLayer,
-                                    dstIter);
-      finishRecurrent(
-          dnnl::lbr_gru_forward::primitive_desc(d, attr, state.engine),
-          dnnl::lbr_gru_forward());
-    } else if (kind == DnnlPrimitive::GRU) {
-      dnnl::gru_forward::desc d(inference, direction, srcLayer, srcIter,
-                                anyLayer, anyIter, biasDesc, dstLayer, dstIter);
-      finishRecurrent(dnnl::gru_forward::primitive_desc(d, attr, state.engine),
-                      dnnl::gru_forward());
+    // The two directions of a bidirectional layer are independent: they
+    // become two primitives, which run side by side on two threads.
+    if (dirs == 2 && direction == dnnl::rnn_direction::bidirectional_concat) {
+      buildPart(0, 1, dnnl::rnn_direction::unidirectional_left2right);
+      parts.push_back(std::move(step));
+      step = Step();
+      buildPart(1, 1, dnnl::rnn_direction::unidirectional_right2left);
     } else {
-      static const dnnl::algorithm activations[] = {
-          dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_relu,
-          dnnl::algorithm::eltwise_logistic};
-      dnnl::vanilla_rnn_forward::desc d(
-          inference, activations[(int64_t)p.activation], direction, srcLayer,
-          srcIter, anyLayer, anyIter, biasDesc, dstLayer, dstIter);
-      finishRecurrent(
-          dnnl::vanilla_rnn_forward::primitive_desc(d, attr, state.engine),
-          dnnl::vanilla_rnn_forward());
+      buildPart(0, dirs, direction);
     }
     return "";
   }
@@ -670,7 +754,9 @@ private:
   State &state;
   const std::vector<uintptr_t> &constants;
   const Record *record = nullptr;
+  /// The primitive being built, and those of the same record built before.
   Step step;
+  std::vector<Step> parts;
 };
 
 void report(char *error, size_t size, const std::string &message) {
@@ -753,19 +839,34 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
 
 void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   State &state = *(State *)kiln::runtime::currentBackendState();
-  Step &step = state.steps[id];
-  dnnl::stream &stream = state.stream();
-  std::unordered_map<int, memory> args = step.fixed;
-  for (size_t i = 0; i < step.perRun.size(); ++i)
-    args.emplace(
-        step.perRun[i].first,
-        memory(step.perRun[i].second, state.engine, (void *)pointers[i]));
-  if (step.scratchpad.get_size() > 0)
-    args.emplace(DNNL_ARG_SCRATCHPAD,
-                 memory(step.scratchpad, state.engine,
-                        kiln::runtime::currentScratchpad()));
-  step.primitive.execute(stream, args);
-  stream.wait();
+  std::vector<Step> &parts = state.steps[id];
+  // Per calling thread: read here, not on the threads of the parts.
+  char *scratchpad = (char *)kiln::runtime::currentScratchpad();
+  auto run = [&](Step &step) {
+    dnnl::stream &stream = state.stream();
+    std::unordered_map<int, memory> args = step.fixed;
+    for (const RunOperand &operand : step.perRun)
+      args.emplace(operand.arg,
+                   memory(operand.layout, state.engine,
+                          (char *)pointers[operand.pointer] + operand.offset));
+    if (step.scratchpad.get_size() > 0)
+      args.emplace(DNNL_ARG_SCRATCHPAD,
+                   memory(step.scratchpad, state.engine,
+                          scratchpad + step.scratchpadOffset));
+    step.primitive.execute(stream, args);
+    stream.wait();
+  };
+  // Independent parts (the directions of a recurrent layer) run on a
+  // thread each, with oneDNN on one thread inside each.
+  int64_t threads = std::min<int64_t>(omp_get_max_threads(), parts.size());
+  if (threads > 1 && !omp_in_parallel()) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (size_t i = 0; i < parts.size(); ++i)
+      run(parts[i]);
+    return;
+  }
+  for (Step &step : parts)
+    run(step);
 }
 
 } // extern "C"
