@@ -177,24 +177,19 @@ private:
   /// Binds operand `i` (a constant or not) to `arg` as `given` at `offset`
   /// bytes into it, in that layout.
   void bindSlice(size_t i, int arg, const memory::desc &given, size_t offset) {
+    bind(i, arg, given, given, offset);
+  }
+
+  /// Binds operand `i` (from `offset` bytes into it) to `arg` in layout
+  /// `wanted`; `given` is the layout of the operand's own buffer. Constants
+  /// are reordered here, once.
+  void bind(size_t i, int arg, const memory::desc &given,
+            const memory::desc &wanted, size_t offset = 0) {
     if (!isConstant(i)) {
       bindRun(i, arg, given, offset);
       return;
     }
-    step.fixed[arg] =
-        memory(given, state.engine,
-               (char *)constants[record->operands[i].constant] + offset);
-  }
-
-  /// Binds operand `i` to `arg` in layout `wanted`; `given` is the layout
-  /// of the operand's own buffer. Constants are reordered here, once.
-  void bind(size_t i, int arg, const memory::desc &given,
-            const memory::desc &wanted) {
-    if (!isConstant(i)) {
-      bindRun(i, arg, given);
-      return;
-    }
-    void *data = (void *)constants[record->operands[i].constant];
+    void *data = (char *)constants[record->operands[i].constant] + offset;
     memory source(given, state.engine, data);
     if (wanted == given) {
       step.fixed[arg] = source;
@@ -549,12 +544,11 @@ private:
   /// Stores `data` (a temporary in oneDNN's plain layout `given`, converted
   /// from the constant `key`) as the constant argument `arg` in the layout
   /// `wanted`.
-  void bindConverted(int arg, const memory::desc &given,
-                     std::vector<float> &data, const memory::desc &wanted,
-                     const void *key) {
+  void bindConverted(int arg, const memory::desc &given, float *data,
+                     const memory::desc &wanted, const void *key) {
     if (key && reuse(key, arg, wanted))
       return;
-    memory source(given, state.engine, data.data());
+    memory source(given, state.engine, data);
     memory target(wanted, state.engine);
     dnnl::stream stream(state.engine);
     dnnl::reorder(source, target).execute(stream, source, target);
@@ -664,13 +658,10 @@ private:
       memory::desc anyLayer = anyLayout(layerDims),
                    anyIter = anyLayout(iterDims);
       memory::desc biasDesc = plain(biasDims);
-      auto slice = [&](const std::vector<float> &all, int64_t per) {
-        return std::vector<float>(all.begin() + first * per,
-                                  all.begin() + (first + count) * per);
-      };
-      std::vector<float> partLayer = slice(layer, in * gates * hidden);
-      std::vector<float> partIter = slice(iter, hidden * gates * hidden);
-      std::vector<float> partBias = slice(bias, biasGates * hidden);
+      // The converted weights hold the directions one after the other.
+      float *partLayer = layer.data() + first * in * gates * hidden;
+      float *partIter = iter.data() + first * hidden * gates * hidden;
+      float *partBias = bias.data() + first * biasGates * hidden;
       auto finishRecurrent = [&](const auto &pd, auto primitive) {
         bind(0, DNNL_ARG_SRC_LAYER);
         // Keyed by the constants they come from (W, R and B), plus the
