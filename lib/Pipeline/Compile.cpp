@@ -535,20 +535,12 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   return finishBinary(*file);
 }
 
-namespace {
-/// `SYMBOL=LO..HI`: the range of the open dim that varies.
-struct SampleRange {
-  std::string symbol;
-  int64_t low, high;
-};
-} // namespace
-
 /// Fills `importOptions` and `range` from the shapes and binds of
 /// `options`; returns the problem, or "" when they are well formed.
 static std::string
 parseModelOptions(llvm::StringRef modelPath, const kiln::ModelOptions &options,
                   kiln::onnx_frontend::ImportOptions &importOptions,
-                  std::optional<SampleRange> &range) {
+                  std::vector<kiln::OpenDimRange> &ranges) {
   if ((!options.shapes.empty() || !options.binds.empty()) &&
       modelPath.ends_with(".mlir"))
     return "--shape and --bind apply to ONNX and Keras inputs; kiln IR "
@@ -564,9 +556,10 @@ parseModelOptions(llvm::StringRef modelPath, const kiln::ModelOptions &options,
           hi > (int64_t(1) << 40))
         return "malformed --shape " + spec.str() +
                " (expected SYMBOL=LO..HI with 0 <= LO <= HI)";
-      if (range)
-        return "--shape gives a range twice";
-      range = SampleRange{name.str(), lo, hi};
+      for (const kiln::OpenDimRange &range : ranges)
+        if (range.symbol == name)
+          return "--shape gives a range of '" + name.str() + "' twice";
+      ranges.push_back(kiln::OpenDimRange{name.str(), lo, hi});
       continue;
     }
     llvm::SmallVector<int64_t> shape;
@@ -595,9 +588,9 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
                                      CompileOptions &compileOptions,
                                      EmitStage stopAt, MLIRContext &context) {
   onnx_frontend::ImportOptions importOptions;
-  std::optional<SampleRange> range;
+  std::vector<kiln::OpenDimRange> ranges;
   std::string problem =
-      parseModelOptions(modelPath, options, importOptions, range);
+      parseModelOptions(modelPath, options, importOptions, ranges);
   if (!problem.empty())
     return emitError(UnknownLoc::get(&context)) << problem;
   DefaultTimingManager timingManager;
@@ -609,7 +602,7 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   llvm::SourceMgr sourceMgr;
   TimingScope loading = timing.nest("load model");
   OwningOpRef<ModuleOp> module =
-      loadModel(modelPath, sourceMgr, context, importOptions);
+      loadModel(modelPath, sourceMgr, context, importOptions, ranges);
   if (!module)
     return failure();
   loading.stop();
@@ -618,19 +611,28 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   // block's would be a second file).
   auto symbol = (*module)->getAttrOfType<StringAttr>("kiln.sample_symbol");
   int64_t blockSamples = options.blockSamples;
-  if (range) {
-    if (!symbol || symbol.getValue() != range->symbol)
+  auto sequence =
+      (*module)->getAttrOfType<StringAttr>("kiln.sequence_symbol");
+  for (const kiln::OpenDimRange &range : ranges) {
+    if (sequence && sequence.getValue() == range.symbol)
+      continue;
+    if (!symbol || symbol.getValue() != range.symbol)
       return emitError(UnknownLoc::get(&context))
-             << "--shape " << range->symbol
-             << "=LO..HI: the model's dim that varies at run time is "
+             << "--shape " << range.symbol
+             << "=LO..HI: the model's dims that vary at run time are "
              << (symbol ? "'" + symbol.getValue().str() + "'"
-                        : std::string("none"));
+                        : std::string("none"))
+             << (sequence ? " and '" + sequence.getValue().str() + "'"
+                          : std::string());
     Builder b(&context);
     (*module)->setAttr("kiln.sample_range",
-                       b.getDenseI64ArrayAttr({range->low, range->high}));
+                       b.getDenseI64ArrayAttr({range.low, range.high}));
     // No block larger than the largest batch.
-    blockSamples = std::min(blockSamples, range->high);
+    blockSamples = std::min(blockSamples, range.high);
   }
+  // A padded sequence runs one sample at a time.
+  if (sequence)
+    blockSamples = 0;
   OwningOpRef<ModuleOp> block;
   if (symbol && blockSamples > 1 && !isTextStage(stopAt) &&
       !compileOptions.externalWeights) {

@@ -154,10 +154,69 @@ argumentAxes(func::FuncOp func, llvm::ArrayRef<SymbolicDim> probed) {
 }
 } // namespace
 
+namespace {
+bool isPrime(int64_t n) {
+  if (n < 2)
+    return false;
+  for (int64_t d = 2; d * d <= n; ++d)
+    if (n % d == 0)
+      return false;
+  return true;
+}
+
+/// The extent a sequence of at most `bound` positions is padded to: a
+/// prime, so that the analysis cannot mistake another dim for the
+/// positions, distinct from the batch's probes.
+int64_t sequenceExtent(int64_t bound) {
+  int64_t n = std::max<int64_t>(bound, 17);
+  while (!isPrime(n) || n == kProbe || n == kSecondProbe)
+    ++n;
+  return n;
+}
+
+/// For the second open dim of `graph` (imported with one sample and the
+/// positions of `symbol` at `extent`): checks that no value is computed
+/// from the length and records the axes of the inputs that hold the
+/// positions; kiln-bound-sequence follows them once the graph is fused.
+LogicalResult openSequence(func::FuncOp graph, func::FuncOp other,
+                           const std::string &symbol, int64_t extent,
+                           const OpenDimRange &range,
+                           ArrayRef<SymbolicDim> probed) {
+  if (failed(checkSizeIndependent(graph, other, symbol)))
+    return failure();
+  Builder b(graph.getContext());
+  for (const SymbolicDim &dim : probed) {
+    if (dim.symbol != symbol)
+      continue;
+    for (unsigned i = 0; i < graph.getNumArguments(); ++i) {
+      auto name = graph.getArgAttrOfType<StringAttr>(i, "kiln.name");
+      if (!name || name.getValue() != dim.input)
+        continue;
+      auto sample = graph.getArgAttrOfType<IntegerAttr>(i, "kiln.sample_axis");
+      if (graph.getArgAttr(i, "kiln.sequence_axis") ||
+          (sample && sample.getInt() == (int64_t)dim.axis))
+        return graph.emitError()
+               << "unsupported: input '" << dim.input << "' has the open dim '"
+               << symbol << "' on two axes; pin it with --shape " << symbol
+               << "=SIZE";
+      graph.setArgAttr(i, "kiln.sequence_axis", b.getI64IntegerAttr(dim.axis));
+    }
+  }
+  ModuleOp module = graph->getParentOfType<ModuleOp>();
+  module->setAttr("kiln.sequence_symbol", b.getStringAttr(symbol));
+  module->setAttr("kiln.sequence_extent", b.getI64IntegerAttr(extent));
+  module->setAttr("kiln.sequence_range",
+                  b.getDenseI64ArrayAttr({std::max<int64_t>(range.low, 1),
+                                          std::min(range.high, extent)}));
+  return success();
+}
+} // namespace
+
 OwningOpRef<ModuleOp>
 kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                 MLIRContext &context,
-                const onnx_frontend::ImportOptions &options) {
+                const onnx_frontend::ImportOptions &options,
+                llvm::ArrayRef<OpenDimRange> ranges) {
   llvm::StringRef ext = llvm::sys::path::extension(path);
   if (ext == ".mlir")
     return importModel(path, sourceMgr, context, options, nullptr);
@@ -182,17 +241,53 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   for (const SymbolicDim &dim : probing.probed)
     if (dim.symbol != symbol && !llvm::is_contained(others, dim.symbol))
       others.push_back(dim.symbol);
-  if (!others.empty()) {
+  if (others.size() > 1) {
     InFlightDiagnostic diag = emitError(fileLoc);
-    diag << "unsupported: the model leaves several dims open (";
+    diag << "unsupported: the model leaves more than two dims open (";
     for (const SymbolicDim &dim : probing.probed)
       diag << (&dim == &probing.probed.front() ? "" : ", ") << "'" << dim.symbol
            << "': input '" << dim.input << "' dim " << dim.axis;
-    diag << "); Kiln lets one of them, '" << symbol
-         << "', vary at run time: pin the others with";
-    for (const std::string &other : others)
+    diag << "); Kiln lets two of them, '" << symbol << "' (the batch) and '"
+         << others.front()
+         << "' (a sequence length), vary at run time: pin the others with";
+    for (const std::string &other : llvm::drop_begin(others))
       diag << " --shape " << other << "=SIZE";
     return {};
+  }
+  // A second open dim is a sequence length: its positions are padded to an
+  // extent of at least the largest length asked for.
+  std::optional<std::string> sequence;
+  OpenDimRange sequenceRange;
+  int64_t extent = 0, secondExtent = 0;
+  std::vector<SymbolicDim> allProbed = probing.probed;
+  if (!others.empty()) {
+    sequence = others.front();
+    sequenceRange = {*sequence, 1, kDefaultSequenceBound};
+    for (const OpenDimRange &range : ranges)
+      if (range.symbol == *sequence)
+        sequenceRange = range;
+    if (sequenceRange.high < 1) {
+      emitError(fileLoc) << "--shape " << *sequence
+                         << "=LO..HI: a sequence needs at least one position";
+      return {};
+    }
+    extent = sequenceExtent(sequenceRange.high);
+    secondExtent = sequenceExtent(extent + 1);
+    SymbolicDims again;
+    again.probe = kProbe;
+    again.values[*sequence] = extent;
+    probed = importModel(path, sourceMgr, context, options, &again);
+    if (!probed) {
+      emitError(fileLoc) << "the model was imported with its open dims '"
+                         << symbol << "' at " << kProbe << " and '"
+                         << *sequence << "' at " << extent
+                         << " to find out whether they can vary at run time "
+                            "(the second as a sequence length); pin them with "
+                            "--shape "
+                         << symbol << "=SIZE --shape " << *sequence << "=SIZE";
+      return {};
+    }
+    probing = std::move(again);
   }
   auto main = probed->lookupSymbol<func::FuncOp>("main");
   if (!main) {
@@ -207,6 +302,8 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   // would be wrong at any other size.
   SymbolicDims second;
   second.probe = kSecondProbe;
+  if (sequence)
+    second.values[*sequence] = extent;
   OwningOpRef<ModuleOp> secondModule =
       importModel(path, sourceMgr, context, options, &second);
   if (!secondModule)
@@ -224,6 +321,8 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   // Then with one sample: the graph the runtime runs once per sample.
   SymbolicDims single;
   single.values[symbol] = 1;
+  if (sequence)
+    single.values[*sequence] = extent;
   OwningOpRef<ModuleOp> module =
       importModel(path, sourceMgr, context, options, &single);
   if (!module)
@@ -270,6 +369,23 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                           b.getI64IntegerAttr(axes->outputBlocks[i]));
   }
   (*module)->setAttr("kiln.sample_symbol", b.getStringAttr(symbol));
+  if (sequence) {
+    SymbolicDims other;
+    other.values[symbol] = 1;
+    other.values[*sequence] = secondExtent;
+    OwningOpRef<ModuleOp> otherModule =
+        importModel(path, sourceMgr, context, options, &other);
+    if (!otherModule)
+      return {};
+    if (failed(openSequence(graph,
+                            otherModule->lookupSymbol<func::FuncOp>("main"),
+                            *sequence, extent, sequenceRange, allProbed))) {
+      emitError(fileLoc) << "the open dim '" << *sequence
+                         << "' cannot vary at run time; pin it with --shape "
+                         << *sequence << "=SIZE";
+      return {};
+    }
+  }
   return module;
 }
 

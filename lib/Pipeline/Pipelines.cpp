@@ -49,6 +49,7 @@ void kiln::buildLinalgPipeline(OpPassManager &pm,
                                const PipelineOptions &options) {
   // kiln-check-indices adds its range results to main before the signature
   // is recorded, so that the signature lists them as checks.
+  pm.addPass(createKilnBoundSequence());
   pm.addPass(createKilnCheckIndices());
   // The signature keeps the model's own element types (unsigned ones too),
   // so it is recorded before kiln-signless-integers.

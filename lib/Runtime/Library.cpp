@@ -66,6 +66,8 @@ publicDims(const std::vector<TensorInfo> &tensors) {
     dims.push_back(t.shape);
     if (t.sampleAxis >= 0)
       dims.back()[t.sampleAxis] = -1;
+    if (t.sequenceAxis >= 0)
+      dims.back()[t.sequenceAxis] = -1;
   }
   return dims;
 }
@@ -144,16 +146,46 @@ namespace {
 /// Checks the buffers of a run against the model and gathers them in
 /// signature order, with the number of samples they hold.
 bool prepareRun(const kiln_model *model, const void *const *inputs,
-                const size_t *input_bytes, void *const *outputs,
-                const size_t *output_bytes, std::vector<void *> &buffers,
-                int64_t &samples, char *error, size_t error_size) {
+                const size_t *input_bytes, const int64_t *const *input_dims,
+                void *const *outputs, const size_t *output_bytes,
+                std::vector<void *> &buffers, int64_t &samples,
+                int64_t &length, char *error, size_t error_size) {
+  length = 0;
   if (!model) {
     report(error, error_size, "the model is NULL");
     return false;
   }
   const Signature &sig = model->signature;
-  if ((!inputs || !input_bytes) && !sig.inputs.empty()) {
+  if ((!inputs || (!input_bytes && !input_dims)) && !sig.inputs.empty()) {
     report(error, error_size, "the input arrays are NULL");
+    return false;
+  }
+  if (input_dims) {
+    // The shapes are given: they decide the samples and the length.
+    std::vector<TensorInfo> given;
+    for (size_t i = 0; i < sig.inputs.size(); ++i) {
+      if (!input_dims[i] && !sig.inputs[i].shape.empty()) {
+        report(error, error_size,
+               "the dims of input " + std::to_string(i) + " are NULL");
+        return false;
+      }
+      TensorInfo info = sig.inputs[i];
+      info.sampleAxis = -1;
+      info.sequenceAxis = -1;
+      for (size_t d = 0; d < info.shape.size(); ++d)
+        info.shape[d] = input_dims[i][d];
+      given.push_back(info);
+    }
+    std::string message;
+    if (!countShape(sig, given, samples, length, message)) {
+      report(error, error_size, message);
+      return false;
+    }
+  } else if (sig.hasSequence()) {
+    report(error, error_size,
+           "the model's sequence length '" + sig.sequenceSymbol +
+               "' varies at run time: byte sizes do not decide the shapes; "
+               "call kiln_run_shaped with the inputs' dims");
     return false;
   }
   if (!outputs || !output_bytes) {
@@ -162,8 +194,9 @@ bool prepareRun(const kiln_model *model, const void *const *inputs,
   }
   // The number of samples, from the inputs' sizes: only the open dim
   // varies, so a size decides the shape.
-  samples = 1;
-  if (!sig.symbol.empty()) {
+  if (!input_dims)
+    samples = 1;
+  if (!input_dims && !sig.symbol.empty()) {
     std::vector<TensorInfo> given;
     for (size_t i = 0; i < sig.inputs.size(); ++i) {
       TensorInfo info = sig.inputs[i];
@@ -189,16 +222,17 @@ bool prepareRun(const kiln_model *model, const void *const *inputs,
     }
   }
   for (size_t i = 0; i < sig.inputs.size(); ++i) {
-    if (!checkBuffer(inputs[i], input_bytes[i],
-                     sig.inputs[i].forSamples(samples), "input", i, error,
-                     error_size))
+    TensorInfo expected = sig.inputs[i].forShape(samples, length);
+    if (!checkBuffer(inputs[i],
+                     input_bytes ? input_bytes[i] : expected.byteSize(),
+                     expected, "input", i, error, error_size))
       return false;
     buffers.push_back(const_cast<void *>(inputs[i]));
   }
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     if (!checkBuffer(outputs[i], output_bytes[i],
-                     sig.outputs[i].forSamples(samples), "output", i, error,
-                     error_size))
+                     sig.outputs[i].forShape(samples, length), "output", i,
+                     error, error_size))
       return false;
     buffers.push_back(outputs[i]);
   }
@@ -236,15 +270,39 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
              const size_t *input_bytes, void *const *outputs,
              const size_t *output_bytes, char *error, size_t error_size) {
   std::vector<void *> buffers;
-  int64_t samples;
-  if (!prepareRun(model, inputs, input_bytes, outputs, output_bytes, buffers,
-                  samples, error, error_size))
+  int64_t samples, length;
+  if (!prepareRun(model, inputs, input_bytes, nullptr, outputs, output_bytes,
+                  buffers, samples, length, error, error_size))
     return -1;
   ThreadsForRun threads(model);
   std::string message;
   if (!runSamples(buffers, model->signature, model->backend, samples,
                   *model->arenas,
                   /*parallel=*/true, message, &model->block)) {
+    report(error, error_size, message);
+    return -1;
+  }
+  return 0;
+}
+
+int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
+                    const int64_t *const *input_dims, void *const *outputs,
+                    const size_t *output_bytes, char *error,
+                    size_t error_size) {
+  if (model && !input_dims && !model->signature.inputs.empty()) {
+    report(error, error_size, "the dims arrays are NULL");
+    return -1;
+  }
+  std::vector<void *> buffers;
+  int64_t samples, length;
+  if (!prepareRun(model, inputs, nullptr, input_dims, outputs, output_bytes,
+                  buffers, samples, length, error, error_size))
+    return -1;
+  ThreadsForRun threads(model);
+  std::string message;
+  if (!runShape(buffers, model->signature, model->backend, samples, length,
+                *model->arenas,
+                /*parallel=*/true, message, &model->block)) {
     report(error, error_size, message);
     return -1;
   }
@@ -263,9 +321,9 @@ int kiln_profile(const kiln_model *model, const void *const *inputs,
                  const size_t *output_bytes, long runs, kiln_op_time_fn each_op,
                  void *user, double *run_us, char *error, size_t error_size) {
   std::vector<void *> buffers;
-  int64_t samples;
-  if (!prepareRun(model, inputs, input_bytes, outputs, output_bytes, buffers,
-                  samples, error, error_size))
+  int64_t samples, length;
+  if (!prepareRun(model, inputs, input_bytes, nullptr, outputs, output_bytes,
+                  buffers, samples, length, error, error_size))
     return -1;
   if (runs < 1) {
     report(error, error_size, "the number of runs must be at least 1");
@@ -320,18 +378,19 @@ int kiln_output_shapes(const kiln_model *model,
     }
     TensorInfo info = sig.inputs[i];
     info.sampleAxis = -1;
+    info.sequenceAxis = -1;
     for (size_t d = 0; d < info.shape.size(); ++d)
       info.shape[d] = input_dims[i][d];
     given.push_back(info);
   }
-  int64_t samples = 1;
+  int64_t samples = 1, length = 0;
   std::string message;
-  if (!countSamples(sig, given, samples, message)) {
+  if (!countShape(sig, given, samples, length, message)) {
     report(error, error_size, message);
     return -1;
   }
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
-    TensorInfo out = sig.outputs[i].forSamples(samples);
+    TensorInfo out = sig.outputs[i].forShape(samples, length);
     if (!output_dims[i] && !out.shape.empty()) {
       report(error, error_size,
              "the dims of output " + std::to_string(i) + " are NULL");

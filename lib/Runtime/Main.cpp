@@ -69,17 +69,21 @@ void printSignature(const Signature &signature) {
     std::printf("%s: %lld to %lld\n", signature.symbol.c_str(),
                 (long long)signature.minSamples,
                 (long long)signature.maxSamples);
+  if (signature.hasSequence())
+    std::printf("%s: %lld to %lld\n", signature.sequenceSymbol.c_str(),
+                (long long)signature.minLength,
+                (long long)signature.maxLength);
 }
 
 /// Runs the model `runs` more times with the per-op hooks recording, then
 /// prints each op's mean time, the slowest first.
 bool printProfile(const std::vector<void *> &io, const Signature &signature,
-                  const Backend &backend, int64_t samples, ArenaPool &arenas,
-                  long runs, std::string &error) {
+                  const Backend &backend, int64_t samples, int64_t length,
+                  ArenaPool &arenas, long runs, std::string &error) {
   double wallUs;
   std::vector<OpTime> ops;
   if (!profileSamples(io, signature, backend, samples, arenas, runs, wallUs,
-                      ops, error))
+                      ops, error, length))
     return false;
   double opsUs = 0;
   for (const OpTime &op : ops)
@@ -199,8 +203,8 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  int64_t samples = 1;
-  if (!countSamples(signature, given, samples, error)) {
+  int64_t samples = 1, length = 0;
+  if (!countShape(signature, given, samples, length, error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
   }
@@ -223,7 +227,7 @@ int main(int argc, char **argv) {
     tensor.data = {};
   }
   for (const TensorInfo &out : signature.outputs) {
-    outputs.push_back(out.forSamples(samples));
+    outputs.push_back(out.forShape(samples, length));
     if (!allocateOrFail(outputs.back().byteSize(), out.name))
       return 1;
     pointers.push_back(buffers.back().get());
@@ -248,8 +252,8 @@ int main(int argc, char **argv) {
   }
   ArenaPool arenas(backend, signature);
   auto run = [&] {
-    if (runSamples(pointers, signature, backend, samples, arenas,
-                   /*parallel=*/true, error, &block))
+    if (runShape(pointers, signature, backend, samples, length, arenas,
+                 /*parallel=*/true, error, &block))
       return true;
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return false;
@@ -289,7 +293,7 @@ int main(int argc, char **argv) {
   } else if (!run()) {
     return 1;
   }
-  if (profile && !printProfile(pointers, signature, backend, samples, arenas,
+  if (profile && !printProfile(pointers, signature, backend, samples, length, arenas,
                                std::max(benchRuns, 10L), error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;

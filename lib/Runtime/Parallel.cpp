@@ -533,12 +533,144 @@ void *kiln::runtime::currentBackendState() { return current.backend; }
 
 void *kiln::runtime::currentScratchpad() { return current.scratchpad; }
 
+namespace {
+/// The buffers a model with a padded sequence runs on: its inputs and
+/// outputs padded to the sequence's extent, and the length.
+class PaddedIO {
+public:
+  PaddedIO(const std::vector<void *> &io, const kiln::runtime::Signature &sig,
+           int64_t samples, int64_t length)
+      : user(io), signature(sig), samples(samples), length(length) {
+    graph = sig;
+    graph.sequenceExtent = 0;
+    graph.sequenceSymbol.clear();
+    graph.lengthInput = -1;
+    for (auto *list : {&graph.inputs, &graph.outputs})
+      for (kiln::runtime::TensorInfo &info : *list)
+        info.sequenceAxis = -1;
+    kiln::runtime::TensorInfo lengthInfo;
+    lengthInfo.name = "sequence_length";
+    lengthInfo.dtype = 7;
+    graph.inputs.push_back(lengthInfo);
+  }
+  PaddedIO(const PaddedIO &) = delete;
+  PaddedIO &operator=(const PaddedIO &) = delete;
+  ~PaddedIO() {
+    for (void *buffer : owned)
+      std::free(buffer);
+  }
+
+  /// Fills the padded inputs; false when out of memory.
+  bool prepare(std::string &error) {
+    size_t numInputs = signature.inputs.size();
+    for (size_t i = 0; i < user.size(); ++i) {
+      const auto &info =
+          i < numInputs ? signature.inputs[i] : signature.outputs[i - numInputs];
+      if (i == numInputs)
+        buffers.push_back(&length);
+      if (info.sequenceAxis < 0) {
+        buffers.push_back(user[i]);
+        continue;
+      }
+      uint64_t bytes = info.forSamples(samples).byteSize();
+      void *padded = std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1)));
+      if (!padded) {
+        error = "cannot allocate the padded " + info.name;
+        return false;
+      }
+      owned.push_back(padded);
+      buffers.push_back(padded);
+      if (i < numInputs) {
+        std::memset(padded, 0, bytes);
+        copy(info, user[i], padded, /*toPadded=*/true);
+      }
+    }
+    if (numInputs == user.size())
+      buffers.insert(buffers.begin() + numInputs, &length);
+    return true;
+  }
+  /// Copies the outputs' first `length` positions back.
+  void finish() {
+    size_t numInputs = signature.inputs.size();
+    for (size_t i = numInputs; i < user.size(); ++i) {
+      const auto &info = signature.outputs[i - numInputs];
+      if (info.sequenceAxis >= 0)
+        copy(info, buffers[i + 1], user[i], /*toPadded=*/false);
+    }
+  }
+
+  std::vector<void *> buffers;
+  kiln::runtime::Signature graph;
+
+private:
+  /// Copies between a tensor of `length` positions and its padded form.
+  void copy(const kiln::runtime::TensorInfo &info, const void *from, void *to,
+            bool toPadded) {
+    kiln::runtime::TensorInfo padded = info.forSamples(samples);
+    kiln::runtime::TensorInfo actual = info.forShape(samples, length);
+    int axis = info.sequenceAxis;
+    int64_t outer = 1, inner = kiln::runtime::dtypeSize(info.dtype);
+    for (int d = 0; d < axis; ++d)
+      outer *= padded.shape[d];
+    for (size_t d = axis + 1; d < padded.shape.size(); ++d)
+      inner *= padded.shape[d];
+    int64_t paddedRow = padded.shape[axis] * inner;
+    int64_t actualRow = actual.shape[axis] * inner;
+    for (int64_t o = 0; o < outer; ++o) {
+      if (toPadded)
+        std::memcpy((char *)to + o * paddedRow,
+                    (const char *)from + o * actualRow, actualRow);
+      else
+        std::memcpy((char *)to + o * actualRow,
+                    (const char *)from + o * paddedRow, actualRow);
+    }
+  }
+
+  const std::vector<void *> &user;
+  const kiln::runtime::Signature &signature;
+  int64_t samples;
+  int64_t length;
+  std::vector<void *> owned;
+};
+} // namespace
+
+bool kiln::runtime::runShape(const std::vector<void *> &io,
+                             const Signature &signature,
+                             const Backend &backend, int64_t samples,
+                             int64_t length, ArenaPool &arenas, bool parallel,
+                             std::string &error, const BlockProgram *block) {
+  if (!signature.hasSequence())
+    return runSamples(io, signature, backend, samples, arenas, parallel, error,
+                      block);
+  if (samples == 0)
+    return true;
+  PaddedIO padded(io, signature, samples, length);
+  if (!padded.prepare(error) ||
+      !runSamples(padded.buffers, padded.graph, backend, samples, arenas,
+                  parallel, error))
+    return false;
+  padded.finish();
+  return true;
+}
+
 bool kiln::runtime::profileSamples(const std::vector<void *> &io,
                                    const Signature &signature,
                                    const Backend &backend, int64_t samples,
                                    ArenaPool &arenas, long runs, double &runUs,
                                    std::vector<OpTime> &ops,
-                                   std::string &error) {
+                                   std::string &error, int64_t length) {
+  if (signature.hasSequence()) {
+    if (samples == 0)
+      return true;
+    PaddedIO padded(io, signature, samples, length);
+    if (!padded.prepare(error))
+      return false;
+    bool ok = profileSamples(padded.buffers, padded.graph, backend, samples,
+                             arenas, runs, runUs, ops, error);
+    if (ok)
+      padded.finish();
+    return ok;
+  }
   using Clock = std::chrono::steady_clock;
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();

@@ -58,11 +58,18 @@ static std::string shapeText(const std::vector<int64_t> &shape) {
 }
 
 std::string TensorInfo::describe() const {
-  if (sampleAxis < 0)
+  if (sampleAxis < 0 && sequenceAxis < 0)
     return name + ": " + dtypeName(dtype) + " " + shapeText(shape);
   std::string text = name + ": " + dtypeName(dtype) + " [";
   for (size_t i = 0; i < shape.size(); ++i) {
     text += i ? ", " : "";
+    if ((int)i == sequenceAxis) {
+      int64_t each = shape[i] / sequenceExtent;
+      text += sequenceSymbol;
+      if (each != 1)
+        text += "*" + std::to_string(each);
+      continue;
+    }
     if ((int)i != sampleAxis) {
       text += std::to_string(shape[i]);
       continue;
@@ -86,11 +93,28 @@ TensorInfo TensorInfo::forSamples(int64_t samples) const {
   return info;
 }
 
+TensorInfo TensorInfo::forShape(int64_t samples, int64_t length) const {
+  TensorInfo info = forSamples(samples);
+  if (sequenceAxis >= 0) {
+    info.shape[sequenceAxis] = shape[sequenceAxis] / sequenceExtent * length;
+    info.sequenceAxis = -1;
+  }
+  return info;
+}
+
 bool countSamples(const Signature &signature,
                   const std::vector<TensorInfo> &given, int64_t &samples,
                   std::string &error) {
+  int64_t length;
+  return countShape(signature, given, samples, length, error);
+}
+
+bool countShape(const Signature &signature,
+                const std::vector<TensorInfo> &given, int64_t &samples,
+                int64_t &length, std::string &error) {
   samples = -1;
-  std::string decidedBy;
+  length = -1;
+  std::string decidedBy, lengthBy;
   for (size_t i = 0; i < signature.inputs.size(); ++i) {
     const TensorInfo &expected = signature.inputs[i];
     const TensorInfo &got = given[i];
@@ -108,6 +132,27 @@ bool countSamples(const Signature &signature,
       return false;
     }
     for (size_t d = 0; d < got.shape.size(); ++d) {
+      if ((int)d == expected.sequenceAxis) {
+        int64_t each = expected.shape[d] / expected.sequenceExtent;
+        if (got.shape[d] < 0 || got.shape[d] % each != 0) {
+          error = where + ": dim " + std::to_string(d) + " ('" +
+                  expected.sequenceSymbol + "') must be a multiple of " +
+                  std::to_string(each) + ", got shape " + shapeText(got.shape);
+          return false;
+        }
+        int64_t n = got.shape[d] / each;
+        if (length >= 0 && n != length) {
+          error = "inputs disagree on '" + expected.sequenceSymbol + "': " +
+                  lengthBy + " gives " + std::to_string(length) + ", input " +
+                  std::to_string(i) + " (" + expected.name + ") gives " +
+                  std::to_string(n);
+          return false;
+        }
+        if (length < 0)
+          lengthBy = "input " + std::to_string(i) + " (" + expected.name + ")";
+        length = n;
+        continue;
+      }
       if ((int)d != expected.sampleAxis) {
         if (got.shape[d] != expected.shape[d]) {
           error = where + ": dim " + std::to_string(d) + " must be " +
@@ -148,12 +193,27 @@ bool countSamples(const Signature &signature,
             std::to_string(signature.maxSamples) + ")";
     return false;
   }
+  if (!signature.hasSequence())
+    length = 0;
+  else if (length < 0) {
+    error = "no input gives the length of '" + signature.sequenceSymbol + "'";
+    return false;
+  } else if (length < signature.minLength || length > signature.maxLength) {
+    error = lengthBy + " gives " + std::to_string(length) + " for '" +
+            signature.sequenceSymbol +
+            "', outside the lengths the model was compiled for (" +
+            std::to_string(signature.minLength) + " to " +
+            std::to_string(signature.maxLength) +
+            "; kilnc --shape " + signature.sequenceSymbol +
+            "=LO..HI sets them)";
+    return false;
+  }
   // Every tensor's byte size must stay far from overflow.
   constexpr int64_t kMaxBytes = int64_t(1) << 46;
   for (const auto *list : {&signature.inputs, &signature.outputs})
     for (const TensorInfo &info : *list) {
       int64_t bytes = dtypeSize(info.dtype);
-      for (int64_t d : info.forSamples(samples).shape)
+      for (int64_t d : info.forShape(samples, length).shape)
         if (d != 0 &&
             (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxBytes)) {
           error = std::to_string(samples) + " samples ('" + info.symbol +
@@ -199,6 +259,19 @@ bool parseSignature(const char *text, Signature &signature,
       }
       continue;
     }
+    if (line.rfind("sequence ", 0) == 0) {
+      fields >> direction >> signature.sequenceSymbol;
+      int64_t extent, low, high;
+      if (!(fields >> extent >> low >> high) || extent < 1 || low < 1 ||
+          low > high || high > extent) {
+        error = "malformed model signature line '" + line + "'";
+        return false;
+      }
+      signature.sequenceExtent = extent;
+      signature.minLength = low;
+      signature.maxLength = high;
+      continue;
+    }
     if (!(fields >> direction >> name >> dtype >> dims) ||
         (direction != "in" && direction != "out") || dtypeSize(dtype) == 0) {
       error = "malformed model signature line '" + line + "'";
@@ -213,8 +286,43 @@ bool parseSignature(const char *text, Signature &signature,
       while (std::getline(parts, part, 'x'))
         info.shape.push_back(std::stoll(part));
     }
-    std::string sample;
-    if (fields >> sample) {
+    // AXIS or AXIS:BLOCKS (the samples), seq=AXIS (the positions),
+    // `length` (the input of the sequence length).
+    std::string sample, token;
+    bool isLength = false;
+    while (fields >> token) {
+      if (token == "length") {
+        isLength = true;
+      } else if (token.rfind("seq=", 0) == 0) {
+        std::string axis = token.substr(4);
+        if (!signature.hasSequence() || axis.empty() || axis.size() > 3 ||
+            axis.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoll(axis) >= (long long)info.shape.size() ||
+            info.shape[std::stoll(axis)] % signature.sequenceExtent != 0) {
+          error = "malformed model signature line '" + line + "'";
+          return false;
+        }
+        info.sequenceAxis = std::stoi(axis);
+        info.sequenceExtent = signature.sequenceExtent;
+        info.sequenceSymbol = signature.sequenceSymbol;
+      } else if (sample.empty()) {
+        sample = token;
+      } else {
+        error = "malformed model signature line '" + line + "'";
+        return false;
+      }
+    }
+    if (isLength) {
+      if (direction != "in" || dtype != 7 || !info.shape.empty() ||
+          !signature.hasSequence() || !sample.empty() ||
+          info.sequenceAxis >= 0 || signature.lengthInput >= 0) {
+        error = "malformed model signature line '" + line + "'";
+        return false;
+      }
+      signature.lengthInput = (int)signature.inputs.size();
+      continue;
+    }
+    if (!sample.empty()) {
       // AXIS or AXIS:BLOCKS, decimal digits only.
       auto number = [](const std::string &text, long long &value) {
         if (text.empty() || text.size() > 12 ||
@@ -239,6 +347,13 @@ bool parseSignature(const char *text, Signature &signature,
       info.symbol = signature.symbol;
     }
     (direction == "in" ? signature.inputs : signature.outputs).push_back(info);
+  }
+  // The length comes after the other inputs.
+  if (signature.hasSequence() &&
+      signature.lengthInput != (int)signature.inputs.size()) {
+    error = "malformed model signature: the sequence length is not the last "
+            "input";
+    return false;
   }
   return true;
 }

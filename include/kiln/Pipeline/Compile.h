@@ -50,12 +50,29 @@ llvm::StringRef getStageName(EmitStage stage);
 /// Whether a stage is written as text (and may go to a stream).
 bool isTextStage(EmitStage stage);
 
+/// `SYMBOL=LO..HI` (kilnc --shape): the sizes an open dim may take at run
+/// time.
+struct OpenDimRange {
+  std::string symbol;
+  int64_t low = 0, high = 0;
+};
+
+/// The sequence length a model with an open sequence dim is compiled for
+/// when no range bounds it.
+constexpr int64_t kDefaultSequenceBound = 128;
+
 /// Reads a model (.onnx, .onnxtxt or kiln IR in .mlir) into kiln IR.
-/// `sourceMgr` keeps the text of an .mlir file for its diagnostics.
+/// `sourceMgr` keeps the text of an .mlir file for its diagnostics. A
+/// model with an open batch is given for one sample (`kiln.sample_symbol`);
+/// with a second open dim, the sequence length, its positions are padded
+/// to a bound (`kiln.sequence_symbol`, `kiln.sequence_extent`) taken from
+/// `ranges` (kDefaultSequenceBound without one), and the graph takes the
+/// actual length as one more input.
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
           mlir::MLIRContext &context,
-          const onnx_frontend::ImportOptions &options = {});
+          const onnx_frontend::ImportOptions &options = {},
+          llvm::ArrayRef<OpenDimRange> ranges = {});
 
 /// For a model whose open dim varies at run time (loadModel gives it for
 /// one sample, with a `kiln.sample_symbol`): the same model imported for

@@ -67,6 +67,17 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
              const size_t *input_bytes, void *const *outputs,
              const size_t *output_bytes, char *error, size_t error_size);
 
+/* Runs the model on inputs of the dims given (input_dims[i] holds the rank
+   of input i dims; their byte sizes follow), with output buffers of
+   output_bytes (kiln_output_shapes gives their dims). A model whose
+   sequence length varies at run time (its info reports -1 on the axis of
+   the positions too, and kiln_dim_symbol names only the batch) runs only
+   this way: kiln_run and kiln_profile refuse it. Returns 0, or -1 with a
+   message in error and nothing written. */
+int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
+                    const int64_t *const *input_dims, void *const *outputs,
+                    const size_t *output_bytes, char *error,
+                    size_t error_size);
 /* The name of the model's open dim, or NULL for a model of fixed shapes. */
 const char *kiln_dim_symbol(const kiln_model *model);
 

@@ -119,6 +119,17 @@ bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 bool parallel, std::string &error,
                 const BlockProgram *block = nullptr);
 
+/// runSamples for `samples` samples of sequences of `length` positions
+/// (see countShape). A model with a padded sequence (Signature::
+/// hasSequence) runs on copies of the tensors that hold the positions,
+/// padded with zeros to the extent it was compiled for, and is given the
+/// length; only the first `length` positions of its outputs are copied
+/// back.
+bool runShape(const std::vector<void *> &io, const Signature &signature,
+              const Backend &backend, int64_t samples, int64_t length,
+              ArenaPool &arenas, bool parallel, std::string &error,
+              const BlockProgram *block = nullptr);
+
 /// Runs the model `runs` times on `io`, one sample at a time, with the
 /// per-op timers on (for this thread only): sets `runUs` to the mean time
 /// of a run and `ops` to every op's recorded times. Returns false, with
@@ -126,7 +137,7 @@ bool runSamples(const std::vector<void *> &io, const Signature &signature,
 bool profileSamples(const std::vector<void *> &io, const Signature &signature,
                     const Backend &backend, int64_t samples, ArenaPool &arenas,
                     long runs, double &runUs, std::vector<OpTime> &ops,
-                    std::string &error);
+                    std::string &error, int64_t length = 0);
 
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();

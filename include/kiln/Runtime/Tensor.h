@@ -38,6 +38,12 @@ struct TensorInfo {
   /// s*N + n belongs to sample n.
   int64_t sampleBlocks = 1;
   std::string symbol;
+  /// For a tensor that holds the positions of a padded sequence: their
+  /// axis (-1: none), the extent they are padded to (shape[sequenceAxis]
+  /// is a multiple of it) and the sequence's name.
+  int sequenceAxis = -1;
+  int64_t sequenceExtent = 0;
+  std::string sequenceSymbol;
   int64_t numElements() const;
   size_t byteSize() const { return numElements() * dtypeSize(dtype); }
   /// "x: f32 [1, 3, 224, 224]"; "x: f32 [batch, 3, 224, 224]" when dim 0
@@ -45,6 +51,8 @@ struct TensorInfo {
   std::string describe() const;
   /// The tensor for `samples` samples (itself when it holds none).
   TensorInfo forSamples(int64_t samples) const;
+  /// The tensor for `samples` samples of sequences of `length` positions.
+  TensorInfo forShape(int64_t samples, int64_t length) const;
 };
 
 /// A run-time check of data-dependent indices (kiln-check-indices): the
@@ -63,7 +71,23 @@ struct Signature {
   /// and the numbers of samples the model takes.
   std::string symbol;
   int64_t minSamples = 0, maxSamples = INT64_MAX;
+  /// A second open dim, a sequence length: its name, the extent the
+  /// model's tensors pad it to and the lengths it takes ("" and 0 without
+  /// one). The model then takes the length as one more input, after the
+  /// others, which `inputs` leaves out.
+  std::string sequenceSymbol;
+  int64_t sequenceExtent = 0, minLength = 0, maxLength = 0;
+  /// Where the length goes among the model's inputs (-1: none).
+  int lengthInput = -1;
+  bool hasSequence() const { return sequenceExtent > 0; }
 };
+
+/// The number of samples and the sequence length (0 for a model without
+/// one) of inputs of the shapes `given`; false with a message as
+/// countSamples.
+bool countShape(const Signature &signature,
+                const std::vector<TensorInfo> &given, int64_t &samples,
+                int64_t &length, std::string &error);
 
 /// The number of samples in inputs of the shapes `given` (one per input of
 /// `signature`): 1 for a model of fixed shapes. Returns false, with a

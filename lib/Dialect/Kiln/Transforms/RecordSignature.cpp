@@ -54,9 +54,31 @@ struct RecordSignaturePass
         text += " " + std::to_string(range[0]) + " " + std::to_string(range[1]);
       text += "\n";
     }
+    // A padded sequence: its name, the extent its positions are padded to
+    // and the lengths it takes; each tensor that holds the positions gives
+    // their axis as `seq=AXIS`, and the input of the actual length says
+    // `length`.
+    if (auto symbol =
+            module->getAttrOfType<StringAttr>("kiln.sequence_symbol")) {
+      std::string label = symbol.str();
+      for (char &c : label)
+        if (c == ' ' || c == '\n' || c == '\t')
+          c = '_';
+      auto extent = module->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+      auto range =
+          module->getAttrOfType<DenseI64ArrayAttr>("kiln.sequence_range");
+      if (!extent || !range || range.size() != 2) {
+        module.emitError() << "a padded sequence needs its extent and range";
+        return signalPassFailure();
+      }
+      text += "sequence " + label + " " + std::to_string(extent.getInt()) +
+              " " + std::to_string(range[0]) + " " + std::to_string(range[1]) +
+              "\n";
+    }
     auto describe = [&](StringRef direction, Type type, StringAttr name,
                         StringRef fallback, IntegerAttr sampleAxis,
-                        IntegerAttr sampleBlocks = {}) -> LogicalResult {
+                        IntegerAttr sampleBlocks, IntegerAttr sequenceAxis,
+                        bool length) -> LogicalResult {
       auto tensor = llvm::dyn_cast<RankedTensorType>(type);
       int code = tensor ? (int)kiln::abiDType(tensor.getElementType()) : 0;
       if (!code || !tensor.hasStaticShape())
@@ -75,6 +97,10 @@ struct RecordSignaturePass
         text += " " + std::to_string(sampleAxis.getInt());
       if (sampleAxis && sampleBlocks)
         text += ":" + std::to_string(sampleBlocks.getInt());
+      if (sequenceAxis)
+        text += " seq=" + std::to_string(sequenceAxis.getInt());
+      if (length)
+        text += " length";
       text += "\n";
       return success();
     };
@@ -83,7 +109,9 @@ struct RecordSignaturePass
               "in", func.getArgument(i).getType(),
               func.getArgAttrOfType<StringAttr>(i, "kiln.name"),
               "input_" + std::to_string(i),
-              func.getArgAttrOfType<IntegerAttr>(i, "kiln.sample_axis"))))
+              func.getArgAttrOfType<IntegerAttr>(i, "kiln.sample_axis"), {},
+              func.getArgAttrOfType<IntegerAttr>(i, "kiln.sequence_axis"),
+              func.getArgAttr(i, "kiln.sequence_length") != nullptr)))
         return signalPassFailure();
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       if (auto check = func.getResultAttrOfType<StringAttr>(i, "kiln.check")) {
@@ -95,7 +123,9 @@ struct RecordSignaturePass
               func.getResultAttrOfType<StringAttr>(i, "kiln.name"),
               "output_" + std::to_string(i),
               func.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_axis"),
-              func.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_blocks"))))
+              func.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_blocks"),
+              func.getResultAttrOfType<IntegerAttr>(i, "kiln.sequence_axis"),
+              false)))
         return signalPassFailure();
     }
     module->setAttr("kiln.signature", StringAttr::get(&getContext(), text));

@@ -18,11 +18,13 @@ using namespace mlir;
 
 namespace {
 
+using namespace kiln;
 using Axis = std::optional<int64_t>;
 
 class SampleFlow {
 public:
-  explicit SampleFlow(int64_t probe) : probe(probe) {}
+  SampleFlow(int64_t probe, bool sequence)
+      : probe(probe), sequence(sequence) {}
 
   Axis axisOf(Value value) const {
     auto it = axes.find(value);
@@ -61,9 +63,18 @@ public:
 private:
   /// Fails at `op`, saying how it mixes the samples.
   LogicalResult mixes(Operation *op, const Twine &how) {
-    return op->emitError() << "the samples along the open dim cannot vary at "
-                              "run time: this op "
-                           << how;
+    if (!sequence)
+      return op->emitError() << "the samples along the open dim cannot vary "
+                                "at run time: this op "
+                             << how;
+    // The same rules hold for the positions of a sequence.
+    std::string text = how.str();
+    for (size_t at = text.find("sample"); at != std::string::npos;
+         at = text.find("sample", at + 8))
+      text.replace(at, 6, "position");
+    return op->emitError() << "the sequence length cannot vary at run time: "
+                              "this op "
+                           << text;
   }
   /// Records `axis` for `result`, checking that its extent is a multiple of
   /// the probe.
@@ -104,7 +115,16 @@ private:
   /// input; the other operands are the same for every sample.
   LogicalResult batchFirst(Operation *op, Value input, ValueRange others);
 
+  LogicalResult attentionOverPositions(AttentionOp op);
+
+public:
+  /// Ops that run over the positions (sequence mode): recurrent layers
+  /// over their time axis, attention over its keys.
+  SmallVector<Operation *> bounded;
+
+private:
   int64_t probe;
+  bool sequence;
   /// The axis of each value that holds samples, and how many blocks of all
   /// the samples that axis holds, when more than one: a reshape of
   /// [S, N, D] to [S*N, D] interleaves them, entry s*N + n holding sample
@@ -421,6 +441,15 @@ LogicalResult SampleFlow::visit(Operation *op) {
         return set(op, op.getOutput(), out);
       })
       .Case<AttentionOp>([&](AttentionOp op) {
+        if (sequence) {
+          SmallVector<Value> all = {op.getQ(), op.getK(), op.getV()};
+          if (op.getMask())
+            all.push_back(op.getMask());
+          for (Value operand : all)
+            if (Axis a = axisOf(operand);
+                a && *a + 4 - (int64_t)shapeOf(operand).size() >= 2)
+              return attentionOverPositions(op);
+        }
         // [batch, heads, sequence, size]: the samples may be the batch or
         // the heads, the same axis in every operand that holds them.
         Axis axis;
@@ -447,6 +476,22 @@ LogicalResult SampleFlow::visit(Operation *op) {
         return set(op, op.getOutput(), axis);
       })
       .Case<RNNOp, GRUOp, LSTMOp>([&](auto op) {
+        if (sequence && axisOf(op.getX()) == 0) {
+          // Over the time axis: the layer runs the given number of steps
+          // (its sequence_lens), its outputs after them are zeros.
+          if (op.getSequenceLens())
+            return mixes(op, "has sequence lengths of its own");
+          SmallVector<Value> others = {op.getW(), op.getR(), op.getB(),
+                                       op.getInitialH()};
+          if constexpr (std::is_same_v<decltype(op), LSTMOp>) {
+            others.push_back(op.getInitialC());
+            others.push_back(op.getP());
+          }
+          if (failed(invariant(op, others, "weights or initial states")))
+            return failure();
+          bounded.push_back(op);
+          return set(op, op->getResult(0), 0);
+        }
         // x [sequence, batch, input], sequence_lens [batch], the initial
         // states [directions, batch, hidden]; y [sequence, directions,
         // batch, hidden], the final states [directions, batch, hidden].
@@ -474,13 +519,48 @@ LogicalResult SampleFlow::visit(Operation *op) {
       });
 }
 
+LogicalResult SampleFlow::attentionOverPositions(AttentionOp op) {
+  // [batch, heads, positions, size]: the queries' positions are
+  // independent; the keys' are bounded by the length (see kiln::SampleAxes).
+  auto aligned = [&](Value value) -> Axis {
+    Axis a = axisOf(value);
+    if (!a)
+      return std::nullopt;
+    return *a + 4 - (int64_t)shapeOf(value).size();
+  };
+  Axis q = aligned(op.getQ()), k = aligned(op.getK()), v = aligned(op.getV());
+  if ((q && *q != 2) || (k && *k != 2) || (v && *v != 2) || k != v)
+    return mixes(op, "attends across the samples");
+  Axis mask = op.getMask() ? aligned(op.getMask()) : std::nullopt;
+  if (mask && !((*mask == 2 && q) || (*mask == 3 && k)))
+    return mixes(op, "masks the samples along an axis they are not on");
+  // An operand that does not hold the positions must be the same for all
+  // of them.
+  SmallVector<std::pair<Value, int64_t>> used;
+  if (q)
+    used.push_back({op.getMask(), 2});
+  if (k)
+    used.push_back({op.getMask(), 3});
+  for (auto [value, axis] : used) {
+    if (!value || axisOf(value) || uniform(value))
+      continue;
+    ArrayRef<int64_t> shape = shapeOf(value);
+    int64_t local = axis - (4 - (int64_t)shape.size());
+    if (local >= 0 && shape[local] != 1)
+      return mixes(op, "attends each sample to different data");
+  }
+  if (k)
+    bounded.push_back(op);
+  return set(op, op.getOutput(), q ? Axis(2) : std::nullopt);
+}
+
 } // namespace
 
 FailureOr<kiln::SampleAxes>
 kiln::findSampleAxes(func::FuncOp func,
                      ArrayRef<std::optional<int64_t>> inputAxes,
-                     int64_t probe) {
-  SampleFlow flow(probe);
+                     int64_t probe, bool sequence) {
+  SampleFlow flow(probe, sequence);
   SampleAxes result;
   result.inputs.assign(inputAxes.begin(), inputAxes.end());
   Block &body = func.getBody().front();
@@ -496,5 +576,6 @@ kiln::findSampleAxes(func::FuncOp func,
     result.outputs.push_back(flow.axisOf(value));
     result.outputBlocks.push_back(flow.outerOf(value));
   }
+  result.bounded = flow.bounded;
   return result;
 }

@@ -149,6 +149,20 @@ def KilnSignlessIntegers : Pass<"kiln-signless-integers", "mlir::ModuleOp"> {
   }];
 }
 
+def KilnBoundSequence : Pass<"kiln-bound-sequence", "mlir::ModuleOp"> {
+  let summary = "Give the ops over a padded sequence its actual length";
+  let description = [{
+    For a module with `kiln.sequence_symbol` (a model whose sequence length
+    varies at run time, its positions padded to `kiln.sequence_extent`;
+    the inputs that hold them carry `kiln.sequence_axis`): checks that
+    every op treats the positions independently, but recurrent layers over
+    their time axis and attention over its keys, which get the length, a
+    new last input `sequence_length` (i64 scalar), as their sequence_lens
+    and as a key mask. Marks the outputs that hold the positions with
+    `kiln.sequence_axis`. Without the attribute, does nothing.
+  }];
+}
+
 def KilnRecordSignature : Pass<"kiln-record-signature", "mlir::ModuleOp"> {
   let summary = "Record the model's signature as a module attribute";
   let description = [{

@@ -28,14 +28,22 @@ struct SampleAxes {
   /// samples its axis holds (1: the samples are its outermost factor; S
   /// for [S*N, D], whose entry s*N + n holds sample n).
   llvm::SmallVector<int64_t> outputBlocks;
+  /// With `sequence`: the ops that run over the positions and must be told
+  /// how many there are (recurrent layers over their time axis, attention
+  /// over its keys); every other op treats them independently.
+  llvm::SmallVector<mlir::Operation *> bounded;
 };
 
 /// Follows the sample axes given for `func`'s arguments (whose extent
 /// there is `probe` samples) to its results. Fails with an error at the op
-/// that mixes samples.
+/// that mixes samples. With `sequence`, the axes hold the positions of a
+/// sequence padded to `probe`: recurrent layers may run over them and
+/// attention may take them as keys (the `bounded` ops), the rest must
+/// treat them independently.
 mlir::FailureOr<SampleAxes>
 findSampleAxes(mlir::func::FuncOp func,
-               llvm::ArrayRef<std::optional<int64_t>> inputAxes, int64_t probe);
+               llvm::ArrayRef<std::optional<int64_t>> inputAxes, int64_t probe,
+               bool sequence = false);
 
 } // namespace kiln
 

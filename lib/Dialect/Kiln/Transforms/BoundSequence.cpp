@@ -1,0 +1,179 @@
+//===- BoundSequence.cpp - Padded sequences of any length -----------------===//
+//
+// kiln-bound-sequence: a model whose sequence length varies at run time is
+// compiled with its positions padded to an extent (see kiln::loadModel).
+// The pass proves, with the sample-axis analysis in its sequence mode,
+// that every op treats the positions independently but the recurrent
+// layers over their time axis and attention over its keys, and gives those
+// the actual length, one more input of the graph: as sequence_lens (the
+// layer stops there; its outputs after are zeros) and as a mask of the
+// keys. The padding then never reaches the first `length` positions of an
+// output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/Transforms/Passes.h"
+#include "kiln/Dialect/Kiln/Transforms/SampleAxes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <limits>
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNBOUNDSEQUENCE
+#include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// Gives the ops that run over the positions of a padded sequence their
+/// actual number, which the graph takes as one more input, `length` (an
+/// i64 scalar): recurrent layers as their sequence_lens, attention as a
+/// mask of the keys before it.
+LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
+                             int64_t extent) {
+  MLIRContext *ctx = graph.getContext();
+  OpBuilder b(ctx);
+  Location loc = graph.getLoc();
+  Type i64 = b.getI64Type(), i32 = b.getI32Type(), i1 = b.getI1Type();
+  auto scalar = RankedTensorType::get({}, i64);
+  unsigned index = graph.getNumArguments();
+  NamedAttrList attrs;
+  attrs.append("kiln.name", b.getStringAttr("sequence_length"));
+  attrs.append("kiln.sequence_length", b.getUnitAttr());
+  if (failed(graph.insertArgument(index, scalar, attrs.getDictionary(ctx),
+                                  loc)))
+    return failure();
+  Value length = graph.getArgument(index);
+  Block &body = graph.getBody().front();
+  b.setInsertionPointToStart(&body);
+  Value lengths32, keysValid;
+  auto broadcastShape = [](ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
+    SmallVector<int64_t> out(std::max(a.size(), c.size()), 1);
+    for (size_t i = 0; i < out.size(); ++i) {
+      int64_t x = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
+      int64_t y = i < out.size() - c.size() ? 1 : c[i - (out.size() - c.size())];
+      out[i] = x == 1 ? y : x;
+    }
+    return out;
+  };
+  for (Operation *op : bounded) {
+    if (auto attention = llvm::dyn_cast<kiln::AttentionOp>(op)) {
+      if (!keysValid) {
+        // [1, 1, 1, extent]: key position < length.
+        SmallVector<int64_t> iota(extent);
+        for (int64_t i = 0; i < extent; ++i)
+          iota[i] = i;
+        auto iotaType = RankedTensorType::get({extent}, i64);
+        Value positions = kiln::ConstantOp::create(
+            b, loc, iotaType, DenseElementsAttr::get(iotaType,
+                                                     ArrayRef<int64_t>(iota)));
+        Value valid = kiln::CompareOp::create(
+            b, loc, RankedTensorType::get({extent}, i1),
+            kiln::ComparePredicate::lt, positions, length, false);
+        keysValid = kiln::ReshapeOp::create(
+            b, loc, RankedTensorType::get({1, 1, 1, extent}, i1), valid);
+      }
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(op);
+      Value mask = attention.getMask();
+      Value combined = keysValid;
+      if (mask) {
+        auto maskType = llvm::cast<RankedTensorType>(mask.getType());
+        auto shape = broadcastShape(maskType.getShape(), {1, 1, 1, extent});
+        if (maskType.getElementType().isInteger(1)) {
+          combined = kiln::BinaryOp::create(
+              b, loc, RankedTensorType::get(shape, i1),
+              kiln::BinaryKind::logical_and, mask, keysValid, false);
+        } else {
+          // A float mask is added to the scores: -inf drops a key.
+          Type element = maskType.getElementType();
+          auto scalarType = RankedTensorType::get({}, element);
+          Value minusInf = kiln::ConstantOp::create(
+              b, loc, scalarType,
+              DenseElementsAttr::get(
+                  scalarType,
+                  b.getFloatAttr(element,
+                                 -std::numeric_limits<double>::infinity())));
+          combined = kiln::WhereOp::create(
+              b, loc, RankedTensorType::get(shape, element), keysValid, mask,
+              minusInf);
+        }
+      }
+      attention.getMaskMutable().assign(combined);
+      continue;
+    }
+    if (!lengths32) {
+      Value cast = kiln::CastOp::create(b, loc, RankedTensorType::get({}, i32),
+                                        length, false, false);
+      lengths32 = kiln::ReshapeOp::create(b, loc, RankedTensorType::get({1}, i32),
+                                          cast);
+    }
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(op);
+    // x is [positions, batch, input]: one length per batch entry.
+    int64_t batch =
+        llvm::cast<RankedTensorType>(op->getOperand(0).getType()).getDimSize(1);
+    Value lengths = lengths32;
+    if (batch != 1)
+      lengths = kiln::ExpandOp::create(
+          b, loc, RankedTensorType::get({batch}, i32), lengths32);
+    llvm::TypeSwitch<Operation *>(op)
+        .Case<kiln::RNNOp, kiln::GRUOp, kiln::LSTMOp>(
+            [&](auto op) { op.getSequenceLensMutable().assign(lengths); });
+  }
+  return success();
+}
+
+struct BoundSequencePass
+    : kiln::impl::KilnBoundSequenceBase<BoundSequencePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto symbol = module->getAttrOfType<StringAttr>("kiln.sequence_symbol");
+    auto extent = module->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+    if (!symbol)
+      return;
+    auto graph = module.lookupSymbol<func::FuncOp>("main");
+    if (!graph || !extent) {
+      module.emitError() << "a padded sequence needs 'main' and its extent";
+      return signalPassFailure();
+    }
+    SmallVector<std::optional<int64_t>> axes(graph.getNumArguments());
+    for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+      if (auto axis =
+              graph.getArgAttrOfType<IntegerAttr>(i, "kiln.sequence_axis"))
+        axes[i] = axis.getInt();
+    FailureOr<kiln::SampleAxes> flow = kiln::findSampleAxes(
+        graph, axes, extent.getInt(), /*sequence=*/true);
+    if (failed(flow)) {
+      module.emitError() << "the open dim '" << symbol.getValue()
+                         << "' cannot vary at run time; pin it with --shape "
+                         << symbol.getValue() << "=SIZE";
+      return signalPassFailure();
+    }
+    Builder b(module.getContext());
+    for (auto [i, axis] : llvm::enumerate(flow->outputs)) {
+      if (!axis)
+        continue;
+      auto sample =
+          graph.getResultAttrOfType<IntegerAttr>(i, "kiln.sample_axis");
+      if ((sample && sample.getInt() == *axis) || flow->outputBlocks[i] != 1) {
+        module.emitError() << "unsupported: output " << i
+                           << " interleaves the positions of '"
+                           << symbol.getValue()
+                           << "' with another dim; pin it with --shape "
+                           << symbol.getValue() << "=SIZE";
+        return signalPassFailure();
+      }
+      graph.setResultAttr(i, "kiln.sequence_axis", b.getI64IntegerAttr(*axis));
+    }
+    if (failed(boundPositions(graph, flow->bounded, extent.getInt())))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
