@@ -1,7 +1,9 @@
 """Compiles each model of the dynamic zoo (test/models/dynamic, exported by
 make_zoo.py --dynamic with open batch and sequence dims) once with one
 backend, then runs the executable at batch 1, 3 and 16 (and 15 and 19,
-from those inputs and outputs) and compares every output with PyTorch's
+from those inputs and outputs), the recurrent and attention models also
+at sequence lengths 7, 40 and 97 (batch 3), and compares every output
+with PyTorch's
 within |a - e| <= atol + rtol * |e| (rtol 1e-3, atol
 1e-5); each comparison must also fail against a perturbed reference.
 
@@ -23,6 +25,9 @@ from kilntest import compare, kilnc as kt
 
 RTOL, ATOL = 1e-3, 1e-5
 BATCHES = (1, 3, 16)
+# The sequence lengths of the fixtures input_K_b3_sL.npy (make_zoo.py's
+# DYNAMIC_LENGTHS), which the recurrent and attention models run at too.
+LENGTHS = (7, 40, 97)
 
 
 def perturbed(expected):
@@ -119,9 +124,47 @@ def run_model(kilnc, folder, work, backend):
                 os.listdir(outdir):
             return False, ("inputs of batches 3 and 16 were not refused: "
                            + run.stderr.strip())
+    # The recurrent and attention models at batch 3 and other sequence
+    # lengths, from the same executable.
+    lengths = []
+    for length in LENGTHS:
+        paths = sorted(p for p in os.listdir(folder)
+                       if p.startswith("input_") and
+                       p.endswith(f"_b3_s{length}.npy"))
+        if not paths:
+            continue
+        lengths.append(length)
+        outdir = os.path.join(work, f"out_s{length}")
+        os.makedirs(outdir, exist_ok=True)
+        for f in os.listdir(outdir):
+            os.remove(os.path.join(outdir, f))
+        run = subprocess.run(
+            [exe, *(os.path.join(folder, f"input_{k}_b3_s{length}.npy")
+                    for k in range(len(paths))), "-o", outdir],
+            capture_output=True, text=True)
+        if run.returncode != 0:
+            return False, f"length {length}: {run.stderr.strip()}"
+        pairs = [(name, np.load(os.path.join(outdir, kt.output_file(name))),
+                  np.load(os.path.join(folder,
+                                       f"output_{k}_b3_s{length}.npy")))
+                 for k, (name, _, _) in enumerate(sig["outputs"])]
+        result = compare.compare_outputs(pairs, RTOL, ATOL)
+        if not result.startswith("max error"):
+            return False, f"length {length}: {result}"
+        worst = max(worst, float(result.split()[-1]))
+        for k in range(len(pairs)):
+            spoiled = [(n, a, perturbed(e) if j == k else e)
+                       for j, (n, a, e) in enumerate(pairs)]
+            if compare.compare_outputs(spoiled, RTOL, ATOL).startswith(
+                    "max error"):
+                return False, (f"length {length}: output {k} still passes a "
+                               f"perturbed reference")
+    if len(lengths) not in (0, len(LENGTHS)):
+        return False, f"fixtures for lengths {lengths} only"
     pinned = " ".join(p.replace("--shape=", "") for p in pins)
-    return True, (f"batches {', '.join(map(str, (*BATCHES, 15, 19)))}: "
-                  f"max error "
+    return True, (f"batches {', '.join(map(str, (*BATCHES, 15, 19)))}"
+                  + (f", lengths {', '.join(map(str, lengths))} at batch 3"
+                     if lengths else "") + ": max error "
                   f"{worst:.3g}" + (f" (pinned {pinned})" if pinned else ""))
 
 

@@ -52,8 +52,9 @@ def signature(exe):
                           check=True).stdout
     sections, section = {"inputs": [], "outputs": []}, None
     for line in info.splitlines():
-        if line.endswith(":") and not line.startswith(" "):
-            section = line[:-1]
+        if not line.startswith(" "):
+            # A section header, or a range line ("seq: 1 to 128").
+            section = line[:-1] if line.endswith(":") else None
         elif section in sections:
             name, rest = line.strip().rsplit(": ", 1)
             dtype, shape = rest.split(" ", 1)

@@ -330,9 +330,11 @@ def padding_mask(batch, seq):
     return mask
 
 
-def zoo_entries(batch, generator, seq=16):
+def zoo_entries(batch, generator, seq=16, length=None):
     """name -> a function building (module, input names, inputs, output
-    names) for that model, drawing inputs from `generator`."""
+    names) for that model, drawing inputs from `generator`. The sequences
+    of the recurrent models have 12 (GRU) and 10 (LSTM) positions, those of
+    the attention models `seq`; `length` sets all four."""
     def normal(*shape):
         return generator.normal(0, 1, shape).astype(np.float32)
 
@@ -347,9 +349,10 @@ def zoo_entries(batch, generator, seq=16):
         "resnet_block": lambda: (
             ResNetBlock(), ["image"], [normal(batch, 3, 32, 32)], ["logits"]),
         "gru_classifier": lambda: (
-            GruClassifier(), ["tokens"], [tokens(500, batch, 12)], ["logits"]),
+            GruClassifier(), ["tokens"], [tokens(500, batch, length or 12)],
+            ["logits"]),
         "lstm_tagger": lambda: (
-            LstmTagger(), ["tokens"], [tokens(500, batch, 10)],
+            LstmTagger(), ["tokens"], [tokens(500, batch, length or 10)],
             ["tag_log_probs"]),
         "conv_vae": lambda: (
             ConvVae(), ["image", "noise"],
@@ -362,10 +365,12 @@ def zoo_entries(batch, generator, seq=16):
             ["real_probability"]),
         "attention_encoder": lambda: (
             HandAttentionEncoder(), ["x", "padding_mask"],
-            [normal(batch, seq, 64), padding_mask(batch, seq)], ["y"]),
+            [normal(batch, length or seq, 64),
+             padding_mask(batch, length or seq)], ["y"]),
         "mha_encoder": lambda: (
             TorchAttentionEncoder(), ["x", "padding_mask"],
-            [normal(batch, seq, 64), padding_mask(batch, seq)], ["y"]),
+            [normal(batch, length or seq, 64),
+             padding_mask(batch, length or seq)], ["y"]),
         "transe": lambda: (
             TransE(), ["head", "relation", "tail"], triples(), ["score"]),
         "distmult": lambda: (
@@ -411,6 +416,11 @@ DYNAMIC_AXES = {
     "distmult": {n: {0: "triples"} for n in ("head", "relation", "tail")},
 }
 DYNAMIC_BATCHES = (1, 3, 16)
+# The sequence lengths the recurrent and attention models are also run at
+# (batch 3): input_K_b3_sL.npy, output_K_b3_sL.npy.
+DYNAMIC_LENGTHS = (7, 40, 97)
+SEQUENCE_MODELS = ("gru_classifier", "lstm_tagger", "attention_encoder",
+                   "mha_encoder")
 
 
 def export_dynamic(name, make, out_dir):
@@ -450,6 +460,17 @@ def export_dynamic(name, make, out_dir):
             np.save(os.path.join(folder, f"input_{k}_b{batch}.npy"), a)
         for k, t in enumerate(outputs):
             np.save(os.path.join(folder, f"output_{k}_b{batch}.npy"),
+                    t.numpy())
+    for length in DYNAMIC_LENGTHS if name in SEQUENCE_MODELS else ():
+        _, _, inputs, _ = make(3, length)
+        with torch.no_grad():
+            outputs = model(*(torch.from_numpy(a) for a in inputs))
+        if isinstance(outputs, torch.Tensor):
+            outputs = (outputs,)
+        for k, a in enumerate(inputs):
+            np.save(os.path.join(folder, f"input_{k}_b3_s{length}.npy"), a)
+        for k, t in enumerate(outputs):
+            np.save(os.path.join(folder, f"output_{k}_b3_s{length}.npy"),
                     t.numpy())
     print(f"{name}: dynamic, batches {DYNAMIC_BATCHES}")
 
@@ -533,10 +554,10 @@ def main_dynamic(args, only):
         model, _, _, _ = zoo_entries(2, generator, args.seq)[name]()
         randomize_batch_norms(model, generator)
 
-        def make(batch, model=model, name=name, seed=seed):
-            g = np.random.default_rng(seed * 100 + batch)
+        def make(batch, length=None, model=model, name=name, seed=seed):
+            g = np.random.default_rng(seed * 100 + batch + (length or 0))
             _, input_names, inputs, output_names = \
-                zoo_entries(batch, g, args.seq)[name]()
+                zoo_entries(batch, g, args.seq, length)[name]()
             return model, input_names, inputs, output_names
         export_dynamic(name, make, out)
     return 0
