@@ -55,7 +55,10 @@ int fill(const std::vector<TensorInfo> &tensors,
   info->dtype = t.dtype;
   info->rank = (int)t.shape.size();
   info->dims = dims[i].data();
-  info->bytes = t.byteSize();
+  // A tensor that holds the positions of a sequence: the bytes of one
+  // (sample and) position.
+  info->bytes = t.sequenceAxis >= 0 ? t.byteSize() / t.sequenceExtent
+                                    : t.byteSize();
   return 0;
 }
 
@@ -354,6 +357,38 @@ const char *kiln_dim_symbol(const kiln_model *model) {
   if (!model || model->signature.symbol.empty())
     return nullptr;
   return model->signature.symbol.c_str();
+}
+
+const char *kiln_sequence_symbol(const kiln_model *model) {
+  if (!model || !model->signature.hasSequence())
+    return nullptr;
+  return model->signature.sequenceSymbol.c_str();
+}
+
+int kiln_sequence_axis(const kiln_model *model, int output, size_t i,
+                       int64_t *entries) {
+  if (!model)
+    return -2;
+  const std::vector<TensorInfo> &tensors =
+      output ? model->signature.outputs : model->signature.inputs;
+  if (i >= tensors.size())
+    return -2;
+  const TensorInfo &t = tensors[i];
+  if (t.sequenceAxis < 0)
+    return -1;
+  if (entries)
+    *entries = t.shape[t.sequenceAxis] / t.sequenceExtent;
+  return t.sequenceAxis;
+}
+
+int kiln_sequence_range(const kiln_model *model, int64_t *low, int64_t *high) {
+  if (!model || !model->signature.hasSequence())
+    return -1;
+  if (low)
+    *low = model->signature.minLength;
+  if (high)
+    *high = model->signature.maxLength;
+  return 0;
 }
 
 int kiln_output_shapes(const kiln_model *model,

@@ -181,9 +181,17 @@ class Profile:
 class _Tensor:
     """What the run path needs to know of an input or output."""
 
-    __slots__ = ("info", "index", "dtype", "code", "dims", "sample_bytes", "axis", "extent")
+    __slots__ = ("info", "index", "dtype", "code", "dims", "sample_bytes", "axis", "extent",
+                 "seq_axis", "seq_entries")
 
-    def __init__(self, index: int, raw: Tuple[str, int, Tuple[int, ...], int], symbol: Optional[str]):
+    def __init__(
+        self,
+        index: int,
+        raw: Tuple[str, int, Tuple[int, ...], int],
+        symbol: Optional[str],
+        sequence: Tuple[int, int] = (-1, 1),
+        sequence_symbol: Optional[str] = None,
+    ):
         name, code, dims, sample_bytes = raw
         self.index = index
         self.code = code
@@ -192,8 +200,12 @@ class _Tensor:
             raise RuntimeError(f"kiln: {name} has ONNX data type {code}, which NumPy cannot hold")
         self.dims = tuple(dims)
         self.sample_bytes = sample_bytes
+        # The axis of the sequence's positions (a second open dim) and the
+        # entries each takes along it.
+        self.seq_axis, self.seq_entries = sequence
         # The axis of the open dim and how much of it one sample holds.
-        self.axis = self.dims.index(-1) if -1 in self.dims else -1
+        open_axes = [a for a, d in enumerate(self.dims) if d == -1 and a != self.seq_axis]
+        self.axis = open_axes[0] if open_axes else -1
         self.extent = 1
         shape: List[Dim] = list(self.dims)
         if self.axis >= 0:
@@ -203,7 +215,13 @@ class _Tensor:
                 if d != -1:
                     others *= d
             self.extent = sample_bytes // (itemsize * others) if others else 1
+            if self.seq_axis >= 0:
+                self.extent //= self.seq_entries
             shape[self.axis] = symbol if self.extent == 1 else f"{self.extent}*{symbol}"
+        if self.seq_axis >= 0:
+            shape[self.seq_axis] = (
+                sequence_symbol if self.seq_entries == 1 else f"{self.seq_entries}*{sequence_symbol}"
+            )
         self.info = TensorInfo(name, self.dtype, tuple(shape))
 
     def describe(self) -> str:
@@ -244,8 +262,14 @@ class Model:
         self._lib = _core.Library(str(path))
         self._path = path
         self._symbol: Optional[str] = self._lib.symbol
-        self._inputs = [_Tensor(i, raw, self._symbol) for i, raw in enumerate(self._lib.inputs)]
-        self._outputs = [_Tensor(i, raw, self._symbol) for i, raw in enumerate(self._lib.outputs)]
+        self._sequence: Optional[str] = self._lib.sequence_symbol
+        in_axes, out_axes = self._lib.sequence_axes
+        self._inputs = [
+            _Tensor(i, raw, self._symbol, in_axes[i], self._sequence) for i, raw in enumerate(self._lib.inputs)
+        ]
+        self._outputs = [
+            _Tensor(i, raw, self._symbol, out_axes[i], self._sequence) for i, raw in enumerate(self._lib.outputs)
+        ]
         self._by_name = {t.info.name: t for t in self._inputs}
         self._fixed = self._symbol is None
         self._bfloat16 = any(t.code == _BFLOAT16 for t in self._inputs + self._outputs)
@@ -270,6 +294,12 @@ class Model:
     def dim_symbol(self) -> Optional[str]:
         """The name of the dim that varies at run time (None: fixed shapes)."""
         return self._symbol
+
+    @property
+    def sequence_symbol(self) -> Optional[str]:
+        """The name of the sequence length that varies at run time too (a
+        second open dim), or None."""
+        return self._sequence
 
     @property
     def path(self) -> Path:
@@ -378,7 +408,13 @@ class Model:
                 f"got shape {tuple(array.shape)}"
             )
         for axis, (got, expected) in enumerate(zip(array.shape, tensor.dims)):
-            if expected == -1:
+            if axis == tensor.seq_axis:
+                if got % tensor.seq_entries != 0:
+                    raise ValueError(
+                        f"kiln: input {tensor.describe()}: dim {axis} must be a multiple of "
+                        f"{tensor.seq_entries}, got shape {tuple(array.shape)}"
+                    )
+            elif expected == -1:
                 if got % tensor.extent != 0:
                     raise ValueError(
                         f"kiln: input {tensor.describe()}: dim {axis} must be a multiple of "

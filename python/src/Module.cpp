@@ -39,6 +39,10 @@ struct Api {
   decltype(&kiln_output_shapes) outputShapes;
   decltype(&kiln_set_threads) setThreads;
   decltype(&kiln_profile) profile;
+  // Present in libraries of models with a sequence length that varies.
+  decltype(&kiln_run_shaped) runShaped;
+  decltype(&kiln_sequence_symbol) sequenceSymbol;
+  decltype(&kiln_sequence_axis) sequenceAxis;
 };
 
 /// Holds the buffers of one call: a view of every array, released when
@@ -64,6 +68,7 @@ public:
       views.push_back(view);
       pointers.push_back(view.buf);
       bytes.push_back((size_t)view.len);
+      dims.emplace_back(view.shape, view.shape + view.ndim);
     }
   }
   ~Buffers() { release(); }
@@ -72,6 +77,14 @@ public:
 
   std::vector<void *> pointers;
   std::vector<size_t> bytes;
+  std::vector<std::vector<int64_t>> dims;
+  /// The dims of every buffer, as kiln_run_shaped takes them.
+  std::vector<const int64_t *> dimPointers() const {
+    std::vector<const int64_t *> result;
+    for (const std::vector<int64_t> &d : dims)
+      result.push_back(d.data());
+    return result;
+  }
 
 private:
   void release() {
@@ -119,6 +132,14 @@ public:
     find(api.outputShapes, "kiln_output_shapes");
     find(api.setThreads, "kiln_set_threads");
     find(api.profile, "kiln_profile");
+    if (missing.empty()) {
+      api.runShaped = reinterpret_cast<decltype(api.runShaped)>(
+          dlsym(handle, "kiln_run_shaped"));
+      api.sequenceSymbol = reinterpret_cast<decltype(api.sequenceSymbol)>(
+          dlsym(handle, "kiln_sequence_symbol"));
+      api.sequenceAxis = reinterpret_cast<decltype(api.sequenceAxis)>(
+          dlsym(handle, "kiln_sequence_axis"));
+    }
     if (!missing.empty()) {
       dlclose(handle);
       throw std::runtime_error(path +
@@ -148,6 +169,28 @@ public:
   nb::object symbol() const {
     const char *name = api.dimSymbol(model);
     return name ? nb::object(nb::str(name)) : nb::none();
+  }
+
+  /// The name of the sequence length that varies at run time, or None.
+  nb::object sequenceSymbol() const {
+    const char *name =
+        api.sequenceSymbol ? api.sequenceSymbol(model) : nullptr;
+    return name ? nb::object(nb::str(name)) : nb::none();
+  }
+  /// For each input, then each output: (axis of the positions or -1,
+  /// entries per position).
+  nb::tuple sequenceAxes() const {
+    nb::list inputs, outputs;
+    for (int output = 0; output < 2; ++output) {
+      size_t count = output ? api.numOutputs(model) : api.numInputs(model);
+      for (size_t i = 0; i < count; ++i) {
+        int64_t entries = 1;
+        int axis =
+            api.sequenceAxis ? api.sequenceAxis(model, output, i, &entries) : -1;
+        (output ? outputs : inputs).append(nb::make_tuple(axis, entries));
+      }
+    }
+    return nb::make_tuple(inputs, outputs);
   }
 
   /// The output dims for inputs of the dims given.
@@ -190,11 +233,17 @@ public:
     Call call(*this, inputs, outputs);
     char error[1024] = "";
     int status;
+    bool shaped = api.sequenceSymbol && api.sequenceSymbol(model);
+    std::vector<const int64_t *> dims = call.in.dimPointers();
     {
       nb::gil_scoped_release release;
-      status = api.run(model, call.in.pointers.data(), call.in.bytes.data(),
-                       call.out.pointers.data(), call.out.bytes.data(), error,
-                       sizeof error);
+      status = shaped ? api.runShaped(model, call.in.pointers.data(),
+                                      dims.data(), call.out.pointers.data(),
+                                      call.out.bytes.data(), error,
+                                      sizeof error)
+                      : api.run(model, call.in.pointers.data(),
+                                call.in.bytes.data(), call.out.pointers.data(),
+                                call.out.bytes.data(), error, sizeof error);
     }
     if (status != 0)
       throw std::runtime_error(std::string("kiln: ") + error);
@@ -334,6 +383,8 @@ NB_MODULE(_core, m) {
       .def_prop_ro("inputs", &Library::inputs)
       .def_prop_ro("outputs", &Library::outputs)
       .def_prop_ro("symbol", &Library::symbol)
+      .def_prop_ro("sequence_symbol", &Library::sequenceSymbol)
+      .def_prop_ro("sequence_axes", &Library::sequenceAxes)
       .def("output_shapes", &Library::outputShapes, nb::arg("dims"))
       .def("run", &Library::run, nb::arg("inputs"), nb::arg("outputs"))
       .def("profile", &Library::profile, nb::arg("inputs"), nb::arg("outputs"),

@@ -46,6 +46,34 @@ def test_pinned_sequence(cache_dir):
         assert mismatch(model(x), expected, RTOL, ATOL) is None, size
 
 
+@pytest.mark.parametrize("backend", ["dnnl", "llvm"])
+@pytest.mark.parametrize("name", ["lstm_tagger", "mha_encoder"])
+def test_open_sequence(name, backend, cache_dir):
+    """The batch and the sequence length both vary: one build runs at the
+    fixtures' lengths (7, 40, 97 at batch 3, and the batches' own)."""
+    folder = DYNAMIC / name
+    model = kiln.compile(folder / "model.onnx", shapes={"seq": range(1, 101)}, backend=backend,
+                         cache_dir=cache_dir)
+    assert model.dim_symbol == "batch"
+    assert model.sequence_symbol == "seq"
+    assert model.inputs[0].shape[:2] == ("batch", "seq")
+    assert model.outputs[0].shape[:2] == ("batch", "seq")
+    for size in ["b3_s7", "b3_s40", "b3_s97", "b1", "b16"]:
+        inputs = zoo_arrays(folder, "input", "_" + size)
+        (expected,) = zoo_arrays(folder, "output", "_" + size)
+        got = model(*inputs)
+        assert got.shape == expected.shape, size
+        assert mismatch(got, expected, RTOL, ATOL) is None, size
+    inputs = zoo_arrays(folder, "input", "_b3_s7")
+    # Longer than the range: refused.
+    too_long = [np.concatenate([a] * 15, axis=1) for a in inputs]
+    with pytest.raises((ValueError, RuntimeError), match="outside the lengths"):
+        model(*too_long)
+    if len(inputs) > 1:
+        with pytest.raises((ValueError, RuntimeError), match="disagree on 'seq'"):
+            model(inputs[0], zoo_arrays(folder, "input", "_b3_s40")[1])
+
+
 def test_inputs_disagreeing_on_the_batch(cache_dir):
     folder = DYNAMIC / "distmult"
     model = kiln.compile(folder / "model.onnx", cache_dir=cache_dir)

@@ -70,14 +70,26 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
 /* Runs the model on inputs of the dims given (input_dims[i] holds the rank
    of input i dims; their byte sizes follow), with output buffers of
    output_bytes (kiln_output_shapes gives their dims). A model whose
-   sequence length varies at run time (its info reports -1 on the axis of
-   the positions too, and kiln_dim_symbol names only the batch) runs only
-   this way: kiln_run and kiln_profile refuse it. Returns 0, or -1 with a
+   sequence length varies at run time (kiln_sequence_symbol names it)
+   runs only this way: kiln_run and kiln_profile refuse it. Returns 0, or -1 with a
    message in error and nothing written. */
 int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
                     const int64_t *const *input_dims, void *const *outputs,
                     const size_t *output_bytes, char *error,
                     size_t error_size);
+/* For a model whose sequence length varies at run time (a second open
+   dim): its name, or NULL. */
+const char *kiln_sequence_symbol(const kiln_model *model);
+/* The axis of input (output = 0) or output (output = 1) i that holds the
+   positions of the sequence, -1 for none, -2 when i is out of range; with
+   an axis, *entries (when not NULL) gets how many entries of it each
+   position takes (1 but after a reshape). Such a tensor's info gives -1 on
+   that axis and the bytes of one sample and one position. */
+int kiln_sequence_axis(const kiln_model *model, int output, size_t i,
+                       int64_t *entries);
+/* The sequence lengths the model takes; returns 0, or -1 without a
+   sequence. */
+int kiln_sequence_range(const kiln_model *model, int64_t *low, int64_t *high);
 /* The name of the model's open dim, or NULL for a model of fixed shapes. */
 const char *kiln_dim_symbol(const kiln_model *model);
 

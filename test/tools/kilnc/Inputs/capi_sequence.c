@@ -15,8 +15,16 @@ int main(void) {
   }
   kiln_tensor_info info;
   kiln_input_info(model, 0, &info);
-  printf("X dims %lld %lld %lld\n", (long long)info.dims[0],
-         (long long)info.dims[1], (long long)info.dims[2]);
+  printf("X dims %lld %lld %lld bytes %zu\n", (long long)info.dims[0],
+         (long long)info.dims[1], (long long)info.dims[2], info.bytes);
+  int64_t entries = 0, low = 0, high = 0;
+  int axis = kiln_sequence_axis(model, 1, 1, &entries);
+  kiln_sequence_range(model, &low, &high);
+  printf("batch %s, sequence %s, %lld to %lld; T's axis %d (%lld each); "
+         "input 2: %d\n",
+         kiln_dim_symbol(model), kiln_sequence_symbol(model), (long long)low,
+         (long long)high, axis, (long long)entries,
+         kiln_sequence_axis(model, 0, 2, NULL));
   float x[2][3][4], m[2][3], y[2][3][4], t[3][2];
   for (int n = 0; n < 2; ++n)
     for (int s = 0; s < 3; ++s) {
