@@ -277,7 +277,8 @@ LogicalResult linkBlockModel(ModuleOp block,
                              const kiln::PipelineOptions &pipeline,
                              llvm::Module &main, llvm::TargetMachine &machine,
                              Location loc, bool &dnnl,
-                             ArrayRef<char> mainWeights) {
+                             ArrayRef<char> mainWeights,
+                             llvm::StringRef prefix = "kiln_block_") {
   MLIRContext *ctx = block.getContext();
   for (auto build : {kiln::buildGraphPipeline, kiln::buildFusionPipeline,
                      kiln::buildLinalgPipeline, kiln::buildLLVMPipeline}) {
@@ -295,7 +296,7 @@ LogicalResult linkBlockModel(ModuleOp block,
   if (llvm::GlobalVariable *data =
           blockIR->getGlobalVariable(kiln::abi::kModelWeightsData);
       data && blockWeights != mainWeights) {
-    data->setName("kiln_block_weights_data");
+    data->setName(prefix.str() + "weights_data");
     defineWeights(*blockIR, data->getName(), blockWeights);
   }
   for (llvm::GlobalValue &value : blockIR->global_values()) {
@@ -305,12 +306,13 @@ LogicalResult linkBlockModel(ModuleOp block,
     // The ABI's symbols get the block's names; the others (its parallel
     // loops' bodies) stay inside.
     if (name.consume_front("kiln_model_"))
-      value.setName("kiln_block_" + name.str());
+      value.setName(prefix.str() + name.str());
     else
       value.setLinkage(llvm::GlobalValue::InternalLinkage);
   }
   if (llvm::Linker::linkModules(main, std::move(blockIR)))
-    return emitError(loc) << "cannot link the model for blocks of samples";
+    return emitError(loc) << "cannot link the model's " << prefix
+                          << " variant";
   // Constants are uniqued in an LLVM context: equal weights share their
   // initializer.
   llvm::DenseMap<std::pair<llvm::Constant *, llvm::Type *>,
@@ -334,6 +336,41 @@ LogicalResult linkBlockModel(ModuleOp block,
   for (llvm::GlobalVariable *global : duplicates)
     global->eraseFromParent();
   return success();
+}
+
+/// Lists the buckets of a padded sequence linked into `main`
+/// (kiln_bucketI_*) in `kiln_sequence_buckets`, one record per bucket
+/// (see kiln/Runtime/Runtime.h), and their number in
+/// `kiln_sequence_bucket_count`.
+void defineBucketTable(llvm::Module &main, ArrayRef<int64_t> extents) {
+  llvm::LLVMContext &ctx = main.getContext();
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *ptr = llvm::PointerType::get(ctx, 0);
+  auto *record =
+      llvm::StructType::get(ctx, {i64, ptr, ptr, ptr, ptr, ptr, ptr});
+  SmallVector<llvm::Constant *> records;
+  for (auto [i, extent] : llvm::enumerate(extents)) {
+    std::string prefix = "kiln_bucket" + std::to_string(i) + "_";
+    auto symbol = [&](llvm::StringRef name) -> llvm::Constant * {
+      if (llvm::GlobalValue *value = main.getNamedValue(prefix + name.str()))
+        return value;
+      return llvm::ConstantPointerNull::get(ptr);
+    };
+    records.push_back(llvm::ConstantStruct::get(
+        record, {llvm::ConstantInt::get(i64, extent), symbol("run"),
+                 symbol("task"), symbol("signature"),
+                 symbol("workspace_bytes"), symbol("dnnl_program"),
+                 symbol("dnnl_constants")}));
+  }
+  auto *arrayType = llvm::ArrayType::get(record, records.size());
+  new llvm::GlobalVariable(main, arrayType, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(arrayType, records),
+                           "kiln_sequence_buckets");
+  new llvm::GlobalVariable(main, i64, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i64, records.size()),
+                           "kiln_sequence_bucket_count");
 }
 
 } // namespace
@@ -458,7 +495,8 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
   unsigned parts = options.codegenThreads
                        ? std::min(options.codegenThreads, 64u)
                        : codegenParts(*llvmModule);
-  if (parts > 1 && !options.blockModule && options.dumpDir.empty() &&
+  if (parts > 1 && !options.blockModule && options.bucketModules.empty() &&
+      options.dumpDir.empty() &&
       (stopAt == EmitStage::Exe || stopAt == EmitStage::Lib)) {
     translating.stop();
     std::optional<OutputFile> file = OutputFile::create(output, loc);
@@ -488,6 +526,19 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
     if (failed(linkBlockModel(options.blockModule, pipeline, *llvmModule,
                               *machine, loc, dnnl, weights)))
       return failure();
+  }
+  if (!options.bucketModules.empty() && !isTextStage(stopAt)) {
+    TimingScope buckets = timing.nest("models for shorter sequences");
+    SmallVector<int64_t> extents;
+    for (auto [i, bucket] : llvm::enumerate(options.bucketModules)) {
+      auto extent = bucket->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+      extents.push_back(extent ? extent.getInt() : 0);
+      if (failed(linkBlockModel(bucket, pipeline, *llvmModule, *machine, loc,
+                                dnnl, weights,
+                                "kiln_bucket" + std::to_string(i) + "_")))
+        return failure();
+    }
+    defineBucketTable(*llvmModule, extents);
   }
   if (!options.externalWeights)
     defineWeights(*llvmModule, kiln::abi::kModelWeightsData, weights);
@@ -630,9 +681,26 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
     // No block larger than the largest batch.
     blockSamples = std::min(blockSamples, range.high);
   }
-  // A padded sequence runs one sample at a time.
+  // A padded sequence runs one sample at a time, padded to the smallest of
+  // its extents that holds its length: the model's, and the buckets'.
   if (sequence)
     blockSamples = 0;
+  std::vector<OwningOpRef<ModuleOp>> buckets;
+  if (sequence && !isTextStage(stopAt) && !compileOptions.externalWeights) {
+    auto extent = (*module)->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+    auto lengths =
+        (*module)->getAttrOfType<DenseI64ArrayAttr>("kiln.sequence_range");
+    TimingScope loadingBuckets =
+        timing.nest("load model for shorter sequences");
+    for (int64_t bucket : kiln::sequenceBuckets(lengths[0], lengths[1],
+                                                extent.getInt())) {
+      buckets.push_back(loadSequenceBucket(modelPath, sourceMgr, context,
+                                           importOptions, *module, bucket));
+      if (!buckets.back())
+        return failure();
+      compileOptions.bucketModules.push_back(*buckets.back());
+    }
+  }
   OwningOpRef<ModuleOp> block;
   if (symbol && blockSamples > 1 && !isTextStage(stopAt) &&
       !compileOptions.externalWeights) {
@@ -646,5 +714,6 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   compileOptions.modelPath = modelPath.str();
   LogicalResult compiled = compile(*module, compileOptions, stopAt);
   compileOptions.timing = nullptr;
+  compileOptions.bucketModules.clear();
   return compiled;
 }

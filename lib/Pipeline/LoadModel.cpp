@@ -440,3 +440,96 @@ kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   (*module)->setAttr("kiln.sample_symbol", symbol);
   return module;
 }
+
+std::vector<int64_t> kiln::sequenceBuckets(int64_t low, int64_t high,
+                                           int64_t extent) {
+  // 16, 32, 64, ... below the bound, each padded to its prime; a bucket
+  // below the shortest length is never used.
+  std::vector<int64_t> candidates;
+  for (int64_t bound = 16; bound < high; bound *= 2) {
+    int64_t padded = sequenceExtent(bound);
+    if (padded < extent && padded >= low &&
+        (candidates.empty() || padded > candidates.back()))
+      candidates.push_back(padded);
+  }
+  if (candidates.size() <= 4)
+    return candidates;
+  // At most four, spread from the largest down.
+  std::vector<int64_t> kept;
+  size_t stride = (candidates.size() + 3) / 4;
+  for (size_t i = candidates.size(); i > 0 && kept.size() < 4; i -= std::min(stride, i))
+    kept.insert(kept.begin(), candidates[i - 1]);
+  return kept;
+}
+
+OwningOpRef<ModuleOp>
+kiln::loadSequenceBucket(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                         MLIRContext &context,
+                         const onnx_frontend::ImportOptions &options,
+                         ModuleOp model, int64_t extent) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto sample = model->getAttrOfType<StringAttr>("kiln.sample_symbol");
+  auto sequence = model->getAttrOfType<StringAttr>("kiln.sequence_symbol");
+  auto modelExtent = model->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+  auto range = model->getAttrOfType<DenseI64ArrayAttr>("kiln.sequence_range");
+  auto main = model.lookupSymbol<func::FuncOp>("main");
+  if (!sample || !sequence || !modelExtent || !range || range.size() != 2 ||
+      !main) {
+    emitError(fileLoc) << "the model has no padded sequence";
+    return {};
+  }
+  SymbolicDims pinned;
+  pinned.values[sample.getValue()] = 1;
+  pinned.values[sequence.getValue()] = extent;
+  OwningOpRef<ModuleOp> module =
+      importModel(path, sourceMgr, context, options, &pinned);
+  if (!module)
+    return {};
+  auto graph = module->lookupSymbol<func::FuncOp>("main");
+  // Its tensors are the model's, with `extent` positions for its extent.
+  auto scaled = [&](Type modelType, Type bucketType, Attribute axisAttr) {
+    auto a = llvm::cast<RankedTensorType>(modelType);
+    auto b = llvm::cast<RankedTensorType>(bucketType);
+    auto axis = llvm::dyn_cast_or_null<IntegerAttr>(axisAttr);
+    if (a.getRank() != b.getRank())
+      return false;
+    for (int64_t d = 0; d < a.getRank(); ++d) {
+      bool positions = axis && axis.getInt() == d;
+      if (positions ? b.getDimSize(d) * modelExtent.getInt() !=
+                          a.getDimSize(d) * extent
+                    : b.getDimSize(d) != a.getDimSize(d))
+        return false;
+    }
+    return true;
+  };
+  bool same = graph && graph.getNumArguments() == main.getNumArguments() &&
+              graph.getNumResults() == main.getNumResults();
+  for (unsigned i = 0; same && i < main.getNumArguments(); ++i)
+    same = scaled(main.getArgumentTypes()[i], graph.getArgumentTypes()[i],
+                  main.getArgAttr(i, "kiln.sequence_axis"));
+  // The outputs' axes are known once kiln-bound-sequence has run: compare
+  // their ranks here, their extents at run time (the bucket's signature).
+  for (unsigned i = 0; same && i < main.getNumResults(); ++i)
+    same = llvm::cast<RankedTensorType>(main.getResultTypes()[i]).getRank() ==
+           llvm::cast<RankedTensorType>(graph.getResultTypes()[i]).getRank();
+  if (!same) {
+    emitError(fileLoc) << "the model padded to " << extent << " '"
+                       << sequence.getValue()
+                       << "' does not take and give the tensors of the model "
+                          "padded to "
+                       << modelExtent.getInt();
+    return {};
+  }
+  graph.setAllArgAttrs(main.getAllArgAttrs());
+  graph.setAllResultAttrs(main.getAllResultAttrs());
+  Builder b(&context);
+  (*module)->setAttr("kiln.sample_symbol", sample);
+  if (auto sampleRange = model->getAttr("kiln.sample_range"))
+    (*module)->setAttr("kiln.sample_range", sampleRange);
+  (*module)->setAttr("kiln.sequence_symbol", sequence);
+  (*module)->setAttr("kiln.sequence_extent", b.getI64IntegerAttr(extent));
+  (*module)->setAttr("kiln.sequence_range",
+                     b.getDenseI64ArrayAttr(
+                         {range[0], std::min<int64_t>(range[1], extent)}));
+  return module;
+}

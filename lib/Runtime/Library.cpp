@@ -31,6 +31,7 @@ struct kiln_model {
   Backend backend;
   /// The model for blocks of samples, when it has one.
   BlockProgram block;
+  SequenceBuckets buckets;
   /// Workspaces not in use by a run; a run takes one per thread (allocating
   /// it the first time several runs overlap) and puts it back.
   std::unique_ptr<ArenaPool> arenas;
@@ -111,7 +112,8 @@ kiln_model *kiln_create(char *error, size_t error_size) {
   if (!parseSignature(kiln_model_signature, model->signature, message) ||
       !model->weights.acquire(Weights::libraryPath(), message) ||
       !model->backend.init(message) ||
-      !model->block.init(model->signature, model->backend, message)) {
+      !model->block.init(model->signature, model->backend, message) ||
+      !model->buckets.init(model->signature, model->backend, message)) {
     report(error, error_size, message);
     delete model;
     return nullptr;
@@ -305,7 +307,7 @@ int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
   std::string message;
   if (!runShape(buffers, model->signature, model->backend, samples, length,
                 *model->arenas,
-                /*parallel=*/true, message, &model->block)) {
+                /*parallel=*/true, message, &model->block, &model->buckets)) {
     report(error, error_size, message);
     return -1;
   }

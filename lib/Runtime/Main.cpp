@@ -250,10 +250,15 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
     return 1;
   }
+  SequenceBuckets buckets;
+  if (!buckets.init(signature, backend, error)) {
+    std::fprintf(stderr, "kiln: cannot prepare the model: %s\n", error.c_str());
+    return 1;
+  }
   ArenaPool arenas(backend, signature);
   auto run = [&] {
     if (runShape(pointers, signature, backend, samples, length, arenas,
-                 /*parallel=*/true, error, &block))
+                 /*parallel=*/true, error, &block, &buckets))
       return true;
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return false;

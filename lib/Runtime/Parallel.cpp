@@ -54,6 +54,18 @@ __attribute__((weak)) void kiln_block_dnnl_constants(uintptr_t *pointers);
 __attribute__((weak)) void kiln_block_run(void **buffers);
 __attribute__((weak)) void kiln_block_task(int32_t id, int64_t lo, int64_t hi,
                                            void **buffers);
+// The buckets of a padded sequence (kiln/Runtime/Runtime.h).
+struct KilnSequenceBucket {
+  int64_t extent;
+  void (*run)(void **);
+  void (*task)(int32_t, int64_t, int64_t, void **);
+  const char *signature;
+  const uint64_t *workspaceBytes;
+  const int64_t *dnnlProgram;
+  void (*dnnlConstants)(uintptr_t *);
+};
+__attribute__((weak)) extern const KilnSequenceBucket kiln_sequence_buckets[];
+__attribute__((weak)) extern const int64_t kiln_sequence_bucket_count;
 __attribute__((weak)) void kiln_dnnl_destroy(void *state);
 __attribute__((weak)) void kiln_dnnl_describe(const void *state, char *text,
                                               size_t size);
@@ -167,7 +179,14 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
                                const Signature &signature,
                                const Backend &backend, int64_t samples,
                                ArenaPool &arenas, bool parallel,
-                               std::string &error, const BlockProgram *block) {
+                               std::string &error, const BlockProgram *block,
+                               const SequenceBucket *bucket) {
+  // One sample through the model, or through the bucket it is padded for.
+  auto runOne = [&](const std::vector<void *> &buffers, void *arena,
+                    std::string &message) {
+    return bucket ? bucket->run(buffers, arena, message)
+                  : runModel(buffers, signature, backend, arena, message);
+  };
   size_t numInputs = signature.inputs.size();
   auto tensorOf = [&](size_t i) -> const TensorInfo & {
     return i < numInputs ? signature.inputs[i]
@@ -179,7 +198,7 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
       error = "cannot allocate the model's workspace";
       return false;
     }
-    bool ok = runModel(io, signature, backend, arena, error);
+    bool ok = runOne(io, arena, error);
     arenas.release(arena);
     return ok;
   }
@@ -356,7 +375,7 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
       for (int64_t s = lo; s < hi && !failed; ++s) {
         std::vector<void *> buffers = gather(s, 1, staging);
         std::string message;
-        if (!runModel(buffers, signature, backend, arena, message)) {
+        if (!runOne(buffers, arena, message)) {
           fail("sample " + std::to_string(s) + ": " + message);
           break;
         }
@@ -538,16 +557,22 @@ namespace {
 /// outputs padded to the sequence's extent, and the length.
 class PaddedIO {
 public:
+  /// Pads to `extent` positions (the model's, or a bucket's).
   PaddedIO(const std::vector<void *> &io, const kiln::runtime::Signature &sig,
-           int64_t samples, int64_t length)
-      : user(io), signature(sig), samples(samples), length(length) {
+           int64_t samples, int64_t length, int64_t extent)
+      : user(io), signature(sig), samples(samples), length(length),
+        extent(extent) {
     graph = sig;
     graph.sequenceExtent = 0;
     graph.sequenceSymbol.clear();
     graph.lengthInput = -1;
     for (auto *list : {&graph.inputs, &graph.outputs})
       for (kiln::runtime::TensorInfo &info : *list)
-        info.sequenceAxis = -1;
+        if (info.sequenceAxis >= 0) {
+          info.shape[info.sequenceAxis] =
+              info.shape[info.sequenceAxis] / info.sequenceExtent * extent;
+          info.sequenceAxis = -1;
+        }
     kiln::runtime::TensorInfo lengthInfo;
     lengthInfo.name = "sequence_length";
     lengthInfo.dtype = 7;
@@ -572,7 +597,7 @@ public:
         buffers.push_back(user[i]);
         continue;
       }
-      uint64_t bytes = info.forSamples(samples).byteSize();
+      uint64_t bytes = paddedOf(info).byteSize();
       void *padded = std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1)));
       if (!padded) {
         error = "cannot allocate the padded " + info.name;
@@ -606,7 +631,7 @@ private:
   /// Copies between a tensor of `length` positions and its padded form.
   void copy(const kiln::runtime::TensorInfo &info, const void *from, void *to,
             bool toPadded) {
-    kiln::runtime::TensorInfo padded = info.forSamples(samples);
+    kiln::runtime::TensorInfo padded = paddedOf(info);
     kiln::runtime::TensorInfo actual = info.forShape(samples, length);
     int axis = info.sequenceAxis;
     int64_t outer = 1, inner = kiln::runtime::dtypeSize(info.dtype);
@@ -626,10 +651,16 @@ private:
     }
   }
 
+  /// The tensor for all the samples, padded to the extent.
+  kiln::runtime::TensorInfo paddedOf(const kiln::runtime::TensorInfo &info) {
+    return info.forShape(samples, extent);
+  }
+
   const std::vector<void *> &user;
   const kiln::runtime::Signature &signature;
   int64_t samples;
   int64_t length;
+  int64_t extent;
   std::vector<void *> owned;
 };
 } // namespace
@@ -638,16 +669,20 @@ bool kiln::runtime::runShape(const std::vector<void *> &io,
                              const Signature &signature,
                              const Backend &backend, int64_t samples,
                              int64_t length, ArenaPool &arenas, bool parallel,
-                             std::string &error, const BlockProgram *block) {
+                             std::string &error, const BlockProgram *block,
+                             const SequenceBuckets *buckets) {
   if (!signature.hasSequence())
     return runSamples(io, signature, backend, samples, arenas, parallel, error,
                       block);
   if (samples == 0)
     return true;
-  PaddedIO padded(io, signature, samples, length);
+  const SequenceBucket *bucket = buckets ? buckets->pick(length) : nullptr;
+  PaddedIO padded(io, signature, samples, length,
+                  bucket ? bucket->extent() : signature.sequenceExtent);
   if (!padded.prepare(error) ||
-      !runSamples(padded.buffers, padded.graph, backend, samples, arenas,
-                  parallel, error))
+      !runSamples(padded.buffers, padded.graph, backend, samples,
+                  bucket ? bucket->arenas() : arenas, parallel, error,
+                  nullptr, bucket))
     return false;
   padded.finish();
   return true;
@@ -662,7 +697,8 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
   if (signature.hasSequence()) {
     if (samples == 0)
       return true;
-    PaddedIO padded(io, signature, samples, length);
+    PaddedIO padded(io, signature, samples, length,
+                    signature.sequenceExtent);
     if (!padded.prepare(error))
       return false;
     bool ok = profileSamples(padded.buffers, padded.graph, backend, samples,
@@ -776,4 +812,104 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
     choice->decided.store(2, std::memory_order_relaxed);
   else if (call + 1 >= LoopChoice::kTrials)
     choice->decided.store(1, std::memory_order_relaxed);
+}
+
+kiln::runtime::SequenceBucket::~SequenceBucket() {
+  delete pool;
+  if (dnnl && kiln_dnnl_destroy)
+    kiln_dnnl_destroy(dnnl);
+}
+
+bool kiln::runtime::SequenceBucket::run(const std::vector<void *> &io,
+                                        void *arena,
+                                        std::string &error) const {
+  Program program{runFn, taskFn, workspace, checkList, dnnl, scratchpad};
+  return runProgram(program, io, arena, error);
+}
+
+bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
+                                          const Backend &model,
+                                          std::string &error) {
+  if (!kiln_sequence_buckets || !kiln_sequence_bucket_count ||
+      !signature.hasSequence())
+    return true;
+  int64_t count = kiln_sequence_bucket_count;
+  for (int64_t i = 0; i < count; ++i) {
+    const KilnSequenceBucket &entry = kiln_sequence_buckets[i];
+    std::string where = "the model padded to " + std::to_string(entry.extent);
+    if (!entry.run || !entry.task || !entry.signature ||
+        !entry.workspaceBytes || entry.extent < 1 ||
+        entry.extent >= signature.sequenceExtent ||
+        (!buckets.empty() && entry.extent <= buckets.back()->extent())) {
+      error = where + " is malformed";
+      return false;
+    }
+    // Its tensors are the model's, padded to its extent.
+    Signature own;
+    if (!parseSignature(entry.signature, own, error))
+      return false;
+    bool same = own.sequenceExtent == entry.extent &&
+                own.inputs.size() == signature.inputs.size() &&
+                own.outputs.size() == signature.outputs.size();
+    for (int list = 0; same && list < 2; ++list) {
+      const auto &mine = list ? own.outputs : own.inputs;
+      const auto &theirs = list ? signature.outputs : signature.inputs;
+      for (size_t t = 0; same && t < mine.size(); ++t)
+        same = mine[t].dtype == theirs[t].dtype &&
+               mine[t].sampleAxis == theirs[t].sampleAxis &&
+               mine[t].sequenceAxis == theirs[t].sequenceAxis &&
+               mine[t].forShape(1, 1).shape == theirs[t].forShape(1, 1).shape;
+    }
+    if (!same) {
+      error = where + " does not take and give the model's tensors";
+      return false;
+    }
+    auto bucket = std::make_unique<SequenceBucket>();
+    bucket->padded = entry.extent;
+    bucket->runFn = entry.run;
+    bucket->taskFn = entry.task;
+    bucket->workspace = *entry.workspaceBytes;
+    bucket->checkList = own.checks;
+    if (entry.dnnlProgram) {
+      if (!kiln_dnnl_create_program) {
+        error = where + " needs oneDNN";
+        return false;
+      }
+      char message[512] = "";
+      bucket->dnnl = kiln_dnnl_create_program(
+          entry.dnnlProgram, entry.dnnlConstants, model.state(), message,
+          sizeof(message), &bucket->scratchpad);
+      if (!bucket->dnnl) {
+        error = where + ": " + message;
+        return false;
+      }
+    }
+    bucket->pool =
+        new ArenaPool(alignUp(bucket->workspace) + alignUp(bucket->scratchpad) +
+                      16 * bucket->checkList.size());
+    buckets.push_back(std::move(bucket));
+  }
+  return true;
+}
+
+const kiln::runtime::SequenceBucket *
+kiln::runtime::SequenceBuckets::pick(int64_t length) const {
+  for (const auto &bucket : buckets)
+    if (length <= bucket->extent())
+      return bucket.get();
+  return nullptr;
+}
+
+std::string
+kiln::runtime::SequenceBuckets::describe(const Signature &signature) const {
+  if (!signature.hasSequence())
+    return "";
+  std::string text = "padded to ";
+  for (const auto &bucket : buckets)
+    text += std::to_string(bucket->extent()) + ", ";
+  if (!buckets.empty()) {
+    text.resize(text.size() - 2);
+    text += " or ";
+  }
+  return text + std::to_string(signature.sequenceExtent);
 }

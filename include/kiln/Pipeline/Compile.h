@@ -85,6 +85,21 @@ loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                const onnx_frontend::ImportOptions &options,
                mlir::ModuleOp single, int64_t samples);
 
+/// For a model with a padded sequence (loadModel gives it with a
+/// `kiln.sequence_extent`): the same model with its positions padded to
+/// `extent` instead, for the shorter sequences. Errors when its inputs and
+/// outputs are not those of `model` with that extent.
+mlir::OwningOpRef<mlir::ModuleOp>
+loadSequenceBucket(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+                   mlir::MLIRContext &context,
+                   const onnx_frontend::ImportOptions &options,
+                   mlir::ModuleOp model, int64_t extent);
+
+/// The extents of the buckets of a sequence padded to `extent` for lengths
+/// `low` to `high`: primes from 17 up by factors of about 2, below
+/// `extent`, at most 4.
+std::vector<int64_t> sequenceBuckets(int64_t low, int64_t high, int64_t extent);
+
 /// Prints a diagnostic as "FILE:LINE:COL: error: ..." for IR files and
 /// "MODEL:NODE (OpType): error: ..." for ONNX nodes, with its notes; one at
 /// an unknown location as "TOOL: MESSAGE".
@@ -128,6 +143,11 @@ struct CompileOptions {
   /// The model for blocks of samples (loadBlockModel), compiled into the
   /// same binary as `kiln_block_*` (binary stages only).
   mlir::ModuleOp blockModule;
+  /// For a model with a padded sequence: the same model padded to smaller
+  /// extents (loadSequenceBucket), compiled into the same binary as
+  /// `kiln_bucketI_*` and listed in `kiln_sequence_buckets` (binary stages
+  /// only); a run takes the smallest that holds its length.
+  std::vector<mlir::ModuleOp> bucketModules;
   /// Print to stderr the time each stage and each pass of a compile took
   /// (compileModelFile; for compile, see `timing`).
   bool timeReport = false;

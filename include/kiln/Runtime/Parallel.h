@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,52 @@ private:
   ArenaPool *arenas = nullptr;
 };
 
+/// The model padded to a shorter extent than its own, for the shorter
+/// sequences of a model with a padded sequence (kilnc links them in as
+/// `kiln_bucketI_*`, listed in `kiln_sequence_buckets`).
+class SequenceBucket {
+public:
+  SequenceBucket() = default;
+  SequenceBucket(const SequenceBucket &) = delete;
+  SequenceBucket &operator=(const SequenceBucket &) = delete;
+  ~SequenceBucket();
+
+  /// The extent its positions are padded to.
+  int64_t extent() const { return padded; }
+  /// Runs one sample on `io` (its inputs, the length, its outputs) with an
+  /// arena of arenas().
+  bool run(const std::vector<void *> &io, void *arena,
+           std::string &error) const;
+  ArenaPool &arenas() const { return *pool; }
+
+private:
+  friend class SequenceBuckets;
+  int64_t padded = 0;
+  void (*runFn)(void **) = nullptr;
+  void (*taskFn)(int32_t, int64_t, int64_t, void **) = nullptr;
+  uint64_t workspace = 0, scratchpad = 0;
+  void *dnnl = nullptr;
+  std::vector<IndexCheck> checkList;
+  ArenaPool *pool = nullptr;
+};
+
+/// The buckets of a model with a padded sequence, smallest first.
+class SequenceBuckets {
+public:
+  /// Prepares them (their oneDNN primitives share the weights `model`
+  /// reordered); true without any for a binary that has none.
+  bool init(const Signature &signature, const Backend &model,
+            std::string &error);
+  /// The smallest bucket that holds `length` positions, or null when only
+  /// the model does.
+  const SequenceBucket *pick(int64_t length) const;
+  /// "padded to 17, 37, 67 or 131" (the model's extent last), or "".
+  std::string describe(const Signature &signature) const;
+
+private:
+  std::vector<std::unique_ptr<SequenceBucket>> buckets;
+};
+
 /// Runs a model whose open dim varies at run time on `samples` samples:
 /// `io` holds the inputs and outputs for that many (see
 /// TensorInfo::forSamples). The model runs once per sample, on the
@@ -117,7 +164,8 @@ private:
 bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 const Backend &backend, int64_t samples, ArenaPool &arenas,
                 bool parallel, std::string &error,
-                const BlockProgram *block = nullptr);
+                const BlockProgram *block = nullptr,
+                const SequenceBucket *bucket = nullptr);
 
 /// runSamples for `samples` samples of sequences of `length` positions
 /// (see countShape). A model with a padded sequence (Signature::
@@ -128,7 +176,8 @@ bool runSamples(const std::vector<void *> &io, const Signature &signature,
 bool runShape(const std::vector<void *> &io, const Signature &signature,
               const Backend &backend, int64_t samples, int64_t length,
               ArenaPool &arenas, bool parallel, std::string &error,
-              const BlockProgram *block = nullptr);
+              const BlockProgram *block = nullptr,
+              const SequenceBuckets *buckets = nullptr);
 
 /// Runs the model `runs` times on `io`, one sample at a time, with the
 /// per-op timers on (for this thread only): sets `runUs` to the mean time

@@ -256,6 +256,23 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   Value lower = arith::ConstantIndexOp::create(b, loc, 0);
   Value upper = arith::ConstantIndexOp::create(b, loc, seq);
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  if (lens) {
+    // No entry changes after the longest length: the loop stops there
+    // (the steps after it output zeros, as the zero-filled y holds, and
+    // the last states are those of that step). A padded sequence
+    // (kiln-bound-sequence) then runs only its actual steps.
+    auto longest = scf::ForOp::create(
+        b, loc, lower, arith::ConstantIndexOp::create(b, loc, batch), step,
+        ValueRange{lower},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+          Value length = arith::IndexCastOp::create(
+              nb, l, nb.getIndexType(),
+              tensor::ExtractOp::create(nb, l, lens, ValueRange{i}));
+          scf::YieldOp::create(
+              nb, l, ValueRange{arith::MaxSIOp::create(nb, l, acc[0], length)});
+        });
+    upper = arith::MinSIOp::create(b, loc, longest.getResult(0), upper);
+  }
   auto loop = scf::ForOp::create(
       b, loc, lower, upper, step, inits,
       [&](OpBuilder &nb, Location l, Value t, ValueRange state) {
@@ -432,9 +449,10 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
           results.push_back(writeRow(nb, l, newC, state[2], next));
         scf::YieldOp::create(nb, l, results);
       });
+  OpFoldResult lastRow =
+      lens ? OpFoldResult(upper) : OpFoldResult(b.getIndexAttr(seq));
   auto last = [&](Value states) {
-    return dropFront(b, loc,
-                     sliceDim(b, loc, states, 0, b.getIndexAttr(seq), 1));
+    return dropFront(b, loc, sliceDim(b, loc, states, 0, lastRow, 1));
   };
   Value ys = loop.getResult(1);
   if (lens && reverse)
