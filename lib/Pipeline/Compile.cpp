@@ -311,8 +311,7 @@ LogicalResult linkBlockModel(ModuleOp block,
       value.setLinkage(llvm::GlobalValue::InternalLinkage);
   }
   if (llvm::Linker::linkModules(main, std::move(blockIR)))
-    return emitError(loc) << "cannot link the model's " << prefix
-                          << " variant";
+    return emitError(loc) << "cannot link the model's " << prefix << " variant";
   // Constants are uniqued in an LLVM context: equal weights share their
   // initializer.
   llvm::DenseMap<std::pair<llvm::Constant *, llvm::Type *>,
@@ -358,15 +357,13 @@ void defineBucketTable(llvm::Module &main, ArrayRef<int64_t> extents) {
     };
     records.push_back(llvm::ConstantStruct::get(
         record, {llvm::ConstantInt::get(i64, extent), symbol("run"),
-                 symbol("task"), symbol("signature"),
-                 symbol("workspace_bytes"), symbol("dnnl_program"),
-                 symbol("dnnl_constants")}));
+                 symbol("task"), symbol("signature"), symbol("workspace_bytes"),
+                 symbol("dnnl_program"), symbol("dnnl_constants")}));
   }
   auto *arrayType = llvm::ArrayType::get(record, records.size());
-  new llvm::GlobalVariable(main, arrayType, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantArray::get(arrayType, records),
-                           "kiln_sequence_buckets");
+  new llvm::GlobalVariable(
+      main, arrayType, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantArray::get(arrayType, records), "kiln_sequence_buckets");
   new llvm::GlobalVariable(main, i64, /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantInt::get(i64, records.size()),
@@ -662,8 +659,7 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   // block's would be a second file).
   auto symbol = (*module)->getAttrOfType<StringAttr>("kiln.sample_symbol");
   int64_t blockSamples = options.blockSamples;
-  auto sequence =
-      (*module)->getAttrOfType<StringAttr>("kiln.sequence_symbol");
+  auto sequence = (*module)->getAttrOfType<StringAttr>("kiln.sequence_symbol");
   for (const kiln::OpenDimRange &range : ranges) {
     if (sequence && sequence.getValue() == range.symbol)
       continue;
@@ -692,8 +688,8 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
         (*module)->getAttrOfType<DenseI64ArrayAttr>("kiln.sequence_range");
     TimingScope loadingBuckets =
         timing.nest("load model for shorter sequences");
-    for (int64_t bucket : kiln::sequenceBuckets(lengths[0], lengths[1],
-                                                extent.getInt())) {
+    for (int64_t bucket :
+         kiln::sequenceBuckets(lengths[0], lengths[1], extent.getInt())) {
       buckets.push_back(loadSequenceBucket(modelPath, sourceMgr, context,
                                            importOptions, *module, bucket));
       if (!buckets.back())

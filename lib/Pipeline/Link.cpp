@@ -68,7 +68,8 @@ LogicalResult kiln::linkModel(LinkKind kind,
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << "{ global: kiln_create; kiln_destroy; kiln_num_inputs; "
           "kiln_num_outputs; kiln_input_info; kiln_output_info; kiln_run;\n"
-          "kiln_dim_symbol; kiln_output_shapes; kiln_run_shaped; kiln_set_threads; "
+          "kiln_dim_symbol; kiln_output_shapes; kiln_run_shaped; "
+          "kiln_set_threads; "
           "kiln_profile; kiln_sequence_symbol; kiln_sequence_axis;\n"
           "kiln_sequence_range;\n"
           "  local: *; };\n";

@@ -279,8 +279,8 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
     probed = importModel(path, sourceMgr, context, options, &again);
     if (!probed) {
       emitError(fileLoc) << "the model was imported with its open dims '"
-                         << symbol << "' at " << kProbe << " and '"
-                         << *sequence << "' at " << extent
+                         << symbol << "' at " << kProbe << " and '" << *sequence
+                         << "' at " << extent
                          << " to find out whether they can vary at run time "
                             "(the second as a sequence length); pin them with "
                             "--shape "
@@ -457,7 +457,8 @@ std::vector<int64_t> kiln::sequenceBuckets(int64_t low, int64_t high,
   // At most four, spread from the largest down.
   std::vector<int64_t> kept;
   size_t stride = (candidates.size() + 3) / 4;
-  for (size_t i = candidates.size(); i > 0 && kept.size() < 4; i -= std::min(stride, i))
+  for (size_t i = candidates.size(); i > 0 && kept.size() < 4;
+       i -= std::min(stride, i))
     kept.insert(kept.begin(), candidates[i - 1]);
   return kept;
 }
@@ -528,8 +529,8 @@ kiln::loadSequenceBucket(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
     (*module)->setAttr("kiln.sample_range", sampleRange);
   (*module)->setAttr("kiln.sequence_symbol", sequence);
   (*module)->setAttr("kiln.sequence_extent", b.getI64IntegerAttr(extent));
-  (*module)->setAttr("kiln.sequence_range",
-                     b.getDenseI64ArrayAttr(
-                         {range[0], std::min<int64_t>(range[1], extent)}));
+  (*module)->setAttr(
+      "kiln.sequence_range",
+      b.getDenseI64ArrayAttr({range[0], std::min<int64_t>(range[1], extent)}));
   return module;
 }

@@ -58,8 +58,8 @@ int fill(const std::vector<TensorInfo> &tensors,
   info->dims = dims[i].data();
   // A tensor that holds the positions of a sequence: the bytes of one
   // (sample and) position.
-  info->bytes = t.sequenceAxis >= 0 ? t.byteSize() / t.sequenceExtent
-                                    : t.byteSize();
+  info->bytes =
+      t.sequenceAxis >= 0 ? t.byteSize() / t.sequenceExtent : t.byteSize();
   return 0;
 }
 
@@ -153,8 +153,8 @@ namespace {
 bool prepareRun(const kiln_model *model, const void *const *inputs,
                 const size_t *input_bytes, const int64_t *const *input_dims,
                 void *const *outputs, const size_t *output_bytes,
-                std::vector<void *> &buffers, int64_t &samples,
-                int64_t &length, char *error, size_t error_size) {
+                std::vector<void *> &buffers, int64_t &samples, int64_t &length,
+                char *error, size_t error_size) {
   length = 0;
   if (!model) {
     report(error, error_size, "the model is NULL");

@@ -71,8 +71,7 @@ void printSignature(const Signature &signature) {
                 (long long)signature.maxSamples);
   if (signature.hasSequence())
     std::printf("%s: %lld to %lld\n", signature.sequenceSymbol.c_str(),
-                (long long)signature.minLength,
-                (long long)signature.maxLength);
+                (long long)signature.minLength, (long long)signature.maxLength);
 }
 
 /// Runs the model `runs` more times with the per-op hooks recording, then
@@ -298,8 +297,8 @@ int main(int argc, char **argv) {
   } else if (!run()) {
     return 1;
   }
-  if (profile && !printProfile(pointers, signature, backend, samples, length, arenas,
-                               std::max(benchRuns, 10L), error)) {
+  if (profile && !printProfile(pointers, signature, backend, samples, length,
+                               arenas, std::max(benchRuns, 10L), error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
   }

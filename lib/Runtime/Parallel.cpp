@@ -589,8 +589,8 @@ public:
   bool prepare(std::string &error) {
     size_t numInputs = signature.inputs.size();
     for (size_t i = 0; i < user.size(); ++i) {
-      const auto &info =
-          i < numInputs ? signature.inputs[i] : signature.outputs[i - numInputs];
+      const auto &info = i < numInputs ? signature.inputs[i]
+                                       : signature.outputs[i - numInputs];
       if (i == numInputs)
         buffers.push_back(&length);
       if (info.sequenceAxis < 0) {
@@ -598,7 +598,8 @@ public:
         continue;
       }
       uint64_t bytes = paddedOf(info).byteSize();
-      void *padded = std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1)));
+      void *padded =
+          std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1)));
       if (!padded) {
         error = "cannot allocate the padded " + info.name;
         return false;
@@ -666,10 +667,10 @@ private:
 } // namespace
 
 bool kiln::runtime::runShape(const std::vector<void *> &io,
-                             const Signature &signature,
-                             const Backend &backend, int64_t samples,
-                             int64_t length, ArenaPool &arenas, bool parallel,
-                             std::string &error, const BlockProgram *block,
+                             const Signature &signature, const Backend &backend,
+                             int64_t samples, int64_t length, ArenaPool &arenas,
+                             bool parallel, std::string &error,
+                             const BlockProgram *block,
                              const SequenceBuckets *buckets) {
   if (!signature.hasSequence())
     return runSamples(io, signature, backend, samples, arenas, parallel, error,
@@ -681,8 +682,8 @@ bool kiln::runtime::runShape(const std::vector<void *> &io,
                   bucket ? bucket->extent() : signature.sequenceExtent);
   if (!padded.prepare(error) ||
       !runSamples(padded.buffers, padded.graph, backend, samples,
-                  bucket ? bucket->arenas() : arenas, parallel, error,
-                  nullptr, bucket))
+                  bucket ? bucket->arenas() : arenas, parallel, error, nullptr,
+                  bucket))
     return false;
   padded.finish();
   return true;
@@ -692,13 +693,12 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
                                    const Signature &signature,
                                    const Backend &backend, int64_t samples,
                                    ArenaPool &arenas, long runs, double &runUs,
-                                   std::vector<OpTime> &ops,
-                                   std::string &error, int64_t length) {
+                                   std::vector<OpTime> &ops, std::string &error,
+                                   int64_t length) {
   if (signature.hasSequence()) {
     if (samples == 0)
       return true;
-    PaddedIO padded(io, signature, samples, length,
-                    signature.sequenceExtent);
+    PaddedIO padded(io, signature, samples, length, signature.sequenceExtent);
     if (!padded.prepare(error))
       return false;
     bool ok = profileSamples(padded.buffers, padded.graph, backend, samples,
@@ -821,8 +821,7 @@ kiln::runtime::SequenceBucket::~SequenceBucket() {
 }
 
 bool kiln::runtime::SequenceBucket::run(const std::vector<void *> &io,
-                                        void *arena,
-                                        std::string &error) const {
+                                        void *arena, std::string &error) const {
   Program program{runFn, taskFn, workspace, checkList, dnnl, scratchpad};
   return runProgram(program, io, arena, error);
 }

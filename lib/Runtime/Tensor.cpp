@@ -142,10 +142,10 @@ bool countShape(const Signature &signature,
         }
         int64_t n = got.shape[d] / each;
         if (length >= 0 && n != length) {
-          error = "inputs disagree on '" + expected.sequenceSymbol + "': " +
-                  lengthBy + " gives " + std::to_string(length) + ", input " +
-                  std::to_string(i) + " (" + expected.name + ") gives " +
-                  std::to_string(n);
+          error = "inputs disagree on '" + expected.sequenceSymbol +
+                  "': " + lengthBy + " gives " + std::to_string(length) +
+                  ", input " + std::to_string(i) + " (" + expected.name +
+                  ") gives " + std::to_string(n);
           return false;
         }
         if (length < 0)
@@ -203,9 +203,8 @@ bool countShape(const Signature &signature,
             signature.sequenceSymbol +
             "', outside the lengths the model was compiled for (" +
             std::to_string(signature.minLength) + " to " +
-            std::to_string(signature.maxLength) +
-            "; kilnc --shape " + signature.sequenceSymbol +
-            "=LO..HI sets them)";
+            std::to_string(signature.maxLength) + "; kilnc --shape " +
+            signature.sequenceSymbol + "=LO..HI sets them)";
     return false;
   }
   // Every tensor's byte size must stay far from overflow.

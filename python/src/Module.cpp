@@ -173,8 +173,7 @@ public:
 
   /// The name of the sequence length that varies at run time, or None.
   nb::object sequenceSymbol() const {
-    const char *name =
-        api.sequenceSymbol ? api.sequenceSymbol(model) : nullptr;
+    const char *name = api.sequenceSymbol ? api.sequenceSymbol(model) : nullptr;
     return name ? nb::object(nb::str(name)) : nb::none();
   }
   /// For each input, then each output: (axis of the positions or -1,
@@ -185,8 +184,9 @@ public:
       size_t count = output ? api.numOutputs(model) : api.numInputs(model);
       for (size_t i = 0; i < count; ++i) {
         int64_t entries = 1;
-        int axis =
-            api.sequenceAxis ? api.sequenceAxis(model, output, i, &entries) : -1;
+        int axis = api.sequenceAxis
+                       ? api.sequenceAxis(model, output, i, &entries)
+                       : -1;
         (output ? outputs : inputs).append(nb::make_tuple(axis, entries));
       }
     }
@@ -237,13 +237,13 @@ public:
     std::vector<const int64_t *> dims = call.in.dimPointers();
     {
       nb::gil_scoped_release release;
-      status = shaped ? api.runShaped(model, call.in.pointers.data(),
-                                      dims.data(), call.out.pointers.data(),
-                                      call.out.bytes.data(), error,
-                                      sizeof error)
-                      : api.run(model, call.in.pointers.data(),
-                                call.in.bytes.data(), call.out.pointers.data(),
-                                call.out.bytes.data(), error, sizeof error);
+      status = shaped
+                   ? api.runShaped(model, call.in.pointers.data(), dims.data(),
+                                   call.out.pointers.data(),
+                                   call.out.bytes.data(), error, sizeof error)
+                   : api.run(model, call.in.pointers.data(),
+                             call.in.bytes.data(), call.out.pointers.data(),
+                             call.out.bytes.data(), error, sizeof error);
     }
     if (status != 0)
       throw std::runtime_error(std::string("kiln: ") + error);

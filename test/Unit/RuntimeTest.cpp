@@ -230,6 +230,62 @@ TEST(RuntimeTest, SignatureOpenDim) {
   EXPECT_FALSE(parseSignature("symbol n\nin x 1 2x3 0:x\n", bad, error));
 }
 
+TEST(RuntimeTest, SignatureSequence) {
+  // [batch, seq, 4] and [seq*2, batch] padded to 11 positions, the length
+  // last.
+  const char *text = "symbol batch\nsequence seq 11 1 9\n"
+                     "in x 1 1x11x4 0 seq=1\nin len 7 - length\n"
+                     "out y 1 22x1 1 seq=0\n";
+  Signature signature;
+  std::string error;
+  ASSERT_TRUE(parseSignature(text, signature, error)) << error;
+  EXPECT_TRUE(signature.hasSequence());
+  EXPECT_EQ(signature.sequenceExtent, 11);
+  EXPECT_EQ(signature.minLength, 1);
+  EXPECT_EQ(signature.maxLength, 9);
+  ASSERT_EQ(signature.inputs.size(), 1u);
+  EXPECT_EQ(signature.lengthInput, 1);
+  EXPECT_EQ(signature.inputs[0].describe(), "x: f32 [batch, seq, 4]");
+  EXPECT_EQ(signature.outputs[0].describe(), "y: f32 [seq*2, batch]");
+  EXPECT_EQ(signature.outputs[0].forShape(3, 5).shape,
+            (std::vector<int64_t>{10, 3}));
+
+  auto given = [](std::vector<int64_t> x) {
+    TensorInfo a;
+    a.dtype = 1;
+    a.shape = std::move(x);
+    return std::vector<TensorInfo>{a};
+  };
+  int64_t samples = 0, length = 0;
+  EXPECT_TRUE(countShape(signature, given({3, 5, 4}), samples, length, error))
+      << error;
+  EXPECT_EQ(samples, 3);
+  EXPECT_EQ(length, 5);
+  // Lengths outside 1 to 9, and a fixed dim.
+  EXPECT_FALSE(
+      countShape(signature, given({3, 10, 4}), samples, length, error));
+  EXPECT_NE(error.find("outside the lengths"), std::string::npos) << error;
+  EXPECT_FALSE(countShape(signature, given({3, 0, 4}), samples, length, error));
+  EXPECT_FALSE(countShape(signature, given({3, 5, 3}), samples, length, error));
+
+  // Malformed sequence lines: no length input, an axis past the rank, a
+  // range past the extent, a length input that is not an i64 scalar.
+  Signature bad;
+  EXPECT_FALSE(
+      parseSignature("sequence s 11 1 9\nin x 1 11 seq=0\n", bad, error));
+  bad = {};
+  EXPECT_FALSE(parseSignature(
+      "sequence s 11 1 9\nin x 1 11 seq=1\nin l 7 - length\n", bad, error));
+  bad = {};
+  EXPECT_FALSE(parseSignature(
+      "sequence s 11 1 12\nin x 1 11 seq=0\nin l 7 - length\n", bad, error));
+  bad = {};
+  EXPECT_FALSE(parseSignature(
+      "sequence s 11 1 9\nin x 1 11 seq=0\nin l 1 - length\n", bad, error));
+  bad = {};
+  EXPECT_FALSE(parseSignature("in x 1 11 seq=0\n", bad, error));
+}
+
 TEST(RuntimeTest, MemrefCopyFollowsStrides) {
   // Copy the 2x2 block at [1, 1] of a 3x4 row-major source into a
   // contiguous 2x2 target.

@@ -71,12 +71,11 @@ int kiln_run(const kiln_model *model, const void *const *inputs,
    of input i dims; their byte sizes follow), with output buffers of
    output_bytes (kiln_output_shapes gives their dims). A model whose
    sequence length varies at run time (kiln_sequence_symbol names it)
-   runs only this way: kiln_run and kiln_profile refuse it. Returns 0, or -1 with a
-   message in error and nothing written. */
+   runs only this way: kiln_run and kiln_profile refuse it. Returns 0, or -1
+   with a message in error and nothing written. */
 int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
                     const int64_t *const *input_dims, void *const *outputs,
-                    const size_t *output_bytes, char *error,
-                    size_t error_size);
+                    const size_t *output_bytes, char *error, size_t error_size);
 /* For a model whose sequence length varies at run time (a second open
    dim): its name, or NULL. */
 const char *kiln_sequence_symbol(const kiln_model *model);

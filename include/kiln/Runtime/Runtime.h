@@ -9,6 +9,11 @@
  *       names it ("symbol NAME"), gives the dims of one sample, and ends
  *       the line of each tensor that holds samples with their axis, "AXIS"
  *       or "AXIS:BLOCKS" (see TensorInfo::sampleBlocks in Tensor.h).
+ *       A model whose sequence length varies too (padded to an extent)
+ *       has a line "sequence NAME EXTENT LO HI", "seq=AXIS" on the line of
+ *       each tensor that holds the positions (their dims padded), and a
+ *       last input "in sequence_length 7 - length": the actual length,
+ *       an int64 scalar.
  *   const uint64_t kiln_model_workspace_bytes;
  *       The size of the model's workspace for intermediate tensors.
  *   void kiln_model_run(void **buffers);
@@ -45,6 +50,17 @@
  * kiln_block_workspace_bytes and, for the dnnl backend,
  * kiln_block_dnnl_program and kiln_block_dnnl_constants: the same model
  * for a block, which the runtime declares weak.
+ *
+ * A binary of a model with a padded sequence also holds the model padded
+ * to shorter extents, as kiln_bucketI_{run,task,signature,
+ * workspace_bytes,dnnl_program,dnnl_constants} (I from 0), listed, smallest
+ * first, in
+ *
+ *   const struct { int64_t extent; void *run, *task; const char *signature;
+ *                  const uint64_t *workspace_bytes; const int64_t
+ *                  *dnnl_program; void *dnnl_constants; }
+ *       kiln_sequence_buckets[];
+ *   const int64_t kiln_sequence_bucket_count;
  *
  * No MLIR here: the runtime is plain C++.
 \*===----------------------------------------------------------------------===*/

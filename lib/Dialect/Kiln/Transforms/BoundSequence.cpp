@@ -45,8 +45,8 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   NamedAttrList attrs;
   attrs.append("kiln.name", b.getStringAttr("sequence_length"));
   attrs.append("kiln.sequence_length", b.getUnitAttr());
-  if (failed(graph.insertArgument(index, scalar, attrs.getDictionary(ctx),
-                                  loc)))
+  if (failed(
+          graph.insertArgument(index, scalar, attrs.getDictionary(ctx), loc)))
     return failure();
   Value length = graph.getArgument(index);
   Block &body = graph.getBody().front();
@@ -55,8 +55,10 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   auto broadcastShape = [](ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
     SmallVector<int64_t> out(std::max(a.size(), c.size()), 1);
     for (size_t i = 0; i < out.size(); ++i) {
-      int64_t x = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
-      int64_t y = i < out.size() - c.size() ? 1 : c[i - (out.size() - c.size())];
+      int64_t x =
+          i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
+      int64_t y =
+          i < out.size() - c.size() ? 1 : c[i - (out.size() - c.size())];
       out[i] = x == 1 ? y : x;
     }
     return out;
@@ -131,8 +133,8 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
     if (!lengths32) {
       Value cast = kiln::CastOp::create(b, loc, RankedTensorType::get({}, i32),
                                         length, false, false);
-      lengths32 = kiln::ReshapeOp::create(b, loc, RankedTensorType::get({1}, i32),
-                                          cast);
+      lengths32 = kiln::ReshapeOp::create(
+          b, loc, RankedTensorType::get({1}, i32), cast);
     }
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(op);
@@ -168,8 +170,8 @@ struct BoundSequencePass
       if (auto axis =
               graph.getArgAttrOfType<IntegerAttr>(i, "kiln.sequence_axis"))
         axes[i] = axis.getInt();
-    FailureOr<kiln::SampleAxes> flow = kiln::findSampleAxes(
-        graph, axes, extent.getInt(), /*sequence=*/true);
+    FailureOr<kiln::SampleAxes> flow =
+        kiln::findSampleAxes(graph, axes, extent.getInt(), /*sequence=*/true);
     if (failed(flow)) {
       module.emitError() << "the open dim '" << symbol.getValue()
                          << "' cannot vary at run time; pin it with --shape "

@@ -23,8 +23,7 @@ using Axis = std::optional<int64_t>;
 
 class SampleFlow {
 public:
-  SampleFlow(int64_t probe, bool sequence)
-      : probe(probe), sequence(sequence) {}
+  SampleFlow(int64_t probe, bool sequence) : probe(probe), sequence(sequence) {}
 
   Axis axisOf(Value value) const {
     auto it = axes.find(value);
@@ -558,8 +557,8 @@ LogicalResult SampleFlow::attentionOverPositions(AttentionOp op) {
 
 FailureOr<kiln::SampleAxes>
 kiln::findSampleAxes(func::FuncOp func,
-                     ArrayRef<std::optional<int64_t>> inputAxes,
-                     int64_t probe, bool sequence) {
+                     ArrayRef<std::optional<int64_t>> inputAxes, int64_t probe,
+                     bool sequence) {
   SampleFlow flow(probe, sequence);
   SampleAxes result;
   result.inputs.assign(inputAxes.begin(), inputAxes.end());
