@@ -83,12 +83,80 @@ static constexpr int64_t kProbe = 257, kSecondProbe = 263;
 /// Fails, at the first op that differs, unless `a` and `b` (a model
 /// imported with its open dim at two probe values) are the same graph with
 /// the same constants but for splats, which fit any size.
+/// The bytes of a constant that is not a splat, or nullopt.
+static std::optional<ArrayRef<char>> rawBytes(Attribute value) {
+  if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(value)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+/// Whether constants `a` and `b`, of a model imported with its sequence
+/// padded to `extentA` and `extentB` positions, hold the same values for the
+/// positions both have, along the one axis whose extent is a multiple of
+/// theirs (positions computed by Range over the length, a table sliced to
+/// it): the padded model then computes the real positions right.
+static bool samePositions(kiln::ConstantOp a, kiln::ConstantOp b,
+                          int64_t extentA, int64_t extentB) {
+  auto typeA = llvm::cast<RankedTensorType>(a.getType());
+  auto typeB = llvm::cast<RankedTensorType>(b.getType());
+  if (typeA.getRank() != typeB.getRank() ||
+      typeA.getElementType() != typeB.getElementType() ||
+      !typeA.getElementType().isIntOrFloat() ||
+      typeA.getElementTypeBitWidth() % 8 != 0)
+    return false;
+  std::optional<int64_t> axis;
+  for (int64_t d = 0; d < typeA.getRank(); ++d) {
+    int64_t dimA = typeA.getDimSize(d), dimB = typeB.getDimSize(d);
+    if (dimA == dimB)
+      continue;
+    if (axis || dimA % extentA != 0 || dimB % extentB != 0 ||
+        dimA / extentA != dimB / extentB)
+      return false;
+    axis = d;
+  }
+  std::optional<ArrayRef<char>> bytesA = rawBytes(a.getValue());
+  std::optional<ArrayRef<char>> bytesB = rawBytes(b.getValue());
+  if (!axis || !bytesA || !bytesB)
+    return false;
+  int64_t outer = 1, inner = typeA.getElementTypeBitWidth() / 8;
+  for (int64_t d = 0; d < *axis; ++d)
+    outer *= typeA.getDimSize(d);
+  for (int64_t d = *axis + 1; d < typeA.getRank(); ++d)
+    inner *= typeA.getDimSize(d);
+  int64_t rowA = typeA.getDimSize(*axis) * inner;
+  int64_t rowB = typeB.getDimSize(*axis) * inner;
+  if ((int64_t)bytesA->size() != outer * rowA ||
+      (int64_t)bytesB->size() != outer * rowB)
+    return false;
+  // The shorter one's rows are the first of the longer one's.
+  int64_t common = std::min(rowA, rowB);
+  for (int64_t o = 0; o < outer; ++o)
+    if (std::memcmp(bytesA->data() + o * rowA, bytesB->data() + o * rowB,
+                    common) != 0)
+      return false;
+  return true;
+}
+
 static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
-                                          llvm::StringRef symbol) {
+                                          llvm::StringRef symbol,
+                                          int64_t extentA = 0,
+                                          int64_t extentB = 0) {
   auto refuse = [&](Operation *op, const Twine &what) {
-    op->emitError() << what << "; Kiln cannot let '" << symbol
-                    << "' vary at run time: pin it with --shape " << symbol
-                    << "=SIZE";
+    InFlightDiagnostic diag = op->emitError();
+    diag << what << "; Kiln cannot let '" << symbol
+         << "' vary at run time: pin it with --shape " << symbol << "=SIZE";
+    if (extentA)
+      diag << ", or, if the model takes fewer positions than Kiln padded it "
+              "to ("
+           << std::max(extentA, extentB) << "; a table of positions shorter, "
+           << "say), give the longest length it takes with --shape "
+           << symbol << "=1..N";
     return failure();
   };
   if (!b)
@@ -124,6 +192,12 @@ static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
     bool sameSplat =
         valueA && valueB && valueA.isSplat() && valueB.isSplat() &&
         valueA.getSplatValue<Attribute>() == valueB.getSplatValue<Attribute>();
+    // A sequence's positions may be computed from its length, when the
+    // padded model computes the real ones the same at every extent.
+    if (!sameSplat && extentA &&
+        samePositions(constA, llvm::cast<kiln::ConstantOp>(opB), extentA,
+                      extentB))
+      continue;
     if (!sameSplat)
       return refuse(&opA, "this value is computed from the size of the open "
                           "dim (by Shape, Size or Range over it)");
@@ -174,6 +248,16 @@ int64_t sequenceExtent(int64_t bound) {
   return n;
 }
 
+/// The extent of the second import, which must give the same graph: the
+/// prime below `extent`, so that a model that takes at most `extent`
+/// positions (a table of them) imports at both.
+int64_t checkExtent(int64_t extent) {
+  int64_t n = extent - 1;
+  while (n > 2 && (!isPrime(n) || n == kProbe || n == kSecondProbe))
+    --n;
+  return n;
+}
+
 /// For the second open dim of `graph` (imported with one sample and the
 /// positions of `symbol` at `extent`): checks that no value is computed
 /// from the length and records the axes of the inputs that hold the
@@ -182,7 +266,8 @@ LogicalResult openSequence(func::FuncOp graph, func::FuncOp other,
                            const std::string &symbol, int64_t extent,
                            const OpenDimRange &range,
                            ArrayRef<SymbolicDim> probed) {
-  if (failed(checkSizeIndependent(graph, other, symbol)))
+  if (failed(checkSizeIndependent(graph, other, symbol, extent,
+                                  checkExtent(extent))))
     return failure();
   Builder b(graph.getContext());
   for (const SymbolicDim &dim : probed) {
@@ -272,7 +357,7 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
       return {};
     }
     extent = sequenceExtent(sequenceRange.high);
-    secondExtent = sequenceExtent(extent + 1);
+    secondExtent = checkExtent(extent);
     SymbolicDims again;
     again.probe = kProbe;
     again.values[*sequence] = extent;
@@ -487,6 +572,9 @@ kiln::loadSequenceBucket(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   if (!module)
     return {};
   auto graph = module->lookupSymbol<func::FuncOp>("main");
+  if (graph && failed(checkSizeIndependent(graph, main, sequence.getValue(),
+                                           extent, modelExtent.getInt())))
+    return {};
   // Its tensors are the model's, with `extent` positions for its extent.
   auto scaled = [&](Type modelType, Type bucketType, Attribute axisAttr) {
     auto a = llvm::cast<RankedTensorType>(modelType);

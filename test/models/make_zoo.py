@@ -218,6 +218,26 @@ class TorchAttentionEncoder(nn.Module):
         return self.norm2(x + self.ff2(F.gelu(self.ff1(x))))
 
 
+class PositionalTagger(nn.Module):
+    """Token and learned position embeddings (positions from arange over the
+    sequence length, as exporters write Range), one nn.TransformerEncoderLayer,
+    a tag per token. Positions up to 256."""
+
+    def __init__(self, vocab=300, d_model=32, heads=4, ff=64, positions=256,
+                 tags=6):
+        super().__init__()
+        self.token = nn.Embedding(vocab, d_model)
+        self.position = nn.Embedding(positions, d_model)
+        self.encoder = nn.TransformerEncoderLayer(
+            d_model, heads, ff, dropout=0.0, batch_first=True)
+        self.tags = nn.Linear(d_model, tags)
+
+    def forward(self, tokens):
+        positions = torch.arange(tokens.shape[1], device=tokens.device)
+        x = self.token(tokens) + self.position(positions)[None]
+        return self.tags(self.encoder(x))
+
+
 class TransE(nn.Module):
     """TransE: score(h, r, t) = -||e_h + w_r - e_t||_2."""
 
@@ -412,6 +432,7 @@ DYNAMIC_AXES = {
                           "padding_mask": {0: "batch", 1: "seq"}},
     "mha_encoder": {"x": {0: "batch", 1: "seq"},
                     "padding_mask": {0: "batch", 1: "seq"}},
+    "positional_tagger": {"tokens": {0: "batch", 1: "seq"}},
     "transe": {n: {0: "triples"} for n in ("head", "relation", "tail")},
     "distmult": {n: {0: "triples"} for n in ("head", "relation", "tail")},
 }
@@ -420,7 +441,7 @@ DYNAMIC_BATCHES = (1, 3, 16)
 # (batch 3): input_K_b3_sL.npy, output_K_b3_sL.npy.
 DYNAMIC_LENGTHS = (7, 40, 97)
 SEQUENCE_MODELS = ("gru_classifier", "lstm_tagger", "attention_encoder",
-                   "mha_encoder")
+                   "mha_encoder", "positional_tagger")
 
 
 def export_dynamic(name, make, out_dir):
@@ -439,7 +460,8 @@ def export_dynamic(name, make, out_dir):
     first = next(iter(axes.values()))[0]
     for out in output_names:
         axes[out] = {0: first}
-    if name in ("lstm_tagger", "attention_encoder", "mha_encoder"):
+    if name in ("lstm_tagger", "attention_encoder", "mha_encoder",
+                "positional_tagger"):
         for out in output_names:
             axes[out] = {0: "batch", 1: "seq"}
     tensors = tuple(torch.from_numpy(a) for a in inputs)
@@ -560,6 +582,17 @@ def main_dynamic(args, only):
                 zoo_entries(batch, g, args.seq, length)[name]()
             return model, input_names, inputs, output_names
         export_dynamic(name, make, out)
+    # Dynamic only: a transformer whose positions come from the length.
+    if not only or "positional_tagger" in only:
+        torch.manual_seed(200)
+        tagger = PositionalTagger()
+
+        def make_tagger(batch, length=None):
+            generator = np.random.default_rng(20000 + batch + (length or 0))
+            tokens = generator.integers(0, 300, (batch, length or 12))
+            return tagger, ["tokens"], [tokens.astype(np.int64)], \
+                ["tag_logits"]
+        export_dynamic("positional_tagger", make_tagger, out)
     return 0
 
 

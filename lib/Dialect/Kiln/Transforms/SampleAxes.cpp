@@ -568,6 +568,22 @@ kiln::findSampleAxes(func::FuncOp func,
   for (auto [arg, axis] : llvm::zip(body.getArguments(), inputAxes))
     if (axis)
       flow.seed(arg, *axis);
+  // A constant whose extent along an axis is a multiple of the padded
+  // positions holds them there (the loader checked that it is the same for
+  // the positions of every extent: a Range over the length, a table sliced
+  // to it).
+  if (sequence)
+    for (auto constant : body.getOps<ConstantOp>()) {
+      auto type = llvm::cast<RankedTensorType>(constant.getType());
+      auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+      if (dense && dense.isSplat())
+        continue;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.getDimSize(d) % probe == 0) {
+          flow.seed(constant, d);
+          break;
+        }
+    }
   for (Operation &op : body.without_terminator())
     if (failed(flow.visit(&op)))
       return failure();
