@@ -156,6 +156,20 @@ def gru_mask(k, d):
     return m, [padded_ids(rng("grumask"), length, vocab, [10, 4])]
 
 
+def sequence_open(k, d):
+    """Token ids of any length (Input((None,))): a bidirectional GRU, then
+    self-attention with a residual and a layer norm, a tag per token."""
+    L = k.layers
+    vocab = 60
+    ids = k.Input((None,), dtype="int32", name="tokens")
+    e = L.Embedding(vocab, 16)(ids)
+    h = L.Bidirectional(L.GRU(8, return_sequences=True))(e)
+    a = L.MultiHeadAttention(num_heads=2, key_dim=8)(h, h)
+    h = L.LayerNormalization()(L.Add()([h, a]))
+    m = k.Model(ids, L.Dense(5)(h))
+    return m, [rng("sequence").integers(0, vocab, (BATCH, 9)).astype(np.int32)]
+
+
 def vae(k, d):
     """The convolutional VAE: Model(x, decoder(encoder(x)))."""
     L = k.layers
@@ -457,6 +471,7 @@ MODELS = {
     "lstm": (rnn("LSTM"), True),
     "bilstm_mask": (bilstm_mask, True),
     "gru_mask": (gru_mask, True),
+    "sequence_open": (sequence_open, False),
     "vae": (vae, True),
     "gan_generator": (gan_generator, True),
     "gan_discriminator": (gan_discriminator, True),
