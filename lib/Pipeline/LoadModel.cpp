@@ -474,6 +474,47 @@ kiln::loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   return module;
 }
 
+/// Whether `variant` (the model imported again at other sizes) takes and
+/// gives the tensors of `model`, but along the axis its attribute `axisName`
+/// gives (`kiln.sample_axis`, `kiln.sequence_axis`), where its extent is
+/// the model's times `num` / `den`; with `ranksOnly`, the results are only
+/// compared by rank (their axes unknown yet).
+static bool sameScaled(func::FuncOp model, func::FuncOp variant,
+                       StringRef axisName, int64_t num, int64_t den,
+                       bool ranksOnly = false) {
+  if (!variant || variant.getNumArguments() != model.getNumArguments() ||
+      variant.getNumResults() != model.getNumResults())
+    return false;
+  auto scaled = [&](Type modelType, Type variantType, Attribute axisAttr) {
+    auto a = llvm::cast<RankedTensorType>(modelType);
+    auto b = llvm::cast<RankedTensorType>(variantType);
+    auto axis = llvm::dyn_cast_or_null<IntegerAttr>(axisAttr);
+    if (a.getRank() != b.getRank())
+      return false;
+    for (int64_t d = 0; d < a.getRank(); ++d)
+      if (axis && axis.getInt() == d
+              ? b.getDimSize(d) * den != a.getDimSize(d) * num
+              : b.getDimSize(d) != a.getDimSize(d))
+        return false;
+    return true;
+  };
+  for (unsigned i = 0; i < model.getNumArguments(); ++i)
+    if (!scaled(model.getArgumentTypes()[i], variant.getArgumentTypes()[i],
+                model.getArgAttr(i, axisName)))
+      return false;
+  for (unsigned i = 0; i < model.getNumResults(); ++i)
+    if (ranksOnly ? llvm::cast<RankedTensorType>(model.getResultTypes()[i])
+                            .getRank() !=
+                        llvm::cast<RankedTensorType>(
+                            variant.getResultTypes()[i])
+                            .getRank()
+                  : !scaled(model.getResultTypes()[i],
+                            variant.getResultTypes()[i],
+                            model.getResultAttr(i, axisName)))
+      return false;
+  return true;
+}
+
 OwningOpRef<ModuleOp>
 kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                      MLIRContext &context,
@@ -493,27 +534,7 @@ kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   if (!module)
     return {};
   auto graph = module->lookupSymbol<func::FuncOp>("main");
-  auto scaled = [&](Type singleType, Type blockType, Attribute axisAttr) {
-    auto a = llvm::cast<RankedTensorType>(singleType);
-    auto b = llvm::cast<RankedTensorType>(blockType);
-    auto axis = llvm::dyn_cast_or_null<IntegerAttr>(axisAttr);
-    if (a.getRank() != b.getRank())
-      return false;
-    for (int64_t d = 0; d < a.getRank(); ++d)
-      if (b.getDimSize(d) !=
-          a.getDimSize(d) * (axis && axis.getInt() == d ? samples : 1))
-        return false;
-    return true;
-  };
-  bool same = graph && graph.getNumArguments() == main.getNumArguments() &&
-              graph.getNumResults() == main.getNumResults();
-  for (unsigned i = 0; same && i < main.getNumArguments(); ++i)
-    same = scaled(main.getArgumentTypes()[i], graph.getArgumentTypes()[i],
-                  main.getArgAttr(i, "kiln.sample_axis"));
-  for (unsigned i = 0; same && i < main.getNumResults(); ++i)
-    same = scaled(main.getResultTypes()[i], graph.getResultTypes()[i],
-                  main.getResultAttr(i, "kiln.sample_axis"));
-  if (!same) {
+  if (!sameScaled(main, graph, "kiln.sample_axis", samples, 1)) {
     emitError(fileLoc) << "the model for blocks of " << samples << " '"
                        << symbol.getValue()
                        << "' does not take and give as many times the "
@@ -576,32 +597,11 @@ kiln::loadSequenceBucket(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
                                            extent, modelExtent.getInt())))
     return {};
   // Its tensors are the model's, with `extent` positions for its extent.
-  auto scaled = [&](Type modelType, Type bucketType, Attribute axisAttr) {
-    auto a = llvm::cast<RankedTensorType>(modelType);
-    auto b = llvm::cast<RankedTensorType>(bucketType);
-    auto axis = llvm::dyn_cast_or_null<IntegerAttr>(axisAttr);
-    if (a.getRank() != b.getRank())
-      return false;
-    for (int64_t d = 0; d < a.getRank(); ++d) {
-      bool positions = axis && axis.getInt() == d;
-      if (positions ? b.getDimSize(d) * modelExtent.getInt() !=
-                          a.getDimSize(d) * extent
-                    : b.getDimSize(d) != a.getDimSize(d))
-        return false;
-    }
-    return true;
-  };
-  bool same = graph && graph.getNumArguments() == main.getNumArguments() &&
-              graph.getNumResults() == main.getNumResults();
-  for (unsigned i = 0; same && i < main.getNumArguments(); ++i)
-    same = scaled(main.getArgumentTypes()[i], graph.getArgumentTypes()[i],
-                  main.getArgAttr(i, "kiln.sequence_axis"));
-  // The outputs' axes are known once kiln-bound-sequence has run: compare
-  // their ranks here, their extents at run time (the bucket's signature).
-  for (unsigned i = 0; same && i < main.getNumResults(); ++i)
-    same = llvm::cast<RankedTensorType>(main.getResultTypes()[i]).getRank() ==
-           llvm::cast<RankedTensorType>(graph.getResultTypes()[i]).getRank();
-  if (!same) {
+  // The outputs' axes are known once kiln-bound-sequence has run: their
+  // ranks are compared here, their extents at run time (the bucket's
+  // signature).
+  if (!sameScaled(main, graph, "kiln.sequence_axis", extent,
+                  modelExtent.getInt(), /*ranksOnly=*/true)) {
     emitError(fileLoc) << "the model padded to " << extent << " '"
                        << sequence.getValue()
                        << "' does not take and give the tensors of the model "

@@ -267,41 +267,16 @@ private:
 /// One profile at a time: the per-op hooks record into one table.
 std::mutex profileMutex;
 
-} // namespace
-
-extern "C" {
-
-int kiln_run(const kiln_model *model, const void *const *inputs,
-             const size_t *input_bytes, void *const *outputs,
-             const size_t *output_bytes, char *error, size_t error_size) {
+/// kiln_run and kiln_run_shaped: the inputs' sizes are given by their byte
+/// sizes or by their dims.
+int run(const kiln_model *model, const void *const *inputs,
+        const size_t *input_bytes, const int64_t *const *input_dims,
+        void *const *outputs, const size_t *output_bytes, char *error,
+        size_t error_size) {
   std::vector<void *> buffers;
   int64_t samples, length;
-  if (!prepareRun(model, inputs, input_bytes, nullptr, outputs, output_bytes,
-                  buffers, samples, length, error, error_size))
-    return -1;
-  ThreadsForRun threads(model);
-  std::string message;
-  if (!runSamples(buffers, model->signature, model->backend, samples,
-                  *model->arenas,
-                  /*parallel=*/true, message, &model->block)) {
-    report(error, error_size, message);
-    return -1;
-  }
-  return 0;
-}
-
-int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
-                    const int64_t *const *input_dims, void *const *outputs,
-                    const size_t *output_bytes, char *error,
-                    size_t error_size) {
-  if (model && !input_dims && !model->signature.inputs.empty()) {
-    report(error, error_size, "the dims arrays are NULL");
-    return -1;
-  }
-  std::vector<void *> buffers;
-  int64_t samples, length;
-  if (!prepareRun(model, inputs, nullptr, input_dims, outputs, output_bytes,
-                  buffers, samples, length, error, error_size))
+  if (!prepareRun(model, inputs, input_bytes, input_dims, outputs,
+                  output_bytes, buffers, samples, length, error, error_size))
     return -1;
   ThreadsForRun threads(model);
   std::string message;
@@ -312,6 +287,29 @@ int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
     return -1;
   }
   return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+int kiln_run(const kiln_model *model, const void *const *inputs,
+             const size_t *input_bytes, void *const *outputs,
+             const size_t *output_bytes, char *error, size_t error_size) {
+  return run(model, inputs, input_bytes, nullptr, outputs, output_bytes, error,
+             error_size);
+}
+
+int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
+                    const int64_t *const *input_dims, void *const *outputs,
+                    const size_t *output_bytes, char *error,
+                    size_t error_size) {
+  if (model && !input_dims && !model->signature.inputs.empty()) {
+    report(error, error_size, "the dims arrays are NULL");
+    return -1;
+  }
+  return run(model, inputs, nullptr, input_dims, outputs, output_bytes, error,
+             error_size);
 }
 
 int kiln_set_threads(kiln_model *model, int threads) {

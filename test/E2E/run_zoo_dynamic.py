@@ -40,6 +40,23 @@ def perturbed(expected):
     return bad
 
 
+def check(pairs, where):
+    """(max error, None) when every (name, actual, expected) pair is within
+    tolerance and each fails against a perturbed reference, else (None,
+    the reason)."""
+    result = compare.compare_outputs(pairs, RTOL, ATOL)
+    if not result.startswith("max error"):
+        return None, f"{where}: {result}"
+    for k in range(len(pairs)):
+        spoiled = [(n, a, perturbed(e) if j == k else e)
+                   for j, (n, a, e) in enumerate(pairs)]
+        if compare.compare_outputs(spoiled, RTOL, ATOL).startswith(
+                "max error"):
+            return None, f"{where}: output {k} still passes a perturbed " \
+                "reference"
+    return float(result.split()[-1]), None
+
+
 def inputs_for(folder, batch):
     paths, k = [], 0
     while os.path.exists(os.path.join(folder, f"input_{k}_b{batch}.npy")):
@@ -100,17 +117,10 @@ def run_model(kilnc, folder, work, backend):
                   expected)
                  for (name, _, _), expected in zip(sig["outputs"],
                                                    load("output", batch))]
-        result = compare.compare_outputs(pairs, RTOL, ATOL)
-        if not result.startswith("max error"):
-            return False, f"batch {batch}: {result}"
-        worst = max(worst, float(result.split()[-1]))
-        for k in range(len(pairs)):
-            spoiled = [(n, a, perturbed(e) if j == k else e)
-                       for j, (n, a, e) in enumerate(pairs)]
-            if compare.compare_outputs(spoiled, RTOL, ATOL).startswith(
-                    "max error"):
-                return False, (f"batch {batch}: output {k} still passes a "
-                               f"perturbed reference")
+        error, problem = check(pairs, f"batch {batch}")
+        if problem:
+            return False, problem
+        worst = max(worst, error)
     # Inputs from different batch sizes must be refused, nothing written.
     if len(first) > 1:
         mixed = [inputs_for(folder, 3)[0], *inputs_for(folder, 16)[1:]]
@@ -148,17 +158,10 @@ def run_model(kilnc, folder, work, backend):
                   np.load(os.path.join(folder,
                                        f"output_{k}_b3_s{length}.npy")))
                  for k, (name, _, _) in enumerate(sig["outputs"])]
-        result = compare.compare_outputs(pairs, RTOL, ATOL)
-        if not result.startswith("max error"):
-            return False, f"length {length}: {result}"
-        worst = max(worst, float(result.split()[-1]))
-        for k in range(len(pairs)):
-            spoiled = [(n, a, perturbed(e) if j == k else e)
-                       for j, (n, a, e) in enumerate(pairs)]
-            if compare.compare_outputs(spoiled, RTOL, ATOL).startswith(
-                    "max error"):
-                return False, (f"length {length}: output {k} still passes a "
-                               f"perturbed reference")
+        error, problem = check(pairs, f"length {length}")
+        if problem:
+            return False, problem
+        worst = max(worst, error)
     if len(lengths) not in (0, len(LENGTHS)):
         return False, f"fixtures for lengths {lengths} only"
     pinned = " ".join(p.replace("--shape=", "") for p in pins)

@@ -472,27 +472,21 @@ def export_dynamic(name, make, out_dir):
     with open(os.path.join(folder, "inputs.json"), "w") as f:
         json.dump({"inputs": input_names}, f)
         f.write("\n")
-    for batch in DYNAMIC_BATCHES:
-        _, _, inputs, _ = make(batch)
+    # The inputs and PyTorch's outputs of each batch size (suffix _bN) and,
+    # for the sequence models, of each length at batch 3 (_b3_sL).
+    runs = [(f"_b{batch}", make(batch)) for batch in DYNAMIC_BATCHES]
+    runs += [(f"_b3_s{length}", make(3, length))
+             for length in (DYNAMIC_LENGTHS if name in SEQUENCE_MODELS
+                            else ())]
+    for suffix, (_, _, inputs, _) in runs:
         with torch.no_grad():
             outputs = model(*(torch.from_numpy(a) for a in inputs))
         if isinstance(outputs, torch.Tensor):
             outputs = (outputs,)
         for k, a in enumerate(inputs):
-            np.save(os.path.join(folder, f"input_{k}_b{batch}.npy"), a)
+            np.save(os.path.join(folder, f"input_{k}{suffix}.npy"), a)
         for k, t in enumerate(outputs):
-            np.save(os.path.join(folder, f"output_{k}_b{batch}.npy"),
-                    t.numpy())
-    for length in DYNAMIC_LENGTHS if name in SEQUENCE_MODELS else ():
-        _, _, inputs, _ = make(3, length)
-        with torch.no_grad():
-            outputs = model(*(torch.from_numpy(a) for a in inputs))
-        if isinstance(outputs, torch.Tensor):
-            outputs = (outputs,)
-        for k, a in enumerate(inputs):
-            np.save(os.path.join(folder, f"input_{k}_b3_s{length}.npy"), a)
-        for k, t in enumerate(outputs):
-            np.save(os.path.join(folder, f"output_{k}_b3_s{length}.npy"),
+            np.save(os.path.join(folder, f"output_{k}{suffix}.npy"),
                     t.numpy())
     print(f"{name}: dynamic, batches {DYNAMIC_BATCHES}")
 
