@@ -345,8 +345,8 @@ void defineBucketTable(llvm::Module &main, ArrayRef<int64_t> extents) {
   llvm::LLVMContext &ctx = main.getContext();
   auto *i64 = llvm::Type::getInt64Ty(ctx);
   auto *ptr = llvm::PointerType::get(ctx, 0);
-  auto *record =
-      llvm::StructType::get(ctx, {i64, ptr, ptr, ptr, ptr, ptr, ptr});
+  auto *record = llvm::StructType::get(
+      ctx, {i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr});
   SmallVector<llvm::Constant *> records;
   for (auto [i, extent] : llvm::enumerate(extents)) {
     std::string prefix = "kiln_bucket" + std::to_string(i) + "_";
@@ -356,9 +356,12 @@ void defineBucketTable(llvm::Module &main, ArrayRef<int64_t> extents) {
       return llvm::ConstantPointerNull::get(ptr);
     };
     records.push_back(llvm::ConstantStruct::get(
-        record, {llvm::ConstantInt::get(i64, extent), symbol("run"),
-                 symbol("task"), symbol("signature"), symbol("workspace_bytes"),
-                 symbol("dnnl_program"), symbol("dnnl_constants")}));
+        record,
+        {llvm::ConstantInt::get(i64, extent), symbol("run"), symbol("task"),
+         symbol("signature"), symbol("workspace_bytes"), symbol("dnnl_program"),
+         symbol("dnnl_constants"), symbol("block_run"), symbol("block_task"),
+         symbol("block_signature"), symbol("block_workspace_bytes"),
+         symbol("block_dnnl_program"), symbol("block_dnnl_constants")}));
   }
   auto *arrayType = llvm::ArrayType::get(record, records.size());
   new llvm::GlobalVariable(
@@ -530,9 +533,15 @@ LogicalResult kiln::compile(ModuleOp module, const CompileOptions &options,
     for (auto [i, bucket] : llvm::enumerate(options.bucketModules)) {
       auto extent = bucket->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
       extents.push_back(extent ? extent.getInt() : 0);
+      std::string prefix = "kiln_bucket" + std::to_string(i) + "_";
       if (failed(linkBlockModel(bucket, pipeline, *llvmModule, *machine, loc,
-                                dnnl, weights,
-                                "kiln_bucket" + std::to_string(i) + "_")))
+                                dnnl, weights, prefix)))
+        return failure();
+      if (i < options.bucketBlockModules.size() &&
+          options.bucketBlockModules[i] &&
+          failed(linkBlockModel(options.bucketBlockModules[i], pipeline,
+                                *llvmModule, *machine, loc, dnnl, weights,
+                                prefix + "block_")))
         return failure();
     }
     defineBucketTable(*llvmModule, extents);
@@ -677,11 +686,9 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
     // No block larger than the largest batch.
     blockSamples = std::min(blockSamples, range.high);
   }
-  // A padded sequence runs one sample at a time, padded to the smallest of
-  // its extents that holds its length: the model's, and the buckets'.
-  if (sequence)
-    blockSamples = 0;
-  std::vector<OwningOpRef<ModuleOp>> buckets;
+  // A padded sequence is padded to the smallest of its extents that holds
+  // its length: the model's, and the buckets', each also for blocks.
+  std::vector<OwningOpRef<ModuleOp>> buckets, bucketBlocks;
   if (sequence && !isTextStage(stopAt) && !compileOptions.externalWeights) {
     auto extent = (*module)->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
     auto lengths =
@@ -695,6 +702,17 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
       if (!buckets.back())
         return failure();
       compileOptions.bucketModules.push_back(*buckets.back());
+      if (blockSamples > 1) {
+        bucketBlocks.push_back(loadBlockModel(modelPath, sourceMgr, context,
+                                              importOptions, *buckets.back(),
+                                              blockSamples));
+        if (!bucketBlocks.back())
+          return failure();
+      } else {
+        bucketBlocks.emplace_back();
+      }
+      compileOptions.bucketBlockModules.push_back(
+          bucketBlocks.back() ? *bucketBlocks.back() : ModuleOp());
     }
   }
   OwningOpRef<ModuleOp> block;
@@ -711,5 +729,6 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   LogicalResult compiled = compile(*module, compileOptions, stopAt);
   compileOptions.timing = nullptr;
   compileOptions.bucketModules.clear();
+  compileOptions.bucketBlockModules.clear();
   return compiled;
 }

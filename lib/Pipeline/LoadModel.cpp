@@ -155,8 +155,8 @@ static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
       diag << ", or, if the model takes fewer positions than Kiln padded it "
               "to ("
            << std::max(extentA, extentB) << "; a table of positions shorter, "
-           << "say), give the longest length it takes with --shape "
-           << symbol << "=1..N";
+           << "say), give the longest length it takes with --shape " << symbol
+           << "=1..N";
     return failure();
   };
   if (!b)
@@ -503,14 +503,13 @@ static bool sameScaled(func::FuncOp model, func::FuncOp variant,
                 model.getArgAttr(i, axisName)))
       return false;
   for (unsigned i = 0; i < model.getNumResults(); ++i)
-    if (ranksOnly ? llvm::cast<RankedTensorType>(model.getResultTypes()[i])
-                            .getRank() !=
-                        llvm::cast<RankedTensorType>(
-                            variant.getResultTypes()[i])
-                            .getRank()
-                  : !scaled(model.getResultTypes()[i],
-                            variant.getResultTypes()[i],
-                            model.getResultAttr(i, axisName)))
+    if (ranksOnly
+            ? llvm::cast<RankedTensorType>(model.getResultTypes()[i])
+                      .getRank() !=
+                  llvm::cast<RankedTensorType>(variant.getResultTypes()[i])
+                      .getRank()
+            : !scaled(model.getResultTypes()[i], variant.getResultTypes()[i],
+                      model.getResultAttr(i, axisName)))
       return false;
   return true;
 }
@@ -529,6 +528,11 @@ kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   }
   SymbolicDims pinned;
   pinned.values[symbol.getValue()] = samples;
+  // A padded sequence keeps its extent.
+  auto sequence = single->getAttrOfType<StringAttr>("kiln.sequence_symbol");
+  auto extent = single->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
+  if (sequence && extent)
+    pinned.values[sequence.getValue()] = extent.getInt();
   OwningOpRef<ModuleOp> module =
       importModel(path, sourceMgr, context, options, &pinned);
   if (!module)
@@ -544,6 +548,10 @@ kiln::loadBlockModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
   graph.setAllArgAttrs(main.getAllArgAttrs());
   graph.setAllResultAttrs(main.getAllResultAttrs());
   (*module)->setAttr("kiln.sample_symbol", symbol);
+  for (StringRef name :
+       {"kiln.sequence_symbol", "kiln.sequence_extent", "kiln.sequence_range"})
+    if (Attribute value = single->getAttr(name))
+      (*module)->setAttr(name, value);
   return module;
 }
 

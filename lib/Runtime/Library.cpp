@@ -275,8 +275,8 @@ int run(const kiln_model *model, const void *const *inputs,
         size_t error_size) {
   std::vector<void *> buffers;
   int64_t samples, length;
-  if (!prepareRun(model, inputs, input_bytes, input_dims, outputs,
-                  output_bytes, buffers, samples, length, error, error_size))
+  if (!prepareRun(model, inputs, input_bytes, input_dims, outputs, output_bytes,
+                  buffers, samples, length, error, error_size))
     return -1;
   ThreadsForRun threads(model);
   std::string message;

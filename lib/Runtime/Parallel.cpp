@@ -57,12 +57,7 @@ __attribute__((weak)) void kiln_block_task(int32_t id, int64_t lo, int64_t hi,
 // The buckets of a padded sequence (kiln/Runtime/Runtime.h).
 struct KilnSequenceBucket {
   int64_t extent;
-  void (*run)(void **);
-  void (*task)(int32_t, int64_t, int64_t, void **);
-  const char *signature;
-  const uint64_t *workspaceBytes;
-  const int64_t *dnnlProgram;
-  void (*dnnlConstants)(uintptr_t *);
+  kiln::runtime::GraphSymbols graph, block;
 };
 __attribute__((weak)) extern const KilnSequenceBucket kiln_sequence_buckets[];
 __attribute__((weak)) extern const int64_t kiln_sequence_bucket_count;
@@ -480,13 +475,24 @@ kiln::runtime::BlockProgram::~BlockProgram() {
 }
 
 bool kiln::runtime::BlockProgram::init(const Signature &signature,
-                                       const Backend &model,
-                                       std::string &error) {
-  if (!kiln_block_run || !kiln_block_task || !kiln_block_signature ||
+                                       const Backend &model, std::string &error,
+                                       const GraphSymbols *symbols) {
+  if (symbols) {
+    graph = *symbols;
+  } else {
+    graph.run = kiln_block_run;
+    graph.task = kiln_block_task;
+    graph.signature = kiln_block_signature;
+    graph.workspaceBytes =
+        kiln_block_run ? &kiln_block_workspace_bytes : nullptr;
+    graph.dnnlProgram = kiln_block_dnnl_program;
+    graph.dnnlConstants = kiln_block_dnnl_constants;
+  }
+  if (!graph.run || !graph.task || !graph.signature || !graph.workspaceBytes ||
       signature.symbol.empty())
     return true;
   Signature block;
-  if (!parseSignature(kiln_block_signature, block, error))
+  if (!parseSignature(graph.signature, block, error))
     return false;
   // Its tensors are those of the model for as many samples.
   int64_t samples = 0;
@@ -510,7 +516,7 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
     error = "the model's block of samples does not match its signature";
     return false;
   }
-  if (kiln_block_dnnl_program) {
+  if (graph.dnnlProgram) {
     if (!kiln_dnnl_create_program) {
       error = "the model's block needs oneDNN";
       return false;
@@ -518,9 +524,9 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
     char message[512] = "";
     // Weights the model for one sample reordered to the same layout are
     // shared, not reordered again.
-    dnnl = kiln_dnnl_create_program(kiln_block_dnnl_program,
-                                    kiln_block_dnnl_constants, model.state(),
-                                    message, sizeof(message), &scratchpad);
+    dnnl = kiln_dnnl_create_program(graph.dnnlProgram, graph.dnnlConstants,
+                                    model.state(), message, sizeof(message),
+                                    &scratchpad);
     if (!dnnl) {
       error = message;
       return false;
@@ -528,8 +534,8 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
   }
   checkList = block.checks;
   blockSamples = samples;
-  arenas = new ArenaPool(alignUp(kiln_block_workspace_bytes) +
-                         alignUp(scratchpad) + 16 * checkList.size());
+  arenas = new ArenaPool(alignUp(*graph.workspaceBytes) + alignUp(scratchpad) +
+                         16 * checkList.size());
   return true;
 }
 
@@ -540,9 +546,8 @@ bool kiln::runtime::BlockProgram::run(const std::vector<void *> &io,
     error = "cannot allocate the model's workspace";
     return false;
   }
-  Program program{
-      kiln_block_run, kiln_block_task, kiln_block_workspace_bytes, checkList,
-      dnnl,           scratchpad};
+  Program program{graph.run, graph.task, *graph.workspaceBytes,
+                  checkList, dnnl,       scratchpad};
   bool ok = runProgram(program, io, arena, error);
   arenas->release(arena);
   return ok;
@@ -682,8 +687,8 @@ bool kiln::runtime::runShape(const std::vector<void *> &io,
                   bucket ? bucket->extent() : signature.sequenceExtent);
   if (!padded.prepare(error) ||
       !runSamples(padded.buffers, padded.graph, backend, samples,
-                  bucket ? bucket->arenas() : arenas, parallel, error, nullptr,
-                  bucket))
+                  bucket ? bucket->arenas() : arenas, parallel, error,
+                  bucket ? &bucket->block() : block, bucket))
     return false;
   padded.finish();
   return true;
@@ -835,9 +840,10 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
   int64_t count = kiln_sequence_bucket_count;
   for (int64_t i = 0; i < count; ++i) {
     const KilnSequenceBucket &entry = kiln_sequence_buckets[i];
+    const GraphSymbols &graph = entry.graph;
     std::string where = "the model padded to " + std::to_string(entry.extent);
-    if (!entry.run || !entry.task || !entry.signature ||
-        !entry.workspaceBytes || entry.extent < 1 ||
+    if (!graph.run || !graph.task || !graph.signature ||
+        !graph.workspaceBytes || entry.extent < 1 ||
         entry.extent >= signature.sequenceExtent ||
         (!buckets.empty() && entry.extent <= buckets.back()->extent())) {
       error = where + " is malformed";
@@ -845,7 +851,7 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
     }
     // Its tensors are the model's, padded to its extent.
     Signature own;
-    if (!parseSignature(entry.signature, own, error))
+    if (!parseSignature(graph.signature, own, error))
       return false;
     bool same = own.sequenceExtent == entry.extent &&
                 own.inputs.size() == signature.inputs.size() &&
@@ -865,18 +871,18 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
     }
     auto bucket = std::make_unique<SequenceBucket>();
     bucket->padded = entry.extent;
-    bucket->runFn = entry.run;
-    bucket->taskFn = entry.task;
-    bucket->workspace = *entry.workspaceBytes;
+    bucket->runFn = graph.run;
+    bucket->taskFn = graph.task;
+    bucket->workspace = *graph.workspaceBytes;
     bucket->checkList = own.checks;
-    if (entry.dnnlProgram) {
+    if (graph.dnnlProgram) {
       if (!kiln_dnnl_create_program) {
         error = where + " needs oneDNN";
         return false;
       }
       char message[512] = "";
       bucket->dnnl = kiln_dnnl_create_program(
-          entry.dnnlProgram, entry.dnnlConstants, model.state(), message,
+          graph.dnnlProgram, graph.dnnlConstants, model.state(), message,
           sizeof(message), &bucket->scratchpad);
       if (!bucket->dnnl) {
         error = where + ": " + message;
@@ -886,6 +892,10 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
     bucket->pool =
         new ArenaPool(alignUp(bucket->workspace) + alignUp(bucket->scratchpad) +
                       16 * bucket->checkList.size());
+    // Its block, when it has one.
+    if (entry.block.run &&
+        !bucket->blocks.init(own, model, error, &entry.block))
+      return false;
     buckets.push_back(std::move(bucket));
   }
   return true;

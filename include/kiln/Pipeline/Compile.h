@@ -75,8 +75,9 @@ loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
           llvm::ArrayRef<OpenDimRange> ranges = {});
 
 /// For a model whose open dim varies at run time (loadModel gives it for
-/// one sample, with a `kiln.sample_symbol`): the same model imported for
-/// blocks of `samples` samples, which the runtime runs where it has that
+/// one sample, with a `kiln.sample_symbol`; or one of its buckets): the
+/// same model imported for blocks of `samples` samples (a padded sequence
+/// padded alike), which the runtime runs where it has that
 /// many. Errors when its inputs and outputs are not `samples` times those
 /// of `single`.
 mlir::OwningOpRef<mlir::ModuleOp>
@@ -148,6 +149,9 @@ struct CompileOptions {
   /// `kiln_bucketI_*` and listed in `kiln_sequence_buckets` (binary stages
   /// only); a run takes the smallest that holds its length.
   std::vector<mlir::ModuleOp> bucketModules;
+  /// For each bucket, its model for blocks of samples (null: none),
+  /// compiled in as `kiln_bucketI_block_*`.
+  std::vector<mlir::ModuleOp> bucketBlockModules;
   /// Print to stderr the time each stage and each pass of a compile took
   /// (compileModelFile; for compile, see `timing`).
   bool timeReport = false;

@@ -72,6 +72,17 @@ private:
 
 /// The model compiled for blocks of samples (kilnc --block-samples), when
 /// the binary holds one: its primitives, created once, and its arenas.
+/// The symbols of one compiled graph besides the model's own: its block
+/// (kiln_block_*), a bucket's or a bucket's block (kiln_bucketI_*).
+struct GraphSymbols {
+  void (*run)(void **) = nullptr;
+  void (*task)(int32_t, int64_t, int64_t, void **) = nullptr;
+  const char *signature = nullptr;
+  const uint64_t *workspaceBytes = nullptr;
+  const int64_t *dnnlProgram = nullptr;
+  void (*dnnlConstants)(uintptr_t *) = nullptr;
+};
+
 class BlockProgram {
 public:
   BlockProgram() = default;
@@ -81,10 +92,10 @@ public:
 
   /// Prepares the block of a model of signature `signature` (whose
   /// primitives, in `model`, share their reordered weights with the
-  /// block's); true without doing anything when there is none, false with
-  /// `error` set on failure.
+  /// block's): kiln_block_*, or the graph of `symbols`; true without doing
+  /// anything when there is none, false with `error` set on failure.
   bool init(const Signature &signature, const Backend &model,
-            std::string &error);
+            std::string &error, const GraphSymbols *symbols = nullptr);
   /// What the block's oneDNN primitives took when the model loaded, or "".
   std::string describe() const;
   /// The samples a block takes; 0 when there is no block.
@@ -98,6 +109,7 @@ public:
   mutable std::atomic<int64_t> blockNs{0}, sampleNs{0};
 
 private:
+  GraphSymbols graph;
   int64_t blockSamples = 0;
   uint64_t scratchpad = 0;
   void *dnnl = nullptr;
@@ -122,9 +134,12 @@ public:
   bool run(const std::vector<void *> &io, void *arena,
            std::string &error) const;
   ArenaPool &arenas() const { return *pool; }
+  /// The bucket for blocks of samples (none: samples() is 0).
+  const BlockProgram &block() const { return blocks; }
 
 private:
   friend class SequenceBuckets;
+  BlockProgram blocks;
   int64_t padded = 0;
   void (*runFn)(void **) = nullptr;
   void (*taskFn)(int32_t, int64_t, int64_t, void **) = nullptr;

@@ -53,14 +53,17 @@
  *
  * A binary of a model with a padded sequence also holds the model padded
  * to shorter extents, as kiln_bucketI_{run,task,signature,
- * workspace_bytes,dnnl_program,dnnl_constants} (I from 0), listed, smallest
- * first, in
+ * workspace_bytes,dnnl_program,dnnl_constants} (I from 0) and, with blocks,
+ * kiln_bucketI_block_{...}, listed, smallest first, in
  *
- *   const struct { int64_t extent; void *run, *task; const char *signature;
- *                  const uint64_t *workspace_bytes; const int64_t
- *                  *dnnl_program; void *dnnl_constants; }
+ *   struct graph { void *run, *task; const char *signature;
+ *                  const uint64_t *workspace_bytes;
+ *                  const int64_t *dnnl_program; void *dnnl_constants; };
+ *   const struct { int64_t extent; struct graph bucket, block; }
  *       kiln_sequence_buckets[];
  *   const int64_t kiln_sequence_bucket_count;
+ *
+ * (null pointers where a bucket has no block or no oneDNN program).
  *
  * No MLIR here: the runtime is plain C++.
 \*===----------------------------------------------------------------------===*/

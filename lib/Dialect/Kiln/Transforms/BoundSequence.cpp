@@ -51,7 +51,7 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   Value length = graph.getArgument(index);
   Block &body = graph.getBody().front();
   b.setInsertionPointToStart(&body);
-  Value lengths32, keysValid;
+  Value lengths32, keysValid, rowsValid;
   auto broadcastShape = [](ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
     SmallVector<int64_t> out(std::max(a.size(), c.size()), 1);
     for (size_t i = 0; i < out.size(); ++i) {
@@ -100,9 +100,25 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
             kiln::ComparePredicate::lt, positions, length, false);
         keysValid = kiln::ReshapeOp::create(
             b, loc, RankedTensorType::get({1, 1, 1, extent}, i1), valid);
+        rowsValid = kiln::ReshapeOp::create(
+            b, loc, RankedTensorType::get({1, 1, extent, 1}, i1), valid);
       }
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(op);
+      // The keys and values of the padded positions become zeros: whatever
+      // the padding computed to (an infinity, say), a masked key then adds
+      // nothing, where 0 * inf would give NaN.
+      for (OpOperand *operand :
+           {&attention.getKMutable(), &attention.getVMutable()}) {
+        auto type = llvm::cast<RankedTensorType>(operand->get().getType());
+        auto zeroType = RankedTensorType::get({}, type.getElementType());
+        Value zero = kiln::ConstantOp::create(
+            b, loc, zeroType,
+            DenseElementsAttr::get(zeroType,
+                                   b.getZeroAttr(type.getElementType())));
+        operand->set(kiln::WhereOp::create(b, loc, type, rowsValid,
+                                           operand->get(), zero));
+      }
       Value mask = attention.getMask();
       Value combined = keysValid;
       if (mask) {
