@@ -635,7 +635,7 @@ parseModelOptions(llvm::StringRef modelPath, const kiln::ModelOptions &options,
   }
   if (options.openBatch)
     importOptions.openBatch = "batch";
-  if (options.blockSamples < 0 || options.blockSamples > 4096)
+  if (options.blockSamples < -1 || options.blockSamples > 4096)
     return "--block-samples must be in 0 to 4096";
   return "";
 }
@@ -668,6 +668,9 @@ LogicalResult kiln::compileModelFile(llvm::StringRef modelPath,
   // block's would be a second file).
   auto symbol = (*module)->getAttrOfType<StringAttr>("kiln.sample_symbol");
   int64_t blockSamples = options.blockSamples;
+  if (blockSamples < 0)
+    blockSamples =
+        (*module)->hasAttr("kiln.sequence_symbol") ? 0 : kDefaultBlockSamples;
   auto sequence = (*module)->getAttrOfType<StringAttr>("kiln.sequence_symbol");
   for (const kiln::OpenDimRange &range : ranges) {
     if (sequence && sequence.getValue() == range.symbol)

@@ -541,7 +541,7 @@ def compile(
     fuse: bool = True,
     weights: str = "embedded",
     open_batch: bool = False,
-    block_samples: int = 16,
+    block_samples: Optional[int] = None,
     target_cpu: str = "native",
     cache_dir: Optional[Union[str, os.PathLike]] = None,
 ) -> Model:
@@ -563,7 +563,8 @@ def compile(
         beside it.
     open_batch: open dim 0 of an ONNX model exported with a fixed batch.
     block_samples: the block of samples a model with an open dim is also
-        compiled for (kilnc's ``--block-samples``).
+        compiled for (kilnc's ``--block-samples``; None: its default, 16,
+        or none for a model whose sequence length varies too).
     target_cpu: the CPU to generate code for (``"native"``: this one).
     cache_dir: where compiled libraries are kept, by a hash of the model
         and the options; a later compile of the same loads it. None: no
@@ -576,7 +577,9 @@ def compile(
         raise ValueError(f"kiln: backend must be 'dnnl' or 'llvm', got {backend!r}")
     if weights not in ("embedded", "external"):
         raise ValueError(f"kiln: weights must be 'embedded' or 'external', got {weights!r}")
-    if isinstance(block_samples, bool) or not isinstance(block_samples, int) or not 0 <= block_samples <= 4096:
+    if block_samples is not None and (
+        isinstance(block_samples, bool) or not isinstance(block_samples, int) or not 0 <= block_samples <= 4096
+    ):
         raise ValueError(f"kiln: block_samples must be an int in 0 to 4096, got {block_samples!r}")
     if not isinstance(target_cpu, str) or not target_cpu:
         raise ValueError(f"kiln: target_cpu must be a CPU name, got {target_cpu!r}")
@@ -605,8 +608,9 @@ def compile(
             f"or an onnx.ModelProto, got {type(model).__name__}"
         )
 
+    blocks = -1 if block_samples is None else block_samples
     options = (backend, weights, tuple(shape_specs), tuple(bind_specs), bool(fuse),
-               bool(open_batch), block_samples, target_cpu)
+               bool(open_batch), blocks, target_cpu)
     cache: Optional[Path] = None
     name = "libmodel.so"
     if cache_dir is not None:
@@ -630,7 +634,7 @@ def compile(
         library = work / name
         ok, messages = _core.compile(
             os.fspath(source), os.fspath(library), backend, weights, target_cpu,
-            os.fspath(_RUNTIME_DIR), bool(fuse), bool(open_batch), block_samples, -1,
+            os.fspath(_RUNTIME_DIR), bool(fuse), bool(open_batch), blocks, -1,
             shape_specs, bind_specs,
         )
         diagnostics = [Diagnostic(*m) for m in messages]

@@ -101,7 +101,8 @@ static cl::opt<int64_t> blockSamples(
     "block-samples",
     cl::desc("For a model whose open dim varies at run time: also compile it "
              "for blocks of N samples, which runs use where they have that "
-             "many (default 16; 1 or 0: one sample at a time only)"),
+             "many (default 16, and none for a model whose sequence length "
+             "varies too; 1 or 0: one sample at a time only)"),
     cl::init(16), cl::cat(kilncCategory));
 static cl::opt<bool> openBatch(
     "open-batch",
@@ -161,7 +162,8 @@ int main(int argc, char **argv) {
   modelOptions.shapes.assign(shapes.begin(), shapes.end());
   modelOptions.binds.assign(binds.begin(), binds.end());
   modelOptions.openBatch = openBatch;
-  modelOptions.blockSamples = blockSamples;
+  modelOptions.blockSamples =
+      blockSamples.getNumOccurrences() ? blockSamples : int64_t(-1);
   options.pipeline.fuse = !noFuse;
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;

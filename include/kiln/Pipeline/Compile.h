@@ -61,6 +61,9 @@ struct OpenDimRange {
 /// when no range bounds it.
 constexpr int64_t kDefaultSequenceBound = 128;
 
+/// The samples of a block when --block-samples is not given.
+constexpr int64_t kDefaultBlockSamples = 16;
+
 /// Reads a model (.onnx, .onnxtxt or kiln IR in .mlir) into kiln IR.
 /// `sourceMgr` keeps the text of an .mlir file for its diagnostics. A
 /// model with an open batch is given for one sample (`kiln.sample_symbol`);
@@ -176,8 +179,10 @@ struct ModelOptions {
   /// Open dim 0 of the ONNX graph inputs under the name "batch".
   bool openBatch = false;
   /// For a model whose open dim varies: also compile it for blocks of this
-  /// many samples (0 or 1: none).
-  int64_t blockSamples = 16;
+  /// many samples (0 or 1: none; -1: kDefaultBlockSamples, none for a
+  /// model whose sequence length varies too, where the measured blocks of
+  /// attention were slower than samples run side by side).
+  int64_t blockSamples = -1;
 };
 
 /// Loads the model at `modelPath` as `options` say and compiles it to

@@ -15,6 +15,7 @@
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -461,41 +462,212 @@ SmallVector<UnaryKind> activationsOf(ArrayAttr attr) {
 // converts them), [h0 [1, D, N, H]], [c0 [1, D, N, H]] -> dst_layer
 // [T, N, D*H], dst_iter [1, D, N, H], [dst_iter_c [1, D, N, H]]; see
 // abi::DnnlRecurrentParams.
+/// oneDNN's activation of a recurrent layer oneDNN can run but for its
+/// sequence_lens, or nullopt.
 template <typename OpTy>
-LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter,
-                               DnnlPrimitive kind,
-                               ArrayRef<UnaryKind> defaults) {
-  if (op.getSequenceLens() || op.getClip() ||
-      !op.getActivationAlpha().empty() || !op.getActivationBeta().empty())
-    return failure();
+std::optional<abi::DnnlRNNActivation>
+dnnlActivationOf(OpTy op, DnnlPrimitive kind, ArrayRef<UnaryKind> defaults) {
+  if (op.getClip() || !op.getActivationAlpha().empty() ||
+      !op.getActivationBeta().empty())
+    return std::nullopt;
   for (Value v : {op.getX(), op.getW(), op.getR()})
     if (!tensorType(v).getElementType().isF32())
-      return failure();
+      return std::nullopt;
   // oneDNN reorders the weights once, so they must be constants.
   if (!op.getW().template getDefiningOp<ConstantOp>() ||
       !op.getR().template getDefiningOp<ConstantOp>() ||
       (op.getB() && !op.getB().template getDefiningOp<ConstantOp>()))
-    return failure();
+    return std::nullopt;
+  if constexpr (std::is_same_v<OpTy, LSTMOp>)
+    if (op.getP() || op.getInputForget())
+      return std::nullopt;
   int64_t dirs = op.getDirection() == RNNDirection::bidirectional ? 2 : 1;
   auto activation = abi::DnnlRNNActivation::Tanh;
   SmallVector<UnaryKind> kinds = activationsOf(op.getActivations());
   if (kind == DnnlPrimitive::RNN) {
     UnaryKind unary = kinds.empty() ? UnaryKind::tanh : kinds.front();
     if (llvm::any_of(kinds, [&](UnaryKind k) { return k != unary; }))
-      return failure();
+      return std::nullopt;
     if (unary == UnaryKind::relu)
       activation = abi::DnnlRNNActivation::Relu;
     else if (unary == UnaryKind::sigmoid)
       activation = abi::DnnlRNNActivation::Sigmoid;
     else if (unary != UnaryKind::tanh)
-      return failure();
+      return std::nullopt;
   } else if (!kinds.empty()) {
     for (int64_t d = 0; d < dirs; ++d)
       for (size_t i = 0; i < defaults.size(); ++i)
         if ((size_t)(d * defaults.size() + i) >= kinds.size() ||
             kinds[d * defaults.size() + i] != defaults[i])
-          return failure();
+          return std::nullopt;
   }
+  return activation;
+}
+
+/// Row `index` of a constant's dim 0, as a constant with a dim 0 of 1.
+Value constantRow(OpBuilder &b, Location loc, ConstantOp constant,
+                  int64_t index) {
+  RankedTensorType type = tensorType(constant.getResult());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = 1;
+  auto rowType = type.clone(shape);
+  Attribute value = constant.getValue();
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value);
+      dense && dense.isSplat())
+    return ConstantOp::create(
+        b, loc, rowType,
+        DenseElementsAttr::get(rowType, dense.getSplatValue<Attribute>()));
+  ArrayRef<char> bytes;
+  if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(value))
+    bytes = dense.getRawData();
+  else if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      bytes = blob->getData();
+  size_t rowBytes = bytes.size() / type.getDimSize(0);
+  if (bytes.empty() || rowBytes * type.getDimSize(0) != bytes.size())
+    return {};
+  return ConstantOp::create(
+      b, loc, rowType,
+      DenseElementsAttr::getFromRawBuffer(
+          rowType, bytes.slice(index * rowBytes, rowBytes)));
+}
+
+/// A recurrent layer over a padded sequence (kiln-bound-sequence gave it
+/// the length, the same for every entry, as its sequence_lens) as layers
+/// oneDNN runs: each direction a forward layer over the padded steps, the
+/// reverse one over the steps reversed within the length; the outputs at
+/// the real steps are the layer's, its last states those at step length -
+/// 1. The outputs at the padded steps are left as they come (no op reads
+/// them for a real position). Fails, changing nothing, where that does not
+/// apply (a cell state used, weights oneDNN cannot take).
+template <typename OpTy>
+LogicalResult splitPaddedRecurrence(OpTy op, IRRewriter &rewriter,
+                                    DnnlPrimitive kind,
+                                    ArrayRef<UnaryKind> defaults) {
+  Value length = sequenceLengthOf(op);
+  if (!length || !dnnlActivationOf(op, kind, defaults))
+    return failure();
+  if constexpr (std::is_same_v<OpTy, LSTMOp>)
+    if (!op.getYC().use_empty())
+      return failure();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  RankedTensorType xType = tensorType(op.getX());
+  int64_t steps = xType.getDimSize(0), batch = xType.getDimSize(1);
+  int64_t hidden = op.getHiddenSize();
+  bool both = op.getDirection() == RNNDirection::bidirectional;
+  int64_t dirs = both ? 2 : 1;
+  Type i64 = rewriter.getI64Type(), f32 = rewriter.getF32Type();
+  auto scalar = [&](int64_t v) -> Value {
+    auto type = RankedTensorType::get({}, i64);
+    return ConstantOp::create(
+        rewriter, loc, type,
+        DenseElementsAttr::get(type, ArrayRef<int64_t>{v}));
+  };
+  // length - 1, and the steps reversed within the length (the padded
+  // steps read step 0).
+  auto scalarType = RankedTensorType::get({}, i64);
+  Value last = BinaryOp::create(rewriter, loc, scalarType, BinaryKind::sub,
+                                length, scalar(1), false);
+  Value reversed;
+  if (both || op.getDirection() == RNNDirection::reverse) {
+    auto stepsType = RankedTensorType::get({steps}, i64);
+    Value back =
+        BinaryOp::create(rewriter, loc, stepsType, BinaryKind::sub, last,
+                         buildPositions(rewriter, loc, steps), false);
+    reversed = BinaryOp::create(rewriter, loc, stepsType, BinaryKind::max, back,
+                                scalar(0), false);
+  }
+  size_t perDirection = defaults.empty() ? 1 : defaults.size();
+  SmallVector<Attribute> activations(op.getActivations().begin(),
+                                     op.getActivations().end());
+  SmallVector<Value> ys, hs;
+  auto yType = RankedTensorType::get({steps, 1, batch, hidden}, f32);
+  auto hType = RankedTensorType::get({1, batch, hidden}, f32);
+  for (int64_t d = 0; d < dirs; ++d) {
+    bool backward =
+        (both && d == 1) || op.getDirection() == RNNDirection::reverse;
+    auto row = [&](Value v) -> Value {
+      if (!v || !both)
+        return v;
+      if (auto constant = v.getDefiningOp<ConstantOp>())
+        return constantRow(rewriter, loc, constant, d);
+      RankedTensorType type = tensorType(v);
+      SmallVector<int64_t> offsets(type.getRank(), 0),
+          strides(type.getRank(), 1);
+      offsets[0] = d;
+      SmallVector<int64_t> shape(type.getShape());
+      shape[0] = 1;
+      return SliceOp::create(rewriter, loc, type.clone(shape), v,
+                             rewriter.getDenseI64ArrayAttr(offsets),
+                             rewriter.getDenseI64ArrayAttr(strides));
+    };
+    Value x = op.getX();
+    if (backward)
+      x = GatherOp::create(rewriter, loc, xType, x, reversed,
+                           rewriter.getI64IntegerAttr(0));
+    // This direction's weights and initial states, then the layer.
+    Value w = row(op.getW()), r = row(op.getR()), b = row(op.getB());
+    Value h0 = row(op.getInitialH()), c0;
+    if constexpr (std::is_same_v<OpTy, LSTMOp>)
+      c0 = row(op.getInitialC());
+    if (!w || !r || (op.getB() && !b))
+      return failure();
+    auto clone = llvm::cast<OpTy>(rewriter.clone(*op));
+    clone.getXMutable().assign(x);
+    clone.getWMutable().assign(w);
+    clone.getRMutable().assign(r);
+    if (b)
+      clone.getBMutable().assign(b);
+    if (h0)
+      clone.getInitialHMutable().assign(h0);
+    if constexpr (std::is_same_v<OpTy, LSTMOp>)
+      if (c0)
+        clone.getInitialCMutable().assign(c0);
+    clone.getSequenceLensMutable().clear();
+    clone.setDirection(RNNDirection::forward);
+    if (!activations.empty())
+      clone.setActivationsAttr(rewriter.getArrayAttr(
+          ArrayRef<Attribute>(activations)
+              .slice(both ? d * perDirection : 0, perDirection)));
+    clone->removeAttr("kiln.padded_lengths");
+    // Taken by oneDNN whatever the size of one direction.
+    clone->setAttr("kiln.dnnl_recurrence", rewriter.getUnitAttr());
+    clone->getResult(0).setType(yType);
+    for (unsigned i = 1; i < clone->getNumResults(); ++i)
+      clone->getResult(i).setType(hType);
+    Value y = clone->getResult(0);
+    Value h = GatherOp::create(rewriter, loc, hType, y, last,
+                               rewriter.getI64IntegerAttr(0));
+    if (backward)
+      y = GatherOp::create(rewriter, loc, yType, y, reversed,
+                           rewriter.getI64IntegerAttr(0));
+    ys.push_back(y);
+    hs.push_back(h);
+  }
+  Value y = ys.front(), h = hs.front();
+  if (both) {
+    y = ConcatOp::create(rewriter, loc, op->getResult(0).getType(), ys,
+                         rewriter.getI64IntegerAttr(1));
+    h = ConcatOp::create(rewriter, loc, op->getResult(1).getType(), hs,
+                         rewriter.getI64IntegerAttr(0));
+  }
+  rewriter.replaceAllUsesWith(op->getResult(0), y);
+  rewriter.replaceAllUsesWith(op->getResult(1), h);
+  rewriter.eraseOp(op);
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter,
+                               DnnlPrimitive kind,
+                               ArrayRef<UnaryKind> defaults) {
+  std::optional<abi::DnnlRNNActivation> fits =
+      dnnlActivationOf(op, kind, defaults);
+  if (op.getSequenceLens() || !fits)
+    return failure();
+  int64_t dirs = op.getDirection() == RNNDirection::bidirectional ? 2 : 1;
+  auto activation = *fits;
   RankedTensorType x = tensorType(op.getX());
   int64_t t = x.getDimSize(0), n = x.getDimSize(1);
   int64_t hidden = op.getHiddenSize();
@@ -519,8 +691,6 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter,
     call.operand(h0, {1, dirs, n, hidden});
   bool lbr = false;
   if constexpr (std::is_same_v<OpTy, LSTMOp>) {
-    if (op.getP() || op.getInputForget())
-      return failure();
     c0 = op.getInitialC();
     if (c0)
       call.operand(c0, {1, dirs, n, hidden});
@@ -638,6 +808,33 @@ struct ConvertKilnToDnnlPass
           succeeded(value))
         rewriter.replaceOp(op, *value);
     }
+    // A recurrent layer over a padded sequence, large enough for oneDNN,
+    // runs as oneDNN's primitives over the padded steps (oneDNN 2.6 takes
+    // no lengths).
+    SmallVector<Operation *> padded;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<RNNOp, GRUOp, LSTMOp>(op) &&
+          op->hasAttr("kiln.padded_lengths"))
+        padded.push_back(op);
+    });
+    for (Operation *op : padded) {
+      if (std::optional<int64_t> work = workOf(op); work && *work < minWork)
+        continue;
+      (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case([&](RNNOp op) {
+            return splitPaddedRecurrence(op, rewriter, DnnlPrimitive::RNN, {});
+          })
+          .Case([&](GRUOp op) {
+            return splitPaddedRecurrence(op, rewriter, DnnlPrimitive::GRU,
+                                         {UnaryKind::sigmoid, UnaryKind::tanh});
+          })
+          .Case([&](LSTMOp op) {
+            return splitPaddedRecurrence(
+                op, rewriter, DnnlPrimitive::LSTM,
+                {UnaryKind::sigmoid, UnaryKind::tanh, UnaryKind::tanh});
+          })
+          .Default([](Operation *) { return failure(); });
+    }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, GlobalPoolOp, GemmOp,
@@ -647,7 +844,8 @@ struct ConvertKilnToDnnlPass
     });
     for (Operation *op : ops) {
       // Ops too small to amortize a primitive call stay generated code.
-      if (std::optional<int64_t> work = workOf(op); work && *work < minWork)
+      if (std::optional<int64_t> work = workOf(op);
+          work && *work < minWork && !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)

@@ -9,6 +9,7 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "OpChecker.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/Path.h"
@@ -51,4 +52,43 @@ std::string kiln::nodeLabel(Operation *op, int64_t id) {
     if (c == '\t' || c == '\n')
       c = ' ';
   return label;
+}
+
+mlir::Value kiln::buildPositions(OpBuilder &b, Location loc, int64_t extent) {
+  constexpr int64_t kColumns = 64;
+  Type i64 = b.getI64Type();
+  int64_t rows = (extent + kColumns - 1) / kColumns;
+  SmallVector<int64_t> rowStarts(rows), columns(kColumns);
+  for (int64_t r = 0; r < rows; ++r)
+    rowStarts[r] = r * kColumns;
+  for (int64_t c = 0; c < kColumns; ++c)
+    columns[c] = c;
+  auto rowType = RankedTensorType::get({rows, 1}, i64);
+  auto columnType = RankedTensorType::get({1, kColumns}, i64);
+  Value rowConst = ConstantOp::create(
+      b, loc, rowType,
+      DenseElementsAttr::get(rowType, ArrayRef<int64_t>(rowStarts)));
+  Value columnConst = ConstantOp::create(
+      b, loc, columnType,
+      DenseElementsAttr::get(columnType, ArrayRef<int64_t>(columns)));
+  Value grid =
+      BinaryOp::create(b, loc, RankedTensorType::get({rows, kColumns}, i64),
+                       BinaryKind::add, rowConst, columnConst, false);
+  Value flat = ReshapeOp::create(
+      b, loc, RankedTensorType::get({rows * kColumns}, i64), grid);
+  if (rows * kColumns == extent)
+    return flat;
+  return SliceOp::create(b, loc, RankedTensorType::get({extent}, i64), flat,
+                         b.getDenseI64ArrayAttr({0}),
+                         b.getDenseI64ArrayAttr({1}));
+}
+
+mlir::Value kiln::sequenceLengthOf(Operation *op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  if (!func)
+    return {};
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (func.getArgAttr(i, "kiln.sequence_length"))
+      return func.getArgument(i);
+  return {};
 }

@@ -66,35 +66,8 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   for (Operation *op : bounded) {
     if (auto attention = llvm::dyn_cast<kiln::AttentionOp>(op)) {
       if (!keysValid) {
-        // [1, 1, 1, extent]: key position < length. The positions are
-        // 64 * row + column of a [rows, 64] sum, so that no constant grows
-        // with the extent (models padded to other extents then share
-        // their weights).
-        constexpr int64_t kColumns = 64;
-        int64_t rows = (extent + kColumns - 1) / kColumns;
-        SmallVector<int64_t> rowStarts(rows), columns(kColumns);
-        for (int64_t r = 0; r < rows; ++r)
-          rowStarts[r] = r * kColumns;
-        for (int64_t c = 0; c < kColumns; ++c)
-          columns[c] = c;
-        auto rowType = RankedTensorType::get({rows, 1}, i64);
-        auto columnType = RankedTensorType::get({1, kColumns}, i64);
-        Value rowConst = kiln::ConstantOp::create(
-            b, loc, rowType,
-            DenseElementsAttr::get(rowType, ArrayRef<int64_t>(rowStarts)));
-        Value columnConst = kiln::ConstantOp::create(
-            b, loc, columnType,
-            DenseElementsAttr::get(columnType, ArrayRef<int64_t>(columns)));
-        Value grid = kiln::BinaryOp::create(
-            b, loc, RankedTensorType::get({rows, kColumns}, i64),
-            kiln::BinaryKind::add, rowConst, columnConst, false);
-        Value flat = kiln::ReshapeOp::create(
-            b, loc, RankedTensorType::get({rows * kColumns}, i64), grid);
-        Value positions = flat;
-        if (rows * kColumns != extent)
-          positions = kiln::SliceOp::create(
-              b, loc, RankedTensorType::get({extent}, i64), flat,
-              b.getDenseI64ArrayAttr({0}), b.getDenseI64ArrayAttr({1}));
+        // [1, 1, 1, extent]: key position < length.
+        Value positions = kiln::buildPositions(b, loc, extent);
         Value valid = kiln::CompareOp::create(
             b, loc, RankedTensorType::get({extent}, i1),
             kiln::ComparePredicate::lt, positions, length, false);
@@ -164,6 +137,9 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
     llvm::TypeSwitch<Operation *>(op)
         .Case<kiln::RNNOp, kiln::GRUOp, kiln::LSTMOp>(
             [&](auto op) { op.getSequenceLensMutable().assign(lengths); });
+    // All of them the same: kiln-to-dnnl may run the layer as oneDNN's
+    // primitive over the padded steps instead (see splitPaddedRecurrence).
+    op->setAttr("kiln.padded_lengths", b.getUnitAttr());
   }
   return success();
 }

@@ -102,6 +102,17 @@ abi::DType abiDType(mlir::Type type);
 /// The name a user knows an op by, for messages: its ONNX node name, else
 /// where it is in the source, else "#ID" with the given id.
 std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
+
+/// The positions 0 to extent - 1 of a padded sequence, i64 [extent], as
+/// kiln ops over two small constants (64 * row + column), so that no
+/// constant grows with the extent and models padded to other extents keep
+/// their weights byte for byte.
+mlir::Value buildPositions(mlir::OpBuilder &b, mlir::Location loc,
+                           int64_t extent);
+
+/// The graph input that holds a padded sequence's length (an i64 scalar
+/// marked `kiln.sequence_length`, see kiln-bound-sequence), or null.
+mlir::Value sequenceLengthOf(mlir::Operation *op);
 } // namespace kiln
 
 #endif // KILN_DIALECT_KILN_IR_KILNOPS_H
