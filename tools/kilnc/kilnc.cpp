@@ -38,9 +38,12 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     backendName("backend", cl::desc("Backend: dnnl (default), llvm"),
                 cl::init("dnnl"), cl::cat(kilncCategory));
-static cl::list<std::string>
-    shapes("shape", cl::desc("Pin an input's shape: NAME=D0xD1x..."),
-           cl::value_desc("NAME=SHAPE"), cl::cat(kilncCategory));
+static cl::list<std::string> shapes(
+    "shape",
+    cl::desc("Pin an input's shape (NAME=D0xD1x...) or an open dim "
+             "(SYMBOL=N), or give the sizes an open dim takes at run time "
+             "(SYMBOL=LO..HI; a sequence length is padded to HI)"),
+    cl::value_desc("NAME=SHAPE"), cl::cat(kilncCategory));
 static cl::list<std::string>
     binds("bind",
           cl::desc("Replace a graph input by the constant in a serialized "
