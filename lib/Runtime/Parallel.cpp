@@ -81,12 +81,16 @@ bool kiln::runtime::Backend::init(std::string &error) {
   return handle != nullptr;
 }
 
-std::string kiln::runtime::BlockProgram::describe() const {
+std::string kiln::runtime::CompiledGraph::describe() const {
   if (!dnnl || !kiln_dnnl_describe)
     return "";
   char text[256] = "";
   kiln_dnnl_describe(dnnl, text, sizeof(text));
   return text;
+}
+
+std::string kiln::runtime::BlockProgram::describe() const {
+  return graph.describe();
 }
 
 std::string kiln::runtime::Backend::describe() const {
@@ -179,7 +183,7 @@ bool kiln::runtime::runSamples(const std::vector<void *> &io,
   // One sample through the model, or through the bucket it is padded for.
   auto runOne = [&](const std::vector<void *> &buffers, void *arena,
                     std::string &message) {
-    return bucket ? bucket->run(buffers, arena, message)
+    return bucket ? bucket->graph().run(buffers, arena, message)
                   : runModel(buffers, signature, backend, arena, message);
   };
   size_t numInputs = signature.inputs.size();
@@ -468,57 +472,22 @@ bool kiln::runtime::runModel(const std::vector<void *> &io,
   return runProgram(program, io, arena, error);
 }
 
-kiln::runtime::BlockProgram::~BlockProgram() {
-  delete arenas;
+kiln::runtime::CompiledGraph::~CompiledGraph() {
+  delete pool;
   if (dnnl && kiln_dnnl_destroy)
     kiln_dnnl_destroy(dnnl);
 }
 
-bool kiln::runtime::BlockProgram::init(const Signature &signature,
-                                       const Backend &model, std::string &error,
-                                       const GraphSymbols *symbols) {
-  if (symbols) {
-    graph = *symbols;
-  } else {
-    graph.run = kiln_block_run;
-    graph.task = kiln_block_task;
-    graph.signature = kiln_block_signature;
-    graph.workspaceBytes =
-        kiln_block_run ? &kiln_block_workspace_bytes : nullptr;
-    graph.dnnlProgram = kiln_block_dnnl_program;
-    graph.dnnlConstants = kiln_block_dnnl_constants;
-  }
-  if (!graph.run || !graph.task || !graph.signature || !graph.workspaceBytes ||
-      signature.symbol.empty())
-    return true;
-  Signature block;
-  if (!parseSignature(graph.signature, block, error))
-    return false;
-  // Its tensors are those of the model for as many samples.
-  int64_t samples = 0;
-  bool same = block.inputs.size() == signature.inputs.size() &&
-              block.outputs.size() == signature.outputs.size();
-  for (size_t i = 0; same && i < signature.inputs.size(); ++i) {
-    const TensorInfo &info = signature.inputs[i];
-    if (info.sampleAxis >= 0 && samples == 0 &&
-        (size_t)info.sampleAxis < block.inputs[i].shape.size())
-      samples =
-          block.inputs[i].shape[info.sampleAxis] / info.shape[info.sampleAxis];
-  }
-  same = same && samples > 1;
-  for (size_t i = 0; same && i < signature.inputs.size(); ++i)
-    same =
-        block.inputs[i].shape == signature.inputs[i].forSamples(samples).shape;
-  for (size_t i = 0; same && i < signature.outputs.size(); ++i)
-    same = block.outputs[i].shape ==
-           signature.outputs[i].forSamples(samples).shape;
-  if (!same) {
-    error = "the model's block of samples does not match its signature";
-    return false;
-  }
+bool kiln::runtime::CompiledGraph::init(const GraphSymbols &symbols,
+                                        std::vector<IndexCheck> checks,
+                                        const Backend &model,
+                                        const std::string &what,
+                                        std::string &error) {
+  graph = symbols;
+  checkList = std::move(checks);
   if (graph.dnnlProgram) {
     if (!kiln_dnnl_create_program) {
-      error = "the model's block needs oneDNN";
+      error = what + " needs oneDNN";
       return false;
     }
     char message[512] = "";
@@ -528,28 +497,79 @@ bool kiln::runtime::BlockProgram::init(const Signature &signature,
                                     model.state(), message, sizeof(message),
                                     &scratchpad);
     if (!dnnl) {
-      error = message;
+      error = what + ": " + message;
       return false;
     }
   }
-  checkList = block.checks;
+  pool = new ArenaPool(alignUp(*graph.workspaceBytes) + alignUp(scratchpad) +
+                       16 * checkList.size());
+  return true;
+}
+
+bool kiln::runtime::CompiledGraph::run(const std::vector<void *> &io,
+                                       void *arena, std::string &error) const {
+  Program program{graph.run, graph.task, *graph.workspaceBytes,
+                  checkList, dnnl,       scratchpad};
+  return runProgram(program, io, arena, error);
+}
+
+bool kiln::runtime::BlockProgram::init(const Signature &signature,
+                                       const Backend &model, std::string &error,
+                                       const GraphSymbols *symbols) {
+  GraphSymbols block;
+  if (symbols) {
+    block = *symbols;
+  } else {
+    block.run = kiln_block_run;
+    block.task = kiln_block_task;
+    block.signature = kiln_block_signature;
+    block.workspaceBytes =
+        kiln_block_run ? &kiln_block_workspace_bytes : nullptr;
+    block.dnnlProgram = kiln_block_dnnl_program;
+    block.dnnlConstants = kiln_block_dnnl_constants;
+  }
+  if (!block.run || !block.task || !block.signature || !block.workspaceBytes ||
+      signature.symbol.empty())
+    return true;
+  Signature own;
+  if (!parseSignature(block.signature, own, error))
+    return false;
+  // Its tensors are those of the model for as many samples.
+  int64_t samples = 0;
+  bool same = own.inputs.size() == signature.inputs.size() &&
+              own.outputs.size() == signature.outputs.size();
+  for (size_t i = 0; same && i < signature.inputs.size(); ++i) {
+    const TensorInfo &info = signature.inputs[i];
+    if (info.sampleAxis >= 0 && samples == 0 &&
+        (size_t)info.sampleAxis < own.inputs[i].shape.size())
+      samples =
+          own.inputs[i].shape[info.sampleAxis] / info.shape[info.sampleAxis];
+  }
+  same = same && samples > 1;
+  for (size_t i = 0; same && i < signature.inputs.size(); ++i)
+    same = own.inputs[i].shape == signature.inputs[i].forSamples(samples).shape;
+  for (size_t i = 0; same && i < signature.outputs.size(); ++i)
+    same =
+        own.outputs[i].shape == signature.outputs[i].forSamples(samples).shape;
+  if (!same) {
+    error = "the model's block of samples does not match its signature";
+    return false;
+  }
+  if (!graph.init(block, own.checks, model, "the model's block", error))
+    return false;
   blockSamples = samples;
-  arenas = new ArenaPool(alignUp(*graph.workspaceBytes) + alignUp(scratchpad) +
-                         16 * checkList.size());
   return true;
 }
 
 bool kiln::runtime::BlockProgram::run(const std::vector<void *> &io,
                                       std::string &error) const {
-  void *arena = arenas->acquire();
+  void *arena = graph.arenas().acquire();
   if (!arena) {
     error = "cannot allocate the model's workspace";
     return false;
   }
-  Program program{graph.run, graph.task, *graph.workspaceBytes,
-                  checkList, dnnl,       scratchpad};
-  bool ok = runProgram(program, io, arena, error);
-  arenas->release(arena);
+  bool ok = graph.run(io, arena, error);
+  graph.arenas().release(arena);
   return ok;
 }
 
@@ -687,7 +707,7 @@ bool kiln::runtime::runShape(const std::vector<void *> &io,
                   bucket ? bucket->extent() : signature.sequenceExtent);
   if (!padded.prepare(error) ||
       !runSamples(padded.buffers, padded.graph, backend, samples,
-                  bucket ? bucket->arenas() : arenas, parallel, error,
+                  bucket ? bucket->graph().arenas() : arenas, parallel, error,
                   bucket ? &bucket->block() : block, bucket))
     return false;
   padded.finish();
@@ -819,18 +839,6 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
     choice->decided.store(1, std::memory_order_relaxed);
 }
 
-kiln::runtime::SequenceBucket::~SequenceBucket() {
-  delete pool;
-  if (dnnl && kiln_dnnl_destroy)
-    kiln_dnnl_destroy(dnnl);
-}
-
-bool kiln::runtime::SequenceBucket::run(const std::vector<void *> &io,
-                                        void *arena, std::string &error) const {
-  Program program{runFn, taskFn, workspace, checkList, dnnl, scratchpad};
-  return runProgram(program, io, arena, error);
-}
-
 bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
                                           const Backend &model,
                                           std::string &error) {
@@ -871,27 +879,8 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
     }
     auto bucket = std::make_unique<SequenceBucket>();
     bucket->padded = entry.extent;
-    bucket->runFn = graph.run;
-    bucket->taskFn = graph.task;
-    bucket->workspace = *graph.workspaceBytes;
-    bucket->checkList = own.checks;
-    if (graph.dnnlProgram) {
-      if (!kiln_dnnl_create_program) {
-        error = where + " needs oneDNN";
-        return false;
-      }
-      char message[512] = "";
-      bucket->dnnl = kiln_dnnl_create_program(
-          graph.dnnlProgram, graph.dnnlConstants, model.state(), message,
-          sizeof(message), &bucket->scratchpad);
-      if (!bucket->dnnl) {
-        error = where + ": " + message;
-        return false;
-      }
-    }
-    bucket->pool =
-        new ArenaPool(alignUp(bucket->workspace) + alignUp(bucket->scratchpad) +
-                      16 * bucket->checkList.size());
+    if (!bucket->sample.init(graph, own.checks, model, where, error))
+      return false;
     // Its block, when it has one.
     if (entry.block.run &&
         !bucket->blocks.init(own, model, error, &entry.block))
@@ -907,18 +896,4 @@ kiln::runtime::SequenceBuckets::pick(int64_t length) const {
     if (length <= bucket->extent())
       return bucket.get();
   return nullptr;
-}
-
-std::string
-kiln::runtime::SequenceBuckets::describe(const Signature &signature) const {
-  if (!signature.hasSequence())
-    return "";
-  std::string text = "padded to ";
-  for (const auto &bucket : buckets)
-    text += std::to_string(bucket->extent()) + ", ";
-  if (!buckets.empty()) {
-    text.resize(text.size() - 2);
-    text += " or ";
-  }
-  return text + std::to_string(signature.sequenceExtent);
 }

@@ -70,8 +70,6 @@ private:
   State *state;
 };
 
-/// The model compiled for blocks of samples (kilnc --block-samples), when
-/// the binary holds one: its primitives, created once, and its arenas.
 /// The symbols of one compiled graph besides the model's own: its block
 /// (kiln_block_*), a bucket's or a bucket's block (kiln_bucketI_*).
 struct GraphSymbols {
@@ -83,12 +81,41 @@ struct GraphSymbols {
   void (*dnnlConstants)(uintptr_t *) = nullptr;
 };
 
+/// One such graph, prepared: its oneDNN primitives (which share the
+/// weights the model's reordered), its index checks and its arenas.
+class CompiledGraph {
+public:
+  CompiledGraph() = default;
+  CompiledGraph(const CompiledGraph &) = delete;
+  CompiledGraph &operator=(const CompiledGraph &) = delete;
+  ~CompiledGraph();
+
+  /// Prepares `symbols` (`what` names the graph in messages); false with
+  /// `error` set on failure.
+  bool init(const GraphSymbols &symbols, std::vector<IndexCheck> checks,
+            const Backend &model, const std::string &what, std::string &error);
+  /// Runs the graph on `io` with an arena of arenas().
+  bool run(const std::vector<void *> &io, void *arena,
+           std::string &error) const;
+  ArenaPool &arenas() const { return *pool; }
+  /// What its oneDNN primitives took when it was prepared, or "".
+  std::string describe() const;
+
+private:
+  GraphSymbols graph;
+  void *dnnl = nullptr;
+  uint64_t scratchpad = 0;
+  std::vector<IndexCheck> checkList;
+  ArenaPool *pool = nullptr;
+};
+
+/// The model compiled for blocks of samples (kilnc --block-samples), when
+/// the binary holds one: its primitives, created once, and its arenas.
 class BlockProgram {
 public:
   BlockProgram() = default;
   BlockProgram(const BlockProgram &) = delete;
   BlockProgram &operator=(const BlockProgram &) = delete;
-  ~BlockProgram();
 
   /// Prepares the block of a model of signature `signature` (whose
   /// primitives, in `model`, share their reordered weights with the
@@ -109,12 +136,8 @@ public:
   mutable std::atomic<int64_t> blockNs{0}, sampleNs{0};
 
 private:
-  GraphSymbols graph;
+  CompiledGraph graph;
   int64_t blockSamples = 0;
-  uint64_t scratchpad = 0;
-  void *dnnl = nullptr;
-  std::vector<IndexCheck> checkList;
-  ArenaPool *arenas = nullptr;
 };
 
 /// The model padded to a shorter extent than its own, for the shorter
@@ -122,31 +145,18 @@ private:
 /// `kiln_bucketI_*`, listed in `kiln_sequence_buckets`).
 class SequenceBucket {
 public:
-  SequenceBucket() = default;
-  SequenceBucket(const SequenceBucket &) = delete;
-  SequenceBucket &operator=(const SequenceBucket &) = delete;
-  ~SequenceBucket();
-
   /// The extent its positions are padded to.
   int64_t extent() const { return padded; }
-  /// Runs one sample on `io` (its inputs, the length, its outputs) with an
-  /// arena of arenas().
-  bool run(const std::vector<void *> &io, void *arena,
-           std::string &error) const;
-  ArenaPool &arenas() const { return *pool; }
+  /// The graph for one sample (its inputs, the length, its outputs).
+  const CompiledGraph &graph() const { return sample; }
   /// The bucket for blocks of samples (none: samples() is 0).
   const BlockProgram &block() const { return blocks; }
 
 private:
   friend class SequenceBuckets;
+  CompiledGraph sample;
   BlockProgram blocks;
   int64_t padded = 0;
-  void (*runFn)(void **) = nullptr;
-  void (*taskFn)(int32_t, int64_t, int64_t, void **) = nullptr;
-  uint64_t workspace = 0, scratchpad = 0;
-  void *dnnl = nullptr;
-  std::vector<IndexCheck> checkList;
-  ArenaPool *pool = nullptr;
 };
 
 /// The buckets of a model with a padded sequence, smallest first.
@@ -159,8 +169,6 @@ public:
   /// The smallest bucket that holds `length` positions, or null when only
   /// the model does.
   const SequenceBucket *pick(int64_t length) const;
-  /// "padded to 17, 37, 67 or 131" (the model's extent last), or "".
-  std::string describe(const Signature &signature) const;
 
 private:
   std::vector<std::unique_ptr<SequenceBucket>> buckets;
