@@ -148,6 +148,34 @@ int kiln_output_info(const kiln_model *model, size_t i,
 
 namespace {
 
+/// The number of samples and the sequence length of inputs of the dims
+/// given (input_dims[i] holds the rank of input i dims); false with a
+/// message naming the input and the dim.
+bool shapeOfDims(const Signature &sig, const int64_t *const *input_dims,
+                 int64_t &samples, int64_t &length, char *error,
+                 size_t error_size) {
+  std::vector<TensorInfo> given;
+  for (size_t i = 0; i < sig.inputs.size(); ++i) {
+    if (!input_dims[i] && !sig.inputs[i].shape.empty()) {
+      report(error, error_size,
+             "the dims of input " + std::to_string(i) + " are NULL");
+      return false;
+    }
+    TensorInfo info = sig.inputs[i];
+    info.sampleAxis = -1;
+    info.sequenceAxis = -1;
+    for (size_t d = 0; d < info.shape.size(); ++d)
+      info.shape[d] = input_dims[i][d];
+    given.push_back(info);
+  }
+  std::string message;
+  if (!countShape(sig, given, samples, length, message)) {
+    report(error, error_size, message);
+    return false;
+  }
+  return true;
+}
+
 /// Checks the buffers of a run against the model and gathers them in
 /// signature order, with the number of samples they hold.
 bool prepareRun(const kiln_model *model, const void *const *inputs,
@@ -167,25 +195,8 @@ bool prepareRun(const kiln_model *model, const void *const *inputs,
   }
   if (input_dims) {
     // The shapes are given: they decide the samples and the length.
-    std::vector<TensorInfo> given;
-    for (size_t i = 0; i < sig.inputs.size(); ++i) {
-      if (!input_dims[i] && !sig.inputs[i].shape.empty()) {
-        report(error, error_size,
-               "the dims of input " + std::to_string(i) + " are NULL");
-        return false;
-      }
-      TensorInfo info = sig.inputs[i];
-      info.sampleAxis = -1;
-      info.sequenceAxis = -1;
-      for (size_t d = 0; d < info.shape.size(); ++d)
-        info.shape[d] = input_dims[i][d];
-      given.push_back(info);
-    }
-    std::string message;
-    if (!countShape(sig, given, samples, length, message)) {
-      report(error, error_size, message);
+    if (!shapeOfDims(sig, input_dims, samples, length, error, error_size))
       return false;
-    }
   } else if (sig.hasSequence()) {
     report(error, error_size,
            "the model's sequence length '" + sig.sequenceSymbol +
@@ -404,26 +415,9 @@ int kiln_output_shapes(const kiln_model *model,
     report(error, error_size, "the dims arrays are NULL");
     return -1;
   }
-  std::vector<TensorInfo> given;
-  for (size_t i = 0; i < sig.inputs.size(); ++i) {
-    if (!input_dims[i] && !sig.inputs[i].shape.empty()) {
-      report(error, error_size,
-             "the dims of input " + std::to_string(i) + " are NULL");
-      return -1;
-    }
-    TensorInfo info = sig.inputs[i];
-    info.sampleAxis = -1;
-    info.sequenceAxis = -1;
-    for (size_t d = 0; d < info.shape.size(); ++d)
-      info.shape[d] = input_dims[i][d];
-    given.push_back(info);
-  }
   int64_t samples = 1, length = 0;
-  std::string message;
-  if (!countShape(sig, given, samples, length, message)) {
-    report(error, error_size, message);
+  if (!shapeOfDims(sig, input_dims, samples, length, error, error_size))
     return -1;
-  }
   for (size_t i = 0; i < sig.outputs.size(); ++i) {
     TensorInfo out = sig.outputs[i].forShape(samples, length);
     if (!output_dims[i] && !out.shape.empty()) {
