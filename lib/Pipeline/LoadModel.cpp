@@ -80,22 +80,6 @@ importModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
 /// the samples cannot be mistaken for another axis.
 static constexpr int64_t kProbe = 257, kSecondProbe = 263;
 
-/// Fails, at the first op that differs, unless `a` and `b` (a model
-/// imported with its open dim at two probe values) are the same graph with
-/// the same constants but for splats, which fit any size.
-/// The bytes of a constant that is not a splat, or nullopt.
-static std::optional<ArrayRef<char>> rawBytes(Attribute value) {
-  if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(value)) {
-    if (dense.isSplat())
-      return std::nullopt;
-    return dense.getRawData();
-  }
-  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 /// Whether constants `a` and `b`, of a model imported with its sequence
 /// padded to `extentA` and `extentB` positions, hold the same values for the
 /// positions both have, along the one axis whose extent is a multiple of
@@ -120,8 +104,8 @@ static bool samePositions(kiln::ConstantOp a, kiln::ConstantOp b,
       return false;
     axis = d;
   }
-  std::optional<ArrayRef<char>> bytesA = rawBytes(a.getValue());
-  std::optional<ArrayRef<char>> bytesB = rawBytes(b.getValue());
+  std::optional<ArrayRef<char>> bytesA = constantBytes(a.getValue());
+  std::optional<ArrayRef<char>> bytesB = constantBytes(b.getValue());
   if (!axis || !bytesA || !bytesB)
     return false;
   int64_t outer = 1, inner = typeA.getElementTypeBitWidth() / 8;
@@ -143,6 +127,10 @@ static bool samePositions(kiln::ConstantOp a, kiln::ConstantOp b,
   return true;
 }
 
+/// Fails, at the first op that differs, unless `a` and `b` (a model
+/// imported with its open dim at two probe values) are the same graph with
+/// the same constants but for splats, which fit any size (and, with
+/// `extentA`, positions computed the same at both extents: samePositions).
 static LogicalResult checkSizeIndependent(func::FuncOp a, func::FuncOp b,
                                           llvm::StringRef symbol,
                                           int64_t extentA = 0,

@@ -15,7 +15,6 @@
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -517,12 +516,7 @@ Value constantRow(OpBuilder &b, Location loc, ConstantOp constant,
     return ConstantOp::create(
         b, loc, rowType,
         DenseElementsAttr::get(rowType, dense.getSplatValue<Attribute>()));
-  ArrayRef<char> bytes;
-  if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(value))
-    bytes = dense.getRawData();
-  else if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      bytes = blob->getData();
+  ArrayRef<char> bytes = constantBytes(value).value_or(ArrayRef<char>());
   size_t rowBytes = bytes.size() / type.getDimSize(0);
   if (bytes.empty() || rowBytes * type.getDimSize(0) != bytes.size())
     return {};

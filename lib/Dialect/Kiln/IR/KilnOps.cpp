@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
@@ -81,6 +82,18 @@ mlir::Value kiln::buildPositions(OpBuilder &b, Location loc, int64_t extent) {
   return SliceOp::create(b, loc, RankedTensorType::get({extent}, i64), flat,
                          b.getDenseI64ArrayAttr({0}),
                          b.getDenseI64ArrayAttr({1}));
+}
+
+std::optional<ArrayRef<char>> kiln::constantBytes(Attribute value) {
+  if (auto dense = llvm::dyn_cast<DenseIntOrFPElementsAttr>(value)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
 }
 
 mlir::Value kiln::sequenceLengthOf(Operation *op) {

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
+#include "kiln/Dialect/Kiln/IR/ShapeHelpers.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 #include "kiln/Dialect/Kiln/Transforms/SampleAxes.h"
 
@@ -52,17 +53,6 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   Block &body = graph.getBody().front();
   b.setInsertionPointToStart(&body);
   Value lengths32, keysValid, rowsValid;
-  auto broadcastShape = [](ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
-    SmallVector<int64_t> out(std::max(a.size(), c.size()), 1);
-    for (size_t i = 0; i < out.size(); ++i) {
-      int64_t x =
-          i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
-      int64_t y =
-          i < out.size() - c.size() ? 1 : c[i - (out.size() - c.size())];
-      out[i] = x == 1 ? y : x;
-    }
-    return out;
-  };
   for (Operation *op : bounded) {
     if (auto attention = llvm::dyn_cast<kiln::AttentionOp>(op)) {
       if (!keysValid) {
@@ -96,10 +86,15 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
       Value combined = keysValid;
       if (mask) {
         auto maskType = llvm::cast<RankedTensorType>(mask.getType());
-        auto shape = broadcastShape(maskType.getShape(), {1, 1, 1, extent});
+        std::optional<SmallVector<int64_t>> shape =
+            kiln::detail::broadcastShapes(maskType.getShape(),
+                                          {1, 1, 1, extent});
+        if (!shape)
+          return attention.emitError()
+                 << "the mask does not broadcast to the keys' positions";
         if (maskType.getElementType().isInteger(1)) {
           combined = kiln::BinaryOp::create(
-              b, loc, RankedTensorType::get(shape, i1),
+              b, loc, RankedTensorType::get(*shape, i1),
               kiln::BinaryKind::logical_and, mask, keysValid, false);
         } else {
           // A float mask is added to the scores: -inf drops a key.
@@ -112,7 +107,7 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
                   b.getFloatAttr(element,
                                  -std::numeric_limits<double>::infinity())));
           combined = kiln::WhereOp::create(
-              b, loc, RankedTensorType::get(shape, element), keysValid, mask,
+              b, loc, RankedTensorType::get(*shape, element), keysValid, mask,
               minusInf);
         }
       }

@@ -110,6 +110,10 @@ std::string nodeLabel(mlir::Operation *op, int64_t id = -1);
 mlir::Value buildPositions(mlir::OpBuilder &b, mlir::Location loc,
                            int64_t extent);
 
+/// The row-major bytes of a constant that is not a splat (a dense
+/// attribute or a resource blob), or nullopt.
+std::optional<llvm::ArrayRef<char>> constantBytes(mlir::Attribute value);
+
 /// The graph input that holds a padded sequence's length (an i64 scalar
 /// marked `kiln.sequence_length`, see kiln-bound-sequence), or null.
 mlir::Value sequenceLengthOf(mlir::Operation *op);
