@@ -286,22 +286,29 @@ bool parseSignature(const char *text, Signature &signature,
         info.shape.push_back(std::stoll(part));
     }
     // AXIS or AXIS:BLOCKS (the samples), seq=AXIS (the positions),
-    // `length` (the input of the sequence length).
+    // `length` (the input of the sequence length); numbers are decimal
+    // digits only.
+    auto number = [](const std::string &text, long long &value) {
+      if (text.empty() || text.size() > 12 ||
+          text.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+      value = std::stoll(text);
+      return true;
+    };
     std::string sample, token;
     bool isLength = false;
     while (fields >> token) {
       if (token == "length") {
         isLength = true;
       } else if (token.rfind("seq=", 0) == 0) {
-        std::string axis = token.substr(4);
-        if (!signature.hasSequence() || axis.empty() || axis.size() > 3 ||
-            axis.find_first_not_of("0123456789") != std::string::npos ||
-            std::stoll(axis) >= (long long)info.shape.size() ||
-            info.shape[std::stoll(axis)] % signature.sequenceExtent != 0) {
+        long long axis = -1;
+        if (!signature.hasSequence() || !number(token.substr(4), axis) ||
+            axis >= (long long)info.shape.size() ||
+            info.shape[axis] % signature.sequenceExtent != 0) {
           error = "malformed model signature line '" + line + "'";
           return false;
         }
-        info.sequenceAxis = std::stoi(axis);
+        info.sequenceAxis = (int)axis;
         info.sequenceExtent = signature.sequenceExtent;
         info.sequenceSymbol = signature.sequenceSymbol;
       } else if (sample.empty()) {
@@ -322,14 +329,6 @@ bool parseSignature(const char *text, Signature &signature,
       continue;
     }
     if (!sample.empty()) {
-      // AXIS or AXIS:BLOCKS, decimal digits only.
-      auto number = [](const std::string &text, long long &value) {
-        if (text.empty() || text.size() > 12 ||
-            text.find_first_not_of("0123456789") != std::string::npos)
-          return false;
-        value = std::stoll(text);
-        return true;
-      };
       size_t colon = sample.find(':');
       long long axis = -1, blocks = 1;
       bool parsed = number(sample.substr(0, colon), axis) &&

@@ -23,6 +23,15 @@ using namespace mlir;
 
 namespace {
 
+/// `text` as one field of a signature line: blanks become '_'.
+std::string fieldOf(StringRef text) {
+  std::string field = text.str();
+  for (char &c : field)
+    if (c == ' ' || c == '\n' || c == '\t')
+      c = '_';
+  return field;
+}
+
 struct RecordSignaturePass
     : kiln::impl::KilnRecordSignatureBase<RecordSignaturePass> {
   void runOnOperation() override {
@@ -43,10 +52,7 @@ struct RecordSignaturePass
     // A model whose open dim varies at run time names it, and each tensor
     // that holds the samples gives their axis after its dims.
     if (auto symbol = module->getAttrOfType<StringAttr>("kiln.sample_symbol")) {
-      std::string label = symbol.str();
-      for (char &c : label)
-        if (c == ' ' || c == '\n' || c == '\t')
-          c = '_';
+      std::string label = fieldOf(symbol.getValue());
       text += "symbol " + label;
       if (auto range =
               module->getAttrOfType<DenseI64ArrayAttr>("kiln.sample_range");
@@ -60,10 +66,7 @@ struct RecordSignaturePass
     // `length`.
     if (auto symbol =
             module->getAttrOfType<StringAttr>("kiln.sequence_symbol")) {
-      std::string label = symbol.str();
-      for (char &c : label)
-        if (c == ' ' || c == '\n' || c == '\t')
-          c = '_';
+      std::string label = fieldOf(symbol.getValue());
       auto extent = module->getAttrOfType<IntegerAttr>("kiln.sequence_extent");
       auto range =
           module->getAttrOfType<DenseI64ArrayAttr>("kiln.sequence_range");
@@ -84,10 +87,7 @@ struct RecordSignaturePass
       if (!code || !tensor.hasStaticShape())
         return func.emitError() << "unsupported: a model " << direction
                                 << "put of type " << type;
-      std::string label = name ? name.str() : fallback.str();
-      for (char &c : label)
-        if (c == ' ' || c == '\n' || c == '\t')
-          c = '_';
+      std::string label = fieldOf(name ? name.getValue() : fallback);
       text += direction.str() + " " + label + " " + std::to_string(code) + " ";
       if (tensor.getRank() == 0)
         text += "-";
