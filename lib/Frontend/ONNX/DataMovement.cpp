@@ -555,6 +555,7 @@ static LogicalResult importPad(NodeContext &ctx) {
   int64_t rank = type.getRank();
   SmallVector<int64_t> pads;
   double value = 0.0;
+  Value valueInput; // a constant_value computed at run time
   if (ctx.opset < 11) {
     auto p = ctx.getInts(ctx.opset < 2 ? "paddings" : "pads");
     auto v = ctx.getFloat("value", 0.0f);
@@ -568,12 +569,15 @@ static LogicalResult importPad(NodeContext &ctx) {
       return failure();
     pads = *p;
     if (ctx.hasInput(2)) {
-      auto v = ctx.requireFloats(2, "constant_value");
+      auto v = ctx.required(2, "constant_value");
       if (failed(v))
         return failure();
-      if (v->size() != 1)
+      if (NodeContext::typeOf(*v).getNumElements() != 1)
         return ctx.emitError() << "input 'constant_value' must be a scalar";
-      value = (*v)[0];
+      if (auto given = ctx.constFloats(*v))
+        value = (*given)[0];
+      else
+        valueInput = *v;
     }
     if (ctx.hasInput(3)) {
       // Pads for the listed axes only.
@@ -611,14 +615,53 @@ static LogicalResult importPad(NodeContext &ctx) {
     return ctx.emitError() << "attribute 'mode' must be constant, reflect, "
                               "edge or wrap, got '"
                            << *modeName << "'";
-  return ctx.setResult(ctx.create<PadOp>(
-      *x, {ctx.named("mode", PadModeAttr::get(ctx.context(), mode)),
-           ctx.named("pads", ctx.i64s(pads)),
-           ctx.named("value", ctx.builder().getF64FloatAttr(value))}));
+  auto pad = [&](Value source, double fill) {
+    return ctx.create<PadOp>(
+        source, {ctx.named("mode", PadModeAttr::get(ctx.context(), mode)),
+                 ctx.named("pads", ctx.i64s(pads)),
+                 ctx.named("value", ctx.builder().getF64FloatAttr(fill))});
+  };
+  auto padded = pad(*x, value);
+  if (failed(padded) || !valueInput || mode != PadMode::constant)
+    return ctx.setResult(padded);
+  // A fill value computed at run time goes on the border: per padded axis
+  // a constant row of booleans (true outside the input's extent), shaped to
+  // broadcast along the other axes, or-ed together.
+  auto outType = NodeContext::typeOf(*padded);
+  Value border;
+  for (int64_t axis = 0; axis < rank; ++axis) {
+    int64_t begin = pads[axis], end = pads[axis + rank];
+    if (begin <= 0 && end <= 0)
+      continue;
+    int64_t size = outType.getDimSize(axis), extent = type.getDimSize(axis);
+    SmallVector<bool> outside;
+    for (int64_t i = 0; i < size; ++i)
+      outside.push_back(i - begin < 0 || i - begin >= extent);
+    SmallVector<int64_t> shape(rank, 1);
+    shape[axis] = size;
+    Value row = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get(shape, ctx.builder().getI1Type()), outside));
+    if (!border) {
+      border = row;
+      continue;
+    }
+    auto both = ctx.binary(BinaryKind::logical_or, border, row);
+    if (failed(both))
+      return failure();
+    border = *both;
+  }
+  if (!border)
+    return ctx.setResult(padded);
+  auto fill = ctx.reshape(valueInput, {});
+  if (failed(fill))
+    return failure();
+  return ctx.setResult(ctx.create<WhereOp>({border, *fill, *padded}));
 }
 
 /// Trilu: keeps the upper (j >= i + k) or lower (j <= i + k) triangle of
-/// the last two dims, through a constant mask.
+/// the last two dims. With a constant k the mask is a constant; with k
+/// computed at run time (a graph input, say) it compares a constant table
+/// of j - i with k.
 static LogicalResult importTrilu(NodeContext &ctx) {
   auto x = ctx.required(0, "input");
   auto upper = ctx.getInt("upper", 1);
@@ -628,23 +671,54 @@ static LogicalResult importTrilu(NodeContext &ctx) {
   if (type.getRank() < 2)
     return ctx.emitError() << "expected an input of rank 2 or more";
   int64_t k = 0;
+  Value kValue;
   if (ctx.hasInput(1)) {
-    auto given = ctx.requireInts(1, "k");
+    auto given = ctx.required(1, "k");
     if (failed(given))
       return failure();
-    if (given->size() != 1)
+    if (NodeContext::typeOf(*given).getNumElements() != 1)
       return ctx.emitError() << "input 'k' must be a scalar";
-    k = (*given)[0];
+    if (auto ints = ctx.constInts(*given)) {
+      k = (*ints)[0];
+    } else {
+      auto scalar = ctx.reshape(*given, {});
+      if (failed(scalar))
+        return failure();
+      kValue = *scalar;
+    }
   }
   int64_t rows = type.getDimSize(type.getRank() - 2),
           cols = type.getDimSize(type.getRank() - 1);
-  SmallVector<bool> keep;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      keep.push_back(*upper ? j >= i + k : j <= i + k);
-  auto maskType =
-      RankedTensorType::get({rows, cols}, ctx.builder().getI1Type());
-  Value mask = ctx.constant(DenseElementsAttr::get(maskType, keep));
+  Value mask;
+  if (!kValue) {
+    SmallVector<bool> keep;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        keep.push_back(*upper ? j >= i + k : j <= i + k);
+    auto maskType =
+        RankedTensorType::get({rows, cols}, ctx.builder().getI1Type());
+    mask = ctx.constant(DenseElementsAttr::get(maskType, keep));
+  } else {
+    SmallVector<int64_t> offsets;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        offsets.push_back(j - i);
+    Type i64 = ctx.builder().getI64Type();
+    Value table = ctx.constant(DenseElementsAttr::get(
+        RankedTensorType::get({rows, cols}, i64), ArrayRef(offsets)));
+    auto wide = ctx.cast(kValue, i64);
+    if (failed(wide))
+      return failure();
+    auto compared = ctx.create<CompareOp>(
+        {table, *wide},
+        {ctx.named("predicate",
+                   ComparePredicateAttr::get(ctx.context(),
+                                             *upper ? ComparePredicate::ge
+                                                    : ComparePredicate::le))});
+    if (failed(compared))
+      return failure();
+    mask = *compared;
+  }
   return ctx.setResult(
       ctx.create<WhereOp>({mask, *x, ctx.scalar(0, type.getElementType())}));
 }

@@ -8,6 +8,19 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::onnx_frontend;
 
+/// Builds kiln.unary `kind` on `x` with optional alpha/beta.
+static FailureOr<Value> buildUnary(NodeContext &ctx, UnaryKind kind, Value x,
+                                   std::optional<float> alpha,
+                                   std::optional<float> beta) {
+  SmallVector<NamedAttribute> attrs = {
+      ctx.named("kind", UnaryKindAttr::get(ctx.context(), kind))};
+  if (alpha)
+    attrs.push_back(ctx.named("alpha", ctx.f32(*alpha)));
+  if (beta)
+    attrs.push_back(ctx.named("beta", ctx.f32(*beta)));
+  return ctx.create<UnaryOp>(x, attrs);
+}
+
 /// Builds kiln.unary `kind` on input 0 with optional alpha/beta.
 static LogicalResult importUnary(NodeContext &ctx, UnaryKind kind,
                                  std::optional<float> alpha = std::nullopt,
@@ -15,13 +28,7 @@ static LogicalResult importUnary(NodeContext &ctx, UnaryKind kind,
   auto x = ctx.required(0, "X");
   if (failed(x))
     return failure();
-  SmallVector<NamedAttribute> attrs = {
-      ctx.named("kind", UnaryKindAttr::get(ctx.context(), kind))};
-  if (alpha)
-    attrs.push_back(ctx.named("alpha", ctx.f32(*alpha)));
-  if (beta)
-    attrs.push_back(ctx.named("beta", ctx.f32(*beta)));
-  return ctx.setResult(ctx.create<UnaryOp>(*x, attrs));
+  return ctx.setResult(buildUnary(ctx, kind, *x, alpha, beta));
 }
 
 /// A unary operator with its ONNX attributes mapped to alpha and beta.
@@ -102,9 +109,12 @@ static LogicalResult importIsInf(NodeContext &ctx) {
 
 static LogicalResult importClip(NodeContext &ctx) {
   // Before opset 11 the bounds are attributes; later they are optional
-  // inputs, which Kiln needs as constants.
+  // scalar inputs. A constant bound goes into kiln.unary clip; one computed
+  // at run time (a graph input, say) becomes a max or a min with the input,
+  // in ONNX's order: min(max(x, min), max).
   const float inf = std::numeric_limits<float>::infinity();
   std::optional<float> lo, hi;
+  Value loValue, hiValue;
   if (ctx.opset < 11) {
     auto min = ctx.getFloat("min", -inf), max = ctx.getFloat("max", inf);
     if (failed(min) || failed(max))
@@ -115,16 +125,35 @@ static LogicalResult importClip(NodeContext &ctx) {
     for (unsigned i : {1u, 2u}) {
       if (!ctx.hasInput(i))
         continue;
-      auto bound = ctx.requireFloats(i, i == 1 ? "min" : "max");
+      StringRef name = i == 1 ? "min" : "max";
+      auto bound = ctx.required(i, name);
       if (failed(bound))
         return failure();
-      if (bound->size() != 1)
-        return ctx.emitError()
-               << "input '" << (i == 1 ? "min" : "max") << "' must be a scalar";
-      (i == 1 ? lo : hi) = (float)(*bound)[0];
+      if (NodeContext::typeOf(*bound).getNumElements() != 1)
+        return ctx.emitError() << "input '" << name << "' must be a scalar";
+      if (auto value = ctx.constFloats(*bound)) {
+        (i == 1 ? lo : hi) = (float)(*value)[0];
+        continue;
+      }
+      auto scalar = ctx.reshape(*bound, {});
+      if (failed(scalar))
+        return failure();
+      (i == 1 ? loValue : hiValue) = *scalar;
     }
   }
-  return importUnary(ctx, UnaryKind::clip, lo, hi);
+  if (!loValue && !hiValue)
+    return importUnary(ctx, UnaryKind::clip, lo, hi);
+  auto x = ctx.required(0, "input");
+  if (failed(x))
+    return failure();
+  FailureOr<Value> result = *x;
+  if (loValue)
+    result = ctx.binary(BinaryKind::max, *result, loValue);
+  if (succeeded(result) && (lo || hi))
+    result = buildUnary(ctx, UnaryKind::clip, *result, lo, hi);
+  if (succeeded(result) && hiValue)
+    result = ctx.binary(BinaryKind::min, *result, hiValue);
+  return ctx.setResult(result);
 }
 
 static LogicalResult importIdentity(NodeContext &ctx) {
