@@ -14,6 +14,10 @@ of the inputs open wherever it equals the first input's), so that a pass
 means the executable took the test's batch at run time; a model whose
 samples are not independent is counted as
   fixed        kilnc refused to let the batch vary (the reason is listed).
+With --open-dims, every dim of the graph's inputs and outputs is made
+unknown in a copy of the model (as onnx-mlir's backend tests run with
+dynamic dims) and the copy is compiled with no --shape; `fixed` counts the
+models kilnc refused to compile with those dims open.
 
 Compiled executables are cached by the hash of the model, the flags and
 kilnc with its runtime, so a rerun only compiles what changed.
@@ -38,7 +42,7 @@ import subprocess
 import sys
 
 import numpy as np
-from kilntest import compare, kilnc as kt, onnxtests, tensorproto
+from kilntest import compare, kilnc as kt, modelproto, onnxtests, tensorproto
 
 SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator", "light"]
 RTOL, ATOL = 1e-3, 1e-7
@@ -62,12 +66,17 @@ class Runner:
         self.flags = [f"--backend={args.backend}"] + (
             ["--dnnl-min-work=0"] if args.backend == "dnnl" else [])
         self.open_batch = args.open_batch
-        # Per model: the flags kilnc asked for ("--bind", "--shape").
+        self.open_dims = args.open_dims
+        # Per model: the flags kilnc asked for ("--bind", "--shape"), and
+        # the op inputs that asked for --bind ("Reshape 'shape'").
         self.pinned = {}
+        self.bound = {}
         if self.open_batch:
+            self.flags += ["--open-batch"]
+        if self.open_batch or self.open_dims:
             # Blocks of samples are tested by the dynamic zoo; here they
             # would only double the compile time.
-            self.flags += ["--open-batch", "--block-samples=0"]
+            self.flags += ["--block-samples=0"]
         self.work = args.work
         lib = os.path.join(os.path.dirname(os.path.dirname(self.kilnc)), "lib")
         self.toolchain = digest_files(
@@ -77,30 +86,42 @@ class Runner:
 
     def build(self, model, folder):
         """Compiles (or reuses) the executable; (status, detail, exe)."""
+        source = model
+        data = open(model, "rb").read()
+        if self.open_dims:
+            data = modelproto.open_all_dims(data)
+            os.makedirs(folder, exist_ok=True)
+            source = os.path.join(folder, "open-dims.onnx")
+            with open(source, "wb") as f:
+                f.write(data)
         key = hashlib.sha256((self.toolchain + " ".join(self.flags)).encode()
-                             + open(model, "rb").read()).hexdigest()[:24]
+                             + data).hexdigest()[:24]
         cache = os.path.join(self.work, "cache", key)
         exe = os.path.join(cache, "model")
         flags_file = os.path.join(cache, "flags")
         if os.path.exists(exe):
             if os.path.exists(flags_file):
                 with open(flags_file) as f:
-                    self.pinned[model] = f.read().strip()
+                    lines = f.read().splitlines()
+                self.pinned[model] = lines[0].strip() if lines else ""
+                self.bound[model] = [line for line in lines[1:] if line]
             return "ok", "", exe
         os.makedirs(folder, exist_ok=True)
         temp = os.path.join(folder, "model")
+        why = []
         try:
             run, added = kt.compile_model(
-                self.kilnc, model, self.flags + ["-o", temp], timeout=300,
-                inputs=onnxtests.test_inputs(model), pin=not self.open_batch)
+                self.kilnc, source, self.flags + ["-o", temp], timeout=300,
+                inputs=onnxtests.test_inputs(model),
+                pin=not (self.open_batch or self.open_dims), why=why)
         except subprocess.TimeoutExpired:
             return "crash", "kilnc timed out", None
         if run.returncode < 0 or run.returncode > 1:
             return "crash", f"kilnc exit {run.returncode}", None
-        if run.returncode != 0 and self.open_batch and (
+        if run.returncode != 0 and (self.open_batch or self.open_dims) and (
                 "dims open" in run.stderr or
                 onnxtests.unsupported_reason(run.stderr) is None):
-            fixed = fixed_reason(run.stderr)
+            fixed = fixed_reason(run.stderr, self.open_dims)
             if fixed:
                 return "fixed", fixed, None
         if run.returncode != 0:
@@ -114,8 +135,9 @@ class Runner:
         # Which of --shape and --bind the model needed.
         kinds = " ".join(sorted({f.split("=")[0] for f in added}))
         with open(flags_file, "w") as f:
-            f.write(kinds + "\n")
+            f.write(kinds + "\n" + "".join(line + "\n" for line in why))
         self.pinned[model] = kinds
+        self.bound[model] = why
         return "ok", "", exe
 
     def run_set(self, exe, inputs, expected, folder, rtol=RTOL):
@@ -146,6 +168,8 @@ class Runner:
             status, detail = self.run_test_unguarded(suite, name, model)
             if status == "pass" and self.pinned.get(model):
                 detail = "needed " + self.pinned[model]
+                if self.bound.get(model):
+                    detail += ": " + ", ".join(self.bound[model])
             return status, detail
         except (ValueError, OSError, subprocess.CalledProcessError) as error:
             return "fail", f"runner: {error}"
@@ -198,9 +222,12 @@ class Runner:
                 "input_shapes": [(name, dims) for name, _, dims in sig["inputs"]]}
 
 
-def fixed_reason(stderr):
-    """Why kilnc --open-batch kept the batch fixed, or None."""
+def fixed_reason(stderr, open_dims=False):
+    """Why kilnc kept the batch (or, with open_dims, the dims) fixed, or
+    None."""
     text = stderr.strip()
+    if open_dims and "more than two dims open" in text:
+        return "more than two dims open"
     if "several dims open" in text or "more than two dims open" in text:
         return "other dims are open too"
     if "computed from the size of the open dim" in text:
@@ -210,6 +237,9 @@ def fixed_reason(stderr):
     match = re.search(r"this op (.*)", text)
     if "cannot vary at run time" in text and match:
         return "an op " + match.group(1)
+    if "was imported with its open dim" in text and open_dims:
+        return "the model does not import at other sizes of its dims (" + \
+            (text.splitlines()[0].split("error: ", 1)[-1][:60]) + "...)"
     if "was imported with its open dim" in text:
         return "the model does not import at another batch (" + \
             (text.splitlines()[0].split("error: ", 1)[-1][:60]) + "...)"
@@ -231,7 +261,8 @@ def tests(root, suites, pattern):
                 yield suite, name, model
 
 
-def write_docs(path, backend, results, open_batch=False):
+def write_docs(path, backend, results, mode=""):
+    open_batch = bool(mode)
     by_suite = collections.defaultdict(collections.Counter)
     reasons = collections.Counter()
     fixed = collections.Counter()
@@ -242,17 +273,31 @@ def write_docs(path, backend, results, open_batch=False):
             reasons[onnxtests.group_reason(detail)] += 1
         elif status == "fixed":
             fixed[detail if not detail.startswith("the model does not")
-                  else "the model does not import at another batch"] += 1
+                  else detail.split(" (")[0]] += 1
         elif status in ("fail", "crash"):
             failures.append(f"| {suite}/{name} | {status} | {detail.replace('|', '/')} |")
-    tag = "-open-batch" if open_batch else ""
+    tag = "-" + mode if mode else ""
+    title = {"": "", "open-batch": ", batch open", "open-dims": ", all dims open"}
     lines = [
-        "# ONNX conformance" + (", batch open" if open_batch else ""),
+        "# ONNX conformance" + title[mode],
         "",
         f"Results of the `--backend={backend}` executables on ONNX's backend test",
         "data (`../shared/onnx-tests`), with ONNX's pass criterion (rtol 1e-3,",
         "atol 1e-7)."]
-    if open_batch:
+    if mode == "open-dims":
+        lines += [
+            "",
+            "Every model compiled with all the dims of its graph inputs and",
+            "outputs unknown (a copy of the model with the dims cleared, as",
+            "onnx-mlir's backend tests run with dynamic dims) and no `--shape`,",
+            "so a pass means the executable took the test's shapes at run",
+            "time. Kiln lets two open dims vary at run time: the first (the",
+            "batch, whose samples must be independent) and the second (a",
+            "sequence length, padded up to 128 positions by default).",
+            "`fixed` counts the models kilnc refused to compile with their",
+            "dims open; they pass in the run with fixed shapes",
+            "([conformance.md](conformance.md))."]
+    elif open_batch:
         lines += [
             "",
             "Every model compiled with `kilnc --open-batch`: dim 0 of the",
@@ -270,7 +315,7 @@ def write_docs(path, backend, results, open_batch=False):
         f"    ../shared/onnx-tests --backend {backend} --work build/conformance{tag} \\"]
     if open_batch:
         lines += ["    --suites node,simple,pytorch-converted,pytorch-operator \\",
-                  "    --open-batch \\"]
+                  f"    --{mode} \\"]
     lines += [
         f"    --expected test/Conformance/expected-{backend}{tag}.txt --update \\",
         f"    --docs docs/conformance{tag}.md",
@@ -288,21 +333,35 @@ def write_docs(path, backend, results, open_batch=False):
                          (f"{c['fixed']} | " if open_batch else "") +
                          f"{c['fail']} | {c['unsupported']} | {c['crash']} |")
     if open_batch:
-        lines += ["", "## Why the batch stays fixed", "",
+        lines += ["", "## Why the " + ("dims stay" if mode == "open-dims" else
+                                       "batch stays") + " fixed", "",
                   "| tests | reason |", "| --- | --- |"]
         lines += [f"| {count} | {reason.replace('|', '/')} |"
                   for reason, count in fixed.most_common()]
     needed = collections.Counter(
-        detail for (suite, _), (status, detail) in results.items()
+        detail.split(":")[0] for (suite, _), (status, detail) in results.items()
         if status == "pass" and detail)
+    # Which op input asked for --bind, per pass that needed it.
+    binders = collections.Counter(
+        asked for (status, detail) in results.values()
+        if status == "pass" and ": " in detail
+        for asked in detail.split(": ", 1)[1].split(", "))
     passes = sum(1 for status, _ in results.values() if status == "pass")
     lines += ["", f"Of the {passes} passes, "
               f"{passes - sum(needed.values())} compile as they are; the others "
               "needed flags kilnc asked for: " + ", ".join(
                   f"{count} {kind}" for kind, count in sorted(needed.items()))
-              + " (`--bind`: an input that decides a shape; `--shape`: "
-              "open dims pinned)." if needed else
-              f"All {passes} passes compile as they are."]
+              + " (`--bind`: a graph input whose value decides an output "
+              "shape, given as a constant; `--shape`: open dims pinned)."
+              if needed else f"All {passes} passes compile as they are."]
+    if binders:
+        lines += ["", "## Inputs bound with --bind", "",
+                  "Each is an op input whose value decides the shape of the "
+                  "op's output (the output shape depends on the data), so "
+                  "Kiln takes it as a constant.", "",
+                  "| tests | op input |", "| --- | --- |"]
+        lines += [f"| {count} | {asked} |" for asked, count in
+                  sorted(binders.items(), key=lambda item: (-item[1], item[0]))]
     lines += ["", "## Why tests are unsupported", "",
               "| tests | reason |", "| --- | --- |"]
     lines += [f"| {count} | {reason.replace('|', '/')} |"
@@ -326,6 +385,7 @@ def main():
     parser.add_argument("--update", action="store_true")
     parser.add_argument("--docs")
     parser.add_argument("--open-batch", action="store_true")
+    parser.add_argument("--open-dims", action="store_true")
     args = parser.parse_args()
 
     runner = Runner(args)
@@ -343,11 +403,14 @@ def main():
             print(f"{status.upper()}: {suite}/{name}: {detail}")
     for suite, c in counts.items():
         print(f"{suite}: {sum(c.values())} tests, {c['pass']} pass, "
-              + (f"{c['fixed']} fixed, " if args.open_batch else "")
+              + (f"{c['fixed']} fixed, " if args.open_batch or args.open_dims
+                 else "")
               + f"{c['fail']} fail, {c['unsupported']} unsupported, "
               f"{c['crash']} crash")
     if args.docs:
-        write_docs(args.docs, args.backend, results, args.open_batch)
+        write_docs(args.docs, args.backend, results,
+                   "open-batch" if args.open_batch else
+                   "open-dims" if args.open_dims else "")
 
     passing = sorted(f"{s}/{n}" for (s, n), (st, _) in results.items() if st == "pass")
     crashes = sum(1 for st, _ in results.values() if st == "crash")

@@ -7,7 +7,7 @@ import numpy as np
 
 
 def compile_model(kilnc, model, args=(), timeout=None, inputs=None,
-                  pin=True):
+                  pin=True, why=None):
     """Runs `kilnc MODEL ARGS...`; returns (completed process, flags added).
 
     With `inputs` (name -> (TensorProto path, dims), e.g. an ONNX test's
@@ -31,6 +31,10 @@ def compile_model(kilnc, model, args=(), timeout=None, inputs=None,
         elif bind and bind.group(1) in inputs and \
                 f"--bind={bind.group(1)}=" not in " ".join(flags):
             flags.append(f"--bind={bind.group(1)}={inputs[bind.group(1)][0]}")
+            asked = re.search(r"\((\w+)\): error: unsupported: input '([^']*)'",
+                              run.stderr)
+            if why is not None and asked:
+                why.append(f"{asked.group(1)} '{asked.group(2)}'")
         else:
             break
     return run, flags
