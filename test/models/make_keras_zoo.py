@@ -170,6 +170,26 @@ def sequence_open(k, d):
     return m, [rng("sequence").integers(0, vocab, (BATCH, 9)).astype(np.int32)]
 
 
+def text_pooling(k, d):
+    """A text classifier over token ids of any length (Input((None,))):
+    the averages and maxima of the embedded tokens over the sequence
+    (GlobalAveragePooling1D, GlobalMaxPooling1D), attention pooling (a
+    softmax over the sequence weighting the tokens), and the average of the
+    non-padding tokens only (Embedding(mask_zero=True))."""
+    L = k.layers
+    vocab = 50
+    ids = k.Input((None,), dtype="int32", name="tokens")
+    h = L.Dense(12, activation="tanh")(L.Embedding(vocab, 8)(ids))
+    weights = L.Softmax(axis=1)(L.Dense(1)(h))
+    attended = L.GlobalAveragePooling1D()(L.Multiply()([h, weights]))
+    pooled = L.Concatenate()([L.GlobalAveragePooling1D()(h),
+                              L.GlobalMaxPooling1D()(h), attended])
+    masked = L.GlobalAveragePooling1D()(L.Embedding(vocab, 6,
+                                                    mask_zero=True)(ids))
+    m = k.Model(ids, [L.Dense(3)(pooled), masked])
+    return m, [padded_ids(rng("text"), 11, vocab, [11, 6])]
+
+
 def vae(k, d):
     """The convolutional VAE: Model(x, decoder(encoder(x)))."""
     L = k.layers
@@ -472,6 +492,7 @@ MODELS = {
     "bilstm_mask": (bilstm_mask, True),
     "gru_mask": (gru_mask, True),
     "sequence_open": (sequence_open, False),
+    "text_pooling": (text_pooling, False),
     "vae": (vae, True),
     "gan_generator": (gan_generator, True),
     "gan_discriminator": (gan_discriminator, True),

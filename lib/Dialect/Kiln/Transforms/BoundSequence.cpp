@@ -4,11 +4,12 @@
 // compiled with its positions padded to an extent (see kiln::loadModel).
 // The pass proves, with the sample-axis analysis in its sequence mode,
 // that every op treats the positions independently but the recurrent
-// layers over their time axis and attention over its keys, and gives those
-// the actual length, one more input of the graph: as sequence_lens (the
-// layer stops there; its outputs after are zeros) and as a mask of the
-// keys. The padding then never reaches the first `length` positions of an
-// output.
+// layers over their time axis, attention over its keys, and reductions and
+// softmaxes over the positions, and gives those the actual length, one more
+// input of the graph: as sequence_lens (the layer stops there; its outputs
+// after are zeros), as a mask of the keys, and as a mask of the reduced
+// positions (a mean divides by the length). The padding then never reaches the
+// first `length` positions of an output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,89 @@ using namespace mlir;
 
 namespace {
 
+/// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions])
+/// or a softmax over the positions of a padded sequence: the padded ones
+/// take the kind's identity (0 for a sum, -inf for a max or a softmax,
+/// ...), and a mean divides by the length instead of the extent. `valid`
+/// is [extent] i1.
+LogicalResult maskReduction(OpBuilder &b, Operation *op, Value valid,
+                            Value length, int64_t extent,
+                            llvm::function_ref<Value(Type, double)> scalarOf) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  Value input = op->getOperand(0);
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  const double inf = std::numeric_limits<double>::infinity();
+  auto reduce = llvm::dyn_cast<kiln::ReduceOp>(op);
+  int64_t axis = 2;
+  double fill = 0.0;
+  bool mean = false;
+  if (reduce) {
+    // The positions' axis is the reduced one that is a multiple of the
+    // extent (the analysis saw them there).
+    std::optional<int64_t> found;
+    for (int64_t a : reduce.getAxes())
+      if (type.getDimSize(a) == extent)
+        found = a;
+    if (!found)
+      return op->emitError() << "expected the positions along a reduced axis";
+    axis = *found;
+    switch (reduce.getKind()) {
+    case kiln::ReduceKind::max:
+    case kiln::ReduceKind::log_sum_exp:
+      fill = -inf;
+      break;
+    case kiln::ReduceKind::min:
+      fill = inf;
+      break;
+    case kiln::ReduceKind::prod:
+      fill = 1.0;
+      break;
+    case kiln::ReduceKind::mean:
+      mean = true;
+      break;
+    default:
+      break;
+    }
+  } else if (auto pool = llvm::dyn_cast<kiln::GlobalPoolOp>(op)) {
+    if (pool.getKind() == kiln::PoolKind::max)
+      fill = -inf;
+    else
+      mean = true;
+  } else {
+    // kiln.softmax, kiln.log_softmax: exp(-inf) adds nothing.
+    axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
+    if (axis < 0)
+      axis += type.getRank();
+    fill = -inf;
+  }
+  SmallVector<int64_t> maskShape(type.getRank(), 1);
+  maskShape[axis] = extent;
+  Value mask = kiln::ReshapeOp::create(
+      b, loc, RankedTensorType::get(maskShape, b.getI1Type()), valid);
+  Value masked =
+      kiln::WhereOp::create(b, loc, type, mask, input, scalarOf(element, fill));
+  op->setOperand(0, masked);
+  if (!mean)
+    return success();
+  // A mean over the extent, times extent / length: the mean over the
+  // first `length` positions.
+  b.setInsertionPointAfter(op);
+  Value result = op->getResult(0);
+  auto resultType = llvm::cast<RankedTensorType>(result.getType());
+  Value count = kiln::CastOp::create(b, loc, RankedTensorType::get({}, element),
+                                     length, false, false);
+  Value scale = kiln::BinaryOp::create(
+      b, loc, RankedTensorType::get({}, element), kiln::BinaryKind::div,
+      scalarOf(element, (double)extent), count, false);
+  Value scaled = kiln::BinaryOp::create(
+      b, loc, resultType, kiln::BinaryKind::mul, result, scale, false);
+  result.replaceAllUsesExcept(scaled, scaled.getDefiningOp());
+  return success();
+}
+
 /// Gives the ops that run over the positions of a padded sequence their
 /// actual number, which the graph takes as one more input, `length` (an
 /// i64 scalar): recurrent layers as their sequence_lens, attention as a
@@ -52,19 +136,40 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   Value length = graph.getArgument(index);
   Block &body = graph.getBody().front();
   b.setInsertionPointToStart(&body);
-  Value lengths32, keysValid, rowsValid;
+  Value lengths32, keysValid, rowsValid, valid;
+  // [extent] i1: position < length.
+  auto validPositions = [&]() {
+    if (!valid) {
+      Value positions = kiln::buildPositions(b, loc, extent);
+      valid = kiln::CompareOp::create(
+          b, loc, RankedTensorType::get({extent}, i1),
+          kiln::ComparePredicate::lt, positions, length, false);
+    }
+    return valid;
+  };
+  auto scalarOf = [&](Type element, double value) -> Value {
+    auto type = RankedTensorType::get({}, element);
+    return kiln::ConstantOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(type, b.getFloatAttr(element, value)));
+  };
   for (Operation *op : bounded) {
+    if (llvm::isa<kiln::ReduceOp, kiln::GlobalPoolOp, kiln::SoftmaxOp,
+                  kiln::LogSoftmaxOp>(op)) {
+      if (failed(
+              maskReduction(b, op, validPositions(), length, extent, scalarOf)))
+        return failure();
+      continue;
+    }
     if (auto attention = llvm::dyn_cast<kiln::AttentionOp>(op)) {
       if (!keysValid) {
         // [1, 1, 1, extent]: key position < length.
-        Value positions = kiln::buildPositions(b, loc, extent);
-        Value valid = kiln::CompareOp::create(
-            b, loc, RankedTensorType::get({extent}, i1),
-            kiln::ComparePredicate::lt, positions, length, false);
         keysValid = kiln::ReshapeOp::create(
-            b, loc, RankedTensorType::get({1, 1, 1, extent}, i1), valid);
+            b, loc, RankedTensorType::get({1, 1, 1, extent}, i1),
+            validPositions());
         rowsValid = kiln::ReshapeOp::create(
-            b, loc, RankedTensorType::get({1, 1, extent, 1}, i1), valid);
+            b, loc, RankedTensorType::get({1, 1, extent, 1}, i1),
+            validPositions());
       }
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(op);

@@ -273,15 +273,32 @@ LogicalResult SampleFlow::visit(Operation *op) {
         int64_t rank = shapeOf(op.getInput()).size();
         if (axis < 0)
           axis += rank;
-        if (axis == *axisOf(op.getInput()))
-          return mixes(op, "normalizes over the samples");
+        if (axis == *axisOf(op.getInput())) {
+          // Over the positions: the padded ones are masked out
+          // (kiln-bound-sequence); each real one is normalized over the
+          // real ones.
+          if (!sequence || outerOf(op.getInput()) != 1)
+            return mixes(op, "normalizes over the samples");
+          bounded.push_back(op);
+        }
         return set(op, op.getOutput(), axisOf(op.getInput()));
       })
       .Case<ReduceOp>([&](ReduceOp op) {
         int64_t a = *axisOf(op.getInput());
         ArrayRef<int64_t> reduced = op.getAxes();
-        if (reduced.empty() || llvm::is_contained(reduced, a))
+        if (reduced.empty() || llvm::is_contained(reduced, a)) {
+          // Over the positions of a float tensor: the padded ones are
+          // masked out (kiln-bound-sequence), the result holds none.
+          if (sequence && llvm::is_contained(reduced, a) &&
+              outerOf(op.getInput()) == 1 &&
+              llvm::isa<FloatType>(
+                  llvm::cast<RankedTensorType>(op.getInput().getType())
+                      .getElementType())) {
+            bounded.push_back(op);
+            return success();
+          }
           return mixes(op, "reduces over the samples");
+        }
         int64_t before =
             llvm::count_if(reduced, [&](int64_t r) { return r < a; });
         return set(op, op.getOutput(), op.getKeepdims() ? a : a - before);
@@ -387,7 +404,18 @@ LogicalResult SampleFlow::visit(Operation *op) {
                            "as its input does");
         return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
       })
-      .Case<PoolOp, GlobalPoolOp, LRNOp>(
+      .Case<GlobalPoolOp>([&](GlobalPoolOp op) {
+        // [N, C, positions]: a pooling over the positions, the padded ones
+        // masked out (kiln-bound-sequence).
+        if (sequence && axisOf(op.getInput()) == 2 &&
+            shapeOf(op.getInput()).size() == 3 && outerOf(op.getInput()) == 1 &&
+            (op.getKind() == PoolKind::avg || op.getKind() == PoolKind::max)) {
+          bounded.push_back(op);
+          return success();
+        }
+        return batchFirst(op, op.getInput(), {});
+      })
+      .Case<PoolOp, LRNOp>(
           [&](Operation *op) { return batchFirst(op, op->getOperand(0), {}); })
       .Case<BatchNormOp>([&](BatchNormOp op) {
         return batchFirst(
