@@ -190,6 +190,20 @@ def text_pooling(k, d):
     return m, [padded_ids(rng("text"), 11, vocab, [11, 6])]
 
 
+def text_cnn(k, d):
+    """A convolutional text classifier over token ids of any length:
+    Conv1D over the embedded tokens (`same`, then `causal` with a
+    dilation), the maximum over the sequence, a Dense."""
+    L = k.layers
+    vocab = 40
+    ids = k.Input((None,), dtype="int32", name="tokens")
+    h = L.Conv1D(10, 3, padding="same", activation="relu")(
+        L.Embedding(vocab, 8)(ids))
+    h = L.Conv1D(6, 2, padding="causal", dilation_rate=2)(h)
+    m = k.Model(ids, L.Dense(2)(L.GlobalMaxPooling1D()(h)))
+    return m, [rng("textcnn").integers(0, vocab, (BATCH, 13)).astype(np.int32)]
+
+
 def vae(k, d):
     """The convolutional VAE: Model(x, decoder(encoder(x)))."""
     L = k.layers
@@ -493,6 +507,7 @@ MODELS = {
     "gru_mask": (gru_mask, True),
     "sequence_open": (sequence_open, False),
     "text_pooling": (text_pooling, False),
+    "text_cnn": (text_cnn, False),
     "vae": (vae, True),
     "gan_generator": (gan_generator, True),
     "gan_discriminator": (gan_discriminator, True),

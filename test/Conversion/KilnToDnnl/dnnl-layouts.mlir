@@ -101,6 +101,21 @@ func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -
 
 // -----
 
+// Input channels that do not fill blocks but are more than one block (24
+// into 144, as in MobileNet-v2): oneDNN has only its reference code from a
+// dense input of that many channels to a blocked output, so the
+// convolution stays dense on both sides.
+// CHECK-LABEL: func @partial_input_blocks
+// CHECK-NOT: "reorder"
+// CHECK: kiln_backend.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x24x4x4xf32>, tensor<144x24x1x1xf32>) outs(%{{.*}} : tensor<1x144x4x4xf32>)
+// CHECK-NOT: layouts
+func.func @partial_input_blocks(%x: tensor<1x24x4x4xf32>, %w: tensor<144x24x1x1xf32>) -> tensor<1x144x4x4xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x24x4x4xf32>, tensor<144x24x1x1xf32>) -> tensor<1x144x4x4xf32>
+  return %0 : tensor<1x144x4x4xf32>
+}
+
+// -----
+
 // AVX2 blocks of 8.
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
 // AVX2-LABEL: func @avx2

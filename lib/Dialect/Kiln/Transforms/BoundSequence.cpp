@@ -4,12 +4,12 @@
 // compiled with its positions padded to an extent (see kiln::loadModel).
 // The pass proves, with the sample-axis analysis in its sequence mode,
 // that every op treats the positions independently but the recurrent
-// layers over their time axis, attention over its keys, and reductions and
-// softmaxes over the positions, and gives those the actual length, one more
-// input of the graph: as sequence_lens (the layer stops there; its outputs
-// after are zeros), as a mask of the keys, and as a mask of the reduced
-// positions (a mean divides by the length). The padding then never reaches the
-// first `length` positions of an output.
+// layers over their time axis, attention over its keys, and reductions,
+// softmaxes and 1-d convolutions over the positions, and gives those the
+// actual length, one more input of the graph: as sequence_lens (the layer
+// stops there; its outputs after are zeros), as a mask of the keys, and as
+// a mask of the positions read (a mean divides by the length). The padding then
+// never reaches the first `length` positions of an output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,11 +32,11 @@ using namespace mlir;
 
 namespace {
 
-/// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions])
-/// or a softmax over the positions of a padded sequence: the padded ones
-/// take the kind's identity (0 for a sum, -inf for a max or a softmax,
-/// ...), and a mean divides by the length instead of the extent. `valid`
-/// is [extent] i1.
+/// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions]),
+/// a softmax or a convolution over the positions of a padded sequence: the
+/// padded ones take the kind's identity (0 for a sum or a convolution,
+/// -inf for a max or a softmax, ...), and a mean divides by the length
+/// instead of the extent. `valid` is [extent] i1.
 LogicalResult maskReduction(OpBuilder &b, Operation *op, Value valid,
                             Value length, int64_t extent,
                             llvm::function_ref<Value(Type, double)> scalarOf) {
@@ -78,6 +78,8 @@ LogicalResult maskReduction(OpBuilder &b, Operation *op, Value valid,
     default:
       break;
     }
+  } else if (llvm::isa<kiln::ConvOp, kiln::FusedConvOp>(op)) {
+    // A convolution over the positions reads zeros past the length.
   } else if (auto pool = llvm::dyn_cast<kiln::GlobalPoolOp>(op)) {
     if (pool.getKind() == kiln::PoolKind::max)
       fill = -inf;
@@ -155,7 +157,7 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   };
   for (Operation *op : bounded) {
     if (llvm::isa<kiln::ReduceOp, kiln::GlobalPoolOp, kiln::SoftmaxOp,
-                  kiln::LogSoftmaxOp>(op)) {
+                  kiln::LogSoftmaxOp, kiln::ConvOp, kiln::FusedConvOp>(op)) {
       if (failed(
               maskReduction(b, op, validPositions(), length, extent, scalarOf)))
         return failure();

@@ -115,6 +115,28 @@ private:
   LogicalResult batchFirst(Operation *op, Value input, ValueRange others);
 
   LogicalResult attentionOverPositions(AttentionOp op);
+  /// Whether `input` is [N, C, positions] in the sequence mode.
+  bool overPositions(Value input) const {
+    return sequence && axisOf(input) == 2 && shapeOf(input).size() == 3 &&
+           outerOf(input) == 1;
+  }
+  /// A 1-d convolution over the positions that keeps their number (stride
+  /// 1, as much padding as the kernel spans: Keras' `same` and `causal`).
+  /// With the padded positions zeroed first (kiln-bound-sequence), each
+  /// real one sees zeros past the length, as the convolution's own padding
+  /// would give it.
+  LogicalResult convOverPositions(Operation *op, Value input, Value output,
+                                  ValueRange parameters,
+                                  ArrayRef<int64_t> strides, bool pooled) {
+    if (failed(invariant(op, parameters, "weights")))
+      return failure();
+    if (pooled || llvm::any_of(strides, [](int64_t s) { return s != 1; }) ||
+        shapeOf(output)[2] != shapeOf(input)[2])
+      return mixes(op, "convolves along the samples to another number of "
+                       "them");
+    bounded.push_back(op);
+    return set(op, output, 2);
+  }
 
 public:
   /// Ops that run over the positions (sequence mode): recurrent layers
@@ -389,6 +411,10 @@ LogicalResult SampleFlow::visit(Operation *op) {
         return set(op, op.getOutput(), a);
       })
       .Case<ConvOp>([&](ConvOp op) {
+        if (overPositions(op.getInput()))
+          return convOverPositions(op, op.getInput(), op.getOutput(),
+                                   {op.getWeight(), op.getBias()},
+                                   op.getStrides(), /*pooled=*/false);
         return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
       })
       .Case<ConvTransposeOp>([&](ConvTransposeOp op) {
@@ -402,6 +428,10 @@ LogicalResult SampleFlow::visit(Operation *op) {
             axisOf(op.getResidual()) != axisOf(op.getInput()))
           return mixes(op, "adds a residual that does not hold the samples "
                            "as its input does");
+        if (overPositions(op.getInput()))
+          return convOverPositions(op, op.getInput(), op.getOutput(),
+                                   {op.getWeight(), op.getBias()},
+                                   op.getStrides(), op.getPool().has_value());
         return batchFirst(op, op.getInput(), {op.getWeight(), op.getBias()});
       })
       .Case<GlobalPoolOp>([&](GlobalPoolOp op) {
