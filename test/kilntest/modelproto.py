@@ -2,7 +2,7 @@
 what the conformance runner needs, making the graph's input and output dims
 unknown."""
 
-from .tensorproto import decode_varint, encode_varint
+from .tensorproto import encode_varint, fields, payload
 
 # Field numbers of onnx.proto.
 MODEL_GRAPH = 7
@@ -13,36 +13,6 @@ TYPE_TENSOR = 1
 TENSOR_TYPE_SHAPE = 2
 SHAPE_DIM = 1
 DIM_VALUE, DIM_PARAM = 1, 2
-
-
-def fields(data):
-    """The fields of a message: a list of (field, wire type, raw bytes of
-    the value as written, without the key)."""
-    out, pos = [], 0
-    while pos < len(data):
-        key, start = decode_varint(data, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            _, pos = decode_varint(data, start)
-        elif wire == 1:
-            pos = start + 8
-        elif wire == 5:
-            pos = start + 4
-        elif wire == 2:
-            length, body = decode_varint(data, start)
-            pos = body + length
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        if pos > len(data):
-            raise ValueError("truncated protobuf message")
-        out.append((field, wire, data[start:pos]))
-    return out
-
-
-def payload(raw):
-    """The bytes of a length-delimited value."""
-    length, body = decode_varint(raw, 0)
-    return raw[body:body + length]
 
 
 def encode(entries):

@@ -38,27 +38,52 @@ def decode_varint(data, pos):
             return value, pos
 
 
+def fields(data):
+    """The fields of a serialized protobuf message: a list of (field, wire
+    type, raw bytes of the value as written, without the key)."""
+    out, pos = [], 0
+    while pos < len(data):
+        key, start = decode_varint(data, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, pos = decode_varint(data, start)
+        elif wire == 1:
+            pos = start + 8
+        elif wire == 5:
+            pos = start + 4
+        elif wire == 2:
+            length, body = decode_varint(data, start)
+            pos = body + length
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        if pos > len(data):
+            raise ValueError("truncated protobuf message")
+        out.append((field, wire, data[start:pos]))
+    return out
+
+
+def payload(raw):
+    """The bytes of a length-delimited value, as fields() gives it."""
+    length, body = decode_varint(raw, 0)
+    return raw[body:body + length]
+
+
 def read(path, header_only=False):
     """Returns (name, numpy array) of a TensorProto file, or (name, dims)
     with header_only, which reads no data and accepts any data type."""
-    data = open(path, "rb").read()
-    pos, dims, dtype, name, raw = 0, [], 1, "", None
+    dims, dtype, name, raw = [], 1, "", None
     typed = {}
-    while pos < len(data):
-        key, pos = decode_varint(data, pos)
-        field, wire = key >> 3, key & 7
+    for field, wire, value in fields(open(path, "rb").read()):
         if wire == 0:
-            value, pos = decode_varint(data, pos)
+            number = decode_varint(value, 0)[0]
             if field == 1:
-                dims.append(value)
+                dims.append(number)
             elif field == 2:
-                dtype = value
+                dtype = number
             else:
-                typed.setdefault(field, []).append(value)
+                typed.setdefault(field, []).append(number)
         elif wire == 2:
-            length, pos = decode_varint(data, pos)
-            chunk = data[pos:pos + length]
-            pos += length
+            chunk = payload(value)
             if field == 8:
                 name = chunk.decode()
             elif field == 9:
@@ -79,11 +104,9 @@ def read(path, header_only=False):
                 else:
                     typed.setdefault(field, []).extend(values)
         elif wire == 5:
-            typed.setdefault(field, []).append(struct.unpack("<f", data[pos:pos + 4])[0])
-            pos += 4
+            typed.setdefault(field, []).append(struct.unpack("<f", value)[0])
         elif wire == 1:
-            typed.setdefault(field, []).append(struct.unpack("<d", data[pos:pos + 8])[0])
-            pos += 8
+            typed.setdefault(field, []).append(struct.unpack("<d", value)[0])
     if header_only:
         return name, dims
     if dtype == BFLOAT16:
