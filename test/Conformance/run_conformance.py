@@ -237,11 +237,10 @@ def fixed_reason(stderr, open_dims=False):
     match = re.search(r"this op (.*)", text)
     if "cannot vary at run time" in text and match:
         return "an op " + match.group(1)
-    if "was imported with its open dim" in text and open_dims:
-        return "the model does not import at other sizes of its dims (" + \
-            (text.splitlines()[0].split("error: ", 1)[-1][:60]) + "...)"
     if "was imported with its open dim" in text:
-        return "the model does not import at another batch (" + \
+        return "the model does not import " + (
+            "at other sizes of its dims" if open_dims else "at another batch") + \
+            " (" + \
             (text.splitlines()[0].split("error: ", 1)[-1][:60]) + "...)"
     if "change rank or shape with" in text:
         return "the inputs or outputs change rank with the batch"

@@ -569,15 +569,13 @@ static LogicalResult importPad(NodeContext &ctx) {
       return failure();
     pads = *p;
     if (ctx.hasInput(2)) {
-      auto v = ctx.required(2, "constant_value");
+      auto v = ctx.scalarInput(2, "constant_value");
       if (failed(v))
         return failure();
-      if (NodeContext::typeOf(*v).getNumElements() != 1)
-        return ctx.emitError() << "input 'constant_value' must be a scalar";
-      if (auto given = ctx.constFloats(*v))
-        value = (*given)[0];
+      if (v->constant)
+        value = *v->constant;
       else
-        valueInput = *v;
+        valueInput = v->runtime;
     }
     if (ctx.hasInput(3)) {
       // Pads for the listed axes only.
@@ -652,10 +650,7 @@ static LogicalResult importPad(NodeContext &ctx) {
   }
   if (!border)
     return ctx.setResult(padded);
-  auto fill = ctx.reshape(valueInput, {});
-  if (failed(fill))
-    return failure();
-  return ctx.setResult(ctx.create<WhereOp>({border, *fill, *padded}));
+  return ctx.setResult(ctx.create<WhereOp>({border, valueInput, *padded}));
 }
 
 /// Trilu: keeps the upper (j >= i + k) or lower (j <= i + k) triangle of
@@ -673,19 +668,13 @@ static LogicalResult importTrilu(NodeContext &ctx) {
   int64_t k = 0;
   Value kValue;
   if (ctx.hasInput(1)) {
-    auto given = ctx.required(1, "k");
+    auto given = ctx.scalarInput(1, "k");
     if (failed(given))
       return failure();
-    if (NodeContext::typeOf(*given).getNumElements() != 1)
-      return ctx.emitError() << "input 'k' must be a scalar";
-    if (auto ints = ctx.constInts(*given)) {
-      k = (*ints)[0];
-    } else {
-      auto scalar = ctx.reshape(*given, {});
-      if (failed(scalar))
-        return failure();
-      kValue = *scalar;
-    }
+    if (given->constant)
+      k = (int64_t)*given->constant;
+    else
+      kValue = given->runtime;
   }
   int64_t rows = type.getDimSize(type.getRank() - 2),
           cols = type.getDimSize(type.getRank() - 1);

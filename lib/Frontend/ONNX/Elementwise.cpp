@@ -125,20 +125,13 @@ static LogicalResult importClip(NodeContext &ctx) {
     for (unsigned i : {1u, 2u}) {
       if (!ctx.hasInput(i))
         continue;
-      StringRef name = i == 1 ? "min" : "max";
-      auto bound = ctx.required(i, name);
+      auto bound = ctx.scalarInput(i, i == 1 ? "min" : "max");
       if (failed(bound))
         return failure();
-      if (NodeContext::typeOf(*bound).getNumElements() != 1)
-        return ctx.emitError() << "input '" << name << "' must be a scalar";
-      if (auto value = ctx.constFloats(*bound)) {
-        (i == 1 ? lo : hi) = (float)(*value)[0];
-        continue;
-      }
-      auto scalar = ctx.reshape(*bound, {});
-      if (failed(scalar))
-        return failure();
-      (i == 1 ? loValue : hiValue) = *scalar;
+      if (bound->constant)
+        (i == 1 ? lo : hi) = (float)*bound->constant;
+      else
+        (i == 1 ? loValue : hiValue) = bound->runtime;
     }
   }
   if (!loValue && !hiValue)

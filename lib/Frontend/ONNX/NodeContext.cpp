@@ -245,6 +245,21 @@ FailureOr<SmallVector<double>> NodeContext::requireFloats(unsigned i,
   return notConstant(i, name);
 }
 
+FailureOr<NodeContext::Scalar> NodeContext::scalarInput(unsigned i,
+                                                        StringRef name) {
+  auto value = required(i, name);
+  if (failed(value))
+    return failure();
+  if (typeOf(*value).getNumElements() != 1)
+    return emitError() << "input '" << name << "' must be a scalar";
+  if (auto floats = constFloats(*value))
+    return Scalar{(*floats)[0], Value()};
+  auto scalar = reshape(*value, {});
+  if (failed(scalar))
+    return failure();
+  return Scalar{std::nullopt, *scalar};
+}
+
 FailureOr<SmallVector<int64_t>>
 NodeContext::attrOrInputInts(StringRef name, unsigned i, int64_t inputOpset) {
   if (opset < inputOpset)

@@ -134,6 +134,15 @@ public:
                                                           llvm::StringRef name);
   mlir::FailureOr<llvm::SmallVector<double>>
   requireFloats(unsigned i, llvm::StringRef name);
+  /// An input that holds one value and does not decide a shape (Clip's
+  /// bounds, Trilu's k, Pad's fill value): its value when it is a
+  /// constant, else the input reshaped to rank 0, computed at run time.
+  struct Scalar {
+    std::optional<double> constant;
+    mlir::Value runtime;
+  };
+  /// Input `i` as a Scalar, or an error unless it holds one element.
+  mlir::FailureOr<Scalar> scalarInput(unsigned i, llvm::StringRef name);
   /// Integers that moved from an INTS attribute to an optional input:
   /// attribute `name` before `inputOpset`, constant input `i` from then on
   /// (empty when absent).

@@ -37,7 +37,7 @@ namespace {
 /// padded ones take the kind's identity (0 for a sum or a convolution,
 /// -inf for a max or a softmax, ...), and a mean divides by the length
 /// instead of the extent. `valid` is [extent] i1.
-LogicalResult maskReduction(OpBuilder &b, Operation *op, Value valid,
+LogicalResult maskPositions(OpBuilder &b, Operation *op, Value valid,
                             Value length, int64_t extent,
                             llvm::function_ref<Value(Type, double)> scalarOf) {
   OpBuilder::InsertionGuard guard(b);
@@ -159,7 +159,7 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
     if (llvm::isa<kiln::ReduceOp, kiln::GlobalPoolOp, kiln::SoftmaxOp,
                   kiln::LogSoftmaxOp, kiln::ConvOp, kiln::FusedConvOp>(op)) {
       if (failed(
-              maskReduction(b, op, validPositions(), length, extent, scalarOf)))
+              maskPositions(b, op, validPositions(), length, extent, scalarOf)))
         return failure();
       continue;
     }
@@ -181,13 +181,9 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
       for (OpOperand *operand :
            {&attention.getKMutable(), &attention.getVMutable()}) {
         auto type = llvm::cast<RankedTensorType>(operand->get().getType());
-        auto zeroType = RankedTensorType::get({}, type.getElementType());
-        Value zero = kiln::ConstantOp::create(
-            b, loc, zeroType,
-            DenseElementsAttr::get(zeroType,
-                                   b.getZeroAttr(type.getElementType())));
-        operand->set(kiln::WhereOp::create(b, loc, type, rowsValid,
-                                           operand->get(), zero));
+        operand->set(
+            kiln::WhereOp::create(b, loc, type, rowsValid, operand->get(),
+                                  scalarOf(type.getElementType(), 0.0)));
       }
       Value mask = attention.getMask();
       Value combined = keysValid;
@@ -206,16 +202,9 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
         } else {
           // A float mask is added to the scores: -inf drops a key.
           Type element = maskType.getElementType();
-          auto scalarType = RankedTensorType::get({}, element);
-          Value minusInf = kiln::ConstantOp::create(
-              b, loc, scalarType,
-              DenseElementsAttr::get(
-                  scalarType,
-                  b.getFloatAttr(element,
-                                 -std::numeric_limits<double>::infinity())));
           combined = kiln::WhereOp::create(
               b, loc, RankedTensorType::get(*shape, element), keysValid, mask,
-              minusInf);
+              scalarOf(element, -std::numeric_limits<double>::infinity()));
         }
       }
       attention.getMaskMutable().assign(combined);

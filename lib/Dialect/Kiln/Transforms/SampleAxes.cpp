@@ -437,8 +437,7 @@ LogicalResult SampleFlow::visit(Operation *op) {
       .Case<GlobalPoolOp>([&](GlobalPoolOp op) {
         // [N, C, positions]: a pooling over the positions, the padded ones
         // masked out (kiln-bound-sequence).
-        if (sequence && axisOf(op.getInput()) == 2 &&
-            shapeOf(op.getInput()).size() == 3 && outerOf(op.getInput()) == 1 &&
+        if (overPositions(op.getInput()) &&
             (op.getKind() == PoolKind::avg || op.getKind() == PoolKind::max)) {
           bounded.push_back(op);
           return success();
