@@ -40,6 +40,15 @@ namespace {
 /// panel of 256 x 32 floats is 32 KiB) and row blocks per chunk.
 constexpr int64_t kReductionChunk = 256;
 constexpr int64_t kRowBlocksPerChunk = 8;
+/// Few rows (at most kStreamRows) against a large matrix: reduction steps
+/// per chunk (the sequential streams the matrix is read in), the block's
+/// vectors (over its rows), the fewest matrix elements (1 MiB of floats) and
+/// how many column panels the threads share.
+constexpr int64_t kStreamSteps = 32;
+constexpr int64_t kStreamAccumulators = 16;
+constexpr int64_t kStreamRows = 8;
+constexpr int64_t kStreamElements = 256 * 1024;
+constexpr int64_t kStreamPanels = 8;
 
 /// What the kernel generator needs to know about one contraction.
 struct Contraction {
@@ -226,6 +235,10 @@ private:
 
   void emitRows() {
     int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
+    if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix()) {
+      emitStreaming(extent);
+      return;
+    }
     // Long reductions over many rows: chunks of rowChunk() rows x
     // kReductionChunk reduction steps, so that the chunk of the lhs and the
     // panel of the rhs a kernel reads stay in cache while every column
@@ -249,14 +262,94 @@ private:
     emitRowBlocks(0, extent);
   }
 
-  /// Rows [lo, hi): blocks of maxRows rows, then single rows.
+  /// Rows [lo, hi): blocks of maxRows rows, then one block of the rest
+  /// (each block reads the rhs once).
   void emitRowBlocks(int64_t lo, int64_t hi) {
     int64_t full = lo + (hi - lo) / maxRows * maxRows;
     if (full > lo)
       parallelOver(lo, full, maxRows,
                    [&](Value i0) { emitColumns(i0, maxRows); });
     if (full < hi)
-      parallelOver(full, hi, 1, [&](Value i0) { emitColumns(i0, 1); });
+      emitColumns(index(full), hi - full);
+  }
+
+  /// Whether the contraction has one long reduction and an operand that
+  /// varies along it and along j (a weight matrix) too large for the L2
+  /// cache: with few rows, each of its elements is used once per row
+  /// block, so the kernel is bound by reading it.
+  bool streamsMatrix() const {
+    if (c.reductionDims.size() != 1 ||
+        c.bounds[c.reductionDims[0]] < 2 * kStreamSteps)
+      return false;
+    int64_t k = c.reductionDims[0];
+    auto streams = [&](AffineMap map) {
+      return resultPosition(map, k) >= 0 && resultPosition(map, c.jDim) >= 0;
+    };
+    return (streams(c.lhsMap) || (!c.scalar && streams(c.rhsMap))) &&
+           c.bounds[k] * c.bounds[c.jDim] >= kStreamElements;
+  }
+
+  /// All `rows` rows (one block) of a contraction that streams a
+  /// matrix: panels of columns side by side on the threads, each running
+  /// through the reduction in chunks of kStreamSteps steps and, within a
+  /// chunk, through its column blocks, so the matrix is read row after row
+  /// (a few sequential streams) rather than down its columns. With fewer
+  /// rows, a block has more vectors.
+  void emitStreaming(int64_t rows) {
+    int64_t width = c.vectorType.getNumElements();
+    int64_t extent = c.bounds[c.jDim];
+    int64_t vectors = std::max<int64_t>(maxVectors, kStreamAccumulators / rows);
+    vectors = std::min(vectors, std::max<int64_t>(1, extent / width));
+    int64_t block = width * vectors;
+    // About kStreamPanels panels of whole blocks.
+    int64_t panel =
+        std::max<int64_t>(1, extent / block / kStreamPanels) * block;
+    int64_t panels = extent / panel;
+    int64_t steps = c.bounds[c.reductionDims[0]];
+    int64_t fullSteps = steps / kStreamSteps * kStreamSteps;
+    Value i0 = index(0);
+    auto overReduction = [&](Value j0, int64_t columns) {
+      loopOver(0, fullSteps, kStreamSteps, [&](Value k0) {
+        reductionStart = k0;
+        reductionSteps = kStreamSteps;
+        emitPanel(i0, rows, j0, columns, vectors);
+      });
+      if (fullSteps < steps) {
+        reductionStart = index(fullSteps);
+        reductionSteps = steps - fullSteps;
+        emitPanel(i0, rows, j0, columns, vectors);
+      }
+      reductionStart = Value();
+    };
+    if (panels > 0)
+      parallelOver(0, panels * panel, panel,
+                   [&](Value j0) { overReduction(j0, panel); });
+    if (panels * panel < extent)
+      overReduction(index(panels * panel), extent - panels * panel);
+  }
+
+  /// Columns [j0, j0 + columns) of `rows` rows: blocks of `vectors`
+  /// vectors, then the rest.
+  void emitPanel(Value i0, int64_t rows, Value j0, int64_t columns,
+                 int64_t vectors) {
+    int64_t width = c.vectorType.getNumElements();
+    int64_t block = width * vectors;
+    int64_t full = columns / block * block;
+    auto at = [&](int64_t offset) -> Value {
+      if (offset == 0)
+        return j0;
+      return arith::AddIOp::create(b, loc, j0, index(offset));
+    };
+    if (full > 0)
+      loopOver(0, full, block, [&](Value j) {
+        emitKernel(i0, rows, arith::AddIOp::create(b, loc, j0, j), vectors,
+                   width);
+      });
+    int64_t rest = columns - full;
+    if (rest >= width)
+      emitKernel(i0, rows, at(full), rest / width, width);
+    if (rest % width)
+      emitKernel(i0, rows, at(full + rest / width * width), 1, rest % width);
   }
 
   int64_t rowChunk() const { return maxRows * kRowBlocksPerChunk; }

@@ -59,6 +59,7 @@ void kiln::buildLinalgPipeline(OpPassManager &pm,
   if (options.backend == Backend::Dnnl) {
     ConvertKilnToDnnlOptions dnnl;
     dnnl.minWork = options.dnnlMinWork;
+    dnnl.recurrenceBatch = options.dnnlRecurrenceBatch;
     pm.addPass(createConvertKilnToDnnl(dnnl));
     // oneDNN's AVX-512 kernels work on blocks of 16 channels, AVX2's on 8.
     KilnDnnlLayoutsOptions layouts;

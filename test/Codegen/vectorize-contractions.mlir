@@ -1,7 +1,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-vectorize-contractions="vector-bits=128 rows=2 vectors=2" -cse | FileCheck %s
 
 // A 5x11 = 5x3 * 3x11 matmul with 2x(2 vectors of 4) blocks: rows 0-3 in
-// blocks of two, row 4 alone; columns 0-7 as two full vectors, 8-10 as one
+// blocks of two, row 4 in a block of its own; columns 0-7 as two full vectors, 8-10 as one
 // masked vector. The row (and outer) loops are scf.parallel: each
 // iteration writes its own rows. Each block keeps its accumulators in the reduction loop's
 // iter_args: lhs broadcast per row, rhs loaded per vector, one FMA each.
@@ -29,10 +29,10 @@
 // CHECK: vector.maskedload %arg2
 // CHECK: vector.maskedload %arg1
 // CHECK: vector.maskedstore %arg2
-// The last row alone.
-// CHECK: scf.parallel (%{{.*}}) = (%c4{{.*}}) to (%c5
+// The rest of the rows (row 4) as one block, reading the rhs once more.
+// CHECK: vector.load %arg2[%c4,
 // CHECK: vector.fma
-// CHECK: vector.maskedstore
+// CHECK: vector.maskedstore %arg2[%c4,
 func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x11xf32>, %c: memref<5x11xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %b : memref<5x3xf32>, memref<3x11xf32>) outs(%c : memref<5x11xf32>) {
@@ -163,6 +163,41 @@ func.func @not_vectorized(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %b: memref<
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c600
 func.func @blocked(%a: memref<36x600xf32>, %b: memref<600x8xf32>, %c: memref<36x8xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<36x600xf32>, memref<600x8xf32>) outs(%c : memref<36x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// One row against a 64x4096 matrix (a recurrent step at batch 1): the
+// matrix is streamed. Panels of 512 columns go to the threads; each runs
+// through the reduction in chunks of 32 steps and, within a chunk, through
+// its blocks of 16 vectors (one row: more vectors per block), so the
+// matrix is read as 32 sequential rows at a time.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @stream_matrix
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c4096) step (%c512)
+// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %c64 step %c32
+// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c512 step %c64
+// CHECK: %[[J0:.*]] = arith.addi %[[P]], %[[J]]
+// CHECK-COUNT-16: vector.load %arg2
+// CHECK: %[[END:.*]] = arith.addi %[[K0]], %c32
+// CHECK: scf.for %[[K:.*]] = %[[K0]] to %[[END]] step
+// CHECK: memref.load %arg0[%c0{{.*}}, %[[K]]]
+// CHECK: vector.load %arg1[%[[K]], %[[J0]]]
+// CHECK-COUNT-16: vector.fma
+// CHECK-COUNT-16: vector.store
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @stream_matrix(%a: memref<1x64xf32>, %b: memref<64x4096xf32>, %c: memref<1x4096xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1x64xf32>, memref<64x4096xf32>) outs(%c : memref<1x4096xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32

@@ -84,6 +84,13 @@ static const std::string dnnlMinWorkHelp =
 static cl::opt<int64_t> dnnlMinWork("dnnl-min-work", cl::desc(dnnlMinWorkHelp),
                                     cl::init(kiln::kDefaultDnnlMinWork),
                                     cl::cat(kilncCategory));
+static const std::string dnnlRecurrenceBatchHelp =
+    "With --backend=dnnl, recurrent layers over at most this many sequences "
+    "run as generated code whatever their size (default " +
+    std::to_string(kiln::kDefaultDnnlRecurrenceBatch) + "; 0: none)";
+static cl::opt<int64_t> dnnlRecurrenceBatch(
+    "dnnl-recurrence-batch", cl::desc(dnnlRecurrenceBatchHelp),
+    cl::init(kiln::kDefaultDnnlRecurrenceBatch), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
            cl::desc("Turn fusion off (activation matching, batch-norm "
@@ -170,6 +177,7 @@ int main(int argc, char **argv) {
   options.pipeline.fuse = !noFuse;
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;
+  options.pipeline.dnnlRecurrenceBatch = dnnlRecurrenceBatch;
   options.targetCPU = targetCPU;
   options.codegenThreads = codegenThreads;
   options.output = outputPath;

@@ -41,6 +41,11 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
                      "softmax, layer norm or recurrent time step runs on "
                      "oneDNN"),
       llvm::cl::init(kDefaultDnnlMinWork)};
+  Option<int64_t> dnnlRecurrenceBatch{
+      *this, "dnnl-recurrence-batch",
+      llvm::cl::desc("Recurrent layers over at most this many sequences run "
+                     "as generated code whatever their size"),
+      llvm::cl::init(kDefaultDnnlRecurrenceBatch)};
   Option<int64_t> dnnlBlock{
       *this, "dnnl-block",
       llvm::cl::desc("Channels per block of oneDNN's blocked layouts (0: 16 "

@@ -763,6 +763,12 @@ std::optional<int64_t> workOf(Operation *op) {
   return std::nullopt;
 }
 
+/// Whether `op` is a recurrent layer over at most `batch` sequences.
+bool isSmallBatchRecurrence(Operation *op, int64_t batch) {
+  return llvm::isa<RNNOp, GRUOp, LSTMOp>(op) &&
+         tensorType(op->getOperand(0)).getDimSize(1) <= batch;
+}
+
 struct ConvertKilnToDnnlPass
     : kiln::impl::ConvertKilnToDnnlBase<ConvertKilnToDnnlPass> {
   using Base::Base;
@@ -812,7 +818,9 @@ struct ConvertKilnToDnnlPass
         padded.push_back(op);
     });
     for (Operation *op : padded) {
-      if (std::optional<int64_t> work = workOf(op); work && *work < minWork)
+      if (std::optional<int64_t> work = workOf(op);
+          (work && *work < minWork) ||
+          isSmallBatchRecurrence(op, recurrenceBatch))
         continue;
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
           .Case([&](RNNOp op) {
@@ -839,7 +847,9 @@ struct ConvertKilnToDnnlPass
     for (Operation *op : ops) {
       // Ops too small to amortize a primitive call stay generated code.
       if (std::optional<int64_t> work = workOf(op);
-          work && *work < minWork && !op->hasAttr("kiln.dnnl_recurrence"))
+          ((work && *work < minWork) ||
+           isSmallBatchRecurrence(op, recurrenceBatch)) &&
+          !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)

@@ -15,6 +15,7 @@
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -35,6 +36,7 @@ struct Activation {
 struct Recurrence {
   enum Kind { RNN, GRU, LSTM } kind;
   Value x, w, r, b, sequenceLens, initialH, initialC, peepholes;
+  Value wT, rT; // w and r as [D, I, G*H] and [D, H, G*H]
   RNNDirection direction;
   int64_t hidden;
   SmallVector<Activation> activations; // all directions
@@ -99,13 +101,21 @@ Value dropFront(OpBuilder &b, Location loc, Value value) {
   return reshape(b, loc, value, type.getShape().drop_front());
 }
 
-/// [A, B] -> [B, A].
-Value transposed2d(OpBuilder &b, Location loc, Value matrix) {
-  auto type = llvm::cast<RankedTensorType>(matrix.getType());
-  Value init =
-      empty(b, loc, type.clone({type.getDimSize(1), type.getDimSize(0)}));
-  return linalg::TransposeOp::create(b, loc, matrix, init,
-                                     ArrayRef<int64_t>{1, 0})
+/// Weights [D, G*H, X] as [D, X, G*H], so that the products read them
+/// along rows, as the contraction kernels want: a constant is transposed
+/// when the model is compiled, anything else when it runs.
+Value transposedWeights(OpBuilder &b, Location loc, Value weights) {
+  auto type = llvm::cast<RankedTensorType>(weights.getType());
+  Attribute value;
+  if (matchPattern(weights, m_Constant(&value)))
+    if (auto folded = llvm::dyn_cast_if_present<TypedAttr>(
+            transposeConstant(value, type, {0, 2, 1})))
+      return arith::ConstantOp::create(b, loc, folded);
+  Value init = empty(
+      b, loc,
+      type.clone({type.getDimSize(0), type.getDimSize(2), type.getDimSize(1)}));
+  return linalg::TransposeOp::create(b, loc, weights, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
       ->getResult(0);
 }
 
@@ -161,14 +171,11 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   auto stateType = RankedTensorType::get({batch, hidden}, element);
   auto gatesType = RankedTensorType::get({batch, gates * hidden}, element);
 
+  // W and R of this direction, [I, G*H] and [H, G*H].
   Value w =
-      dropFront(b, loc, sliceDim(b, loc, rec.w, 0, b.getIndexAttr(dir), 1));
+      dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, b.getIndexAttr(dir), 1));
   Value r =
-      dropFront(b, loc, sliceDim(b, loc, rec.r, 0, b.getIndexAttr(dir), 1));
-  // W and R transposed once, to [I, G*H] and [H, G*H]: the products then
-  // read them along rows, as the contraction kernels want.
-  w = transposed2d(b, loc, w);
-  r = transposed2d(b, loc, r);
+      dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, b.getIndexAttr(dir), 1));
   Value wb, rb;
   if (rec.b) {
     Value bias =
@@ -465,10 +472,13 @@ LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
                               PatternRewriter &rewriter) {
   Location loc = op->getLoc();
   int64_t dirs = rec.direction == RNNDirection::bidirectional ? 2 : 1;
+  Recurrence transposed = rec;
+  transposed.wT = transposedWeights(rewriter, loc, rec.w);
+  transposed.rT = transposedWeights(rewriter, loc, rec.r);
   SmallVector<Value> ys, hs, cs;
   for (int64_t dir = 0; dir < dirs; ++dir) {
     bool reverse = rec.direction == RNNDirection::reverse || dir == 1;
-    auto [y, h, c] = runDirection(rewriter, loc, rec, dir, reverse);
+    auto [y, h, c] = runDirection(rewriter, loc, transposed, dir, reverse);
     ys.push_back(y);
     hs.push_back(h);
     cs.push_back(c);

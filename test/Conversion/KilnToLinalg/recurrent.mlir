@@ -23,3 +23,19 @@ func.func @lstm(%x: tensor<3x2x5xf32>, %w: tensor<1x12x5xf32>, %r: tensor<1x12x3
   %y, %h, %c = kiln.lstm %x, %w, %r {hidden_size = 3 : i64} : (tensor<3x2x5xf32>, tensor<1x12x5xf32>, tensor<1x12x3xf32>) -> (tensor<3x1x2x3xf32>, tensor<1x2x3xf32>, tensor<1x2x3xf32>)
   return %c : tensor<1x2x3xf32>
 }
+
+// -----
+
+// Constant weights are laid out for the products ([D, G*H, X] to
+// [D, X, G*H]) when the model is compiled: W[0, g, i] = 8 * g + i becomes
+// the constant whose row i holds 8 * g + i; weights given at run time are
+// transposed by the model.
+// CHECK-LABEL: func @rnn_constant_weights
+// CHECK: arith.constant dense<{{\[\[}}0.000000e+00, 8.000000e+00], [1.000000e+00, 9.000000e+00], [2.000000e+00, 1.000000e+01]{{.*}} : tensor<8x2xf32>
+// CHECK: linalg.transpose ins(%arg1 : tensor<1x2x2xf32>) {{.*}} permutation = [0, 2, 1]
+// CHECK-NOT: linalg.transpose
+func.func @rnn_constant_weights(%x: tensor<3x1x8xf32>, %r: tensor<1x2x2xf32>) -> tensor<1x1x2xf32> {
+  %w = kiln.constant dense<[[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0]]]> : tensor<1x2x8xf32>
+  %y, %h = kiln.rnn %x, %w, %r {hidden_size = 2 : i64} : (tensor<3x1x8xf32>, tensor<1x2x8xf32>, tensor<1x2x2xf32>) -> (tensor<3x1x1x2xf32>, tensor<1x1x2xf32>)
+  return %h : tensor<1x1x2xf32>
+}

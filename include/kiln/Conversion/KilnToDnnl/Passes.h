@@ -14,6 +14,12 @@ namespace kiln {
 /// multiply-adds for which a matrix product, softmax, layer norm or
 /// recurrent time step runs on oneDNN rather than as generated code.
 inline constexpr int64_t kDefaultDnnlMinWork = 262144;
+/// Recurrent layers over at most this many sequences run as generated code
+/// at any size: each time step multiplies a few rows by the recurrent
+/// weights, bound by reading them, which the generated kernel does as a few
+/// sequential streams (oneDNN 2.6's small-batch steps read them at about
+/// half the rate; measured on LSTMs of hidden 256 to 1024).
+inline constexpr int64_t kDefaultDnnlRecurrenceBatch = 2;
 
 #define GEN_PASS_DECL
 #include "kiln/Conversion/KilnToDnnl/Passes.h.inc"

@@ -18,7 +18,8 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     broadcasts the batch dims of its first operand) stay for kiln-to-linalg,
     and so do matrix products, softmaxes, layer norms and recurrent layers
     (one time step) of fewer than `min-work` multiply-adds, which generated
-    code runs faster than a primitive call. Convolutions whose weights are
+    code runs faster than a primitive call, and recurrent layers over at
+    most `recurrence-batch` sequences. Convolutions whose weights are
     not compile-time constants stay too (oneDNN 2.6 runs those on a very
     slow path), unless `runtime-weights` is set.
   }];
@@ -26,6 +27,10 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     Option<"minWork", "min-work", "int64_t", "::kiln::kDefaultDnnlMinWork",
            "Fewest multiply-adds for which a matrix product, softmax, layer "
            "norm or recurrent time step runs on oneDNN">,
+    Option<"recurrenceBatch", "recurrence-batch", "int64_t",
+           "::kiln::kDefaultDnnlRecurrenceBatch",
+           "Recurrent layers over at most this many sequences run as "
+           "generated code whatever their size">,
     Option<"runtimeWeights", "runtime-weights", "bool", "false",
            "Also map convolutions whose weights are given at run time">,
   ];

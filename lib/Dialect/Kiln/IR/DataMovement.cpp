@@ -82,15 +82,23 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
     identity &= (int64_t)i == p;
   if (identity)
     return getInput();
-  return foldByIndex(adaptor.getInput(), getType(),
-                     [&](ArrayRef<int64_t> coords) {
-                       SmallVector<int64_t> strides =
-                           stridesOf(getInput().getType().getShape());
-                       int64_t index = 0;
-                       for (auto [i, p] : llvm::enumerate(perm))
-                         index += coords[i] * strides[p];
-                       return index;
-                     });
+  return transposeConstant(adaptor.getInput(), getInput().getType(), perm);
+}
+
+Attribute kiln::transposeConstant(Attribute value, RankedTensorType type,
+                                  ArrayRef<int64_t> perm) {
+  if (!value || (int64_t)perm.size() != type.getRank())
+    return {};
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  SmallVector<int64_t> strides = stridesOf(type.getShape());
+  return foldByIndex(value, type.clone(shape), [&](ArrayRef<int64_t> coords) {
+    int64_t index = 0;
+    for (auto [i, p] : llvm::enumerate(perm))
+      index += coords[i] * strides[p];
+    return index;
+  });
 }
 
 namespace {

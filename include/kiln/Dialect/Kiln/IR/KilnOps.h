@@ -114,6 +114,14 @@ mlir::Value buildPositions(mlir::OpBuilder &b, mlir::Location loc,
 /// attribute or a resource blob), or nullopt.
 std::optional<llvm::ArrayRef<char>> constantBytes(mlir::Attribute value);
 
+/// `value` (a constant of `type`, dense or a resource blob) with its dims
+/// permuted by `perm`, as a constant of the same kind (a blob keeps its
+/// key), or null when it is not one. Lowerings use it to lay weights out
+/// for their kernels at compile time.
+mlir::Attribute transposeConstant(mlir::Attribute value,
+                                  mlir::RankedTensorType type,
+                                  llvm::ArrayRef<int64_t> perm);
+
 /// The graph input that holds a padded sequence's length (an i64 scalar
 /// marked `kiln.sequence_length`, see kiln-bound-sequence), or null.
 mlir::Value sequenceLengthOf(mlir::Operation *op);
