@@ -8,8 +8,12 @@
 // the task recomputes. The loop becomes a call to the runtime's
 // `kiln_parallel_for(K, iterations)`, which splits the range over GNU
 // OpenMP threads and calls back `kiln_model_task(K, lo, hi, buffers)`,
-// defined from `kiln_task_dispatch` by kiln-emit-entry-point. Loops whose
-// body allocates or reads anything else stay sequential.
+// defined from `kiln_task_dispatch` by kiln-emit-entry-point. So is each
+// one in the body of a sequential scf.for there (a recurrent layer's time
+// steps): the ivs of the enclosing loops it reads are written, before the
+// call, to a slot of kScalarSlots i64s added at the end of the workspace,
+// where the task reads them back. Loops whose body allocates or reads
+// anything else stay sequential.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +82,9 @@ int64_t work(Operation *op) {
   return total;
 }
 
+/// Ivs of enclosing sequential loops a task may read.
+constexpr int64_t kScalarSlots = 8;
+
 class Outliner {
 public:
   Outliner(func::FuncOp main, int64_t minWork)
@@ -86,9 +93,21 @@ public:
 
   void run() {
     SmallVector<scf::ParallelOp> candidates;
-    for (Operation &op : main.getBody().front())
-      if (auto loop = llvm::dyn_cast<scf::ParallelOp>(op))
-        collect(loop, {}, candidates);
+    std::function<void(Block &)> visit = [&](Block &block) {
+      for (Operation &op : block) {
+        if (auto loop = llvm::dyn_cast<scf::ParallelOp>(op))
+          collect(loop, {}, candidates);
+        else if (auto loop = llvm::dyn_cast<scf::ForOp>(op))
+          visit(*loop.getBody());
+      }
+    };
+    visit(main.getBody().front());
+    // Loops in sequential loops read the ivs of those through a slot at
+    // the end of the workspace, written before each call.
+    if (llvm::any_of(candidates, [&](scf::ParallelOp loop) {
+          return loop->getParentOfType<scf::ForOp>() != nullptr;
+        }))
+      reserveScalars();
     for (scf::ParallelOp loop : candidates)
       outline(loop);
     if (!tasks.empty())
@@ -125,13 +144,45 @@ private:
         collect(inner, known, out);
   }
 
-  /// Whether `value`, read inside a task, can be rebuilt there.
+  /// Grows main's workspace (its last argument) by kScalarSlots i64s,
+  /// where `scalars` then starts; leaves it unset when main has none.
+  void reserveScalars() {
+    auto bytes = module->getAttrOfType<IntegerAttr>("kiln.workspace_bytes");
+    if (!bytes || main.getNumArguments() == 0)
+      return;
+    BlockArgument workspace = main.getArgument(main.getNumArguments() - 1);
+    auto type = llvm::dyn_cast<MemRefType>(workspace.getType());
+    if (!type || type.getRank() != 1 || !type.getElementType().isInteger(8) ||
+        type.getDimSize(0) != bytes.getInt())
+      return;
+    int64_t offset = bytes.getInt();
+    auto grown =
+        MemRefType::get({offset + kScalarSlots * 8}, type.getElementType());
+    workspace.setType(grown);
+    main.setFunctionType(FunctionType::get(
+        main.getContext(), main.getBody().front().getArgumentTypes(),
+        main.getFunctionType().getResults()));
+    module->setAttr("kiln.workspace_bytes",
+                    IntegerAttr::get(bytes.getType(), grown.getDimSize(0)));
+    scalars = offset;
+  }
+
+  /// Whether `value`, read inside a task, can be rebuilt there: the iv of
+  /// an enclosing sequential loop is passed (added to `captured`).
   bool available(Value value, const IRMapping &known,
                  llvm::SetVector<Operation *> &defs) {
     if (known.contains(value))
       return true;
-    if (auto arg = llvm::dyn_cast<BlockArgument>(value))
-      return arg.getOwner() == &main.getBody().front();
+    if (auto arg = llvm::dyn_cast<BlockArgument>(value)) {
+      if (arg.getOwner() == &main.getBody().front())
+        return true;
+      auto loop = llvm::dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp());
+      if (!loop || arg != loop.getInductionVar() || !scalars ||
+          (!captured.contains(arg) && captured.size() >= kScalarSlots))
+        return false;
+      captured.insert(arg);
+      return true;
+    }
     Operation *def = value.getDefiningOp();
     if (!def || def->getNumRegions() || def->getBlock() == nullptr)
       return false;
@@ -159,6 +210,7 @@ private:
     if (allocates)
       return;
     llvm::SetVector<Operation *> defs;
+    captured.clear();
     bool ok = true;
     loop.walk([&](Operation *op) {
       for (Value operand : op->getOperands())
@@ -189,11 +241,25 @@ private:
     for (auto [from, to] :
          llvm::zip(main.getArguments(), entry->getArguments().drop_front(2)))
       map.map(from, to);
-    // Definitions in program order, each after its operands.
+    // The ivs of the enclosing sequential loops, from the workspace's slot.
+    if (!captured.empty()) {
+      Value slots = scalarSlots(b, loc, entry->getArguments().back());
+      for (auto [i, iv] : llvm::enumerate(captured)) {
+        Value value = memref::LoadOp::create(
+            b, loc, slots,
+            ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+        map.map(iv,
+                arith::IndexCastOp::create(b, loc, b.getIndexType(), value));
+      }
+    }
+    // Definitions in program order (main's ops numbered in pre-order, so
+    // that an op in a loop's body comes after what it reads from outside).
+    llvm::DenseMap<Operation *, int64_t> order;
+    main.walk<WalkOrder::PreOrder>(
+        [&](Operation *op) { order[op] = order.size(); });
     SmallVector<Operation *> ordered(defs.begin(), defs.end());
-    llvm::sort(ordered, [](Operation *x, Operation *y) {
-      return x->getBlock() == y->getBlock() ? x->isBeforeInBlock(y)
-                                            : y->isProperAncestor(x);
+    llvm::sort(ordered, [&](Operation *x, Operation *y) {
+      return order.lookup(x) < order.lookup(y);
     });
     for (Operation *def : ordered)
       b.clone(*def, map);
@@ -232,8 +298,16 @@ private:
     b.setInsertionPointToEnd(entry);
     func::ReturnOp::create(b, loc);
 
-    // In main: hand the iterations to the runtime.
+    // In main: hand the iterations to the runtime (after the ivs they
+    // read).
     b.setInsertionPoint(loop);
+    if (!captured.empty()) {
+      Value slots = scalarSlots(b, loc, main.getArguments().back());
+      for (auto [i, iv] : llvm::enumerate(captured))
+        memref::StoreOp::create(
+            b, loc, arith::IndexCastOp::create(b, loc, b.getI64Type(), iv),
+            slots, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+    }
     int64_t trips = *tripCount(loop.getLowerBound()[0], loop.getUpperBound()[0],
                                loop.getStep()[0]);
     Value idValue = arith::ConstantIntOp::create(b, loc, id, 32);
@@ -243,6 +317,13 @@ private:
     // Outer loops that ran once now hold nothing but this call.
     loop.erase();
     tasks.push_back(task);
+  }
+
+  /// The workspace's slot of scalars, i64 [kScalarSlots].
+  Value scalarSlots(OpBuilder &b, Location loc, Value workspace) {
+    return memref::ViewOp::create(
+        b, loc, MemRefType::get({kScalarSlots}, b.getI64Type()), workspace,
+        arith::ConstantIndexOp::create(b, loc, *scalars), ValueRange{});
   }
 
   /// kiln_task_dispatch(id, lo, hi, <main's arguments>) calls task `id`.
@@ -281,6 +362,10 @@ private:
   int64_t minWork;
   llvm::DenseMap<Operation *, IRMapping> fixed;
   SmallVector<func::FuncOp> tasks;
+  // Where the slot of scalars starts in the workspace, once reserved, and
+  // the ivs the loop being outlined reads.
+  std::optional<int64_t> scalars;
+  llvm::SetVector<Value> captured;
 };
 
 struct ParallelizePass : kiln::impl::KilnParallelizeBase<ParallelizePass> {

@@ -7,9 +7,11 @@
 // workspace becomes a last argument of `main`, each alloc a memref.view into
 // it, and its size the module attribute `kiln.workspace_bytes`. The runtime
 // allocates the workspace once per model instance, so running a model
-// allocates nothing for these buffers. Buffers that escape (returned,
-// yielded from a region) and allocs inside loops keep their own
-// allocations.
+// allocates nothing for these buffers. An alloc in the body of a
+// sequential loop (scf.for, and scf.if within it) is placed the same way,
+// live while the loop runs: each iteration's buffer is dead by the next.
+// Buffers that escape (returned, yielded from a region) and allocs inside
+// parallel loops keep their own allocations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNPLANBUFFERS
@@ -75,8 +78,19 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
     for (auto [i, op] : llvm::enumerate(block))
       position[&op] = i;
 
+    // Allocs in main's body, and in the bodies of sequential loops there
+    // (each iteration's buffer is dead by the next: it takes one place,
+    // live while the loop runs).
+    SmallVector<memref::AllocOp> allocs;
+    func.walk([&](memref::AllocOp alloc) {
+      Operation *parent = alloc->getParentOp();
+      while (parent != func && llvm::isa<scf::ForOp, scf::IfOp>(parent))
+        parent = parent->getParentOp();
+      if (parent == func)
+        allocs.push_back(alloc);
+    });
     std::vector<Buffer> buffers;
-    for (auto alloc : block.getOps<memref::AllocOp>()) {
+    for (memref::AllocOp alloc : allocs) {
       MemRefType type = alloc.getType();
       Type element = type.getElementType();
       if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
@@ -88,9 +102,9 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
         continue;
       int64_t bytes =
           type.getNumElements() * element.getIntOrFloatBitWidth() / 8;
-      buffers.push_back({alloc, position[alloc],
-                         std::max(*end, position[alloc]),
-                         std::max<int64_t>(bytes, 1)});
+      int64_t start = position.lookup(block.findAncestorOpInBlock(*alloc));
+      buffers.push_back(
+          {alloc, start, std::max(*end, start), std::max<int64_t>(bytes, 1)});
     }
     if (buffers.empty())
       return;

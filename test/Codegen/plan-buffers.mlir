@@ -28,12 +28,13 @@ func.func @main(%out: memref<1024xf32>) {
 // -----
 
 // A buffer carried by a loop lives until the loop's result is last used;
-// one that is returned, or allocated inside a loop, keeps its alloc.
+// one allocated in the loop's body takes one place, live while the loop
+// runs; one that is returned keeps its alloc.
 // CHECK-LABEL: func @main
 // CHECK-SAME: %{{.*}}: memref<16xf32>, %[[WS:.*]]: memref<128xi8>
 // CHECK: %[[A:.*]] = memref.view %[[WS]][%c0{{.*}}][] : memref<128xi8> to memref<16xf32>
 // CHECK: scf.for
-// CHECK: memref.alloc() : memref<8xf32>
+// CHECK: memref.view %[[WS]][%c64{{.*}}][] : memref<128xi8> to memref<8xf32>
 // CHECK: %[[B:.*]] = memref.view %[[WS]][%c64{{.*}}][] : memref<128xi8> to memref<16xf32>
 // CHECK: %[[R:.*]] = memref.alloc() : memref<4xf32>
 // CHECK: return %[[R]]
@@ -51,4 +52,22 @@ func.func @main(%out: memref<16xf32>) -> memref<4xf32> {
   memref.copy %b, %out : memref<16xf32> to memref<16xf32>
   %ret = memref.alloc() : memref<4xf32>
   return %ret : memref<4xf32>
+}
+
+// -----
+
+// A buffer allocated in a parallel loop's body keeps its alloc: the
+// iterations may run side by side.
+// CHECK-LABEL: func @main
+// CHECK: scf.parallel
+// CHECK: memref.alloc() : memref<8xf32>
+func.func @main(%out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %t = memref.alloc() : memref<8xf32>
+    memref.copy %t, %out : memref<8xf32> to memref<8xf32>
+  }
+  return
 }

@@ -15,6 +15,7 @@
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -769,6 +770,63 @@ bool isSmallBatchRecurrence(Operation *op, int64_t batch) {
          tensorType(op->getOperand(0)).getDimSize(1) <= batch;
 }
 
+/// A recurrent layer that stays generated code, with its input projections
+/// (x @ W^T + Wb of every step and direction) computed first as one
+/// fused_matmul, which converts to a oneDNN matmul when large enough: the
+/// layer takes them `projected`. Constant weights fold to the product's
+/// layout.
+template <typename OpTy>
+void projectRecurrence(OpTy op, IRRewriter &rewriter, int64_t minWork) {
+  RankedTensorType x = tensorType(op.getX()), w = tensorType(op.getW());
+  if (op.getProjected() || !allF32(op) ||
+      x.getNumElements() * w.getDimSize(0) * w.getDimSize(1) < minWork)
+    return;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  int64_t rows = w.getDimSize(0) * w.getDimSize(1), input = w.getDimSize(2);
+  auto f32 = rewriter.getF32Type();
+  // [D, G*H, I] -> [I, D, G*H] -> [I, D*G*H]: one constant for constant
+  // weights (which oneDNN then reorders when the model loads).
+  auto weightType = RankedTensorType::get({input, rows}, f32);
+  Value weight;
+  if (auto constant = op.getW().template getDefiningOp<ConstantOp>()) {
+    Attribute value = transposeConstant(constant.getValue(), w, {2, 0, 1});
+    if (auto blob = llvm::dyn_cast_if_present<DenseResourceElementsAttr>(value))
+      value = DenseResourceElementsAttr::get(weightType, blob.getRawHandle());
+    else if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(value))
+      value = dense.reshape(weightType);
+    else
+      value = {};
+    if (value)
+      weight = ConstantOp::create(rewriter, loc, weightType,
+                                  llvm::cast<ElementsAttr>(value));
+  }
+  if (!weight) {
+    weight = TransposeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({input, w.getDimSize(0), w.getDimSize(1)}, f32),
+        op.getW(), rewriter.getDenseI64ArrayAttr({2, 0, 1}));
+    weight = ReshapeOp::create(rewriter, loc, weightType, weight);
+  }
+  Value bias;
+  if (Value b = op.getB()) {
+    // The first half of each direction's row: Wb.
+    bias = rewriter.createOrFold<SliceOp>(
+        loc, RankedTensorType::get({w.getDimSize(0), w.getDimSize(1)}, f32), b,
+        rewriter.getDenseI64ArrayAttr({0, 0}),
+        rewriter.getDenseI64ArrayAttr({1, 1}));
+    bias = rewriter.createOrFold<ReshapeOp>(
+        loc, RankedTensorType::get({rows}, f32), bias);
+  }
+  Value projections = FusedMatMulOp::create(
+      rewriter, loc, x.clone({x.getDimSize(0), x.getDimSize(1), rows}),
+      op.getX(), weight, bias, nullptr, nullptr, nullptr);
+  rewriter.modifyOpInPlace(op, [&] {
+    op.getXMutable().assign(projections);
+    op.setProjected(true);
+  });
+}
+
 struct ConvertKilnToDnnlPass
     : kiln::impl::ConvertKilnToDnnlBase<ConvertKilnToDnnlPass> {
   using Base::Base;
@@ -837,6 +895,17 @@ struct ConvertKilnToDnnlPass
           })
           .Default([](Operation *) { return failure(); });
     }
+    // Small-batch recurrent layers stay generated code, their input
+    // projections a matrix product.
+    getOperation().walk([&](Operation *op) {
+      if (!isSmallBatchRecurrence(op, recurrenceBatch) ||
+          op->hasAttr("kiln.dnnl_recurrence"))
+        return;
+      llvm::TypeSwitch<Operation *>(op)
+          .Case([&](RNNOp op) { projectRecurrence(op, rewriter, minWork); })
+          .Case([&](GRUOp op) { projectRecurrence(op, rewriter, minWork); })
+          .Case([&](LSTMOp op) { projectRecurrence(op, rewriter, minWork); });
+    });
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ConvOp, FusedConvOp, ConvTransposeOp, GlobalPoolOp, GemmOp,

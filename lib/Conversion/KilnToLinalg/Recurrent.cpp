@@ -42,6 +42,7 @@ struct Recurrence {
   SmallVector<Activation> activations; // all directions
   std::optional<float> clip;
   bool linearBeforeReset = false, inputForget = false;
+  bool projected = false; // x holds x @ W^T + Wb of every direction
 
   int64_t gates() const { return kind == RNN ? 1 : kind == GRU ? 3 : 4; }
   int64_t perDirection() const { return kind == RNN ? 1 : kind == GRU ? 2 : 3; }
@@ -59,6 +60,7 @@ Recurrence readRecurrence(OpTy op, Recurrence::Kind kind) {
   rec.initialH = op.getInitialH();
   rec.direction = op.getDirection();
   rec.hidden = op.getHiddenSize();
+  rec.projected = op.getProjected();
   if (std::optional<APFloat> clip = op.getClip())
     rec.clip = clip->convertToFloat();
   int64_t dirs = rec.direction == RNNDirection::bidirectional ? 2 : 1;
@@ -171,9 +173,11 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   auto stateType = RankedTensorType::get({batch, hidden}, element);
   auto gatesType = RankedTensorType::get({batch, gates * hidden}, element);
 
-  // W and R of this direction, [I, G*H] and [H, G*H].
-  Value w =
-      dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, b.getIndexAttr(dir), 1));
+  // W and R of this direction, [I, G*H] and [H, G*H] (no W when x holds
+  // the projections).
+  Value w;
+  if (rec.wT)
+    w = dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, b.getIndexAttr(dir), 1));
   Value r =
       dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, b.getIndexAttr(dir), 1));
   Value wb, rb;
@@ -197,14 +201,21 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
     p = dropFront(b, loc,
                   sliceDim(b, loc, rec.peepholes, 0, b.getIndexAttr(dir), 1));
 
-  // The input projection of every time step: x @ W^T + Wb, [S, B, G*H].
+  // The input projection of every time step: x @ W^T + Wb, [S, B, G*H]
+  // (this direction's part of x when it holds them).
   auto projType = RankedTensorType::get({seq, batch, gates * hidden}, element);
-  Value proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero));
-  if (wb)
-    proj = elementwise(b, loc, projType, {proj, wb},
-                       [](OpBuilder &nb, Location l, ValueRange args) {
-                         return add(nb, l, args[0], args[1]);
-                       });
+  Value proj;
+  if (rec.projected) {
+    proj = sliceDim(b, loc, rec.x, 2, b.getIndexAttr(dir * gates * hidden),
+                    gates * hidden);
+  } else {
+    proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero));
+    if (wb)
+      proj = elementwise(b, loc, projType, {proj, wb},
+                         [](OpBuilder &nb, Location l, ValueRange args) {
+                           return add(nb, l, args[0], args[1]);
+                         });
+  }
   // Per-entry lengths: a reverse direction runs forward over each entry's
   // reversed steps.
   Value lens = rec.sequenceLens;
@@ -473,7 +484,8 @@ LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
   Location loc = op->getLoc();
   int64_t dirs = rec.direction == RNNDirection::bidirectional ? 2 : 1;
   Recurrence transposed = rec;
-  transposed.wT = transposedWeights(rewriter, loc, rec.w);
+  if (!rec.projected)
+    transposed.wT = transposedWeights(rewriter, loc, rec.w);
   transposed.rT = transposedWeights(rewriter, loc, rec.r);
   SmallVector<Value> ys, hs, cs;
   for (int64_t dir = 0; dir < dirs; ++dir) {

@@ -48,6 +48,16 @@ inferRecurrent(const OpChecker &check, Adaptor adaptor, RecurrentKind kind,
     return check.shape(type, name, shape);
   };
   int64_t gateRows = kind.gates * hidden;
+  if (adaptor.getProjected()) {
+    // x holds the projections; w keeps its own input size.
+    if (inputSize != dirs * gateRows)
+      return check.fail("expected the projected 'x' to end in ",
+                        dirs * gateRows, " (dirs x gates x hidden), got ",
+                        inputSize);
+    if (auto w = llvm::dyn_cast<RankedTensorType>(adaptor.getW().getType());
+        w && w.getRank() == 3)
+      inputSize = w.getDimSize(2);
+  }
   if (failed(expect(adaptor.getW(), "w", {dirs, gateRows, inputSize})) ||
       failed(expect(adaptor.getR(), "r", {dirs, gateRows, hidden})) ||
       failed(expect(adaptor.getB(), "b", {dirs, 2 * gateRows})) ||

@@ -505,7 +505,8 @@ defvar Kiln_RecurrentAttrs = (ins
     DefaultValuedAttr<Kiln_ActivationArrayAttr, "{}">:$activations,
     DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$activation_alpha,
     DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$activation_beta,
-    OptionalAttr<F32Attr>:$clip);
+    OptionalAttr<F32Attr>:$clip,
+    UnitAttr:$projected);
 
 class Kiln_RecurrentOp<string mnemonic, string gates>
     : Kiln_InferredOp<mnemonic, [AttrSizedOperandSegments]> {
@@ -518,7 +519,10 @@ class Kiln_RecurrentOp<string mnemonic, string gates>
     Gates are in ONNX order (}] # gates # [{). `activations` lists the
     functions of one direction, then of the other; empty means ONNX's
     defaults. `activation_alpha`/`activation_beta`, when given, hold one value
-    per activation.
+    per activation. With `projected` (set by kiln-to-dnnl, which computes
+    the projections as one matrix product), `x` already holds `x * w^T +
+    wb` of every direction, `seq x batch x dirs*gates*hidden`; `w` and the
+    first half of `b` are then not read.
   }];
   let assemblyFormat = [{
     $x `,` $w `,` $r (`bias` $b^)? (`sequence_lens` $sequence_lens^)?
