@@ -759,9 +759,11 @@ namespace {
 /// given thread count. A loop whose calls take under kTeamMinNs on one
 /// thread runs on the calling thread: waking the team and splitting the
 /// loop cost about what they save (the attention models at batch 1 ran
-/// slower on two threads than on one). Its first calls run on one thread,
-/// timed, until one reaches the bound (the loop goes to the team) or
-/// kTrials stay under it (it stays on one thread).
+/// slower on two threads than on one). Its first kTrials calls run on one
+/// thread, timed: the loop goes to the team if every one reaches the bound
+/// and stays on one thread as soon as one does not (a first call slowed by
+/// cold caches or page faults must not send a loop that a recurrent
+/// layer's every step calls to the team).
 struct LoopChoice {
   static constexpr int32_t kTrials = 3;
   static constexpr int64_t kTeamMinNs = 20000;
@@ -825,18 +827,19 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
     task(id, 0, iterations, buffers);
     return;
   }
-  // Timing: one call on one thread at or over the bound sends the loop to
-  // the team from then on; kTrials calls under it keep it on one thread.
+  // Timing: a call on one thread under the bound keeps the loop there
+  // from then on; kTrials calls at or over it send it to the team.
   int32_t call = choice->calls.fetch_add(1, std::memory_order_relaxed);
   auto start = std::chrono::steady_clock::now();
   task(id, 0, iterations, buffers);
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();
-  if (ns >= LoopChoice::kTeamMinNs)
-    choice->decided.store(2, std::memory_order_relaxed);
-  else if (call + 1 >= LoopChoice::kTrials)
+  if (ns < LoopChoice::kTeamMinNs)
     choice->decided.store(1, std::memory_order_relaxed);
+  else if (call + 1 >= LoopChoice::kTrials)
+    choice->decided.compare_exchange_strong(decided, 2,
+                                            std::memory_order_relaxed);
 }
 
 bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
