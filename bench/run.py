@@ -403,7 +403,8 @@ def main():
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--resume", action="store_true",
                         help="keep the models measured by an interrupted run "
-                        "(WORK/results-partial.json)")
+                        "(WORK/results-partial.json; with --models or --quick, "
+                        "WORK/results-subset-partial.json)")
     parser.add_argument("--budget-s", type=float, default=15,
                         help="time an engine may spend on one model and thread "
                         "count before it stops after its current round")
@@ -463,7 +464,10 @@ def main():
                       layers=False)
     # Results are saved after each model; --resume keeps those of an
     # interrupted run and measures the rest.
-    partial = os.path.join(args.work, "results-partial.json")
+    # A run of some models (--models, --quick) keeps its results apart, so
+    # that the full table's stay for --report-only and --resume.
+    stem = "results-subset" if (wanted or args.quick) else "results"
+    partial = os.path.join(args.work, stem + "-partial.json")
     done = {}
     if args.resume and os.path.exists(partial):
         with open(partial) as f:
@@ -483,7 +487,7 @@ def main():
         with open(partial, "w") as f:
             json.dump(results, f, indent=1)
     minutes = (time.perf_counter() - started) / 60
-    with open(os.path.join(args.work, "results.json"), "w") as f:
+    with open(os.path.join(args.work, stem + ".json"), "w") as f:
         json.dump({"peak_gflops": peak, "harness": harness, "results": results,
                    "minutes": minutes}, f, indent=1)
     write_doc(args, results, harness, peak, thread_counts, peers, minutes)
