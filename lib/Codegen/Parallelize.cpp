@@ -108,6 +108,11 @@ public:
           return loop->getParentOfType<scf::ForOp>() != nullptr;
         }))
       reserveScalars();
+    // main's ops numbered in pre-order, so that an op in a loop's body
+    // comes after what it reads from outside. Outlining only adds ops that
+    // no later loop reads (the calls and the stores of ivs before them).
+    main.walk<WalkOrder::PreOrder>(
+        [&](Operation *op) { programOrder[op] = programOrder.size(); });
     for (scf::ParallelOp loop : candidates)
       outline(loop);
     if (!tasks.empty())
@@ -252,14 +257,10 @@ private:
                 arith::IndexCastOp::create(b, loc, b.getIndexType(), value));
       }
     }
-    // Definitions in program order (main's ops numbered in pre-order, so
-    // that an op in a loop's body comes after what it reads from outside).
-    llvm::DenseMap<Operation *, int64_t> order;
-    main.walk<WalkOrder::PreOrder>(
-        [&](Operation *op) { order[op] = order.size(); });
+    // Definitions in program order, each after its operands.
     SmallVector<Operation *> ordered(defs.begin(), defs.end());
     llvm::sort(ordered, [&](Operation *x, Operation *y) {
-      return order.lookup(x) < order.lookup(y);
+      return programOrder.lookup(x) < programOrder.lookup(y);
     });
     for (Operation *def : ordered)
       b.clone(*def, map);
@@ -366,6 +367,8 @@ private:
   // the ivs the loop being outlined reads.
   std::optional<int64_t> scalars;
   llvm::SetVector<Value> captured;
+  // The position of each of main's ops before outlining, in pre-order.
+  llvm::DenseMap<Operation *, int64_t> programOrder;
 };
 
 struct ParallelizePass : kiln::impl::KilnParallelizeBase<ParallelizePass> {

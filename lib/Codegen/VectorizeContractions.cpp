@@ -268,9 +268,14 @@ private:
     int64_t full = lo + (hi - lo) / maxRows * maxRows;
     if (full > lo)
       parallelOver(lo, full, maxRows,
-                   [&](Value i0) { emitColumns(i0, maxRows); });
+                   [&](Value i0) { emitAllColumns(i0, maxRows); });
     if (full < hi)
-      emitColumns(index(full), hi - full);
+      emitAllColumns(index(full), hi - full);
+  }
+
+  /// Every column of `rows` rows from row i0, in blocks of maxVectors.
+  void emitAllColumns(Value i0, int64_t rows) {
+    emitPanel(i0, rows, Value(), c.bounds[c.jDim], maxVectors);
   }
 
   /// Whether the contraction has one long reduction and an operand that
@@ -328,22 +333,23 @@ private:
       overReduction(index(panels * panel), extent - panels * panel);
   }
 
-  /// Columns [j0, j0 + columns) of `rows` rows: blocks of `vectors`
-  /// vectors, then the rest.
+  /// Columns [j0, j0 + columns) (from column 0 when `j0` is null) of
+  /// `rows` rows: blocks of `vectors` vectors, then the rest.
   void emitPanel(Value i0, int64_t rows, Value j0, int64_t columns,
                  int64_t vectors) {
     int64_t width = c.vectorType.getNumElements();
     int64_t block = width * vectors;
     int64_t full = columns / block * block;
+    auto after = [&](Value offset) -> Value {
+      return j0 ? arith::AddIOp::create(b, loc, j0, offset).getResult()
+                : offset;
+    };
     auto at = [&](int64_t offset) -> Value {
-      if (offset == 0)
-        return j0;
-      return arith::AddIOp::create(b, loc, j0, index(offset));
+      return offset == 0 && j0 ? j0 : after(index(offset));
     };
     if (full > 0)
       loopOver(0, full, block, [&](Value j) {
-        emitKernel(i0, rows, arith::AddIOp::create(b, loc, j0, j), vectors,
-                   width);
+        emitKernel(i0, rows, after(j), vectors, width);
       });
     int64_t rest = columns - full;
     if (rest >= width)
@@ -378,21 +384,6 @@ private:
     if (rest % width)
       rowBlocks(index(full + rest / width * width), 1, rest % width);
     reductionStart = Value();
-  }
-
-  void emitColumns(Value i0, int64_t rows) {
-    int64_t width = c.vectorType.getNumElements();
-    int64_t extent = c.bounds[c.jDim];
-    int64_t block = width * maxVectors;
-    int64_t full = extent / block * block;
-    if (full > 0)
-      loopOver(0, full, block,
-               [&](Value j0) { emitKernel(i0, rows, j0, maxVectors, width); });
-    int64_t rest = extent - full;
-    if (rest >= width)
-      emitKernel(i0, rows, index(full), rest / width, width);
-    if (rest % width)
-      emitKernel(i0, rows, index(full + rest / width * width), 1, rest % width);
   }
 
   /// Indices into an operand read through `map`, with row `r` and vector
