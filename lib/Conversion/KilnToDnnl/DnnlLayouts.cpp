@@ -5,14 +5,15 @@
 // Walking `main` in order, a convolution, transposed convolution, global
 // pooling or batch normalization whose output channels fill whole blocks
 // produces its output blocked; an elementwise op or channel concatenation
-// whose operands all exist blocked is computed on the blocked tensors (the
+// whose operands all exist blocked is computed on the blocked tensors (their
 // blocks hold no padding, so elementwise code is layout-blind), and a
 // pooling of a blocked tensor is generated over its blocked windows. Where a
 // code-generated op needs the dense tensor, a `reorder` call converts it
 // back, once; where a oneDNN op that works blocked reads a dense tensor, a
 // `reorder` converts it forward, once. A convolution whose input has fewer
-// channels than a block (an image's 3) reads its input dense; one whose
-// input channels are more but do not fill blocks stays dense.
+// channels than a block (an image's 3) reads its input dense. Convolutions
+// read and write more than a block of channels that do not fill blocks (24)
+// blocked, the last block padded with zeros that only oneDNN reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,6 +50,18 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
 
   bool fillsBlocks(ArrayRef<int64_t> dims) const {
     return dims.size() >= 3 && dims.size() <= 5 && dims[1] % block == 0;
+  }
+
+  /// Whether a convolution may read or write a tensor of `dims` blocked
+  /// when its channels do not fill the last block: more than one block of
+  /// them, and whole groups (no grouping, or one channel per group). oneDNN
+  /// pads the last block with zeros and its kernels read and keep them so;
+  /// code generated on blocked tensors never sees a padded one.
+  bool padsBlocks(ArrayRef<int64_t> dims, int64_t groups) const {
+    if (fillsBlocks(dims))
+      return true;
+    return dims.size() >= 3 && dims.size() <= 5 && dims[1] > block &&
+           (groups == 1 || groups == dims[1]);
   }
 
   RankedTensorType blockedType(ArrayRef<int64_t> dims, Type element) const {
@@ -120,15 +133,22 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
             continue;
           SmallVector<ArrayRef<int64_t>> dims = operandDims(call);
           ArrayRef<int64_t> srcDims = dims.front(), dstDims = dims.back();
-          if (!fillsBlocks(dstDims))
+          // Convolutions also take channels that do not fill blocks (24 in
+          // MobileNet-v2) blocked, the last block padded: oneDNN's blocked
+          // kernels run them (its dense ones are 2-3 times slower there,
+          // and from a dense input of 24 channels to a blocked output it
+          // has only its reference code).
+          bool conv =
+              kind == DnnlPrimitive::Conv || kind == DnnlPrimitive::Deconv;
+          int64_t groups = conv ? call.getParams()[1] : 1;
+          auto blockable = [&](ArrayRef<int64_t> d) {
+            return conv ? padsBlocks(d, groups) : fillsBlocks(d);
+          };
+          if (!blockable(dstDims))
             continue;
           // Convolutions read a dense input with fewer channels than a
-          // block (an image's 3); the others keep their channels. oneDNN
-          // has no fast convolution from a dense input of a block or more
-          // channels to a blocked output (24 channels into 144 on AVX-512:
-          // its reference code, 270 ms for MobileNet-v2's 1x1 layer), so
-          // such a convolution stays dense on both sides.
-          bool srcBlocked = fillsBlocks(srcDims);
+          // block (an image's 3); the others keep their channels.
+          bool srcBlocked = blockable(srcDims);
           if (!srcBlocked &&
               (kind != DnnlPrimitive::Conv || srcDims[1] >= block))
             continue;
@@ -181,7 +201,13 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
           continue;
         auto resultType =
             llvm::cast<RankedTensorType>(op.getResult(0).getType());
-        if (!fillsBlocks(resultType.getShape()))
+        // Padded blocks hold zeros that elementwise code would change and
+        // that a concatenation would place between channels.
+        if (!fillsBlocks(resultType.getShape()) ||
+            (concat && !llvm::all_of(op.getOperandTypes(), [&](Type type) {
+               return fillsBlocks(
+                   llvm::cast<RankedTensorType>(type).getShape());
+             })))
           continue;
         SmallVector<Value> operands;
         bool anyBlocked = false;

@@ -88,30 +88,56 @@ func.func @avg_pool_blocked(%x: tensor<1x16x6x6xf32>, %w: tensor<16x16x1x1xf32>)
 
 // -----
 
-// Channels that do not fill blocks (24 with blocks of 16) stay dense.
+// Channels that do not fill blocks but are more than one block (24 with
+// blocks of 16, as in MobileNet-v2) are blocked for convolutions, the last
+// block padded: two blocks for 24 channels.
 // CHECK-LABEL: func @partial_blocks
-// CHECK-NOT: layouts
-// CHECK-NOT: "reorder"
-// CHECK: kiln_backend.dnnl_call "conv"
-// CHECK-NOT: layouts
-func.func @partial_blocks(%x: tensor<1x16x4x4xf32>, %w: tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32> {
-  %0 = kiln.conv %x, %w : (tensor<1x16x4x4xf32>, tensor<24x16x1x1xf32>) -> tensor<1x24x4x4xf32>
-  return %0 : tensor<1x24x4x4xf32>
+// CHECK: %[[IN:.*]] = kiln_backend.dnnl_call "reorder" ins(%arg0 : tensor<1x24x4x4xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK: %[[MID:.*]] = kiln_backend.dnnl_call "conv" ins(%[[IN]], %arg1 : tensor<1x2x4x4x16xf32>, tensor<144x24x1x1xf32>) outs(%{{.*}} : tensor<1x9x4x4x16xf32>)
+// CHECK-SAME: layouts = array<i64: 16, 0, 16>
+// CHECK: %[[OUT:.*]] = kiln_backend.dnnl_call "conv" ins(%[[MID]], %arg2 : tensor<1x9x4x4x16xf32>, tensor<24x144x1x1xf32>) outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK-SAME: layouts = array<i64: 16, 0, 16>
+// CHECK: kiln_backend.dnnl_call "reorder" ins(%[[OUT]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x24x4x4xf32>)
+// CHECK-NOT: dnnl_call
+func.func @partial_blocks(%x: tensor<1x24x4x4xf32>, %w1: tensor<144x24x1x1xf32>, %w2: tensor<24x144x1x1xf32>) -> tensor<1x24x4x4xf32> {
+  %0 = kiln.conv %x, %w1 : (tensor<1x24x4x4xf32>, tensor<144x24x1x1xf32>) -> tensor<1x144x4x4xf32>
+  %1 = kiln.conv %0, %w2 : (tensor<1x144x4x4xf32>, tensor<24x144x1x1xf32>) -> tensor<1x24x4x4xf32>
+  return %1 : tensor<1x24x4x4xf32>
 }
 
 // -----
 
-// Input channels that do not fill blocks but are more than one block (24
-// into 144, as in MobileNet-v2): oneDNN has only its reference code from a
-// dense input of that many channels to a blocked output, so the
-// convolution stays dense on both sides.
-// CHECK-LABEL: func @partial_input_blocks
+// Code generated on blocked tensors never reads a padded one: the padding
+// would not stay zero under an elementwise op, and a concatenation would
+// place it between channels. Both read the convolutions' dense results.
+// CHECK-LABEL: func @padded_consumers
+// CHECK: %[[A:.*]] = kiln_backend.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK: %[[DA:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[A]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x24x4x4xf32>)
+// CHECK: %[[B:.*]] = kiln_backend.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x2x4x4x16xf32>)
+// CHECK: %[[DB:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[B]] : tensor<1x2x4x4x16xf32>) outs(%{{.*}} : tensor<1x24x4x4xf32>)
+// CHECK: kiln.unary exp %[[DA]] : tensor<1x24x4x4xf32>
+// CHECK: kiln.concat %[[DA]], %[[DB]] {{.*}} -> tensor<1x48x4x4xf32>
+func.func @padded_consumers(%x: tensor<1x32x4x4xf32>, %w: tensor<24x32x1x1xf32>) -> (tensor<1x24x4x4xf32>, tensor<1x48x4x4xf32>) {
+  %a = kiln.conv %x, %w : (tensor<1x32x4x4xf32>, tensor<24x32x1x1xf32>) -> tensor<1x24x4x4xf32>
+  %b = kiln.conv %x, %w : (tensor<1x32x4x4xf32>, tensor<24x32x1x1xf32>) -> tensor<1x24x4x4xf32>
+  %e = kiln.unary exp %a : tensor<1x24x4x4xf32>
+  %c = kiln.concat %a, %b {axis = 1 : i64} : (tensor<1x24x4x4xf32>, tensor<1x24x4x4xf32>) -> tensor<1x48x4x4xf32>
+  return %e, %c : tensor<1x24x4x4xf32>, tensor<1x48x4x4xf32>
+}
+
+// -----
+
+// A grouped convolution whose groups are not single channels keeps its
+// channels dense when they do not fill blocks (the padding would fall
+// inside the last group).
+// CHECK-LABEL: func @padded_groups
 // CHECK-NOT: "reorder"
-// CHECK: kiln_backend.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x24x4x4xf32>, tensor<144x24x1x1xf32>) outs(%{{.*}} : tensor<1x144x4x4xf32>)
-// CHECK-NOT: layouts
-func.func @partial_input_blocks(%x: tensor<1x24x4x4xf32>, %w: tensor<144x24x1x1xf32>) -> tensor<1x144x4x4xf32> {
-  %0 = kiln.conv %x, %w : (tensor<1x24x4x4xf32>, tensor<144x24x1x1xf32>) -> tensor<1x144x4x4xf32>
-  return %0 : tensor<1x144x4x4xf32>
+// CHECK: kiln_backend.dnnl_call "conv" ins(%arg0, %arg1 : tensor<1x24x4x4xf32>, tensor<24x12x3x3xf32>) outs(%{{.*}} : tensor<1x24x2x2xf32>)
+// CHECK-NOT: "reorder"
+// CHECK: return
+func.func @padded_groups(%x: tensor<1x24x4x4xf32>, %w: tensor<24x12x3x3xf32>) -> tensor<1x24x2x2xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x24x4x4xf32>, tensor<24x12x3x3xf32>) -> tensor<1x24x2x2xf32>
+  return %0 : tensor<1x24x2x2xf32>
 }
 
 // -----

@@ -45,9 +45,12 @@ def KilnDnnlLayouts : Pass<"kiln-dnnl-layouts", "mlir::ModuleOp"> {
     (global pooling) or `batch_norm` call whose output channels are a
     multiple of `block` writes its output in the blocked layout (`nChw16c`
     for 4-d tensors, with `block` = 16), reading its input blocked too (a
-    convolution whose input channels are not a multiple of `block` reads it
-    dense). Unary and same-shape binary elementwise ops and channel
-    concatenations whose operands all exist blocked run on the blocked
+    convolution whose input has fewer channels than a block reads it
+    dense). Convolutions also read and write more than a block of channels
+    that do not fill blocks (24) blocked, the last block padded with zeros,
+    unless they are grouped with more than one channel per group. Unary and
+    same-shape binary elementwise ops and channel concatenations whose
+    operands all exist blocked without padding run on the blocked
     tensors, and a `kiln.pool` of a blocked tensor becomes a linalg.generic
     over the blocked windows. `reorder` calls
     convert a tensor to the blocked layout where a blocked op first reads
