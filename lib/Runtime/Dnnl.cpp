@@ -388,6 +388,16 @@ private:
     return "";
   }
 
+  /// Whether oneDNN runs AVX-512 (core) kernels on this machine.
+  static bool hasAvx512() {
+    static const bool avx512 = [] {
+      auto isa = static_cast<unsigned>(dnnl_get_effective_cpu_isa());
+      auto core = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
+      return (isa & core) == core;
+    }();
+    return avx512;
+  }
+
   /// Matrix product with an optional bias and activation; see
   /// abi::DnnlMatMulParams.
   std::string buildMatMul(const dnnl::primitive_attr &attr) {
@@ -414,13 +424,16 @@ private:
     memory::desc src = transposed(0, p.transSrc),
                  given = transposed(1, p.transWeights);
     memory::desc weights = isConstant(1) ? anyLayout(given.dims()) : given;
-    // oneDNN 2.6 lays constant weights out row-major ([K, N]) when left to
-    // choose, where its gemm-based matmul (the one without AVX-512) runs a
+    // Without AVX-512, oneDNN 2.6 lays constant weights out row-major
+    // ([K, N]) when left to choose, where its gemm-based matmul runs a
     // wide product at half speed: [128, 768] x [768, 3072] took 13.8 ms on
     // one core in row-major weights and 7.0 ms in column-major ones. Those
     // are reordered once at load; narrower or small products keep oneDNN's
-    // choice (column-major is slower for [16, 9216] x [9216, 128]).
-    if (isConstant(1) && given.dims().size() == 2) {
+    // choice (column-major is slower for [16, 9216] x [9216, 128]). With
+    // AVX-512 it chooses a blocked layout (BA16a64b) for its brgemm kernels,
+    // 10-15% faster than column-major ([64, 1024] x [1024, 10000]: 12.3
+    // against 13.9 ms on one core).
+    if (isConstant(1) && given.dims().size() == 2 && !hasAvx512()) {
       int64_t k = given.dims()[0], n = given.dims()[1];
       int64_t m = 1;
       for (size_t i = 0; i + 1 < src.dims().size(); ++i)
