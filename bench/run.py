@@ -21,7 +21,8 @@ cell, and an engine that fails gets its error instead of a time. Also
 measured: each engine's time on a one-op model (its own cost per call),
 compile time and peak resident memory per engine, and the GFLOP/s of
 Kiln's convolution and matrix-product layers against one core's peak
-(bench/peak.c). --quick runs a subset.
+(bench/peak.c). --quick runs a subset; a subset (--quick or --models)
+writes its table to WORK/performance-subset.md unless --doc names another.
 """
 
 import argparse
@@ -414,10 +415,20 @@ def main():
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite --doc and --chart from WORK/results.json "
                         "without measuring")
-    parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"))
-    parser.add_argument("--chart", default=os.path.join(ROOT, "docs", "performance.png"))
+    parser.add_argument("--doc", help="default: docs/performance.md, or "
+                        "WORK/performance-subset.md with --models or --quick")
+    parser.add_argument("--chart", help="default: docs/performance.png, or "
+                        "WORK/performance-subset.png with --models or --quick")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    # A run of some models writes its table beside its results, not over
+    # the full table in docs/.
+    subset = bool(args.models or args.quick) and not args.report_only
+    for option, ext in (("doc", "md"), ("chart", "png")):
+        if getattr(args, option) is None:
+            setattr(args, option,
+                    os.path.join(args.work, f"performance-subset.{ext}") if subset
+                    else os.path.join(ROOT, "docs", f"performance.{ext}"))
     thread_counts = [int(t) for t in args.threads.split(",")]
     peers = [p for p in args.peers.split(",") if p]
     for p in peers:
