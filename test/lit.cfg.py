@@ -23,3 +23,20 @@ config.environment["PYTHONPATH"] = config.test_source_root
 config.substitutions.append(("%kiln_src_root", config.kiln_src_root))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%cc", config.kiln_test_cc))
+
+
+def cpu_has(flags):
+    try:
+        with open("/proc/cpuinfo") as f:
+            present = next((line.split(":", 1)[1].split() for line in f
+                            if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return all(flag in present for flag in flags)
+
+
+# The FileCheck prefix of checks that hold for oneDNN's kernels on this
+# machine: AVX512 (its avx512_core kernels) or NOAVX512.
+config.substitutions.append(
+    ("%dnnl_isa", "AVX512" if cpu_has(["avx512f", "avx512bw", "avx512vl",
+                                       "avx512dq"]) else "NOAVX512"))

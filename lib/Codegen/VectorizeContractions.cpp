@@ -235,6 +235,16 @@ private:
 
   void emitRows() {
     int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
+    // An output whose rows and columns all fit in one block of
+    // kStreamAccumulators vectors (a panel of packed weights against a few
+    // rows) is one kernel: every operand is read once, in order.
+    int64_t width = c.vectorType.getNumElements();
+    int64_t columnVectors = llvm::divideCeil(c.bounds[c.jDim], width);
+    if (extent * columnVectors <= kStreamAccumulators &&
+        (extent > maxRows || columnVectors > maxVectors)) {
+      emitPanel(index(0), extent, Value(), c.bounds[c.jDim], columnVectors);
+      return;
+    }
     if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix()) {
       emitStreaming(extent);
       return;

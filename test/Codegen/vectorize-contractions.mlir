@@ -1,8 +1,8 @@
 // RUN: kiln-opt %s -split-input-file -kiln-vectorize-contractions="vector-bits=128 rows=2 vectors=2" -cse | FileCheck %s
 
-// A 5x11 = 5x3 * 3x11 matmul with 2x(2 vectors of 4) blocks: rows 0-3 in
-// blocks of two, row 4 in a block of its own; columns 0-7 as two full vectors, 8-10 as one
-// masked vector. The row (and outer) loops are scf.parallel: each
+// A 5x19 = 5x3 * 3x19 matmul with 2x(2 vectors of 4) blocks: rows 0-3 in
+// blocks of two, row 4 in a block of its own; columns 0-15 in blocks of two
+// full vectors, 16-18 as one masked vector. The row (and outer) loops are scf.parallel: each
 // iteration writes its own rows. Each block keeps its accumulators in the reduction loop's
 // iter_args: lhs broadcast per row, rhs loaded per vector, one FMA each.
 #lhs = affine_map<(m, n, k) -> (m, k)>
@@ -12,14 +12,14 @@
 // CHECK-NOT: linalg.generic
 // Full row blocks.
 // CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c4) step (%c2)
-// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c8{{.*}} step %c8
+// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c16{{.*}} step %c8
 // CHECK-COUNT-4: vector.load %arg2
 // CHECK: %[[ACC:.*]]:4 = scf.for %[[K:.*]] = {{.*}} iter_args(
 // CHECK: memref.load %arg0[%[[I]], %[[K]]]
 // CHECK: vector.broadcast
 // CHECK: memref.load %arg0
 // CHECK: vector.broadcast
-// CHECK: vector.load %arg1[%[[K]], %[[J]]] : memref<3x11xf32>, vector<4xf32>
+// CHECK: vector.load %arg1[%[[K]], %[[J]]] : memref<3x19xf32>, vector<4xf32>
 // CHECK: vector.load %arg1
 // CHECK-COUNT-4: vector.fma
 // CHECK: scf.yield
@@ -33,9 +33,68 @@
 // CHECK: vector.load %arg2[%c4,
 // CHECK: vector.fma
 // CHECK: vector.maskedstore %arg2[%c4,
-func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x11xf32>, %c: memref<5x11xf32>) {
+func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x19xf32>, %c: memref<5x19xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<5x3xf32>, memref<3x11xf32>) outs(%c : memref<5x11xf32>) {
+      ins(%a, %b : memref<5x3xf32>, memref<3x19xf32>) outs(%c : memref<5x19xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// An output whose rows and columns all fit in 16 vectors (3 rows x 3
+// vectors of 4, more rows than a default block) is one kernel: the rhs is
+// read once.
+#lhs1 = affine_map<(m, n, k) -> (m, k)>
+#rhs1 = affine_map<(m, n, k) -> (k, n)>
+#out1 = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @one_block
+// CHECK-NOT: scf.parallel
+// CHECK-COUNT-9: vector.load %arg2
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(
+// CHECK-COUNT-3: vector.load %arg1
+// CHECK-COUNT-9: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-9: vector.store
+// CHECK-NOT: vector.fma
+// CHECK: return
+func.func @one_block(%a: memref<3x64xf32>, %b: memref<64x12xf32>, %c: memref<3x12xf32>) {
+  linalg.generic {indexing_maps = [#lhs1, #rhs1, #out1], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<3x64xf32>, memref<64x12xf32>) outs(%c : memref<3x12xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A recurrent product against packed weight panels, out[p, i, j] +=
+// h[i, k] * panels[p, k, j] (kiln-to-linalg's form for a few rows against a
+// large R): the panels are the parallel loop, and each is one block of all
+// rows and all its columns that reads the panel from start to end.
+#lhs2 = affine_map<(p, i, j, k) -> (i, k)>
+#rhs2 = affine_map<(p, i, j, k) -> (p, k, j)>
+#out2 = affine_map<(p, i, j, k) -> (p, i, j)>
+// CHECK-LABEL: func @packed_panels
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c6) step (%c1)
+// CHECK-COUNT-8: vector.load %arg2[%[[P]],
+// CHECK: scf.for %[[K:.*]] = %c0 to %c128 step %c1 iter_args(
+// CHECK-COUNT-4: vector.load %arg1[%[[P]], %[[K]],
+// CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-8: vector.store
+// CHECK-NOT: vector.fma
+// CHECK: return
+func.func @packed_panels(%h: memref<2x128xf32>, %panels: memref<6x128x16xf32>, %out: memref<6x2x16xf32>) {
+  linalg.generic {indexing_maps = [#lhs2, #rhs2, #out2], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%h, %panels : memref<2x128xf32>, memref<6x128x16xf32>) outs(%out : memref<6x2x16xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32

@@ -36,7 +36,8 @@ struct Activation {
 struct Recurrence {
   enum Kind { RNN, GRU, LSTM } kind;
   Value x, w, r, b, sequenceLens, initialH, initialC, peepholes;
-  Value wT, rT; // w and r as [D, I, G*H] and [D, H, G*H]
+  Value wT, rT;  // w and r as [D, I, G*H] and [D, H, G*H]
+  Value rPacked; // r in column panels, [D, G*H / w, H, w] (or null)
   RNNDirection direction;
   int64_t hidden;
   SmallVector<Activation> activations; // all directions
@@ -121,6 +122,87 @@ Value transposedWeights(OpBuilder &b, Location loc, Value weights) {
       ->getResult(0);
 }
 
+/// A recurrent product of at most kPackedBatch rows against a constant R of
+/// at least kPackedElements elements reads R from packed column panels.
+constexpr int64_t kPackedBatch = 8;
+constexpr int64_t kPackedElements = 256 * 1024;
+/// Vector accumulators a panel's block of rows fills (at 16 lanes).
+constexpr int64_t kPanelAccumulators = 16;
+constexpr int64_t kPanelLanes = 16;
+
+/// The width of R's column panels for a recurrent product of `batch` rows,
+/// or 0 when R stays as it is. A step's product reads all of R once: from
+/// [H, G*H] it reads a block of columns down the rows (short pieces of
+/// many rows, which the prefetchers follow badly once several rows share a
+/// block), from panels [G*H / w, H, w] each block reads one panel from
+/// start to end. A panel is as wide as the batch's rows leave vector
+/// accumulators: 256 columns for one row, 64 for four, 32 for eight.
+int64_t packedPanel(const Recurrence &rec, int64_t batch) {
+  auto type = llvm::cast<RankedTensorType>(rec.r.getType());
+  int64_t columns = type.getDimSize(1), hidden = type.getDimSize(2);
+  // A GRU without linear_before_reset multiplies by a slice of R's columns
+  // on its own.
+  if (ShapedType::isDynamic(batch) || batch > kPackedBatch ||
+      !type.hasStaticShape() || columns * hidden < kPackedElements ||
+      (rec.kind == Recurrence::GRU && !rec.linearBeforeReset) ||
+      !matchPattern(rec.r, m_Constant()))
+    return 0;
+  int64_t vectors = 1;
+  while (vectors * 2 * batch <= kPanelAccumulators)
+    vectors *= 2;
+  for (; vectors >= 1; vectors /= 2)
+    if (columns % (vectors * kPanelLanes) == 0)
+      return vectors * kPanelLanes;
+  return 0;
+}
+
+/// Constant weights [D, G*H, H] as panels [D, G*H / panel, H, panel]:
+/// packed[d, p, k, j] = r[d, p * panel + j, k]; null when not constant.
+Value packedWeights(OpBuilder &b, Location loc, Value weights, int64_t panel) {
+  auto type = llvm::cast<RankedTensorType>(weights.getType());
+  int64_t dirs = type.getDimSize(0), columns = type.getDimSize(1),
+          hidden = type.getDimSize(2);
+  Attribute value;
+  if (!matchPattern(weights, m_Constant(&value)))
+    return {};
+  auto split = type.clone({dirs, columns / panel, panel, hidden});
+  auto folded = llvm::dyn_cast_if_present<TypedAttr>(
+      transposeConstant(reshapeConstant(value, split), split, {0, 1, 3, 2}));
+  if (!folded)
+    return {};
+  return arith::ConstantOp::create(b, loc, folded);
+}
+
+/// state [B, H] @ R -> [B, G*H] from R's panels [G*H / w, H, w]: a product
+/// into [G*H / w, B, w] (panels outermost, so that each panel's block of
+/// rows reads it alone), then laid out as [B, G*H].
+Value packedProduct(OpBuilder &b, Location loc, Value state, Value panels) {
+  auto panelsType = llvm::cast<RankedTensorType>(panels.getType());
+  auto stateType = llvm::cast<RankedTensorType>(state.getType());
+  int64_t count = panelsType.getDimSize(0), width = panelsType.getDimSize(2);
+  int64_t batch = stateType.getDimSize(0);
+  Type element = stateType.getElementType();
+  auto outType = RankedTensorType::get({count, batch, width}, element);
+  MLIRContext *context = b.getContext();
+  AffineExpr p, i, j, k;
+  bindDims(context, p, i, j, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {i, k}, context),
+                                 AffineMap::get(4, 0, {p, k, j}, context),
+                                 AffineMap::get(4, 0, {p, i, j}, context)};
+  using utils::IteratorType;
+  SmallVector<IteratorType> iterators(3, IteratorType::parallel);
+  iterators.push_back(IteratorType::reduction);
+  Value product = productInto(
+      b, loc, state, panels,
+      filled(b, loc, outType, scalar(b, loc, element, 0)), maps, iterators);
+  auto rowsType = RankedTensorType::get({batch, count, width}, element);
+  Value rows =
+      linalg::TransposeOp::create(b, loc, product, empty(b, loc, rowsType),
+                                  ArrayRef<int64_t>{1, 0, 2})
+          ->getResult(0);
+  return reshape(b, loc, rows, {batch, count * width});
+}
+
 /// `value` [S, B, X] with each batch entry's first lens[b] steps in reverse
 /// order and zeros after them:
 /// out[s, b] = s < lens[b] ? value[lens[b] - 1 - s, b] : 0.
@@ -178,8 +260,12 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   Value w;
   if (rec.wT)
     w = dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, b.getIndexAttr(dir), 1));
-  Value r =
-      dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, b.getIndexAttr(dir), 1));
+  Value r, rPanels;
+  if (rec.rPacked)
+    rPanels = dropFront(
+        b, loc, sliceDim(b, loc, rec.rPacked, 0, b.getIndexAttr(dir), 1));
+  else
+    r = dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, b.getIndexAttr(dir), 1));
   Value wb, rb;
   if (rec.b) {
     Value bias =
@@ -240,7 +326,9 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   };
   // hidden @ R^T (+ Rb): [B, G*H]
   auto recurrent = [&](Value state) -> Value {
-    Value hr = contract(b, loc, state, r, filled(b, loc, gatesType, zero));
+    Value hr =
+        rPanels ? packedProduct(b, loc, state, rPanels)
+                : contract(b, loc, state, r, filled(b, loc, gatesType, zero));
     if (rb)
       hr = elementwise(b, loc, gatesType, {hr, rb},
                        [](OpBuilder &nb, Location l, ValueRange args) {
@@ -486,7 +574,11 @@ LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
   Recurrence transposed = rec;
   if (!rec.projected)
     transposed.wT = transposedWeights(rewriter, loc, rec.w);
-  transposed.rT = transposedWeights(rewriter, loc, rec.r);
+  int64_t batch = llvm::cast<RankedTensorType>(rec.x.getType()).getDimSize(1);
+  if (int64_t panel = packedPanel(rec, batch))
+    transposed.rPacked = packedWeights(rewriter, loc, rec.r, panel);
+  if (!transposed.rPacked)
+    transposed.rT = transposedWeights(rewriter, loc, rec.r);
   SmallVector<Value> ys, hs, cs;
   for (int64_t dir = 0; dir < dirs; ++dir) {
     bool reverse = rec.direction == RNNDirection::reverse || dir == 1;
@@ -554,6 +646,24 @@ struct LSTMLowering : OpRewritePattern<LSTMOp> {
 };
 
 } // namespace
+
+int64_t kiln::lowering::packedRecurrencePanel(Operation *op) {
+  Recurrence rec;
+  if (auto rnn = llvm::dyn_cast<RNNOp>(op)) {
+    rec.kind = Recurrence::RNN;
+  } else if (auto gru = llvm::dyn_cast<GRUOp>(op)) {
+    rec.kind = Recurrence::GRU;
+    rec.linearBeforeReset = gru.getLinearBeforeReset();
+  } else if (llvm::isa<LSTMOp>(op)) {
+    rec.kind = Recurrence::LSTM;
+  } else {
+    return 0;
+  }
+  rec.x = op->getOperand(0);
+  rec.r = op->getOperand(2);
+  return packedPanel(
+      rec, llvm::cast<RankedTensorType>(rec.x.getType()).getDimSize(1));
+}
 
 void kiln::lowering::populateRecurrentPatterns(RewritePatternSet &patterns) {
   patterns.add<RNNLowering, GRULowering, LSTMLowering>(patterns.getContext());

@@ -19,7 +19,9 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     and so do matrix products, softmaxes, layer norms and recurrent layers
     (one time step) of fewer than `min-work` multiply-adds, which generated
     code runs faster than a primitive call, and recurrent layers over at
-    most `recurrence-batch` sequences. Convolutions whose weights are
+    most `recurrence-batch` sequences, or over at most 8 with a constant
+    recurrent matrix of 2 Mi elements or more (which kiln-to-linalg packs
+    in column panels). Convolutions whose weights are
     not compile-time constants stay too (oneDNN 2.6 runs those on a very
     slow path), unless `runtime-weights` is set.
   }];

@@ -5,6 +5,7 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -99,6 +100,21 @@ Attribute kiln::transposeConstant(Attribute value, RankedTensorType type,
       index += coords[i] * strides[p];
     return index;
   });
+}
+
+Attribute kiln::reshapeConstant(Attribute value, RankedTensorType type) {
+  auto typed = llvm::dyn_cast_if_present<TypedAttr>(value);
+  auto elements =
+      typed ? llvm::dyn_cast<ShapedType>(typed.getType()) : ShapedType();
+  if (!elements || !elements.hasStaticShape() ||
+      elements.getNumElements() != type.getNumElements() ||
+      elements.getElementType() != type.getElementType())
+    return {};
+  if (auto blob = llvm::dyn_cast<DenseResourceElementsAttr>(value))
+    return DenseResourceElementsAttr::get(type, blob.getRawHandle());
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value))
+    return dense.reshape(type);
+  return {};
 }
 
 namespace {

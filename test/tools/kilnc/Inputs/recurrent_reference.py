@@ -13,50 +13,10 @@ import sys
 
 import numpy as np
 
+from kilntest.recurrent import gru, lstm, run
+
 S, B, I, H = 4, 3, 2, 3
 LENGTHS = [4, 2, 1]
-
-
-def sigmoid(v):
-    return 1 / (1 + np.exp(-v))
-
-
-def run(cell, x, lengths, reverse, state):
-    """Y [S, B, H] and the final state of one direction."""
-    y = np.zeros((S, B, H))
-    for b in range(B):
-        steps = range(lengths[b])
-        for t in (reversed(steps) if reverse else steps):
-            state = [s.copy() for s in state]
-            new = cell(x[t, b], [s[b] for s in state])
-            for s, n in zip(state, new):
-                s[b] = n
-            y[t, b] = new[0]
-    return y, state
-
-
-def gru(w, r, bias):
-    wb, rb = bias[:3 * H], bias[3 * H:]
-
-    def cell(xt, state):
-        (h,) = state
-        gx = w @ xt + wb
-        gh = r @ h + rb
-        z = sigmoid(gx[:H] + gh[:H])
-        reset = sigmoid(gx[H:2 * H] + gh[H:2 * H])
-        cand = np.tanh(gx[2 * H:] + r[2 * H:] @ (reset * h) + rb[2 * H:])
-        return [(1 - z) * cand + z * h]
-    return cell
-
-
-def lstm(w, r, bias):
-    def cell(xt, state):
-        h, c = state
-        g = w @ xt + r @ h + bias[:4 * H] + bias[4 * H:]
-        i, o, f, cc = (g[k * H:(k + 1) * H] for k in range(4))
-        c = sigmoid(f) * c + sigmoid(i) * np.tanh(cc)
-        return [sigmoid(o) * np.tanh(c), c]
-    return cell
 
 
 def inputs(folder):

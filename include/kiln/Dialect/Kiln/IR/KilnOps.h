@@ -122,6 +122,12 @@ mlir::Attribute transposeConstant(mlir::Attribute value,
                                   mlir::RankedTensorType type,
                                   llvm::ArrayRef<int64_t> perm);
 
+/// `value` (a constant, dense or a resource blob) as a constant of `type`,
+/// which has as many elements in the same order (a blob keeps its key), or
+/// null when it is not one.
+mlir::Attribute reshapeConstant(mlir::Attribute value,
+                                mlir::RankedTensorType type);
+
 /// The graph input that holds a padded sequence's length (an i64 scalar
 /// marked `kiln.sequence_length`, see kiln-bound-sequence), or null.
 mlir::Value sequenceLengthOf(mlir::Operation *op);
