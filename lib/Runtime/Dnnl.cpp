@@ -18,6 +18,8 @@
 #include <dnnl.hpp>
 #include <dnnl_debug.h>
 #include <omp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -180,6 +182,25 @@ private:
     bind(i, arg, given, given, offset);
   }
 
+  /// Asks the kernel to reclaim the whole pages of [data, data + bytes), a
+  /// constant just reordered into a copy of its own: the weights' pages
+  /// are mapped from the executable, the library or the weights file, so
+  /// reclaiming them drops the original from the resident set (a later
+  /// read maps it again), while anonymous memory, which has nowhere to go
+  /// without swap, stays as it is (MADV_PAGEOUT never discards data).
+  static void releasePages(const void *data, size_t bytes) {
+#ifdef MADV_PAGEOUT
+    static const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t begin = ((uintptr_t)data + page - 1) / page * page;
+    uintptr_t end = ((uintptr_t)data + bytes) / page * page;
+    if (end > begin)
+      (void)madvise((void *)begin, end - begin, MADV_PAGEOUT);
+#else
+    (void)data;
+    (void)bytes;
+#endif
+  }
+
   /// Binds operand `i` (from `offset` bytes into it) to `arg` in layout
   /// `wanted`; `given` is the layout of the operand's own buffer. Constants
   /// are reordered here, once.
@@ -201,6 +222,7 @@ private:
     dnnl::stream stream(state.engine);
     dnnl::reorder(source, target).execute(stream, source, target);
     stream.wait();
+    releasePages(data, given.get_size());
     ++state.weightReorders;
     state.reordered.emplace_back(data, arg, wanted, target);
     step.fixed[arg] = target;
