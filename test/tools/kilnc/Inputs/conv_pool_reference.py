@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+from kilntest.conv import conv
+
 
 def inputs(folder):
     rng = np.random.default_rng(11)
@@ -19,20 +21,6 @@ def inputs(folder):
     for name, shape in shapes.items():
         np.save(os.path.join(folder, name + ".npy"),
                 rng.normal(0, 1, shape).astype(np.float32))
-
-
-def conv(x, w, b=None, pads=0, stride=1, dilation=1):
-    x = np.pad(x, ((0, 0), (0, 0), (pads, pads), (pads, pads)))
-    m, _, kh, kw = w.shape
-    oh = (x.shape[2] - (kh - 1) * dilation - 1) // stride + 1
-    ow = (x.shape[3] - (kw - 1) * dilation - 1) // stride + 1
-    y = np.zeros((x.shape[0], m, oh, ow))
-    for i in range(kh):
-        for j in range(kw):
-            patch = x[:, :, i * dilation:i * dilation + (oh - 1) * stride + 1:stride,
-                      j * dilation:j * dilation + (ow - 1) * stride + 1:stride]
-            y += np.einsum("nchw,mc->nmhw", patch, w[:, :, i, j])
-    return y if b is None else y + b[None, :, None, None]
 
 
 def pool(x, kind, k, s, pad=0, ceil=False, include_pad=False):
