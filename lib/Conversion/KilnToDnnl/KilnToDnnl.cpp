@@ -774,7 +774,7 @@ constexpr int64_t kGeneratedRecurrenceElements = 2 * 1024 * 1024;
 /// Whether `op` is a recurrent layer that stays generated code: over at
 /// most `batch` sequences, or with large recurrent weights that its
 /// lowering packs.
-bool isSmallBatchRecurrence(Operation *op, int64_t batch) {
+bool staysGeneratedRecurrence(Operation *op, int64_t batch) {
   if (!llvm::isa<RNNOp, GRUOp, LSTMOp>(op))
     return false;
   if (tensorType(op->getOperand(0)).getDimSize(1) <= batch)
@@ -887,7 +887,7 @@ struct ConvertKilnToDnnlPass
     for (Operation *op : padded) {
       if (std::optional<int64_t> work = workOf(op);
           (work && *work < minWork) ||
-          isSmallBatchRecurrence(op, recurrenceBatch))
+          staysGeneratedRecurrence(op, recurrenceBatch))
         continue;
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
           .Case([&](RNNOp op) {
@@ -907,7 +907,7 @@ struct ConvertKilnToDnnlPass
     // Small-batch recurrent layers stay generated code, their input
     // projections a matrix product.
     getOperation().walk([&](Operation *op) {
-      if (!isSmallBatchRecurrence(op, recurrenceBatch) ||
+      if (!staysGeneratedRecurrence(op, recurrenceBatch) ||
           op->hasAttr("kiln.dnnl_recurrence"))
         return;
       llvm::TypeSwitch<Operation *>(op)
@@ -926,7 +926,7 @@ struct ConvertKilnToDnnlPass
       // Ops too small to amortize a primitive call stay generated code.
       if (std::optional<int64_t> work = workOf(op);
           ((work && *work < minWork) ||
-           isSmallBatchRecurrence(op, recurrenceBatch)) &&
+           staysGeneratedRecurrence(op, recurrenceBatch)) &&
           !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.

@@ -649,7 +649,7 @@ struct LSTMLowering : OpRewritePattern<LSTMOp> {
 
 int64_t kiln::lowering::packedRecurrencePanel(Operation *op) {
   Recurrence rec;
-  if (auto rnn = llvm::dyn_cast<RNNOp>(op)) {
+  if (llvm::isa<RNNOp>(op)) {
     rec.kind = Recurrence::RNN;
   } else if (auto gru = llvm::dyn_cast<GRUOp>(op)) {
     rec.kind = Recurrence::GRU;

@@ -184,13 +184,13 @@ void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
+void populateResizePatterns(mlir::RewritePatternSet &patterns);
 
 /// The width of the column panels the lowering of a recurrent op (kiln.rnn,
 /// kiln.gru, kiln.lstm) packs its constant recurrent weights in, or 0 when
 /// it reads them unpacked (a batch of more than 8, a small or non-constant
 /// R, a GRU without linear_before_reset).
 int64_t packedRecurrencePanel(mlir::Operation *op);
-void populateResizePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln::lowering
 

@@ -6,12 +6,13 @@ import sys
 
 import numpy as np
 
+from kilntest.compare import mismatch
+
 outdir, prefix, name = sys.argv[1:4]
 for output in ("y", "h"):
-    got = np.load(f"{outdir}/{output}.npy")
-    want = np.load(f"{prefix}-{output}.npy")
-    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-5):
-        error = np.abs(got - want).max() if got.shape == want.shape else "shape"
-        print(f"{name} {output} differs: {error}")
+    problem = mismatch(np.load(f"{outdir}/{output}.npy"),
+                       np.load(f"{prefix}-{output}.npy"), rtol=1e-4, atol=1e-5)
+    if problem:
+        print(f"{name} {output} differs: {problem}")
         sys.exit(0)
 print(f"{name} ok")
