@@ -56,6 +56,18 @@ public:
     blockK = op.getBlockK();
     int64_t queryBlocks = lq / blockQ;
     int64_t iterations = batch * heads * queryBlocks;
+    // The limits, read once: clamped to [0, Lk] and [0, Lq].
+    auto limitOf = [&](Value limit, int64_t extent) -> Value {
+      if (!limit)
+        return {};
+      Value n = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          memref::LoadOp::create(b, loc, limit, ValueRange{}));
+      n = arith::MaxSIOp::create(b, loc, n, zero());
+      return arith::MinSIOp::create(b, loc, n, index(extent));
+    };
+    keyLimit = limitOf(op.getKeyLimit(), lk);
+    queryLimit = limitOf(op.getQueryLimit(), lq);
 
     // The iterations run in at most kMaxChunks chunks, each with its own
     // scratch: scores, running maxima and running sums.
@@ -134,6 +146,23 @@ private:
     return acc;
   }
 
+  /// forVectors over the first `count` elements (a multiple of the
+  /// vector width, at most `n`) when `count` is given, else all `n`.
+  SmallVector<Value>
+  forVectors(int64_t n, Value count, ValueRange init,
+             function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+    if (!count)
+      return forVectors(n, init, body);
+    auto loop = scf::ForOp::create(
+        b, loc, zero(), count, index(width), init,
+        [&](OpBuilder &nb, Location nl, Value j, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          scf::YieldOp::create(b, nl, body(j, Value(), args));
+        });
+    return SmallVector<Value>(loop.getResults());
+  }
+
   Value load(Value buffer, ValueRange at, Value mask, Value passThrough) {
     auto type = VectorType::get(
         {width}, llvm::cast<MemRefType>(buffer.getType()).getElementType());
@@ -156,6 +185,14 @@ private:
     forVectors(valueSize, {}, [&](Value j, Value mask, ValueRange) {
       Value x = load(buffer, {row, j}, mask, splat(0.0f));
       store(arith::MulFOp::create(b, loc, x, factors), buffer, {row, j}, mask);
+      return SmallVector<Value>();
+    });
+  }
+
+  /// `row` = 0, a vector at a time.
+  void zeroRow(Value buffer, Value row) {
+    forVectors(valueSize, {}, [&](Value j, Value mask, ValueRange) {
+      store(splat(0.0f), buffer, {row, j}, mask);
       return SmallVector<Value>();
     });
   }
@@ -206,28 +243,59 @@ private:
                                          : splat(negInf()));
       }
     }
-    if (op.getIsCausal()) {
-      // Key j is visible to query i when j <= i + causal_offset.
-      auto indexVector = VectorType::get({width}, b.getIndexType());
-      Value keys = arith::AddIOp::create(
+    auto indexVector = VectorType::get({width}, b.getIndexType());
+    auto keys = [&]() {
+      return arith::AddIOp::create(
           b, loc, vector::StepOp::create(b, loc, indexVector),
           vector::BroadcastOp::create(b, loc, indexVector, key));
+    };
+    if (op.getIsCausal()) {
+      // Key j is visible to query i when j <= i + causal_offset.
       Value last =
           arith::AddIOp::create(b, loc, query, index(op.getCausalOffset()));
       Value visible = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::ule, keys,
+          b, loc, arith::CmpIPredicate::ule, keys(),
           vector::BroadcastOp::create(b, loc, indexVector, last));
       s = arith::SelectOp::create(b, loc, visible, s, splat(negInf()));
+    }
+    if (keyLimit) {
+      // The keys from the limit on do not exist.
+      Value present = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, keys(),
+          vector::BroadcastOp::create(b, loc, indexVector, keyLimit));
+      s = arith::SelectOp::create(b, loc, present, s, splat(negInf()));
     }
     return s;
   }
 
-  /// The work of one (batch, head, query block).
+  /// The work of one (batch, head, query block); a block past the query
+  /// limit is zeros.
   void emitIteration(Value scores, Value maxima, Value sums) {
-    Value q = subview(op.getQ(), {bIv, hIv, i0, zero()},
-                      {1, 1, blockQ, headSize}, {blockQ, headSize});
     Value out = subview(op.getInit(), {bIv, hIv, i0, zero()},
                         {1, 1, blockQ, valueSize}, {blockQ, valueSize});
+    if (!queryLimit)
+      return emitBlock(scores, maxima, sums, out);
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i0,
+                                         queryLimit);
+    scf::IfOp::create(
+        b, loc, inside,
+        [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          emitBlock(scores, maxima, sums, out);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          linalg::FillOp::create(b, loc, constant(0.0f), out);
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  void emitBlock(Value scores, Value maxima, Value sums, Value out) {
+    Value q = subview(op.getQ(), {bIv, hIv, i0, zero()},
+                      {1, 1, blockQ, headSize}, {blockQ, headSize});
     linalg::FillOp::create(b, loc, constant(0.0f), out);
     linalg::FillOp::create(b, loc, negInf(), maxima);
     linalg::FillOp::create(b, loc, constant(0.0f), sums);
@@ -253,44 +321,58 @@ private:
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction};
 
-    scf::ForOp::create(
-        b, loc, zero(), end, index(1), {},
-        [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
-          Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
-                             {1, 1, headSize, blockK}, {headSize, blockK});
-          Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
-                            {1, 1, blockK, valueSize}, {blockK, valueSize});
-          // scores[i, j] = sum_e q[i, e] * k_t[e, j]
-          linalg::FillOp::create(b, loc, constant(0.0f), scores);
-          linalg::GenericOp::create(
-              b, loc, TypeRange{}, ValueRange{q, kT}, ValueRange{scores},
-              ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                  AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                  AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-              iterators, multiplyAdd);
-          scf::ForOp::create(
-              b, loc, zero(), index(blockQ), index(1), {},
-              [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                OpBuilder::InsertionGuard guard(b);
-                b.setInsertionPoint(rb.getInsertionBlock(),
-                                    rb.getInsertionPoint());
-                emitRow(scores, maxima, sums, out, row, j0);
-                scf::YieldOp::create(b, loc);
-              });
-          // out[i, e] += sum_j p[i, j] * v[j, e]
-          linalg::GenericOp::create(
-              b, loc, TypeRange{}, ValueRange{scores, v}, ValueRange{out},
-              ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                  AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                  AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-              iterators, multiplyAdd);
-          scf::YieldOp::create(b, loc);
-        });
+    // Blocks [first, last) of `size` keys.
+    auto keyLoop = [&](Value first, Value last, int64_t size) {
+      Value blockScores = size == blockK
+                              ? scores
+                              : subview(scores, {zero(), zero()},
+                                        {blockQ, size}, {blockQ, size});
+      scf::ForOp::create(
+          b, loc, first, last, index(1), {},
+          [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(size));
+            Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
+                               {1, 1, headSize, size}, {headSize, size});
+            Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
+                              {1, 1, size, valueSize}, {size, valueSize});
+            // scores[i, j] = sum_e q[i, e] * k_t[e, j]
+            linalg::FillOp::create(b, loc, constant(0.0f), blockScores);
+            linalg::GenericOp::create(
+                b, loc, TypeRange{}, ValueRange{q, kT}, ValueRange{blockScores},
+                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                iterators, multiplyAdd);
+            scf::ForOp::create(
+                b, loc, zero(), index(blockQ), index(1), {},
+                [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                  OpBuilder::InsertionGuard guard(b);
+                  b.setInsertionPoint(rb.getInsertionBlock(),
+                                      rb.getInsertionPoint());
+                  emitRow(blockScores, maxima, sums, out, row, j0, size);
+                  scf::YieldOp::create(b, loc);
+                });
+            // out[i, e] += sum_j p[i, j] * v[j, e]
+            linalg::GenericOp::create(
+                b, loc, TypeRange{}, ValueRange{blockScores, v},
+                ValueRange{out},
+                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                iterators, multiplyAdd);
+            scf::YieldOp::create(b, loc);
+          });
+    };
+    if (keyLimit)
+      end = arith::MinUIOp::create(
+          b, loc, end,
+          arith::CeilDivUIOp::create(b, loc, keyLimit, index(blockK)));
+    keyLoop(zero(), end, blockK);
 
-    // out /= sum; a row with every key masked out (sum 0) stays zero.
+    // out /= sum; a row with every key masked out (sum 0) stays zero, and
+    // so does a query past the limit.
     scf::ForOp::create(
         b, loc, zero(), index(blockQ), index(1), {},
         [&](OpBuilder &nb, Location, Value row, ValueRange) {
@@ -299,11 +381,24 @@ private:
           Value sum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
           Value positive = arith::CmpFOp::create(
               b, loc, arith::CmpFPredicate::OGT, sum, constant(0.0f));
+
           Value inverse = arith::SelectOp::create(
               b, loc, positive,
               arith::DivFOp::create(b, loc, constant(1.0f), sum),
               constant(0.0f));
           scaleRow(out, row, inverse);
+          if (queryLimit) {
+            Value outside = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::uge,
+                arith::AddIOp::create(b, loc, i0, row), queryLimit);
+            scf::IfOp::create(b, loc, outside, [&](OpBuilder &eb, Location) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPoint(eb.getInsertionBlock(),
+                                  eb.getInsertionPoint());
+              zeroRow(out, row);
+              scf::YieldOp::create(b, loc);
+            });
+          }
           scf::YieldOp::create(b, loc);
         });
   }
@@ -312,11 +407,22 @@ private:
   /// maximum, the rescaling of the running sum and output row, and the
   /// probabilities in place of the scores.
   void emitRow(Value scores, Value maxima, Value sums, Value out, Value row,
-               Value j0) {
+               Value j0, int64_t size) {
     Value query = arith::AddIOp::create(b, loc, i0, row);
     Value lowestVector = splat(negInf());
+    // With a key limit inside the block, the vectors up to it (the rest
+    // of the row's probabilities are zeros).
+    Value valid;
+    if (keyLimit && size % width == 0) {
+      valid = arith::SubIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
+      valid = arith::MinSIOp::create(b, loc, valid, index(size));
+      valid = arith::MulIOp::create(
+          b, loc, arith::CeilDivUIOp::create(b, loc, valid, index(width)),
+          index(width));
+    }
     SmallVector<Value> top = forVectors(
-        blockK, {lowestVector}, [&](Value j, Value mask, ValueRange acc) {
+        size, valid, {lowestVector}, [&](Value j, Value mask, ValueRange acc) {
           Value s = load(scores, {row, j}, mask, lowestVector);
           s = adjust(s, query, arith::AddIOp::create(b, loc, j0, j), mask);
           if (mask)
@@ -340,7 +446,7 @@ private:
         b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
     Value shifts = splat(shift);
     SmallVector<Value> total = forVectors(
-        blockK, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
+        size, valid, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
           Value s = load(scores, {row, j}, mask, lowestVector);
           Value p = math::ExpOp::create(
               b, loc, arith::SubFOp::create(b, loc, s, shifts));
@@ -349,6 +455,15 @@ private:
           store(p, scores, {row, j}, mask);
           return SmallVector<Value>{arith::AddFOp::create(b, loc, acc[0], p)};
         });
+    if (valid)
+      scf::ForOp::create(b, loc, valid, index(size), index(width), {},
+                         [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+                           OpBuilder::InsertionGuard guard(b);
+                           b.setInsertionPoint(nb.getInsertionBlock(),
+                                               nb.getInsertionPoint());
+                           store(splat(0.0f), scores, {row, j}, Value());
+                           scf::YieldOp::create(b, nl);
+                         });
     Value blockSum = vector::ReductionOp::create(
         b, loc, vector::CombiningKind::ADD, total[0]);
     Value oldSum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
@@ -368,6 +483,8 @@ private:
   int64_t batch = 0, heads = 0, lq = 0, headSize = 0, groupSize = 1, lk = 0,
           valueSize = 0, blockQ = 1, blockK = 1;
   Value bIv, hIv, i0, kvHead;
+  /// The op's limits, as indices, or null.
+  Value keyLimit, queryLimit;
 };
 
 struct LowerAttentionPass

@@ -351,7 +351,8 @@ int kiln_profile(const kiln_model *model, const void *const *inputs,
   std::vector<OpTime> ops;
   std::string message;
   if (!profileSamples(buffers, model->signature, model->backend, samples,
-                      *model->arenas, runs, runUs, ops, message)) {
+                      *model->arenas, runs, runUs, ops, message, length,
+                      &model->buckets)) {
     report(error, error_size, message);
     return -1;
   }

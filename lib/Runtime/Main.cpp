@@ -78,11 +78,12 @@ void printSignature(const Signature &signature) {
 /// prints each op's mean time, the slowest first.
 bool printProfile(const std::vector<void *> &io, const Signature &signature,
                   const Backend &backend, int64_t samples, int64_t length,
-                  ArenaPool &arenas, long runs, std::string &error) {
+                  const SequenceBuckets &buckets, ArenaPool &arenas, long runs,
+                  std::string &error) {
   double wallUs;
   std::vector<OpTime> ops;
   if (!profileSamples(io, signature, backend, samples, arenas, runs, wallUs,
-                      ops, error, length))
+                      ops, error, length, &buckets))
     return false;
   double opsUs = 0;
   for (const OpTime &op : ops)
@@ -297,8 +298,9 @@ int main(int argc, char **argv) {
   } else if (!run()) {
     return 1;
   }
-  if (profile && !printProfile(pointers, signature, backend, samples, length,
-                               arenas, std::max(benchRuns, 10L), error)) {
+  if (profile &&
+      !printProfile(pointers, signature, backend, samples, length, buckets,
+                    arenas, std::max(benchRuns, 10L), error)) {
     std::fprintf(stderr, "kiln: %s\n", error.c_str());
     return 1;
   }

@@ -719,25 +719,31 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
                                    const Backend &backend, int64_t samples,
                                    ArenaPool &arenas, long runs, double &runUs,
                                    std::vector<OpTime> &ops, std::string &error,
-                                   int64_t length) {
+                                   int64_t length,
+                                   const SequenceBuckets *buckets) {
+  const SequenceBucket *bucket = nullptr;
   if (signature.hasSequence()) {
     if (samples == 0)
       return true;
-    PaddedIO padded(io, signature, samples, length, signature.sequenceExtent);
-    if (!padded.prepare(error))
-      return false;
-    bool ok = profileSamples(padded.buffers, padded.graph, backend, samples,
-                             arenas, runs, runUs, ops, error);
-    if (ok)
-      padded.finish();
-    return ok;
+    bucket = buckets ? buckets->pick(length) : nullptr;
   }
+  // A bucket is the same graph at a shorter extent: its ops have the
+  // model's profile ids (kiln-instrument-profile runs before any lowering
+  // that depends on the extent).
+  PaddedIO padded(io, signature, samples, length,
+                  bucket ? bucket->extent() : signature.sequenceExtent);
+  if (signature.hasSequence() && !padded.prepare(error))
+    return false;
+  const std::vector<void *> &buffers =
+      signature.hasSequence() ? padded.buffers : io;
+  const Signature &graph = signature.hasSequence() ? padded.graph : signature;
   using Clock = std::chrono::steady_clock;
   startProfile(kiln_model_profile_ops);
   auto start = Clock::now();
   for (long r = 0; r < runs; ++r) {
-    if (!runSamples(io, signature, backend, samples, arenas,
-                    /*parallel=*/false, error)) {
+    if (!runSamples(buffers, graph, backend, samples,
+                    bucket ? bucket->graph().arenas() : arenas,
+                    /*parallel=*/false, error, nullptr, bucket)) {
       stopProfile();
       return false;
     }
@@ -747,6 +753,8 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
       runs;
   ops = profileResults();
   stopProfile();
+  if (signature.hasSequence())
+    padded.finish();
   return true;
 }
 

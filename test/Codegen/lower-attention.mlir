@@ -32,3 +32,39 @@ func.func @flash(%q: memref<2x2x8x4xf32>, %kt: memref<2x1x4x12xf32>, %v: memref<
   kiln_backend.flash_attention %q, %kt, %v mask %m into %out {scale = 0.5 : f32, is_causal, block_q = 4 : i64, block_k = 6 : i64} : memref<2x2x8x4xf32>, memref<2x1x4x12xf32>, memref<2x1x12x3xf32>, memref<2x1x1x12xi8> into memref<2x2x8x3xf32>
   return
 }
+
+// Limits read once and clamped to the lengths. A query block from the
+// limit on is zeros; the key blocks stop at the one holding the limit, and
+// within it each row's vector passes stop at the limit rounded up to a
+// vector (the keys past it -inf, the probabilities after it zeros); the
+// rows past the query limit are zeroed after the division.
+// CHECK-LABEL: func @flash_limits
+// CHECK: %[[NK:.*]] = memref.load %arg3[] : memref<i64>
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: %[[NQ:.*]] = memref.load %arg3[] : memref<i64>
+// CHECK: scf.parallel
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
+// CHECK: scf.if %[[IN]] {
+// CHECK: arith.ceildivui
+// CHECK: arith.minui
+// CHECK: scf.for
+// CHECK: arith.ceildivui
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.cmpi ult
+// CHECK: arith.select
+// CHECK: vector.reduction <maxnumf>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: math.exp
+// CHECK: scf.for
+// CHECK: vector.store
+// CHECK: arith.divf
+// CHECK: arith.cmpi uge
+// CHECK: scf.if
+// CHECK: vector.store
+// CHECK: } else {
+// CHECK: linalg.fill
+func.func @flash_limits(%q: memref<1x2x16x4xf32>, %kt: memref<1x2x4x32xf32>, %v: memref<1x2x32x4xf32>, %n: memref<i64>, %out: memref<1x2x16x4xf32>) {
+  kiln_backend.flash_attention %q, %kt, %v key_limit(%n : memref<i64>) query_limit(%n : memref<i64>) into %out {scale = 0.5 : f32, block_q = 8 : i64, block_k = 16 : i64} : memref<1x2x16x4xf32>, memref<1x2x4x32xf32>, memref<1x2x32x4xf32> into memref<1x2x16x4xf32>
+  return
+}

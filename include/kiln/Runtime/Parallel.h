@@ -205,11 +205,13 @@ bool runShape(const std::vector<void *> &io, const Signature &signature,
 /// Runs the model `runs` times on `io`, one sample at a time, with the
 /// per-op timers on (for this thread only): sets `runUs` to the mean time
 /// of a run and `ops` to every op's recorded times. Returns false, with
-/// the first failure's message, like runSamples.
+/// the first failure's message, like runSamples. A padded sequence of
+/// `length` positions runs in the bucket runShape would pick.
 bool profileSamples(const std::vector<void *> &io, const Signature &signature,
                     const Backend &backend, int64_t samples, ArenaPool &arenas,
                     long runs, double &runUs, std::vector<OpTime> &ops,
-                    std::string &error, int64_t length = 0);
+                    std::string &error, int64_t length = 0,
+                    const SequenceBuckets *buckets = nullptr);
 
 /// The backend and the scratchpad of the run in progress on this thread.
 void *currentBackendState();

@@ -10,6 +10,8 @@
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
 #include "kiln/Conversion/KilnToLinalg/Passes.h"
 
 #include <cmath>
@@ -40,15 +42,47 @@ static int64_t divisorAtMost(int64_t n, int64_t limit) {
   return 1;
 }
 
+/// The positions a block of `limit` or fewer (at least 8 of them, or all)
+/// divides: `n` itself, or `n` padded to a multiple of 8.
+static int64_t blockedExtent(int64_t n, int64_t limit) {
+  if (divisorAtMost(n, limit) >= std::min<int64_t>(n, 8))
+    return n;
+  return (n + 7) / 8 * 8;
+}
+
+int64_t kiln::flashAttentionQueries(int64_t lq) {
+  return blockedExtent(lq, 64);
+}
+
+int64_t kiln::flashAttentionKeys(int64_t lk) { return blockedExtent(lk, 256); }
+
 std::optional<std::pair<int64_t, int64_t>>
 kiln::flashAttentionBlocks(int64_t lq, int64_t lk) {
-  // Blocks of up to 64 queries and 256 keys, at least 8 of each (or all).
-  int64_t blockQ = divisorAtMost(lq, 64), blockK = divisorAtMost(lk, 256);
-  if (lq < 1 || lk < 1 || blockQ < std::min<int64_t>(lq, 8) ||
-      blockK < std::min<int64_t>(lk, 8))
+  // Blocks of up to 64 queries and 256 keys, at least 8 of each (or all),
+  // of the lengths padded where they have no such divisor.
+  if (lq < 1 || lk < 1)
     return std::nullopt;
-  return std::make_pair(std::max<int64_t>(blockQ, 1),
-                        std::max<int64_t>(blockK, 1));
+  return std::make_pair(divisorAtMost(flashAttentionQueries(lq), 64),
+                        divisorAtMost(flashAttentionKeys(lk), 256));
+}
+
+/// The blocks of an attention over a padded sequence's positions: queries
+/// in blocks of 8, keys in blocks of up to 256.
+constexpr int64_t kBoundedQueryBlock = 8;
+constexpr int64_t kBoundedKeyBlock = 256;
+/// Its keys are padded to a multiple of this (a vector of scores).
+constexpr int64_t kBoundedKeys = 16;
+
+/// The graph's input that holds the length of a padded sequence
+/// (kiln-bound-sequence), or null.
+static Value sequenceLength(Operation *op) {
+  auto graph = op->getParentOfType<func::FuncOp>();
+  if (!graph)
+    return {};
+  for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+    if (graph.getArgAttr(i, "kiln.sequence_length"))
+      return graph.getArgument(i);
+  return {};
 }
 
 namespace {
@@ -87,12 +121,37 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
       return rewriter.notifyMatchFailure(op, "no block size divides the "
                                              "sequence lengths");
     auto [blockQ, blockK] = *blocks;
+    // Lengths no block divides are padded; the kernel leaves out the keys
+    // and queries past them (key_limit, query_limit).
+    int64_t paddedQ = flashAttentionQueries(lq),
+            paddedK = flashAttentionKeys(lk);
+    // A padded sequence's length bounds the keys, and the queries when they
+    // are its positions too (kiln-bound-sequence marks the attention): a
+    // run computes the blocks of 8 queries up to the length, and the keys'
+    // vectors up to it in one block (of at most 256).
+    Value length = sequenceLength(op);
+    bool boundKeys = length && op->hasAttr("kiln.bounded_keys");
+    bool boundQueries = length && op->hasAttr("kiln.bounded_queries");
+    if (boundKeys) {
+      paddedK = (lk + kBoundedKeys - 1) / kBoundedKeys * kBoundedKeys;
+      blockK = divisorAtMost(paddedK, kBoundedKeyBlock);
+    }
+    if (boundQueries) {
+      blockQ = kBoundedQueryBlock;
+      paddedQ = (lq + blockQ - 1) / blockQ * blockQ;
+    }
     Type f32 = rewriter.getF32Type();
     auto widen = [&](Value v) { return widened(rewriter, loc, v, f32); };
-    Value q = widen(op.getQ()), k = widen(op.getK()), v = widen(op.getV());
+    Value zero = scalar(rewriter, loc, f32, 0);
+    Value q = padded(rewriter, loc, widen(op.getQ()), {0, 0, 0, 0},
+                     {0, 0, paddedQ - lq, 0}, zero);
+    Value k = padded(rewriter, loc, widen(op.getK()), {0, 0, 0, 0},
+                     {0, 0, paddedK - lk, 0}, zero);
+    Value v = padded(rewriter, loc, widen(op.getV()), {0, 0, 0, 0},
+                     {0, 0, paddedK - lk, 0}, zero);
     // k_t[b, h, e, j] = k[b, h, j, e]
     SmallVector<int64_t> kTShape = {kType.getDimSize(0), kType.getDimSize(1),
-                                    kType.getDimSize(3), lk};
+                                    kType.getDimSize(3), paddedK};
     Value kT = linalg::TransposeOp::create(
                    rewriter, loc, k,
                    empty(rewriter, loc, RankedTensorType::get(kTShape, f32)),
@@ -103,29 +162,57 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
       auto type = llvm::cast<RankedTensorType>(m.getType());
       SmallVector<int64_t> shape(4 - type.getRank(), 1);
       llvm::append_range(shape, type.getShape());
+      Type element = f32;
       if (type.getElementType().isInteger(1)) {
-        Type i8 = rewriter.getI8Type();
+        element = rewriter.getI8Type();
         m = elementwise(
-            rewriter, loc, type.clone(i8), m,
+            rewriter, loc, type.clone(element), m,
             [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-              return arith::ExtUIOp::create(b, l, i8, args[0]);
+              return arith::ExtUIOp::create(b, l, element, args[0]);
             });
       } else {
         m = widen(m);
       }
       mask = reshape(rewriter, loc, m, shape);
+      mask = padded(rewriter, loc, mask, {0, 0, 0, 0},
+                    {0, 0, shape[2] == 1 ? 0 : paddedQ - lq,
+                     shape[3] == 1 ? 0 : paddedK - lk},
+                    scalar(rewriter, loc, element, 0));
     }
+    auto limit = [&](bool bound, int64_t n, int64_t padded) -> Value {
+      if (bound)
+        return length;
+      if (padded == n)
+        return {};
+      auto type = RankedTensorType::get({}, rewriter.getI64Type());
+      return arith::ConstantOp::create(
+          rewriter, loc, type,
+          DenseElementsAttr::get(type, rewriter.getI64IntegerAttr(n)));
+    };
+    Value keyLimit = limit(boundKeys, lk, paddedK);
+    Value queryLimit = limit(boundQueries, lq, paddedQ);
     float scale = op.getScale() ? op.getScale()->convertToFloat()
                                 : 1.0f / std::sqrt((float)qType.getDimSize(3));
-    auto outType = op.getType().clone(f32);
+    SmallVector<int64_t> outShape(op.getType().getShape());
+    outShape[2] = paddedQ;
+    auto outType = RankedTensorType::get(outShape, f32);
     auto flash = FlashAttentionOp::create(
-        rewriter, loc, TypeRange{outType}, q, kT, v, mask,
+        rewriter, loc, TypeRange{outType}, q, kT, v, mask, keyLimit, queryLimit,
         empty(rewriter, loc, outType), rewriter.getF32FloatAttr(scale),
         op.getIsCausalAttr(), op.getCausalOffsetAttr(), op.getSoftcapAttr(),
         op.getMaskFillAttr(), rewriter.getI64IntegerAttr(blockQ),
         rewriter.getI64IntegerAttr(blockK));
     Value result = flash.getResults()[0];
-    if (op.getType() != outType)
+    if (paddedQ != lq)
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc, op.getType().clone(f32), result,
+          ArrayRef<OpFoldResult>(
+              SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(0))),
+          getAsIndexOpFoldResult(rewriter.getContext(),
+                                 op.getType().getShape()),
+          ArrayRef<OpFoldResult>(
+              SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1))));
+    if (op.getType().getElementType() != f32)
       result =
           elementwise(rewriter, loc, op.getType(), result,
                       [&](OpBuilder &b, Location l, ValueRange args) -> Value {

@@ -30,7 +30,7 @@ func.func @flash_f16(%q: tensor<2x1x200x4xf16>, %k: tensor<2x1x256x4xf16>, %v: t
 
 // -----
 
-// 67 queries have no block of 8 to 64 queries: the reference lowering.
+// f64 keeps the reference lowering.
 // Grouped-query attention: 4 query heads share 2 key/value heads, read
 // through `h floordiv 2`; the causal mask compares query and key positions.
 // CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
@@ -39,14 +39,53 @@ func.func @flash_f16(%q: tensor<2x1x200x4xf16>, %k: tensor<2x1x256x4xf16>, %v: t
 // CHECK-LABEL: func @attention
 // CHECK-NOT: kiln_backend.flash_attention
 // CHECK: %[[SCORES:.*]] = linalg.generic {indexing_maps = [#[[Q]], #[[K]], {{.*}}]
-// CHECK: linalg.generic {{.*}} ins(%[[SCORES]], %arg3 : tensor<1x4x67x5xf32>, tensor<67x5xi1>)
+// CHECK: linalg.generic {{.*}} ins(%[[SCORES]], %arg3 : tensor<1x4x67x5xf64>, tensor<67x5xi1>)
 // CHECK: arith.select
 // CHECK: linalg.index 2
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi ugt
 // CHECK: math.exp
 // CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[V]], {{.*}}]
-func.func @attention(%q: tensor<1x4x67x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x6xf32>, %m: tensor<67x5xi1>) -> tensor<1x4x67x6xf32> {
-  %0 = kiln.attention %q, %k, %v mask %m {is_causal, causal_offset = 2 : i64} : (tensor<1x4x67x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x6xf32>, tensor<67x5xi1>) -> tensor<1x4x67x6xf32>
-  return %0 : tensor<1x4x67x6xf32>
+func.func @attention(%q: tensor<1x4x67x8xf64>, %k: tensor<1x2x5x8xf64>, %v: tensor<1x2x5x6xf64>, %m: tensor<67x5xi1>) -> tensor<1x4x67x6xf64> {
+  %0 = kiln.attention %q, %k, %v mask %m {is_causal, causal_offset = 2 : i64} : (tensor<1x4x67x8xf64>, tensor<1x2x5x8xf64>, tensor<1x2x5x6xf64>, tensor<67x5xi1>) -> tensor<1x4x67x6xf64>
+  return %0 : tensor<1x4x67x6xf64>
+}
+
+// -----
+
+// 67 queries and 263 keys have no block of 8 or more (of at most 64
+// and 256): both padded to a
+// multiple of 8 with zeros (the mask too), the kernel told the real
+// lengths, its output cut back to 67 rows.
+// CHECK-LABEL: func @flash_padded
+// CHECK-DAG: %[[NK:.*]] = arith.constant dense<263> : tensor<i64>
+// CHECK-DAG: %[[NQ:.*]] = arith.constant dense<67> : tensor<i64>
+// CHECK-DAG: %[[Q:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 5, 0]
+// CHECK-DAG: %[[K:.*]] = tensor.pad %arg1 low[0, 0, 0, 0] high[0, 0, 1, 0]
+// CHECK-DAG: %[[V:.*]] = tensor.pad %arg2 low[0, 0, 0, 0] high[0, 0, 1, 0]
+// CHECK-DAG: %[[M:.*]] = tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 0, 1]
+// CHECK: %[[A:.*]] = kiln_backend.flash_attention %[[Q]], %{{.*}}, %[[V]] mask %[[M]] key_limit(%[[NK]] : tensor<i64>) query_limit(%[[NQ]] : tensor<i64>) into %{{.*}} {block_k = 132 : i64, block_q = 36 : i64, {{.*}}} : tensor<1x1x72x8xf32>, tensor<1x1x8x264xf32>, tensor<1x1x264x6xf32>, tensor<1x1x1x264xf32> into tensor<1x1x72x6xf32>
+// CHECK: tensor.extract_slice %[[A]][0, 0, 0, 0] [1, 1, 67, 6] [1, 1, 1, 1]
+func.func @flash_padded(%q: tensor<1x1x67x8xf32>, %k: tensor<1x1x263x8xf32>, %v: tensor<1x1x263x6xf32>, %m: tensor<1x1x1x263xf32>) -> tensor<1x1x67x6xf32> {
+  %0 = kiln.attention %q, %k, %v mask %m : (tensor<1x1x67x8xf32>, tensor<1x1x263x8xf32>, tensor<1x1x263x6xf32>, tensor<1x1x1x263xf32>) -> tensor<1x1x67x6xf32>
+  return %0 : tensor<1x1x67x6xf32>
+}
+
+// -----
+
+// Attention over a padded sequence's positions (kiln-bound-sequence marks
+// it): blocks of 8 queries, the keys padded to a multiple of 16 in one
+// block, both limited to the graph's sequence_length at run time; queries
+// that are not the positions keep their blocks and are all computed.
+// CHECK-LABEL: func @flash_bounded
+// CHECK: kiln_backend.flash_attention {{.*}} key_limit(%arg3 : tensor<i64>) query_limit(%arg3 : tensor<i64>) into %{{.*}} {block_k = 32 : i64, block_q = 8 : i64, {{.*}}} : tensor<1x2x24x8xf32>, tensor<1x2x8x32xf32>, tensor<1x2x32x8xf32> into tensor<1x2x24x8xf32>
+// CHECK-LABEL: func @flash_keys_bounded
+// CHECK: kiln_backend.flash_attention {{.*}} key_limit(%arg3 : tensor<i64>) into %{{.*}} {block_k = 32 : i64, block_q = 4 : i64, {{.*}}} : tensor<1x2x4x8xf32>, tensor<1x2x8x32xf32>, tensor<1x2x32x8xf32> into tensor<1x2x4x8xf32>
+func.func @flash_bounded(%q: tensor<1x2x17x8xf32>, %k: tensor<1x2x17x8xf32>, %v: tensor<1x2x17x8xf32>, %n: tensor<i64> {kiln.sequence_length}) -> tensor<1x2x17x8xf32> {
+  %0 = kiln.attention %q, %k, %v {kiln.bounded_keys, kiln.bounded_queries} : (tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>) -> tensor<1x2x17x8xf32>
+  return %0 : tensor<1x2x17x8xf32>
+}
+func.func @flash_keys_bounded(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x17x8xf32>, %v: tensor<1x2x17x8xf32>, %n: tensor<i64> {kiln.sequence_length}) -> tensor<1x2x4x8xf32> {
+  %0 = kiln.attention %q, %k, %v {kiln.bounded_keys} : (tensor<1x2x4x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
 }

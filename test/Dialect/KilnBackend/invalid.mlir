@@ -122,6 +122,14 @@ func.func @flash_shapes(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x8x4xf32>, %v: t
 
 // -----
 
+func.func @flash_limit(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: tensor<1x1x8x4xf32>, %n: tensor<1xi64>, %o: tensor<1x1x8x4xf32>) {
+  // expected-error @below {{'kiln_backend.flash_attention' op expected the limits as i64 scalars, got 'tensor<1xi64>'}}
+  %0 = kiln_backend.flash_attention %q, %kt, %v key_limit(%n : tensor<1xi64>) into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x4xf32> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return
+}
+
+// -----
+
 func.func @flash_mask(%q: tensor<1x1x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: tensor<1x1x8x4xf32>, %m: tensor<1x1x1x3xi8>, %o: tensor<1x1x8x4xf32>) {
   // expected-error @below {{'kiln_backend.flash_attention' op expected the mask [1, 1, 1, 3] to broadcast to [1, 1, 8, 8]}}
   %0 = kiln_backend.flash_attention %q, %kt, %v mask %m into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64} : tensor<1x1x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x4xf32>, tensor<1x1x1x3xi8> into tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>

@@ -19,10 +19,16 @@ void populateKilnToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 /// The query and key block sizes kiln-to-linalg gives the
 /// kiln_backend.flash_attention of an attention with `lq` queries and `lk`
-/// keys, or nullopt when no block size fits and the attention keeps its
-/// other lowerings.
+/// keys (of their lengths padded by flashAttentionQueries and
+/// flashAttentionKeys), or nullopt when it has none.
 std::optional<std::pair<int64_t, int64_t>> flashAttentionBlocks(int64_t lq,
                                                                 int64_t lk);
+
+/// The queries and keys the kernel of an attention with `lq` queries and
+/// `lk` keys takes: the lengths, or, where no block of 8 or more of them
+/// divides one, that length padded to a multiple of 8.
+int64_t flashAttentionQueries(int64_t lq);
+int64_t flashAttentionKeys(int64_t lk);
 
 #define GEN_PASS_DECL
 #include "kiln/Conversion/KilnToLinalg/Passes.h.inc"

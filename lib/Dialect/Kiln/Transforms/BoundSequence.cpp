@@ -122,6 +122,7 @@ LogicalResult maskPositions(OpBuilder &b, Operation *op, Value valid,
 /// i64 scalar): recurrent layers as their sequence_lens, attention as a
 /// mask of the keys before it.
 LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
+                             ArrayRef<Operation *> positionQueries,
                              int64_t extent) {
   MLIRContext *ctx = graph.getContext();
   OpBuilder b(ctx);
@@ -208,6 +209,11 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
         }
       }
       attention.getMaskMutable().assign(combined);
+      // The kernel may also skip the keys past the length, and the queries
+      // when they are the positions (their outputs are padding).
+      attention->setAttr("kiln.bounded_keys", b.getUnitAttr());
+      if (llvm::is_contained(positionQueries, op))
+        attention->setAttr("kiln.bounded_queries", b.getUnitAttr());
       continue;
     }
     if (!lengths32) {
@@ -277,7 +283,8 @@ struct BoundSequencePass
       }
       graph.setResultAttr(i, "kiln.sequence_axis", b.getI64IntegerAttr(*axis));
     }
-    if (failed(boundPositions(graph, flow->bounded, extent.getInt())))
+    if (failed(boundPositions(graph, flow->bounded, flow->positionQueries,
+                              extent.getInt())))
       return signalPassFailure();
   }
 };

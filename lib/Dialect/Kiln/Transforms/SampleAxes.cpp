@@ -142,6 +142,8 @@ public:
   /// Ops that run over the positions (sequence mode): recurrent layers
   /// over their time axis, attention over its keys.
   SmallVector<Operation *> bounded;
+  /// The attention ops among them whose queries are the positions too.
+  SmallVector<Operation *> positionQueries;
 
 private:
   int64_t probe;
@@ -607,6 +609,8 @@ LogicalResult SampleFlow::attentionOverPositions(AttentionOp op) {
   }
   if (k)
     bounded.push_back(op);
+  if (k && q)
+    positionQueries.push_back(op);
   return set(op, op.getOutput(), q ? Axis(2) : std::nullopt);
 }
 
@@ -649,5 +653,6 @@ kiln::findSampleAxes(func::FuncOp func,
     result.outputBlocks.push_back(flow.outerOf(value));
   }
   result.bounded = flow.bounded;
+  result.positionQueries = flow.positionQueries;
   return result;
 }

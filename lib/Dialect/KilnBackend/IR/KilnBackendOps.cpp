@@ -122,7 +122,19 @@ void DnnlCallOp::getEffects(
 LogicalResult FlashAttentionOp::verify() {
   bool onTensors = llvm::isa<RankedTensorType>(getInit().getType());
   SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value limit : {getKeyLimit(), getQueryLimit()}) {
+    if (!limit)
+      continue;
+    auto shaped = llvm::cast<ShapedType>(limit.getType());
+    if (shaped.getRank() != 0 || !shaped.getElementType().isInteger(64) ||
+        llvm::isa<RankedTensorType>(shaped) !=
+            llvm::isa<RankedTensorType>(getInit().getType()))
+      return emitOpError("expected the limits as i64 scalars, got ")
+             << limit.getType();
+  }
   for (Value operand : getOperands()) {
+    if (operand == getKeyLimit() || operand == getQueryLimit())
+      continue;
     auto shaped = llvm::cast<ShapedType>(operand.getType());
     if (!shaped.hasStaticShape() || shaped.getRank() != 4)
       return emitOpError("expected operands of rank 4 and static shape, got ")

@@ -1,7 +1,7 @@
-"""Inputs for attention.onnxtxt, and its outputs checked against a float64
-NumPy reference.
+"""Inputs for attention.onnxtxt (or, with `padded`, attention-padded.onnxtxt),
+and its outputs checked against a float64 NumPy reference.
 
-usage: attention_reference.py inputs DIR | check INPUTS OUTPUTS
+usage: attention_reference.py inputs DIR [padded] | check INPUTS OUTPUTS [padded]
 """
 import os
 import sys
@@ -9,17 +9,23 @@ import sys
 import numpy as np
 
 
-def inputs(folder):
+# (batch, query heads, key heads, queries, keys): 67 queries and 263 keys
+# have no block of 8 or more, so the kernel takes them padded.
+SIZES = {"default": (2, 4, 2, 72, 300), "padded": (1, 2, 1, 67, 263)}
+
+
+def inputs(folder, variant):
+    b, h, hk, lq, lk = SIZES[variant]
     rng = np.random.default_rng(7)
     arrays = {
-        "Q": rng.normal(0, 1, (2, 4, 72, 16)),
-        "K": rng.normal(0, 1, (2, 2, 300, 16)),
-        "V": rng.normal(0, 1, (2, 2, 300, 8)),
-        "BM": rng.uniform(0, 1, (2, 1, 72, 300)) < 0.7,
-        "FM": rng.normal(0, 2, (72, 300)),
+        "Q": rng.normal(0, 1, (b, h, lq, 16)),
+        "K": rng.normal(0, 1, (b, hk, lk, 16)),
+        "V": rng.normal(0, 1, (b, hk, lk, 8)),
+        "BM": rng.uniform(0, 1, (b, 1, lq, lk)) < 0.7,
+        "FM": rng.normal(0, 2, (lq, lk)),
     }
+    arrays["BM"][-1, 0, :, lk - 1] = True
     arrays["BM"][0, 0, 5, :] = False  # query 5 of batch 0 sees no key
-    arrays["BM"][1, 0, :, 299] = True
     for name, a in arrays.items():
         a = a if a.dtype == bool else a.astype(np.float32)
         np.save(os.path.join(folder, name + ".npy"), a)
@@ -63,6 +69,6 @@ def check(input_dir, output_dir):
 
 if __name__ == "__main__":
     if sys.argv[1] == "inputs":
-        inputs(sys.argv[2])
+        inputs(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "default")
     else:
         check(sys.argv[2], sys.argv[3])

@@ -32,6 +32,9 @@ struct SampleAxes {
   /// how many there are (recurrent layers over their time axis, attention
   /// over its keys); every other op treats them independently.
   llvm::SmallVector<mlir::Operation *> bounded;
+  /// With `sequence`: the attention ops among `bounded` whose queries are
+  /// the positions too.
+  llvm::SmallVector<mlir::Operation *> positionQueries;
 };
 
 /// Follows the sample axes given for `func`'s arguments (whose extent

@@ -135,7 +135,7 @@ def KilnBackend_ConvPoolOp : Op<KilnBackend_Dialect, "conv_pool", [
 }
 
 def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
-    DestinationStyleOpInterface,
+    DestinationStyleOpInterface, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "Tiled attention with an online softmax (llvm backend)";
   let description = [{
@@ -147,6 +147,14 @@ def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
     the tile sizes, dividing `Lq` and `Lk`. `init` is the destination,
     written in full.
 
+    `key_limit` and `query_limit`, optional `i64` scalars, bound the work at
+    run time: the keys from position `key_limit` on are left out (as no
+    key at all, whatever `mask_fill` says), and the output rows of the
+    queries from `query_limit` on are zeros. The kernel skips the blocks
+    of keys and queries past them: a padded sequence (kiln-bound-sequence)
+    costs its length, not its extent, and so does a length padded to a
+    multiple of the blocks.
+
     `kiln-lower-attention` turns the bufferized op into one parallel loop
     over (batch, head, block of `block_q` queries); each iteration walks the
     keys `block_k` at a time, keeping the running maximum, the running sum
@@ -154,7 +162,9 @@ def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
     is `block_q x block_k` per iteration.
   }];
   let arguments = (ins AnyShaped:$q, AnyShaped:$k_t, AnyShaped:$v,
-                       Optional<AnyShaped>:$mask, AnyShaped:$init,
+                       Optional<AnyShaped>:$mask,
+                       Optional<AnyShaped>:$key_limit,
+                       Optional<AnyShaped>:$query_limit, AnyShaped:$init,
                        F32Attr:$scale, UnitAttr:$is_causal,
                        DefaultValuedAttr<I64Attr, "0">:$causal_offset,
                        OptionalAttr<F32Attr>:$softcap,
@@ -162,9 +172,11 @@ def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
                        I64Attr:$block_q, I64Attr:$block_k);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{
-    $q `,` $k_t `,` $v (`mask` $mask^)? `into` $init attr-dict `:`
-    type($q) `,` type($k_t) `,` type($v) (`,` type($mask)^)? `into`
-    type($init) (`->` type($results)^)?
+    $q `,` $k_t `,` $v (`mask` $mask^)?
+    (`key_limit` `(` $key_limit^ `:` type($key_limit) `)`)?
+    (`query_limit` `(` $query_limit^ `:` type($query_limit) `)`)?
+    `into` $init attr-dict `:` type($q) `,` type($k_t) `,` type($v)
+    (`,` type($mask)^)? `into` type($init) (`->` type($results)^)?
   }];
   let extraClassDeclaration = [{
     mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
