@@ -23,6 +23,10 @@ using namespace kiln::lowering;
 
 namespace {
 
+/// The rows of the blocks in which a padded sequence's input projection
+/// runs up to its length.
+constexpr int64_t kProjectionRows = 8;
+
 /// One activation with its parameters.
 struct Activation {
   UnaryKind kind;
@@ -44,6 +48,9 @@ struct Recurrence {
   std::optional<float> clip;
   bool linearBeforeReset = false, inputForget = false;
   bool projected = false; // x holds x @ W^T + Wb of every direction
+  /// Every entry has the same length (a padded sequence's, from
+  /// kiln-bound-sequence): the loop stops there and no step masks.
+  bool sameLengths = false;
 
   int64_t gates() const { return kind == RNN ? 1 : kind == GRU ? 3 : 4; }
   int64_t perDirection() const { return kind == RNN ? 1 : kind == GRU ? 2 : 3; }
@@ -58,6 +65,7 @@ Recurrence readRecurrence(OpTy op, Recurrence::Kind kind) {
   rec.r = op.getR();
   rec.b = op.getB();
   rec.sequenceLens = op.getSequenceLens();
+  rec.sameLengths = op->hasAttr("kiln.padded_lengths");
   rec.initialH = op.getInitialH();
   rec.direction = op.getDirection();
   rec.hidden = op.getHiddenSize();
@@ -287,6 +295,28 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
     p = dropFront(b, loc,
                   sliceDim(b, loc, rec.peepholes, 0, b.getIndexAttr(dir), 1));
 
+  Value lower = arith::ConstantIndexOp::create(b, loc, 0);
+  Value upper = arith::ConstantIndexOp::create(b, loc, seq);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  if (rec.sequenceLens) {
+    // No entry changes after the longest length: the loop stops there
+    // (the steps after it output zeros, as the zero-filled y holds, and
+    // the last states are those of that step). A padded sequence
+    // (kiln-bound-sequence) then runs only its actual steps.
+    auto longest = scf::ForOp::create(
+        b, loc, lower, arith::ConstantIndexOp::create(b, loc, batch), step,
+        ValueRange{lower},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+          Value length = arith::IndexCastOp::create(
+              nb, l, nb.getIndexType(),
+              tensor::ExtractOp::create(nb, l, rec.sequenceLens,
+                                        ValueRange{i}));
+          scf::YieldOp::create(
+              nb, l, ValueRange{arith::MaxSIOp::create(nb, l, acc[0], length)});
+        });
+    upper = arith::MinSIOp::create(b, loc, longest.getResult(0), upper);
+  }
+
   // The input projection of every time step: x @ W^T + Wb, [S, B, G*H]
   // (this direction's part of x when it holds them).
   auto projType = RankedTensorType::get({seq, batch, gates * hidden}, element);
@@ -294,6 +324,56 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   if (rec.projected) {
     proj = sliceDim(b, loc, rec.x, 2, b.getIndexAttr(dir * gates * hidden),
                     gates * hidden);
+  } else if (rec.sequenceLens && rec.sameLengths &&
+             seq * batch > kProjectionRows) {
+    // A padded sequence projects its steps up to the length only, in
+    // blocks of kProjectionRows rows (the last one ending at the extent,
+    // so that no block runs past it; rows computed twice are the same).
+    int64_t rows = seq * batch,
+            inputs =
+                llvm::cast<RankedTensorType>(rec.x.getType()).getDimSize(2);
+    Value flat = reshape(b, loc, rec.x, {rows, inputs});
+    auto blockType =
+        RankedTensorType::get({kProjectionRows, gates * hidden}, element);
+    Value needed = arith::MulIOp::create(
+        b, loc, upper, arith::ConstantIndexOp::create(b, loc, batch));
+    Value blocks = arith::CeilDivUIOp::create(
+        b, loc, needed,
+        arith::ConstantIndexOp::create(b, loc, kProjectionRows));
+    Value all =
+        empty(b, loc, RankedTensorType::get({rows, gates * hidden}, element));
+    auto projected = scf::ForOp::create(
+        b, loc, lower, blocks, step, ValueRange{all},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+          Value start = arith::MinSIOp::create(
+              nb, l,
+              arith::MulIOp::create(
+                  nb, l, i,
+                  arith::ConstantIndexOp::create(nb, l, kProjectionRows)),
+              arith::ConstantIndexOp::create(nb, l, rows - kProjectionRows));
+          SmallVector<OpFoldResult> unit(2, nb.getIndexAttr(1));
+          Value xs = tensor::ExtractSliceOp::create(
+              nb, l, RankedTensorType::get({kProjectionRows, inputs}, element),
+              flat, ArrayRef<OpFoldResult>{start, nb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(kProjectionRows),
+                                     nb.getIndexAttr(inputs)},
+              unit);
+          Value part = contract(nb, l, xs, w, filled(nb, l, blockType, zero));
+          if (wb)
+            part = elementwise(nb, l, blockType, {part, wb},
+                               [](OpBuilder &eb, Location el, ValueRange a) {
+                                 return add(eb, el, a[0], a[1]);
+                               });
+          Value into = tensor::InsertSliceOp::create(
+              nb, l, part, acc[0],
+              ArrayRef<OpFoldResult>{start, nb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(kProjectionRows),
+                                     nb.getIndexAttr(gates * hidden)},
+              unit);
+          scf::YieldOp::create(nb, l, ValueRange{into});
+        });
+    proj =
+        reshape(b, loc, projected.getResult(0), {seq, batch, gates * hidden});
   } else {
     proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero));
     if (wb)
@@ -306,12 +386,15 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   // reversed steps.
   Value lens = rec.sequenceLens;
   Value lensColumn;
+  // With the same length for every entry, a reverse direction reads its
+  // steps from the length down instead.
+  bool gathered = lens && reverse && !rec.sameLengths;
   if (lens) {
     lensColumn = reshape(b, loc, lens, {batch, 1});
-    if (reverse)
+    if (gathered)
       proj = reverseSteps(b, loc, proj, lens);
   }
-  bool backwards = reverse && !lens;
+  bool backwards = reverse && !gathered;
 
   ArrayRef<Activation> acts =
       ArrayRef<Activation>(rec.activations)
@@ -359,26 +442,6 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   if (c0)
     inits.push_back(
         writeRow(b, loc, c0, empty(b, loc, statesType), b.getIndexAttr(0)));
-  Value lower = arith::ConstantIndexOp::create(b, loc, 0);
-  Value upper = arith::ConstantIndexOp::create(b, loc, seq);
-  Value step = arith::ConstantIndexOp::create(b, loc, 1);
-  if (lens) {
-    // No entry changes after the longest length: the loop stops there
-    // (the steps after it output zeros, as the zero-filled y holds, and
-    // the last states are those of that step). A padded sequence
-    // (kiln-bound-sequence) then runs only its actual steps.
-    auto longest = scf::ForOp::create(
-        b, loc, lower, arith::ConstantIndexOp::create(b, loc, batch), step,
-        ValueRange{lower},
-        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
-          Value length = arith::IndexCastOp::create(
-              nb, l, nb.getIndexType(),
-              tensor::ExtractOp::create(nb, l, lens, ValueRange{i}));
-          scf::YieldOp::create(
-              nb, l, ValueRange{arith::MaxSIOp::create(nb, l, acc[0], length)});
-        });
-    upper = arith::MinSIOp::create(b, loc, longest.getResult(0), upper);
-  }
   auto loop = scf::ForOp::create(
       b, loc, lower, upper, step, inits,
       [&](OpBuilder &nb, Location l, Value t, ValueRange state) {
@@ -391,7 +454,10 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
         Value time = t;
         if (backwards)
           time = arith::SubIOp::create(
-              nb, l, arith::ConstantIndexOp::create(nb, l, seq - 1), t);
+              nb, l,
+              arith::SubIOp::create(nb, l, upper,
+                                    arith::ConstantIndexOp::create(nb, l, 1)),
+              t);
         Value xt = dropFront(nb, l, sliceDim(nb, l, proj, 0, time, 1));
         Value hr = recurrent(h);
         Value newH, newC;
@@ -523,7 +589,7 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
                              });
         }
         Value yRow = newH;
-        if (lens) {
+        if (lens && !rec.sameLengths) {
           // Entries past their length keep their state and output 0.
           Value step = arith::IndexCastOp::create(nb, l, nb.getI32Type(), t);
           auto valid = [&](OpBuilder &eb, Location el, Value length) {
@@ -561,7 +627,7 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
     return dropFront(b, loc, sliceDim(b, loc, states, 0, lastRow, 1));
   };
   Value ys = loop.getResult(1);
-  if (lens && reverse)
+  if (gathered)
     ys = reverseSteps(b, loc, ys, lens);
   return {ys, last(loop.getResult(0)), c0 ? last(loop.getResult(2)) : Value()};
 }

@@ -39,3 +39,30 @@ func.func @rnn_constant_weights(%x: tensor<3x1x8xf32>, %r: tensor<1x2x2xf32>) ->
   %y, %h = kiln.rnn %x, %w, %r {hidden_size = 2 : i64} : (tensor<3x1x8xf32>, tensor<1x2x8xf32>, tensor<1x2x2xf32>) -> (tensor<3x1x1x2xf32>, tensor<1x1x2xf32>)
   return %h : tensor<1x1x2xf32>
 }
+
+// -----
+
+// A padded sequence's layer (kiln-bound-sequence gives every entry the
+// same length, kiln.padded_lengths): the loop stops at the length, the
+// input projection runs in blocks of 8 rows up to it (the last block
+// ending at the extent), and the reverse direction reads time length - 1 - t
+// with no per-entry reordering of its steps and no per-step masks.
+// CHECK-LABEL: func @gru_padded_lengths
+// CHECK-NOT: linalg.index
+// CHECK: %[[UPPER:.*]] = arith.minsi %{{.*}}, %c17 : index
+// CHECK: %[[ROWS:.*]] = arith.ceildivui %[[UPPER]], %c8 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[ROWS]]
+// CHECK: arith.minsi %{{.*}}, %c9 : index
+// CHECK: tensor.extract_slice {{.*}} to tensor<8x8xf32>
+// CHECK: tensor.insert_slice {{.*}} : tensor<8x12xf32> into tensor<17x12xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[UPPER]]
+// CHECK-NOT: arith.select
+// CHECK: %[[UPPER2:.*]] = arith.minsi %{{.*}}, %c17 : index
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %[[UPPER2]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[UPPER2]], %c1 : index
+// CHECK: arith.subi %[[LAST]], %[[T]] : index
+// CHECK-NOT: linalg.index
+func.func @gru_padded_lengths(%x: tensor<17x1x8xf32>, %w: tensor<2x12x8xf32>, %r: tensor<2x12x4xf32>, %l: tensor<1xi32>) -> (tensor<17x2x1x4xf32>, tensor<2x1x4xf32>) {
+  %y, %h = kiln.gru %x, %w, %r sequence_lens %l {hidden_size = 4 : i64, direction = #kiln<direction bidirectional>, kiln.padded_lengths} : (tensor<17x1x8xf32>, tensor<2x12x8xf32>, tensor<2x12x4xf32>, tensor<1xi32>) -> (tensor<17x2x1x4xf32>, tensor<2x1x4xf32>)
+  return %y, %h : tensor<17x2x1x4xf32>, tensor<2x1x4xf32>
+}
