@@ -577,38 +577,71 @@ void *kiln::runtime::currentBackendState() { return current.backend; }
 
 void *kiln::runtime::currentScratchpad() { return current.scratchpad; }
 
+kiln::runtime::Signature
+kiln::runtime::paddedSignature(const Signature &signature, int64_t extent) {
+  Signature graph = signature;
+  graph.sequenceExtent = 0;
+  graph.sequenceSymbol.clear();
+  graph.lengthInput = -1;
+  for (auto *list : {&graph.inputs, &graph.outputs})
+    for (TensorInfo &info : *list)
+      if (info.sequenceAxis >= 0) {
+        info.shape[info.sequenceAxis] =
+            info.shape[info.sequenceAxis] / info.sequenceExtent * extent;
+        info.sequenceAxis = -1;
+      }
+  TensorInfo lengthInfo;
+  lengthInfo.name = "sequence_length";
+  lengthInfo.dtype = 7;
+  graph.inputs.push_back(lengthInfo);
+  return graph;
+}
+
 namespace {
+/// The padded buffers of this thread's runs, kept from run to run (each
+/// grows to the largest it held).
+struct PaddedBuffers {
+  std::vector<std::pair<void *, uint64_t>> slots;
+  PaddedBuffers() = default;
+  PaddedBuffers(const PaddedBuffers &) = delete;
+  PaddedBuffers &operator=(const PaddedBuffers &) = delete;
+  ~PaddedBuffers() {
+    for (auto &slot : slots)
+      std::free(slot.first);
+  }
+  /// Slot `i` with at least `bytes`, or null when out of memory.
+  void *get(size_t i, uint64_t bytes) {
+    if (slots.size() <= i)
+      slots.resize(i + 1, {nullptr, 0});
+    auto &slot = slots[i];
+    if (slot.second < bytes) {
+      std::free(slot.first);
+      slot = {std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1))),
+              bytes};
+      if (!slot.first)
+        slot.second = 0;
+    }
+    return slot.first;
+  }
+};
+thread_local PaddedBuffers paddedBuffers;
+
 /// The buffers a model with a padded sequence runs on: its inputs and
 /// outputs padded to the sequence's extent, and the length.
 class PaddedIO {
 public:
-  /// Pads to `extent` positions (the model's, or a bucket's).
+  /// Pads to `extent` positions (the model's, or a bucket's), whose
+  /// signature is `padded` (paddedSignature's, made here when null).
   PaddedIO(const std::vector<void *> &io, const kiln::runtime::Signature &sig,
-           int64_t samples, int64_t length, int64_t extent)
-      : user(io), signature(sig), samples(samples), length(length),
-        extent(extent) {
-    graph = sig;
-    graph.sequenceExtent = 0;
-    graph.sequenceSymbol.clear();
-    graph.lengthInput = -1;
-    for (auto *list : {&graph.inputs, &graph.outputs})
-      for (kiln::runtime::TensorInfo &info : *list)
-        if (info.sequenceAxis >= 0) {
-          info.shape[info.sequenceAxis] =
-              info.shape[info.sequenceAxis] / info.sequenceExtent * extent;
-          info.sequenceAxis = -1;
-        }
-    kiln::runtime::TensorInfo lengthInfo;
-    lengthInfo.name = "sequence_length";
-    lengthInfo.dtype = 7;
-    graph.inputs.push_back(lengthInfo);
+           int64_t samples, int64_t length, int64_t extent,
+           const kiln::runtime::Signature *padded = nullptr)
+      : graph(padded ? *padded : own), user(io), signature(sig),
+        samples(samples), length(length), extent(extent) {
+    if (!padded)
+      own = kiln::runtime::paddedSignature(sig, extent);
   }
   PaddedIO(const PaddedIO &) = delete;
   PaddedIO &operator=(const PaddedIO &) = delete;
-  ~PaddedIO() {
-    for (void *buffer : owned)
-      std::free(buffer);
-  }
 
   /// Fills the padded inputs; false when out of memory.
   bool prepare(std::string &error) {
@@ -623,13 +656,11 @@ public:
         continue;
       }
       uint64_t bytes = paddedOf(info).byteSize();
-      void *padded =
-          std::aligned_alloc(64, alignUp(std::max<uint64_t>(bytes, 1)));
+      void *padded = paddedBuffers.get(slot++, bytes);
       if (!padded) {
         error = "cannot allocate the padded " + info.name;
         return false;
       }
-      owned.push_back(padded);
       buffers.push_back(padded);
       if (i < numInputs) {
         std::memset(padded, 0, bytes);
@@ -651,9 +682,10 @@ public:
   }
 
   std::vector<void *> buffers;
-  kiln::runtime::Signature graph;
+  const kiln::runtime::Signature &graph;
 
 private:
+  kiln::runtime::Signature own;
   /// Copies between a tensor of `length` positions and its padded form.
   void copy(const kiln::runtime::TensorInfo &info, const void *from, void *to,
             bool toPadded) {
@@ -687,7 +719,7 @@ private:
   int64_t samples;
   int64_t length;
   int64_t extent;
-  std::vector<void *> owned;
+  size_t slot = 0;
 };
 } // namespace
 
@@ -704,7 +736,10 @@ bool kiln::runtime::runShape(const std::vector<void *> &io,
     return true;
   const SequenceBucket *bucket = buckets ? buckets->pick(length) : nullptr;
   PaddedIO padded(io, signature, samples, length,
-                  bucket ? bucket->extent() : signature.sequenceExtent);
+                  bucket ? bucket->extent() : signature.sequenceExtent,
+                  bucket    ? &bucket->padded()
+                  : buckets ? buckets->padded()
+                            : nullptr);
   if (!padded.prepare(error) ||
       !runSamples(padded.buffers, padded.graph, backend, samples,
                   bucket ? bucket->graph().arenas() : arenas, parallel, error,
@@ -853,8 +888,10 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
 bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
                                           const Backend &model,
                                           std::string &error) {
-  if (!kiln_sequence_buckets || !kiln_sequence_bucket_count ||
-      !signature.hasSequence())
+  if (!signature.hasSequence())
+    return true;
+  modelGraph = paddedSignature(signature, signature.sequenceExtent);
+  if (!kiln_sequence_buckets || !kiln_sequence_bucket_count)
     return true;
   int64_t count = kiln_sequence_bucket_count;
   for (int64_t i = 0; i < count; ++i) {
@@ -889,7 +926,8 @@ bool kiln::runtime::SequenceBuckets::init(const Signature &signature,
       return false;
     }
     auto bucket = std::make_unique<SequenceBucket>();
-    bucket->padded = entry.extent;
+    bucket->extentOf = entry.extent;
+    bucket->paddedGraph = paddedSignature(signature, entry.extent);
     if (!bucket->sample.init(graph, own.checks, model, where, error))
       return false;
     // Its block, when it has one.

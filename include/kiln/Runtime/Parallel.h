@@ -146,7 +146,9 @@ private:
 class SequenceBucket {
 public:
   /// The extent its positions are padded to.
-  int64_t extent() const { return padded; }
+  int64_t extent() const { return extentOf; }
+  /// The signature it runs with (paddedSignature's).
+  const Signature &padded() const { return paddedGraph; }
   /// The graph for one sample (its inputs, the length, its outputs).
   const CompiledGraph &graph() const { return sample; }
   /// The bucket for blocks of samples (none: samples() is 0).
@@ -156,7 +158,8 @@ private:
   friend class SequenceBuckets;
   CompiledGraph sample;
   BlockProgram blocks;
-  int64_t padded = 0;
+  int64_t extentOf = 0;
+  Signature paddedGraph;
 };
 
 /// The buckets of a model with a padded sequence, smallest first.
@@ -169,9 +172,15 @@ public:
   /// The smallest bucket that holds `length` positions, or null when only
   /// the model does.
   const SequenceBucket *pick(int64_t length) const;
+  /// The signature the model runs with at its own extent (null before
+  /// init or without a padded sequence).
+  const Signature *padded() const {
+    return modelGraph.inputs.empty() ? nullptr : &modelGraph;
+  }
 
 private:
   std::vector<std::unique_ptr<SequenceBucket>> buckets;
+  Signature modelGraph;
 };
 
 /// Runs a model whose open dim varies at run time on `samples` samples:
@@ -189,6 +198,10 @@ bool runSamples(const std::vector<void *> &io, const Signature &signature,
                 bool parallel, std::string &error,
                 const BlockProgram *block = nullptr,
                 const SequenceBucket *bucket = nullptr);
+
+/// The signature of a model with a padded sequence run at `extent`
+/// positions: its tensors padded to it, and the length as one more input.
+Signature paddedSignature(const Signature &signature, int64_t extent);
 
 /// runSamples for `samples` samples of sequences of `length` positions
 /// (see countShape). A model with a padded sequence (Signature::
