@@ -31,6 +31,10 @@ using namespace kiln::backend;
 
 namespace {
 
+/// The keys a block's products take at a time when a key limit falls
+/// inside it.
+constexpr int64_t kKeyChunk = 16;
+
 /// Emits the kernel of one bufferized kiln_backend.flash_attention.
 class KernelEmitter {
 public:
@@ -337,14 +341,49 @@ private:
                                {1, 1, headSize, size}, {headSize, size});
             Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
                               {1, 1, size, valueSize}, {size, valueSize});
+            // With a key limit inside the block, the products run over
+            // its chunks of kKeyChunk keys up to the limit only.
+            Value chunks;
+            if (keyLimit && size > kKeyChunk && size % kKeyChunk == 0 &&
+                kKeyChunk % width == 0) {
+              Value valid = arith::SubIOp::create(
+                  b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
+              valid = arith::MinSIOp::create(b, loc, valid, index(size));
+              chunks =
+                  arith::CeilDivUIOp::create(b, loc, valid, index(kKeyChunk));
+            }
+            // `body(scores, k_t, v)` over the chunks (or the whole block).
+            auto overChunks =
+                [&](function_ref<void(Value, Value, Value)> body) {
+                  if (!chunks)
+                    return body(blockScores, kT, v);
+                  scf::ForOp::create(
+                      b, loc, zero(), chunks, index(1), {},
+                      [&](OpBuilder &cb, Location, Value c, ValueRange) {
+                        OpBuilder::InsertionGuard inner(b);
+                        b.setInsertionPoint(cb.getInsertionBlock(),
+                                            cb.getInsertionPoint());
+                        Value jc =
+                            arith::MulIOp::create(b, loc, c, index(kKeyChunk));
+                        body(subview(blockScores, {zero(), jc},
+                                     {blockQ, kKeyChunk}, {blockQ, kKeyChunk}),
+                             subview(kT, {zero(), jc}, {headSize, kKeyChunk},
+                                     {headSize, kKeyChunk}),
+                             subview(v, {jc, zero()}, {kKeyChunk, valueSize},
+                                     {kKeyChunk, valueSize}));
+                        scf::YieldOp::create(b, loc);
+                      });
+                };
             // scores[i, j] = sum_e q[i, e] * k_t[e, j]
-            linalg::FillOp::create(b, loc, constant(0.0f), blockScores);
-            linalg::GenericOp::create(
-                b, loc, TypeRange{}, ValueRange{q, kT}, ValueRange{blockScores},
-                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                iterators, multiplyAdd);
+            overChunks([&](Value s, Value kTc, Value) {
+              linalg::FillOp::create(b, loc, constant(0.0f), s);
+              linalg::GenericOp::create(
+                  b, loc, TypeRange{}, ValueRange{q, kTc}, ValueRange{s},
+                  ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                      AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                      AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                  iterators, multiplyAdd);
+            });
             scf::ForOp::create(
                 b, loc, zero(), index(blockQ), index(1), {},
                 [&](OpBuilder &rb, Location, Value row, ValueRange) {
@@ -355,13 +394,14 @@ private:
                   scf::YieldOp::create(b, loc);
                 });
             // out[i, e] += sum_j p[i, j] * v[j, e]
-            linalg::GenericOp::create(
-                b, loc, TypeRange{}, ValueRange{blockScores, v},
-                ValueRange{out},
-                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                iterators, multiplyAdd);
+            overChunks([&](Value p, Value, Value vc) {
+              linalg::GenericOp::create(
+                  b, loc, TypeRange{}, ValueRange{p, vc}, ValueRange{out},
+                  ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                      AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                      AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                  iterators, multiplyAdd);
+            });
             scf::YieldOp::create(b, loc);
           });
     };

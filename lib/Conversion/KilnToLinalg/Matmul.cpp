@@ -2,6 +2,9 @@
 
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
@@ -142,6 +145,87 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
   }
 };
 
+/// kiln.fused_matmul over a padded sequence's positions
+/// (`kiln.bounded_rows`, from kiln-bound-sequence: the input's axis that
+/// holds them, with only 1s before it) -> the same op on blocks of
+/// kBoundedRows positions up to the length, in a loop; the last block ends
+/// at the extent (positions computed twice give the same rows), and the
+/// positions past the length are zeros.
+struct BoundedRowsMatMul : OpRewritePattern<FusedMatMulOp> {
+  static constexpr int64_t kBoundedRows = 8;
+  BoundedRowsMatMul(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(FusedMatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto bound = op->getAttrOfType<IntegerAttr>("kiln.bounded_rows");
+    if (!bound)
+      return failure();
+    auto graph = op->getParentOfType<func::FuncOp>();
+    Value length;
+    for (unsigned i = 0; graph && i < graph.getNumArguments(); ++i)
+      if (graph.getArgAttr(i, "kiln.sequence_length"))
+        length = graph.getArgument(i);
+    RankedTensorType inType = op.getInput().getType(), outType = op.getType();
+    int64_t axis = bound.getInt(), extent = inType.getDimSize(axis);
+    if (!length || axis + 1 >= inType.getRank() || extent <= kBoundedRows) {
+      rewriter.modifyOpInPlace(op,
+                               [&] { op->removeAttr("kiln.bounded_rows"); });
+      return success();
+    }
+    Location loc = op.getLoc();
+    Value n = arith::IndexCastOp::create(
+        rewriter, loc, rewriter.getIndexType(),
+        tensor::ExtractOp::create(rewriter, loc, length, ValueRange{}));
+    n = arith::MinSIOp::create(
+        rewriter, loc,
+        arith::MaxSIOp::create(
+            rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 0)),
+        arith::ConstantIndexOp::create(rewriter, loc, extent));
+    Value blocks = arith::CeilDivUIOp::create(
+        rewriter, loc, n,
+        arith::ConstantIndexOp::create(rewriter, loc, kBoundedRows));
+    Value zero = scalar(rewriter, loc, outType.getElementType(), 0);
+    auto block = [&](RankedTensorType type) {
+      SmallVector<int64_t> shape(type.getShape());
+      shape[axis] = kBoundedRows;
+      return type.clone(shape);
+    };
+    auto loop = scf::ForOp::create(
+        rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0), blocks,
+        arith::ConstantIndexOp::create(rewriter, loc, 1),
+        ValueRange{filled(rewriter, loc, outType, zero)},
+        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+          Value start = arith::MinSIOp::create(
+              b, l,
+              arith::MulIOp::create(
+                  b, l, i, arith::ConstantIndexOp::create(b, l, kBoundedRows)),
+              arith::ConstantIndexOp::create(b, l, extent - kBoundedRows));
+          auto window = [&](RankedTensorType type) {
+            SmallVector<OpFoldResult> offsets(type.getRank(),
+                                              b.getIndexAttr(0)),
+                sizes, strides(type.getRank(), b.getIndexAttr(1));
+            offsets[axis] = start;
+            for (int64_t d : block(type).getShape())
+              sizes.push_back(b.getIndexAttr(d));
+            return std::make_tuple(offsets, sizes, strides);
+          };
+          auto [inOffsets, inSizes, inStrides] = window(inType);
+          Value rows =
+              tensor::ExtractSliceOp::create(b, l, block(inType), op.getInput(),
+                                             inOffsets, inSizes, inStrides);
+          auto part = FusedMatMulOp::create(
+              b, l, block(outType), rows, op.getWeight(), op.getBias(),
+              op.getActivationAttr(), op.getActivationAlphaAttr(),
+              op.getActivationBetaAttr());
+          auto [outOffsets, outSizes, outStrides] = window(outType);
+          Value into = tensor::InsertSliceOp::create(
+              b, l, part.getResult(), acc[0], outOffsets, outSizes, outStrides);
+          scf::YieldOp::create(b, l, ValueRange{into});
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
 /// kiln.fused_matmul -> one [rows, K] x [K, N] contraction into the bias
 /// broadcast along the rows (or zeros), then one loop nest for the
 /// activation.
@@ -180,6 +264,6 @@ struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
 } // namespace
 
 void kiln::lowering::populateMatmulPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering, FusedMatMulLowering>(
-      patterns.getContext());
+  patterns.add<MatMulLowering, GemmLowering, FusedMatMulLowering,
+               BoundedRowsMatMul>(patterns.getContext());
 }

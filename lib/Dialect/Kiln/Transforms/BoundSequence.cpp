@@ -283,6 +283,20 @@ struct BoundSequencePass
       }
       graph.setResultAttr(i, "kiln.sequence_axis", b.getI64IntegerAttr(*axis));
     }
+    // Matrix products whose rows are the positions (the weights the same
+    // for all): kiln-to-linalg computes them up to the length.
+    graph.walk([&](kiln::FusedMatMulOp op) {
+      auto it = flow->valueAxes.find(op.getInput());
+      auto type = op.getInput().getType();
+      if (it == flow->valueAxes.end() || it->second + 1 >= type.getRank() ||
+          flow->valueAxes.count(op.getWeight()) ||
+          (op.getBias() && flow->valueAxes.count(op.getBias())))
+        return;
+      for (int64_t d = 0; d < it->second; ++d)
+        if (type.getDimSize(d) != 1)
+          return;
+      op->setAttr("kiln.bounded_rows", b.getI64IntegerAttr(it->second));
+    });
     if (failed(boundPositions(graph, flow->bounded, flow->positionQueries,
                               extent.getInt())))
       return signalPassFailure();

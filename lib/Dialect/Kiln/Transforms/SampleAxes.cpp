@@ -37,6 +37,7 @@ public:
     return it == outers.end() ? 1 : it->second;
   }
   void seed(Value value, int64_t axis) { axes[value] = axis; }
+  const llvm::DenseMap<Value, int64_t> &valueAxesList() const { return axes; }
   /// Whether every entry of `value` is the same constant (a splat, maybe
   /// broadcast or reshaped): it fits any number of samples, so it may stand
   /// where a tensor holding them is expected.
@@ -654,5 +655,8 @@ kiln::findSampleAxes(func::FuncOp func,
   }
   result.bounded = flow.bounded;
   result.positionQueries = flow.positionQueries;
+  for (auto [value, axis] : flow.valueAxesList())
+    if (flow.outerOf(value) == 1)
+      result.valueAxes[value] = axis;
   return result;
 }

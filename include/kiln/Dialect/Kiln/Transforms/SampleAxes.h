@@ -35,6 +35,9 @@ struct SampleAxes {
   /// With `sequence`: the attention ops among `bounded` whose queries are
   /// the positions too.
   llvm::SmallVector<mlir::Operation *> positionQueries;
+  /// The axis of every value of the body that holds them as its outermost
+  /// factor (no interleaved blocks).
+  llvm::DenseMap<mlir::Value, int64_t> valueAxes;
 };
 
 /// Follows the sample axes given for `func`'s arguments (whose extent
