@@ -159,7 +159,13 @@ def KilnBoundSequence : Pass<"kiln-bound-sequence", "mlir::ModuleOp"> {
     their time axis and attention over its keys, which get the length, a
     new last input `sequence_length` (i64 scalar), as their sequence_lens
     and as a key mask. Marks the outputs that hold the positions with
-    `kiln.sequence_axis`. Without the attribute, does nothing.
+    `kiln.sequence_axis`, and the ops whose work kiln-to-linalg bounds by
+    the length: attention over the positions (`kiln.bounded_keys`, and
+    `kiln.bounded_queries` when its queries are the positions too),
+    recurrent layers (`kiln.padded_lengths`: every entry has the length)
+    and matrix products whose rows are the positions (`kiln.bounded_rows`,
+    the input's axis that holds them). Without the attribute, does
+    nothing.
   }];
 }
 
