@@ -325,91 +325,81 @@ private:
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction};
 
-    // Blocks [first, last) of `size` keys.
-    auto keyLoop = [&](Value first, Value last, int64_t size) {
-      Value blockScores = size == blockK
-                              ? scores
-                              : subview(scores, {zero(), zero()},
-                                        {blockQ, size}, {blockQ, size});
-      scf::ForOp::create(
-          b, loc, first, last, index(1), {},
-          [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-            Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(size));
-            Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
-                               {1, 1, headSize, size}, {headSize, size});
-            Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
-                              {1, 1, size, valueSize}, {size, valueSize});
-            // With a key limit inside the block, the products run over
-            // its chunks of kKeyChunk keys up to the limit only.
-            Value chunks;
-            if (keyLimit && size > kKeyChunk && size % kKeyChunk == 0 &&
-                kKeyChunk % width == 0) {
-              Value valid = arith::SubIOp::create(
-                  b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
-              valid = arith::MinSIOp::create(b, loc, valid, index(size));
-              chunks =
-                  arith::CeilDivUIOp::create(b, loc, valid, index(kKeyChunk));
-            }
-            // `body(scores, k_t, v)` over the chunks (or the whole block).
-            auto overChunks =
-                [&](function_ref<void(Value, Value, Value)> body) {
-                  if (!chunks)
-                    return body(blockScores, kT, v);
-                  scf::ForOp::create(
-                      b, loc, zero(), chunks, index(1), {},
-                      [&](OpBuilder &cb, Location, Value c, ValueRange) {
-                        OpBuilder::InsertionGuard inner(b);
-                        b.setInsertionPoint(cb.getInsertionBlock(),
-                                            cb.getInsertionPoint());
-                        Value jc =
-                            arith::MulIOp::create(b, loc, c, index(kKeyChunk));
-                        body(subview(blockScores, {zero(), jc},
-                                     {blockQ, kKeyChunk}, {blockQ, kKeyChunk}),
-                             subview(kT, {zero(), jc}, {headSize, kKeyChunk},
-                                     {headSize, kKeyChunk}),
-                             subview(v, {jc, zero()}, {kKeyChunk, valueSize},
-                                     {kKeyChunk, valueSize}));
-                        scf::YieldOp::create(b, loc);
-                      });
-                };
-            // scores[i, j] = sum_e q[i, e] * k_t[e, j]
-            overChunks([&](Value s, Value kTc, Value) {
-              linalg::FillOp::create(b, loc, constant(0.0f), s);
-              linalg::GenericOp::create(
-                  b, loc, TypeRange{}, ValueRange{q, kTc}, ValueRange{s},
-                  ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                      AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                      AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                  iterators, multiplyAdd);
-            });
-            scf::ForOp::create(
-                b, loc, zero(), index(blockQ), index(1), {},
-                [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                  OpBuilder::InsertionGuard guard(b);
-                  b.setInsertionPoint(rb.getInsertionBlock(),
-                                      rb.getInsertionPoint());
-                  emitRow(blockScores, maxima, sums, out, row, j0, size);
-                  scf::YieldOp::create(b, loc);
-                });
-            // out[i, e] += sum_j p[i, j] * v[j, e]
-            overChunks([&](Value p, Value, Value vc) {
-              linalg::GenericOp::create(
-                  b, loc, TypeRange{}, ValueRange{p, vc}, ValueRange{out},
-                  ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                      AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                      AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                  iterators, multiplyAdd);
-            });
-            scf::YieldOp::create(b, loc);
-          });
-    };
     if (keyLimit)
       end = arith::MinUIOp::create(
           b, loc, end,
           arith::CeilDivUIOp::create(b, loc, keyLimit, index(blockK)));
-    keyLoop(zero(), end, blockK);
+    scf::ForOp::create(
+        b, loc, zero(), end, index(1), {},
+        [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
+          Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
+                             {1, 1, headSize, blockK}, {headSize, blockK});
+          Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
+                            {1, 1, blockK, valueSize}, {blockK, valueSize});
+          // With a key limit inside the block, the products run over
+          // its chunks of kKeyChunk keys up to the limit only.
+          Value chunks;
+          if (keyLimit && blockK > kKeyChunk && blockK % kKeyChunk == 0 &&
+              kKeyChunk % width == 0) {
+            Value valid = arith::SubIOp::create(
+                b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
+            valid = arith::MinSIOp::create(b, loc, valid, index(blockK));
+            chunks =
+                arith::CeilDivUIOp::create(b, loc, valid, index(kKeyChunk));
+          }
+          // `body(scores, k_t, v)` over the chunks (or the whole block).
+          auto overChunks = [&](function_ref<void(Value, Value, Value)> body) {
+            if (!chunks)
+              return body(scores, kT, v);
+            scf::ForOp::create(
+                b, loc, zero(), chunks, index(1), {},
+                [&](OpBuilder &cb, Location, Value c, ValueRange) {
+                  OpBuilder::InsertionGuard inner(b);
+                  b.setInsertionPoint(cb.getInsertionBlock(),
+                                      cb.getInsertionPoint());
+                  Value jc = arith::MulIOp::create(b, loc, c, index(kKeyChunk));
+                  body(subview(scores, {zero(), jc}, {blockQ, kKeyChunk},
+                               {blockQ, kKeyChunk}),
+                       subview(kT, {zero(), jc}, {headSize, kKeyChunk},
+                               {headSize, kKeyChunk}),
+                       subview(v, {jc, zero()}, {kKeyChunk, valueSize},
+                               {kKeyChunk, valueSize}));
+                  scf::YieldOp::create(b, loc);
+                });
+          };
+          // scores[i, j] = sum_e q[i, e] * k_t[e, j]
+          overChunks([&](Value s, Value kTc, Value) {
+            linalg::FillOp::create(b, loc, constant(0.0f), s);
+            linalg::GenericOp::create(
+                b, loc, TypeRange{}, ValueRange{q, kTc}, ValueRange{s},
+                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                iterators, multiplyAdd);
+          });
+          scf::ForOp::create(
+              b, loc, zero(), index(blockQ), index(1), {},
+              [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPoint(rb.getInsertionBlock(),
+                                    rb.getInsertionPoint());
+                emitRow(scores, maxima, sums, out, row, j0);
+                scf::YieldOp::create(b, loc);
+              });
+          // out[i, e] += sum_j p[i, j] * v[j, e]
+          overChunks([&](Value p, Value, Value vc) {
+            linalg::GenericOp::create(
+                b, loc, TypeRange{}, ValueRange{p, vc}, ValueRange{out},
+                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                iterators, multiplyAdd);
+          });
+          scf::YieldOp::create(b, loc);
+        });
 
     // out /= sum; a row with every key masked out (sum 0) stays zero, and
     // so does a query past the limit.
@@ -447,22 +437,23 @@ private:
   /// maximum, the rescaling of the running sum and output row, and the
   /// probabilities in place of the scores.
   void emitRow(Value scores, Value maxima, Value sums, Value out, Value row,
-               Value j0, int64_t size) {
+               Value j0) {
     Value query = arith::AddIOp::create(b, loc, i0, row);
     Value lowestVector = splat(negInf());
     // With a key limit inside the block, the vectors up to it (the rest
     // of the row's probabilities are zeros).
     Value valid;
-    if (keyLimit && size % width == 0) {
+    if (keyLimit && blockK % width == 0) {
       valid = arith::SubIOp::create(
           b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
-      valid = arith::MinSIOp::create(b, loc, valid, index(size));
+      valid = arith::MinSIOp::create(b, loc, valid, index(blockK));
       valid = arith::MulIOp::create(
           b, loc, arith::CeilDivUIOp::create(b, loc, valid, index(width)),
           index(width));
     }
     SmallVector<Value> top = forVectors(
-        size, valid, {lowestVector}, [&](Value j, Value mask, ValueRange acc) {
+        blockK, valid, {lowestVector},
+        [&](Value j, Value mask, ValueRange acc) {
           Value s = load(scores, {row, j}, mask, lowestVector);
           s = adjust(s, query, arith::AddIOp::create(b, loc, j0, j), mask);
           if (mask)
@@ -486,7 +477,7 @@ private:
         b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
     Value shifts = splat(shift);
     SmallVector<Value> total = forVectors(
-        size, valid, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
+        blockK, valid, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
           Value s = load(scores, {row, j}, mask, lowestVector);
           Value p = math::ExpOp::create(
               b, loc, arith::SubFOp::create(b, loc, s, shifts));
@@ -496,7 +487,7 @@ private:
           return SmallVector<Value>{arith::AddFOp::create(b, loc, acc[0], p)};
         });
     if (valid)
-      scf::ForOp::create(b, loc, valid, index(size), index(width), {},
+      scf::ForOp::create(b, loc, valid, index(blockK), index(width), {},
                          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
                            OpBuilder::InsertionGuard guard(b);
                            b.setInsertionPoint(nb.getInsertionBlock(),
