@@ -770,6 +770,9 @@ std::optional<int64_t> workOf(Operation *op) {
 /// LSTM of hidden 1024, 64 steps, 1 / 2 threads: batch 4 40 / 21 ms against
 /// 65 / 28, batch 8 86 / 43 against 112 / 55; at hidden 512 they are level).
 constexpr int64_t kGeneratedRecurrenceElements = 2 * 1024 * 1024;
+/// The largest weights of a matrix product over a padded sequence's
+/// positions that stays generated code (see kiln.bounded_rows).
+constexpr int64_t kBoundedRowsWeights = 1 << 20;
 
 /// Whether `op` is a recurrent layer that stays generated code: over at
 /// most `batch` sequences, or with large recurrent weights that its
@@ -928,6 +931,14 @@ struct ConvertKilnToDnnlPass
           ((work && *work < minWork) ||
            staysGeneratedRecurrence(op, recurrenceBatch)) &&
           !op->hasAttr("kiln.dnnl_recurrence"))
+        continue;
+      // A product over a padded sequence's positions computes up to the
+      // length as generated code, where oneDNN would take the whole
+      // extent; only weights of more than kBoundedRowsWeights elements go
+      // to oneDNN still.
+      if (auto product = llvm::dyn_cast<FusedMatMulOp>(op);
+          product && product->hasAttr("kiln.bounded_rows") &&
+          product.getWeight().getType().getNumElements() <= kBoundedRowsWeights)
         continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
