@@ -145,33 +145,49 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
   }
 };
 
-/// kiln.fused_matmul over a padded sequence's positions
-/// (`kiln.bounded_rows`, from kiln-bound-sequence: the input's axis that
-/// holds them, with only 1s before it) -> the same op on blocks of
-/// kBoundedRows positions up to the length, in a loop; the last block ends
-/// at the extent (positions computed twice give the same rows), and the
-/// positions past the length are zeros.
-struct BoundedRowsMatMul : OpRewritePattern<FusedMatMulOp> {
+/// An op over a padded sequence's positions (`kiln.bounded_rows`, from
+/// kiln-bound-sequence: the axis of each operand that holds them, -1 for
+/// one that does not, then the result's; only 1s before each) -> the same
+/// op on blocks of kBoundedRows positions, in a loop up to the length; the
+/// last block ends at the extent (positions computed twice give the same
+/// values), and the positions past the length are zeros.
+struct BoundedRows : RewritePattern {
   static constexpr int64_t kBoundedRows = 8;
-  BoundedRowsMatMul(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(FusedMatMulOp op,
+  BoundedRows(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/2, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    auto bound = op->getAttrOfType<IntegerAttr>("kiln.bounded_rows");
+    auto bound = op->getAttrOfType<DenseI64ArrayAttr>("kiln.bounded_rows");
     if (!bound)
       return failure();
+    auto unbound = [&] {
+      rewriter.modifyOpInPlace(op,
+                               [&] { op->removeAttr("kiln.bounded_rows"); });
+      return success();
+    };
     auto graph = op->getParentOfType<func::FuncOp>();
     Value length;
     for (unsigned i = 0; graph && i < graph.getNumArguments(); ++i)
       if (graph.getArgAttr(i, "kiln.sequence_length"))
         length = graph.getArgument(i);
-    RankedTensorType inType = op.getInput().getType(), outType = op.getType();
-    int64_t axis = bound.getInt(), extent = inType.getDimSize(axis);
-    if (!length || axis + 1 >= inType.getRank() || extent <= kBoundedRows) {
-      rewriter.modifyOpInPlace(op,
-                               [&] { op->removeAttr("kiln.bounded_rows"); });
-      return success();
+    ArrayRef<int64_t> axes = bound.asArrayRef();
+    if (!length || op->getNumResults() != 1 ||
+        axes.size() != op->getNumOperands() + 1)
+      return unbound();
+    auto outType = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    int64_t axis = axes.back();
+    if (!outType || axis < 0 || axis >= outType.getRank())
+      return unbound();
+    int64_t extent = outType.getDimSize(axis);
+    if (extent <= kBoundedRows)
+      return unbound();
+    for (auto [operand, a] : llvm::zip(op->getOperands(), axes.drop_back())) {
+      auto type = llvm::dyn_cast<RankedTensorType>(operand.getType());
+      if (a >= 0 &&
+          (!type || a >= type.getRank() || type.getDimSize(a) != extent))
+        return unbound();
     }
-    Location loc = op.getLoc();
+    Location loc = op->getLoc();
     Value n = arith::IndexCastOp::create(
         rewriter, loc, rewriter.getIndexType(),
         tensor::ExtractOp::create(rewriter, loc, length, ValueRange{}));
@@ -184,9 +200,9 @@ struct BoundedRowsMatMul : OpRewritePattern<FusedMatMulOp> {
         rewriter, loc, n,
         arith::ConstantIndexOp::create(rewriter, loc, kBoundedRows));
     Value zero = scalar(rewriter, loc, outType.getElementType(), 0);
-    auto block = [&](RankedTensorType type) {
+    auto block = [&](RankedTensorType type, int64_t a) {
       SmallVector<int64_t> shape(type.getShape());
-      shape[axis] = kBoundedRows;
+      shape[a] = kBoundedRows;
       return type.clone(shape);
     };
     auto loop = scf::ForOp::create(
@@ -199,26 +215,32 @@ struct BoundedRowsMatMul : OpRewritePattern<FusedMatMulOp> {
               arith::MulIOp::create(
                   b, l, i, arith::ConstantIndexOp::create(b, l, kBoundedRows)),
               arith::ConstantIndexOp::create(b, l, extent - kBoundedRows));
-          auto window = [&](RankedTensorType type) {
+          auto window = [&](RankedTensorType type, int64_t a) {
             SmallVector<OpFoldResult> offsets(type.getRank(),
                                               b.getIndexAttr(0)),
                 sizes, strides(type.getRank(), b.getIndexAttr(1));
-            offsets[axis] = start;
-            for (int64_t d : block(type).getShape())
+            offsets[a] = start;
+            for (int64_t d : block(type, a).getShape())
               sizes.push_back(b.getIndexAttr(d));
             return std::make_tuple(offsets, sizes, strides);
           };
-          auto [inOffsets, inSizes, inStrides] = window(inType);
-          Value rows =
-              tensor::ExtractSliceOp::create(b, l, block(inType), op.getInput(),
-                                             inOffsets, inSizes, inStrides);
-          auto part = FusedMatMulOp::create(
-              b, l, block(outType), rows, op.getWeight(), op.getBias(),
-              op.getActivationAttr(), op.getActivationAlphaAttr(),
-              op.getActivationBetaAttr());
-          auto [outOffsets, outSizes, outStrides] = window(outType);
+          IRMapping mapping;
+          for (auto [operand, a] :
+               llvm::zip(op->getOperands(), axes.drop_back())) {
+            if (a < 0)
+              continue;
+            auto type = llvm::cast<RankedTensorType>(operand.getType());
+            auto [offsets, sizes, strides] = window(type, a);
+            mapping.map(operand, tensor::ExtractSliceOp::create(
+                                     b, l, block(type, a), operand, offsets,
+                                     sizes, strides));
+          }
+          Operation *part = b.clone(*op, mapping);
+          part->removeAttr("kiln.bounded_rows");
+          part->getResult(0).setType(block(outType, axis));
+          auto [offsets, sizes, strides] = window(outType, axis);
           Value into = tensor::InsertSliceOp::create(
-              b, l, part.getResult(), acc[0], outOffsets, outSizes, outStrides);
+              b, l, part->getResult(0), acc[0], offsets, sizes, strides);
           scf::YieldOp::create(b, l, ValueRange{into});
         });
     rewriter.replaceOp(op, loop.getResult(0));
@@ -264,6 +286,6 @@ struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
 } // namespace
 
 void kiln::lowering::populateMatmulPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering, FusedMatMulLowering,
-               BoundedRowsMatMul>(patterns.getContext());
+  patterns.add<MatMulLowering, GemmLowering, FusedMatMulLowering, BoundedRows>(
+      patterns.getContext());
 }

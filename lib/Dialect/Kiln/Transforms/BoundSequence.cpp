@@ -32,6 +32,10 @@ using namespace mlir;
 
 namespace {
 
+int64_t operandRank(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getRank();
+}
+
 /// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions]),
 /// a softmax or a convolution over the positions of a padded sequence: the
 /// padded ones take the kind's identity (0 for a sum or a convolution,
@@ -241,6 +245,67 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
   return success();
 }
 
+/// Marks the ops kiln-to-linalg runs on blocks of positions up to the
+/// length (`kiln.bounded_rows`: each operand's axis of the positions, -1
+/// for one without them, then the result's): matrix products whose rows
+/// are the positions, layer norms and elementwise ops other than the
+/// masks of bounded ops (which give the padded positions their values).
+/// Each axis has only 1s before it; an operand without the positions has
+/// a 1 (or nothing) on the result's axis.
+void markBoundedRows(func::FuncOp graph,
+                     const llvm::DenseMap<Value, int64_t> &axes,
+                     int64_t extent) {
+  Builder b(graph.getContext());
+  auto leading = [](RankedTensorType type, int64_t axis) {
+    for (int64_t d = 0; d < axis; ++d)
+      if (type.getDimSize(d) != 1)
+        return false;
+    return true;
+  };
+  graph.walk([&](Operation *op) {
+    if (!llvm::isa<kiln::FusedMatMulOp, kiln::LayerNormOp, kiln::BinaryOp,
+                   kiln::UnaryOp>(op) ||
+        op->getNumResults() != 1)
+      return;
+    Value result = op->getResult(0);
+    auto it = axes.find(result);
+    auto type = llvm::dyn_cast<RankedTensorType>(result.getType());
+    if (it == axes.end() || !type || type.getDimSize(it->second) != extent ||
+        !leading(type, it->second))
+      return;
+    int64_t axis = it->second;
+    SmallVector<int64_t> marks;
+    for (Value operand : op->getOperands()) {
+      auto operandType = llvm::dyn_cast<RankedTensorType>(operand.getType());
+      if (!operandType)
+        return;
+      auto found = axes.find(operand);
+      if (found != axes.end()) {
+        if (operandType.getDimSize(found->second) != extent ||
+            !leading(operandType, found->second))
+          return;
+        marks.push_back(found->second);
+        continue;
+      }
+      // An elementwise operand broadcast along the positions (aligned to
+      // the result's last dims); a product's weights and bias are whole.
+      int64_t aligned = axis - (type.getRank() - operandType.getRank());
+      if (!llvm::isa<kiln::FusedMatMulOp>(op) && aligned >= 0 &&
+          operandType.getDimSize(aligned) != 1)
+        return;
+      marks.push_back(-1);
+    }
+    // A matrix product's rows: not its last axis.
+    if (llvm::isa<kiln::FusedMatMulOp>(op) &&
+        (marks[0] < 0 || marks[0] + 1 >= operandRank(op->getOperand(0)) ||
+         llvm::any_of(ArrayRef<int64_t>(marks).drop_front(),
+                      [](int64_t m) { return m >= 0; })))
+      return;
+    marks.push_back(axis);
+    op->setAttr("kiln.bounded_rows", b.getDenseI64ArrayAttr(marks));
+  });
+}
+
 struct BoundSequencePass
     : kiln::impl::KilnBoundSequenceBase<BoundSequencePass> {
   void runOnOperation() override {
@@ -283,20 +348,9 @@ struct BoundSequencePass
       }
       graph.setResultAttr(i, "kiln.sequence_axis", b.getI64IntegerAttr(*axis));
     }
-    // Matrix products whose rows are the positions (the weights the same
-    // for all): kiln-to-linalg computes them up to the length.
-    graph.walk([&](kiln::FusedMatMulOp op) {
-      auto it = flow->valueAxes.find(op.getInput());
-      auto type = op.getInput().getType();
-      if (it == flow->valueAxes.end() || it->second + 1 >= type.getRank() ||
-          flow->valueAxes.count(op.getWeight()) ||
-          (op.getBias() && flow->valueAxes.count(op.getBias())))
-        return;
-      for (int64_t d = 0; d < it->second; ++d)
-        if (type.getDimSize(d) != 1)
-          return;
-      op->setAttr("kiln.bounded_rows", b.getI64IntegerAttr(it->second));
-    });
+    // Matrix products, normalizations and elementwise ops over the
+    // positions: kiln-to-linalg computes them up to the length.
+    markBoundedRows(graph, flow->valueAxes, extent.getInt());
     if (failed(boundPositions(graph, flow->bounded, flow->positionQueries,
                               extent.getInt())))
       return signalPassFailure();

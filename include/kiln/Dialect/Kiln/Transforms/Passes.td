@@ -163,9 +163,10 @@ def KilnBoundSequence : Pass<"kiln-bound-sequence", "mlir::ModuleOp"> {
     the length: attention over the positions (`kiln.bounded_keys`, and
     `kiln.bounded_queries` when its queries are the positions too),
     recurrent layers (`kiln.padded_lengths`: every entry has the length)
-    and matrix products whose rows are the positions (`kiln.bounded_rows`,
-    the input's axis that holds them). Without the attribute, does
-    nothing.
+    and matrix products whose rows are the positions, layer norms and
+    elementwise ops over them (`kiln.bounded_rows`: each operand's axis
+    that holds them, -1 for none, then the result's). Without the
+    attribute, does nothing.
   }];
 }
 
