@@ -7,7 +7,10 @@
 // the row's running sum and output rescaled by exp(old max - new max), and
 // the output rows accumulate the probabilities times the values (a second
 // contraction). The scores of a whole row are never stored: the scratch is
-// block_q x block_k per iteration.
+// block_q x block_k per iteration. With a key limit, the key blocks stop at
+// the one holding it, and within it the products and row passes stop at it
+// (in chunks of 16 keys); with a query limit, the query blocks past it are
+// zeros.
 //
 //===----------------------------------------------------------------------===//
 

@@ -3,7 +3,10 @@
 // The reference decomposition: scores = q @ k^T * scale, soft-capped,
 // masked (boolean, additive and causal masks), softmax over the keys, then
 // the weighted sum of the values. Query heads share key/value heads in
-// groups (grouped-query attention) through the maps' `h floordiv g`.
+// groups (grouped-query attention) through the maps' `h floordiv g`. On
+// f32 (or narrower), the tiled kernel kiln_backend.flash_attention instead,
+// the lengths padded to its blocks when they need it, and bounded by a
+// padded sequence's length when kiln-bound-sequence marked the attention.
 //
 //===----------------------------------------------------------------------===//
 

@@ -8,7 +8,10 @@
 // With `sequence_lens`, a batch entry's state stops changing after its
 // length and its outputs there are 0; a reverse direction then reads each
 // entry's own steps backwards (the projection is reordered per entry before
-// the loop, and the outputs back after it).
+// the loop, and the outputs back after it). When every entry has the same
+// length (a padded sequence, kiln.padded_lengths), the projection runs up
+// to it in blocks of steps, and a reverse direction reads its steps from
+// the length down.
 //
 //===----------------------------------------------------------------------===//
 

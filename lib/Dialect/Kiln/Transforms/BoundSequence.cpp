@@ -32,10 +32,6 @@ using namespace mlir;
 
 namespace {
 
-int64_t operandRank(Value value) {
-  return llvm::cast<RankedTensorType>(value.getType()).getRank();
-}
-
 /// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions]),
 /// a softmax or a convolution over the positions of a padded sequence: the
 /// padded ones take the kind's identity (0 for a sum or a convolution,
@@ -248,10 +244,10 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
 /// Marks the ops kiln-to-linalg runs on blocks of positions up to the
 /// length (`kiln.bounded_rows`: each operand's axis of the positions, -1
 /// for one without them, then the result's): matrix products whose rows
-/// are the positions, layer norms and elementwise ops other than the
-/// masks of bounded ops (which give the padded positions their values).
-/// Each axis has only 1s before it; an operand without the positions has
-/// a 1 (or nothing) on the result's axis.
+/// are the positions, layer norms and elementwise ops. Each axis has only
+/// 1s before it; an elementwise operand without the positions has a 1 (or
+/// nothing) on the result's axis. Runs before boundPositions, whose masks
+/// give the padded positions their values and so must cover them all.
 void markBoundedRows(func::FuncOp graph,
                      const llvm::DenseMap<Value, int64_t> &axes,
                      int64_t extent) {
@@ -297,7 +293,10 @@ void markBoundedRows(func::FuncOp graph,
     }
     // A matrix product's rows: not its last axis.
     if (llvm::isa<kiln::FusedMatMulOp>(op) &&
-        (marks[0] < 0 || marks[0] + 1 >= operandRank(op->getOperand(0)) ||
+        (marks[0] < 0 ||
+         marks[0] + 1 >=
+             llvm::cast<RankedTensorType>(op->getOperand(0).getType())
+                 .getRank() ||
          llvm::any_of(ArrayRef<int64_t>(marks).drop_front(),
                       [](int64_t m) { return m >= 0; })))
       return;
