@@ -317,16 +317,24 @@ private:
       end = arith::MinUIOp::create(
           b, loc, end, arith::DivUIOp::create(b, loc, seen, index(blockK)));
     }
-    MLIRContext *ctx = b.getContext();
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto multiplyAdd = [](OpBuilder &nb, Location nl, ValueRange args) {
-      Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-      linalg::YieldOp::create(
-          nb, nl, arith::AddFOp::create(nb, nl, args[2], product).getResult());
+    // c[i, j] += sum_k a[i, k] * b[k, j], left to the contraction kernels.
+    auto accumulateProduct = [&](Value lhs, Value rhs, Value into) {
+      MLIRContext *ctx = b.getContext();
+      auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+      linalg::GenericOp::create(
+          b, loc, TypeRange{}, ValueRange{lhs, rhs}, ValueRange{into},
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                              AffineMap::get(3, 0, {d(2), d(1)}, ctx),
+                              AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction},
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, nl,
+                arith::AddFOp::create(nb, nl, args[2], product).getResult());
+          });
     };
-    SmallVector<utils::IteratorType> iterators = {
-        utils::IteratorType::parallel, utils::IteratorType::parallel,
-        utils::IteratorType::reduction};
 
     if (keyLimit)
       end = arith::MinUIOp::create(
@@ -342,17 +350,20 @@ private:
                              {1, 1, headSize, blockK}, {headSize, blockK});
           Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
                             {1, 1, blockK, valueSize}, {blockK, valueSize});
-          // With a key limit inside the block, the products run over
-          // its chunks of kKeyChunk keys up to the limit only.
-          Value chunks;
-          if (keyLimit && blockK > kKeyChunk && blockK % kKeyChunk == 0 &&
-              kKeyChunk % width == 0) {
-            Value valid = arith::SubIOp::create(
+          // With a key limit, the keys of the block before it: the
+          // products run over its chunks of kKeyChunk keys up to there
+          // only, and each row's vector passes too (see emitRow).
+          Value present;
+          if (keyLimit) {
+            present = arith::SubIOp::create(
                 b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
-            valid = arith::MinSIOp::create(b, loc, valid, index(blockK));
-            chunks =
-                arith::CeilDivUIOp::create(b, loc, valid, index(kKeyChunk));
+            present = arith::MinSIOp::create(b, loc, present, index(blockK));
           }
+          Value chunks;
+          if (present && blockK > kKeyChunk && blockK % kKeyChunk == 0 &&
+              kKeyChunk % width == 0)
+            chunks =
+                arith::CeilDivUIOp::create(b, loc, present, index(kKeyChunk));
           // `body(scores, k_t, v)` over the chunks (or the whole block).
           auto overChunks = [&](function_ref<void(Value, Value, Value)> body) {
             if (!chunks)
@@ -376,12 +387,7 @@ private:
           // scores[i, j] = sum_e q[i, e] * k_t[e, j]
           overChunks([&](Value s, Value kTc, Value) {
             linalg::FillOp::create(b, loc, constant(0.0f), s);
-            linalg::GenericOp::create(
-                b, loc, TypeRange{}, ValueRange{q, kTc}, ValueRange{s},
-                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                iterators, multiplyAdd);
+            accumulateProduct(q, kTc, s);
           });
           scf::ForOp::create(
               b, loc, zero(), index(blockQ), index(1), {},
@@ -389,18 +395,12 @@ private:
                 OpBuilder::InsertionGuard guard(b);
                 b.setInsertionPoint(rb.getInsertionBlock(),
                                     rb.getInsertionPoint());
-                emitRow(scores, maxima, sums, out, row, j0);
+                emitRow(scores, maxima, sums, out, row, j0, present);
                 scf::YieldOp::create(b, loc);
               });
           // out[i, e] += sum_j p[i, j] * v[j, e]
-          overChunks([&](Value p, Value, Value vc) {
-            linalg::GenericOp::create(
-                b, loc, TypeRange{}, ValueRange{p, vc}, ValueRange{out},
-                ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-                                    AffineMap::get(3, 0, {d(2), d(1)}, ctx),
-                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                iterators, multiplyAdd);
-          });
+          overChunks(
+              [&](Value p, Value, Value vc) { accumulateProduct(p, vc, out); });
           scf::YieldOp::create(b, loc);
         });
 
@@ -440,20 +440,16 @@ private:
   /// maximum, the rescaling of the running sum and output row, and the
   /// probabilities in place of the scores.
   void emitRow(Value scores, Value maxima, Value sums, Value out, Value row,
-               Value j0) {
+               Value j0, Value present) {
     Value query = arith::AddIOp::create(b, loc, i0, row);
     Value lowestVector = splat(negInf());
-    // With a key limit inside the block, the vectors up to it (the rest
-    // of the row's probabilities are zeros).
+    // With `present` keys of the block before the key limit, the vectors
+    // up to them (the rest of the row's probabilities are zeros).
     Value valid;
-    if (keyLimit && blockK % width == 0) {
-      valid = arith::SubIOp::create(
-          b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
-      valid = arith::MinSIOp::create(b, loc, valid, index(blockK));
+    if (present && blockK % width == 0)
       valid = arith::MulIOp::create(
-          b, loc, arith::CeilDivUIOp::create(b, loc, valid, index(width)),
+          b, loc, arith::CeilDivUIOp::create(b, loc, present, index(width)),
           index(width));
-    }
     SmallVector<Value> top = forVectors(
         blockK, valid, {lowestVector},
         [&](Value j, Value mask, ValueRange acc) {

@@ -723,30 +723,51 @@ private:
 };
 } // namespace
 
-bool kiln::runtime::runShape(const std::vector<void *> &io,
-                             const Signature &signature, const Backend &backend,
-                             int64_t samples, int64_t length, ArenaPool &arenas,
-                             bool parallel, std::string &error,
-                             const BlockProgram *block,
-                             const SequenceBuckets *buckets) {
+namespace {
+/// Calls `run(buffers, graph, arenas, bucket)` on `io` as a run of
+/// `length` positions takes it: a model with a padded sequence on copies
+/// padded to the smallest bucket that holds the length (or to its own
+/// extent, bucket null), whose outputs' first `length` positions are
+/// copied back after; any other model on `io` itself.
+template <typename Run>
+bool onPadded(const std::vector<void *> &io,
+              const kiln::runtime::Signature &signature, int64_t samples,
+              int64_t length, kiln::runtime::ArenaPool &arenas,
+              const kiln::runtime::SequenceBuckets *buckets, std::string &error,
+              Run run) {
   if (!signature.hasSequence())
-    return runSamples(io, signature, backend, samples, arenas, parallel, error,
-                      block);
+    return run(io, signature, arenas, nullptr);
   if (samples == 0)
     return true;
-  const SequenceBucket *bucket = buckets ? buckets->pick(length) : nullptr;
+  const kiln::runtime::SequenceBucket *bucket =
+      buckets ? buckets->pick(length) : nullptr;
   PaddedIO padded(io, signature, samples, length,
                   bucket ? bucket->extent() : signature.sequenceExtent,
                   bucket    ? &bucket->padded()
                   : buckets ? buckets->padded()
                             : nullptr);
   if (!padded.prepare(error) ||
-      !runSamples(padded.buffers, padded.graph, backend, samples,
-                  bucket ? bucket->graph().arenas() : arenas, parallel, error,
-                  bucket ? &bucket->block() : block, bucket))
+      !run(padded.buffers, padded.graph,
+           bucket ? bucket->graph().arenas() : arenas, bucket))
     return false;
   padded.finish();
   return true;
+}
+} // namespace
+
+bool kiln::runtime::runShape(const std::vector<void *> &io,
+                             const Signature &signature, const Backend &backend,
+                             int64_t samples, int64_t length, ArenaPool &arenas,
+                             bool parallel, std::string &error,
+                             const BlockProgram *block,
+                             const SequenceBuckets *buckets) {
+  return onPadded(
+      io, signature, samples, length, arenas, buckets, error,
+      [&](const std::vector<void *> &buffers, const Signature &graph,
+          ArenaPool &pool, const SequenceBucket *bucket) {
+        return runSamples(buffers, graph, backend, samples, pool, parallel,
+                          error, bucket ? &bucket->block() : block, bucket);
+      });
 }
 
 bool kiln::runtime::profileSamples(const std::vector<void *> &io,
@@ -756,41 +777,30 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
                                    std::vector<OpTime> &ops, std::string &error,
                                    int64_t length,
                                    const SequenceBuckets *buckets) {
-  const SequenceBucket *bucket = nullptr;
-  if (signature.hasSequence()) {
-    if (samples == 0)
-      return true;
-    bucket = buckets ? buckets->pick(length) : nullptr;
-  }
   // A bucket is the same graph at a shorter extent: its ops have the
   // model's profile ids (kiln-instrument-profile runs before any lowering
   // that depends on the extent).
-  PaddedIO padded(io, signature, samples, length,
-                  bucket ? bucket->extent() : signature.sequenceExtent);
-  if (signature.hasSequence() && !padded.prepare(error))
-    return false;
-  const std::vector<void *> &buffers =
-      signature.hasSequence() ? padded.buffers : io;
-  const Signature &graph = signature.hasSequence() ? padded.graph : signature;
-  using Clock = std::chrono::steady_clock;
-  startProfile(kiln_model_profile_ops);
-  auto start = Clock::now();
-  for (long r = 0; r < runs; ++r) {
-    if (!runSamples(buffers, graph, backend, samples,
-                    bucket ? bucket->graph().arenas() : arenas,
-                    /*parallel=*/false, error, nullptr, bucket)) {
-      stopProfile();
-      return false;
-    }
-  }
-  runUs =
-      std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
-      runs;
-  ops = profileResults();
-  stopProfile();
-  if (signature.hasSequence())
-    padded.finish();
-  return true;
+  return onPadded(
+      io, signature, samples, length, arenas, buckets, error,
+      [&](const std::vector<void *> &buffers, const Signature &graph,
+          ArenaPool &pool, const SequenceBucket *bucket) {
+        using Clock = std::chrono::steady_clock;
+        startProfile(kiln_model_profile_ops);
+        auto start = Clock::now();
+        for (long r = 0; r < runs; ++r) {
+          if (!runSamples(buffers, graph, backend, samples, pool,
+                          /*parallel=*/false, error, nullptr, bucket)) {
+            stopProfile();
+            return false;
+          }
+        }
+        runUs = std::chrono::duration<double, std::micro>(Clock::now() - start)
+                    .count() /
+                runs;
+        ops = profileResults();
+        stopProfile();
+        return true;
+      });
 }
 
 void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }

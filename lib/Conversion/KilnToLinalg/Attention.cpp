@@ -13,8 +13,6 @@
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-
 #include "kiln/Conversion/KilnToLinalg/Passes.h"
 
 #include <cmath>
@@ -76,18 +74,6 @@ constexpr int64_t kBoundedKeyBlock = 256;
 /// Its keys are padded to a multiple of this (a vector of scores).
 constexpr int64_t kBoundedKeys = 16;
 
-/// The graph's input that holds the length of a padded sequence
-/// (kiln-bound-sequence), or null.
-static Value sequenceLength(Operation *op) {
-  auto graph = op->getParentOfType<func::FuncOp>();
-  if (!graph)
-    return {};
-  for (unsigned i = 0; i < graph.getNumArguments(); ++i)
-    if (graph.getArgAttr(i, "kiln.sequence_length"))
-      return graph.getArgument(i);
-  return {};
-}
-
 namespace {
 
 /// kiln.attention in the forms the matrix kernels cover -> kiln ops
@@ -132,7 +118,7 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
     // are its positions too (kiln-bound-sequence marks the attention): a
     // run computes the blocks of 8 queries up to the length, and the keys'
     // vectors up to it in one block (of at most 256).
-    Value length = sequenceLength(op);
+    Value length = sequenceLengthOf(op);
     bool boundKeys = length && op->hasAttr("kiln.bounded_keys");
     bool boundQueries = length && op->hasAttr("kiln.bounded_queries");
     if (boundKeys) {

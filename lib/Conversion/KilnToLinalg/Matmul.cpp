@@ -2,9 +2,6 @@
 
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::lowering;
@@ -165,11 +162,7 @@ struct BoundedRows : RewritePattern {
                                [&] { op->removeAttr("kiln.bounded_rows"); });
       return success();
     };
-    auto graph = op->getParentOfType<func::FuncOp>();
-    Value length;
-    for (unsigned i = 0; graph && i < graph.getNumArguments(); ++i)
-      if (graph.getArgAttr(i, "kiln.sequence_length"))
-        length = graph.getArgument(i);
+    Value length = sequenceLengthOf(op);
     ArrayRef<int64_t> axes = bound.asArrayRef();
     if (!length || op->getNumResults() != 1 ||
         axes.size() != op->getNumOperands() + 1)
@@ -196,54 +189,24 @@ struct BoundedRows : RewritePattern {
         arith::MaxSIOp::create(
             rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 0)),
         arith::ConstantIndexOp::create(rewriter, loc, extent));
-    Value blocks = arith::CeilDivUIOp::create(
-        rewriter, loc, n,
-        arith::ConstantIndexOp::create(rewriter, loc, kBoundedRows));
     Value zero = scalar(rewriter, loc, outType.getElementType(), 0);
-    auto block = [&](RankedTensorType type, int64_t a) {
-      SmallVector<int64_t> shape(type.getShape());
-      shape[a] = kBoundedRows;
-      return type.clone(shape);
-    };
-    auto loop = scf::ForOp::create(
-        rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0), blocks,
-        arith::ConstantIndexOp::create(rewriter, loc, 1),
-        ValueRange{filled(rewriter, loc, outType, zero)},
-        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
-          Value start = arith::MinSIOp::create(
-              b, l,
-              arith::MulIOp::create(
-                  b, l, i, arith::ConstantIndexOp::create(b, l, kBoundedRows)),
-              arith::ConstantIndexOp::create(b, l, extent - kBoundedRows));
-          auto window = [&](RankedTensorType type, int64_t a) {
-            SmallVector<OpFoldResult> offsets(type.getRank(),
-                                              b.getIndexAttr(0)),
-                sizes, strides(type.getRank(), b.getIndexAttr(1));
-            offsets[a] = start;
-            for (int64_t d : block(type, a).getShape())
-              sizes.push_back(b.getIndexAttr(d));
-            return std::make_tuple(offsets, sizes, strides);
-          };
-          IRMapping mapping;
-          for (auto [operand, a] :
-               llvm::zip(op->getOperands(), axes.drop_back())) {
-            if (a < 0)
-              continue;
-            auto type = llvm::cast<RankedTensorType>(operand.getType());
-            auto [offsets, sizes, strides] = window(type, a);
-            mapping.map(operand, tensor::ExtractSliceOp::create(
-                                     b, l, block(type, a), operand, offsets,
-                                     sizes, strides));
-          }
-          Operation *part = b.clone(*op, mapping);
-          part->removeAttr("kiln.bounded_rows");
-          part->getResult(0).setType(block(outType, axis));
-          auto [offsets, sizes, strides] = window(outType, axis);
-          Value into = tensor::InsertSliceOp::create(
-              b, l, part->getResult(0), acc[0], offsets, sizes, strides);
-          scf::YieldOp::create(b, l, ValueRange{into});
-        });
-    rewriter.replaceOp(op, loop.getResult(0));
+    Value result =
+        blocksUpTo(rewriter, loc, filled(rewriter, loc, outType, zero), axis,
+                   kBoundedRows, n, [&](OpBuilder &b, Location l, Value start) {
+                     IRMapping mapping;
+                     for (auto [operand, a] :
+                          llvm::zip(op->getOperands(), axes.drop_back()))
+                       if (a >= 0)
+                         mapping.map(operand, sliceDim(b, l, operand, a, start,
+                                                       kBoundedRows));
+                     Operation *part = b.clone(*op, mapping);
+                     part->removeAttr("kiln.bounded_rows");
+                     SmallVector<int64_t> shape(outType.getShape());
+                     shape[axis] = kBoundedRows;
+                     part->getResult(0).setType(outType.clone(shape));
+                     return part->getResult(0);
+                   });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -94,21 +94,6 @@ Recurrence readRecurrence(OpTy op, Recurrence::Kind kind) {
   return rec;
 }
 
-/// Slice [offset, offset + size) of `value` along `dim`, all of the rest.
-Value sliceDim(OpBuilder &b, Location loc, Value value, int64_t dim,
-               OpFoldResult offset, int64_t size) {
-  auto type = llvm::cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    sizes.push_back(b.getIndexAttr(d == dim ? size : type.getDimSize(d)));
-  offsets[dim] = offset;
-  SmallVector<int64_t> shape(type.getShape());
-  shape[dim] = size;
-  return tensor::ExtractSliceOp::create(b, loc, type.clone(shape), value,
-                                        offsets, sizes, strides);
-}
-
 /// Removes a leading size-1 dim.
 Value dropFront(OpBuilder &b, Location loc, Value value) {
   auto type = llvm::cast<RankedTensorType>(value.getType());
@@ -340,43 +325,22 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
         RankedTensorType::get({kProjectionRows, gates * hidden}, element);
     Value needed = arith::MulIOp::create(
         b, loc, upper, arith::ConstantIndexOp::create(b, loc, batch));
-    Value blocks = arith::CeilDivUIOp::create(
-        b, loc, needed,
-        arith::ConstantIndexOp::create(b, loc, kProjectionRows));
-    Value all =
-        empty(b, loc, RankedTensorType::get({rows, gates * hidden}, element));
-    auto projected = scf::ForOp::create(
-        b, loc, lower, blocks, step, ValueRange{all},
-        [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
-          Value start = arith::MinSIOp::create(
-              nb, l,
-              arith::MulIOp::create(
-                  nb, l, i,
-                  arith::ConstantIndexOp::create(nb, l, kProjectionRows)),
-              arith::ConstantIndexOp::create(nb, l, rows - kProjectionRows));
-          SmallVector<OpFoldResult> unit(2, nb.getIndexAttr(1));
-          Value xs = tensor::ExtractSliceOp::create(
-              nb, l, RankedTensorType::get({kProjectionRows, inputs}, element),
-              flat, ArrayRef<OpFoldResult>{start, nb.getIndexAttr(0)},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(kProjectionRows),
-                                     nb.getIndexAttr(inputs)},
-              unit);
-          Value part = contract(nb, l, xs, w, filled(nb, l, blockType, zero));
+    Value projected = blocksUpTo(
+        b, loc,
+        empty(b, loc, RankedTensorType::get({rows, gates * hidden}, element)),
+        0, kProjectionRows, needed,
+        [&](OpBuilder &nb, Location l, Value start) {
+          Value part =
+              contract(nb, l, sliceDim(nb, l, flat, 0, start, kProjectionRows),
+                       w, filled(nb, l, blockType, zero));
           if (wb)
             part = elementwise(nb, l, blockType, {part, wb},
                                [](OpBuilder &eb, Location el, ValueRange a) {
                                  return add(eb, el, a[0], a[1]);
                                });
-          Value into = tensor::InsertSliceOp::create(
-              nb, l, part, acc[0],
-              ArrayRef<OpFoldResult>{start, nb.getIndexAttr(0)},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(kProjectionRows),
-                                     nb.getIndexAttr(gates * hidden)},
-              unit);
-          scf::YieldOp::create(nb, l, ValueRange{into});
+          return part;
         });
-    proj =
-        reshape(b, loc, projected.getResult(0), {seq, batch, gates * hidden});
+    proj = reshape(b, loc, projected, {seq, batch, gates * hidden});
   } else {
     proj = contract(b, loc, rec.x, w, filled(b, loc, projType, zero));
     if (wb)

@@ -2,6 +2,8 @@
 
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include <cmath>
 #include <limits>
 
@@ -119,6 +121,50 @@ Value kiln::lowering::padded(OpBuilder &b, Location loc, Value input,
   }
   return tensor::PadOp::create(b, loc, type.clone(shape), input, lowFolds,
                                highFolds, value);
+}
+
+Value kiln::lowering::sliceDim(OpBuilder &b, Location loc, Value value,
+                               int64_t dim, OpFoldResult offset, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(d == dim ? size : type.getDimSize(d)));
+  offsets[dim] = offset;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = size;
+  return tensor::ExtractSliceOp::create(b, loc, type.clone(shape), value,
+                                        offsets, sizes, strides);
+}
+
+Value kiln::lowering::blocksUpTo(
+    OpBuilder &b, Location loc, Value init, int64_t dim, int64_t rows,
+    Value count, function_ref<Value(OpBuilder &, Location, Value)> block) {
+  int64_t extent = llvm::cast<RankedTensorType>(init.getType()).getDimSize(dim);
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, count, arith::ConstantIndexOp::create(b, loc, rows));
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), blocks,
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{init},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange acc) {
+        Value start = arith::MinSIOp::create(
+            nb, l,
+            arith::MulIOp::create(nb, l, i,
+                                  arith::ConstantIndexOp::create(nb, l, rows)),
+            arith::ConstantIndexOp::create(nb, l, extent - rows));
+        Value part = block(nb, l, start);
+        auto type = llvm::cast<RankedTensorType>(part.getType());
+        SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0)),
+            sizes, strides(type.getRank(), nb.getIndexAttr(1));
+        offsets[dim] = start;
+        for (int64_t d : type.getShape())
+          sizes.push_back(nb.getIndexAttr(d));
+        scf::YieldOp::create(
+            nb, l,
+            ValueRange{tensor::InsertSliceOp::create(nb, l, part, acc[0],
+                                                     offsets, sizes, strides)});
+      });
+  return loop.getResult(0);
 }
 
 Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,

@@ -8,8 +8,8 @@
 // without the positions is used whole.
 // CHECK-LABEL: func @bounded_add
 // CHECK: %[[N:.*]] = tensor.extract %arg2[] : tensor<i64>
-// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %c8 : index
 // CHECK: linalg.fill
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %{{.*}}, %c8 : index
 // CHECK: scf.for %[[I:.*]] = %c0 to %[[BLOCKS]]
 // CHECK: %[[START:.*]] = arith.minsi %{{.*}}, %c9 : index
 // CHECK: tensor.extract_slice %arg0[0, %[[START]], 0] [1, 8, 4] [1, 1, 1] : tensor<1x17x4xf32> to tensor<1x8x4xf32>

@@ -59,6 +59,23 @@ mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                    llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
                    mlir::Value value);
 
+/// Slice [offset, offset + size) of `value` along `dim`, all of the rest.
+mlir::Value sliceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                     int64_t dim, mlir::OpFoldResult offset, int64_t size);
+
+/// `init` with blocks of `rows` entries along `dim` replaced up to `count`
+/// (an index, at most the dim's extent, which exceeds `rows`), in an
+/// scf.for: block i starts at min(i * rows, extent - rows), so that the
+/// last one ends at the extent (entries computed twice must come out the
+/// same), and is `block(b, loc, start)`, of `rows` entries along `dim`.
+/// The entries past the last block keep `init`'s.
+mlir::Value
+blocksUpTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+           int64_t dim, int64_t rows, mlir::Value count,
+           llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                          mlir::Value)>
+               block);
+
 /// Reshapes a statically shaped tensor (row-major).
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     llvm::ArrayRef<int64_t> shape);
