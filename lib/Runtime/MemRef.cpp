@@ -58,7 +58,15 @@ extern "C" void memrefCopy(int64_t elementSize, UnrankedDescriptor *source,
     run *= src.sizes[d];
     inner = d;
   }
-  std::vector<int64_t> index(inner, 0);
+  // The odometer's digits: on the stack for the ranks models have.
+  constexpr int64_t kStackRank = 12;
+  int64_t onStack[kStackRank] = {};
+  std::vector<int64_t> onHeap;
+  int64_t *index = onStack;
+  if (inner > kStackRank) {
+    onHeap.assign(inner, 0);
+    index = onHeap.data();
+  }
   while (true) {
     int64_t s = src.offset, t = dst.offset;
     for (int64_t d = 0; d < inner; ++d) {

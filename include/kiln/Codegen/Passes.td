@@ -13,8 +13,16 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
     bias add, batch norm and ReLU become one loop nest. Producers are never
     fused into reductions or convolutions, whose windows would recompute
     them for every read.
+
+    A `tensor.pad` of such a producer's only result (or of a
+    `tensor.expand_shape` of it that the padded dims pass through
+    unchanged) becomes the producer writing into the padded tensor, so the
+    padding costs a fill of the border instead of a copy (attention's
+    operands padded to its blocks).
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def KilnCollapseDims : Pass<"kiln-collapse-dims"> {
@@ -28,7 +36,8 @@ def KilnCollapseDims : Pass<"kiln-collapse-dims"> {
     nested loops whose innermost, 26 long, it would rather unroll.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect"];
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def KilnEmptyBoundaryTensors

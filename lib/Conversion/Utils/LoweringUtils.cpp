@@ -172,13 +172,8 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
   auto type = llvm::cast<RankedTensorType>(input.getType());
   if (type.getShape() == shape)
     return input;
-  // Collapse to one dim, then expand to the target: both are views once
-  // bufferized. A rank-0 side reshapes with no reassociation (its other
-  // side has only 1s).
-  auto allDims = [](int64_t rank) {
-    return SmallVector<ReassociationIndices>{
-        llvm::to_vector(llvm::seq<int64_t>(0, rank))};
-  };
+  // A rank-0 side reshapes with no reassociation (its other side has only
+  // 1s).
   auto target = type.clone(shape);
   if (type.getRank() == 0)
     return tensor::ExpandShapeOp::create(b, loc, target, input,
@@ -186,15 +181,58 @@ Value kiln::lowering::reshape(OpBuilder &b, Location loc, Value input,
   if (shape.empty())
     return tensor::CollapseShapeOp::create(b, loc, target, input,
                                            SmallVector<ReassociationIndices>{});
-  Value flat = input;
-  if (type.getRank() != 1)
-    flat = tensor::CollapseShapeOp::create(b, loc,
-                                           type.clone({type.getNumElements()}),
-                                           input, allDims(type.getRank()));
-  if (shape.size() == 1)
-    return flat;
-  return tensor::ExpandShapeOp::create(b, loc, target, flat,
-                                       allDims(shape.size()));
+  // Collapse each run of source dims to the product it shares with a run of
+  // target dims, then expand that to the target's dims. Both are views once
+  // bufferized as long as each collapsed run is contiguous: a slice of the
+  // last dim reshaped ([17, 1, 96] sliced to [17, 1, 32] -> [17, 4, 8])
+  // keeps its rows' stride instead of being copied to collapse it whole.
+  SmallVector<ReassociationIndices> from, to;
+  SmallVector<int64_t> common;
+  ArrayRef<int64_t> source = type.getShape();
+  size_t i = 0, j = 0;
+  bool grouped =
+      !llvm::is_contained(source, 0) && !llvm::is_contained(shape, 0);
+  while (grouped && (i < source.size() || j < shape.size())) {
+    if (i == source.size() || j == shape.size()) {
+      // What is left on one side is 1s: they join the last run.
+      for (; i < source.size(); ++i)
+        from.back().push_back(i);
+      for (; j < shape.size(); ++j)
+        to.back().push_back(j);
+      break;
+    }
+    ReassociationIndices f = {static_cast<int64_t>(i)},
+                         t = {static_cast<int64_t>(j)};
+    int64_t fp = source[i++], tp = shape[j++];
+    while (fp != tp) {
+      if (fp < tp && i < source.size()) {
+        f.push_back(i);
+        fp *= source[i++];
+      } else if (tp < fp && j < shape.size()) {
+        t.push_back(j);
+        tp *= shape[j++];
+      } else {
+        grouped = false;
+        break;
+      }
+    }
+    from.push_back(f);
+    to.push_back(t);
+    common.push_back(fp);
+  }
+  if (!grouped) {
+    // One dim in between.
+    common = {type.getNumElements()};
+    from = {llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))};
+    to = {llvm::to_vector(llvm::seq<int64_t>(0, shape.size()))};
+  }
+  Value mid = input;
+  if (common.size() != source.size())
+    mid = tensor::CollapseShapeOp::create(b, loc, type.clone(common), input,
+                                          from);
+  if (common.size() == shape.size())
+    return mid;
+  return tensor::ExpandShapeOp::create(b, loc, target, mid, to);
 }
 
 Value kiln::lowering::convertFloats(OpBuilder &b, Location loc, Value value,

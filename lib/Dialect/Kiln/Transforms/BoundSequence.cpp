@@ -244,10 +244,11 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
 /// Marks the ops kiln-to-linalg runs on blocks of positions up to the
 /// length (`kiln.bounded_rows`: each operand's axis of the positions, -1
 /// for one without them, then the result's): matrix products whose rows
-/// are the positions, layer norms and elementwise ops. Each axis has only
-/// 1s before it; an elementwise operand without the positions has a 1 (or
-/// nothing) on the result's axis. Runs before boundPositions, whose masks
-/// give the padded positions their values and so must cover them all.
+/// are the positions (kiln.fused_matmul, kiln.gemm), gathers whose indices
+/// are, layer norms and elementwise ops. Each axis has only 1s before it;
+/// an elementwise operand without the positions has a 1 (or nothing) on
+/// the result's axis. Runs before boundPositions, whose masks give the
+/// padded positions their values and so must cover them all.
 void markBoundedRows(func::FuncOp graph,
                      const llvm::DenseMap<Value, int64_t> &axes,
                      int64_t extent) {
@@ -259,8 +260,8 @@ void markBoundedRows(func::FuncOp graph,
     return true;
   };
   graph.walk([&](Operation *op) {
-    if (!llvm::isa<kiln::FusedMatMulOp, kiln::LayerNormOp, kiln::BinaryOp,
-                   kiln::UnaryOp>(op) ||
+    if (!llvm::isa<kiln::FusedMatMulOp, kiln::GemmOp, kiln::GatherOp,
+                   kiln::LayerNormOp, kiln::BinaryOp, kiln::UnaryOp>(op) ||
         op->getNumResults() != 1)
       return;
     Value result = op->getResult(0);
@@ -270,8 +271,16 @@ void markBoundedRows(func::FuncOp graph,
         !leading(type, it->second))
       return;
     int64_t axis = it->second;
+    // The operands taken whole whatever their shape: a product's weights
+    // (and a fused product's bias), a gather's data.
+    auto whole = [&](unsigned i) {
+      return llvm::isa<kiln::FusedMatMulOp>(op) ? i > 0
+             : llvm::isa<kiln::GemmOp>(op)
+                 ? i == 1
+                 : llvm::isa<kiln::GatherOp>(op) && i == 0;
+    };
     SmallVector<int64_t> marks;
-    for (Value operand : op->getOperands()) {
+    for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
       auto operandType = llvm::dyn_cast<RankedTensorType>(operand.getType());
       if (!operandType)
         return;
@@ -283,22 +292,32 @@ void markBoundedRows(func::FuncOp graph,
         marks.push_back(found->second);
         continue;
       }
-      // An elementwise operand broadcast along the positions (aligned to
-      // the result's last dims); a product's weights and bias are whole.
+      // An elementwise operand (or a Gemm's addend) broadcast along the
+      // positions, aligned to the result's last dims.
       int64_t aligned = axis - (type.getRank() - operandType.getRank());
-      if (!llvm::isa<kiln::FusedMatMulOp>(op) && aligned >= 0 &&
-          operandType.getDimSize(aligned) != 1)
+      if (!whole(i) && aligned >= 0 && operandType.getDimSize(aligned) != 1)
         return;
       marks.push_back(-1);
     }
-    // A matrix product's rows: not its last axis.
+    auto rank = [&](unsigned i) {
+      return llvm::cast<RankedTensorType>(op->getOperand(i).getType())
+          .getRank();
+    };
+    auto othersWhole = [&](unsigned from) {
+      return llvm::all_of(ArrayRef<int64_t>(marks).drop_front(from),
+                          [](int64_t m) { return m < 0; });
+    };
+    // A matrix product's rows: not its last axis (a Gemm's first, its
+    // input not transposed); a gather's indices, the data whole.
     if (llvm::isa<kiln::FusedMatMulOp>(op) &&
-        (marks[0] < 0 ||
-         marks[0] + 1 >=
-             llvm::cast<RankedTensorType>(op->getOperand(0).getType())
-                 .getRank() ||
-         llvm::any_of(ArrayRef<int64_t>(marks).drop_front(),
-                      [](int64_t m) { return m >= 0; })))
+        (marks[0] < 0 || marks[0] + 1 >= rank(0) || !othersWhole(1)))
+      return;
+    if (auto gemm = llvm::dyn_cast<kiln::GemmOp>(op);
+        gemm && (marks[0] != 0 || gemm.getTransA() || !othersWhole(1)))
+      return;
+    if (auto gather = llvm::dyn_cast<kiln::GatherOp>(op);
+        gather &&
+        (marks[0] >= 0 || marks[1] < 0 || gather.getAxis() + marks[1] != axis))
       return;
     marks.push_back(axis);
     op->setAttr("kiln.bounded_rows", b.getDenseI64ArrayAttr(marks));
