@@ -146,8 +146,12 @@ struct FlashAttentionLowering : OpRewritePattern<AttentionOp> {
                    empty(rewriter, loc, RankedTensorType::get(kTShape, f32)),
                    ArrayRef<int64_t>{0, 1, 3, 2})
                    .getResult()[0];
+    // kiln-bound-sequence's mask of the length alone is the key limit's.
     Value mask;
-    if (Value m = op.getMask()) {
+    Value m = op.getMask();
+    if (boundKeys && op->hasAttr("kiln.length_mask"))
+      m = {};
+    if (m) {
       auto type = llvm::cast<RankedTensorType>(m.getType());
       SmallVector<int64_t> shape(4 - type.getRank(), 1);
       llvm::append_range(shape, type.getShape());

@@ -57,14 +57,54 @@ struct ReshapeLowering : OpRewritePattern<ReshapeOp> {
   }
 };
 
-/// kiln.transpose -> linalg.transpose.
+/// kiln.transpose -> linalg.transpose. Over a padded sequence's positions
+/// (`kiln.bounded_rows`: the input's axis of them, then the result's), the
+/// first `length` positions only, into zeros.
 struct TransposeLowering : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(TransposeOp op,
                                 PatternRewriter &rewriter) const override {
-    Value init = empty(rewriter, op.getLoc(), op.getType());
-    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, op.getInput(), init,
-                                                     op.getPerm());
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    auto bound = op->getAttrOfType<DenseI64ArrayAttr>("kiln.bounded_rows");
+    Value length = bound ? sequenceLengthOf(op) : Value();
+    if (!length || bound.size() != 2) {
+      rewriter.replaceOpWithNewOp<linalg::TransposeOp>(
+          op, op.getInput(), empty(rewriter, loc, type), op.getPerm());
+      return success();
+    }
+    int64_t inAxis = bound[0], outAxis = bound[1];
+    int64_t extent = type.getDimSize(outAxis);
+    Value n = arith::IndexCastOp::create(
+        rewriter, loc, rewriter.getIndexType(),
+        tensor::ExtractOp::create(rewriter, loc, length, ValueRange{}));
+    n = arith::MinSIOp::create(
+        rewriter, loc,
+        arith::MaxSIOp::create(
+            rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 0)),
+        arith::ConstantIndexOp::create(rewriter, loc, extent));
+    // The first n positions of `shape` along `axis`.
+    auto sizes = [&](ArrayRef<int64_t> shape, int64_t axis) {
+      SmallVector<OpFoldResult> result =
+          getAsIndexOpFoldResult(rewriter.getContext(), shape);
+      result[axis] = n;
+      return result;
+    };
+    auto inType = op.getInput().getType();
+    SmallVector<OpFoldResult> zeros(type.getRank(), rewriter.getIndexAttr(0)),
+        ones(type.getRank(), rewriter.getIndexAttr(1));
+    Value part =
+        tensor::ExtractSliceOp::create(rewriter, loc, op.getInput(), zeros,
+                                       sizes(inType.getShape(), inAxis), ones);
+    SmallVector<OpFoldResult> outSizes = sizes(type.getShape(), outAxis);
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, outSizes, type.getElementType());
+    Value moved =
+        linalg::TransposeOp::create(rewriter, loc, part, init, op.getPerm())
+            .getResult()[0];
+    Value zero = scalar(rewriter, loc, type.getElementType(), 0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, moved, filled(rewriter, loc, type, zero), zeros, outSizes, ones);
     return success();
   }
 };

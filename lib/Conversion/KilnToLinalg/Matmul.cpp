@@ -162,6 +162,9 @@ struct BoundedRows : RewritePattern {
                                [&] { op->removeAttr("kiln.bounded_rows"); });
       return success();
     };
+    // kiln.transpose has its own (see TransposeLowering).
+    if (llvm::isa<TransposeOp>(op))
+      return failure();
     Value length = sequenceLengthOf(op);
     ArrayRef<int64_t> axes = bound.asArrayRef();
     if (!length || op->getNumResults() != 1 ||

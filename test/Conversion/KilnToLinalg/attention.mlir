@@ -89,3 +89,21 @@ func.func @flash_keys_bounded(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x17x8xf32>,
   %0 = kiln.attention %q, %k, %v {kiln.bounded_keys} : (tensor<1x2x4x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>) -> tensor<1x2x4x8xf32>
   return %0 : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// A mask that kiln-bound-sequence made of the length alone
+// (kiln.length_mask) is left to the key limit; another mask stays.
+// CHECK-LABEL: func @flash_length_mask
+// CHECK-NOT: mask
+// CHECK: kiln_backend.flash_attention %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}} key_limit(%arg4 : tensor<i64>)
+// CHECK-LABEL: func @flash_user_mask
+// CHECK: kiln_backend.flash_attention {{.*}} mask %{{.*}} key_limit(%arg4 : tensor<i64>)
+func.func @flash_length_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x17x8xf32>, %v: tensor<1x2x17x8xf32>, %m: tensor<1x1x1x17xi1>, %n: tensor<i64> {kiln.sequence_length}) -> tensor<1x2x4x8xf32> {
+  %0 = kiln.attention %q, %k, %v mask %m {kiln.bounded_keys, kiln.length_mask} : (tensor<1x2x4x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>, tensor<1x1x1x17xi1>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+func.func @flash_user_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x17x8xf32>, %v: tensor<1x2x17x8xf32>, %m: tensor<1x1x1x17xi1>, %n: tensor<i64> {kiln.sequence_length}) -> tensor<1x2x4x8xf32> {
+  %0 = kiln.attention %q, %k, %v mask %m {kiln.bounded_keys} : (tensor<1x2x4x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>, tensor<1x1x1x17xi1>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}

@@ -29,3 +29,18 @@ func.func @short(%x: tensor<1x8x4xf32>, %b: tensor<4xf32>, %n: tensor<i64> {kiln
   %0 = kiln.binary add %x, %b {kiln.bounded_rows = array<i64: 1, -1, 1>} : (tensor<1x8x4xf32>, tensor<4xf32>) -> tensor<1x8x4xf32>
   return %0 : tensor<1x8x4xf32>
 }
+
+// A transpose over the positions copies the first `length` of them (the
+// input's axis 0, the result's axis 1 here) in one linalg.transpose of
+// dynamic size, inserted into zeros.
+// CHECK-LABEL: func @bounded_transpose
+// CHECK: %[[N:.*]] = arith.minsi %{{.*}}, %c17 : index
+// CHECK: %[[PART:.*]] = tensor.extract_slice %arg0[0, 0, 0] [%[[N]], 4, 8] [1, 1, 1] : tensor<17x4x8xf32> to tensor<?x4x8xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<4x?x8xf32>
+// CHECK: %[[MOVED:.*]] = linalg.transpose ins(%[[PART]] : tensor<?x4x8xf32>) outs(%[[INIT]] : tensor<4x?x8xf32>) permutation = [1, 0, 2]
+// CHECK: %[[ZEROS:.*]] = linalg.fill
+// CHECK: tensor.insert_slice %[[MOVED]] into %[[ZEROS]][0, 0, 0] [4, %[[N]], 8] [1, 1, 1] : tensor<4x?x8xf32> into tensor<4x17x8xf32>
+func.func @bounded_transpose(%x: tensor<17x4x8xf32>, %n: tensor<i64> {kiln.sequence_length}) -> tensor<4x17x8xf32> {
+  %0 = kiln.transpose %x {perm = array<i64: 1, 0, 2>, kiln.bounded_rows = array<i64: 0, 1>} : (tensor<17x4x8xf32>) -> tensor<4x17x8xf32>
+  return %0 : tensor<4x17x8xf32>
+}

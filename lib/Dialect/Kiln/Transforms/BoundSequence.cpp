@@ -117,6 +117,16 @@ LogicalResult maskPositions(OpBuilder &b, Operation *op, Value valid,
   return success();
 }
 
+/// Whether `v` is zeros at the positions from the length on whatever the
+/// padding holds: a transpose that kiln-to-linalg bounds (it copies the
+/// first `length` positions into zeros), seen through reshapes.
+bool zeroPastLength(Value v) {
+  while (auto reshape = v.getDefiningOp<kiln::ReshapeOp>())
+    v = reshape.getInput();
+  auto transpose = v.getDefiningOp<kiln::TransposeOp>();
+  return transpose && transpose->hasAttr("kiln.bounded_rows");
+}
+
 /// Gives the ops that run over the positions of a padded sequence their
 /// actual number, which the graph takes as one more input, `length` (an
 /// i64 scalar): recurrent layers as their sequence_lens, attention as a
@@ -178,9 +188,12 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
       b.setInsertionPoint(op);
       // The keys and values of the padded positions become zeros: whatever
       // the padding computed to (an infinity, say), a masked key then adds
-      // nothing, where 0 * inf would give NaN.
+      // nothing, where 0 * inf would give NaN (unless they are zeros
+      // already).
       for (OpOperand *operand :
            {&attention.getKMutable(), &attention.getVMutable()}) {
+        if (zeroPastLength(operand->get()))
+          continue;
         auto type = llvm::cast<RankedTensorType>(operand->get().getType());
         operand->set(
             kiln::WhereOp::create(b, loc, type, rowsValid, operand->get(),
@@ -209,6 +222,9 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
         }
       }
       attention.getMaskMutable().assign(combined);
+      // A mask of the length alone: the kernel's key limit does its work.
+      if (!mask)
+        attention->setAttr("kiln.length_mask", b.getUnitAttr());
       // The kernel may also skip the keys past the length, and the queries
       // when they are the positions (their outputs are padding).
       attention->setAttr("kiln.bounded_keys", b.getUnitAttr());
@@ -245,7 +261,8 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
 /// length (`kiln.bounded_rows`: each operand's axis of the positions, -1
 /// for one without them, then the result's): matrix products whose rows
 /// are the positions (kiln.fused_matmul, kiln.gemm), gathers whose indices
-/// are, layer norms and elementwise ops. Each axis has only 1s before it;
+/// are, layer norms, elementwise ops and transposes. Each axis but a
+/// transpose's has only 1s before it;
 /// an elementwise operand without the positions has a 1 (or nothing) on
 /// the result's axis. Runs before boundPositions, whose masks give the
 /// padded positions their values and so must cover them all.
@@ -260,6 +277,19 @@ void markBoundedRows(func::FuncOp graph,
     return true;
   };
   graph.walk([&](Operation *op) {
+    // A transpose moves the positions' axis anywhere: kiln-to-linalg
+    // copies the first `length` of them in one transpose.
+    if (auto transpose = llvm::dyn_cast<kiln::TransposeOp>(op)) {
+      auto in = axes.find(transpose.getInput());
+      auto out = axes.find(transpose.getResult());
+      if (in == axes.end() || out == axes.end() ||
+          transpose.getPerm()[out->second] != in->second ||
+          transpose.getType().getDimSize(out->second) != extent)
+        return;
+      op->setAttr("kiln.bounded_rows",
+                  b.getDenseI64ArrayAttr({in->second, out->second}));
+      return;
+    }
     if (!llvm::isa<kiln::FusedMatMulOp, kiln::GemmOp, kiln::GatherOp,
                    kiln::LayerNormOp, kiln::BinaryOp, kiln::UnaryOp>(op) ||
         op->getNumResults() != 1)
@@ -316,8 +346,8 @@ void markBoundedRows(func::FuncOp graph,
         gemm && (marks[0] != 0 || gemm.getTransA() || !othersWhole(1)))
       return;
     if (auto gather = llvm::dyn_cast<kiln::GatherOp>(op);
-        gather &&
-        (marks[0] >= 0 || marks[1] < 0 || gather.getAxis() + marks[1] != axis))
+        gather && (marks[0] >= 0 || marks[1] < 0 ||
+                   static_cast<int64_t>(gather.getAxis()) + marks[1] != axis))
       return;
     marks.push_back(axis);
     op->setAttr("kiln.bounded_rows", b.getDenseI64ArrayAttr(marks));
