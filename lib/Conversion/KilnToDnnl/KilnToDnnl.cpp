@@ -932,13 +932,15 @@ struct ConvertKilnToDnnlPass
            staysGeneratedRecurrence(op, recurrenceBatch)) &&
           !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
-      // A product over a padded sequence's positions computes up to the
-      // length as generated code, where oneDNN would take the whole
-      // extent; only weights of more than kBoundedRowsWeights elements go
-      // to oneDNN still.
-      if (auto product = llvm::dyn_cast<FusedMatMulOp>(op);
-          product && product->hasAttr("kiln.bounded_rows") &&
-          product.getWeight().getType().getNumElements() <= kBoundedRowsWeights)
+      // A product or layer norm over a padded sequence's positions computes
+      // up to the length as generated code, where oneDNN would take the
+      // whole extent; only products with weights of more than
+      // kBoundedRowsWeights elements go to oneDNN still.
+      if (op->hasAttr("kiln.bounded_rows") &&
+          (llvm::isa<LayerNormOp>(op) ||
+           (llvm::isa<FusedMatMulOp, GemmOp>(op) &&
+            llvm::cast<ShapedType>(op->getOperand(1).getType())
+                    .getNumElements() <= kBoundedRowsWeights)))
         continue;
       // Ops oneDNN does not cover in this form stay for kiln-to-linalg.
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)

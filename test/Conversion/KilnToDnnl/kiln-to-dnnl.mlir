@@ -232,14 +232,16 @@ func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<
 
 // -----
 
-// A product over a padded sequence's positions (kiln.bounded_rows) stays
-// generated code, which computes up to the length, unless its weights
-// exceed 1 Mi elements.
+// A product (or layer norm) over a padded sequence's positions
+// (kiln.bounded_rows) stays generated code, which computes up to the
+// length, unless its weights exceed 1 Mi elements.
 // CHECK-LABEL: func @bounded_rows
 // CHECK: kiln.fused_matmul %arg0, %arg1 {kiln.bounded_rows = array<i64: 1, -1, 1>}
 // CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg2
-func.func @bounded_rows(%x: tensor<1x67x64xf32>, %w: tensor<64x64xf32>, %big: tensor<64x16400xf32>) -> (tensor<1x67x64xf32>, tensor<1x67x16400xf32>) {
+// CHECK: kiln.gemm %arg3, %arg1 {kiln.bounded_rows = array<i64: 0, -1, 0>}
+func.func @bounded_rows(%x: tensor<1x67x64xf32>, %w: tensor<64x64xf32>, %big: tensor<64x16400xf32>, %rows: tensor<67x64xf32>) -> (tensor<1x67x64xf32>, tensor<1x67x16400xf32>, tensor<67x64xf32>) {
   %0 = kiln.fused_matmul %x, %w {kiln.bounded_rows = array<i64: 1, -1, 1>} : (tensor<1x67x64xf32>, tensor<64x64xf32>) -> tensor<1x67x64xf32>
   %1 = kiln.fused_matmul %x, %big {kiln.bounded_rows = array<i64: 1, -1, 1>} : (tensor<1x67x64xf32>, tensor<64x16400xf32>) -> tensor<1x67x16400xf32>
-  return %0, %1 : tensor<1x67x64xf32>, tensor<1x67x16400xf32>
+  %2 = kiln.gemm %rows, %w {kiln.bounded_rows = array<i64: 0, -1, 0>} : (tensor<67x64xf32>, tensor<64x64xf32>) -> tensor<67x64xf32>
+  return %0, %1, %2 : tensor<1x67x64xf32>, tensor<1x67x16400xf32>, tensor<67x64xf32>
 }
