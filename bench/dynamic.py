@@ -13,6 +13,7 @@ usage: dynamic.py --kilnc KILNC --work DIR [--backend dnnl] [--runs 100]
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,25 @@ def bench(exe, inputs, runs):
                           os.path.dirname(exe)], capture_output=True,
                          text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])["median_us"]
+
+
+def profile(exe, inputs, runs):
+    """The executable's own profile (`--profile --bench RUNS`): microseconds
+    per run by op kind, and outside the ops."""
+    out = subprocess.run([exe, *inputs, "--profile", "--bench", str(runs),
+                          "-o", os.path.dirname(exe)], capture_output=True,
+                         text=True, check=True).stdout
+    kinds = {}
+    for line in out.splitlines():
+        m = re.match(r"profile: \d+ runs, ([\d.]+) us per run, ([\d.]+) us in "
+                     r"ops", line)
+        if m:
+            kinds["(between ops)"] = float(m.group(1)) - float(m.group(2))
+            continue
+        m = re.match(r"\s+([\d.]+)\s+[\d.]+\s+(\S+)\s", line)
+        if m:
+            kinds[m.group(2)] = kinds.get(m.group(2), 0.0) + float(m.group(1))
+    return kinds
 
 
 def main():
@@ -177,6 +197,16 @@ def bench_sequence(args, name):
                 times["dynamic"].append(bench(dynamic, inputs, args.runs))
             row[(b, length)] = (statistics.median(times["static"]),
                                 statistics.median(times["dynamic"]))
+            if row[(b, length)][1] > 1.10 * row[(b, length)][0]:
+                # Where the difference is: the op kinds whose time grew
+                # most, from each build's profile.
+                before = profile(static, inputs, args.runs)
+                after = profile(dynamic, inputs, args.runs)
+                grown = sorted(((after.get(k, 0.0) - before.get(k, 0.0), k)
+                                for k in set(before) | set(after)),
+                               reverse=True)
+                row[("why", b, length)] = [(k, d) for d, k in grown[:3]
+                                           if d > 0]
             print(f"{name} b{b} s{length}: static "
                   f"{row[(b, length)][0]:.0f} us, dynamic "
                   f"{row[(b, length)][1]:.0f} us", flush=True)
@@ -239,10 +269,10 @@ def write_doc(args, rows, sequence_rows):
         "its length: recurrent layers step and project their input that far",
         "(in blocks of 8 steps), attention takes blocks of 8 queries and",
         "chunks of 16 keys up to it, and matrix products, layer norms and",
-        "elementwise ops over the positions blocks of 8 of them; data",
-        "movement (transposes) still runs over the whole extent. The static build of",
-        "each length has no such rounding and, at 16 samples, runs them in",
-        "blocks.",
+        "elementwise ops, Gemms and gathers over the positions blocks of 8",
+        "of them, and transposes copy the positions up to it. The static",
+        "build of each length has no such rounding and, at 16 samples, runs",
+        "them in blocks.",
         "",
         "| model | " + " | ".join(f"b{b} s{length} static / dynamic (us) | ratio"
                                    for b in BATCHES for length in LENGTHS) + " |",
@@ -266,6 +296,29 @@ def write_doc(args, rows, sequence_rows):
         "The 1.10 goal with the length open: "
         + ("met everywhere." if not over_seq else
            "not met by " + ", ".join(over_seq) + "."),
+    ]
+    why = [(r, b, length) for r in sequence_rows for b in BATCHES
+           for length in LENGTHS if ("why", b, length) in r]
+    if why:
+        lines += [
+            "",
+            "Where the difference is, in those cells: the op kinds whose time",
+            "grew most from the static build to the dynamic one, dynamic minus",
+            f"static in us per run, from each executable's `--profile --bench "
+            f"{args.runs}`",
+            "(the profile's own cost included; `(between ops)` is the time",
+            "outside the ops: padding the inputs, choosing the bucket).",
+            "",
+            "| model | batch, length | ratio | grew most (us per run) |",
+            "| --- | --- | --- | --- |",
+        ]
+        for r, b, length in why:
+            static, dynamic = r[(b, length)]
+            lines.append(
+                f"| {r['name']} | b{b} s{length} | {dynamic / static:.2f} | "
+                + ", ".join(f"{k} +{d:.1f}" for k, d in r[("why", b, length)])
+                + " |")
+    lines += [
         "",
         "## The first run at a new size",
         "",
