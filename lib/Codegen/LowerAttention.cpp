@@ -63,7 +63,9 @@ public:
     blockK = op.getBlockK();
     int64_t queryBlocks = lq / blockQ;
     int64_t iterations = batch * heads * queryBlocks;
-    // The limits, read once: clamped to [0, Lk] and [0, Lq].
+    // The limits, clamped to [0, Lk] and [0, Lq]; read in each iteration
+    // (a load outside the parallel loop would keep kiln-parallelize from
+    // outlining it).
     auto limitOf = [&](Value limit, int64_t extent) -> Value {
       if (!limit)
         return {};
@@ -73,8 +75,6 @@ public:
       n = arith::MaxSIOp::create(b, loc, n, zero());
       return arith::MinSIOp::create(b, loc, n, index(extent));
     };
-    keyLimit = limitOf(op.getKeyLimit(), lk);
-    queryLimit = limitOf(op.getQueryLimit(), lq);
 
     // The iterations run in at most kMaxChunks chunks, each with its own
     // scratch: scores, running maxima and running sums.
@@ -90,6 +90,8 @@ public:
     kernels::forEachChunk(
         b, loc, iterations, chunks,
         [&](Value c) {
+          keyLimit = limitOf(op.getKeyLimit(), lk);
+          queryLimit = limitOf(op.getQueryLimit(), lq);
           chunkScores = subview(scores, {c, zero(), zero()},
                                 {1, blockQ, blockK}, {blockQ, blockK});
           chunkMaxima = subview(maxima, {c, zero()}, {1, blockQ}, {blockQ});

@@ -33,17 +33,19 @@ func.func @flash(%q: memref<2x2x8x4xf32>, %kt: memref<2x1x4x12xf32>, %v: memref<
   return
 }
 
-// Limits read once and clamped to the lengths. A query block from the
-// limit on is zeros; the key blocks stop at the one holding the limit, and
-// within it each row's vector passes stop at the limit rounded up to a
-// vector (the keys past it -inf, the probabilities after it zeros); the
-// rows past the query limit are zeroed after the division.
+// Limits read once per chunk of iterations, inside the parallel loop (so
+// that kiln-parallelize can outline it), and clamped to the lengths. A
+// query block from the limit on is zeros; the key blocks stop at the one
+// holding the limit, and within it each row's vector passes stop at the
+// limit rounded up to a vector (the keys past it -inf, the probabilities
+// after it zeros); the rows past the query limit are zeroed after the
+// division.
 // CHECK-LABEL: func @flash_limits
+// CHECK: scf.parallel
 // CHECK: %[[NK:.*]] = memref.load %arg3[] : memref<i64>
 // CHECK: arith.maxsi
 // CHECK: arith.minsi
 // CHECK: %[[NQ:.*]] = memref.load %arg3[] : memref<i64>
-// CHECK: scf.parallel
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
 // CHECK: scf.if %[[IN]] {
 // CHECK: arith.ceildivui
