@@ -162,10 +162,13 @@ def KilnBoundSequence : Pass<"kiln-bound-sequence", "mlir::ModuleOp"> {
     `kiln.sequence_axis`, and the ops whose work kiln-to-linalg bounds by
     the length: attention over the positions (`kiln.bounded_keys`, and
     `kiln.bounded_queries` when its queries are the positions too),
-    recurrent layers (`kiln.padded_lengths`: every entry has the length)
-    and matrix products whose rows are the positions, layer norms and
-    elementwise ops over them (`kiln.bounded_rows`: each operand's axis
-    that holds them, -1 for none, then the result's). Without the
+    recurrent layers (`kiln.padded_lengths`: every entry has the length),
+    and matrix products (fused or Gemm) whose rows are the positions,
+    gathers whose indices are, layer norms, elementwise ops and transposes
+    over them (`kiln.bounded_rows`: each operand's axis that holds them, -1
+    for none, then the result's). Attention's keys and values get zeros at
+    the padded positions unless a bounded transpose produced them; a mask
+    of the length alone is marked `kiln.length_mask`. Without the
     attribute, does nothing.
   }];
 }
