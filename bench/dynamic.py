@@ -40,11 +40,13 @@ def bench(exe, inputs, runs):
 
 
 def profile(exe, inputs, runs):
-    """The executable's own profile (`--profile --bench RUNS`): microseconds
-    per run by op kind, and outside the ops."""
+    """The executable's own profile on one thread (`--profile --bench RUNS
+    --threads 1`: with more, a build that runs its samples side by side
+    adds up their threads' times): microseconds per run by op kind, and
+    outside the ops."""
     out = subprocess.run([exe, *inputs, "--profile", "--bench", str(runs),
-                          "-o", os.path.dirname(exe)], capture_output=True,
-                         text=True, check=True).stdout
+                          "--threads", "1", "-o", os.path.dirname(exe)],
+                         capture_output=True, text=True, check=True).stdout
     kinds = {}
     for line in out.splitlines():
         m = re.match(r"profile: \d+ runs, ([\d.]+) us per run, ([\d.]+) us in "
@@ -305,9 +307,15 @@ def write_doc(args, rows, sequence_rows):
             "Where the difference is, in those cells: the op kinds whose time",
             "grew most from the static build to the dynamic one, dynamic minus",
             f"static in us per run, from each executable's `--profile --bench "
-            f"{args.runs}`",
-            "(the profile's own cost included; `(between ops)` is the time",
-            "outside the ops: padding the inputs, choosing the bucket).",
+            f"{args.runs} --threads 1`",
+            "(on one thread, so a time is the work of the op whichever",
+            "threads ran it; the profile's own cost included; `(between ops)`",
+            "is the time outside the ops: padding the inputs, choosing the",
+            "bucket). On 2 threads the static builds also split their",
+            "larger products (oneDNN) and, at 16 samples, run the samples as",
+            "one block, where the dynamic build runs a sample's products",
+            "over the positions as generated code on one thread, and the",
+            "samples side by side.",
             "",
             "| model | batch, length | ratio | grew most (us per run) |",
             "| --- | --- | --- | --- |",
