@@ -75,14 +75,7 @@ struct TransposeLowering : OpRewritePattern<TransposeOp> {
     }
     int64_t inAxis = bound[0], outAxis = bound[1];
     int64_t extent = type.getDimSize(outAxis);
-    Value n = arith::IndexCastOp::create(
-        rewriter, loc, rewriter.getIndexType(),
-        tensor::ExtractOp::create(rewriter, loc, length, ValueRange{}));
-    n = arith::MinSIOp::create(
-        rewriter, loc,
-        arith::MaxSIOp::create(
-            rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 0)),
-        arith::ConstantIndexOp::create(rewriter, loc, extent));
+    Value n = clampedLength(rewriter, loc, length, extent);
     // The first n positions of `shape` along `axis`.
     auto sizes = [&](ArrayRef<int64_t> shape, int64_t axis) {
       SmallVector<OpFoldResult> result =

@@ -184,14 +184,7 @@ struct BoundedRows : RewritePattern {
         return unbound();
     }
     Location loc = op->getLoc();
-    Value n = arith::IndexCastOp::create(
-        rewriter, loc, rewriter.getIndexType(),
-        tensor::ExtractOp::create(rewriter, loc, length, ValueRange{}));
-    n = arith::MinSIOp::create(
-        rewriter, loc,
-        arith::MaxSIOp::create(
-            rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 0)),
-        arith::ConstantIndexOp::create(rewriter, loc, extent));
+    Value n = clampedLength(rewriter, loc, length, extent);
     Value zero = scalar(rewriter, loc, outType.getElementType(), 0);
     Value result =
         blocksUpTo(rewriter, loc, filled(rewriter, loc, outType, zero), axis,

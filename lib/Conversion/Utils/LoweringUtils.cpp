@@ -123,6 +123,17 @@ Value kiln::lowering::padded(OpBuilder &b, Location loc, Value input,
                                highFolds, value);
 }
 
+Value kiln::lowering::clampedLength(OpBuilder &b, Location loc, Value length,
+                                    int64_t extent) {
+  Value n = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      tensor::ExtractOp::create(b, loc, length, ValueRange{}));
+  n = arith::MaxSIOp::create(b, loc, n,
+                             arith::ConstantIndexOp::create(b, loc, 0));
+  return arith::MinSIOp::create(b, loc, n,
+                                arith::ConstantIndexOp::create(b, loc, extent));
+}
+
 Value kiln::lowering::sliceDim(OpBuilder &b, Location loc, Value value,
                                int64_t dim, OpFoldResult offset, int64_t size) {
   auto type = llvm::cast<RankedTensorType>(value.getType());

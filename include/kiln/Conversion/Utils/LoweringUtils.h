@@ -63,6 +63,11 @@ mlir::Value padded(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value sliceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                      int64_t dim, mlir::OpFoldResult offset, int64_t size);
 
+/// The padded sequence's `length` (an i64 scalar tensor) as an index
+/// clamped to [0, extent].
+mlir::Value clampedLength(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value length, int64_t extent);
+
 /// `init` with blocks of `rows` entries along `dim` replaced up to `count`
 /// (an index, at most the dim's extent, which exceeds `rows`), in an
 /// scf.for: block i starts at min(i * rows, extent - rows), so that the
