@@ -90,9 +90,17 @@ struct PadOfParallelProducer : OpRewritePattern<tensor::PadOp> {
     // the producer, so that empty-tensor elimination can hand the producer
     // its slice.
     OpBuilder::InsertionGuard guard(rewriter);
+    // (Where the padding value is available there: defined before it in
+    // its block, or in a block around it.)
+    Block *home = fill.getParentBlock();
     Operation *fillDef = fill.getDefiningOp();
-    if (!fillDef || (fillDef->getBlock() == producer->getBlock() &&
-                     fillDef->isBeforeInBlock(producer)))
+    bool before =
+        home == producer->getBlock()
+            ? !fillDef || fillDef->isBeforeInBlock(producer)
+            : home->findAncestorOpInBlock(*producer) &&
+                  (!fillDef || fillDef->isBeforeInBlock(
+                                   home->findAncestorOpInBlock(*producer)));
+    if (before)
       rewriter.setInsertionPoint(producer);
     Value full =
         linalg::FillOp::create(rewriter, loc, fill,
