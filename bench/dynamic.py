@@ -13,13 +13,13 @@ usage: dynamic.py --kilnc KILNC --work DIR [--backend dnnl] [--runs 100]
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 
 import numpy as np
 
+import kiln_profile
 from kilntest import kilnc as kt
 from run import cpu_name
 
@@ -44,19 +44,11 @@ def profile(exe, inputs, runs):
     --threads 1`: with more, a build that runs its samples side by side
     adds up their threads' times): microseconds per run by op kind, and
     outside the ops."""
-    out = subprocess.run([exe, *inputs, "--profile", "--bench", str(runs),
-                          "--threads", "1", "-o", os.path.dirname(exe)],
-                         capture_output=True, text=True, check=True).stdout
-    kinds = {}
-    for line in out.splitlines():
-        m = re.match(r"profile: \d+ runs, ([\d.]+) us per run, ([\d.]+) us in "
-                     r"ops", line)
-        if m:
-            kinds["(between ops)"] = float(m.group(1)) - float(m.group(2))
-            continue
-        m = re.match(r"\s+([\d.]+)\s+[\d.]+\s+(\S+)\s", line)
-        if m:
-            kinds[m.group(2)] = kinds.get(m.group(2), 0.0) + float(m.group(1))
+    ops, per_run, in_ops = kiln_profile.profile(exe, inputs, runs, 1,
+                                                os.path.dirname(exe))
+    kinds = {"(between ops)": per_run - in_ops}
+    for kind, _, us in ops:
+        kinds[kind] = kinds.get(kind, 0.0) + us
     return kinds
 
 

@@ -16,13 +16,14 @@ usage: layers.py --kilnc KILNC --model MODEL.onnx --input X.npy [...]
 import argparse
 import collections
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+import kiln_profile
 
 
 def kiln_layers(args, work):
@@ -32,22 +33,12 @@ def kiln_layers(args, work):
     subprocess.run([args.kilnc, args.model, "-o", exe], check=True)
     out = os.path.join(work, "out")
     os.makedirs(out, exist_ok=True)
-    text = subprocess.run([exe, *args.input, "-o", out, "--profile",
-                           "--bench", str(args.runs), "--threads",
-                           str(args.threads)], capture_output=True,
-                          text=True, check=True).stdout
-    layers, total = {}, None
-    for line in text.splitlines():
-        m = re.match(r"profile: \d+ runs, ([\d.]+) us per run, ([\d.]+) us in "
-                     r"ops", line)
-        if m:
-            total = (float(m.group(1)), float(m.group(2)))
-            continue
-        m = re.match(r"\s+([\d.]+)\s+[\d.]+\s+(\S+)\s+(.*)$", line)
-        if m:
-            node = m.group(3).rsplit(" (", 1)[0]
-            kind, us = layers.get(node, (m.group(2), 0.0))
-            layers[node] = (kind, us + float(m.group(1)))
+    ops, per_run, in_ops = kiln_profile.profile(exe, args.input, args.runs,
+                                                args.threads, out)
+    layers = {}
+    for kind, node, us in ops:
+        layers[node] = (kind, layers.get(node, (kind, 0.0))[1] + us)
+    total = (per_run, in_ops)
     return layers, total
 
 

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 
+import kiln_profile
 import numpy as np
 from kilntest import kilnc as kt
 from peers import IN_PLACE
@@ -250,17 +251,11 @@ def layer_flops(model_path):
 def profile_layers(exe, inputs, flops, runs):
     """From the executable's --profile on one thread: the GFLOP/s over the
     layers in `flops`, or None."""
-    text = subprocess.run([exe, *inputs, "-o", exe + "-out", "--profile",
-                           "--bench", str(runs), "--threads", "1"],
-                          capture_output=True, text=True, check=True).stdout
+    ops, _, _ = kiln_profile.profile(exe, inputs, runs, 1, exe + "-out")
     total_us, total_flops = 0.0, 0
-    for line in text.splitlines():
-        parts = line.split(None, 3)
-        if len(parts) < 4 or not parts[0].replace(".", "").isdigit():
-            continue
-        node = parts[3].rsplit(" (", 1)[0]
+    for _, node, us in ops:
         if node in flops:
-            total_us += float(parts[0])
+            total_us += us
             total_flops += flops[node]
     return total_flops / total_us / 1e3 if total_us else None
 
