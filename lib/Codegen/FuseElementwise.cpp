@@ -92,14 +92,9 @@ struct PadOfParallelProducer : OpRewritePattern<tensor::PadOp> {
     OpBuilder::InsertionGuard guard(rewriter);
     // (Where the padding value is available there: defined before it in
     // its block, or in a block around it.)
-    Block *home = fill.getParentBlock();
+    Operation *anchor = fill.getParentBlock()->findAncestorOpInBlock(*producer);
     Operation *fillDef = fill.getDefiningOp();
-    bool before =
-        home == producer->getBlock()
-            ? !fillDef || fillDef->isBeforeInBlock(producer)
-            : home->findAncestorOpInBlock(*producer) &&
-                  (!fillDef || fillDef->isBeforeInBlock(
-                                   home->findAncestorOpInBlock(*producer)));
+    bool before = anchor && (!fillDef || fillDef->isBeforeInBlock(anchor));
     if (before)
       rewriter.setInsertionPoint(producer);
     Value full =

@@ -32,6 +32,10 @@ using namespace mlir;
 
 namespace {
 
+int64_t operandRank(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getRank();
+}
+
 /// A reduction (kiln.reduce, or kiln.global_pool over [N, C, positions]),
 /// a softmax or a convolution over the positions of a padded sequence: the
 /// padded ones take the kind's identity (0 for a sum or a convolution,
@@ -262,10 +266,10 @@ LogicalResult boundPositions(func::FuncOp graph, ArrayRef<Operation *> bounded,
 /// for one without them, then the result's): matrix products whose rows
 /// are the positions (kiln.fused_matmul, kiln.gemm), gathers whose indices
 /// are, layer norms, elementwise ops and transposes. Each axis but a
-/// transpose's has only 1s before it;
-/// an elementwise operand without the positions has a 1 (or nothing) on
-/// the result's axis. Runs before boundPositions, whose masks give the
-/// padded positions their values and so must cover them all.
+/// transpose's has only 1s before it; an elementwise operand without the
+/// positions has a 1 (or nothing) on the result's axis. Runs before
+/// boundPositions, whose masks give the padded positions their values and
+/// so must cover them all.
 void markBoundedRows(func::FuncOp graph,
                      const llvm::DenseMap<Value, int64_t> &axes,
                      int64_t extent) {
@@ -329,10 +333,6 @@ void markBoundedRows(func::FuncOp graph,
         return;
       marks.push_back(-1);
     }
-    auto rank = [&](unsigned i) {
-      return llvm::cast<RankedTensorType>(op->getOperand(i).getType())
-          .getRank();
-    };
     auto othersWhole = [&](unsigned from) {
       return llvm::all_of(ArrayRef<int64_t>(marks).drop_front(from),
                           [](int64_t m) { return m < 0; });
@@ -340,7 +340,8 @@ void markBoundedRows(func::FuncOp graph,
     // A matrix product's rows: not its last axis (a Gemm's first, its
     // input not transposed); a gather's indices, the data whole.
     if (llvm::isa<kiln::FusedMatMulOp>(op) &&
-        (marks[0] < 0 || marks[0] + 1 >= rank(0) || !othersWhole(1)))
+        (marks[0] < 0 || marks[0] + 1 >= operandRank(op->getOperand(0)) ||
+         !othersWhole(1)))
       return;
     if (auto gemm = llvm::dyn_cast<kiln::GemmOp>(op);
         gemm && (marks[0] != 0 || gemm.getTransA() || !othersWhole(1)))
