@@ -932,6 +932,11 @@ struct ConvertKilnToDnnlPass
            staysGeneratedRecurrence(op, recurrenceBatch)) &&
           !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
+      // A product of one row by a large constant matrix reads the matrix
+      // faster from the column panels its lowering packs (see
+      // lowering::rowPanelWidth) than oneDNN 2.6 does from its layout.
+      if (lowering::rowPanelWidth(op))
+        continue;
       // A product or layer norm over a padded sequence's positions computes
       // up to the length as generated code, where oneDNN would take the
       // whole extent; only products with weights of more than

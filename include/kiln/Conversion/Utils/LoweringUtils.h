@@ -214,6 +214,12 @@ void populateResizePatterns(mlir::RewritePatternSet &patterns);
 /// R, a GRU without linear_before_reset).
 int64_t packedRecurrencePanel(mlir::Operation *op);
 
+/// The width of the column panels the lowering of a matrix product of one
+/// row by a large constant matrix (kiln.gemm, kiln.matmul,
+/// kiln.fused_matmul; f32, at least 256 Ki elements) packs the matrix in,
+/// or 0 for other products.
+int64_t rowPanelWidth(mlir::Operation *op);
+
 } // namespace kiln::lowering
 
 #endif // KILN_CONVERSION_UTILS_LOWERINGUTILS_H
