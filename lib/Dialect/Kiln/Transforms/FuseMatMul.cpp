@@ -4,6 +4,13 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/MapVector.h"
+
+#include <algorithm>
+#include <cstring>
+
 namespace kiln {
 #define GEN_PASS_DEF_KILNFUSEMATMUL
 #include "kiln/Dialect/Kiln/Transforms/Passes.h.inc"
@@ -26,6 +33,152 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     });
     for (Operation *op : products)
       fuse(op);
+    mergeSiblings();
+  }
+
+  /// The elements of `value`, a kiln.constant of f32 elements with a
+  /// static shape (dense, splat or a blob), and its attribute; nullopt for
+  /// anything else.
+  static std::optional<std::vector<float>> floatValues(Value value,
+                                                       Attribute &attr) {
+    auto type = llvm::cast<RankedTensorType>(value.getType());
+    if (!type.hasStaticShape() || !type.getElementType().isF32() ||
+        !matchPattern(value, m_Constant(&attr)))
+      return std::nullopt;
+    std::vector<float> values(type.getNumElements());
+    if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+        dense && dense.isSplat()) {
+      std::fill(values.begin(), values.end(), dense.getSplatValue<float>());
+      return values;
+    }
+    std::optional<ArrayRef<char>> bytes = constantBytes(attr);
+    if (!bytes || bytes->size() != values.size() * sizeof(float))
+      return std::nullopt;
+    std::memcpy(values.data(), bytes->data(), bytes->size());
+    return values;
+  }
+
+  /// Matrices (or vectors, one row) of `rows` rows and `widths` columns
+  /// side by side, as a constant of `type` of `like`'s kind (a blob or a
+  /// dense literal).
+  static ElementsAttr sideBySide(ArrayRef<std::vector<float>> parts,
+                                 ArrayRef<int64_t> widths, int64_t rows,
+                                 RankedTensorType type, Attribute like) {
+    std::vector<float> values;
+    values.reserve(type.getNumElements());
+    for (int64_t row = 0; row < rows; ++row)
+      for (auto [part, width] : llvm::zip(parts, widths))
+        values.insert(values.end(), part.begin() + row * width,
+                      part.begin() + (row + 1) * width);
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                         values.size() * sizeof(float));
+    if (auto blob = llvm::dyn_cast<DenseResourceElementsAttr>(like))
+      return llvm::cast<ElementsAttr>(DenseResourceElementsAttr::get(
+          type, blob.getRawHandle().getKey(),
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes,
+                                                        alignof(double))));
+    return llvm::cast<ElementsAttr>(
+        DenseElementsAttr::getFromRawBuffer(type, bytes));
+  }
+
+  /// Fused products of one input by constant weights with the same
+  /// activation (the queries, keys and values of an attention layer)
+  /// become one product of their weights side by side, each result a
+  /// slice of its columns: the input is read once, and one larger product
+  /// runs closer to the machine's peak than three small ones.
+  void mergeSiblings() {
+    llvm::MapVector<Value, SmallVector<FusedMatMulOp>> byInput;
+    getOperation()->walk([&](FusedMatMulOp op) {
+      Attribute attr;
+      RankedTensorType type = op.getType();
+      if (!type.hasStaticShape() || !floatValues(op.getWeight(), attr) ||
+          (op.getBias() && !floatValues(op.getBias(), attr)))
+        return;
+      byInput[op.getInput()].push_back(op);
+    });
+    for (auto &[input, all] : byInput) {
+      // Siblings: the same activation, a bias for all or none, one block.
+      while (all.size() >= 2) {
+        FusedMatMulOp first = all.front();
+        SmallVector<FusedMatMulOp> group, rest;
+        for (FusedMatMulOp op : all) {
+          bool same =
+              op->getBlock() == first->getBlock() &&
+              op.getActivationAttr() == first.getActivationAttr() &&
+              op.getActivationAlphaAttr() == first.getActivationAlphaAttr() &&
+              op.getActivationBetaAttr() == first.getActivationBetaAttr() &&
+              !op.getBias() == !first.getBias();
+          (same ? group : rest).push_back(op);
+        }
+        all = rest;
+        if (group.size() >= 2)
+          merge(group);
+      }
+    }
+  }
+
+  void merge(SmallVector<FusedMatMulOp> group) {
+    FusedMatMulOp earliest = group.front();
+    for (FusedMatMulOp op : group)
+      if (op->isBeforeInBlock(earliest))
+        earliest = op;
+    RankedTensorType weightType = group.front().getWeight().getType();
+    int64_t k = weightType.getDimSize(0), total = 0;
+    SmallVector<std::vector<float>> weights, biases;
+    SmallVector<int64_t> widths;
+    Attribute weightAttr, biasAttr;
+    for (FusedMatMulOp op : group) {
+      weights.push_back(*floatValues(op.getWeight(), weightAttr));
+      if (op.getBias())
+        biases.push_back(*floatValues(op.getBias(), biasAttr));
+      widths.push_back(op.getWeight().getType().getDimSize(1));
+      total += widths.back();
+    }
+    OpBuilder b(earliest);
+    Location loc = earliest.getLoc();
+    Type f32 = b.getF32Type();
+    SmallVector<Value> operands = {
+        earliest.getInput(),
+        ConstantOp::create(b, loc,
+                           sideBySide(weights, widths, k,
+                                      RankedTensorType::get({k, total}, f32),
+                                      weightAttr))};
+    if (!biases.empty())
+      operands.push_back(ConstantOp::create(
+          b, loc,
+          sideBySide(biases, widths, 1, RankedTensorType::get({total}, f32),
+                     biasAttr)));
+    SmallVector<NamedAttribute> attrs;
+    for (StringRef name : {"activation", "activation_alpha", "activation_beta"})
+      if (Attribute attr = earliest->getAttr(name))
+        attrs.push_back(b.getNamedAttr(name, attr));
+    SmallVector<Location> locs;
+    for (FusedMatMulOp op : group)
+      locs.push_back(op.getLoc());
+    FailureOr<FusedMatMulOp> merged =
+        createChecked<FusedMatMulOp>(b, b.getFusedLoc(locs), operands, attrs);
+    if (failed(merged))
+      return signalPassFailure();
+    ArrayRef<int64_t> shape = merged->getType().getShape();
+    // Every slice is made before the products go: the builder inserts
+    // before the earliest of them.
+    SmallVector<Value> slices;
+    int64_t offset = 0;
+    for (auto [op, width] : llvm::zip(group, widths)) {
+      SmallVector<int64_t> offsets(shape.size(), 0), strides(shape.size(), 1);
+      offsets.back() = offset;
+      offset += width;
+      slices.push_back(SliceOp::create(b, op.getLoc(), op.getType(), *merged,
+                                       offsets, strides));
+      if (report)
+        op->emitRemark("merged: columns [")
+            << offsets.back() << ", " << offset << ") of one product with "
+            << group.size() - 1 << " other(s) of the same input";
+    }
+    for (auto [op, slice] : llvm::zip(group, slices)) {
+      op.getResult().replaceAllUsesWith(slice);
+      op.erase();
+    }
   }
 
   /// The product's input, weight and bias as kiln.fused_matmul reads them,

@@ -74,3 +74,43 @@ func.func @integers(%x: tensor<4x8xi32>, %w: tensor<8x8xi32>) -> tensor<4x8xi32>
   %1 = kiln.unary relu %0 : tensor<4x8xi32>
   return %1 : tensor<4x8xi32>
 }
+
+// -----
+
+// Products of one input by constant weights (attention's queries, keys and
+// values) become one product of the weights side by side, each result a
+// slice of its columns; the constants are laid side by side row by row
+// (w1 row 0 = [1, 2], w2 row 0 = [5]). A product with another activation,
+// or without a bias, or by weights given at run time stays apart.
+// CHECK-LABEL: func @siblings
+// CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 5.000000e+00], [3.000000e+00, 4.000000e+00, 6.000000e+00]]> : tensor<2x3xf32>
+// CHECK-DAG: %[[B:.*]] = kiln.constant dense<[1.000000e-01, 2.000000e-01, 3.000000e-01]> : tensor<3xf32>
+// CHECK: %[[M:.*]] = kiln.fused_matmul %arg0, %[[W]] bias %[[B]] : (tensor<4x2xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+// CHECK-DAG: %[[S1:.*]] = kiln.slice %[[M]] {offsets = array<i64: 0, 0>, strides = array<i64: 1, 1>} : (tensor<4x3xf32>) -> tensor<4x2xf32>
+// CHECK-DAG: %[[S2:.*]] = kiln.slice %[[M]] {offsets = array<i64: 0, 2>, strides = array<i64: 1, 1>} : (tensor<4x3xf32>) -> tensor<4x1xf32>
+// CHECK-DAG: %[[R:.*]] = kiln.fused_matmul %arg0, %{{.*}} bias %{{.*}} activation relu
+// CHECK-DAG: %[[N:.*]] = kiln.matmul %arg0, %{{.*}} : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+// CHECK-DAG: %[[X:.*]] = kiln.fused_matmul %arg0, %arg1 bias
+// CHECK: return %[[S1]], %[[S2]], %[[R]], %[[N]], %[[X]]
+// REPORT-COUNT-2: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary
+// REPORT: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary, relu kiln.unary
+// REPORT: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary
+// REPORT: remark: merged: columns [0, 2) of one product with 1 other(s) of the same input
+// REPORT: remark: merged: columns [2, 3) of one product with 1 other(s) of the same input
+func.func @siblings(%x: tensor<4x2xf32>, %wr: tensor<2x1xf32>) -> (tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+  %w1 = kiln.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b1 = kiln.constant dense<[0.1, 0.2]> : tensor<2xf32>
+  %w2 = kiln.constant dense<[[5.0], [6.0]]> : tensor<2x1xf32>
+  %b2 = kiln.constant dense<[0.3]> : tensor<1xf32>
+  %0 = kiln.matmul %x, %w1 : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %1 = kiln.binary add %0, %b1 : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %2 = kiln.matmul %x, %w2 : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+  %3 = kiln.binary add %2, %b2 : (tensor<4x1xf32>, tensor<1xf32>) -> tensor<4x1xf32>
+  %4 = kiln.matmul %x, %w2 : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+  %5 = kiln.binary add %4, %b2 : (tensor<4x1xf32>, tensor<1xf32>) -> tensor<4x1xf32>
+  %6 = kiln.unary relu %5 : tensor<4x1xf32>
+  %7 = kiln.matmul %x, %w2 : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+  %8 = kiln.matmul %x, %wr : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+  %9 = kiln.binary add %8, %b2 : (tensor<4x1xf32>, tensor<1xf32>) -> tensor<4x1xf32>
+  return %1, %3, %6, %7, %9 : tensor<4x2xf32>, tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>
+}

@@ -80,6 +80,12 @@ def KilnFuseMatMul : Pass<"kiln-fuse-matmul"> {
     with nothing to fuse stays; with `report`, each fusion and each near
     miss (another user, an add that is no bias, a unary that is no
     activation, a transposing or scaling gemm) is a remark at the product.
+    Then fused products of one input by constant f32 weights of static
+    shapes, with the same activation and a constant bias for all or none
+    (an attention layer's queries, keys and values), become one
+    `kiln.fused_matmul` of the weights (and biases) side by side, at the
+    first of them, each result a `kiln.slice` of its columns (a remark
+    each with `report`).
   }];
   let options = [
     Option<"report", "report", "bool", "false",
