@@ -71,6 +71,10 @@ struct Plan {
                                   // (0: the operand does not vary along it)
   Value start; // a reduction's starting value, when a fill of the output
                // just before it was folded in (the output is not read)
+  // Of a body that reads tables (linalg.index, memref.load): the values
+  // that vary along `inner`; the others are computed once per vector, as
+  // scalars.
+  llvm::DenseSet<Value> varying;
 };
 
 /// The coefficient of dim `d` in `e` when `e` is a sum of constants and
@@ -113,6 +117,58 @@ int64_t position(AffineMap map, int64_t d) {
         dim && dim.getPosition() == d)
       return i;
   return -1;
+}
+
+/// The values of `op`'s body that vary along the innermost loop `inner`
+/// of an elementwise generic: the block arguments of operands that read
+/// it (`strides` non-zero), `linalg.index` of it, and what is computed from
+/// them; a `memref.load` varies when its last index is `linalg.index` of
+/// the innermost loop (a row of a gathered table, read as a vector). Null
+/// when the body reads memory any other way: a load whose other indices
+/// vary, or the innermost index used for anything but a load's last index.
+std::optional<llvm::DenseSet<Value>>
+varyingValues(linalg::GenericOp op, int64_t inner, ArrayRef<int64_t> strides) {
+  Block &body = op.getRegion().front();
+  llvm::DenseSet<Value> varying;
+  for (OpOperand &operand : op->getOpOperands())
+    if (strides[operand.getOperandNumber()] != 0 && !op.isDpsInit(&operand))
+      varying.insert(body.getArgument(operand.getOperandNumber()));
+  auto isInnerIndex = [&](Value v) {
+    auto index = v.getDefiningOp<linalg::IndexOp>();
+    return index && (int64_t)index.getDim() == inner;
+  };
+  for (Operation &inner_op : body.without_terminator()) {
+    if (auto index = llvm::dyn_cast<linalg::IndexOp>(inner_op)) {
+      if ((int64_t)index.getDim() != inner)
+        continue;
+      for (OpOperand &use : index->getUses()) {
+        auto load = llvm::dyn_cast<memref::LoadOp>(use.getOwner());
+        if (!load || use.getOperandNumber() != load->getNumOperands() - 1)
+          return std::nullopt;
+      }
+      continue;
+    }
+    if (auto load = llvm::dyn_cast<memref::LoadOp>(inner_op)) {
+      ValueRange at = load.getIndices();
+      for (Value v : at.drop_back(at.empty() ? 0 : 1))
+        if (varying.contains(v))
+          return std::nullopt;
+      if (!at.empty() && isInnerIndex(at.back())) {
+        MemRefType type = load.getMemRefType();
+        if (!isVectorizable(type) || type.getElementType().isInteger(1))
+          return std::nullopt;
+        varying.insert(load.getResult());
+      } else if (!at.empty() && varying.contains(at.back())) {
+        return std::nullopt;
+      }
+      continue;
+    }
+    if (llvm::any_of(inner_op.getOperands(),
+                     [&](Value v) { return varying.contains(v); }))
+      for (Value result : inner_op.getResults())
+        varying.insert(result);
+  }
+  return varying;
 }
 
 std::optional<Plan> match(linalg::GenericOp op) {
@@ -177,7 +233,14 @@ std::optional<Plan> match(linalg::GenericOp op) {
   // intrinsics or kiln-approximate-math's polynomials; the others become
   // libm calls, on scalars only).
   Block &body = op.getRegion().front();
+  bool reads = false;
   for (Operation &inner : body.without_terminator()) {
+    // An elementwise generic may read tables (a gather): its loads and
+    // loop indices are checked below.
+    if (llvm::isa<linalg::IndexOp, memref::LoadOp>(inner)) {
+      reads = true;
+      continue;
+    }
     bool vectorMath =
         llvm::isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
                   math::Log2Op, math::Log1pOp, math::TanhOp, math::ErfOp,
@@ -191,6 +254,15 @@ std::optional<Plan> match(linalg::GenericOp op) {
     for (Type t : inner.getResultTypes())
       if (!t.isIntOrIndexOrFloat())
         return std::nullopt;
+  }
+  if (reads) {
+    if (reduction || plan.window)
+      return std::nullopt;
+    std::optional<llvm::DenseSet<Value>> varying =
+        varyingValues(op, plan.inner, plan.strides);
+    if (!varying)
+      return std::nullopt;
+    plan.varying = std::move(*varying);
   }
   if (!reduction && !plan.window)
     return plan;
@@ -389,7 +461,7 @@ private:
   /// vectors, or for a reduction the value to combine.
   SmallVector<Value> body(Value j, Value mask) {
     Block &block = op.getRegion().front();
-    IRMapping map;
+    IRMapping map, scalars;
     for (OpOperand &operand : op->getOpOperands()) {
       BlockArgument arg = block.getArgument(operand.getOperandNumber());
       if (arg.use_empty() ||
@@ -423,13 +495,75 @@ private:
     auto lookup = [&](Value v) -> Value {
       if (Value mapped = map.lookupOrNull(v))
         return mapped;
+      if (Value scalar = scalars.lookupOrNull(v)) {
+        Value broadcast =
+            vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), scalar);
+        map.map(v, broadcast);
+        return broadcast;
+      }
       // Defined outside the body (or a block argument not loaded): a
       // scalar to broadcast.
       return vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
     };
+    // A body that reads tables: values that do not vary along the vector
+    // are computed as scalars (the row index of a gather, its checks), a
+    // varying load reads a vector from its row.
+    bool reads = !plan.varying.empty() ||
+                 llvm::any_of(block.without_terminator(), [](Operation &o) {
+                   return llvm::isa<linalg::IndexOp, memref::LoadOp>(o);
+                 });
+    if (reads)
+      for (OpOperand &operand : op->getOpOperands())
+        if (plan.strides[operand.getOperandNumber()] == 0 &&
+            !op.isDpsInit(&operand)) {
+          BlockArgument arg = block.getArgument(operand.getOperandNumber());
+          if (!arg.use_empty())
+            scalars.map(arg,
+                        memref::LoadOp::create(
+                            b, loc, operand.get(),
+                            indices(op.getMatchingIndexingMap(&operand), j)));
+        }
+    auto scalarOf = [&](Value v) { return scalars.lookupOrDefault(v); };
     for (Operation &inner : block.without_terminator()) {
       if (&inner == plan.combineOp)
         continue;
+      if (reads) {
+        if (auto index = llvm::dyn_cast<linalg::IndexOp>(inner)) {
+          if ((int64_t)index.getDim() != plan.inner)
+            scalars.map(index.getResult(), ivs[index.getDim()]);
+          continue;
+        }
+        if (auto load = llvm::dyn_cast<memref::LoadOp>(inner);
+            load && plan.varying.contains(load.getResult())) {
+          SmallVector<Value> at;
+          for (Value v : load.getIndices().drop_back())
+            at.push_back(scalarOf(v));
+          at.push_back(j);
+          Type element = load.getType();
+          Value value;
+          if (mask) {
+            Value zero = arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(vectorOf(element),
+                                       b.getZeroAttr(element)));
+            value = vector::MaskedLoadOp::create(
+                b, loc, vectorOf(element), load.getMemRef(), at, mask, zero);
+          } else {
+            value = vector::LoadOp::create(b, loc, vectorOf(element),
+                                           load.getMemRef(), at);
+          }
+          map.map(load.getResult(), value);
+          continue;
+        }
+        if (llvm::none_of(inner.getResults(),
+                          [&](Value v) { return plan.varying.contains(v); })) {
+          Operation *clone = b.clone(inner, scalars);
+          for (auto [from, to] :
+               llvm::zip(inner.getResults(), clone->getResults()))
+            scalars.map(from, to);
+          continue;
+        }
+      }
       OperationState state(loc, inner.getName());
       for (Value operand : inner.getOperands())
         state.addOperands(lookup(operand));

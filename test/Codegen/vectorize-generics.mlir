@@ -267,3 +267,48 @@ func.func @im2col(%x: memref<6x11xf32>, %col: memref<3x3x4x5xf32>) {
   }
   return
 }
+
+// -----
+
+// A gather fused into an elementwise op: the row index is loaded and
+// converted once per vector, as scalars; the row of the table is read as
+// vectors along the innermost loop (6 columns: a vector of 4 and a masked
+// tail of 2). A table read down a column (its innermost loop index not the
+// last) is left alone.
+// CHECK-LABEL: func @gather_rows
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: scf.for %[[J:.*]] =
+// CHECK: %[[A:.*]] = vector.load %arg0[%[[I]], %[[J]]] : memref<3x6xf32>, vector<4xf32>
+// CHECK: %[[K:.*]] = memref.load %arg1[%[[I]]] : memref<3xi64>
+// CHECK: %[[R:.*]] = arith.index_cast %[[K]] : i64 to index
+// CHECK: %[[V:.*]] = vector.load %arg2[%[[R]], %[[J]]] : memref<10x6xf32>, vector<4xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[A]], %[[V]] : vector<4xf32>
+// CHECK: vector.store %[[S]], %arg3[%[[I]], %[[J]]]
+// CHECK: vector.maskedload %arg2
+// CHECK: vector.maskedstore
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+func.func @gather_rows(%x: memref<3x6xf32>, %idx: memref<3xi64>, %table: memref<10x6xf32>, %y: memref<3x6xf32>, %t: memref<6x10xf32>) {
+  linalg.generic {indexing_maps = [#rows, #rows], iterator_types = ["parallel", "parallel"]} ins(%x : memref<3x6xf32>) outs(%y : memref<3x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %k = memref.load %idx[%i] : memref<3xi64>
+    %r = arith.index_cast %k : i64 to index
+    %j = linalg.index 1 : index
+    %v = memref.load %table[%r, %j] : memref<10x6xf32>
+    %s = arith.addf %a, %v : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#rows, #rows], iterator_types = ["parallel", "parallel"]} ins(%x : memref<3x6xf32>) outs(%y : memref<3x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %k = memref.load %idx[%i] : memref<3xi64>
+    %r = arith.index_cast %k : i64 to index
+    %j = linalg.index 1 : index
+    %v = memref.load %t[%j, %r] : memref<6x10xf32>
+    %s = arith.addf %a, %v : f32
+    linalg.yield %s : f32
+  }
+  return
+}
