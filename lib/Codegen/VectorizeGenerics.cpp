@@ -18,11 +18,17 @@
 //    point of the reduction loops, and stored once. Inputs may read the
 //    innermost dim at a constant stride (`o * stride + w` in pooling): a
 //    strided read loads the span it covers and keeps every stride-th lane.
+// An elementwise body may read tables (a gather fused into elementwise ops:
+// linalg.index and memref.load in the body): the values that do not vary
+// along the innermost loop (a row index and its checks) are computed as
+// scalars once per vector, and a load whose last index is the innermost
+// loop's reads a vector of the row.
 // Fills on buffers are vectorized as the elementwise generic that yields
 // the value. The last partial vector of a row is masked. The other loops become
 // nested scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
-// body holds anything but arith ops and the math ops that lower on vectors,
-// or that have dynamic shapes, are left to the loop lowering. i1 buffers
+// body holds anything but arith ops, the math ops that lower on vectors and
+// such table reads, or that have dynamic shapes, are left to the loop
+// lowering. i1 buffers
 // hold a byte per element: their vectors are read and written an element
 // at a time.
 //

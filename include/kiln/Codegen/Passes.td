@@ -184,8 +184,13 @@ def KilnVectorizeGenerics : Pass<"kiln-vectorize-generics"> {
     inputs) keep a vector accumulator across the row, then reduce its
     lanes. The last partial vector of a row is masked; the outer loops are
     nested `scf.parallel` loops. i1 buffers (a byte per element) are read
-    and written an element at a time. Bodies with ops other than arith and
-    math and dynamic shapes are left alone.
+    and written an element at a time. An elementwise body may also read
+    tables (`linalg.index`, `memref.load`: a gather fused into elementwise
+    ops): values that do not vary along the innermost loop are computed
+    once per vector as scalars, and a load whose last index is the
+    innermost loop's (its other indices not varying) reads a vector of the
+    table's row. Bodies with other ops or other reads, and dynamic shapes,
+    are left alone.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "512",
