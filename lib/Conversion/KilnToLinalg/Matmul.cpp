@@ -2,7 +2,6 @@
 
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
@@ -131,8 +130,8 @@ int64_t kiln::lowering::rowPanelWidth(Operation *op) {
 
 /// The constant `value` ([K, N], or [N, K] when `transposed`) as column
 /// panels [P, K, w], the last one padded with zeros: a blob stays a blob.
-static TypedAttr columnPanels(Attribute value, RankedTensorType type,
-                              bool transposed, int64_t width) {
+static ElementsAttr columnPanels(Attribute value, RankedTensorType type,
+                                 bool transposed, int64_t width) {
   std::optional<ArrayRef<char>> bytes = constantBytes(value);
   int64_t k = type.getDimSize(transposed ? 1 : 0);
   int64_t n = type.getDimSize(transposed ? 0 : 1);
@@ -151,11 +150,7 @@ static TypedAttr columnPanels(Attribute value, RankedTensorType type,
     }
   ArrayRef<char> raw(reinterpret_cast<const char *>(packed.data()),
                      packed.size() * sizeof(float));
-  if (auto blob = llvm::dyn_cast<DenseResourceElementsAttr>(value))
-    return DenseResourceElementsAttr::get(
-        packedType, blob.getRawHandle().getKey(),
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, alignof(double)));
-  return DenseElementsAttr::getFromRawBuffer(packedType, raw);
+  return constantFromBytes(packedType, raw, value);
 }
 
 /// out [1, N] = init + rows x matrix for an op that rowPanelWidth accepts
@@ -170,13 +165,14 @@ static Value rowTimesPanels(OpBuilder &b, Location loc, Value rows,
   if (!matchPattern(matrix, m_Constant(&value)))
     return {};
   auto matrixType = llvm::cast<RankedTensorType>(matrix.getType());
-  TypedAttr packed = columnPanels(value, matrixType, transMatrix, width);
+  ElementsAttr packed = columnPanels(value, matrixType, transMatrix, width);
   if (!packed)
     return {};
   auto packedType = llvm::cast<RankedTensorType>(packed.getType());
   int64_t panels = packedType.getDimSize(0), k = packedType.getDimSize(1);
   int64_t n = matrixType.getDimSize(transMatrix ? 0 : 1);
-  Value panelsValue = arith::ConstantOp::create(b, loc, packed);
+  Value panelsValue =
+      arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(packed));
   Value row = reshape(b, loc, rows, {1, k});
   MLIRContext *context = b.getContext();
   AffineExpr i, p, j, r;

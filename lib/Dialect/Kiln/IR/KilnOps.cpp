@@ -96,6 +96,16 @@ std::optional<ArrayRef<char>> kiln::constantBytes(Attribute value) {
   return std::nullopt;
 }
 
+ElementsAttr kiln::constantFromBytes(RankedTensorType type,
+                                     ArrayRef<char> bytes, Attribute like) {
+  if (auto blob = llvm::dyn_cast_if_present<DenseResourceElementsAttr>(like))
+    return llvm::cast<ElementsAttr>(DenseResourceElementsAttr::get(
+        type, blob.getRawHandle().getKey(),
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(double))));
+  return llvm::cast<ElementsAttr>(
+      DenseElementsAttr::getFromRawBuffer(type, bytes));
+}
+
 mlir::Value kiln::sequenceLengthOf(Operation *op) {
   auto func = op->getParentOfType<func::FuncOp>();
   if (!func)

@@ -4,7 +4,6 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 
@@ -72,13 +71,7 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
                       part.begin() + (row + 1) * width);
     ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
                          values.size() * sizeof(float));
-    if (auto blob = llvm::dyn_cast<DenseResourceElementsAttr>(like))
-      return llvm::cast<ElementsAttr>(DenseResourceElementsAttr::get(
-          type, blob.getRawHandle().getKey(),
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes,
-                                                        alignof(double))));
-    return llvm::cast<ElementsAttr>(
-        DenseElementsAttr::getFromRawBuffer(type, bytes));
+    return constantFromBytes(type, bytes, like);
   }
 
   /// Fused products of one input by constant weights with the same

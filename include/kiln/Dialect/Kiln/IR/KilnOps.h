@@ -114,6 +114,13 @@ mlir::Value buildPositions(mlir::OpBuilder &b, mlir::Location loc,
 /// attribute or a resource blob), or nullopt.
 std::optional<llvm::ArrayRef<char>> constantBytes(mlir::Attribute value);
 
+/// A constant of `type` holding the row-major `bytes`, of the kind of
+/// `like`: a resource blob under its key when `like` is one (lowerings
+/// that lay weights out anew keep them blobs), else a dense attribute.
+mlir::ElementsAttr constantFromBytes(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<char> bytes,
+                                     mlir::Attribute like);
+
 /// `value` (a constant of `type`, dense or a resource blob) with its dims
 /// permuted by `perm`, as a constant of the same kind (a blob keeps its
 /// key), or null when it is not one. Lowerings use it to lay weights out
