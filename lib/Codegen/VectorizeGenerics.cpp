@@ -77,9 +77,10 @@ struct Plan {
                                   // (0: the operand does not vary along it)
   Value start; // a reduction's starting value, when a fill of the output
                // just before it was folded in (the output is not read)
-  // Of a body that reads tables (linalg.index, memref.load): the values
-  // that vary along `inner`; the others are computed once per vector, as
-  // scalars.
+  // Whether the body reads tables (linalg.index, memref.load), and then
+  // the values that vary along `inner`; the others are computed once per
+  // vector, as scalars.
+  bool reads = false;
   llvm::DenseSet<Value> varying;
 };
 
@@ -143,8 +144,8 @@ varyingValues(linalg::GenericOp op, int64_t inner, ArrayRef<int64_t> strides) {
     auto index = v.getDefiningOp<linalg::IndexOp>();
     return index && (int64_t)index.getDim() == inner;
   };
-  for (Operation &inner_op : body.without_terminator()) {
-    if (auto index = llvm::dyn_cast<linalg::IndexOp>(inner_op)) {
+  for (Operation &bodyOp : body.without_terminator()) {
+    if (auto index = llvm::dyn_cast<linalg::IndexOp>(bodyOp)) {
       if ((int64_t)index.getDim() != inner)
         continue;
       for (OpOperand &use : index->getUses()) {
@@ -154,7 +155,7 @@ varyingValues(linalg::GenericOp op, int64_t inner, ArrayRef<int64_t> strides) {
       }
       continue;
     }
-    if (auto load = llvm::dyn_cast<memref::LoadOp>(inner_op)) {
+    if (auto load = llvm::dyn_cast<memref::LoadOp>(bodyOp)) {
       ValueRange at = load.getIndices();
       for (Value v : at.drop_back(at.empty() ? 0 : 1))
         if (varying.contains(v))
@@ -169,9 +170,9 @@ varyingValues(linalg::GenericOp op, int64_t inner, ArrayRef<int64_t> strides) {
       }
       continue;
     }
-    if (llvm::any_of(inner_op.getOperands(),
+    if (llvm::any_of(bodyOp.getOperands(),
                      [&](Value v) { return varying.contains(v); }))
-      for (Value result : inner_op.getResults())
+      for (Value result : bodyOp.getResults())
         varying.insert(result);
   }
   return varying;
@@ -239,12 +240,11 @@ std::optional<Plan> match(linalg::GenericOp op) {
   // intrinsics or kiln-approximate-math's polynomials; the others become
   // libm calls, on scalars only).
   Block &body = op.getRegion().front();
-  bool reads = false;
   for (Operation &inner : body.without_terminator()) {
     // An elementwise generic may read tables (a gather): its loads and
     // loop indices are checked below.
     if (llvm::isa<linalg::IndexOp, memref::LoadOp>(inner)) {
-      reads = true;
+      plan.reads = true;
       continue;
     }
     bool vectorMath =
@@ -261,7 +261,7 @@ std::optional<Plan> match(linalg::GenericOp op) {
       if (!t.isIntOrIndexOrFloat())
         return std::nullopt;
   }
-  if (reads) {
+  if (plan.reads) {
     if (reduction || plan.window)
       return std::nullopt;
     std::optional<llvm::DenseSet<Value>> varying =
@@ -481,9 +481,9 @@ private:
       if (stride > 1) {
         value = loadStrided(operand.get(), at, stride, mask ? tail : lanes);
       } else if (stride == 0) {
-        value = vector::BroadcastOp::create(
-            b, loc, vectorOf(element),
-            memref::LoadOp::create(b, loc, operand.get(), at));
+        Value scalar = memref::LoadOp::create(b, loc, operand.get(), at);
+        scalars.map(arg, scalar);
+        value = vector::BroadcastOp::create(b, loc, vectorOf(element), scalar);
       } else if (element.isInteger(1)) {
         value = loadBits(operand.get(), at, mask ? tail : lanes);
       } else if (mask) {
@@ -514,26 +514,11 @@ private:
     // A body that reads tables: values that do not vary along the vector
     // are computed as scalars (the row index of a gather, its checks), a
     // varying load reads a vector from its row.
-    bool reads = !plan.varying.empty() ||
-                 llvm::any_of(block.without_terminator(), [](Operation &o) {
-                   return llvm::isa<linalg::IndexOp, memref::LoadOp>(o);
-                 });
-    if (reads)
-      for (OpOperand &operand : op->getOpOperands())
-        if (plan.strides[operand.getOperandNumber()] == 0 &&
-            !op.isDpsInit(&operand)) {
-          BlockArgument arg = block.getArgument(operand.getOperandNumber());
-          if (!arg.use_empty())
-            scalars.map(arg,
-                        memref::LoadOp::create(
-                            b, loc, operand.get(),
-                            indices(op.getMatchingIndexingMap(&operand), j)));
-        }
     auto scalarOf = [&](Value v) { return scalars.lookupOrDefault(v); };
     for (Operation &inner : block.without_terminator()) {
       if (&inner == plan.combineOp)
         continue;
-      if (reads) {
+      if (plan.reads) {
         if (auto index = llvm::dyn_cast<linalg::IndexOp>(inner)) {
           if ((int64_t)index.getDim() != plan.inner)
             scalars.map(index.getResult(), ivs[index.getDim()]);

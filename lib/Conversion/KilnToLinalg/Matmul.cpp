@@ -83,6 +83,36 @@ Value kiln::lowering::productInto(OpBuilder &b, Location loc, Value lhs,
   return convertFloats(b, loc, product, element);
 }
 
+Value kiln::lowering::panelProduct(OpBuilder &b, Location loc, Value rows,
+                                   Value panels, bool panelsOutermost) {
+  auto panelsType = llvm::cast<RankedTensorType>(panels.getType());
+  int64_t count = panelsType.getDimSize(0), width = panelsType.getDimSize(2);
+  auto rowsType = llvm::cast<RankedTensorType>(rows.getType());
+  int64_t batch = rowsType.getDimSize(0);
+  Type element = rowsType.getElementType();
+  MLIRContext *context = b.getContext();
+  // The loops in the order of the output's dims, then the reduction.
+  AffineExpr p, i, j, k;
+  if (panelsOutermost)
+    bindDims(context, p, i, j, k);
+  else
+    bindDims(context, i, p, j, k);
+  SmallVector<int64_t> outShape = {count, batch, width};
+  if (!panelsOutermost)
+    std::swap(outShape[0], outShape[1]);
+  SmallVector<AffineExpr> outExprs = {getAffineDimExpr(0, context),
+                                      getAffineDimExpr(1, context), j};
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {i, k}, context),
+                                 AffineMap::get(4, 0, {p, k, j}, context),
+                                 AffineMap::get(4, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto outType = RankedTensorType::get(outShape, element);
+  return productInto(b, loc, rows, panels,
+                     filled(b, loc, outType, scalar(b, loc, element, 0)), maps,
+                     iterators);
+}
+
 /// A product of one row by a constant matrix (a classifier at batch 1)
 /// streams the matrix from memory once; read as it is stored, [K, N] by
 /// blocks of columns down the rows or [N, K] along the rows, it is a few
@@ -173,20 +203,9 @@ static Value rowTimesPanels(OpBuilder &b, Location loc, Value rows,
   int64_t n = matrixType.getDimSize(transMatrix ? 0 : 1);
   Value panelsValue =
       arith::ConstantOp::create(b, loc, llvm::cast<TypedAttr>(packed));
-  Value row = reshape(b, loc, rows, {1, k});
-  MLIRContext *context = b.getContext();
-  AffineExpr i, p, j, r;
-  bindDims(context, i, p, j, r);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {i, r}, context),
-                                 AffineMap::get(4, 0, {p, r, j}, context),
-                                 AffineMap::get(4, 0, {i, p, j}, context)};
-  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  Type element = packedType.getElementType();
-  auto outType = RankedTensorType::get({1, panels, width}, element);
-  Value product = productInto(
-      b, loc, row, panelsValue,
-      filled(b, loc, outType, scalar(b, loc, element, 0)), maps, iterators);
+  Value product =
+      panelProduct(b, loc, reshape(b, loc, rows, {1, k}), panelsValue,
+                   /*panelsOutermost=*/false);
   Value flat = reshape(b, loc, product, {1, panels * width});
   if (panels * width != n)
     flat = sliceDim(b, loc, flat, 1, b.getIndexAttr(0), n);
@@ -197,6 +216,17 @@ static Value rowTimesPanels(OpBuilder &b, Location loc, Value rows,
                             return add(nb, l, args[0], args[1]);
                           });
   return reshape(b, loc, sum, initType.getShape());
+}
+
+/// init + lhs x rhs for the product `op`: from column panels where
+/// rowPanelWidth accepts it, else a contraction.
+static Value productOf(OpBuilder &b, Location loc, Operation *op, Value lhs,
+                       Value rhs, Value init, bool transLhs = false,
+                       bool transRhs = false) {
+  if (int64_t width = rowPanelWidth(op))
+    if (Value result = rowTimesPanels(b, loc, lhs, rhs, init, transRhs, width))
+      return result;
+  return contract(b, loc, lhs, rhs, init, transLhs, transRhs);
 }
 
 namespace {
@@ -222,11 +252,7 @@ struct MatMulLowering : OpRewritePattern<MatMulOp> {
     auto outType = op.getType().clone(outShape);
     Value init = filled(rewriter, loc, outType,
                         scalar(rewriter, loc, outType.getElementType(), 0));
-    Value result;
-    if (int64_t width = rowPanelWidth(op))
-      result = rowTimesPanels(rewriter, loc, lhs, rhs, init, false, width);
-    if (!result)
-      result = contract(rewriter, loc, lhs, rhs, init);
+    Value result = productOf(rewriter, loc, op, lhs, rhs, init);
     rewriter.replaceOp(op,
                        reshape(rewriter, loc, result, op.getType().getShape()));
     return success();
@@ -245,13 +271,8 @@ struct GemmLowering : OpRewritePattern<GemmOp> {
     float beta = op.getBeta().convertToFloat();
     Value init =
         filled(rewriter, loc, outType, scalar(rewriter, loc, element, 0));
-    Value product;
-    if (int64_t width = rowPanelWidth(op))
-      product = rowTimesPanels(rewriter, loc, op.getA(), op.getB(), init,
-                               op.getTransB(), width);
-    if (!product)
-      product = contract(rewriter, loc, op.getA(), op.getB(), init,
-                         op.getTransA(), op.getTransB());
+    Value product = productOf(rewriter, loc, op, op.getA(), op.getB(), init,
+                              op.getTransA(), op.getTransB());
     SmallVector<Value> operands = {product};
     if (op.getC() && beta != 0.0f)
       operands.push_back(op.getC());
@@ -358,12 +379,7 @@ struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
           [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     else
       init = filled(rewriter, loc, flatType, scalar(rewriter, loc, element, 0));
-    Value result;
-    if (int64_t width = rowPanelWidth(op))
-      result = rowTimesPanels(rewriter, loc, input, op.getWeight(), init, false,
-                              width);
-    if (!result)
-      result = contract(rewriter, loc, input, op.getWeight(), init);
+    Value result = productOf(rewriter, loc, op, input, op.getWeight(), init);
     if (std::optional<UnaryKind> kind = op.getActivation())
       result = elementwise(rewriter, loc, flatType, {result},
                            [&](OpBuilder &b, Location l, ValueRange args) {

@@ -178,19 +178,7 @@ Value packedProduct(OpBuilder &b, Location loc, Value state, Value panels) {
   int64_t count = panelsType.getDimSize(0), width = panelsType.getDimSize(2);
   int64_t batch = stateType.getDimSize(0);
   Type element = stateType.getElementType();
-  auto outType = RankedTensorType::get({count, batch, width}, element);
-  MLIRContext *context = b.getContext();
-  AffineExpr p, i, j, k;
-  bindDims(context, p, i, j, k);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {i, k}, context),
-                                 AffineMap::get(4, 0, {p, k, j}, context),
-                                 AffineMap::get(4, 0, {p, i, j}, context)};
-  using utils::IteratorType;
-  SmallVector<IteratorType> iterators(3, IteratorType::parallel);
-  iterators.push_back(IteratorType::reduction);
-  Value product = productInto(
-      b, loc, state, panels,
-      filled(b, loc, outType, scalar(b, loc, element, 0)), maps, iterators);
+  Value product = panelProduct(b, loc, state, panels, /*panelsOutermost=*/true);
   auto rowsType = RankedTensorType::get({batch, count, width}, element);
   Value rows =
       linalg::TransposeOp::create(b, loc, product, empty(b, loc, rowsType),

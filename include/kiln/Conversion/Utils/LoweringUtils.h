@@ -214,6 +214,14 @@ void populateResizePatterns(mlir::RewritePatternSet &patterns);
 /// R, a GRU without linear_before_reset).
 int64_t packedRecurrencePanel(mlir::Operation *op);
 
+/// rows [B, K] x panels [P, K, w] (a constant matrix packed in panels of w
+/// columns), from zeros: into [P, B, w] with `panelsOutermost` (a block of
+/// the rows reads one panel alone), else into [B, P, w] (the panels are
+/// the kernel's rows: a block reads several side by side).
+mlir::Value panelProduct(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value rows, mlir::Value panels,
+                         bool panelsOutermost);
+
 /// The width of the column panels the lowering of a matrix product of one
 /// row by a large constant matrix (kiln.gemm, kiln.matmul,
 /// kiln.fused_matmul; f32, at least 256 Ki elements) packs the matrix in,

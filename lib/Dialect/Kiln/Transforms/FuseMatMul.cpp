@@ -35,25 +35,33 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     mergeSiblings();
   }
 
-  /// The elements of `value`, a kiln.constant of f32 elements with a
-  /// static shape (dense, splat or a blob), and its attribute; nullopt for
-  /// anything else.
-  static std::optional<std::vector<float>> floatValues(Value value,
-                                                       Attribute &attr) {
+  /// Whether `value` is a kiln.constant of f32 elements with a static
+  /// shape, dense (a splat too) or a blob of the right size; sets `attr`.
+  static bool isFloatConstant(Value value, Attribute &attr) {
     auto type = llvm::cast<RankedTensorType>(value.getType());
     if (!type.hasStaticShape() || !type.getElementType().isF32() ||
         !matchPattern(value, m_Constant(&attr)))
-      return std::nullopt;
+      return false;
+    if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+        dense && dense.isSplat())
+      return true;
+    std::optional<ArrayRef<char>> bytes = constantBytes(attr);
+    return bytes && (int64_t)bytes->size() ==
+                        type.getNumElements() * (int64_t)sizeof(float);
+  }
+
+  /// The elements of `value`, which isFloatConstant accepts; sets `attr`.
+  static std::vector<float> floatValues(Value value, Attribute &attr) {
+    (void)isFloatConstant(value, attr);
+    auto type = llvm::cast<RankedTensorType>(value.getType());
     std::vector<float> values(type.getNumElements());
     if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
         dense && dense.isSplat()) {
       std::fill(values.begin(), values.end(), dense.getSplatValue<float>());
       return values;
     }
-    std::optional<ArrayRef<char>> bytes = constantBytes(attr);
-    if (!bytes || bytes->size() != values.size() * sizeof(float))
-      return std::nullopt;
-    std::memcpy(values.data(), bytes->data(), bytes->size());
+    ArrayRef<char> bytes = *constantBytes(attr);
+    std::memcpy(values.data(), bytes.data(), bytes.size());
     return values;
   }
 
@@ -84,8 +92,8 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     getOperation()->walk([&](FusedMatMulOp op) {
       Attribute attr;
       RankedTensorType type = op.getType();
-      if (!type.hasStaticShape() || !floatValues(op.getWeight(), attr) ||
-          (op.getBias() && !floatValues(op.getBias(), attr)))
+      if (!type.hasStaticShape() || !isFloatConstant(op.getWeight(), attr) ||
+          (op.getBias() && !isFloatConstant(op.getBias(), attr)))
         return;
       byInput[op.getInput()].push_back(op);
     });
@@ -121,9 +129,9 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     SmallVector<int64_t> widths;
     Attribute weightAttr, biasAttr;
     for (FusedMatMulOp op : group) {
-      weights.push_back(*floatValues(op.getWeight(), weightAttr));
+      weights.push_back(floatValues(op.getWeight(), weightAttr));
       if (op.getBias())
-        biases.push_back(*floatValues(op.getBias(), biasAttr));
+        biases.push_back(floatValues(op.getBias(), biasAttr));
       widths.push_back(op.getWeight().getType().getDimSize(1));
       total += widths.back();
     }
