@@ -6,7 +6,9 @@
 //   out[n, g, m, o] += w[g, m, (c, k...)] * col[n, g, (c, k...), o]
 // is a matrix product per image and group.
 // Pooling reads its windows the same way, with a window-shaped operand
-// giving the loop bounds of the kernel dims.
+// giving the loop bounds of the kernel dims, by regions of the output:
+// where windows reach into the padding, a region's window keeps only its
+// taps inside the input, so that no padded copy is made.
 //
 //===----------------------------------------------------------------------===//
 
@@ -343,6 +345,124 @@ static FailureOr<Value> convPool(PatternRewriter &rewriter, OpTy op) {
   return convPoolOp.getResults()[0];
 }
 
+namespace {
+/// Consecutive output positions along one spatial dim whose windows have the
+/// same taps [first, last) inside the input.
+struct WindowRun {
+  int64_t begin, end, first, last;
+};
+} // namespace
+
+/// The runs of one spatial dim: the windows over the padding at either end
+/// (usually one position each) and the interior, whose windows lie inside.
+static SmallVector<WindowRun> windowRuns(int64_t in, int64_t out,
+                                         int64_t kernel, int64_t stride,
+                                         int64_t dilation, int64_t pad) {
+  SmallVector<WindowRun> runs;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t start = o * stride - pad;
+    // Taps k with 0 <= start + k * dilation < in.
+    int64_t first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+    int64_t last = start > in - 1 ? 0 : (in - 1 - start) / dilation + 1;
+    first = std::min(first, kernel);
+    last = std::max(std::min(last, kernel), first);
+    if (!runs.empty() && runs.back().end == o && runs.back().first == first &&
+        runs.back().last == last)
+      runs.back().end = o + 1;
+    else
+      runs.push_back({o, o + 1, first, last});
+  }
+  return runs;
+}
+
+/// Pools `input` (unpadded) into a `outType` result by regions: the
+/// product of each spatial dim's runs is one window generic over slices of
+/// the input and the output, with the window cut to the taps that lie inside
+/// the input, so that no padded copy of the input is made. A region whose
+/// windows lie wholly in the padding keeps the neutral value. Null when the
+/// regions would be too many.
+static Value poolByRegions(OpBuilder &b, Location loc, Value input,
+                           RankedTensorType outType, ArrayRef<int64_t> kernel,
+                           ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> dilations,
+                           ArrayRef<int64_t> pads, Value neutral, bool isMax,
+                           int64_t trailing) {
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
+  if (!inType.hasStaticShape() || !outType.hasStaticShape())
+    return {};
+  int64_t k = kernel.size();
+  SmallVector<SmallVector<WindowRun>> runs;
+  int64_t regions = 1;
+  for (int64_t i = 0; i < k; ++i) {
+    runs.push_back(windowRuns(inType.getDimSize(2 + i),
+                              outType.getDimSize(2 + i), kernel[i], strides[i],
+                              dilations[i], pads[i]));
+    regions *= runs.back().size();
+  }
+  if (regions > 27)
+    return {};
+
+  Type element = inType.getElementType();
+  int64_t rank = inType.getRank();
+  Value result = empty(b, loc, outType);
+  SmallVector<int64_t> pick(k, 0);
+  for (int64_t r = 0; r < regions; ++r) {
+    for (int64_t i = k - 1, rest = r; i >= 0; --i) {
+      pick[i] = rest % runs[i].size();
+      rest /= runs[i].size();
+    }
+    SmallVector<OpFoldResult> inOffsets, inSizes, outOffsets, outSizes;
+    SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+    SmallVector<int64_t> window;
+    bool inside = true;
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      int64_t i = dim - 2;
+      if (i < 0 || i >= k) {
+        inOffsets.push_back(b.getIndexAttr(0));
+        outOffsets.push_back(b.getIndexAttr(0));
+        inSizes.push_back(b.getIndexAttr(inType.getDimSize(dim)));
+        outSizes.push_back(b.getIndexAttr(outType.getDimSize(dim)));
+        continue;
+      }
+      const WindowRun &run = runs[i][pick[i]];
+      int64_t positions = run.end - run.begin, taps = run.last - run.first;
+      inside &= taps > 0;
+      window.push_back(taps);
+      outOffsets.push_back(b.getIndexAttr(run.begin));
+      outSizes.push_back(b.getIndexAttr(positions));
+      inOffsets.push_back(b.getIndexAttr(
+          run.begin * strides[i] - pads[i] + run.first * dilations[i]));
+      inSizes.push_back(b.getIndexAttr(
+          taps ? (positions - 1) * strides[i] + (taps - 1) * dilations[i] + 1
+               : 0));
+    }
+    // One region is the whole output; a slice from the input's start may be
+    // the input itself (a window generic reads what its loops reach).
+    Value part = regions == 1
+                     ? result
+                     : tensor::ExtractSliceOp::create(b, loc, result,
+                                                      outOffsets, outSizes,
+                                                      ones);
+    part = linalg::FillOp::create(b, loc, neutral, part).getResult(0);
+    if (inside) {
+      Value in = input;
+      if (llvm::any_of(inOffsets, [](OpFoldResult offset) {
+            return *getConstantIntValue(offset) != 0;
+          }))
+        in = tensor::ExtractSliceOp::create(b, loc, input, inOffsets, inSizes,
+                                            ones);
+      Value taps = tensor::EmptyOp::create(b, loc, window, element);
+      part = poolWindows(b, loc, in, taps, part, 2, strides, dilations, isMax,
+                         trailing);
+    }
+    if (regions == 1)
+      return part;
+    result = tensor::InsertSliceOp::create(b, loc, part, result, outOffsets,
+                                           outSizes, ones);
+  }
+  return result;
+}
+
 Value kiln::lowering::pool(OpBuilder &b, PoolOp op, Value input,
                            RankedTensorType outType) {
   Location loc = op.getLoc();
@@ -358,26 +478,29 @@ Value kiln::lowering::pool(OpBuilder &b, PoolOp op, Value input,
   SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
   SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
   bool isMax = op.getKind() == PoolKind::max;
-
-  // Pad, including the extra end padding ceil mode's last window needs.
-  SmallVector<int64_t> low(2, 0), high(2, 0);
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t in = inType.getDimSize(i + 2), out = plainOut.getDimSize(i + 2);
-    int64_t needed =
-        (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
-    low.push_back(pads[i]);
-    high.push_back(std::max(pads[i + k], needed - in - pads[i]));
-  }
-  low.append(trailing, 0);
-  high.append(trailing, 0);
   Value neutral = isMax ? lowest(b, loc, element) : scalar(b, loc, element, 0);
-  Value in = padded(b, loc, input, low, high, neutral);
-  Value window = tensor::EmptyOp::create(b, loc, kernel, element);
-  Value init = filled(b, loc, outType, neutral);
 
-  // Over n and c, the window dims, then the output dims.
-  Value pooled = poolWindows(b, loc, in, window, init, 2, strides, dilations,
-                             isMax, trailing);
+  Value pooled = poolByRegions(b, loc, input, outType, kernel, strides,
+                               dilations, pads, neutral, isMax, trailing);
+  if (!pooled) {
+    // Pad, including the extra end padding ceil mode's last window needs.
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t in = inType.getDimSize(i + 2), out = plainOut.getDimSize(i + 2);
+      int64_t needed =
+          (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+      low.push_back(pads[i]);
+      high.push_back(std::max(pads[i + k], needed - in - pads[i]));
+    }
+    low.append(trailing, 0);
+    high.append(trailing, 0);
+    Value in = padded(b, loc, input, low, high, neutral);
+    Value window = tensor::EmptyOp::create(b, loc, kernel, element);
+    Value init = filled(b, loc, outType, neutral);
+    // Over n and c, the window dims, then the output dims.
+    pooled = poolWindows(b, loc, in, window, init, 2, strides, dilations,
+                         isMax, trailing);
+  }
   if (isMax)
     return pooled;
 
@@ -416,8 +539,8 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
-/// kiln.pool -> linalg.generic over padded windows; average pooling then
-/// divides by a constant tensor of per-position element counts.
+/// kiln.pool -> window generics by regions (see lowering::pool); average
+/// pooling then divides by a constant tensor of per-position element counts.
 struct PoolLowering : OpRewritePattern<PoolOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PoolOp op,

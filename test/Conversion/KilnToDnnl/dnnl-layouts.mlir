@@ -65,17 +65,25 @@ func.func @per_channel(%x: tensor<1x32x4x4xf32>, %bias: tensor<1x32x1x1xf32>, %c
 
 // -----
 
-// Pooling of a blocked tensor with padding, ceil mode and averaging: the
-// padded blocked input, windows summed, then multiplied by the reciprocal
-// counts ([1, 1, OH, OW, 1], padding not counted); ceil mode's last
-// window needs one more column of end padding.
+// Pooling of a blocked tensor with padding, ceil mode and averaging:
+// windows summed by regions of the blocked input (no padded copy), then
+// multiplied by the reciprocal counts ([1, 1, OH, OW, 1], padding not
+// counted). Per spatial dim the first window keeps 2 taps (rows 0-1), the
+// middle two all 3 (rows 1-5), and ceil mode's last one 1 (row 5).
 // CHECK-LABEL: func @avg_pool_blocked
 // CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv"
-// CHECK: %[[PAD:.*]] = tensor.pad %[[C]] low[0, 0, 1, 1, 0] high[0, 0, 2, 2, 0]
-// CHECK: } : tensor<1x1x6x6x16xf32> to tensor<1x1x9x9x16xf32>
-// CHECK: %[[SUM:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[PAD]], %{{.*}} : tensor<1x1x9x9x16xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<1x1x4x4x16xf32>)
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[C]], %{{.*}} : tensor<1x1x6x6x16xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<1x1x1x1x16xf32>)
 // CHECK: arith.addf
+// CHECK: tensor.extract_slice %[[C]][0, 0, 1, 1, 0] [1, 1, 5, 5, 16] [1, 1, 1, 1, 1]
+// CHECK: tensor.empty() : tensor<3x3xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<1x1x2x2x16xf32>)
+// CHECK: tensor.extract_slice %[[C]][0, 0, 5, 5, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1]
+// CHECK: tensor.empty() : tensor<1x1xf32>
+// CHECK: linalg.generic
+// CHECK: %[[SUM:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 3, 3, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1]
 // CHECK: %[[INV:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x4x4x1xf32>
 // CHECK: %[[AVG:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[SUM]], %[[INV]] : tensor<1x1x4x4x16xf32>, tensor<1x1x4x4x1xf32>)

@@ -40,19 +40,41 @@ func.func @pointwise(%x: tensor<1x4x5x5xf32>, %w: tensor<6x4x1x1xf32>) -> tensor
 
 // -----
 
-// Average pooling sums the padded windows, then multiplies by the inverse
-// of each window's count of input elements (4 at the corners, 6 on the
-// edges, 9 in the middle here). The window loops run outside the output
-// loops, so that the innermost loop walks an output row.
+// Average pooling sums its windows by regions, with no padded copy of the
+// input: per spatial dim, the first and last outputs' windows reach into
+// the padding and keep their taps inside the input (2 of 3), the interior
+// ones keep all 3; each of the 3 x 3 regions is one window generic over a
+// slice of the input, written into its slice of the output. The sums are
+// then multiplied by the inverse of each window's count of input elements
+// (4 at the corners, 6 on the edges, 9 in the middle here). The window
+// loops run outside the output loops, so that the innermost loop walks an
+// output row.
 // CHECK-DAG: #[[PIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
 // CHECK-DAG: #[[PWIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d2, d3)>
 // CHECK-DAG: #[[POUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>
 // CHECK-LABEL: func @avgpool
+// CHECK-NOT: tensor.pad
 // CHECK: %[[INV:.*]] = arith.constant dense<{{\[\[}}2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
-// CHECK: %[[PADDED:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: %[[WINDOW:.*]] = tensor.empty() : tensor<3x3xf32>
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[PIN]], #[[PWIN]], #[[POUT]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]} ins(%[[PADDED]], %[[WINDOW]] : tensor<1x1x7x7xf32>, tensor<3x3xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x1x3x3xf32>
+// The top left corner: rows and cols 0-1 of the input (the input from its
+// start), a 2 x 2 window.
+// CHECK: %[[CORNER:.*]] = tensor.extract_slice %[[OUT]][0, 0, 0, 0] [1, 1, 1, 1] [1, 1, 1, 1]
+// CHECK: %[[CINIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[CORNER]] :
+// CHECK: %[[CWIN:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK: %[[CSUM:.*]] = linalg.generic {indexing_maps = [#[[PIN]], #[[PWIN]], #[[POUT]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]} ins(%arg0, %[[CWIN]] : tensor<1x1x5x5xf32>, tensor<2x2xf32>) outs(%[[CINIT]] : tensor<1x1x1x1xf32>)
 // CHECK: arith.addf
+// CHECK: tensor.insert_slice %[[CSUM]] into %[[OUT]][0, 0, 0, 0] [1, 1, 1, 1] [1, 1, 1, 1]
+// The top edge: rows 0-1, cols 1-3, a 2 x 3 window.
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, 1] [1, 1, 2, 3] [1, 1, 1, 1]
+// CHECK: tensor.empty() : tensor<2x3xf32>
+// The middle: rows and cols 1-3, the whole window.
+// CHECK: tensor.extract_slice %arg0[0, 0, 1, 1] [1, 1, 3, 3] [1, 1, 1, 1]
+// CHECK: tensor.empty() : tensor<3x3xf32>
+// The bottom right corner: rows and cols 3-4.
+// CHECK: tensor.extract_slice %arg0[0, 0, 3, 3] [1, 1, 2, 2] [1, 1, 1, 1]
+// CHECK: %[[LAST:.*]] = linalg.generic
+// CHECK: %[[SUM:.*]] = tensor.insert_slice %[[LAST]] into %{{.*}}[0, 0, 2, 2] [1, 1, 1, 1] [1, 1, 1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[INV]] : tensor<1x1x3x3xf32>, tensor<3x3xf32>)
 // CHECK: arith.mulf
 func.func @avgpool(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x3x3xf32> {
@@ -62,13 +84,25 @@ func.func @avgpool(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x3x3xf32> {
 
 // -----
 
-// Max pooling pads with -inf; ceil mode pads the end for the last window.
+// Ceil mode: the last window (cols 4-6) reaches beyond the input and
+// keeps cols 4-5; the others (cols 0-2, 2-4) lie inside. Each region's
+// output starts at -inf.
 // CHECK-LABEL: func @maxpool_ceil
+// CHECK-NOT: tensor.pad
 // CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: tensor.pad %arg0 low[0, 0, 0] high[0, 0, 1]
-// CHECK: tensor.yield %[[NEGINF]]
-// CHECK: linalg.fill ins(%[[NEGINF]] : f32)
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x1x3xf32>
+// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[OUT]][0, 0, 0] [1, 1, 2] [1, 1, 1]
+// CHECK: linalg.fill ins(%[[NEGINF]] : f32) outs(%[[FIRST]] :
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[WIN]] : tensor<1x1x6xf32>, tensor<3xf32>)
 // CHECK: arith.maximumf
+// CHECK: %[[HEAD:.*]] = tensor.insert_slice %{{.*}} into %[[OUT]][0, 0, 0] [1, 1, 2] [1, 1, 1]
+// CHECK: %[[LAST:.*]] = tensor.extract_slice %[[HEAD]][0, 0, 2] [1, 1, 1] [1, 1, 1]
+// CHECK: linalg.fill ins(%[[NEGINF]] : f32) outs(%[[LAST]] :
+// CHECK: tensor.extract_slice %arg0[0, 0, 4] [1, 1, 2] [1, 1, 1]
+// CHECK: tensor.empty() : tensor<2xf32>
+// CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %{{.*}} into %[[HEAD]][0, 0, 2] [1, 1, 1] [1, 1, 1]
 func.func @maxpool_ceil(%x: tensor<1x1x6xf32>) -> tensor<1x1x3xf32> {
   %0 = kiln.pool max %x {kernel_shape = array<i64: 3>, strides = array<i64: 2>, ceil_mode} : (tensor<1x1x6xf32>) -> tensor<1x1x3xf32>
   return %0 : tensor<1x1x3xf32>
