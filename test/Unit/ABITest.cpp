@@ -31,6 +31,7 @@ TEST(ABITest, ConvParamsRoundTrip) {
   conv.window.padBegin = {1, 0};
   conv.window.padEnd = {0, 1};
   conv.sum = true;
+  conv.winograd = true;
   conv.activation = {DnnlEltwise::Clip, -1.5f, 6.0f};
   DnnlConvParams decoded;
   ASSERT_TRUE(roundTrip(conv, decoded, DnnlPrimitive::Conv));
@@ -41,6 +42,7 @@ TEST(ABITest, ConvParamsRoundTrip) {
   EXPECT_EQ(decoded.window.padBegin, (std::vector<int64_t>{1, 0}));
   EXPECT_EQ(decoded.window.padEnd, (std::vector<int64_t>{0, 1}));
   EXPECT_TRUE(decoded.sum);
+  EXPECT_TRUE(decoded.winograd);
   EXPECT_EQ(decoded.activation.eltwise, DnnlEltwise::Clip);
   EXPECT_EQ(decoded.activation.alpha, -1.5f);
   EXPECT_EQ(decoded.activation.beta, 6.0f);

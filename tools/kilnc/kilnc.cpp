@@ -91,6 +91,14 @@ static const std::string dnnlRecurrenceBatchHelp =
 static cl::opt<int64_t> dnnlRecurrenceBatch(
     "dnnl-recurrence-batch", cl::desc(dnnlRecurrenceBatchHelp),
     cl::init(kiln::kDefaultDnnlRecurrenceBatch), cl::cat(kilncCategory));
+static cl::opt<bool> dnnlWinograd(
+    "dnnl-winograd",
+    cl::desc("With --backend=dnnl, let oneDNN compute 3x3 convolutions at "
+             "unit stride (16 or more channels, constant weights) by "
+             "Winograd's minimal filtering, from weights transformed at load "
+             "that take 16/9 to 4 times the memory (default true; "
+             "--dnnl-winograd=false: directly)"),
+    cl::init(true), cl::cat(kilncCategory));
 static cl::opt<bool>
     noFuse("no-fuse",
            cl::desc("Turn fusion off (activation matching, batch-norm "
@@ -178,6 +186,7 @@ int main(int argc, char **argv) {
   options.pipeline.fusionReport = fusionReport;
   options.pipeline.dnnlMinWork = dnnlMinWork;
   options.pipeline.dnnlRecurrenceBatch = dnnlRecurrenceBatch;
+  options.pipeline.dnnlWinograd = dnnlWinograd;
   options.targetCPU = targetCPU;
   options.codegenThreads = codegenThreads;
   options.output = outputPath;

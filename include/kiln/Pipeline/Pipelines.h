@@ -46,6 +46,11 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Recurrent layers over at most this many sequences run "
                      "as generated code whatever their size"),
       llvm::cl::init(kDefaultDnnlRecurrenceBatch)};
+  Option<bool> dnnlWinograd{
+      *this, "dnnl-winograd",
+      llvm::cl::desc("Let oneDNN compute 3x3 convolutions at unit stride by "
+                     "Winograd's minimal filtering"),
+      llvm::cl::init(true)};
   Option<int64_t> dnnlBlock{
       *this, "dnnl-block",
       llvm::cl::desc("Channels per block of oneDNN's blocked layouts (0: 16 "

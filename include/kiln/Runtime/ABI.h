@@ -358,14 +358,16 @@ inline bool decodeActivation(ParamReader &reader, DnnlActivation &activation) {
 }
 
 /// conv: src, weights ([G,] OC/G, IC/G, K...), [bias] -> dst (holding the
-/// residual when `sum`), then the post-ops: the sum and the activation.
-/// deconv: src, weights (ONNX's [IC, OC/G, K...]) -> dst; no bias, no
-/// post-ops.
+/// residual when `sum`), then the post-ops: the sum and the activation;
+/// `winograd`: computed by Winograd's minimal filtering where oneDNN has a
+/// kernel for it (else directly). deconv: src, weights (ONNX's [IC, OC/G,
+/// K...]) -> dst; no bias, no post-ops.
 struct DnnlConvParams {
   bool hasBias = false;
   int64_t groups = 1;
   DnnlWindow window;
   bool sum = false;
+  bool winograd = false;
   DnnlActivation activation;
 
   void encode(DnnlPrimitive kind, std::vector<int64_t> &params,
@@ -375,6 +377,7 @@ struct DnnlConvParams {
     if (kind != DnnlPrimitive::Conv)
       return;
     params.push_back(sum ? 1 : 0);
+    params.push_back(winograd ? 1 : 0);
     encodeActivation(activation, params, fparams);
   }
   bool decode(DnnlPrimitive kind, ParamReader &reader) {
@@ -382,7 +385,8 @@ struct DnnlConvParams {
         !window.decode(reader, /*withKernel=*/false))
       return false;
     if (kind == DnnlPrimitive::Conv &&
-        (!reader.next(sum) || !decodeActivation(reader, activation)))
+        (!reader.next(sum) || !reader.next(winograd) ||
+         !decodeActivation(reader, activation)))
       return false;
     return reader.atEnd() && reader.allFloatsRead();
   }

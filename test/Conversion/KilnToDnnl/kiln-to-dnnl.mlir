@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -split-input-file | FileCheck %s
 // RUN: kiln-opt %s -kiln-to-dnnl=runtime-weights=true -split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true winograd=false" -split-input-file | FileCheck %s --check-prefix=NOWINO
 
 // By default, matrix products, softmaxes and layer norms below min-work
 // multiply-adds stay generated code; convolutions go to oneDNN at any size.
@@ -16,13 +17,13 @@
 
 // A grouped, strided, padded convolution: the weight is seen as
 // [groups, M/groups, C/groups, K...]; params hold has_bias, groups, the
-// spatial rank, strides, dilations, begin/end pads, then the post-ops
-// (sum, eltwise code).
+// spatial rank, strides, dilations, begin/end pads, the sum post-op,
+// whether Winograd may compute it, then the eltwise post-op's code.
 // CHECK-LABEL: func @conv
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<1x8x4x4xf32>
 // CHECK: kiln_backend.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) outs(%[[INIT]] : tensor<1x8x4x4xf32>)
 // CHECK-SAME: dims = array<i64: 4, 1, 4, 8, 8, 5, 2, 4, 2, 3, 3, 1, 8, 4, 1, 8, 4, 4>
-// CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0>
+// CHECK-SAME: params = array<i64: 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0>
 // CHECK-NOT: kiln.conv
 func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<8x2x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
   %0 = kiln.conv %x, %w, %b {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x2x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
@@ -80,7 +81,7 @@ func.func @fused_deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: te
 // CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv" ins(%arg0, %arg1, %arg2 : {{.*}}) outs(%arg3 : tensor<1x4x4x4xf32>)
 // CHECK-SAME: accumulate
 // CHECK-SAME: fparams = array<f32: 1.000000e-01, 0.000000e+00>
-// CHECK-SAME: params = array<i64: 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1>
+// CHECK-SAME: params = array<i64: 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1>
 // CHECK: kiln.pool max %[[C]] {{.*}} : (tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32>
 // CHECK-NOT: kiln.fused_conv
 func.func @fused(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>, %r: tensor<1x4x4x4xf32>) -> tensor<1x4x2x2xf32> {
@@ -90,10 +91,47 @@ func.func @fused(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4x
 
 // -----
 
+// Winograd's minimal filtering is allowed for 3x3 windows at unit stride
+// with constant weights and 16 or more channels in and out (the flag after
+// the sum post-op), not for a strided, a 1x1, a grouped or a narrow one,
+// nor for weights given at run time; winograd=false allows none.
+// CHECK-LABEL: func @winograd
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1>
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0>
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0>
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0>
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0>
+// CHECK: kiln_backend.dnnl_call "conv"
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0>
+// NOWINO-LABEL: func @winograd
+// NOWINO: kiln_backend.dnnl_call "conv"
+// NOWINO-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1>
+// NOWINO-NOT: array<i64: 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1
+func.func @winograd(%x: tensor<1x16x8x8xf32>, %runtime: tensor<16x16x3x3xf32>) -> (tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x16x8x8xf32>) {
+  %w = arith.constant dense<0.5> : tensor<16x16x3x3xf32>
+  %w1 = arith.constant dense<0.5> : tensor<16x16x1x1xf32>
+  %wg = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %wn = arith.constant dense<0.5> : tensor<8x16x3x3xf32>
+  %0 = kiln.fused_conv %x, %w activation relu {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
+  %1 = kiln.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x4x4xf32>
+  %2 = kiln.conv %x, %w1 : (tensor<1x16x8x8xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x8x8xf32>
+  %3 = kiln.conv %x, %wg {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32>
+  %4 = kiln.conv %x, %wn {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<8x16x3x3xf32>) -> tensor<1x8x8x8xf32>
+  %5 = kiln.conv %x, %runtime {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x8x8xf32>, tensor<1x8x8x8xf32>, tensor<1x16x8x8xf32>
+}
+
+// -----
+
 // An activation oneDNN lacks as a post-op: the fused op comes apart.
 // CHECK-LABEL: func @fused_softplus
 // CHECK: kiln_backend.dnnl_call "conv"
-// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>
+// CHECK-SAME: params = array<i64: 0, 1, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0>
 // CHECK: kiln.unary softplus
 func.func @fused_softplus(%x: tensor<1x2x4x4xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x2x2xf32> {
   %0 = kiln.fused_conv %x, %w activation softplus : (tensor<1x2x4x4xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x2x2xf32>

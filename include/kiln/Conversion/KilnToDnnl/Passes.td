@@ -23,7 +23,13 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     recurrent matrix of 2 Mi elements or more (which kiln-to-linalg packs
     in column panels). Convolutions whose weights are
     not compile-time constants stay too (oneDNN 2.6 runs those on a very
-    slow path), unless `runtime-weights` is set.
+    slow path), unless `runtime-weights` is set. With `winograd`, a
+    convolution of 3x3 windows at unit stride, neither dilated nor grouped,
+    with constant weights and 16 or more input and output channels is
+    marked for Winograd's minimal filtering: oneDNN then computes it from
+    weights transformed once at load (F(2x2, 3x3) or F(4x4, 3x3): 16/9 or
+    4 times their size) with fewer multiplications, and directly where it
+    has no such kernel.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", "::kiln::kDefaultDnnlMinWork",
@@ -35,6 +41,9 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
            "generated code whatever their size">,
     Option<"runtimeWeights", "runtime-weights", "bool", "false",
            "Also map convolutions whose weights are given at run time">,
+    Option<"winograd", "winograd", "bool", "true",
+           "Let oneDNN compute 3x3 convolutions at unit stride by Winograd's "
+           "minimal filtering">,
   ];
   let dependentDialects = ["::kiln::backend::KilnBackendDialect",
                            "::mlir::tensor::TensorDialect"];
