@@ -637,7 +637,11 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
               "after its runs (Python and the engine's libraries included), "
               "its VmHWM; a run whose workers reported getrusage's ru_maxrss, "
               "which a child inherits from the bench's own peak, gives no peer "
-              "figure.", "",
+              "figure. Kiln's GFLOP/s: the multiply-adds of its convolution "
+              "and matrix-product layers computed directly, over their time "
+              "in its profile on one thread; a 3x3 convolution that oneDNN "
+              "computes by Winograd's minimal filtering does fewer, so a model "
+              "of many can exceed the measured peak.", "",
               "| model | batch | " + " | ".join(["Kiln"] + [PEER_NAMES[p] for p in peers]) +
               " | Kiln GFLOP/s (conv, matmul layers, 1 thread) |",
               "|---|---:|" + "---:|" * (len(peers) + 2)]
