@@ -47,7 +47,10 @@ def test_cache_key_follows_the_model_bytes(tmp_path):
 
 def test_threads_share_one_model(cache_dir):
     """Eight Python threads call one model at once; each gets what a call
-    alone gives."""
+    alone gives, up to rounding: oneDNN's Winograd convolutions (this
+    block's 3x3 ones) may sum in another order when concurrent runs share
+    the cores (measured: at most 9e-8 apart; exact with one thread per
+    run), where a run corrupted by another's would be far off."""
     folder = MODELS / "dynamic" / "resnet_block"
     model = kiln.compile(folder / "model.onnx", cache_dir=cache_dir)
     (x16,) = zoo_arrays(folder, "input", "_b16")
@@ -60,8 +63,9 @@ def test_threads_share_one_model(cache_dir):
         try:
             for _ in range(5):
                 got = model(batches[i])
-                if not np.array_equal(got, alone[i]):
-                    errors.append(f"thread {i}: {mismatch(got, alone[i], 0, 0)}")
+                problem = mismatch(got, alone[i], 1e-6, 1e-6)
+                if problem:
+                    errors.append(f"thread {i}: {problem}")
         except Exception as error:  # reported below
             errors.append(f"thread {i}: {error!r}")
 
@@ -81,7 +85,7 @@ def test_runs_release_the_gil(cache_dir):
     folder = MODELS / "dynamic" / "resnet_block"
     model = kiln.compile(folder / "model.onnx", threads=1, cache_dir=cache_dir)
     (x16,) = zoo_arrays(folder, "input", "_b16")
-    x = np.concatenate([x16] * 64)  # 1024 samples: about 0.1 s
+    x = np.concatenate([x16] * 256)  # 4096 samples: about 0.2 s
     stop = threading.Event()
     ticks = []
 
