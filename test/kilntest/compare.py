@@ -1,5 +1,7 @@
 """Comparing outputs with references within a tolerance."""
 
+import os
+
 import numpy as np
 
 
@@ -46,3 +48,16 @@ def compare_outputs(pairs, rtol, atol):
             return f"output {name}: {problem}"
         worst = max(worst, max_error(actual, expected))
     return f"max error {worst:.3g}"
+
+
+def check_saved(work, outdir, names, rtol, atol):
+    """Compares each OUTDIR/NAME.npy with WORK/expected_NAME.npy, printing
+    "NAME: match" or what differs; 1 when any differs, else 0."""
+    failures = 0
+    for name in names:
+        expected = np.load(os.path.join(work, f"expected_{name}.npy"))
+        actual = np.load(os.path.join(outdir, f"{name}.npy"))
+        problem = mismatch(actual, expected, rtol, atol)
+        print(f"{name}: {problem or 'match'}")
+        failures += problem is not None
+    return 1 if failures else 0

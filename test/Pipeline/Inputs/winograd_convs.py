@@ -82,14 +82,7 @@ def make(work):
 
 
 def check(work, outdir):
-    failures = 0
-    for name in OUTPUTS:
-        expected = np.load(os.path.join(work, f"expected_{name}.npy"))
-        actual = np.load(os.path.join(outdir, f"{name}.npy"))
-        problem = compare.mismatch(actual, expected, 1e-4, 1e-4)
-        print(f"{name}: {problem or 'match'}")
-        failures += problem is not None
-    return 1 if failures else 0
+    return compare.check_saved(work, outdir, OUTPUTS, 1e-4, 1e-4)
 
 
 if __name__ == "__main__":
