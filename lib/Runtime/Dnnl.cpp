@@ -348,23 +348,6 @@ private:
     return "unknown primitive kind " + std::to_string(record->kind);
   }
 
-  /// The Winograd convolution, or an empty descriptor where oneDNN has no
-  /// such kernel for these operands (or this machine).
-  dnnl::convolution_forward::primitive_desc
-  winograd(const memory::desc &src, const memory::desc &weights,
-           const memory::desc &bias, const memory::desc &dst, const Window &w,
-           const dnnl::primitive_attr &attr) {
-    try {
-      return dnnl::convolution_forward::primitive_desc(
-          dnnl::convolution_forward::desc(
-              inference, dnnl::algorithm::convolution_winograd, src, weights,
-              bias, dst, w.strides, w.dilations, w.padBegin, w.padEnd),
-          attr, state.engine);
-    } catch (const dnnl::error &) {
-      return {};
-    }
-  }
-
   /// Convolution and deconvolution; see abi::DnnlConvParams.
   std::string buildConvolution(const dnnl::primitive_attr &attr) {
     bool isConv = DnnlPrimitive(record->kind) == DnnlPrimitive::Conv;
@@ -410,15 +393,23 @@ private:
     memory::desc weights = isConstant(1) ? anyLayout(wdims) : given;
     memory::desc bias = p.hasBias ? plain(dims(2)) : memory::desc();
     if (isConv) {
-      dnnl::convolution_forward::primitive_desc pd;
-      if (p.winograd && isConstant(1))
-        pd = winograd(src, weights, bias, dst, w, convAttr);
-      if (!pd)
-        pd = dnnl::convolution_forward::primitive_desc(
-            dnnl::convolution_forward::desc(
-                inference, dnnl::algorithm::convolution_direct, src, weights,
-                bias, dst, w.strides, w.dilations, w.padBegin, w.padEnd),
+      auto convolution = [&](dnnl::algorithm algorithm) {
+        return dnnl::convolution_forward::primitive_desc(
+            dnnl::convolution_forward::desc(inference, algorithm, src, weights,
+                                            bias, dst, w.strides, w.dilations,
+                                            w.padBegin, w.padEnd),
             convAttr, state.engine);
+      };
+      dnnl::convolution_forward::primitive_desc pd;
+      if (p.winograd && isConstant(1)) {
+        try {
+          pd = convolution(dnnl::algorithm::convolution_winograd);
+        } catch (const dnnl::error &) {
+          // No Winograd kernel for these operands or this machine.
+        }
+      }
+      if (!pd)
+        pd = convolution(dnnl::algorithm::convolution_direct);
       bindConvolution(pd.weights_desc(), given, p.hasBias);
       finish<dnnl::convolution_forward>(pd);
     } else {

@@ -384,9 +384,8 @@ static SmallVector<WindowRun> windowRuns(int64_t in, int64_t out,
 static Value poolByRegions(OpBuilder &b, Location loc, Value input,
                            RankedTensorType outType, ArrayRef<int64_t> kernel,
                            ArrayRef<int64_t> strides,
-                           ArrayRef<int64_t> dilations,
-                           ArrayRef<int64_t> pads, Value neutral, bool isMax,
-                           int64_t trailing) {
+                           ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                           Value neutral, bool isMax, int64_t trailing) {
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   if (!inType.hasStaticShape() || !outType.hasStaticShape())
     return {};
@@ -404,6 +403,11 @@ static Value poolByRegions(OpBuilder &b, Location loc, Value input,
 
   Type element = inType.getElementType();
   int64_t rank = inType.getRank();
+  MLIRContext *context = b.getContext();
+  auto folds = [&](ArrayRef<int64_t> values) {
+    return getAsIndexOpFoldResult(context, values);
+  };
+  SmallVector<OpFoldResult> ones = folds(SmallVector<int64_t>(rank, 1));
   Value result = empty(b, loc, outType);
   SmallVector<int64_t> pick(k, 0);
   for (int64_t r = 0; r < regions; ++r) {
@@ -411,54 +415,47 @@ static Value poolByRegions(OpBuilder &b, Location loc, Value input,
       pick[i] = rest % runs[i].size();
       rest /= runs[i].size();
     }
-    SmallVector<OpFoldResult> inOffsets, inSizes, outOffsets, outSizes;
-    SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+    // The region's slices: whole leading and trailing dims, and per
+    // spatial dim its run of outputs and the input those windows read.
+    SmallVector<int64_t> inOffsets(rank, 0), outOffsets(rank, 0);
+    SmallVector<int64_t> inSizes(inType.getShape()),
+        outSizes(outType.getShape());
     SmallVector<int64_t> window;
     bool inside = true;
-    for (int64_t dim = 0; dim < rank; ++dim) {
-      int64_t i = dim - 2;
-      if (i < 0 || i >= k) {
-        inOffsets.push_back(b.getIndexAttr(0));
-        outOffsets.push_back(b.getIndexAttr(0));
-        inSizes.push_back(b.getIndexAttr(inType.getDimSize(dim)));
-        outSizes.push_back(b.getIndexAttr(outType.getDimSize(dim)));
-        continue;
-      }
+    for (int64_t i = 0; i < k; ++i) {
       const WindowRun &run = runs[i][pick[i]];
       int64_t positions = run.end - run.begin, taps = run.last - run.first;
       inside &= taps > 0;
       window.push_back(taps);
-      outOffsets.push_back(b.getIndexAttr(run.begin));
-      outSizes.push_back(b.getIndexAttr(positions));
-      inOffsets.push_back(b.getIndexAttr(
-          run.begin * strides[i] - pads[i] + run.first * dilations[i]));
-      inSizes.push_back(b.getIndexAttr(
+      outOffsets[2 + i] = run.begin;
+      outSizes[2 + i] = positions;
+      inOffsets[2 + i] =
+          run.begin * strides[i] - pads[i] + run.first * dilations[i];
+      inSizes[2 + i] =
           taps ? (positions - 1) * strides[i] + (taps - 1) * dilations[i] + 1
-               : 0));
+               : 0;
     }
     // One region is the whole output; a slice from the input's start may be
     // the input itself (a window generic reads what its loops reach).
-    Value part = regions == 1
-                     ? result
-                     : tensor::ExtractSliceOp::create(b, loc, result,
-                                                      outOffsets, outSizes,
-                                                      ones);
+    Value part =
+        regions == 1
+            ? result
+            : tensor::ExtractSliceOp::create(b, loc, result, folds(outOffsets),
+                                             folds(outSizes), ones);
     part = linalg::FillOp::create(b, loc, neutral, part).getResult(0);
     if (inside) {
       Value in = input;
-      if (llvm::any_of(inOffsets, [](OpFoldResult offset) {
-            return *getConstantIntValue(offset) != 0;
-          }))
-        in = tensor::ExtractSliceOp::create(b, loc, input, inOffsets, inSizes,
-                                            ones);
+      if (llvm::any_of(inOffsets, [](int64_t offset) { return offset != 0; }))
+        in = tensor::ExtractSliceOp::create(b, loc, input, folds(inOffsets),
+                                            folds(inSizes), ones);
       Value taps = tensor::EmptyOp::create(b, loc, window, element);
       part = poolWindows(b, loc, in, taps, part, 2, strides, dilations, isMax,
                          trailing);
     }
     if (regions == 1)
       return part;
-    result = tensor::InsertSliceOp::create(b, loc, part, result, outOffsets,
-                                           outSizes, ones);
+    result = tensor::InsertSliceOp::create(
+        b, loc, part, result, folds(outOffsets), folds(outSizes), ones);
   }
   return result;
 }
@@ -498,8 +495,8 @@ Value kiln::lowering::pool(OpBuilder &b, PoolOp op, Value input,
     Value window = tensor::EmptyOp::create(b, loc, kernel, element);
     Value init = filled(b, loc, outType, neutral);
     // Over n and c, the window dims, then the output dims.
-    pooled = poolWindows(b, loc, in, window, init, 2, strides, dilations,
-                         isMax, trailing);
+    pooled = poolWindows(b, loc, in, window, init, 2, strides, dilations, isMax,
+                         trailing);
   }
   if (isMax)
     return pooled;

@@ -52,7 +52,7 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
 
   /// The elements of `value`, which isFloatConstant accepts; sets `attr`.
   static std::vector<float> floatValues(Value value, Attribute &attr) {
-    (void)isFloatConstant(value, attr);
+    (void)matchPattern(value, m_Constant(&attr));
     auto type = llvm::cast<RankedTensorType>(value.getType());
     std::vector<float> values(type.getNumElements());
     if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
