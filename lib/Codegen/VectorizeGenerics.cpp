@@ -24,7 +24,8 @@
 // scalars once per vector, and a load whose last index is the innermost
 // loop's reads a vector of the row.
 // Fills on buffers are vectorized as the elementwise generic that yields
-// the value. The last partial vector of a row is masked. The other loops become
+// the value, and transposes that keep the innermost dim as the copy
+// generic they are. The last partial vector of a row is masked. The other loops become
 // nested scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
 // body holds anything but arith ops, the math ops that lower on vectors and
 // such table reads, or that have dynamic shapes, are left to the loop
@@ -44,6 +45,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -790,6 +792,22 @@ struct VectorizeGenericsPass
           });
       newGenerics.push_back(generic);
       fill.erase();
+    }
+    // A transpose that keeps the innermost dim copies rows: the elementwise
+    // generic of it (the loop lowering's nest becomes scatters too).
+    SmallVector<linalg::TransposeOp> transposes;
+    getOperation()->walk([&](linalg::TransposeOp op) {
+      ArrayRef<int64_t> perm = op.getPermutation();
+      if (op.hasPureBufferSemantics() && !perm.empty() &&
+          perm.back() == (int64_t)perm.size() - 1)
+        transposes.push_back(op);
+    });
+    for (linalg::TransposeOp op : transposes) {
+      IRRewriter rewriter(op);
+      FailureOr<linalg::GenericOp> generic =
+          linalg::generalizeNamedOp(rewriter, op);
+      if (succeeded(generic))
+        newGenerics.push_back(*generic);
     }
     for (linalg::GenericOp op : newGenerics)
       if (std::optional<Plan> plan = match(op))

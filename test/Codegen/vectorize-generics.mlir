@@ -312,3 +312,21 @@ func.func @gather_rows(%x: memref<3x6xf32>, %idx: memref<3xi64>, %table: memref<
   }
   return
 }
+
+// -----
+
+// A transpose that keeps the innermost dim copies rows as vectors (from a
+// strided view too); one that moves it is left to the loop lowering.
+// CHECK-LABEL: func @transpose_rows
+// CHECK: scf.parallel
+// CHECK: vector.load %{{.*}} : memref<3x2x6xf32, strided<[24, 6, 1]>>, vector<4xf32>
+// CHECK: vector.store %{{.*}} : memref<2x3x6xf32>, vector<4xf32>
+// CHECK: vector.maskedload
+// CHECK: vector.maskedstore
+// CHECK: linalg.transpose ins(%{{.*}} : memref<2x3xf32>) outs(%{{.*}} : memref<3x2xf32>) permutation = [1, 0]
+func.func @transpose_rows(%x: memref<3x4x6xf32>, %y: memref<2x3x6xf32>, %a: memref<2x3xf32>, %b: memref<3x2xf32>) {
+  %v = memref.subview %x[0, 0, 0] [3, 2, 6] [1, 1, 1] : memref<3x4x6xf32> to memref<3x2x6xf32, strided<[24, 6, 1]>>
+  linalg.transpose ins(%v : memref<3x2x6xf32, strided<[24, 6, 1]>>) outs(%y : memref<2x3x6xf32>) permutation = [1, 0, 2]
+  linalg.transpose ins(%a : memref<2x3xf32>) outs(%b : memref<3x2xf32>) permutation = [1, 0]
+  return
+}

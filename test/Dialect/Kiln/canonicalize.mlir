@@ -363,3 +363,39 @@ func.func @gemm_transposed_weights(%a: tensor<1x3xf32>, %b: tensor<2x3xf32>) -> 
     }
   }
 #-}
+
+// -----
+
+// A transpose of a reshape that merges dims (the heads of a slice of a
+// fused projection folded into the batch) moves the refined dims: the
+// inner reshape only splits, the outer one only merges what the transpose
+// wrote side by side.
+// CHECK-LABEL: func @transpose_of_merging_reshape
+// CHECK-SAME: (%[[X:.*]]: tensor<5x3x8xf32>)
+// CHECK-NEXT: %[[S:.*]] = kiln.reshape %[[X]] : (tensor<5x3x8xf32>) -> tensor<5x3x2x4xf32>
+// CHECK-NEXT: %[[T:.*]] = kiln.transpose %[[S]] {perm = array<i64: 1, 2, 0, 3>} : (tensor<5x3x2x4xf32>) -> tensor<3x2x5x4xf32>
+// CHECK-NEXT: %[[R:.*]] = kiln.reshape %[[T]] : (tensor<3x2x5x4xf32>) -> tensor<6x5x4xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @transpose_of_merging_reshape(%x: tensor<5x3x8xf32>) -> tensor<6x5x4xf32> {
+  %0 = kiln.reshape %x : (tensor<5x3x8xf32>) -> tensor<5x6x4xf32>
+  %1 = kiln.transpose %0 {perm = array<i64: 1, 0, 2>} : (tensor<5x6x4xf32>) -> tensor<6x5x4xf32>
+  return %1 : tensor<6x5x4xf32>
+}
+
+// -----
+
+// A reshape that only splits dims (or adds unit dims) stays; so does one
+// whose shapes have no common refinement (6x4 -> 4x6).
+// CHECK-LABEL: func @transpose_of_other_reshapes
+// CHECK-NEXT: kiln.reshape %{{.*}} : (tensor<5x8xf32>) -> tensor<5x1x2x4xf32>
+// CHECK-NEXT: kiln.transpose
+// CHECK-NEXT: kiln.reshape %{{.*}} : (tensor<6x4xf32>) -> tensor<4x6xf32>
+// CHECK-NEXT: kiln.transpose
+// CHECK-NEXT: return
+func.func @transpose_of_other_reshapes(%x: tensor<5x8xf32>, %y: tensor<6x4xf32>) -> (tensor<2x1x5x4xf32>, tensor<6x4xf32>) {
+  %0 = kiln.reshape %x : (tensor<5x8xf32>) -> tensor<5x1x2x4xf32>
+  %1 = kiln.transpose %0 {perm = array<i64: 2, 1, 0, 3>} : (tensor<5x1x2x4xf32>) -> tensor<2x1x5x4xf32>
+  %2 = kiln.reshape %y : (tensor<6x4xf32>) -> tensor<4x6xf32>
+  %3 = kiln.transpose %2 {perm = array<i64: 1, 0>} : (tensor<4x6xf32>) -> tensor<6x4xf32>
+  return %1, %3 : tensor<2x1x5x4xf32>, tensor<6x4xf32>
+}

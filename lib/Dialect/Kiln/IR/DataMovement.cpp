@@ -156,6 +156,70 @@ struct TransposeOfUnitDimsToReshape : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// transpose(reshape(x)) where the reshape merges dims of x ->
+/// reshape(transpose(reshape(x))) over the finest shape both x's and the
+/// reshape's dims are products of: the inner reshape only splits dims and
+/// the outer one only merges dims that the transpose wrote side by side,
+/// so neither moves data, even when x is a strided view (a slice of a
+/// fused projection's heads). [L, B, 64] -> [L, B*4, 16] -> [B*4, L, 16]
+/// becomes [L, B, 4, 16] -> [B, 4, L, 16] -> [B*4, L, 16].
+struct TransposeOfMergingReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto reshape = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!reshape)
+      return rewriter.notifyMatchFailure(op, "input is not a reshape");
+    RankedTensorType source = reshape.getInput().getType(),
+                     target = reshape.getType();
+    if (!source.hasStaticShape() || !target.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    // The dims larger than 1 of both shapes, refined: each target dim
+    // covers a run of the refined dims (none for a dim of 1).
+    SmallVector<int64_t> from, into;
+    for (int64_t d : source.getShape())
+      if (d != 1)
+        from.push_back(d);
+    SmallVector<int64_t> targetDims;
+    for (auto [i, d] : llvm::enumerate(target.getShape()))
+      if (d != 1) {
+        into.push_back(d);
+        targetDims.push_back(i);
+      }
+    SmallVector<int64_t> refined;
+    SmallVector<SmallVector<int64_t>> covers(target.getRank());
+    size_t i = 0, j = 0;
+    int64_t a = from.empty() ? 1 : from[0], b = into.empty() ? 1 : into[0];
+    while (i < from.size() && j < into.size()) {
+      int64_t c = std::min(a, b);
+      if (a % c != 0 || b % c != 0)
+        return rewriter.notifyMatchFailure(op, "the shapes do not refine");
+      covers[targetDims[j]].push_back(refined.size());
+      refined.push_back(c);
+      a /= c;
+      b /= c;
+      if (a == 1 && ++i < from.size())
+        a = from[i];
+      if (b == 1 && ++j < into.size())
+        b = into[j];
+    }
+    if (refined.size() == into.size())
+      return rewriter.notifyMatchFailure(op, "the reshape merges no dims");
+    SmallVector<int64_t> perm, shape;
+    for (int64_t p : op.getPerm())
+      for (int64_t r : covers[p]) {
+        perm.push_back(r);
+        shape.push_back(refined[r]);
+      }
+    Location loc = op.getLoc();
+    Value split = ReshapeOp::create(rewriter, loc, source.clone(refined),
+                                    reshape.getInput());
+    Value moved = TransposeOp::create(rewriter, loc, split, perm);
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), moved);
+    return success();
+  }
+};
+
 /// gemm(a, constant B, trans_b) -> gemm(a, transpose(B)): the transpose
 /// folds into the weights, and the product then reads B along its rows,
 /// as the backends' matrix kernels want.
@@ -183,7 +247,8 @@ void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                               MLIRContext *context) {
-  patterns.add<ComposeTransposes, TransposeOfUnitDimsToReshape>(context);
+  patterns.add<ComposeTransposes, TransposeOfUnitDimsToReshape,
+               TransposeOfMergingReshape>(context);
 }
 
 //===----------------------------------------------------------------------===//
