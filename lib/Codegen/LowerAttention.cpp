@@ -342,69 +342,79 @@ private:
       end = arith::MinUIOp::create(
           b, loc, end,
           arith::CeilDivUIOp::create(b, loc, keyLimit, index(blockK)));
-    scf::ForOp::create(
-        b, loc, zero(), end, index(1), {},
-        [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
-          Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
-                             {1, 1, headSize, blockK}, {headSize, blockK});
-          Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
-                            {1, 1, blockK, valueSize}, {blockK, valueSize});
-          // With a key limit, the keys of the block before it: the
-          // products run over its chunks of kKeyChunk keys up to there
-          // only, and each row's vector passes too (see emitRow).
-          Value present;
-          if (keyLimit) {
-            present = arith::SubIOp::create(
-                b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
-            present = arith::MinSIOp::create(b, loc, present, index(blockK));
-          }
-          Value chunks;
-          if (present && blockK > kKeyChunk && blockK % kKeyChunk == 0 &&
-              kKeyChunk % width == 0)
-            chunks =
-                arith::CeilDivUIOp::create(b, loc, present, index(kKeyChunk));
-          // `body(scores, k_t, v)` over the chunks (or the whole block).
-          auto overChunks = [&](function_ref<void(Value, Value, Value)> body) {
-            if (!chunks)
-              return body(scores, kT, v);
-            scf::ForOp::create(
-                b, loc, zero(), chunks, index(1), {},
-                [&](OpBuilder &cb, Location, Value c, ValueRange) {
-                  OpBuilder::InsertionGuard inner(b);
-                  b.setInsertionPoint(cb.getInsertionBlock(),
-                                      cb.getInsertionPoint());
-                  Value jc = arith::MulIOp::create(b, loc, c, index(kKeyChunk));
-                  body(subview(scores, {zero(), jc}, {blockQ, kKeyChunk},
-                               {blockQ, kKeyChunk}),
-                       subview(kT, {zero(), jc}, {headSize, kKeyChunk},
-                               {headSize, kKeyChunk}),
-                       subview(v, {jc, zero()}, {kKeyChunk, valueSize},
-                               {kKeyChunk, valueSize}));
-                  scf::YieldOp::create(b, loc);
-                });
-          };
-          // scores[i, j] = sum_e q[i, e] * k_t[e, j]
-          overChunks([&](Value s, Value kTc, Value) {
-            linalg::FillOp::create(b, loc, constant(0.0f), s);
-            accumulateProduct(q, kTc, s);
+    // One key block: its scores, their probabilities row by row, and
+    // their products with the values. The first block (peeled when every
+    // query block has one) rescales nothing.
+    auto emitKeyBlock = [&](Value keyBlock, bool first) {
+      Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
+      Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
+                         {1, 1, headSize, blockK}, {headSize, blockK});
+      Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
+                        {1, 1, blockK, valueSize}, {blockK, valueSize});
+      // With a key limit, the keys of the block before it: the
+      // products run over its chunks of kKeyChunk keys up to there
+      // only, and each row's vector passes too (see emitRow).
+      Value present;
+      if (keyLimit) {
+        present = arith::SubIOp::create(
+            b, loc, arith::MaxSIOp::create(b, loc, keyLimit, j0), j0);
+        present = arith::MinSIOp::create(b, loc, present, index(blockK));
+      }
+      Value chunks;
+      if (present && blockK > kKeyChunk && blockK % kKeyChunk == 0 &&
+          kKeyChunk % width == 0)
+        chunks = arith::CeilDivUIOp::create(b, loc, present, index(kKeyChunk));
+      // `body(scores, k_t, v)` over the chunks (or the whole block).
+      auto overChunks = [&](function_ref<void(Value, Value, Value)> body) {
+        if (!chunks)
+          return body(scores, kT, v);
+        scf::ForOp::create(
+            b, loc, zero(), chunks, index(1), {},
+            [&](OpBuilder &cb, Location, Value c, ValueRange) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPoint(cb.getInsertionBlock(),
+                                  cb.getInsertionPoint());
+              Value jc = arith::MulIOp::create(b, loc, c, index(kKeyChunk));
+              body(subview(scores, {zero(), jc}, {blockQ, kKeyChunk},
+                           {blockQ, kKeyChunk}),
+                   subview(kT, {zero(), jc}, {headSize, kKeyChunk},
+                           {headSize, kKeyChunk}),
+                   subview(v, {jc, zero()}, {kKeyChunk, valueSize},
+                           {kKeyChunk, valueSize}));
+              scf::YieldOp::create(b, loc);
+            });
+      };
+      // scores[i, j] = sum_e q[i, e] * k_t[e, j]
+      overChunks([&](Value s, Value kTc, Value) {
+        linalg::FillOp::create(b, loc, constant(0.0f), s);
+        accumulateProduct(q, kTc, s);
+      });
+      scf::ForOp::create(
+          b, loc, zero(), index(blockQ), index(1), {},
+          [&](OpBuilder &rb, Location, Value row, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+            emitRow(scores, maxima, sums, out, row, j0, present, first);
+            scf::YieldOp::create(b, loc);
           });
-          scf::ForOp::create(
-              b, loc, zero(), index(blockQ), index(1), {},
-              [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                OpBuilder::InsertionGuard guard(b);
-                b.setInsertionPoint(rb.getInsertionBlock(),
-                                    rb.getInsertionPoint());
-                emitRow(scores, maxima, sums, out, row, j0, present);
-                scf::YieldOp::create(b, loc);
-              });
-          // out[i, e] += sum_j p[i, j] * v[j, e]
-          overChunks(
-              [&](Value p, Value, Value vc) { accumulateProduct(p, vc, out); });
-          scf::YieldOp::create(b, loc);
-        });
+      // out[i, e] += sum_j p[i, j] * v[j, e]
+      overChunks(
+          [&](Value p, Value, Value vc) { accumulateProduct(p, vc, out); });
+    };
+    // Every query block sees the first key block when no limit cuts the
+    // keys and a causal mask shows each query its own position or later.
+    bool peel = !keyLimit && (!op.getIsCausal() || op.getCausalOffset() >= 0);
+    if (peel)
+      emitKeyBlock(zero(), /*first=*/true);
+    if (!peel || keyBlocks > 1)
+      scf::ForOp::create(
+          b, loc, peel ? index(1) : zero(), end, index(1), {},
+          [&](OpBuilder &nb, Location, Value keyBlock, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            emitKeyBlock(keyBlock, /*first=*/false);
+            scf::YieldOp::create(b, loc);
+          });
 
     // out /= sum; a row with every key masked out (sum 0) stays zero, and
     // so does a query past the limit.
@@ -442,7 +452,7 @@ private:
   /// maximum, the rescaling of the running sum and output row, and the
   /// probabilities in place of the scores.
   void emitRow(Value scores, Value maxima, Value sums, Value out, Value row,
-               Value j0, Value present) {
+               Value j0, Value present, bool first) {
     Value query = arith::AddIOp::create(b, loc, i0, row);
     Value lowestVector = splat(negInf());
     // With `present` keys of the block before the key limit, the vectors
@@ -465,7 +475,9 @@ private:
         });
     Value blockMax = vector::ReductionOp::create(
         b, loc, vector::CombiningKind::MAXNUMF, top[0]);
-    Value oldMax = memref::LoadOp::create(b, loc, maxima, ValueRange{row});
+    Value oldMax =
+        first ? negInf()
+              : memref::LoadOp::create(b, loc, maxima, ValueRange{row});
     // maxnum skips a NaN score, which still reaches the output through its
     // exp and the row's sum.
     Value newMax = arith::MaxNumFOp::create(b, loc, oldMax, blockMax);
@@ -474,8 +486,12 @@ private:
                                           newMax, negInf());
     Value shift =
         arith::SelectOp::create(b, loc, nothing, constant(0.0f), newMax);
-    Value factor = math::ExpOp::create(
-        b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
+    // The first key block finds the running sum and output at zero: no
+    // rescaling (its factor, exp(-inf), is 0).
+    Value factor =
+        first ? Value()
+              : math::ExpOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
     Value shifts = splat(shift);
     SmallVector<Value> total = forVectors(
         blockK, valid, {splat(0.0f)}, [&](Value j, Value mask, ValueRange acc) {
@@ -496,14 +512,20 @@ private:
                            store(splat(0.0f), scores, {row, j}, Value());
                            scf::YieldOp::create(b, nl);
                          });
-    Value blockSum = vector::ReductionOp::create(
-        b, loc, vector::CombiningKind::ADD, total[0]);
-    Value oldSum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
-    Value newSum = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, oldSum, factor), blockSum);
+    // The lanes summed as a tree (the row's sum is reassociated anyway).
+    Value blockSum =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                    total[0], arith::FastMathFlags::reassoc);
+    Value newSum = blockSum;
+    if (!first) {
+      Value oldSum = memref::LoadOp::create(b, loc, sums, ValueRange{row});
+      newSum = arith::AddFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, oldSum, factor), blockSum);
+    }
     memref::StoreOp::create(b, loc, newSum, sums, ValueRange{row});
     memref::StoreOp::create(b, loc, newMax, maxima, ValueRange{row});
-    scaleRow(out, row, factor);
+    if (!first)
+      scaleRow(out, row, factor);
   }
 
   FlashAttentionOp op;
