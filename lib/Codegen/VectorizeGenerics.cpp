@@ -25,13 +25,13 @@
 // loop's reads a vector of the row.
 // Fills on buffers are vectorized as the elementwise generic that yields
 // the value, and transposes that keep the innermost dim as the copy
-// generic they are. The last partial vector of a row is masked. The other loops become
-// nested scf.parallel loops, one dim each, for kiln-parallelize. Generics whose
-// body holds anything but arith ops, the math ops that lower on vectors and
-// such table reads, or that have dynamic shapes, are left to the loop
-// lowering. i1 buffers
-// hold a byte per element: their vectors are read and written an element
-// at a time.
+// generic they are; transposes that move it go in square tiles of the
+// vector width, transposed in registers (TileTransposer). The last partial vector of a row is masked. The other loops
+// become nested scf.parallel loops, one dim each, for kiln-parallelize.
+// Generics whose body holds anything but arith ops, the math ops that lower on
+// vectors and such table reads, or that have dynamic shapes, are left to the
+// loop lowering. i1 buffers hold a byte per element: their vectors are read and
+// written an element at a time.
 //
 // The row sums are reassociated (lane-wise partial sums), as in every
 // vectorized reduction. Max and min reductions propagate NaN, but the sign
@@ -745,6 +745,121 @@ linalg::FillOp fillBefore(linalg::GenericOp op) {
   return nullptr;
 }
 
+/// A transpose that moves the innermost dim, on 32-bit elements, whose
+/// two dims it swaps (the output's innermost and the one the input's
+/// innermost becomes) are multiples of the vector width: square tiles of
+/// `lanes` x `lanes`, read as rows of the input, transposed in registers
+/// (log2(lanes) rounds of two-vector shuffles, round t swapping bit t of
+/// the row and column indices) and written as rows of the output. The
+/// other dims become nested scf.parallel loops.
+class TileTransposer {
+public:
+  TileTransposer(linalg::TransposeOp op, int64_t lanes)
+      : op(op), b(op), loc(op.getLoc()), lanes(lanes) {}
+
+  static bool fits(linalg::TransposeOp op, int64_t lanes) {
+    if (!op.hasPureBufferSemantics() || lanes < 2 ||
+        !llvm::isPowerOf2_64(lanes))
+      return false;
+    auto in = llvm::dyn_cast<MemRefType>(op.getInput().getType());
+    auto out = llvm::dyn_cast<MemRefType>(op.getInit().getType());
+    if (!in || !out || !isVectorizable(in) || !isVectorizable(out) ||
+        in.getRank() < 2 || in.getElementTypeBitWidth() != 32)
+      return false;
+    ArrayRef<int64_t> perm = op.getPermutation();
+    int64_t last = out.getRank() - 1;
+    if (perm[last] == last)
+      return false;
+    int64_t k = llvm::find(perm, last) - perm.begin();
+    return out.getDimSize(k) % lanes == 0 && out.getDimSize(last) % lanes == 0;
+  }
+
+  void emit() {
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
+    ArrayRef<int64_t> perm = op.getPermutation();
+    last = out.getRank() - 1;
+    k = llvm::find(perm, last) - perm.begin();
+    ivs.assign(out.getRank(), Value());
+    emitOuter(0);
+    op.erase();
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  void emitOuter(int64_t d) {
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
+    if (d == out.getRank())
+      return emitTiles();
+    bool tiled = d == k || d == last;
+    int64_t step = tiled ? lanes : 1;
+    auto body = [&](OpBuilder &nb, Value iv) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      ivs[d] = iv;
+      emitOuter(d + 1);
+    };
+    if (tiled) {
+      scf::ForOp::create(
+          b, loc, index(0), index(out.getDimSize(d)), index(step), {},
+          [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
+            body(nb, iv);
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, nl);
+          });
+      return;
+    }
+    scf::ParallelOp::create(
+        b, loc, ValueRange{index(0)}, ValueRange{index(out.getDimSize(d))},
+        ValueRange{index(1)},
+        [&](OpBuilder &nb, Location, ValueRange iv) { body(nb, iv[0]); });
+  }
+
+  void emitTiles() {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    Type element =
+        llvm::cast<MemRefType>(op.getInput().getType()).getElementType();
+    auto type = VectorType::get({lanes}, element);
+    // rows[r][c] = out[.., k0 + c, .., j0 + r]: a row of the input.
+    SmallVector<Value> rows;
+    for (int64_t r = 0; r < lanes; ++r) {
+      SmallVector<Value> at(ivs.size());
+      for (auto [i, p] : llvm::enumerate(perm))
+        at[p] = i == (size_t)last
+                    ? arith::AddIOp::create(b, loc, ivs[i], index(r))
+                    : ivs[i];
+      rows.push_back(vector::LoadOp::create(b, loc, type, op.getInput(), at));
+    }
+    for (int64_t bit = 1; bit < lanes; bit *= 2)
+      for (int64_t r = 0; r < lanes; ++r) {
+        if (r & bit)
+          continue;
+        SmallVector<int64_t> low, high;
+        for (int64_t c = 0; c < lanes; ++c) {
+          low.push_back(c & bit ? lanes + c - bit : c);
+          high.push_back(c & bit ? lanes + c : c + bit);
+        }
+        Value a = rows[r], x = rows[r + bit];
+        rows[r] = vector::ShuffleOp::create(b, loc, a, x, low);
+        rows[r + bit] = vector::ShuffleOp::create(b, loc, a, x, high);
+      }
+    // rows[c][r] = out[.., k0 + c, .., j0 + r]: a row of the output.
+    for (int64_t c = 0; c < lanes; ++c) {
+      SmallVector<Value> at(ivs);
+      at[k] = arith::AddIOp::create(b, loc, ivs[k], index(c));
+      vector::StoreOp::create(b, loc, rows[c], op.getInit(), at);
+    }
+  }
+
+  linalg::TransposeOp op;
+  OpBuilder b;
+  Location loc;
+  int64_t lanes;
+  int64_t last = 0, k = 0;
+  SmallVector<Value> ivs;
+};
+
 struct VectorizeGenericsPass
     : kiln::impl::KilnVectorizeGenericsBase<VectorizeGenericsPass> {
   using Base::Base;
@@ -802,6 +917,15 @@ struct VectorizeGenericsPass
           perm.back() == (int64_t)perm.size() - 1)
         transposes.push_back(op);
     });
+    // One that moves it: in square tiles, where its dims allow them.
+    int64_t lanes = std::max<int64_t>(vectorBits / 32, 1);
+    SmallVector<linalg::TransposeOp> tiled;
+    getOperation()->walk([&](linalg::TransposeOp op) {
+      if (TileTransposer::fits(op, lanes))
+        tiled.push_back(op);
+    });
+    for (linalg::TransposeOp op : tiled)
+      TileTransposer(op, lanes).emit();
     for (linalg::TransposeOp op : transposes) {
       IRRewriter rewriter(op);
       FailureOr<linalg::GenericOp> generic =

@@ -330,3 +330,24 @@ func.func @transpose_rows(%x: memref<3x4x6xf32>, %y: memref<2x3x6xf32>, %a: memr
   linalg.transpose ins(%a : memref<2x3xf32>) outs(%b : memref<3x2xf32>) permutation = [1, 0]
   return
 }
+
+// -----
+
+// A transpose that moves the innermost dim, whose swapped dims are
+// multiples of the 4 lanes: tiles of 4 x 4 (4 row loads, 2 rounds of 4
+// shuffles, 4 row stores) in loops over the tiles, the outer dim
+// parallel.
+// CHECK-LABEL: func @transpose_tiles
+// CHECK: scf.parallel
+// CHECK: scf.for {{.*}} step %c4
+// CHECK: scf.for {{.*}} step %c4
+// CHECK-COUNT-4: vector.load %arg0
+// CHECK: vector.shuffle {{.*}} [0, 4, 2, 6] : vector<4xf32>, vector<4xf32>
+// CHECK: vector.shuffle {{.*}} [1, 5, 3, 7] : vector<4xf32>, vector<4xf32>
+// CHECK-COUNT-6: vector.shuffle
+// CHECK-COUNT-4: vector.store {{.*}}, %arg1
+// CHECK-NOT: linalg.transpose
+func.func @transpose_tiles(%x: memref<2x8x12xf32>, %y: memref<2x12x8xf32>) {
+  linalg.transpose ins(%x : memref<2x8x12xf32>) outs(%y : memref<2x12x8xf32>) permutation = [0, 2, 1]
+  return
+}
