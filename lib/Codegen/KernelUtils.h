@@ -4,7 +4,8 @@
 // What the kernels of lib/Codegen share: the check the vectorizers make of
 // a buffer, and, for kiln-lower-attention and kiln-lower-conv-pool,
 // rank-reducing views and the parallel loop over chunks of steps, each
-// chunk with its own scratch.
+// chunk with its own scratch; and the in-register transpose of a square
+// tile of vectors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace kiln {
 /// Whether `type` has a static shape and a contiguous innermost dim (or
@@ -81,6 +83,27 @@ inline void forEachChunk(mlir::OpBuilder &b, mlir::Location loc, int64_t steps,
                                    mlir::scf::YieldOp::create(b, loc);
                                  });
       });
+}
+
+/// Transposes the square tile whose rows are the `rows.size()` vectors of
+/// as many lanes (a power of two), in place: log2(n) rounds of two-vector
+/// shuffles, round t swapping bit t of the row and column indices.
+inline void transposeTile(mlir::OpBuilder &b, mlir::Location loc,
+                          llvm::MutableArrayRef<mlir::Value> rows) {
+  int64_t n = rows.size();
+  for (int64_t bit = 1; bit < n; bit *= 2)
+    for (int64_t r = 0; r < n; ++r) {
+      if (r & bit)
+        continue;
+      llvm::SmallVector<int64_t> low, high;
+      for (int64_t c = 0; c < n; ++c) {
+        low.push_back(c & bit ? n + c - bit : c);
+        high.push_back(c & bit ? n + c : c + bit);
+      }
+      mlir::Value x = rows[r], y = rows[r + bit];
+      rows[r] = mlir::vector::ShuffleOp::create(b, loc, x, y, low);
+      rows[r + bit] = mlir::vector::ShuffleOp::create(b, loc, x, y, high);
+    }
 }
 
 } // namespace kiln::kernels

@@ -10,7 +10,10 @@
 // block_q x block_k per iteration. With a key limit, the key blocks stop at
 // the one holding it, and within it the products and row passes stop at it
 // (in chunks of 16 keys); with a query limit, the query blocks past it are
-// zeros.
+// zeros. Without a key limit, when the blocks' sides are multiples of the
+// vector width and a mask, if any, is one value per key, the rows go a
+// square tile at a time instead, transposed in registers so that the
+// maxima, exponentials and sums of the queries are lane-wise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -389,14 +392,18 @@ private:
         linalg::FillOp::create(b, loc, constant(0.0f), s);
         accumulateProduct(q, kTc, s);
       });
-      scf::ForOp::create(
-          b, loc, zero(), index(blockQ), index(1), {},
-          [&](OpBuilder &rb, Location, Value row, ValueRange) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-            emitRow(scores, maxima, sums, out, row, j0, present, first);
-            scf::YieldOp::create(b, loc);
-          });
+      if (!present && tilesFit())
+        emitTiles(scores, maxima, sums, out, j0, first);
+      else
+        scf::ForOp::create(b, loc, zero(), index(blockQ), index(1), {},
+                           [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                             OpBuilder::InsertionGuard guard(b);
+                             b.setInsertionPoint(rb.getInsertionBlock(),
+                                                 rb.getInsertionPoint());
+                             emitRow(scores, maxima, sums, out, row, j0,
+                                     present, first);
+                             scf::YieldOp::create(b, loc);
+                           });
       // out[i, e] += sum_j p[i, j] * v[j, e]
       overChunks(
           [&](Value p, Value, Value vc) { accumulateProduct(p, vc, out); });
@@ -446,6 +453,156 @@ private:
           }
           scf::YieldOp::create(b, loc);
         });
+  }
+
+  /// Whether the probabilities of a key block can be computed a square
+  /// tile of `width` queries x `width` keys at a time: the block's sides
+  /// are multiples of the vector width, and a mask, if any, is the same
+  /// for every query (a padding mask), so that a key's mask is one value.
+  bool tilesFit() {
+    if (width < 2 || !llvm::isPowerOf2_64(width) || blockQ % width != 0 ||
+        blockK % width != 0)
+      return false;
+    Value mask = op.getMask();
+    return !mask || llvm::cast<MemRefType>(mask.getType()).getDimSize(2) == 1;
+  }
+
+  /// Scale, soft-cap, mask and causal mask of the scores of key `key`
+  /// for the `width` queries from `query` on (a transposed tile's row).
+  Value adjustKey(Value s, Value query, Value key) {
+    s = arith::MulFOp::create(b, loc, s, splat(op.getScale().convertToFloat()));
+    if (std::optional<APFloat> softcap = op.getSoftcap()) {
+      Value cap = splat(softcap->convertToFloat());
+      s = arith::MulFOp::create(
+          b, loc, cap,
+          math::TanhOp::create(b, loc, arith::DivFOp::create(b, loc, s, cap)));
+    }
+    if (Value mask = op.getMask()) {
+      auto type = llvm::cast<MemRefType>(mask.getType());
+      ArrayRef<int64_t> m = type.getShape();
+      SmallVector<Value> at = {m[0] == 1 ? zero() : bIv,
+                               m[1] == 1 ? zero() : hIv, zero(),
+                               m[3] == 1 ? zero() : key};
+      Value value = memref::LoadOp::create(b, loc, mask, at);
+      if (type.getElementType().isF32()) {
+        s = arith::AddFOp::create(b, loc, s, splat(value));
+      } else {
+        Value keep = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ne, value,
+            arith::ConstantOp::create(
+                b, loc, b.getIntegerAttr(type.getElementType(), 0)));
+        std::optional<APFloat> fill = op.getMaskFill();
+        s = arith::SelectOp::create(b, loc, keep, s,
+                                    fill ? splat(fill->convertToFloat())
+                                         : splat(negInf()));
+      }
+    }
+    if (op.getIsCausal()) {
+      // Key j is visible to query i when j <= i + causal_offset.
+      auto indexVector = VectorType::get({width}, b.getIndexType());
+      Value last = arith::AddIOp::create(
+          b, loc, vector::StepOp::create(b, loc, indexVector),
+          vector::BroadcastOp::create(
+              b, loc, indexVector,
+              arith::AddIOp::create(b, loc, query,
+                                    index(op.getCausalOffset()))));
+      Value visible = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ule,
+          vector::BroadcastOp::create(b, loc, indexVector, key), last);
+      s = arith::SelectOp::create(b, loc, visible, s, splat(negInf()));
+    }
+    return s;
+  }
+
+  /// The rows of a key block (no key limit) a tile of `width` queries x
+  /// `width` keys at a time, transposed in registers so that a vector
+  /// holds one key's scores for `width` queries: the maxima, the
+  /// exponentials and the sums of the queries are lane-wise, without
+  /// reductions across lanes or scalar exponentials. A first pass adjusts
+  /// each tile and writes it back transposed, finding the maxima; a second
+  /// exponentiates, sums and writes the probabilities back in rows.
+  void emitTiles(Value scores, Value maxima, Value sums, Value out, Value j0,
+                 bool first) {
+    auto forTiles =
+        [&](int64_t n, ValueRange init,
+            function_ref<SmallVector<Value>(Value, ValueRange)> body)
+        -> SmallVector<Value> {
+      auto loop = scf::ForOp::create(
+          b, loc, zero(), index(n), index(width), init,
+          [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            scf::YieldOp::create(b, nl, body(iv, args));
+          });
+      return SmallVector<Value>(loop.getResults());
+    };
+    auto plus = [&](Value v, int64_t k) {
+      return arith::AddIOp::create(b, loc, v, index(k));
+    };
+    forTiles(blockQ, {}, [&](Value qt, ValueRange) {
+      Value query = arith::AddIOp::create(b, loc, i0, qt);
+      // Pass 1: tiles adjusted and stored transposed; the block's maxima.
+      Value blockMax =
+          forTiles(blockK, {splat(negInf())}, [&](Value kt, ValueRange acc) {
+            SmallVector<Value> rows;
+            for (int64_t r = 0; r < width; ++r)
+              rows.push_back(load(scores, {plus(qt, r), kt}, {}, {}));
+            kernels::transposeTile(b, loc, rows);
+            Value top = acc[0];
+            Value key = arith::AddIOp::create(b, loc, j0, kt);
+            for (int64_t c = 0; c < width; ++c) {
+              Value s = adjustKey(rows[c], query, plus(key, c));
+              top = arith::MaxNumFOp::create(b, loc, top, s);
+              store(s, scores, {plus(qt, c), kt}, {});
+            }
+            return SmallVector<Value>{top};
+          })[0];
+      Value oldMax =
+          first ? splat(negInf()) : load(maxima, {qt}, Value(), Value());
+      // maxnum skips a NaN score, which still reaches the output through
+      // its exp and the sum.
+      Value newMax = arith::MaxNumFOp::create(b, loc, oldMax, blockMax);
+      // Queries with nothing visible yet keep a shift of 0: exp(-inf) = 0.
+      Value nothing = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            newMax, splat(negInf()));
+      Value shift =
+          arith::SelectOp::create(b, loc, nothing, splat(0.0f), newMax);
+      // Pass 2: probabilities, stored back in rows; the block's sums.
+      Value blockSum =
+          forTiles(blockK, {splat(0.0f)}, [&](Value kt, ValueRange acc) {
+            SmallVector<Value> ps;
+            Value total = acc[0];
+            for (int64_t c = 0; c < width; ++c) {
+              Value s = load(scores, {plus(qt, c), kt}, {}, {});
+              Value p = math::ExpOp::create(
+                  b, loc, arith::SubFOp::create(b, loc, s, shift));
+              total = arith::AddFOp::create(b, loc, total, p);
+              ps.push_back(p);
+            }
+            kernels::transposeTile(b, loc, ps);
+            for (int64_t r = 0; r < width; ++r)
+              store(ps[r], scores, {plus(qt, r), kt}, {});
+            return SmallVector<Value>{total};
+          })[0];
+      Value newSum = blockSum;
+      Value factor;
+      if (!first) {
+        // The running sums and output rows rescaled by exp(old - new).
+        factor = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, oldMax, shift));
+        newSum = arith::AddFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, load(sums, {qt}, {}, {}), factor),
+            blockSum);
+      }
+      store(newSum, sums, {qt}, {});
+      store(newMax, maxima, {qt}, {});
+      if (factor)
+        for (int64_t r = 0; r < width; ++r)
+          scaleRow(out, plus(qt, r),
+                   vector::ExtractOp::create(b, loc, factor, r));
+      return SmallVector<Value>();
+    });
   }
 
   /// One query row of a key block: scores adjusted in place, the new

@@ -749,8 +749,7 @@ linalg::FillOp fillBefore(linalg::GenericOp op) {
 /// two dims it swaps (the output's innermost and the one the input's
 /// innermost becomes) are multiples of the vector width: square tiles of
 /// `lanes` x `lanes`, read as rows of the input, transposed in registers
-/// (log2(lanes) rounds of two-vector shuffles, round t swapping bit t of
-/// the row and column indices) and written as rows of the output. The
+/// (kernels::transposeTile) and written as rows of the output. The
 /// other dims become nested scf.parallel loops.
 class TileTransposer {
 public:
@@ -831,19 +830,7 @@ private:
                     : ivs[i];
       rows.push_back(vector::LoadOp::create(b, loc, type, op.getInput(), at));
     }
-    for (int64_t bit = 1; bit < lanes; bit *= 2)
-      for (int64_t r = 0; r < lanes; ++r) {
-        if (r & bit)
-          continue;
-        SmallVector<int64_t> low, high;
-        for (int64_t c = 0; c < lanes; ++c) {
-          low.push_back(c & bit ? lanes + c - bit : c);
-          high.push_back(c & bit ? lanes + c : c + bit);
-        }
-        Value a = rows[r], x = rows[r + bit];
-        rows[r] = vector::ShuffleOp::create(b, loc, a, x, low);
-        rows[r + bit] = vector::ShuffleOp::create(b, loc, a, x, high);
-      }
+    kiln::kernels::transposeTile(b, loc, rows);
     // rows[c][r] = out[.., k0 + c, .., j0 + r]: a row of the output.
     for (int64_t c = 0; c < lanes; ++c) {
       SmallVector<Value> at(ivs);

@@ -80,3 +80,28 @@ func.func @flash_limits(%q: memref<1x2x16x4xf32>, %kt: memref<1x2x4x32xf32>, %v:
   kiln_backend.flash_attention %q, %kt, %v key_limit(%n : memref<i64>) query_limit(%n : memref<i64>) into %out {scale = 0.5 : f32, block_q = 8 : i64, block_k = 16 : i64} : memref<1x2x16x4xf32>, memref<1x2x4x32xf32>, memref<1x2x32x4xf32> into memref<1x2x16x4xf32>
   return
 }
+
+// Blocks of 4 queries and 8 keys at 4 lanes, with one mask value per key:
+// the probabilities go a 4 x 4 tile at a time, transposed in registers
+// (a vector holds one key's scores for 4 queries), so the maxima, the
+// exponentials and the sums are lane-wise: no reductions across lanes and
+// no scalar exponentials. The second key block rescales the running sums
+// and output rows by the exponential of the maxima's change, one lane per
+// row.
+// CHECK-LABEL: func @flash_tiles
+// CHECK: scf.parallel
+// CHECK-NOT: vector.reduction
+// CHECK: memref.load %arg3{{.*}} : memref<1x1x1x16xi8>
+// CHECK: arith.maxnumf {{.*}} : vector<4xf32>
+// CHECK: math.exp {{.*}} : vector<4xf32>
+// CHECK: vector.shuffle
+// CHECK: scf.for %{{.*}} = %c1{{.*}} to
+// CHECK: math.exp {{.*}} : vector<4xf32>
+// CHECK: vector.extract %{{.*}}[3] : f32 from vector<4xf32>
+// CHECK-NOT: vector.reduction
+// CHECK-NOT: math.exp %{{.*}} : f32
+// CHECK: return
+func.func @flash_tiles(%q: memref<1x2x8x4xf32>, %kt: memref<1x2x4x16xf32>, %v: memref<1x2x16x4xf32>, %m: memref<1x1x1x16xi8>, %out: memref<1x2x8x4xf32>) {
+  kiln_backend.flash_attention %q, %kt, %v mask %m into %out {scale = 0.5 : f32, block_q = 4 : i64, block_k = 8 : i64} : memref<1x2x8x4xf32>, memref<1x2x4x16xf32>, memref<1x2x16x4xf32>, memref<1x1x1x16xi8> into memref<1x2x8x4xf32>
+  return
+}
