@@ -209,9 +209,8 @@ private:
     });
   }
 
-  /// Scale, soft-cap, mask and causal mask of the scores s[key..key+W) of
-  /// query `query`.
-  Value adjust(Value s, Value query, Value key, Value laneMask) {
+  /// Scores `s` scaled, then soft-capped when the op has a softcap.
+  Value scaledAndCapped(Value s) {
     s = arith::MulFOp::create(b, loc, s, splat(op.getScale().convertToFloat()));
     if (std::optional<APFloat> softcap = op.getSoftcap()) {
       Value cap = splat(softcap->convertToFloat());
@@ -219,6 +218,13 @@ private:
           b, loc, cap,
           math::TanhOp::create(b, loc, arith::DivFOp::create(b, loc, s, cap)));
     }
+    return s;
+  }
+
+  /// Scale, soft-cap, mask and causal mask of the scores s[key..key+W) of
+  /// query `query`.
+  Value adjust(Value s, Value query, Value key, Value laneMask) {
+    s = scaledAndCapped(s);
     if (Value mask = op.getMask()) {
       ArrayRef<int64_t> m = llvm::cast<MemRefType>(mask.getType()).getShape();
       SmallVector<Value> at = {
@@ -470,13 +476,7 @@ private:
   /// Scale, soft-cap, mask and causal mask of the scores of key `key`
   /// for the `width` queries from `query` on (a transposed tile's row).
   Value adjustKey(Value s, Value query, Value key) {
-    s = arith::MulFOp::create(b, loc, s, splat(op.getScale().convertToFloat()));
-    if (std::optional<APFloat> softcap = op.getSoftcap()) {
-      Value cap = splat(softcap->convertToFloat());
-      s = arith::MulFOp::create(
-          b, loc, cap,
-          math::TanhOp::create(b, loc, arith::DivFOp::create(b, loc, s, cap)));
-    }
+    s = scaledAndCapped(s);
     if (Value mask = op.getMask()) {
       auto type = llvm::cast<MemRefType>(mask.getType());
       ArrayRef<int64_t> m = type.getShape();
