@@ -1,9 +1,10 @@
 //===- Parallel.cpp - Parallel loops of compiled models on OpenMP ---------===//
 //
 // Compiled models call kiln_parallel_for for their large parallel loops;
-// it splits the iterations in equal contiguous chunks over a GNU OpenMP
-// team (the runtime Debian's oneDNN uses too) and runs each through the
-// model's kiln_model_task on the buffers of the run in progress.
+// it splits the iterations in contiguous chunks that the threads of a GNU
+// OpenMP team (the runtime Debian's oneDNN uses too) take in turn, and runs
+// each through the model's kiln_model_task on the buffers of the run in
+// progress.
 //
 //===----------------------------------------------------------------------===//
 
@@ -849,14 +850,36 @@ LoopChoice *loopChoice(TaskFn task, int32_t id, int64_t iterations,
   return nullptr;
 }
 
+/// Runs a loop on the team in chunks that its threads take in turn: a
+/// thread that a busy core slows down takes fewer, so the loop ends about
+/// when the others have done the rest instead of waiting for its equal
+/// share. Each thread's first chunk is its share's first half (at least
+/// half the loop runs as a static split would), the rest goes in chunks
+/// of kChunksPerThread per thread.
 void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
                void **buffers) {
+  constexpr int64_t kChunksPerThread = 4;
+  int64_t first = std::max<int64_t>(1, iterations / (2 * threads));
+  int64_t chunk =
+      std::max<int64_t>(1, (iterations - first * threads) /
+                               (kChunksPerThread * threads));
+  std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(threads)
   {
     int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
-    int64_t lo = iterations * t / count, hi = iterations * (t + 1) / count;
+    // The first chunks, one per thread, are handed out by thread number;
+    // the rest by the counter, past them.
+    int64_t lo = std::min(iterations, t * first);
+    int64_t hi = std::min(iterations, lo + first);
     if (lo < hi)
       task(id, lo, hi, buffers);
+    int64_t start = std::min(iterations, count * first);
+    for (;;) {
+      int64_t from = start + next.fetch_add(chunk, std::memory_order_relaxed);
+      if (from >= iterations)
+        break;
+      task(id, from, std::min(iterations, from + chunk), buffers);
+    }
   }
 }
 } // namespace
