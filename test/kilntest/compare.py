@@ -50,6 +50,19 @@ def compare_outputs(pairs, rtol, atol):
     return f"max error {worst:.3g}"
 
 
+def save_case(work, model, inputs, expected):
+    """Writes a pipeline test's case for check_saved: WORK/model.onnx (the
+    ModelProto `model`), WORK/NAME.npy for each of `inputs` and
+    WORK/expected_NAME.npy for each of `expected` ({name: array})."""
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "model.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    for name, value in inputs.items():
+        np.save(os.path.join(work, f"{name}.npy"), value)
+    for name, value in expected.items():
+        np.save(os.path.join(work, f"expected_{name}.npy"), value)
+
+
 def check_saved(work, outdir, names, rtol, atol):
     """Compares each OUTDIR/NAME.npy with WORK/expected_NAME.npy, printing
     "NAME: match" or what differs; 1 when any differs, else 0."""

@@ -15,11 +15,9 @@ same for every query), for attention-tiles.test.
   attention_tiles.py check DIR OUTDIR: compares OUTDIR's outputs with them.
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper
 
 from kilntest import compare
@@ -87,12 +85,7 @@ def make(work):
         [info(n, a) for n, a in expected.items()])
     model = helper.make_model(graph,
                               opset_imports=[helper.make_opsetid("", 23)])
-    os.makedirs(work, exist_ok=True)
-    onnx.save(model, os.path.join(work, "model.onnx"))
-    for name, value in inputs.items():
-        np.save(os.path.join(work, f"{name}.npy"), value)
-    for name, value in expected.items():
-        np.save(os.path.join(work, f"expected_{name}.npy"), value)
+    compare.save_case(work, model, inputs, expected)
 
 
 def check(work, outdir):

@@ -8,11 +8,9 @@
   row_products.py check DIR OUTDIR: compares OUTDIR's outputs with them.
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from kilntest import compare
@@ -44,18 +42,14 @@ def make(work):
         [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
          numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(w3, "w3")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    os.makedirs(work, exist_ok=True)
-    onnx.save(model, os.path.join(work, "model.onnx"))
-    np.save(os.path.join(work, "x.npy"), x)
     x64 = x.astype(np.float64)
     expected = {
         "gemm": x64 @ w1.T.astype(np.float64) + b1,
         "matmul": x64 @ w2.astype(np.float64),
         "gemm_ta": 0.5 * (x64 @ w3.astype(np.float64)),
     }
-    for name, value in expected.items():
-        np.save(os.path.join(work, f"expected_{name}.npy"),
-                value.astype(np.float32))
+    compare.save_case(work, model, {"x": x},
+                      {n: v.astype(np.float32) for n, v in expected.items()})
 
 
 def check(work, outdir):

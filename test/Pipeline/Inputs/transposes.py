@@ -15,11 +15,9 @@ transposes.test.
       exactly (a transpose moves values, it computes nothing).
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from kilntest import compare
@@ -64,12 +62,7 @@ def make(work):
          for n, v in expected.items()],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    os.makedirs(work, exist_ok=True)
-    onnx.save(model, os.path.join(work, "model.onnx"))
-    for name, value in inputs.items():
-        np.save(os.path.join(work, f"{name}.npy"), value)
-    for name, value in expected.items():
-        np.save(os.path.join(work, f"expected_{name}.npy"), value)
+    compare.save_case(work, model, inputs, expected)
 
 
 def check(work, outdir):

@@ -10,11 +10,9 @@ minimal filtering, for winograd.test.
   winograd_convs.py check DIR OUTDIR: compares OUTDIR's outputs with them.
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from kilntest import compare
@@ -63,10 +61,6 @@ def make(work):
                                        [1, 128, 7, 7])],
         [numpy_helper.from_array(v, n) for n, v in inits.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    os.makedirs(work, exist_ok=True)
-    onnx.save(model, os.path.join(work, "model.onnx"))
-    for name, value in (("x", x), ("y", y), ("z", z)):
-        np.save(os.path.join(work, f"{name}.npy"), value)
     f = {n: v.astype(np.float64) for n, v in inits.items()}
     r1 = np.maximum(conv(x.astype(np.float64), f["w1"], f["b1"], pads=1), 0)
     block = np.maximum(conv(r1, f["w2"], f["b2"], pads=1) +
@@ -76,9 +70,8 @@ def make(work):
         "wide": conv(y.astype(np.float64), f["w3"], pads=1),
         "deep": conv(z.astype(np.float64), f["w4"], pads=1),
     }
-    for name, value in expected.items():
-        np.save(os.path.join(work, f"expected_{name}.npy"),
-                value.astype(np.float32))
+    compare.save_case(work, model, {"x": x, "y": y, "z": z},
+                      {n: v.astype(np.float32) for n, v in expected.items()})
 
 
 def check(work, outdir):
