@@ -26,12 +26,12 @@
 // Fills on buffers are vectorized as the elementwise generic that yields
 // the value, and transposes that keep the innermost dim as the copy
 // generic they are; transposes that move it go in square tiles of the
-// vector width, transposed in registers (TileTransposer). The last partial vector of a row is masked. The other loops
-// become nested scf.parallel loops, one dim each, for kiln-parallelize.
-// Generics whose body holds anything but arith ops, the math ops that lower on
-// vectors and such table reads, or that have dynamic shapes, are left to the
-// loop lowering. i1 buffers hold a byte per element: their vectors are read and
-// written an element at a time.
+// vector width, transposed in registers (TileTransposer). The last partial
+// vector of a row is masked. The other loops become nested scf.parallel loops,
+// one dim each, for kiln-parallelize. Generics whose body holds anything but
+// arith ops, the math ops that lower on vectors and such table reads, or that
+// have dynamic shapes, are left to the loop lowering. i1 buffers hold a byte
+// per element: their vectors are read and written an element at a time.
 //
 // The row sums are reassociated (lane-wise partial sums), as in every
 // vectorized reduction. Max and min reductions propagate NaN, but the sign

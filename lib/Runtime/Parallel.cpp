@@ -860,9 +860,8 @@ void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
                void **buffers) {
   constexpr int64_t kChunksPerThread = 4;
   int64_t first = std::max<int64_t>(1, iterations / (2 * threads));
-  int64_t chunk =
-      std::max<int64_t>(1, (iterations - first * threads) /
-                               (kChunksPerThread * threads));
+  int64_t chunk = std::max<int64_t>(1, (iterations - first * threads) /
+                                           (kChunksPerThread * threads));
   std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(threads)
   {
