@@ -765,25 +765,29 @@ public:
     if (!in || !out || !isVectorizable(in) || !isVectorizable(out) ||
         in.getRank() < 2 || in.getElementTypeBitWidth() != 32)
       return false;
-    ArrayRef<int64_t> perm = op.getPermutation();
     int64_t last = out.getRank() - 1;
-    if (perm[last] == last)
+    if (op.getPermutation()[last] == last)
       return false;
-    int64_t k = llvm::find(perm, last) - perm.begin();
-    return out.getDimSize(k) % lanes == 0 && out.getDimSize(last) % lanes == 0;
+    return out.getDimSize(innermostTo(op)) % lanes == 0 &&
+           out.getDimSize(last) % lanes == 0;
   }
 
   void emit() {
     auto out = llvm::cast<MemRefType>(op.getInit().getType());
-    ArrayRef<int64_t> perm = op.getPermutation();
     last = out.getRank() - 1;
-    k = llvm::find(perm, last) - perm.begin();
+    k = innermostTo(op);
     ivs.assign(out.getRank(), Value());
     emitOuter(0);
     op.erase();
   }
 
 private:
+  /// The output dim that the input's innermost dim becomes.
+  static int64_t innermostTo(linalg::TransposeOp op) {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    return llvm::find(perm, (int64_t)perm.size() - 1) - perm.begin();
+  }
+
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   void emitOuter(int64_t d) {
@@ -896,19 +900,16 @@ struct VectorizeGenericsPass
       fill.erase();
     }
     // A transpose that keeps the innermost dim copies rows: the elementwise
-    // generic of it (the loop lowering's nest becomes scatters too).
-    SmallVector<linalg::TransposeOp> transposes;
+    // generic of it (the loop lowering's nest becomes scatters too). One
+    // that moves it goes in square tiles, where its dims allow them.
+    int64_t lanes = std::max<int64_t>(vectorBits / 32, 1);
+    SmallVector<linalg::TransposeOp> transposes, tiled;
     getOperation()->walk([&](linalg::TransposeOp op) {
       ArrayRef<int64_t> perm = op.getPermutation();
       if (op.hasPureBufferSemantics() && !perm.empty() &&
           perm.back() == (int64_t)perm.size() - 1)
         transposes.push_back(op);
-    });
-    // One that moves it: in square tiles, where its dims allow them.
-    int64_t lanes = std::max<int64_t>(vectorBits / 32, 1);
-    SmallVector<linalg::TransposeOp> tiled;
-    getOperation()->walk([&](linalg::TransposeOp op) {
-      if (TileTransposer::fits(op, lanes))
+      else if (TileTransposer::fits(op, lanes))
         tiled.push_back(op);
     });
     for (linalg::TransposeOp op : tiled)
@@ -924,7 +925,7 @@ struct VectorizeGenericsPass
       if (std::optional<Plan> plan = match(op))
         plans.push_back(*plan);
     for (const Plan &plan : plans)
-      Emitter(plan, std::max<int64_t>(vectorBits / 32, 1)).emit();
+      Emitter(plan, lanes).emit();
   }
 };
 
