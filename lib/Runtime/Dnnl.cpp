@@ -10,6 +10,19 @@
 // directions of a bidirectional recurrent layer are two primitives that
 // run side by side.
 //
+// An op can have variants: its primitive for the whole team and for one
+// thread (oneDNN fixes a primitive's thread count when it creates it, and
+// a small op runs faster on one thread than on two), and a convolution
+// marked for Winograd's minimal filtering also computed directly (which is
+// faster depends on the shapes, the thread count and the machine). An op
+// that computes each sample on its own (a convolution, a pooling, a
+// product with constant weights...) has a third variant, split by
+// samples: each thread of the team runs a one-thread primitive on its
+// share of the batch, in the cache of its own core, which the next op's
+// parallel loop, split the same way, reads from. The op's first calls try
+// each variant in turn, timed, and the fastest runs from then on; the
+// variants of the other algorithm are then released with their weights.
+//
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Runtime/ABI.h"
@@ -23,6 +36,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -81,6 +96,9 @@ struct RunOperand {
   int arg;
   memory::desc layout;
   size_t pointer, offset;
+  /// In a variant split by samples, the bytes of one sample (its share
+  /// starts that many bytes times its first sample further on).
+  size_t sampleBytes = 0;
 };
 
 /// A primitive, ready to execute: its constant operands in the layouts it
@@ -92,21 +110,94 @@ struct Step {
   std::vector<RunOperand> perRun;
   memory::desc scratchpad;
   uint64_t scratchpadOffset = 0;
+  /// In a variant split by samples, the samples it computes.
+  int64_t samples = 0;
+};
+
+/// One way to run an op: its primitives (one, or the two directions of a
+/// bidirectional recurrent layer), created for one thread or the team, by
+/// Winograd's algorithm or not.
+struct Variant {
+  std::vector<Step> parts;
+  bool oneThread = false;
+  bool winograd = false;
+  /// Split by samples over `threads` threads: `parts` holds a primitive
+  /// per share size, and thread t's scratchpad starts t * scratchpadStride
+  /// bytes further on.
+  bool split = false;
+  int64_t threads = 1, batch = 0;
+  uint64_t scratchpadStride = 0;
+};
+
+/// An op's variants and the choice among them. The first call of each
+/// variant warms it (code, scratchpad and caches), the next kTrials calls
+/// of each, in turn, are timed; the fastest by its quickest call is
+/// proposed if it beats the default (the first variant) by kMargin. The
+/// proposal runs on the team, and the one-thread variant of its algorithm
+/// runs the calls made with one thread (or inside a parallel region).
+struct Op {
+  static constexpr int32_t kTrials = 3;
+  static constexpr double kMargin = 0.9;
+  std::vector<std::shared_ptr<Variant>> variants;
+  /// Set with `decided`, and again when the state settles.
+  std::atomic<Variant *> chosen{nullptr}, single{nullptr};
+  std::atomic<bool> decided{false};
+  /// Whether some variant was created for more than one thread.
+  bool anyTeam = false;
+  std::mutex mutex;
+  int32_t calls = 0;
+  std::vector<int64_t> bestNs;
+
+  /// The one-thread variant by the algorithm of `of`, or `of`.
+  Variant *oneThreadOf(const Variant &of) const {
+    for (const auto &v : variants)
+      if (v && v->oneThread && !v->split && v->winograd == of.winograd)
+        return v.get();
+    return const_cast<Variant *>(&of);
+  }
+  /// The team variant (not split) by the algorithm of `of`.
+  Variant *teamOf(const Variant &of) const {
+    for (const auto &v : variants)
+      if (v && !v->oneThread && !v->split && v->winograd == of.winograd)
+        return v.get();
+    return const_cast<Variant *>(&of);
+  }
 };
 
 std::atomic<uint64_t> nextSerial{1};
 
 struct State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  /// Per record, its primitives: one, or the two directions of a
-  /// bidirectional recurrent layer, which run side by side.
-  std::vector<std::vector<Step>> steps;
+  /// Per record, its op.
+  std::vector<std::unique_ptr<Op>> ops;
   uint64_t scratchpadBytes = 0;
   int64_t created = 0, weightReorders = 0, weightsShared = 0;
   /// The weights this instance reordered: the constant and the layout
   /// wanted. A second instance of the model (its block of samples) looks
   /// here before reordering the same weights again.
   std::vector<std::tuple<const void *, int, memory::desc, memory>> reordered;
+
+  /// The choice of variants, in three phases: each op times its variants
+  /// and proposes one (Choosing); whole runs then alternate between the
+  /// proposals and the defaults (Comparing), since an op's variant also
+  /// changes the next op's time (a one-thread op leaves its output in one
+  /// core's cache, a team op reads it from there), and the faster of the
+  /// two, by the median of kCompareRuns runs each, stays (Settled): the
+  /// proposals if they are faster by kCompareMargin. Then
+  /// the variants of the algorithms not chosen are released with their
+  /// weights, once no run that began before is still going.
+  enum Phase : int { Choosing, Comparing, Settled };
+  static constexpr int32_t kCompareRuns = 10;
+  static constexpr double kCompareMargin = 0.97;
+  std::atomic<int> phase{Choosing};
+  std::mutex runMutex;
+  /// Ops that have variants and have not proposed one yet.
+  int64_t undecided = 0;
+  int32_t compared = 0;
+  std::vector<int64_t> proposedNs, defaultNs;
+  bool settledOnDefaults = false, releasePending = false;
+  /// Runs that began before the state settled and have not ended.
+  int64_t inFlight = 0;
   const State *sharesWith = nullptr;
   /// Tells instances apart for the threads' stream caches.
   uint64_t serial = nextSerial++;
@@ -133,26 +224,185 @@ struct State {
 /// Builds the steps of `state` from the model's program.
 class Builder {
 public:
-  Builder(State &state, const std::vector<uintptr_t> &constants)
-      : state(state), constants(constants) {}
+  /// With `variants` false, each op has its default variant only.
+  Builder(State &state, const std::vector<uintptr_t> &constants, bool variants)
+      : state(state), constants(constants), variants(variants) {}
 
-  /// Adds the step of `record`; throws dnnl::error or returns a message.
+  /// Adds the op of `record` with its variants; throws dnnl::error or
+  /// returns a message.
   std::string add(const Record &record) {
     this->record = &record;
-    step = Step();
-    parts.clear();
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    std::string error = build(attr);
+    auto op = std::make_unique<Op>();
+    // The default first: on the team, by Winograd where marked.
+    std::string error = addVariant(*op, /*oneThread=*/false, true);
+    if (error.empty() && op->variants[0]->winograd && variants)
+      error = addVariant(*op, /*oneThread=*/false, false);
     if (!error.empty())
       return error;
-    parts.push_back(std::move(step));
-    state.created += parts.size();
-    state.steps.push_back(std::move(parts));
+    state.created += op->variants[0]->parts.size();
+    // The parts of a bidirectional layer already run on a thread each.
+    if (variants && omp_get_max_threads() > 1 &&
+        op->variants[0]->parts.size() == 1) {
+      size_t teamVariants = op->variants.size();
+      bool splits = splittable();
+      for (size_t i = 0; i < teamVariants && error.empty(); ++i) {
+        error = addVariant(*op, /*oneThread=*/true, op->variants[i]->winograd);
+        if (error.empty() && splits)
+          addSplit(*op, op->variants[i]->winograd);
+      }
+      if (!error.empty())
+        return error;
+    }
+    op->bestNs.assign(op->variants.size(), INT64_MAX);
+    for (const auto &v : op->variants)
+      op->anyTeam |= !v->oneThread;
+    if (op->variants.size() == 1) {
+      op->chosen = op->variants[0].get();
+      op->single = op->variants[0].get();
+      op->decided.store(true, std::memory_order_release);
+    } else {
+      ++state.undecided;
+    }
+    state.ops.push_back(std::move(op));
     return "";
   }
 
 private:
+  /// Sets the calling thread's OpenMP team size for its scope.
+  struct ThreadsScope {
+    int saved = omp_get_max_threads();
+    explicit ThreadsScope(int threads) { omp_set_num_threads(threads); }
+    ~ThreadsScope() { omp_set_num_threads(saved); }
+  };
+
+  /// Builds a variant of the record's op: its primitives created for one
+  /// thread or the team, a convolution marked for Winograd computed by it
+  /// when `winograd` allows.
+  std::string addVariant(Op &op, bool oneThread, bool winograd) {
+    step = Step();
+    parts.clear();
+    allowWinograd = winograd;
+    usedWinograd = false;
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    std::string error;
+    // Created when the loading thread's team has one thread, it is a
+    // one-thread variant too.
+    oneThread |= omp_get_max_threads() == 1;
+    {
+      ThreadsScope threads(oneThread ? 1 : omp_get_max_threads());
+      error = build(attr);
+    }
+    if (!error.empty())
+      return error;
+    parts.push_back(std::move(step));
+    auto variant = std::make_shared<Variant>();
+    variant->parts = std::move(parts);
+    variant->oneThread = oneThread;
+    variant->winograd = usedWinograd;
+    op.variants.push_back(std::move(variant));
+    return "";
+  }
+
+  /// Whether the record's op computes each sample on its own, from its
+  /// first input and into its output, both with the samples outermost
+  /// (the other inputs constants): it can be split by samples.
+  bool splittable() const {
+    const Record &r = *record;
+    switch (DnnlPrimitive(r.kind)) {
+    case DnnlPrimitive::Conv:
+    case DnnlPrimitive::Deconv:
+    case DnnlPrimitive::Pool:
+    case DnnlPrimitive::BatchNorm:
+    case DnnlPrimitive::LRN:
+    case DnnlPrimitive::Reorder:
+      break;
+    case DnnlPrimitive::MatMul: {
+      // Rows of a 2-d source stored transposed are not contiguous, and
+      // weights with a batch of their own would be split too.
+      kiln::abi::DnnlMatMulParams p;
+      if (!decode(p) || (p.transSrc && dims(0).size() < 3) ||
+          (dims(1).size() >= 3 && dims(1)[0] != 1))
+        return false;
+      break;
+    }
+    default:
+      return false;
+    }
+    if (r.outputs != 1 || r.inputs < 1 || isConstant(0))
+      return false;
+    for (int64_t i = 1; i < r.inputs; ++i)
+      if (!isConstant(i))
+        return false;
+    const Dims &in = dims(0), &out = dims(output());
+    return in.size() >= 2 && out.size() >= 2 && in[0] == out[0] && in[0] >= 2;
+  }
+
+  /// Builds the variant of the record's op split by samples over the
+  /// team: a one-thread primitive per size of the threads' shares. An op
+  /// that oneDNN cannot create for a share simply has no such variant.
+  void addSplit(Op &op, bool winograd) {
+    const Record *whole = record;
+    try {
+      trySplit(op, winograd);
+    } catch (const dnnl::error &) {
+    }
+    record = whole;
+    splitSamples = 0;
+  }
+
+  void trySplit(Op &op, bool winograd) {
+    int64_t threads = omp_get_max_threads();
+    int64_t batch = dims(0)[0];
+    threads = std::min(threads, batch);
+    const Record *whole = record;
+    auto variant = std::make_shared<Variant>();
+    variant->oneThread = true;
+    variant->split = true;
+    variant->threads = threads;
+    variant->batch = batch;
+    std::string error;
+    for (int64_t t = 0; t < threads && error.empty(); ++t) {
+      int64_t share = batch * (t + 1) / threads - batch * t / threads;
+      bool known = false;
+      for (const Step &step : variant->parts)
+        known |= step.samples == share;
+      if (known)
+        continue;
+      Record part = *whole;
+      part.operands[0].dims[0] = share;
+      part.operands[whole->inputs].dims[0] = share;
+      record = &part;
+      step = Step();
+      parts.clear();
+      allowWinograd = winograd;
+      usedWinograd = false;
+      splitSamples = share;
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      {
+        ThreadsScope one(1);
+        error = build(attr);
+      }
+      splitSamples = 0;
+      record = whole;
+      if (!error.empty() || usedWinograd != winograd)
+        break;
+      step.samples = share;
+      variant->scratchpadStride =
+          std::max<uint64_t>(variant->scratchpadStride,
+                             (step.scratchpad.get_size() + 63) / 64 * 64);
+      variant->parts.push_back(std::move(step));
+    }
+    // No Winograd kernel for a share: no split variant by Winograd.
+    if (!error.empty() || usedWinograd != winograd)
+      return;
+    variant->winograd = winograd;
+    state.scratchpadBytes = std::max<uint64_t>(
+        state.scratchpadBytes, variant->scratchpadStride * threads);
+    op.variants.push_back(std::move(variant));
+  }
+
   const Dims &dims(size_t i) const { return record->operands[i].dims; }
   /// The layout of operand `i`'s own buffer.
   memory::desc desc(size_t i) const {
@@ -174,7 +424,8 @@ private:
   /// bytes from its pointer.
   void bindRun(size_t i, int arg, const memory::desc &given,
                size_t offset = 0) {
-    step.perRun.push_back({arg, given, pointerOf(i), offset});
+    step.perRun.push_back({arg, given, pointerOf(i), offset,
+                           splitSamples ? given.get_size() / splitSamples : 0});
   }
   /// Binds operand `i` (a constant or not) to `arg` as `given` at `offset`
   /// bytes into it, in that layout.
@@ -401,9 +652,10 @@ private:
             convAttr, state.engine);
       };
       dnnl::convolution_forward::primitive_desc pd;
-      if (p.winograd && isConstant(1)) {
+      if (p.winograd && isConstant(1) && allowWinograd) {
         try {
           pd = convolution(dnnl::algorithm::convolution_winograd);
+          usedWinograd = true;
         } catch (const dnnl::error &) {
           // No Winograd kernel for these operands or this machine.
         }
@@ -792,11 +1044,164 @@ private:
 
   State &state;
   const std::vector<uintptr_t> &constants;
+  bool variants;
   const Record *record = nullptr;
-  /// The primitive being built, and those of the same record built before.
+  /// The primitive being built, and those of the same variant built
+  /// before.
   Step step;
   std::vector<Step> parts;
+  /// Whether the variant being built may use Winograd, and whether it did.
+  bool allowWinograd = true, usedWinograd = false;
+  /// The samples of a share of a split variant being built, or 0.
+  int64_t splitSamples = 0;
 };
+
+/// Whether `variant` can run on the calling thread's team: one split by
+/// samples needs the team it was made for.
+bool runnable(const Variant &variant) {
+  return !variant.split ||
+         (omp_get_max_threads() == variant.threads && !omp_in_parallel());
+}
+
+/// Executes the parts of `variant` with the run's operands.
+void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
+  // Per calling thread: read here, not on the threads of the parts.
+  char *scratchpad = (char *)kiln::runtime::currentScratchpad();
+  // Runs `step` on samples from `first` (split variants), its scratchpad
+  // `extra` bytes further on.
+  auto run = [&](Step &step, int64_t first = 0, uint64_t extra = 0) {
+    dnnl::stream &stream = state.stream();
+    std::unordered_map<int, memory> args = step.fixed;
+    for (const RunOperand &operand : step.perRun)
+      args.emplace(operand.arg,
+                   memory(operand.layout, state.engine,
+                          (char *)pointers[operand.pointer] + operand.offset +
+                              first * operand.sampleBytes));
+    if (step.scratchpad.get_size() > 0)
+      args.emplace(DNNL_ARG_SCRATCHPAD,
+                   memory(step.scratchpad, state.engine,
+                          scratchpad + step.scratchpadOffset + extra));
+    step.primitive.execute(stream, args);
+    stream.wait();
+  };
+  std::vector<Step> &parts = variant.parts;
+  if (variant.split) {
+    // Thread t computes the samples a static split gives it.
+    int64_t threads = variant.threads, batch = variant.batch;
+#pragma omp parallel num_threads(threads)
+    for (int64_t t = omp_get_thread_num(); t < threads;
+         t += omp_get_num_threads()) {
+      int64_t first = batch * t / threads;
+      int64_t share = batch * (t + 1) / threads - first;
+      for (Step &step : parts)
+        if (step.samples == share) {
+          run(step, first, t * variant.scratchpadStride);
+          break;
+        }
+    }
+    return;
+  }
+  if (variant.oneThread && omp_get_max_threads() > 1) {
+    // Primitives that take their thread count at run time follow it.
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    for (Step &step : parts)
+      run(step);
+    omp_set_num_threads(saved);
+    return;
+  }
+  // Independent parts (the directions of a recurrent layer) run on a
+  // thread each, with oneDNN on one thread inside each.
+  int64_t threads = std::min<int64_t>(omp_get_max_threads(), parts.size());
+  if (threads > 1 && !omp_in_parallel()) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (size_t i = 0; i < parts.size(); ++i)
+      run(parts[i]);
+    return;
+  }
+  for (Step &step : parts)
+    run(step);
+}
+
+/// Releases the variants of each op whose algorithm was not chosen, with
+/// the weights only they hold (with state.runMutex held and no run going).
+void release(State &state) {
+  std::vector<dnnl_memory_t> kept, released;
+  for (auto &op : state.ops) {
+    if (op->variants.size() < 2)
+      continue;
+    bool winograd = op->chosen.load()->winograd;
+    for (auto &v : op->variants) {
+      for (Step &step : v->parts)
+        for (auto &[arg, value] : step.fixed)
+          (v->winograd == winograd ? kept : released).push_back(value.get());
+      if (v->winograd != winograd)
+        v.reset();
+    }
+  }
+  std::sort(kept.begin(), kept.end());
+  std::sort(released.begin(), released.end());
+  auto in = [](const std::vector<dnnl_memory_t> &list, dnnl_memory_t m) {
+    return std::binary_search(list.begin(), list.end(), m);
+  };
+  auto &list = state.reordered;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const auto &entry) {
+                              dnnl_memory_t m = std::get<3>(entry).get();
+                              return in(released, m) && !in(kept, m);
+                            }),
+             list.end());
+  state.releasePending = false;
+}
+
+/// Ends the choice (with state.runMutex held): the proposals stay, or
+/// every op goes back to its default.
+void settle(State &state, bool defaults) {
+  state.settledOnDefaults = defaults;
+  if (defaults)
+    for (auto &op : state.ops) {
+      Variant &first = *op->variants[0];
+      op->chosen = &first;
+      op->single = op->oneThreadOf(first);
+    }
+  state.releasePending = true;
+  state.phase.store(State::Settled, std::memory_order_release);
+  if (state.inFlight == 0)
+    release(state);
+}
+
+/// Proposes the fastest variant of `op` (with op.mutex held); the last
+/// op to propose starts the comparison of whole runs.
+void propose(State &state, Op &op) {
+  size_t best = 0;
+  for (size_t i = 1; i < op.variants.size(); ++i)
+    if (op.bestNs[i] < op.bestNs[best])
+      best = i;
+  if (op.bestNs[best] > Op::kMargin * op.bestNs[0])
+    best = 0;
+  Variant &winner = *op.variants[best];
+  op.chosen = &winner;
+  op.single = op.oneThreadOf(winner);
+  op.decided.store(true, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(state.runMutex);
+  if (--state.undecided > 0)
+    return;
+  bool changed = false;
+  for (auto &each : state.ops)
+    changed |= each->chosen.load() != each->variants[0].get();
+  if (changed)
+    state.phase.store(State::Comparing, std::memory_order_release);
+  else
+    settle(state, /*defaults=*/true);
+}
+
+/// The run in progress on this thread: whether it runs the defaults
+/// (while comparing), whether its time counts, and whether it began
+/// before the state settled.
+struct RunMode {
+  bool defaults = false, timed = false, counted = false;
+};
+thread_local RunMode runMode;
 
 void report(char *error, size_t size, const std::string &message) {
   if (error && size > 0)
@@ -825,7 +1230,11 @@ void *kiln_dnnl_create_program(const int64_t *program,
 
   auto state = std::make_unique<State>();
   state->sharesWith = (const State *)sharesWith;
-  Builder builder(*state, constants);
+  // KILN_DNNL_VARIANTS=0: no variants to choose from, so that every run
+  // computes the same bits from the first (as with one variant per op).
+  const char *setting = std::getenv("KILN_DNNL_VARIANTS");
+  bool variants = !setting || std::strcmp(setting, "0") != 0;
+  Builder builder(*state, constants, variants);
   for (size_t i = 0; i < records.size(); ++i) {
     std::string message;
     try {
@@ -844,6 +1253,8 @@ void *kiln_dnnl_create_program(const int64_t *program,
     }
   }
   *scratchpad_bytes = state->scratchpadBytes;
+  if (state->undecided == 0)
+    state->phase.store(State::Settled, std::memory_order_release);
   return state.release();
 }
 
@@ -851,7 +1262,9 @@ void *kiln_dnnl_create(char *error, size_t error_size,
                        uint64_t *scratchpad_bytes) {
   if (!kiln_model_dnnl_program || !kiln_model_dnnl_constants) {
     *scratchpad_bytes = 0;
-    return new State();
+    auto *state = new State();
+    state->phase.store(State::Settled, std::memory_order_release);
+    return state;
   }
   return kiln_dnnl_create_program(kiln_model_dnnl_program,
                                   kiln_model_dnnl_constants, nullptr, error,
@@ -861,51 +1274,160 @@ void *kiln_dnnl_create(char *error, size_t error_size,
 void kiln_dnnl_destroy(void *state) { delete (State *)state; }
 
 void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
-  const State &state = *(const State *)handle;
+  State &state = *(State *)handle;
+  std::string line =
+      "oneDNN: " + std::to_string(state.created) + " primitives created and " +
+      std::to_string(state.weightReorders) + " weights reordered";
   if (state.weightsShared)
-    std::snprintf(text, size,
-                  "oneDNN: %lld primitives created and %lld weights reordered "
-                  "(%lld more shared with the model for one sample) when the "
-                  "model was loaded",
-                  (long long)state.created, (long long)state.weightReorders,
-                  (long long)state.weightsShared);
-  else
-    std::snprintf(text, size,
-                  "oneDNN: %lld primitives created and %lld weights reordered "
-                  "when the model was loaded",
-                  (long long)state.created, (long long)state.weightReorders);
+    line += " (" + std::to_string(state.weightsShared) +
+            " more shared with the model for one sample)";
+  line += " when the model was loaded";
+  // The choices timed so far.
+  int64_t timed = 0, oneThread = 0, split = 0, pending = 0, winograd = 0,
+          marked = 0;
+  for (auto &op : state.ops) {
+    std::lock_guard<std::mutex> lock(op->mutex);
+    if (op->variants.size() < 2)
+      continue;
+    if (!op->decided.load(std::memory_order_acquire)) {
+      ++pending;
+      continue;
+    }
+    ++timed;
+    const Variant &chosen = *op->chosen.load();
+    bool hadWinograd = false;
+    for (const auto &v : op->variants)
+      hadWinograd |= !v || v->winograd; // released variants were the others
+    marked += hadWinograd;
+    winograd += chosen.winograd;
+    oneThread += chosen.oneThread && !chosen.split && op->anyTeam;
+    split += chosen.split;
+  }
+  int phase = state.phase.load(std::memory_order_acquire);
+  if (timed && !pending && phase == State::Settled && state.settledOnDefaults &&
+      !state.proposedNs.empty())
+    line += "; the variants timed on the first runs made whole runs no "
+            "faster: every op runs its default";
+  else if (timed)
+    line += "; chosen by timing the first runs: of " + std::to_string(timed) +
+            " ops, " + std::to_string(oneThread) + " on one thread and " +
+            std::to_string(split) + " split by samples over the threads; " +
+            std::to_string(winograd) + " of " + std::to_string(marked) +
+            " convolutions by Winograd (the rest directly)";
+  if (pending)
+    line += "; " + std::to_string(pending) + " ops still being timed";
+  else if (phase == State::Comparing)
+    line += "; whole runs still being compared with the defaults";
+  std::snprintf(text, size, "%s", line.c_str());
 }
 
 void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   State &state = *(State *)kiln::runtime::currentBackendState();
-  std::vector<Step> &parts = state.steps[id];
-  // Per calling thread: read here, not on the threads of the parts.
-  char *scratchpad = (char *)kiln::runtime::currentScratchpad();
-  auto run = [&](Step &step) {
-    dnnl::stream &stream = state.stream();
-    std::unordered_map<int, memory> args = step.fixed;
-    for (const RunOperand &operand : step.perRun)
-      args.emplace(operand.arg,
-                   memory(operand.layout, state.engine,
-                          (char *)pointers[operand.pointer] + operand.offset));
-    if (step.scratchpad.get_size() > 0)
-      args.emplace(DNNL_ARG_SCRATCHPAD,
-                   memory(step.scratchpad, state.engine,
-                          scratchpad + step.scratchpadOffset));
-    step.primitive.execute(stream, args);
-    stream.wait();
-  };
-  // Independent parts (the directions of a recurrent layer) run on a
-  // thread each, with oneDNN on one thread inside each.
-  int64_t threads = std::min<int64_t>(omp_get_max_threads(), parts.size());
-  if (threads > 1 && !omp_in_parallel()) {
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (size_t i = 0; i < parts.size(); ++i)
-      run(parts[i]);
+  Op &op = *state.ops[id];
+  // On the team unless the run has one thread or is inside a parallel
+  // region (where oneDNN runs on the calling thread).
+  bool team = omp_get_max_threads() > 1 && !omp_in_parallel();
+  if (op.decided.load(std::memory_order_acquire)) {
+    Variant *variant;
+    if (runMode.defaults &&
+        state.phase.load(std::memory_order_acquire) == State::Comparing) {
+      Variant &first = *op.variants[0];
+      variant = team ? &first : op.oneThreadOf(first);
+    } else {
+      variant = team ? op.chosen.load() : op.single.load();
+    }
+    runVariant(state, runnable(*variant) ? *variant : *op.teamOf(*variant),
+               pointers);
     return;
   }
-  for (Step &step : parts)
-    run(step);
+  // Choosing: the variant of this call.
+  Variant *variant = nullptr;
+  int32_t index = -1;
+  bool timed = false;
+  {
+    std::lock_guard<std::mutex> lock(op.mutex);
+    if (op.decided.load(std::memory_order_relaxed)) {
+      variant = team ? op.chosen.load() : op.single.load();
+    } else if (!team && op.anyTeam) {
+      // Not a trial: the one-thread variant of the default.
+      variant = op.oneThreadOf(*op.variants[0]);
+    } else {
+      int32_t count = (int32_t)op.variants.size();
+      int32_t call = op.calls++;
+      index = call % count;
+      timed = call >= count;
+      variant = op.variants[index].get();
+    }
+  }
+  // Calls that warm a variant count as trials too: the choice is not made.
+  if (index >= 0)
+    kiln::runtime::noteTrial();
+  if (!runnable(*variant)) {
+    runVariant(state, *op.teamOf(*variant), pointers);
+    return;
+  }
+  if (!timed) {
+    runVariant(state, *variant, pointers);
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  runVariant(state, *variant, pointers);
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  std::lock_guard<std::mutex> lock(op.mutex);
+  op.bestNs[index] = std::min(op.bestNs[index], ns);
+  if (op.calls >= (int32_t)op.variants.size() * (1 + Op::kTrials) &&
+      !op.decided.load(std::memory_order_relaxed))
+    propose(state, op);
+}
+
+void kiln_dnnl_run_begin(void *handle) {
+  State &state = *(State *)handle;
+  runMode = RunMode();
+  if (state.phase.load(std::memory_order_acquire) == State::Settled)
+    return;
+  std::lock_guard<std::mutex> lock(state.runMutex);
+  if (state.phase.load(std::memory_order_relaxed) == State::Settled)
+    return;
+  runMode.counted = true;
+  ++state.inFlight;
+  // Comparing: runs alternate between the proposals and the defaults, the
+  // first of each untimed; runs inside a parallel region (samples side by
+  // side) run the proposals and are not timed.
+  if (state.phase.load(std::memory_order_relaxed) != State::Comparing ||
+      omp_in_parallel())
+    return;
+  int32_t run = state.compared++;
+  kiln::runtime::noteTrial();
+  runMode.defaults = run % 2 == 1;
+  runMode.timed = run >= 2;
+}
+
+void kiln_dnnl_run_end(void *handle, int64_t ns) {
+  State &state = *(State *)handle;
+  RunMode mode = runMode;
+  runMode = RunMode();
+  if (!mode.counted)
+    return;
+  std::lock_guard<std::mutex> lock(state.runMutex);
+  --state.inFlight;
+  if (mode.timed &&
+      state.phase.load(std::memory_order_relaxed) == State::Comparing) {
+    (mode.defaults ? state.defaultNs : state.proposedNs).push_back(ns);
+    if (state.defaultNs.size() >= State::kCompareRuns &&
+        state.proposedNs.size() >= State::kCompareRuns) {
+      auto median = [](std::vector<int64_t> &v) {
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        return v[v.size() / 2];
+      };
+      int64_t defaults = median(state.defaultNs);
+      int64_t proposed = median(state.proposedNs);
+      settle(state, proposed > State::kCompareMargin * defaults);
+    }
+  }
+  if (state.releasePending && state.inFlight == 0)
+    release(state);
 }
 
 } // extern "C"

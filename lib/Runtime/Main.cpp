@@ -266,14 +266,20 @@ int main(int argc, char **argv) {
 
   if (benchRuns > 0) {
     using Clock = std::chrono::steady_clock;
-    // Warm-up: 20 ms of runs, one at least. A new process takes about
-    // a millisecond of runs to reach its steady speed (caches, the
-    // threads' first wake-ups).
+    // Warm-up: 20 ms of runs, one at least, and on until a run times no
+    // choice (the first runs time the variants of parallel loops and
+    // oneDNN primitives; see noteTrial). A new process takes about a
+    // millisecond of runs to reach its steady speed (caches, the threads'
+    // first wake-ups).
     auto warm = Clock::now();
-    do {
+    for (int warmRuns = 1;; ++warmRuns) {
+      uint64_t trials = trialCount();
       if (!run())
         return 1;
-    } while (Clock::now() - warm < std::chrono::milliseconds(20));
+      bool timing = trialCount() != trials && warmRuns < 1000;
+      if (!timing && Clock::now() - warm >= std::chrono::milliseconds(20))
+        break;
+    }
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();

@@ -63,6 +63,8 @@ struct KilnSequenceBucket {
 __attribute__((weak)) extern const KilnSequenceBucket kiln_sequence_buckets[];
 __attribute__((weak)) extern const int64_t kiln_sequence_bucket_count;
 __attribute__((weak)) void kiln_dnnl_destroy(void *state);
+__attribute__((weak)) void kiln_dnnl_run_begin(void *state);
+__attribute__((weak)) void kiln_dnnl_run_end(void *state, int64_t ns);
 __attribute__((weak)) void kiln_dnnl_describe(const void *state, char *text,
                                               size_t size);
 }
@@ -85,7 +87,7 @@ bool kiln::runtime::Backend::init(std::string &error) {
 std::string kiln::runtime::CompiledGraph::describe() const {
   if (!dnnl || !kiln_dnnl_describe)
     return "";
-  char text[256] = "";
+  char text[512] = "";
   kiln_dnnl_describe(dnnl, text, sizeof(text));
   return text;
 }
@@ -97,7 +99,7 @@ std::string kiln::runtime::BlockProgram::describe() const {
 std::string kiln::runtime::Backend::describe() const {
   if (!handle || !kiln_dnnl_describe)
     return "";
-  char text[256] = "";
+  char text[512] = "";
   kiln_dnnl_describe(handle, text, sizeof(text));
   return text;
 }
@@ -446,7 +448,19 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
   current.backend = program.backend;
   current.scratchpad = (char *)arena + alignUp(program.workspaceBytes);
   current.task = program.task;
+  // The oneDNN part times whole runs while it chooses its ops' variants.
+  bool dnnl = program.backend && kiln_dnnl_run_begin;
+  std::chrono::steady_clock::time_point start;
+  if (dnnl) {
+    kiln_dnnl_run_begin(program.backend);
+    start = std::chrono::steady_clock::now();
+  }
   program.run(buffers.data());
+  if (dnnl)
+    kiln_dnnl_run_end(program.backend,
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
   current = saved;
   for (size_t i = 0; i < program.checks.size(); ++i) {
     const kiln::runtime::IndexCheck &check = program.checks[i];
@@ -808,6 +822,16 @@ void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }
 
 int kiln::runtime::maxThreads() { return omp_get_max_threads(); }
 
+static std::atomic<uint64_t> trials{0};
+
+void kiln::runtime::noteTrial() {
+  trials.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t kiln::runtime::trialCount() {
+  return trials.load(std::memory_order_relaxed);
+}
+
 namespace {
 /// Whether a parallel loop of a compiled model is worth the team at a
 /// given thread count. A loop whose calls take under kTeamMinNs on one
@@ -850,34 +874,57 @@ LoopChoice *loopChoice(TaskFn task, int32_t id, int64_t iterations,
   return nullptr;
 }
 
-/// Runs a loop on the team in chunks that its threads take in turn: a
-/// thread that a busy core slows down takes fewer, so the loop ends about
-/// when the others have done the rest instead of waiting for its equal
-/// share. Each thread's first chunk is its share's first half (at least
-/// half the loop runs as a static split would), the rest goes in chunks
-/// of kChunksPerThread per thread.
+/// Runs a loop on the team. Each thread owns the share of the iterations
+/// that a static split gives it (the first thread the first share), and
+/// takes it in chunks: half of it first, then kChunksPerThread more; once
+/// its own share is done it takes chunks of the others' that are left. An
+/// unloaded team so runs the static split, whose shares line up with the
+/// previous op's (a loop over the output of a oneDNN primitive, which
+/// splits its work the same way, reads what the same core wrote), while a
+/// thread that a busy core slows down leaves its last chunks to the
+/// others instead of making them wait.
 void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
                void **buffers) {
   constexpr int64_t kChunksPerThread = 4;
-  int64_t first = std::max<int64_t>(1, iterations / (2 * threads));
-  int64_t chunk = std::max<int64_t>(1, (iterations - first * threads) /
-                                           (kChunksPerThread * threads));
-  std::atomic<int64_t> next{0};
+  struct alignas(64) Share {
+    std::atomic<int64_t> next;
+    int64_t end, first, chunk;
+  };
+  // On the stack for the usual teams.
+  Share local[8];
+  std::unique_ptr<Share[]> heap;
+  Share *shares = local;
+  if (threads > 8) {
+    heap.reset(new Share[threads]);
+    shares = heap.get();
+  }
+  for (int64_t t = 0; t < threads; ++t) {
+    int64_t lo = iterations * t / threads, hi = iterations * (t + 1) / threads;
+    shares[t].next.store(lo, std::memory_order_relaxed);
+    shares[t].end = hi;
+    shares[t].first = std::max<int64_t>(1, (hi - lo) / 2);
+    shares[t].chunk = std::max<int64_t>(1, (hi - lo) / (2 * kChunksPerThread));
+  }
 #pragma omp parallel num_threads(threads)
   {
-    int64_t t = omp_get_thread_num(), count = omp_get_num_threads();
-    // The first chunks, one per thread, are handed out by thread number;
-    // the rest by the counter, past them.
-    int64_t lo = std::min(iterations, t * first);
-    int64_t hi = std::min(iterations, lo + first);
-    if (lo < hi)
-      task(id, lo, hi, buffers);
-    int64_t start = std::min(iterations, count * first);
-    for (;;) {
-      int64_t from = start + next.fetch_add(chunk, std::memory_order_relaxed);
-      if (from >= iterations)
-        break;
-      task(id, from, std::min(iterations, from + chunk), buffers);
+    // Takes `size` iterations from `share`; false when it has none left.
+    auto take = [&](Share &share, int64_t size) {
+      int64_t from = share.next.fetch_add(size, std::memory_order_relaxed);
+      if (from >= share.end)
+        return false;
+      task(id, from, std::min(share.end, from + size), buffers);
+      return true;
+    };
+    // A team smaller than asked for leaves shares to the others.
+    int64_t t = omp_get_thread_num();
+    Share &own = shares[t];
+    if (take(own, own.first))
+      while (take(own, own.chunk)) {
+      }
+    for (int64_t k = 1; k < threads; ++k) {
+      Share &other = shares[(t + k) % threads];
+      while (take(other, other.chunk)) {
+      }
     }
   }
 }
@@ -905,6 +952,7 @@ extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
   // Timing: a call on one thread under the bound keeps the loop there
   // from then on; kTrials calls at or over it send it to the team.
   int32_t call = choice->calls.fetch_add(1, std::memory_order_relaxed);
+  kiln::runtime::noteTrial();
   auto start = std::chrono::steady_clock::now();
   task(id, 0, iterations, buffers);
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(

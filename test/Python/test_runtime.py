@@ -56,6 +56,10 @@ def test_threads_share_one_model(cache_dir):
     (x16,) = zoo_arrays(folder, "input", "_b16")
     rng = np.random.default_rng(7)
     batches = [x16[rng.integers(0, 16, size=n)] for n in (1, 2, 3, 5, 8, 13, 16, 19)]
+    # Once the first runs have chosen the oneDNN variants.
+    for _ in range(60):
+        for b in batches:
+            model(b)
     alone = [model(b) for b in batches]
     errors = []
 
@@ -75,6 +79,20 @@ def test_threads_share_one_model(cache_dir):
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_runs_while_variants_are_timed(cache_dir):
+    """A oneDNN model's first runs go through the variants of its
+    primitives (the team's, one thread's, split by samples, Winograd or
+    direct) to time them, then compare whole runs of the proposals with
+    the defaults: every run, whichever variants it took, matches PyTorch."""
+    folder = MODELS / "dynamic" / "mnist_cnn"
+    model = kiln.compile(folder / "model.onnx", threads=2, cache_dir=cache_dir)
+    (x16,) = zoo_arrays(folder, "input", "_b16")
+    (expected,) = zoo_arrays(folder, "output", "_b16")
+    for run in range(150):
+        problem = mismatch(model(x16), expected, RTOL, ATOL)
+        assert problem is None, f"run {run}: {problem}"
 
 
 def test_runs_release_the_gil(cache_dir):

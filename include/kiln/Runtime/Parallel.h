@@ -236,6 +236,14 @@ void setThreads(int threads);
 /// The number of threads a run would use.
 int maxThreads();
 
+/// Runs of a new model make choices by timing their first calls: a
+/// parallel loop runs on one thread or the team, a oneDNN primitive runs
+/// in the variant (thread count, algorithm) that was fastest. Each timed
+/// call counts one trial: a run that counts none ran as every later run of
+/// the same shapes will (a warm-up can go on until then).
+void noteTrial();
+uint64_t trialCount();
+
 } // namespace kiln::runtime
 
 #endif // KILN_RUNTIME_PARALLEL_H
