@@ -10,18 +10,16 @@
 // directions of a bidirectional recurrent layer are two primitives that
 // run side by side.
 //
-// An op can have variants: its primitive for the whole team and for one
-// thread (oneDNN fixes a primitive's thread count when it creates it, and
-// a small op runs faster on one thread than on two), and a convolution
-// marked for Winograd's minimal filtering also computed directly (which is
-// faster depends on the shapes, the thread count and the machine). An op
-// that computes each sample on its own (a convolution, a pooling, a
-// product with constant weights...) has a third variant, split by
-// samples: each thread of the team runs a one-thread primitive on its
-// share of the batch, in the cache of its own core, which the next op's
-// parallel loop, split the same way, reads from. The op's first calls try
-// each variant in turn, timed, and the fastest runs from then on; the
-// variants of the other algorithm are then released with their weights.
+// An op has variants: its primitive for the whole team and for one thread
+// (oneDNN fixes a primitive's thread count when it creates it, and a small
+// op runs faster on one thread than on two), and, for an op that computes
+// each sample on its own (a convolution, a pooling, a product with
+// constant weights...), split by samples: each thread of the team runs a
+// one-thread primitive on its share of the batch, in the cache of its own
+// core, which the next op's parallel loop, split the same way, reads from
+// (and a Winograd convolution, which oneDNN's own threading scales poorly,
+// scales as its samples do). The first runs time the variants and keep the
+// fastest (see State); the others are then released.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -115,12 +114,10 @@ struct Step {
 };
 
 /// One way to run an op: its primitives (one, or the two directions of a
-/// bidirectional recurrent layer), created for one thread or the team, by
-/// Winograd's algorithm or not.
+/// bidirectional recurrent layer), created for one thread or the team.
 struct Variant {
   std::vector<Step> parts;
   bool oneThread = false;
-  bool winograd = false;
   /// Split by samples over `threads` threads: `parts` holds a primitive
   /// per share size, and thread t's scratchpad starts t * scratchpadStride
   /// bytes further on.
@@ -132,9 +129,9 @@ struct Variant {
 /// An op's variants and the choice among them. The first call of each
 /// variant warms it (code, scratchpad and caches), the next kTrials calls
 /// of each, in turn, are timed; the fastest by its quickest call is
-/// proposed if it beats the default (the first variant) by kMargin. The
-/// proposal runs on the team, and the one-thread variant of its algorithm
-/// runs the calls made with one thread (or inside a parallel region).
+/// proposed if it beats the default (the team's, the first variant) by
+/// kMargin. The proposal runs the calls made on the team, the one-thread
+/// variant those made with one thread (or inside a parallel region).
 struct Op {
   static constexpr int32_t kTrials = 3;
   static constexpr double kMargin = 0.9;
@@ -142,26 +139,20 @@ struct Op {
   /// Set with `decided`, and again when the state settles.
   std::atomic<Variant *> chosen{nullptr}, single{nullptr};
   std::atomic<bool> decided{false};
-  /// Whether some variant was created for more than one thread.
-  bool anyTeam = false;
   std::mutex mutex;
   int32_t calls = 0;
   std::vector<int64_t> bestNs;
 
-  /// The one-thread variant by the algorithm of `of`, or `of`.
+  /// The one-thread variant (not split), or `of`.
   Variant *oneThreadOf(const Variant &of) const {
     for (const auto &v : variants)
-      if (v && v->oneThread && !v->split && v->winograd == of.winograd)
+      if (v && v->oneThread && !v->split)
         return v.get();
     return const_cast<Variant *>(&of);
   }
-  /// The team variant (not split) by the algorithm of `of`.
-  Variant *teamOf(const Variant &of) const {
-    for (const auto &v : variants)
-      if (v && !v->oneThread && !v->split && v->winograd == of.winograd)
-        return v.get();
-    return const_cast<Variant *>(&of);
-  }
+  /// The team's variant, the first, which a split one falls back to (and
+  /// which is released once the state settles on another that is not).
+  Variant *team() const { return variants[0].get(); }
 };
 
 std::atomic<uint64_t> nextSerial{1};
@@ -233,29 +224,27 @@ public:
   std::string add(const Record &record) {
     this->record = &record;
     auto op = std::make_unique<Op>();
-    // The default first: on the team, by Winograd where marked.
-    std::string error = addVariant(*op, /*oneThread=*/false, true);
-    if (error.empty() && op->variants[0]->winograd && variants)
-      error = addVariant(*op, /*oneThread=*/false, false);
+    // The default first: on the team.
+    convWeights = memory::desc();
+    teamWeights.reset();
+    std::string error = addVariant(*op, /*oneThread=*/false);
     if (!error.empty())
       return error;
+    if (convWeights)
+      teamWeights = convWeights;
     state.created += op->variants[0]->parts.size();
     // The parts of a bidirectional layer already run on a thread each.
     if (variants && omp_get_max_threads() > 1 &&
         op->variants[0]->parts.size() == 1) {
-      size_t teamVariants = op->variants.size();
-      bool splits = splittable();
-      for (size_t i = 0; i < teamVariants && error.empty(); ++i) {
-        error = addVariant(*op, /*oneThread=*/true, op->variants[i]->winograd);
-        if (error.empty() && splits)
-          addSplit(*op, op->variants[i]->winograd);
-      }
-      if (!error.empty())
+      error = addVariant(*op, /*oneThread=*/true);
+      if (error == kUnshared)
+        error.clear();
+      else if (!error.empty())
         return error;
+      else if (splittable())
+        addSplit(*op);
     }
     op->bestNs.assign(op->variants.size(), INT64_MAX);
-    for (const auto &v : op->variants)
-      op->anyTeam |= !v->oneThread;
     if (op->variants.size() == 1) {
       op->chosen = op->variants[0].get();
       op->single = op->variants[0].get();
@@ -268,6 +257,10 @@ public:
   }
 
 private:
+  /// What build() returns for a variant that cannot share the first
+  /// variant's Winograd weights: the op goes without it.
+  static constexpr const char *kUnshared = "unshared Winograd weights";
+
   /// Sets the calling thread's OpenMP team size for its scope.
   struct ThreadsScope {
     int saved = omp_get_max_threads();
@@ -276,13 +269,10 @@ private:
   };
 
   /// Builds a variant of the record's op: its primitives created for one
-  /// thread or the team, a convolution marked for Winograd computed by it
-  /// when `winograd` allows.
-  std::string addVariant(Op &op, bool oneThread, bool winograd) {
+  /// thread or the team.
+  std::string addVariant(Op &op, bool oneThread) {
     step = Step();
     parts.clear();
-    allowWinograd = winograd;
-    usedWinograd = false;
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     std::string error;
@@ -299,7 +289,6 @@ private:
     auto variant = std::make_shared<Variant>();
     variant->parts = std::move(parts);
     variant->oneThread = oneThread;
-    variant->winograd = usedWinograd;
     op.variants.push_back(std::move(variant));
     return "";
   }
@@ -341,17 +330,17 @@ private:
   /// Builds the variant of the record's op split by samples over the
   /// team: a one-thread primitive per size of the threads' shares. An op
   /// that oneDNN cannot create for a share simply has no such variant.
-  void addSplit(Op &op, bool winograd) {
+  void addSplit(Op &op) {
     const Record *whole = record;
     try {
-      trySplit(op, winograd);
+      trySplit(op);
     } catch (const dnnl::error &) {
     }
     record = whole;
     splitSamples = 0;
   }
 
-  void trySplit(Op &op, bool winograd) {
+  void trySplit(Op &op) {
     int64_t threads = omp_get_max_threads();
     int64_t batch = dims(0)[0];
     threads = std::min(threads, batch);
@@ -375,8 +364,6 @@ private:
       record = &part;
       step = Step();
       parts.clear();
-      allowWinograd = winograd;
-      usedWinograd = false;
       splitSamples = share;
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -386,18 +373,14 @@ private:
       }
       splitSamples = 0;
       record = whole;
-      if (!error.empty() || usedWinograd != winograd)
-        break;
+      if (!error.empty())
+        return;
       step.samples = share;
       variant->scratchpadStride =
           std::max<uint64_t>(variant->scratchpadStride,
                              (step.scratchpad.get_size() + 63) / 64 * 64);
       variant->parts.push_back(std::move(step));
     }
-    // No Winograd kernel for a share: no split variant by Winograd.
-    if (!error.empty() || usedWinograd != winograd)
-      return;
-    variant->winograd = winograd;
     state.scratchpadBytes = std::max<uint64_t>(
         state.scratchpadBytes, variant->scratchpadStride * threads);
     op.variants.push_back(std::move(variant));
@@ -652,16 +635,30 @@ private:
             convAttr, state.engine);
       };
       dnnl::convolution_forward::primitive_desc pd;
-      if (p.winograd && isConstant(1) && allowWinograd) {
+      if (p.winograd && isConstant(1)) {
+        // A variant after the first takes the weights the first reordered
+        // or none: oneDNN's Winograd kernels for one thread and for the
+        // team may tile their transformed weights differently, and a
+        // second copy of them (up to 4 times the originals) would cost
+        // more memory than the variant saves time.
+        if (teamWeights) {
+          weights = *teamWeights;
+          try {
+            pd = convolution(dnnl::algorithm::convolution_winograd);
+          } catch (const dnnl::error &) {
+            return kUnshared;
+          }
+        }
         try {
-          pd = convolution(dnnl::algorithm::convolution_winograd);
-          usedWinograd = true;
+          if (!pd)
+            pd = convolution(dnnl::algorithm::convolution_winograd);
         } catch (const dnnl::error &) {
           // No Winograd kernel for these operands or this machine.
         }
       }
       if (!pd)
         pd = convolution(dnnl::algorithm::convolution_direct);
+      convWeights = pd.weights_desc();
       bindConvolution(pd.weights_desc(), given, p.hasBias);
       finish<dnnl::convolution_forward>(pd);
     } else {
@@ -1050,10 +1047,12 @@ private:
   /// before.
   Step step;
   std::vector<Step> parts;
-  /// Whether the variant being built may use Winograd, and whether it did.
-  bool allowWinograd = true, usedWinograd = false;
   /// The samples of a share of a split variant being built, or 0.
   int64_t splitSamples = 0;
+  /// The weights layout of the convolution just built, and that of the
+  /// op's first variant while its others are built.
+  memory::desc convWeights;
+  std::optional<memory::desc> teamWeights;
 };
 
 /// Whether `variant` can run on the calling thread's team: one split by
@@ -1123,20 +1122,26 @@ void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
     run(step);
 }
 
-/// Releases the variants of each op whose algorithm was not chosen, with
-/// the weights only they hold (with state.runMutex held and no run going).
+/// Releases the variants no call runs any more, with the weights only
+/// they hold (with state.runMutex held and no run going): each op keeps
+/// its choice, its one-thread variant and, when its choice is split by
+/// samples (which needs the team it was made for), the team's.
 void release(State &state) {
   std::vector<dnnl_memory_t> kept, released;
   for (auto &op : state.ops) {
     if (op->variants.size() < 2)
       continue;
-    bool winograd = op->chosen.load()->winograd;
+    Variant *chosen = op->chosen.load(), *single = op->single.load();
+    Variant *fallback = chosen->split ? op->team() : chosen;
     for (auto &v : op->variants) {
+      if (!v)
+        continue;
+      bool keep = v.get() == chosen || v.get() == single || v.get() == fallback;
       for (Step &step : v->parts)
         for (auto &[arg, value] : step.fixed)
-          (v->winograd == winograd ? kept : released).push_back(value.get());
-      if (v->winograd != winograd)
-        v.reset();
+          (keep ? kept : released).push_back(value.get());
+      if (!keep)
+        v.reset(); // the team's too: only a split choice falls back to it
     }
   }
   std::sort(kept.begin(), kept.end());
@@ -1283,8 +1288,7 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
             " more shared with the model for one sample)";
   line += " when the model was loaded";
   // The choices timed so far.
-  int64_t timed = 0, oneThread = 0, split = 0, pending = 0, winograd = 0,
-          marked = 0;
+  int64_t timed = 0, oneThread = 0, split = 0, pending = 0;
   for (auto &op : state.ops) {
     std::lock_guard<std::mutex> lock(op->mutex);
     if (op->variants.size() < 2)
@@ -1295,25 +1299,18 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
     }
     ++timed;
     const Variant &chosen = *op->chosen.load();
-    bool hadWinograd = false;
-    for (const auto &v : op->variants)
-      hadWinograd |= !v || v->winograd; // released variants were the others
-    marked += hadWinograd;
-    winograd += chosen.winograd;
-    oneThread += chosen.oneThread && !chosen.split && op->anyTeam;
+    oneThread += chosen.oneThread && !chosen.split;
     split += chosen.split;
   }
   int phase = state.phase.load(std::memory_order_acquire);
   if (timed && !pending && phase == State::Settled && state.settledOnDefaults &&
       !state.proposedNs.empty())
     line += "; the variants timed on the first runs made whole runs no "
-            "faster: every op runs its default";
+            "faster: every op runs on the team";
   else if (timed)
     line += "; chosen by timing the first runs: of " + std::to_string(timed) +
             " ops, " + std::to_string(oneThread) + " on one thread and " +
-            std::to_string(split) + " split by samples over the threads; " +
-            std::to_string(winograd) + " of " + std::to_string(marked) +
-            " convolutions by Winograd (the rest directly)";
+            std::to_string(split) + " split by samples over the threads";
   if (pending)
     line += "; " + std::to_string(pending) + " ops still being timed";
   else if (phase == State::Comparing)
@@ -1336,8 +1333,7 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
     } else {
       variant = team ? op.chosen.load() : op.single.load();
     }
-    runVariant(state, runnable(*variant) ? *variant : *op.teamOf(*variant),
-               pointers);
+    runVariant(state, runnable(*variant) ? *variant : *op.team(), pointers);
     return;
   }
   // Choosing: the variant of this call.
@@ -1348,7 +1344,7 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
     std::lock_guard<std::mutex> lock(op.mutex);
     if (op.decided.load(std::memory_order_relaxed)) {
       variant = team ? op.chosen.load() : op.single.load();
-    } else if (!team && op.anyTeam) {
+    } else if (!team) {
       // Not a trial: the one-thread variant of the default.
       variant = op.oneThreadOf(*op.variants[0]);
     } else {
@@ -1363,7 +1359,7 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   if (index >= 0)
     kiln::runtime::noteTrial();
   if (!runnable(*variant)) {
-    runVariant(state, *op.teamOf(*variant), pointers);
+    runVariant(state, *op.team(), pointers);
     return;
   }
   if (!timed) {
