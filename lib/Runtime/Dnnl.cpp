@@ -174,9 +174,9 @@ struct State {
   /// changes the next op's time (a one-thread op leaves its output in one
   /// core's cache, a team op reads it from there), and the faster of the
   /// two, by the median of kCompareRuns runs each, stays (Settled): the
-  /// proposals if they are faster by kCompareMargin. Then
-  /// the variants of the algorithms not chosen are released with their
-  /// weights, once no run that began before is still going.
+  /// proposals if they are faster by kCompareMargin. Then the variants no
+  /// call runs any more are released, once no run that began before is
+  /// still going.
   enum Phase : int { Choosing, Comparing, Settled };
   static constexpr int32_t kCompareRuns = 10;
   static constexpr double kCompareMargin = 0.97;
