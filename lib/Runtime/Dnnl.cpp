@@ -155,6 +155,13 @@ struct Op {
   Variant *team() const { return variants[0].get(); }
 };
 
+/// Sets the calling thread's OpenMP team size for its scope.
+struct ThreadsScope {
+  int saved = omp_get_max_threads();
+  explicit ThreadsScope(int threads) { omp_set_num_threads(threads); }
+  ~ThreadsScope() { omp_set_num_threads(saved); }
+};
+
 std::atomic<uint64_t> nextSerial{1};
 
 struct State {
@@ -261,28 +268,24 @@ private:
   /// variant's Winograd weights: the op goes without it.
   static constexpr const char *kUnshared = "unshared Winograd weights";
 
-  /// Sets the calling thread's OpenMP team size for its scope.
-  struct ThreadsScope {
-    int saved = omp_get_max_threads();
-    explicit ThreadsScope(int threads) { omp_set_num_threads(threads); }
-    ~ThreadsScope() { omp_set_num_threads(saved); }
-  };
-
-  /// Builds a variant of the record's op: its primitives created for one
-  /// thread or the team.
-  std::string addVariant(Op &op, bool oneThread) {
+  /// Builds the record's primitives into `step` (and `parts`) with the
+  /// calling thread's team set to `threads`.
+  std::string buildFor(int threads) {
     step = Step();
     parts.clear();
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    std::string error;
+    ThreadsScope scope(threads);
+    return build(attr);
+  }
+
+  /// Builds a variant of the record's op: its primitives created for one
+  /// thread or the team.
+  std::string addVariant(Op &op, bool oneThread) {
     // Created when the loading thread's team has one thread, it is a
     // one-thread variant too.
     oneThread |= omp_get_max_threads() == 1;
-    {
-      ThreadsScope threads(oneThread ? 1 : omp_get_max_threads());
-      error = build(attr);
-    }
+    std::string error = buildFor(oneThread ? 1 : omp_get_max_threads());
     if (!error.empty())
       return error;
     parts.push_back(std::move(step));
@@ -336,6 +339,7 @@ private:
       trySplit(op);
     } catch (const dnnl::error &) {
     }
+    // trySplit builds each share from a copy of the record.
     record = whole;
     splitSamples = 0;
   }
@@ -350,8 +354,7 @@ private:
     variant->split = true;
     variant->threads = threads;
     variant->batch = batch;
-    std::string error;
-    for (int64_t t = 0; t < threads && error.empty(); ++t) {
+    for (int64_t t = 0; t < threads; ++t) {
       int64_t share = batch * (t + 1) / threads - batch * t / threads;
       bool known = false;
       for (const Step &step : variant->parts)
@@ -362,18 +365,8 @@ private:
       part.operands[0].dims[0] = share;
       part.operands[whole->inputs].dims[0] = share;
       record = &part;
-      step = Step();
-      parts.clear();
       splitSamples = share;
-      dnnl::primitive_attr attr;
-      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      {
-        ThreadsScope one(1);
-        error = build(attr);
-      }
-      splitSamples = 0;
-      record = whole;
-      if (!error.empty())
+      if (!buildFor(1).empty())
         return;
       step.samples = share;
       variant->scratchpadStride =
@@ -1102,11 +1095,9 @@ void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
   }
   if (variant.oneThread && omp_get_max_threads() > 1) {
     // Primitives that take their thread count at run time follow it.
-    int saved = omp_get_max_threads();
-    omp_set_num_threads(1);
+    ThreadsScope one(1);
     for (Step &step : parts)
       run(step);
-    omp_set_num_threads(saved);
     return;
   }
   // Independent parts (the directions of a recurrent layer) run on a
@@ -1165,9 +1156,8 @@ void settle(State &state, bool defaults) {
   state.settledOnDefaults = defaults;
   if (defaults)
     for (auto &op : state.ops) {
-      Variant &first = *op->variants[0];
-      op->chosen = &first;
-      op->single = op->oneThreadOf(first);
+      op->chosen = op->team();
+      op->single = op->oneThreadOf(*op->team());
     }
   state.releasePending = true;
   state.phase.store(State::Settled, std::memory_order_release);
@@ -1193,7 +1183,7 @@ void propose(State &state, Op &op) {
     return;
   bool changed = false;
   for (auto &each : state.ops)
-    changed |= each->chosen.load() != each->variants[0].get();
+    changed |= each->chosen.load() != each->team();
   if (changed)
     state.phase.store(State::Comparing, std::memory_order_release);
   else
@@ -1207,6 +1197,16 @@ struct RunMode {
   bool defaults = false, timed = false, counted = false;
 };
 thread_local RunMode runMode;
+
+/// The variant of a call to `op`, which has made its choice: the chosen
+/// one on the team, its one-thread variant otherwise; the team's and its
+/// one-thread variant in a run of the defaults while comparing.
+Variant *decidedVariant(const State &state, const Op &op, bool team) {
+  if (runMode.defaults &&
+      state.phase.load(std::memory_order_acquire) == State::Comparing)
+    return team ? op.team() : op.oneThreadOf(*op.team());
+  return team ? op.chosen.load() : op.single.load();
+}
 
 void report(char *error, size_t size, const std::string &message) {
   if (error && size > 0)
@@ -1325,14 +1325,7 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   // region (where oneDNN runs on the calling thread).
   bool team = omp_get_max_threads() > 1 && !omp_in_parallel();
   if (op.decided.load(std::memory_order_acquire)) {
-    Variant *variant;
-    if (runMode.defaults &&
-        state.phase.load(std::memory_order_acquire) == State::Comparing) {
-      Variant &first = *op.variants[0];
-      variant = team ? &first : op.oneThreadOf(first);
-    } else {
-      variant = team ? op.chosen.load() : op.single.load();
-    }
+    Variant *variant = decidedVariant(state, op, team);
     runVariant(state, runnable(*variant) ? *variant : *op.team(), pointers);
     return;
   }
@@ -1343,10 +1336,10 @@ void kiln_dnnl_execute(int32_t id, const uintptr_t *pointers) {
   {
     std::lock_guard<std::mutex> lock(op.mutex);
     if (op.decided.load(std::memory_order_relaxed)) {
-      variant = team ? op.chosen.load() : op.single.load();
+      variant = decidedVariant(state, op, team);
     } else if (!team) {
       // Not a trial: the one-thread variant of the default.
-      variant = op.oneThreadOf(*op.variants[0]);
+      variant = op.oneThreadOf(*op.team());
     } else {
       int32_t count = (int32_t)op.variants.size();
       int32_t call = op.calls++;
