@@ -36,7 +36,9 @@ def cpu_has(flags):
 
 
 # The FileCheck prefix of checks that hold for oneDNN's kernels on this
-# machine: AVX512 (its avx512_core kernels) or NOAVX512.
-config.substitutions.append(
-    ("%dnnl_isa", "AVX512" if cpu_has(["avx512f", "avx512bw", "avx512vl",
-                                       "avx512dq"]) else "NOAVX512"))
+# machine: AVX512 (its avx512_core kernels) or NOAVX512; tests of those
+# kernels alone say REQUIRES: avx512.
+avx512 = cpu_has(["avx512f", "avx512bw", "avx512vl", "avx512dq"])
+config.substitutions.append(("%dnnl_isa", "AVX512" if avx512 else "NOAVX512"))
+if avx512:
+    config.available_features.add("avx512")

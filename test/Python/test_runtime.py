@@ -95,6 +95,24 @@ def test_runs_while_variants_are_timed(cache_dir):
         assert problem is None, f"run {run}: {problem}"
 
 
+def test_runs_while_channels_last_variants_are_timed():
+    """Convolutions with channels-last variants (a strided 4x4 one; a
+    strided 3x3 one and a dilated one whose input is added back, a fused
+    sum), loaded with two threads: every run while the variants (on the
+    team, on one thread, channels-last or not) are timed and after,
+    whichever each took, matches NumPy's float64 reference."""
+    from kilntest.channels_last import OUTPUTS, case
+
+    proto, inputs, expected = case()
+    model = kiln.compile(proto, threads=2)
+    for run in range(120):
+        outputs = model(inputs["x"], inputs["y"])
+        for name, got in zip(OUTPUTS, outputs):
+            problem = mismatch(got, expected[name].astype(np.float32), 1e-4,
+                               1e-4)
+            assert problem is None, f"run {run}, {name}: {problem}"
+
+
 def test_runs_release_the_gil(cache_dir):
     """While one call runs the model, another Python thread gets on. A
     thread can take the GIL between calls anyway, so only its progress in
