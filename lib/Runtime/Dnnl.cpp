@@ -1577,6 +1577,11 @@ void kiln_dnnl_run_begin(void *handle) {
   runMode.timed = run >= 2;
 }
 
+bool kiln_dnnl_settled(const void *handle) {
+  return ((const State *)handle)->phase.load(std::memory_order_acquire) ==
+         State::Settled;
+}
+
 void kiln_dnnl_run_end(void *handle, int64_t ns) {
   State &state = *(State *)handle;
   RunMode mode = runMode;

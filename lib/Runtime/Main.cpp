@@ -101,6 +101,9 @@ bool printProfile(const std::vector<void *> &io, const Signature &signature,
   std::string primitives = backend.describe();
   if (!primitives.empty())
     std::printf("%s\n", primitives.c_str());
+  std::string threads = kiln::runtime::describeRunThreads();
+  if (!threads.empty())
+    std::printf("%s\n", threads.c_str());
   return true;
 }
 

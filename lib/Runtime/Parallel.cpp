@@ -65,6 +65,7 @@ __attribute__((weak)) extern const int64_t kiln_sequence_bucket_count;
 __attribute__((weak)) void kiln_dnnl_destroy(void *state);
 __attribute__((weak)) void kiln_dnnl_run_begin(void *state);
 __attribute__((weak)) void kiln_dnnl_run_end(void *state, int64_t ns);
+__attribute__((weak)) bool kiln_dnnl_settled(const void *state);
 __attribute__((weak)) void kiln_dnnl_describe(const void *state, char *text,
                                               size_t size);
 }
@@ -432,6 +433,134 @@ struct Program {
   uint64_t scratchpadBytes;
 };
 
+/// Whether whole runs of a compiled graph are faster on the calling
+/// thread alone than on the team. Each parallel loop and oneDNN op already
+/// chooses by its own time, but a small model's ops, each a little faster
+/// on the team, may still add up to a slower run: the team's threads wake
+/// and wait at every op, and an op's output is split between the cores'
+/// caches. Once those choices are made (the oneDNN part settled, and
+/// kSkipRuns runs for the loops' trials), runs alternate between the team
+/// and one thread in blocks of kBlock (the first of each untimed: it
+/// finds the data where the other kind of run left it, in the other
+/// cores' caches or in one), and the graph runs on one thread from then
+/// on if the
+/// median of kRuns runs of each is lower there (at equal speed, one thread
+/// leaves the other cores free).
+struct RunChoice {
+  static constexpr int32_t kSkipRuns = 6, kBlock = 5, kRuns = 20;
+  static constexpr double kMargin = 1.0;
+  std::atomic<uint64_t> key{0};
+  /// 0 while measuring, 1: on one thread, 2: on the team.
+  std::atomic<int32_t> decided{0};
+  std::mutex mutex;
+  int32_t runs = 0, teamCount = 0, oneCount = 0;
+  int64_t teamNs[kRuns], oneNs[kRuns];
+};
+
+/// The choices, by (graph, backend state, threads), in open addressing.
+constexpr size_t kRunChoices = 256;
+RunChoice runChoices[kRunChoices];
+
+/// The choice of a graph, or null when the table has no room for it.
+RunChoice *runChoice(const Program &program, int64_t threads) {
+  uint64_t key = (uint64_t)(uintptr_t)program.run * 0x9E3779B97F4A7C15ull;
+  for (uint64_t part :
+       {(uint64_t)(uintptr_t)program.backend, (uint64_t)threads})
+    key = (key ^ part) * 0xBF58476D1CE4E5B9ull;
+  key |= 1; // 0 marks a free slot
+  for (size_t probe = 0; probe < 16; ++probe) {
+    RunChoice &slot = runChoices[(key + probe) % kRunChoices];
+    uint64_t seen = slot.key.load(std::memory_order_acquire);
+    if (seen == 0 &&
+        slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel))
+      return &slot;
+    if (seen == key)
+      return &slot;
+  }
+  return nullptr;
+}
+
+/// How a run goes: on one thread or the team, and whether it is timed.
+struct RunPlan {
+  RunChoice *choice = nullptr;
+  bool oneThread = false, timed = false;
+};
+
+RunPlan planRun(const Program &program) {
+  RunPlan plan;
+  int64_t threads = omp_get_max_threads();
+  if (threads < 2 || omp_in_parallel() || !kiln::runtime::chooseRunThreads())
+    return plan;
+  RunChoice *choice = runChoice(program, threads);
+  if (!choice)
+    return plan;
+  int32_t decided = choice->decided.load(std::memory_order_acquire);
+  if (decided != 0) {
+    plan.oneThread = decided == 1;
+    return plan;
+  }
+  // The oneDNN part's own choice first: its runs would blur this one.
+  if (program.backend && kiln_dnnl_settled &&
+      !kiln_dnnl_settled(program.backend))
+    return plan;
+  int32_t run;
+  {
+    std::lock_guard<std::mutex> lock(choice->mutex);
+    run = choice->runs++;
+  }
+  kiln::runtime::noteTrial();
+  plan.choice = choice;
+  if (run >= RunChoice::kSkipRuns) {
+    run -= RunChoice::kSkipRuns;
+    plan.oneThread = run / RunChoice::kBlock % 2 == 1;
+    plan.timed = run % RunChoice::kBlock != 0;
+  }
+  return plan;
+}
+
+/// Records a timed run of `plan`; the last one decides.
+void endRun(const RunPlan &plan, int64_t ns) {
+  if (!plan.timed)
+    return;
+  RunChoice &choice = *plan.choice;
+  std::lock_guard<std::mutex> lock(choice.mutex);
+  if (choice.decided.load(std::memory_order_relaxed) != 0)
+    return;
+  int32_t &count = plan.oneThread ? choice.oneCount : choice.teamCount;
+  int64_t *times = plan.oneThread ? choice.oneNs : choice.teamNs;
+  if (count < RunChoice::kRuns)
+    times[count++] = ns;
+  if (choice.oneCount < RunChoice::kRuns || choice.teamCount < RunChoice::kRuns)
+    return;
+  auto median = [](int64_t *v) {
+    std::nth_element(v, v + RunChoice::kRuns / 2, v + RunChoice::kRuns);
+    return v[RunChoice::kRuns / 2];
+  };
+  int64_t team = median(choice.teamNs), one = median(choice.oneNs);
+  choice.decided.store(one < RunChoice::kMargin * team ? 1 : 2,
+                       std::memory_order_release);
+}
+
+} // namespace
+
+std::string kiln::runtime::describeRunThreads() {
+  int64_t one = 0, team = 0;
+  for (const RunChoice &choice : runChoices) {
+    if (choice.key.load(std::memory_order_acquire) == 0)
+      continue;
+    int32_t decided = choice.decided.load(std::memory_order_acquire);
+    one += decided == 1;
+    team += decided == 2;
+  }
+  if (one + team == 0)
+    return "";
+  return "threads: whole runs timed on one thread and on the team: " +
+         std::string(one && team ? "some graphs run on one thread"
+                     : one       ? "on one thread, faster"
+                                 : "on the team, faster");
+}
+
+namespace {
 bool runProgram(const Program &program, const std::vector<void *> &io,
                 void *arena, std::string &error) {
   // The graph takes the inputs, the outputs, one [min, max] pair per index
@@ -450,17 +579,22 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
   current.task = program.task;
   // The oneDNN part times whole runs while it chooses its ops' variants.
   bool dnnl = program.backend && kiln_dnnl_run_begin;
-  std::chrono::steady_clock::time_point start;
-  if (dnnl) {
-    kiln_dnnl_run_begin(program.backend);
-    start = std::chrono::steady_clock::now();
-  }
-  program.run(buffers.data());
+  RunPlan plan = planRun(program);
+  int savedThreads = omp_get_max_threads();
+  if (plan.oneThread)
+    omp_set_num_threads(1);
   if (dnnl)
-    kiln_dnnl_run_end(program.backend,
-                      std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count());
+    kiln_dnnl_run_begin(program.backend);
+  auto start = std::chrono::steady_clock::now();
+  program.run(buffers.data());
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  if (dnnl)
+    kiln_dnnl_run_end(program.backend, ns);
+  if (plan.oneThread)
+    omp_set_num_threads(savedThreads);
+  endRun(plan, ns);
   current = saved;
   for (size_t i = 0; i < program.checks.size(); ++i) {
     const kiln::runtime::IndexCheck &check = program.checks[i];
@@ -819,6 +953,15 @@ bool kiln::runtime::profileSamples(const std::vector<void *> &io,
 }
 
 void kiln::runtime::setThreads(int threads) { omp_set_num_threads(threads); }
+
+bool kiln::runtime::chooseRunThreads() {
+  // KILN_RUN_THREADS=team: every run on the team it is given.
+  static const bool choose = [] {
+    const char *setting = std::getenv("KILN_RUN_THREADS");
+    return !setting || std::strcmp(setting, "team") != 0;
+  }();
+  return choose;
+}
 
 int kiln::runtime::maxThreads() { return omp_get_max_threads(); }
 

@@ -244,6 +244,13 @@ int maxThreads();
 void noteTrial();
 uint64_t trialCount();
 
+/// Whether a compiled graph's runs may choose one thread over the team by
+/// timing whole runs (KILN_RUN_THREADS=team turns it off).
+bool chooseRunThreads();
+/// What whole runs of the graphs run so far chose, for --profile; empty
+/// before any choice.
+std::string describeRunThreads();
+
 } // namespace kiln::runtime
 
 #endif // KILN_RUNTIME_PARALLEL_H
