@@ -160,7 +160,10 @@ def main():
         "load that take 16/9 or 4 times the memory of the originals (which",
         "are released); dnnl-direct is the same model built with",
         "`--dnnl-winograd=false`, whose reordered weights take what the",
-        "originals took.",
+        "originals took. A run that makes the first choices also holds the",
+        "weights of the convolutions' channels-last variants (a tenth of the",
+        "model's constants at most, or 1 MiB) beside the others until they",
+        "are chosen or released.",
         "",
         "| model | weights (MiB) | inputs, outputs (MiB) | "
         + " | ".join(f"{b} workspace (MiB) | {b} net peak (MiB) | ratio"
