@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <omp.h>
 
@@ -34,6 +36,29 @@ struct Run {
 thread_local Run current;
 
 uint64_t alignUp(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/// The slot for the hash of `parts` in `table`, a table of choices kept
+/// by open addressing (a slot's atomic `key` is 0 while it is free): the
+/// slot found or claimed, or null when `probes` slots from its place are
+/// all taken by others.
+template <typename Slot, size_t N>
+Slot *choiceSlot(Slot (&table)[N], std::initializer_list<uint64_t> parts,
+                 size_t probes) {
+  uint64_t key = 0x9E3779B97F4A7C15ull;
+  for (uint64_t part : parts)
+    key = (key ^ part) * 0xBF58476D1CE4E5B9ull;
+  key |= 1; // 0 marks a free slot
+  for (size_t probe = 0; probe < probes; ++probe) {
+    Slot &slot = table[(key + probe) % N];
+    uint64_t seen = slot.key.load(std::memory_order_acquire);
+    if (seen == 0 &&
+        slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel))
+      return &slot;
+    if (seen == key) // found, or just claimed by another thread
+      return &slot;
+  }
+  return nullptr;
+}
 } // namespace
 
 // Defined by the runtime's oneDNN part, which only models compiled with
@@ -449,11 +474,18 @@ struct Program {
 struct RunChoice {
   static constexpr int32_t kSkipRuns = 6, kBlock = 5, kRuns = 20;
   static constexpr double kMargin = 1.0;
+  /// A graph whose quickest of the first kSkipRuns runs (on the team)
+  /// took this long spends its time in ops large enough to have made
+  /// their own choices: it stays on the team untimed (a model of 1 s runs
+  /// would otherwise spend a minute choosing).
+  static constexpr int64_t kLongRunNs = 10000000;
   std::atomic<uint64_t> key{0};
-  /// 0 while measuring, 1: on one thread, 2: on the team.
+  /// 0 while measuring, 1: on one thread, 2: on the team, 3: on the team
+  /// without timing (long runs).
   std::atomic<int32_t> decided{0};
   std::mutex mutex;
   int32_t runs = 0, teamCount = 0, oneCount = 0;
+  int64_t quickestSkipped = INT64_MAX;
   int64_t teamNs[kRuns], oneNs[kRuns];
 };
 
@@ -463,26 +495,16 @@ RunChoice runChoices[kRunChoices];
 
 /// The choice of a graph, or null when the table has no room for it.
 RunChoice *runChoice(const Program &program, int64_t threads) {
-  uint64_t key = (uint64_t)(uintptr_t)program.run * 0x9E3779B97F4A7C15ull;
-  for (uint64_t part :
-       {(uint64_t)(uintptr_t)program.backend, (uint64_t)threads})
-    key = (key ^ part) * 0xBF58476D1CE4E5B9ull;
-  key |= 1; // 0 marks a free slot
-  for (size_t probe = 0; probe < 16; ++probe) {
-    RunChoice &slot = runChoices[(key + probe) % kRunChoices];
-    uint64_t seen = slot.key.load(std::memory_order_acquire);
-    if (seen == 0 &&
-        slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel))
-      return &slot;
-    if (seen == key)
-      return &slot;
-  }
-  return nullptr;
+  return choiceSlot(runChoices,
+                    {(uint64_t)(uintptr_t)program.run,
+                     (uint64_t)(uintptr_t)program.backend, (uint64_t)threads},
+                    16);
 }
 
 /// How a run goes: on one thread or the team, and whether it is timed.
 struct RunPlan {
   RunChoice *choice = nullptr;
+  int32_t run = 0;
   bool oneThread = false, timed = false;
 };
 
@@ -510,6 +532,7 @@ RunPlan planRun(const Program &program) {
   }
   kiln::runtime::noteTrial();
   plan.choice = choice;
+  plan.run = run;
   if (run >= RunChoice::kSkipRuns) {
     run -= RunChoice::kSkipRuns;
     plan.oneThread = run / RunChoice::kBlock % 2 == 1;
@@ -518,13 +541,22 @@ RunPlan planRun(const Program &program) {
   return plan;
 }
 
-/// Records a timed run of `plan`; the last one decides.
+/// Records a run of `plan` while choosing; the last timed one decides.
 void endRun(const RunPlan &plan, int64_t ns) {
-  if (!plan.timed)
+  if (!plan.choice)
     return;
   RunChoice &choice = *plan.choice;
   std::lock_guard<std::mutex> lock(choice.mutex);
   if (choice.decided.load(std::memory_order_relaxed) != 0)
+    return;
+  if (plan.run < RunChoice::kSkipRuns) {
+    choice.quickestSkipped = std::min(choice.quickestSkipped, ns);
+    if (plan.run == RunChoice::kSkipRuns - 1 &&
+        choice.quickestSkipped >= RunChoice::kLongRunNs)
+      choice.decided.store(3, std::memory_order_release);
+    return;
+  }
+  if (!plan.timed)
     return;
   int32_t &count = plan.oneThread ? choice.oneCount : choice.teamCount;
   int64_t *times = plan.oneThread ? choice.oneNs : choice.teamNs;
@@ -1001,20 +1033,10 @@ LoopChoice loopChoices[kLoopChoices];
 /// The choice of a loop, or null when the table has no room for it.
 LoopChoice *loopChoice(TaskFn task, int32_t id, int64_t iterations,
                        int64_t threads) {
-  uint64_t key = (uint64_t)(uintptr_t)task * 0x9E3779B97F4A7C15ull;
-  for (uint64_t part : {(uint64_t)id, (uint64_t)iterations, (uint64_t)threads})
-    key = (key ^ part) * 0xBF58476D1CE4E5B9ull;
-  key |= 1; // 0 marks a free slot
-  for (size_t probe = 0; probe < 64; ++probe) {
-    LoopChoice &slot = loopChoices[(key + probe) % kLoopChoices];
-    uint64_t seen = slot.key.load(std::memory_order_acquire);
-    if (seen == 0 &&
-        slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel))
-      return &slot;
-    if (seen == key) // found, or just claimed by another thread
-      return &slot;
-  }
-  return nullptr;
+  return choiceSlot(loopChoices,
+                    {(uint64_t)(uintptr_t)task, (uint64_t)id,
+                     (uint64_t)iterations, (uint64_t)threads},
+                    64);
 }
 
 /// Runs a loop on the team. Each thread owns the share of the iterations

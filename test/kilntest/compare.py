@@ -74,3 +74,19 @@ def check_saved(work, outdir, names, rtol, atol):
         print(f"{name}: {problem or 'match'}")
         failures += problem is not None
     return 1 if failures else 0
+
+
+def case_script(argv, case, names, rtol, atol):
+    """The command line of a pipeline test's input script whose case comes
+    from `case()` ((model, inputs, float64 references)): `make DIR` saves
+    it (save_case, the references as float32), `check DIR OUTDIR` compares
+    OUTDIR's outputs `names` with them (check_saved); the exit status."""
+    if len(argv) == 3 and argv[1] == "make":
+        model, inputs, expected = case()
+        save_case(argv[2], model, inputs,
+                  {n: v.astype(np.float32) for n, v in expected.items()})
+        return 0
+    if len(argv) == 4 and argv[1] == "check":
+        return check_saved(argv[2], argv[3], names, rtol, atol)
+    print(f"usage: {argv[0]} make DIR | check DIR OUTDIR")
+    return 2
