@@ -576,16 +576,18 @@ void endRun(const RunPlan &plan, int64_t ns) {
 } // namespace
 
 std::string kiln::runtime::describeRunThreads() {
-  int64_t one = 0, team = 0;
+  int64_t one = 0, team = 0, untimed = 0;
   for (const RunChoice &choice : runChoices) {
     if (choice.key.load(std::memory_order_acquire) == 0)
       continue;
     int32_t decided = choice.decided.load(std::memory_order_acquire);
     one += decided == 1;
     team += decided == 2;
+    untimed += decided == 3;
   }
   if (one + team == 0)
-    return "";
+    return untimed ? "threads: runs of 10 ms or more stay on the team, untimed"
+                   : "";
   return "threads: whole runs timed on one thread and on the team: " +
          std::string(one && team ? "some graphs run on one thread"
                      : one       ? "on one thread, faster"
