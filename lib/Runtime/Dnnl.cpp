@@ -59,6 +59,8 @@ namespace {
 
 using dnnl::memory;
 using Dims = memory::dims;
+using kiln::runtime::alignUp;
+using kiln::runtime::ThreadsScope;
 
 using kiln::abi::DnnlPrimitive;
 using Record = kiln::abi::DnnlRecord;
@@ -162,13 +164,6 @@ struct Op {
   /// The team's variant, the first, which a split one falls back to (and
   /// which is released once the state settles on another that is not).
   Variant *team() const { return variants[0].get(); }
-};
-
-/// Sets the calling thread's OpenMP team size for its scope.
-struct ThreadsScope {
-  int saved = omp_get_max_threads();
-  explicit ThreadsScope(int threads) { omp_set_num_threads(threads); }
-  ~ThreadsScope() { omp_set_num_threads(saved); }
 };
 
 std::atomic<uint64_t> nextSerial{1};
@@ -441,9 +436,8 @@ private:
       if (!buildFor(1).empty())
         return;
       step.samples = share;
-      variant->scratchpadStride =
-          std::max<uint64_t>(variant->scratchpadStride,
-                             (step.scratchpad.get_size() + 63) / 64 * 64);
+      variant->scratchpadStride = std::max<uint64_t>(
+          variant->scratchpadStride, alignUp(step.scratchpad.get_size()));
       variant->parts.push_back(std::move(step));
     }
     state.scratchpadBytes = std::max<uint64_t>(
@@ -563,7 +557,7 @@ private:
     if (!parts.empty()) {
       const Step &last = parts.back();
       step.scratchpadOffset =
-          (last.scratchpadOffset + last.scratchpad.get_size() + 63) / 64 * 64;
+          alignUp(last.scratchpadOffset + last.scratchpad.get_size());
     }
     state.scratchpadBytes =
         std::max<uint64_t>(state.scratchpadBytes,
@@ -1132,8 +1126,8 @@ private:
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     memory::desc in = pd.src_desc(), out = pd.dst_desc();
-    uint64_t inBytes = (in.get_size() + 63) / 64 * 64;
-    uint64_t work = inBytes + (out.get_size() + 63) / 64 * 64;
+    uint64_t inBytes = alignUp(in.get_size());
+    uint64_t work = inBytes + alignUp(out.get_size());
     uint64_t stepScratchpad = 0;
     auto done = [&](dnnl::primitive primitive, const memory::desc &scratch) {
       step.primitive = primitive;

@@ -255,26 +255,6 @@ bool prepareRun(const kiln_model *model, const void *const *inputs,
   return true;
 }
 
-/// Sets the calling thread's OpenMP team size for the model's runs, and
-/// restores it when the run ends.
-class ThreadsForRun {
-public:
-  explicit ThreadsForRun(const kiln_model *model)
-      : threads(model->threads.load(std::memory_order_relaxed)) {
-    if (threads > 0) {
-      saved = maxThreads();
-      setThreads(threads);
-    }
-  }
-  ~ThreadsForRun() {
-    if (threads > 0)
-      setThreads(saved);
-  }
-
-private:
-  int threads, saved = 0;
-};
-
 /// One profile at a time: the per-op hooks record into one table.
 std::mutex profileMutex;
 
@@ -289,7 +269,7 @@ int run(const kiln_model *model, const void *const *inputs,
   if (!prepareRun(model, inputs, input_bytes, input_dims, outputs, output_bytes,
                   buffers, samples, length, error, error_size))
     return -1;
-  ThreadsForRun threads(model);
+  ThreadsScope threads(model->threads.load(std::memory_order_relaxed));
   std::string message;
   if (!runShape(buffers, model->signature, model->backend, samples, length,
                 *model->arenas,
@@ -344,7 +324,7 @@ int kiln_profile(const kiln_model *model, const void *const *inputs,
     return -1;
   }
   std::lock_guard<std::mutex> lock(profileMutex);
-  ThreadsForRun threads(model);
+  ThreadsScope threads(model->threads.load(std::memory_order_relaxed));
   // One sample at a time, as the executable's --profile does, so that each
   // op is timed once per sample.
   double runUs;

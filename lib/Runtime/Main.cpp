@@ -37,7 +37,7 @@ using Buffer = std::unique_ptr<uint8_t, AlignedFree>;
 
 /// A 64-byte aligned buffer of at least one byte.
 Buffer allocate(size_t bytes) {
-  size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  size_t rounded = kiln::runtime::alignUp(std::max<size_t>(bytes, 1));
   return Buffer((uint8_t *)std::aligned_alloc(64, rounded));
 }
 

@@ -35,7 +35,7 @@ struct Run {
 };
 thread_local Run current;
 
-uint64_t alignUp(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
+using kiln::runtime::alignUp;
 
 /// The slot for the hash of `parts` in `table`, a table of choices kept
 /// by open addressing (a slot's atomic `key` is 0 while it is free): the
@@ -468,12 +468,10 @@ struct Program {
 /// and one thread in blocks of kBlock (the first of each untimed: it
 /// finds the data where the other kind of run left it, in the other
 /// cores' caches or in one), and the graph runs on one thread from then
-/// on if the
-/// median of kRuns runs of each is lower there (at equal speed, one thread
-/// leaves the other cores free).
+/// on if the median of kRuns runs of each is lower there (at equal speed,
+/// one thread leaves the other cores free).
 struct RunChoice {
   static constexpr int32_t kSkipRuns = 6, kBlock = 5, kRuns = 20;
-  static constexpr double kMargin = 1.0;
   /// A graph whose quickest of the first kSkipRuns runs (on the team)
   /// took this long spends its time in ops large enough to have made
   /// their own choices: it stays on the team untimed (a model of 1 s runs
@@ -569,8 +567,7 @@ void endRun(const RunPlan &plan, int64_t ns) {
     return v[RunChoice::kRuns / 2];
   };
   int64_t team = median(choice.teamNs), one = median(choice.oneNs);
-  choice.decided.store(one < RunChoice::kMargin * team ? 1 : 2,
-                       std::memory_order_release);
+  choice.decided.store(one < team ? 1 : 2, std::memory_order_release);
 }
 
 } // namespace
@@ -614,20 +611,19 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
   // The oneDNN part times whole runs while it chooses its ops' variants.
   bool dnnl = program.backend && kiln_dnnl_run_begin;
   RunPlan plan = planRun(program);
-  int savedThreads = omp_get_max_threads();
-  if (plan.oneThread)
-    omp_set_num_threads(1);
-  if (dnnl)
-    kiln_dnnl_run_begin(program.backend);
-  auto start = std::chrono::steady_clock::now();
-  program.run(buffers.data());
-  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
-  if (dnnl)
-    kiln_dnnl_run_end(program.backend, ns);
-  if (plan.oneThread)
-    omp_set_num_threads(savedThreads);
+  int64_t ns;
+  {
+    kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0);
+    if (dnnl)
+      kiln_dnnl_run_begin(program.backend);
+    auto start = std::chrono::steady_clock::now();
+    program.run(buffers.data());
+    ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now() - start)
+             .count();
+    if (dnnl)
+      kiln_dnnl_run_end(program.backend, ns);
+  }
   endRun(plan, ns);
   current = saved;
   for (size_t i = 0; i < program.checks.size(); ++i) {

@@ -7,8 +7,9 @@ one with bias whose input is added back, which the dnnl backend fuses
 into the convolution as a sum, and ReLU, on 4 samples (output "block")."""
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
+from kilntest import compare
 from kilntest.conv import conv
 
 OUTPUTS = ("strided", "block")
@@ -43,16 +44,9 @@ def case():
         helper.make_node("Add", ["c3", "r2"], ["s3"]),
         helper.make_node("Relu", ["s3"], ["block"]),
     ]
-    graph = helper.make_graph(
-        nodes, "channels_last_convs",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(v.shape))
-         for n, v in (("x", x), ("y", y))],
-        [helper.make_tensor_value_info("strided", TensorProto.FLOAT,
-                                       [16, 128, 4, 4]),
-         helper.make_tensor_value_info("block", TensorProto.FLOAT,
-                                       [4, 32, 6, 6])],
-        [numpy_helper.from_array(v, n) for n, v in inits.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = compare.float_model(
+        "channels_last_convs", nodes, {"x": x, "y": y},
+        {"strided": [16, 128, 4, 4], "block": [4, 32, 6, 6]}, inits)
     f = {n: v.astype(np.float64) for n, v in inits.items()}
     c1 = conv(x.astype(np.float64), f["w1"], f["b1"], pads=1, stride=2)
     r2 = np.maximum(conv(y.astype(np.float64), f["w2"], pads=1, stride=2), 0)

@@ -50,6 +50,24 @@ def compare_outputs(pairs, rtol, atol):
     return f"max error {worst:.3g}"
 
 
+def float_model(name, nodes, inputs, outputs, initializers, opset=17):
+    """An ONNX ModelProto of float32 tensors: the graph `name` of `nodes`,
+    its inputs ({name: array}, for their shapes), its outputs ({name:
+    shape}) and its initializers ({name: array})."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    def info(name, shape):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT,
+                                             list(shape))
+
+    graph = helper.make_graph(
+        nodes, name, [info(n, v.shape) for n, v in inputs.items()],
+        [info(n, shape) for n, shape in outputs.items()],
+        [numpy_helper.from_array(v, n) for n, v in initializers.items()])
+    return helper.make_model(graph,
+                             opset_imports=[helper.make_opsetid("", opset)])
+
+
 def save_case(work, model, inputs, expected):
     """Writes a pipeline test's case for check_saved: WORK/model.onnx (the
     ModelProto `model`), WORK/NAME.npy for each of `inputs` and

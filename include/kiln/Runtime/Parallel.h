@@ -236,6 +236,31 @@ void setThreads(int threads);
 /// The number of threads a run would use.
 int maxThreads();
 
+/// Sets the calling thread's OpenMP team size for its scope, and restores
+/// it; a size of 0 leaves the team as it is.
+class ThreadsScope {
+public:
+  explicit ThreadsScope(int threads) : threads(threads) {
+    if (threads > 0) {
+      saved = maxThreads();
+      setThreads(threads);
+    }
+  }
+  ~ThreadsScope() {
+    if (threads > 0)
+      setThreads(saved);
+  }
+  ThreadsScope(const ThreadsScope &) = delete;
+  ThreadsScope &operator=(const ThreadsScope &) = delete;
+
+private:
+  int threads, saved = 0;
+};
+
+/// `bytes` rounded up to a multiple of 64 (a cache line), as buffers in
+/// the workspace and scratchpad are laid out.
+inline uint64_t alignUp(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
+
 /// Runs of a new model make choices by timing their first calls: a
 /// parallel loop runs on one thread or the team, a oneDNN primitive runs
 /// in the variant (thread count, algorithm) that was fastest. Each timed

@@ -13,7 +13,7 @@ minimal filtering, for winograd.test.
 import sys
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from kilntest import compare
 from kilntest.conv import conv
@@ -49,18 +49,10 @@ def make(work):
     ]
     inits = {"w0": w0, "w1": w1, "w2": w2, "w3": w3, "w4": w4, "b1": b1,
              "b2": b2}
-    graph = helper.make_graph(
-        nodes, "winograd_convs",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(v.shape))
-         for n, v in (("x", x), ("y", y), ("z", z))],
-        [helper.make_tensor_value_info("block", TensorProto.FLOAT,
-                                       [2, 32, 14, 14]),
-         helper.make_tensor_value_info("wide", TensorProto.FLOAT,
-                                       [1, 128, 28, 28]),
-         helper.make_tensor_value_info("deep", TensorProto.FLOAT,
-                                       [1, 128, 7, 7])],
-        [numpy_helper.from_array(v, n) for n, v in inits.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = compare.float_model(
+        "winograd_convs", nodes, {"x": x, "y": y, "z": z},
+        {"block": [2, 32, 14, 14], "wide": [1, 128, 28, 28],
+         "deep": [1, 128, 7, 7]}, inits)
     f = {n: v.astype(np.float64) for n, v in inits.items()}
     r1 = np.maximum(conv(x.astype(np.float64), f["w1"], f["b1"], pads=1), 0)
     block = np.maximum(conv(r1, f["w2"], f["b2"], pads=1) +
