@@ -11,7 +11,7 @@ KILN_BUILD="${KILN_BUILD:-$KILN_ROOT/build}"
 KILN_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
   libdnnl-dev libfmt-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  ocl-icd-opencl-dev ninja-build cmake g++ libgtest-dev python3 python3-numpy
+  ocl-icd-opencl-dev ninja-build cmake g++ libgtest-dev python3 python3-numpy python3-onnx
   libhdf5-dev libzip-dev pkg-config python3-dev python3-venv
 )
 
