@@ -66,7 +66,8 @@ LogicalResult kiln::linkModel(LinkKind kind,
              << "cannot create a temporary file: " << ec.message();
     removeScript.emplace(script);
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << "{ global: kiln_create; kiln_destroy; kiln_num_inputs; "
+    os << "{ global: kiln_create; kiln_create_threads; kiln_destroy; "
+          "kiln_num_inputs; "
           "kiln_num_outputs; kiln_input_info; kiln_output_info; kiln_run;\n"
           "kiln_dim_symbol; kiln_output_shapes; kiln_run_shaped; "
           "kiln_set_threads; "

@@ -124,6 +124,21 @@ kiln_model *kiln_create(char *error, size_t error_size) {
   return model;
 }
 
+kiln_model *kiln_create_threads(int threads, char *error, size_t error_size) {
+  if (threads < 0) {
+    report(error, error_size,
+           "the thread count must be 0 or more, got " +
+               std::to_string(threads));
+    return nullptr;
+  }
+  // The backend's state reads the team size as it is loaded.
+  ThreadsScope scope(threads);
+  kiln_model *model = kiln_create(error, error_size);
+  if (model)
+    model->threads.store(threads, std::memory_order_relaxed);
+  return model;
+}
+
 void kiln_destroy(kiln_model *model) { delete model; }
 
 size_t kiln_num_inputs(const kiln_model *model) {

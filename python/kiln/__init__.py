@@ -178,6 +178,14 @@ class Profile:
         return "\n".join(lines)
 
 
+def _check_threads(threads: Any, allow_none: bool = True) -> None:
+    """Raises ValueError unless threads is a count of 0 or more (or None)."""
+    if threads is None and allow_none:
+        return
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise ValueError(f"kiln: threads must be an int of 0 or more, got {threads!r}")
+
+
 class _Tensor:
     """What the run path needs to know of an input or output."""
 
@@ -259,7 +267,10 @@ class Model:
         path = Path(library)
         if not path.is_file():
             raise FileNotFoundError(f"kiln: no model library at {path}")
-        self._lib = _core.Library(str(path))
+        _check_threads(threads)
+        # The model is created for its team: its oneDNN primitives are made
+        # for that many threads and their variants chosen by timing it.
+        self._lib = _core.Library(str(path), threads or 0)
         self._path = path
         self._symbol: Optional[str] = self._lib.symbol
         self._sequence: Optional[str] = self._lib.sequence_symbol
@@ -274,9 +285,7 @@ class Model:
         self._fixed = self._symbol is None
         self._bfloat16 = any(t.code == _BFLOAT16 for t in self._inputs + self._outputs)
         self._out_shapes = [t.dims for t in self._outputs] if self._fixed else None
-        self._threads = 0
-        if threads is not None:
-            self.threads = threads
+        self._threads = threads or 0
 
     # -- what the model takes and gives ---------------------------------
 
@@ -313,8 +322,7 @@ class Model:
 
     @threads.setter
     def threads(self, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"kiln: threads must be an int of 0 or more, got {value!r}")
+        _check_threads(value, allow_none=False)
         self._lib.set_threads(value)
         self._threads = value
 
@@ -552,7 +560,9 @@ def compile(
     backend: ``"dnnl"`` (oneDNN primitives where they pay, generated code
         elsewhere) or ``"llvm"`` (generated code only).
     threads: the threads each run uses (default: OMP_NUM_THREADS or one per
-        core); ``Model.threads`` changes it later.
+        core); the model is created for them (its oneDNN primitives, and
+        the variants chosen by timing its first runs). ``Model.threads``
+        changes the runs' count later.
     shapes: pins input shapes or open dims, as kilnc's ``--shape``:
         ``{"input": (1, 3, 224, 224)}``, ``{"seq": 40}``, or a range of
         the open dim that varies at run time, ``{"batch": range(1, 65)}``.
@@ -583,8 +593,7 @@ def compile(
         raise ValueError(f"kiln: block_samples must be an int in 0 to 4096, got {block_samples!r}")
     if not isinstance(target_cpu, str) or not target_cpu:
         raise ValueError(f"kiln: target_cpu must be a CPU name, got {target_cpu!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 0):
-        raise ValueError(f"kiln: threads must be an int of 0 or more, got {threads!r}")
+    _check_threads(threads)
     shape_specs = _shape_specs(shapes)
     bind_specs = []
     for name, file in (binds or {}).items():

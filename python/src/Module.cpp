@@ -29,6 +29,7 @@ namespace {
 /// The C API of one loaded library.
 struct Api {
   decltype(&kiln_create) create;
+  decltype(&kiln_create_threads) createThreads;
   decltype(&kiln_destroy) destroy;
   decltype(&kiln_num_inputs) numInputs;
   decltype(&kiln_num_outputs) numOutputs;
@@ -107,7 +108,10 @@ nb::tuple describe(const kiln_tensor_info &info) {
 
 class Library {
 public:
-  explicit Library(const std::string &path) {
+  /// threads: the team the model is created for (0: the default).
+  Library(const std::string &path, int threads) {
+    if (threads < 0)
+      throw nb::value_error("kiln: threads must be 0 or more");
     handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const char *why = dlerror();
@@ -139,6 +143,8 @@ public:
           dlsym(handle, "kiln_sequence_symbol"));
       api.sequenceAxis = reinterpret_cast<decltype(api.sequenceAxis)>(
           dlsym(handle, "kiln_sequence_axis"));
+      api.createThreads = reinterpret_cast<decltype(api.createThreads)>(
+          dlsym(handle, "kiln_create_threads"));
     }
     if (!missing.empty()) {
       dlclose(handle);
@@ -148,12 +154,17 @@ public:
                                missing + ")");
     }
     char error[1024] = "";
-    model = api.create(error, sizeof error);
+    // A library of an earlier kilnc has no kiln_create_threads: its team
+    // is set for the runs only.
+    model = api.createThreads ? api.createThreads(threads, error, sizeof error)
+                              : api.create(error, sizeof error);
     if (!model) {
       dlclose(handle);
       throw std::runtime_error("cannot create the model of " + path + ": " +
                                error);
     }
+    if (!api.createThreads)
+      api.setThreads(model, threads);
   }
   ~Library() {
     if (model)
@@ -379,7 +390,8 @@ nb::tuple compile(const std::string &model, const std::string &output,
 NB_MODULE(_core, m) {
   m.doc() = "Kiln's compiler and model loader (use the kiln package).";
   nb::class_<Library>(m, "Library")
-      .def(nb::init<const std::string &>(), nb::arg("path"))
+      .def(nb::init<const std::string &, int>(), nb::arg("path"),
+           nb::arg("threads") = 0)
       .def_prop_ro("inputs", &Library::inputs)
       .def_prop_ro("outputs", &Library::outputs)
       .def_prop_ro("symbol", &Library::symbol)

@@ -63,6 +63,15 @@ def test_library_from_kilnc(backend, kilnc, tmp_path):
     inputs = zoo_arrays(folder, "input")
     (expected,) = zoo_arrays(folder, "output")
     assert mismatch(model(*inputs), expected, RTOL, ATOL) is None
+    # Made for one thread (kiln_create_threads), then run on two.
+    single = kiln.load(library, threads=1)
+    assert single.threads == 1
+    assert mismatch(single(*inputs), expected, RTOL, ATOL) is None
+    single.threads = 2
+    assert mismatch(single(*inputs), expected, RTOL, ATOL) is None
+    for bad in (-1, True, 1.0):
+        with pytest.raises(ValueError, match="threads"):
+            kiln.load(library, threads=bad)
 
 
 def test_external_weights(tmp_path):

@@ -95,16 +95,18 @@ def test_runs_while_variants_are_timed(cache_dir):
         assert problem is None, f"run {run}: {problem}"
 
 
-def test_runs_while_channels_last_variants_are_timed():
+@pytest.mark.parametrize("threads", [2, 1])
+def test_runs_while_channels_last_variants_are_timed(threads):
     """Convolutions with channels-last variants (a strided 4x4 one; a
     strided 3x3 one and a dilated one whose input is added back, a fused
-    sum), loaded with two threads: every run while the variants (on the
-    team, on one thread, channels-last or not) are timed and after,
-    whichever each took, matches NumPy's float64 reference."""
+    sum), loaded with two threads or made for one: every run while the
+    variants (on the team, on one thread, channels-last or not) are timed
+    and after, whichever each took, matches NumPy's float64 reference."""
     from kilntest.channels_last import OUTPUTS, case
 
     proto, inputs, expected = case()
-    model = kiln.compile(proto, threads=2)
+    model = kiln.compile(proto, threads=threads)
+    assert model.threads == threads
     for run in range(120):
         outputs = model(inputs["x"], inputs["y"])
         for name, got in zip(OUTPUTS, outputs):

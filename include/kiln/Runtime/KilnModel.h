@@ -52,6 +52,12 @@ typedef struct {
 
 /* Creates the model; NULL (with a message in error) on failure. */
 kiln_model *kiln_create(char *error, size_t error_size);
+/* Creates the model for runs of `threads` OpenMP threads (0: as
+   kiln_create, OMP_NUM_THREADS or one per core): its oneDNN primitives are
+   made for that team and their variants are chosen by timing runs of it,
+   and the model's runs use it (kiln_set_threads changes it later). NULL,
+   with a message in error, on failure or for a negative count. */
+kiln_model *kiln_create_threads(int threads, char *error, size_t error_size);
 void kiln_destroy(kiln_model *model);
 
 size_t kiln_num_inputs(const kiln_model *model);
