@@ -24,6 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Runtime/ABI.h"
+#include "kiln/Runtime/PackedMatMul.h"
 #include "kiln/Runtime/Parallel.h"
 
 #include <dnnl.hpp>
@@ -133,6 +134,15 @@ struct Variant {
   bool split = false;
   int64_t threads = 1, batch = 0;
   uint64_t scratchpadStride = 0;
+  /// A matrix product on Kiln's packed kernel (PackedMatMul.h) instead of
+  /// a primitive: `rows` rows of the source (pointer `source`) times the
+  /// packed weights into the destination (pointer `destination`).
+  std::shared_ptr<const kiln::runtime::PackedWeights> packed;
+  kiln::runtime::PackedActivation activation =
+      kiln::runtime::PackedActivation::None;
+  float alpha = 0;
+  int64_t rows = 0;
+  size_t source = 0, destination = 0;
 };
 
 /// An op's variants and the choice among them. The first call of each
@@ -174,6 +184,13 @@ struct State {
   std::vector<std::unique_ptr<Op>> ops;
   uint64_t scratchpadBytes = 0;
   int64_t created = 0, weightReorders = 0, weightsShared = 0;
+  /// The products on packed weights, and the weights this instance packed
+  /// (by their constant and bias), which an instance sharing with it
+  /// takes rather than packing them again.
+  int64_t packedProducts = 0;
+  std::vector<std::tuple<const void *, const void *,
+                         std::shared_ptr<const kiln::runtime::PackedWeights>>>
+      packed;
   /// The team size of the thread that loaded the model.
   int loadThreads = omp_get_max_threads();
   /// The weights this instance reordered: the constant and the layout
@@ -232,8 +249,8 @@ public:
   /// `constantBytes`: the bytes of the model's constants, which bound
   /// those of the weights that channels-last variants reorder.
   Builder(State &state, const std::vector<uintptr_t> &constants, bool variants,
-          uint64_t constantBytes)
-      : state(state), constants(constants), variants(variants),
+          bool packed, uint64_t constantBytes)
+      : state(state), constants(constants), variants(variants), packed(packed),
         channelsLastBudget(
             std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 10)) {}
 
@@ -242,6 +259,13 @@ public:
   std::string add(const Record &record) {
     this->record = &record;
     auto op = std::make_unique<Op>();
+    if (packed && addPacked(*op)) {
+      op->chosen = op->variants[0].get();
+      op->single = op->variants[0].get();
+      op->decided.store(true, std::memory_order_release);
+      state.ops.push_back(std::move(op));
+      return "";
+    }
     // The default first: on the team.
     convWeights = memory::desc();
     teamWeights.reset();
@@ -291,6 +315,95 @@ private:
   /// model's constants or this many bytes: the first convolutions in the
   /// program's order get variants until they would take more.
   static constexpr uint64_t kMinChannelsLastBudget = 1 << 20;
+
+  /// The products that run on Kiln's packed kernel rather than oneDNN's
+  /// matmul: at least this many multiply-adds, and 64 columns and 64 rows
+  /// of weights. On the bench's AVX-512 machine, oneDNN's brgemm matmul
+  /// computes [128, 768] x [768, 768] at 190 GFLOP/s on one core with its
+  /// weights in cache and 168 with them in memory, as a model's are (each
+  /// read once per run); the packed kernel at 200 and 185 (its prefetches
+  /// hide most of the wait).
+  static constexpr int64_t kPackedMinWork = int64_t(1) << 22;
+
+  /// Puts the record's op on the packed kernel (PackedMatMul.h) when it is
+  /// a product of a source of any rows by constant 2-d weights, with at
+  /// most a constant bias and an activation the kernel applies (none,
+  /// relu, GELU); false leaves it to oneDNN.
+  bool addPacked(Op &op) {
+    using kiln::abi::DnnlEltwise;
+    using kiln::runtime::PackedActivation;
+    if (DnnlPrimitive(record->kind) != DnnlPrimitive::MatMul ||
+        !kiln::runtime::packedMatMulAvailable())
+      return false;
+    kiln::abi::DnnlMatMulParams p;
+    if (!decode(p) || !expect(2 + (p.hasBias ? 1 : 0)) || p.transSrc ||
+        isConstant(0) || !isConstant(1) || (p.hasBias && !isConstant(2)) ||
+        record->operands[0].layout || record->operands[output()].layout)
+      return false;
+    PackedActivation activation;
+    if (p.activation.eltwise == DnnlEltwise::None)
+      activation = PackedActivation::None;
+    else if (p.activation.eltwise == DnnlEltwise::Relu)
+      activation = PackedActivation::Relu;
+    else if (p.activation.eltwise == DnnlEltwise::GeluErf)
+      activation = PackedActivation::GeluErf;
+    else
+      return false;
+    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
+    if (weights.size() != 2 || source.empty() || result.empty())
+      return false;
+    // Stored [N, K] when transposed.
+    int64_t k = p.transWeights ? weights[1] : weights[0];
+    int64_t n = p.transWeights ? weights[0] : weights[1];
+    int64_t rows = 1;
+    for (size_t i = 0; i + 1 < source.size(); ++i)
+      rows *= source[i];
+    int64_t resultRows = 1;
+    for (size_t i = 0; i + 1 < result.size(); ++i)
+      resultRows *= result[i];
+    if (source.back() != k || result.back() != n || resultRows != rows ||
+        k < 64 || n < 64 || rows < 1 || rows * n * k < kPackedMinWork)
+      return false;
+    if (p.hasBias) {
+      int64_t count = 1;
+      for (int64_t d : dims(2))
+        count *= d;
+      if (count != n || dims(2).back() != n)
+        return false;
+    }
+    const float *data = (const float *)constants[record->operands[1].constant];
+    const float *bias =
+        p.hasBias ? (const float *)constants[record->operands[2].constant]
+                  : nullptr;
+    std::shared_ptr<const kiln::runtime::PackedWeights> packedWeights;
+    const State *owners[] = {&state, state.sharesWith};
+    for (const State *owner : owners)
+      if (owner && !packedWeights)
+        for (const auto &[constant, biasOf, done] : owner->packed)
+          if (constant == data && biasOf == bias) {
+            packedWeights = done;
+            state.weightsShared += owner != &state;
+          }
+    if (!packedWeights) {
+      auto made = kiln::runtime::PackedWeights::pack(
+          data, k, n, p.transWeights ? 1 : n, p.transWeights ? k : 1, bias);
+      if (!made)
+        throw std::bad_alloc();
+      releasePages(data, size_t(k * n) * sizeof(float));
+      packedWeights = made;
+      state.packed.emplace_back(data, bias, packedWeights);
+    }
+    auto variant = std::make_shared<Variant>();
+    variant->packed = std::move(packedWeights);
+    variant->activation = activation;
+    variant->alpha = p.activation.alpha;
+    variant->rows = rows;
+    variant->source = pointerOf(0);
+    variant->destination = pointerOf(output());
+    op.variants.push_back(std::move(variant));
+    ++state.packedProducts;
+    return true;
+  }
 
   /// Whether the record's op may get a channels-last variant: a
   /// convolution of one group with constant weights, a window wider than
@@ -1179,7 +1292,7 @@ private:
 
   State &state;
   const std::vector<uintptr_t> &constants;
-  bool variants;
+  bool variants, packed;
   const Record *record = nullptr;
   /// The primitive being built, and those of the same variant built
   /// before.
@@ -1206,6 +1319,15 @@ bool runnable(const Variant &variant) {
 
 /// Executes the parts of `variant` with the run's operands.
 void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
+  if (variant.packed) {
+    // On the calling thread's team, or alone inside a parallel region.
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    kiln::runtime::packedMatMul(
+        *variant.packed, (const float *)pointers[variant.source], variant.rows,
+        (float *)pointers[variant.destination], variant.activation,
+        variant.alpha, threads);
+    return;
+  }
   // Per calling thread: read here, not on the threads of the parts.
   char *scratchpad = (char *)kiln::runtime::currentScratchpad();
   // Runs `step` on samples from `first` (split variants), its scratchpad
@@ -1395,6 +1517,9 @@ void *kiln_dnnl_create_program(const int64_t *program,
   // computes the same bits from the first (as with one variant per op).
   const char *setting = std::getenv("KILN_DNNL_VARIANTS");
   bool variants = !setting || std::strcmp(setting, "0") != 0;
+  // KILN_DNNL_PACKED=0: every product on oneDNN's matmul.
+  const char *packedSetting = std::getenv("KILN_DNNL_PACKED");
+  bool packed = !packedSetting || std::strcmp(packedSetting, "0") != 0;
   std::vector<uint64_t> constantSizes(constants.size(), 0);
   for (const Record &record : records)
     for (const Operand &operand : record.operands)
@@ -1408,7 +1533,7 @@ void *kiln_dnnl_create_program(const int64_t *program,
   uint64_t constantBytes = 0;
   for (uint64_t bytes : constantSizes)
     constantBytes += bytes;
-  Builder builder(*state, constants, variants, constantBytes);
+  Builder builder(*state, constants, variants, packed, constantBytes);
   for (size_t i = 0; i < records.size(); ++i) {
     std::string message;
     try {
@@ -1456,6 +1581,11 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
     line += " (" + std::to_string(state.weightsShared) +
             " more shared with the model for one sample)";
   line += " when the model was loaded";
+  if (state.packedProducts)
+    line +=
+        "; " + std::to_string(state.packedProducts) +
+        (state.packedProducts == 1 ? " matrix product" : " matrix products") +
+        " on Kiln's packed kernel";
   // The choices timed so far.
   int64_t timed = 0, oneThread = 0, split = 0, channelsLast = 0, pending = 0;
   for (auto &op : state.ops) {
