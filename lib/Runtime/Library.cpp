@@ -125,9 +125,10 @@ kiln_model *kiln_create(char *error, size_t error_size) {
 }
 
 kiln_model *kiln_create_threads(int threads, char *error, size_t error_size) {
-  if (threads < 0) {
+  if (threads < 0 || threads > kiln::runtime::kMaxThreads) {
     report(error, error_size,
-           "the thread count must be 0 or more, got " +
+           "the thread count must be from 0 to " +
+               std::to_string(kiln::runtime::kMaxThreads) + ", got " +
                std::to_string(threads));
     return nullptr;
   }
@@ -319,7 +320,7 @@ int kiln_run_shaped(const kiln_model *model, const void *const *inputs,
 }
 
 int kiln_set_threads(kiln_model *model, int threads) {
-  if (!model || threads < 0)
+  if (!model || threads < 0 || threads > kiln::runtime::kMaxThreads)
     return -1;
   model->threads.store(threads, std::memory_order_relaxed);
   return 0;

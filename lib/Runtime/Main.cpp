@@ -142,6 +142,11 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "kiln: %s needs a positive count\n", arg.c_str());
         return 2;
       }
+      if (arg == "--threads" && n > kiln::runtime::kMaxThreads) {
+        std::fprintf(stderr, "kiln: --threads takes at most %d\n",
+                     kiln::runtime::kMaxThreads);
+        return 2;
+      }
       (arg == "--bench" ? benchRuns : threads) = n;
     } else if (arg == "--info") {
       info = true;

@@ -178,12 +178,16 @@ class Profile:
         return "\n".join(lines)
 
 
+# The most threads a run takes (the runtime's kMaxThreads).
+_MAX_THREADS = 1024
+
+
 def _check_threads(threads: Any, allow_none: bool = True) -> None:
     """Raises ValueError unless threads is a count of 0 or more (or None)."""
     if threads is None and allow_none:
         return
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-        raise ValueError(f"kiln: threads must be an int of 0 or more, got {threads!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= _MAX_THREADS:
+        raise ValueError(f"kiln: threads must be an int from 0 to {_MAX_THREADS}, got {threads!r}")
 
 
 class _Tensor:

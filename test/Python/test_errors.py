@@ -93,6 +93,8 @@ def test_bad_compile_arguments():
         kiln.compile(path, weights="elsewhere")
     with pytest.raises(ValueError, match="threads"):
         kiln.compile(path, threads=-2)
+    with pytest.raises(ValueError, match="threads"):
+        kiln.compile(path, threads=100000)
     with pytest.raises(ValueError, match="block_samples"):
         kiln.compile(path, block_samples=10**6)
     with pytest.raises(TypeError, match="shapes"):

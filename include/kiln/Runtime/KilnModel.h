@@ -56,7 +56,7 @@ kiln_model *kiln_create(char *error, size_t error_size);
    kiln_create, OMP_NUM_THREADS or one per core): its oneDNN primitives are
    made for that team and their variants are chosen by timing runs of it,
    and the model's runs use it (kiln_set_threads changes it later). NULL,
-   with a message in error, on failure or for a negative count. */
+   with a message in error, on failure or for a count outside 0 to 1024. */
 kiln_model *kiln_create_threads(int threads, char *error, size_t error_size);
 void kiln_destroy(kiln_model *model);
 
@@ -109,7 +109,8 @@ int kiln_output_shapes(const kiln_model *model,
 
 /* The OpenMP threads each later kiln_run of this model uses for its
    parallel loops and oneDNN primitives (0, the default: OMP_NUM_THREADS or
-   one per core). Returns 0, or -1 for a NULL model or a negative count. */
+   one per core). Returns 0, or -1 for a NULL model or a count outside 0 to
+   1024. */
 int kiln_set_threads(kiln_model *model, int threads);
 
 /* Called by kiln_profile once per op of the model, in the model's order:

@@ -79,5 +79,8 @@ int main(int argc, char **argv) {
   error[0] = 0;
   model = kiln_create_threads(-1, error, sizeof error);
   printf("negative threads: %s, %s\n", model ? "created" : "refused", error);
+  error[0] = 0;
+  model = kiln_create_threads(100000, error, sizeof error);
+  printf("too many threads: %s, %s\n", model ? "created" : "refused", error);
   return 0;
 }
