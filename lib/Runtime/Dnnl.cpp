@@ -75,6 +75,15 @@ Dims denseStrides(const Dims &dims) {
   return strides;
 }
 
+/// The product of every dim but the last: the rows of a matrix product's
+/// operand whose leading dims are flattened.
+int64_t leadingRows(const Dims &dims) {
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < dims.size(); ++i)
+    rows *= dims[i];
+  return rows;
+}
+
 memory::desc plain(const Dims &dims) {
   return memory::desc(dims, memory::data_type::f32, denseStrides(dims));
 }
@@ -259,37 +268,10 @@ public:
   std::string add(const Record &record) {
     this->record = &record;
     auto op = std::make_unique<Op>();
-    if (packed && addPacked(*op)) {
-      op->chosen = op->variants[0].get();
-      op->single = op->variants[0].get();
-      op->decided.store(true, std::memory_order_release);
-      state.ops.push_back(std::move(op));
-      return "";
-    }
-    // The default first: on the team.
-    convWeights = memory::desc();
-    teamWeights.reset();
-    std::string error = addVariant(*op, /*oneThread=*/false);
-    if (!error.empty())
-      return error;
-    if (convWeights)
-      teamWeights = convWeights;
-    state.created += op->variants[0]->parts.size();
-    // The parts of a bidirectional layer already run on a thread each.
-    if (variants && omp_get_max_threads() > 1 &&
-        op->variants[0]->parts.size() == 1) {
-      error = addVariant(*op, /*oneThread=*/true);
-      if (error == kUnshared)
-        error.clear();
-      else if (!error.empty())
+    if (!packed || !addPacked(*op)) {
+      std::string error = addPrimitives(*op);
+      if (!error.empty())
         return error;
-      else if (splittable())
-        addSplit(*op);
-    }
-    if (variants && channelsLastCandidate()) {
-      addChannelsLast(*op, /*oneThread=*/false);
-      if (omp_get_max_threads() > 1)
-        addChannelsLast(*op, /*oneThread=*/true);
     }
     op->bestNs.assign(op->variants.size(), INT64_MAX);
     if (op->variants.size() == 1) {
@@ -304,6 +286,38 @@ public:
   }
 
 private:
+  /// Adds the oneDNN variants of the record's op: the team's default,
+  /// then those it may be timed against; a message when the default
+  /// cannot be built.
+  std::string addPrimitives(Op &op) {
+    // The default first: on the team.
+    convWeights = memory::desc();
+    teamWeights.reset();
+    std::string error = addVariant(op, /*oneThread=*/false);
+    if (!error.empty())
+      return error;
+    if (convWeights)
+      teamWeights = convWeights;
+    state.created += op.variants[0]->parts.size();
+    // The parts of a bidirectional layer already run on a thread each.
+    if (variants && omp_get_max_threads() > 1 &&
+        op.variants[0]->parts.size() == 1) {
+      error = addVariant(op, /*oneThread=*/true);
+      if (error == kUnshared)
+        error.clear();
+      else if (!error.empty())
+        return error;
+      else if (splittable())
+        addSplit(op);
+    }
+    if (variants && channelsLastCandidate()) {
+      addChannelsLast(op, /*oneThread=*/false);
+      if (omp_get_max_threads() > 1)
+        addChannelsLast(op, /*oneThread=*/true);
+    }
+    return "";
+  }
+
   /// What build() returns for a variant that cannot share the first
   /// variant's Winograd weights: the op goes without it.
   static constexpr const char *kUnshared = "unshared Winograd weights";
@@ -355,22 +369,15 @@ private:
     // Stored [N, K] when transposed.
     int64_t k = p.transWeights ? weights[1] : weights[0];
     int64_t n = p.transWeights ? weights[0] : weights[1];
-    int64_t rows = 1;
-    for (size_t i = 0; i + 1 < source.size(); ++i)
-      rows *= source[i];
-    int64_t resultRows = 1;
-    for (size_t i = 0; i + 1 < result.size(); ++i)
-      resultRows *= result[i];
-    if (source.back() != k || result.back() != n || resultRows != rows ||
-        k < 64 || n < 64 || rows < 1 || rows * n * k < kPackedMinWork)
+    int64_t rows = leadingRows(source);
+    if (source.back() != k || result.back() != n ||
+        leadingRows(result) != rows || k < 64 || n < 64 || rows < 1 ||
+        rows * n * k < kPackedMinWork)
       return false;
-    if (p.hasBias) {
-      int64_t count = 1;
-      for (int64_t d : dims(2))
-        count *= d;
-      if (count != n || dims(2).back() != n)
-        return false;
-    }
+    // One bias per column.
+    if (p.hasBias &&
+        (dims(2).empty() || dims(2).back() != n || leadingRows(dims(2)) != 1))
+      return false;
     const float *data = (const float *)constants[record->operands[1].constant];
     const float *bias =
         p.hasBias ? (const float *)constants[record->operands[2].constant]
@@ -900,9 +907,7 @@ private:
     // against 13.9 ms on one core).
     if (isConstant(1) && given.dims().size() == 2 && !hasAvx512()) {
       int64_t k = given.dims()[0], n = given.dims()[1];
-      int64_t m = 1;
-      for (size_t i = 0; i + 1 < src.dims().size(); ++i)
-        m *= src.dims()[i];
+      int64_t m = leadingRows(src.dims());
       if (n >= 2 * k && m * n * k >= (int64_t(1) << 22))
         weights = memory::desc(given.dims(), memory::data_type::f32,
                                memory::format_tag::ba);
@@ -1491,6 +1496,12 @@ void report(char *error, size_t size, const std::string &message) {
     std::snprintf(error, size, "%s", message.c_str());
 }
 
+/// Whether the environment leaves the setting `name` on: anything but 0.
+bool notTurnedOff(const char *name) {
+  const char *setting = std::getenv(name);
+  return !setting || std::strcmp(setting, "0") != 0;
+}
+
 } // namespace
 
 extern "C" {
@@ -1515,11 +1526,9 @@ void *kiln_dnnl_create_program(const int64_t *program,
   state->sharesWith = (const State *)sharesWith;
   // KILN_DNNL_VARIANTS=0: no variants to choose from, so that every run
   // computes the same bits from the first (as with one variant per op).
-  const char *setting = std::getenv("KILN_DNNL_VARIANTS");
-  bool variants = !setting || std::strcmp(setting, "0") != 0;
+  bool variants = notTurnedOff("KILN_DNNL_VARIANTS");
   // KILN_DNNL_PACKED=0: every product on oneDNN's matmul.
-  const char *packedSetting = std::getenv("KILN_DNNL_PACKED");
-  bool packed = !packedSetting || std::strcmp(packedSetting, "0") != 0;
+  bool packed = notTurnedOff("KILN_DNNL_PACKED");
   std::vector<uint64_t> constantSizes(constants.size(), 0);
   for (const Record &record : records)
     for (const Operand &operand : record.operands)

@@ -183,7 +183,8 @@ _MAX_THREADS = 1024
 
 
 def _check_threads(threads: Any, allow_none: bool = True) -> None:
-    """Raises ValueError unless threads is a count of 0 or more (or None)."""
+    """Raises ValueError unless threads is a count from 0 to _MAX_THREADS
+    (or None, when allowed)."""
     if threads is None and allow_none:
         return
     if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= _MAX_THREADS:

@@ -106,15 +106,17 @@ nb::tuple describe(const kiln_tensor_info &info) {
                         info.bytes);
 }
 
-/// The most threads a run takes (the runtime's kMaxThreads).
+/// The most threads a run takes (the runtime's kMaxThreads), and the
+/// message for a count outside the range.
 constexpr int kMaxThreads = 1024;
+constexpr const char *kThreadsRange = "kiln: threads must be from 0 to 1024";
 
 class Library {
 public:
   /// threads: the team the model is created for (0: the default).
   Library(const std::string &path, int threads) {
     if (threads < 0 || threads > kMaxThreads)
-      throw nb::value_error("kiln: threads must be from 0 to 1024");
+      throw nb::value_error(kThreadsRange);
     handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const char *why = dlerror();
@@ -324,7 +326,7 @@ public:
 
   void setThreads(int threads) {
     if (api.setThreads(model, threads) != 0)
-      throw nb::value_error("kiln: threads must be from 0 to 1024");
+      throw nb::value_error(kThreadsRange);
   }
 
 private:

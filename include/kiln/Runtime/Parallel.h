@@ -236,13 +236,13 @@ void setThreads(int threads);
 /// The number of threads a run would use.
 int maxThreads();
 
-/// Sets the calling thread's OpenMP team size for its scope, and restores
-/// it; a size of 0 leaves the team as it is.
 /// The most threads a model's runs take: more is refused (libgomp fails
 /// to start a team of tens of thousands of threads, and no CPU here has
 /// that many).
 constexpr int kMaxThreads = 1024;
 
+/// Sets the calling thread's OpenMP team size for its scope, and restores
+/// it; a size of 0 leaves the team as it is.
 class ThreadsScope {
 public:
   explicit ThreadsScope(int threads) : threads(threads) {

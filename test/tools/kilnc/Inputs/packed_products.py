@@ -1,55 +1,58 @@
-"""Products that run on the packed kernel: a batched source [2, 64, 256]
-times [256, 200] + bias, then GELU (as PyTorch exports it: Div, Erf, Add,
-Mul, Mul); a Gemm with its weights stored transposed ([264, 200], transB)
-and a bias; and [128, 264] x [264, 320] + bias, then LeakyRelu (0.1). The
-widths leave partial panels of 64 columns. Writes OUT/model.onnx, OUT/x.npy
-and NumPy's float64 result OUT/expected.npy."""
+"""Products that run on the packed kernel, for dnnl-packed.test: a batched
+source [2, 64, 256] times [256, 200] + bias, then GELU (as PyTorch exports
+it: Div, Erf, Add, Mul, Mul); a Gemm with its weights stored transposed
+([264, 200], transB) and a bias; and [128, 264] x [264, 320] + bias, then
+LeakyRelu (0.1). The widths leave partial panels of 64 columns.
+
+  packed_products.py make DIR: writes DIR/model.onnx, DIR/x.npy and NumPy's
+      float64 result DIR/expected_y.npy.
+  packed_products.py check DIR OUTDIR: compares OUTDIR/y.npy with it.
+"""
 import math
-import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
-out = sys.argv[1]
-rng = np.random.default_rng(11)
-x = rng.standard_normal((2, 64, 256)).astype(np.float32)
-w1 = (rng.standard_normal((256, 200)) / 16).astype(np.float32)
-b1 = rng.standard_normal(200).astype(np.float32)
-w2 = (rng.standard_normal((264, 200)) / 14).astype(np.float32)
-b2 = rng.standard_normal(264).astype(np.float32)
-w3 = (rng.standard_normal((264, 320)) / 12).astype(np.float32)
-b3 = rng.standard_normal(320).astype(np.float32)
-constants = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "w3": w3, "b3": b3,
-             "root2": np.array(math.sqrt(2), np.float32),
-             "one": np.array(1, np.float32), "half": np.array(0.5, np.float32),
-             "rows": np.array([128, 200], np.int64)}
-node = helper.make_node
-nodes = [node("MatMul", ["x", "w1"], ["p1"], name="wide"),
-         node("Add", ["p1", "b1"], ["q1"], name="bias1"),
-         node("Div", ["q1", "root2"], ["g1"], name="gelu_div"),
-         node("Erf", ["g1"], ["g2"], name="gelu_erf"),
-         node("Add", ["g2", "one"], ["g3"], name="gelu_add"),
-         node("Mul", ["q1", "g3"], ["g4"], name="gelu_mul"),
-         node("Mul", ["g4", "half"], ["h1"], name="gelu_half"),
-         node("Reshape", ["h1", "rows"], ["r1"], name="rows"),
-         node("Gemm", ["r1", "w2", "b2"], ["h2"], name="transposed", transB=1),
-         node("MatMul", ["h2", "w3"], ["p3"], name="leaky"),
-         node("Add", ["p3", "b3"], ["q3"], name="bias3"),
-         node("LeakyRelu", ["q3"], ["y"], name="slope", alpha=0.1)]
-graph = helper.make_graph(
-    nodes, "packed_products",
-    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64, 256])],
-    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [128, 320])],
-    [numpy_helper.from_array(v, k) for k, v in constants.items()])
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-model.ir_version = 8
-onnx.save(model, os.path.join(out, "model.onnx"))
-np.save(os.path.join(out, "x.npy"), x)
-q1 = x.astype(np.float64) @ w1 + b1
-h1 = 0.5 * q1 * (1 + np.vectorize(math.erf)(q1 / math.sqrt(2)))
-h2 = h1.reshape(128, 200) @ w2.T.astype(np.float64) + b2
-q3 = h2 @ w3 + b3
-np.save(os.path.join(out, "expected.npy"),
-        np.where(q3 < 0, 0.1 * q3, q3).astype(np.float32))
+from kilntest import compare
+
+
+def case():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 64, 256)).astype(np.float32)
+    w1 = (rng.standard_normal((256, 200)) / 16).astype(np.float32)
+    b1 = rng.standard_normal(200).astype(np.float32)
+    w2 = (rng.standard_normal((264, 200)) / 14).astype(np.float32)
+    b2 = rng.standard_normal(264).astype(np.float32)
+    w3 = (rng.standard_normal((264, 320)) / 12).astype(np.float32)
+    b3 = rng.standard_normal(320).astype(np.float32)
+    constants = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "w3": w3, "b3": b3,
+                 "root2": np.array(math.sqrt(2), np.float32),
+                 "one": np.array(1, np.float32),
+                 "half": np.array(0.5, np.float32),
+                 "rows": np.array([128, 200], np.int64)}
+    node = helper.make_node
+    nodes = [node("MatMul", ["x", "w1"], ["p1"], name="wide"),
+             node("Add", ["p1", "b1"], ["q1"], name="bias1"),
+             node("Div", ["q1", "root2"], ["g1"], name="gelu_div"),
+             node("Erf", ["g1"], ["g2"], name="gelu_erf"),
+             node("Add", ["g2", "one"], ["g3"], name="gelu_add"),
+             node("Mul", ["q1", "g3"], ["g4"], name="gelu_mul"),
+             node("Mul", ["g4", "half"], ["h1"], name="gelu_half"),
+             node("Reshape", ["h1", "rows"], ["r1"], name="rows"),
+             node("Gemm", ["r1", "w2", "b2"], ["h2"], name="transposed",
+                  transB=1),
+             node("MatMul", ["h2", "w3"], ["p3"], name="leaky"),
+             node("Add", ["p3", "b3"], ["q3"], name="bias3"),
+             node("LeakyRelu", ["q3"], ["y"], name="slope", alpha=0.1)]
+    model = compare.float_model("packed_products", nodes, {"x": x},
+                                {"y": [128, 320]}, constants)
+    q1 = x.astype(np.float64) @ w1 + b1
+    h1 = 0.5 * q1 * (1 + np.vectorize(math.erf)(q1 / math.sqrt(2)))
+    h2 = h1.reshape(128, 200) @ w2.T.astype(np.float64) + b2
+    q3 = h2 @ w3 + b3
+    return model, {"x": x}, {"y": np.where(q3 < 0, 0.1 * q3, q3)}
+
+
+if __name__ == "__main__":
+    sys.exit(compare.case_script(sys.argv, case, ["y"], 1e-4, 1e-4))
