@@ -55,9 +55,10 @@ public:
     };
     ArrayRef<int64_t> q = shape(op.getQ()), kT = shape(op.getKT()),
                       v = shape(op.getV());
+    bshd = op.getBshd();
     batch = q[0];
-    heads = q[1];
-    lq = q[2];
+    heads = bshd ? q[2] : q[1];
+    lq = bshd ? q[1] : q[2];
     headSize = q[3];
     groupSize = heads / kT[1];
     lk = kT[3];
@@ -129,6 +130,17 @@ private:
   Value subview(Value source, ArrayRef<Value> offsets, ArrayRef<int64_t> sizes,
                 ArrayRef<int64_t> shape) {
     return kernels::subview(b, loc, source, offsets, sizes, shape);
+  }
+
+  /// The rows [first, first + rows) of `head` of a 4-d operand laid out
+  /// B x H x L x D, or B x L x H x D with `bshd`: a rows x D view.
+  Value headRows(Value source, Value head, Value first, int64_t rows) {
+    int64_t depth = llvm::cast<MemRefType>(source.getType()).getShape()[3];
+    if (bshd)
+      return subview(source, {bIv, first, head, zero()}, {1, rows, 1, depth},
+                     {rows, depth});
+    return subview(source, {bIv, head, first, zero()}, {1, 1, rows, depth},
+                   {rows, depth});
   }
 
   /// Loops over [0, n) a vector at a time: full vectors, then one masked
@@ -289,8 +301,7 @@ private:
   /// The work of one (batch, head, query block); a block past the query
   /// limit is zeros.
   void emitIteration(Value scores, Value maxima, Value sums) {
-    Value out = subview(op.getInit(), {bIv, hIv, i0, zero()},
-                        {1, 1, blockQ, valueSize}, {blockQ, valueSize});
+    Value out = headRows(op.getInit(), hIv, i0, blockQ);
     if (!queryLimit)
       return emitBlock(scores, maxima, sums, out);
     Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i0,
@@ -312,8 +323,7 @@ private:
   }
 
   void emitBlock(Value scores, Value maxima, Value sums, Value out) {
-    Value q = subview(op.getQ(), {bIv, hIv, i0, zero()},
-                      {1, 1, blockQ, headSize}, {blockQ, headSize});
+    Value q = headRows(op.getQ(), hIv, i0, blockQ);
     linalg::FillOp::create(b, loc, constant(0.0f), out);
     linalg::FillOp::create(b, loc, negInf(), maxima);
     linalg::FillOp::create(b, loc, constant(0.0f), sums);
@@ -358,8 +368,7 @@ private:
       Value j0 = arith::MulIOp::create(b, loc, keyBlock, index(blockK));
       Value kT = subview(op.getKT(), {bIv, kvHead, zero(), j0},
                          {1, 1, headSize, blockK}, {headSize, blockK});
-      Value v = subview(op.getV(), {bIv, kvHead, j0, zero()},
-                        {1, 1, blockK, valueSize}, {blockK, valueSize});
+      Value v = headRows(op.getV(), kvHead, j0, blockK);
       // With a key limit, the keys of the block before it: the
       // products run over its chunks of kKeyChunk keys up to there
       // only, and each row's vector passes too (see emitRow).
@@ -691,6 +700,7 @@ private:
   Type f32;
   int64_t width;
   VectorType vectorType;
+  bool bshd = false;
   int64_t batch = 0, heads = 0, lq = 0, headSize = 0, groupSize = 1, lk = 0,
           valueSize = 0, blockQ = 1, blockK = 1;
   Value bIv, hIv, i0, kvHead;

@@ -338,7 +338,56 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// The tiled kernel between head transposes, as multi-head attention
+/// computes it: q and v from [B, L, H, D] projections transposed to
+/// [B, H, L, D], the output transposed back for the product that follows.
+/// The kernel reads and writes the [B, L, H, D] tensors instead (`bshd`),
+/// so that none of the three transposes is computed. Only when all three
+/// fold: one of them alone would cost the kernel strided rows and save
+/// little.
+struct FoldHeadTransposes : OpRewritePattern<FlashAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FlashAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getBshd() || op.getResults().size() != 1)
+      return failure();
+    // The [B, L, H, D] tensor a heads transpose reads.
+    auto beforeTranspose = [](Value value) -> Value {
+      auto transpose = value.getDefiningOp<linalg::TransposeOp>();
+      if (!transpose ||
+          transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+        return {};
+      return transpose.getInput();
+    };
+    Value q = beforeTranspose(op.getQ()), v = beforeTranspose(op.getV());
+    Value result = op.getResults()[0];
+    if (!q || !v || !result.hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not between head transposes");
+    auto back = llvm::dyn_cast<linalg::TransposeOp>(*result.user_begin());
+    if (!back || back.getInput() != result ||
+        back.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+      return rewriter.notifyMatchFailure(op, "output not transposed back");
+    auto type = llvm::cast<RankedTensorType>(back.getResult()[0].getType());
+    rewriter.setInsertionPoint(op);
+    Value init = empty(rewriter, op.getLoc(), type);
+    auto flash = llvm::cast<FlashAttentionOp>(rewriter.clone(*op));
+    flash.getQMutable().assign(q);
+    flash.getVMutable().assign(v);
+    flash.getInitMutable().assign(init);
+    flash->getResult(0).setType(type);
+    flash.setBshd(true);
+    rewriter.replaceOp(back, flash->getResults());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
+
+void kiln::lowering::populateAttentionLayoutPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FoldHeadTransposes>(patterns.getContext());
+}
 
 void kiln::lowering::populateAttentionPatterns(RewritePatternSet &patterns) {
   patterns

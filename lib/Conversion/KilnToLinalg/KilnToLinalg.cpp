@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOLINALG
@@ -43,8 +44,23 @@ struct ConvertKilnToLinalgPass
                            tensor::TensorDialect, func::FuncDialect>();
     RewritePatternSet patterns(&getContext());
     populateKilnToLinalgPatterns(patterns);
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+    if (failed(applyPartialConversion(module, target, std::move(patterns)))) {
       signalPassFailure();
+      return;
+    }
+    // The attention kernels alone: nothing else is folded here.
+    SmallVector<Operation *> attention;
+    module.walk([&](FlashAttentionOp op) { attention.push_back(op); });
+    if (attention.empty())
+      return;
+    RewritePatternSet layouts(&getContext());
+    lowering::populateAttentionLayoutPatterns(layouts);
+    (void)applyOpPatternsGreedily(
+        attention, std::move(layouts),
+        GreedyRewriteConfig()
+            .setStrictness(GreedyRewriteStrictness::ExistingOps)
+            .enableFolding(false)
+            .enableConstantCSE(false));
   }
 };
 } // namespace

@@ -107,3 +107,34 @@ func.func @flash_user_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x17x8xf32>, %v
   %0 = kiln.attention %q, %k, %v mask %m {kiln.bounded_keys} : (tensor<1x2x4x8xf32>, tensor<1x2x17x8xf32>, tensor<1x2x17x8xf32>, tensor<1x1x1x17xi1>) -> tensor<1x2x4x8xf32>
   return %0 : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// Head transposes around the kernel (queries and values from [B, L, H, D]
+// and the output back to it) fold into it: the kernel reads and writes
+// the [B, L, H, D] tensors (bshd) and only the keys' transpose stays.
+// Without the transpose back, nothing folds.
+// CHECK-LABEL: func @flash_heads
+// CHECK: %[[KT:.*]] = linalg.transpose ins(%arg1 : tensor<1x5x2x8xf32>) outs(%{{.*}} : tensor<1x2x8x5xf32>) permutation = [0, 2, 3, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[A:.*]] = kiln_backend.flash_attention %arg0, %[[KT]], %arg2 into %{{.*}} {block_k = 5 : i64, block_q = 3 : i64, bshd, scale = 0.353553385 : f32} : tensor<1x3x4x8xf32>, tensor<1x2x8x5xf32>, tensor<1x5x2x6xf32> into tensor<1x3x4x6xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[A]]
+// CHECK-LABEL: func @flash_heads_kept
+// CHECK-COUNT-2: linalg.transpose {{.*}} permutation = [0, 2, 1, 3]
+// CHECK-NOT: bshd
+// CHECK: return
+func.func @flash_heads(%q: tensor<1x3x4x8xf32>, %k: tensor<1x5x2x8xf32>, %v: tensor<1x5x2x6xf32>) -> tensor<1x3x4x6xf32> {
+  %qh = kiln.transpose %q {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x4x8xf32>) -> tensor<1x4x3x8xf32>
+  %kh = kiln.transpose %k {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x5x2x8xf32>) -> tensor<1x2x5x8xf32>
+  %vh = kiln.transpose %v {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x5x2x6xf32>) -> tensor<1x2x5x6xf32>
+  %0 = kiln.attention %qh, %kh, %vh : (tensor<1x4x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x6xf32>) -> tensor<1x4x3x6xf32>
+  %1 = kiln.transpose %0 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x3x6xf32>) -> tensor<1x3x4x6xf32>
+  return %1 : tensor<1x3x4x6xf32>
+}
+func.func @flash_heads_kept(%q: tensor<1x3x4x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x5x2x6xf32>) -> tensor<1x4x3x6xf32> {
+  %qh = kiln.transpose %q {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x4x8xf32>) -> tensor<1x4x3x8xf32>
+  %vh = kiln.transpose %v {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x5x2x6xf32>) -> tensor<1x2x5x6xf32>
+  %0 = kiln.attention %qh, %k, %vh : (tensor<1x4x3x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x6xf32>) -> tensor<1x4x3x6xf32>
+  return %0 : tensor<1x4x3x6xf32>
+}

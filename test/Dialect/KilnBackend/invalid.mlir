@@ -239,3 +239,12 @@ func.func @dnnl_primitive_code() {
   "kiln_backend.dnnl_call"() <{primitive = 14 : i64, dims = array<i64>, operandSegmentSizes = array<i32: 0, 0>}> : () -> ()
   return
 }
+
+// -----
+
+// With bshd, q, v and init are [B, L, H, D]: here q is [B, H, L, D].
+func.func @flash_bshd_shapes(%q: tensor<1x2x8x4xf32>, %kt: tensor<1x1x4x8xf32>, %v: tensor<1x8x1x4xf32>, %o: tensor<1x8x2x4xf32>) {
+  // expected-error @below {{'kiln_backend.flash_attention' op expected q [1, 2, 8, 4], k_t [1, 1, 4, 8], v [1, 8, 1, 4] and init [1, 8, 2, 4] to be shaped for attention (bshd)}}
+  %0 = kiln_backend.flash_attention %q, %kt, %v into %o {scale = 1.0 : f32, block_q = 8 : i64, block_k = 8 : i64, bshd} : tensor<1x2x8x4xf32>, tensor<1x1x4x8xf32>, tensor<1x8x1x4xf32> into tensor<1x8x2x4xf32> -> tensor<1x8x2x4xf32>
+  return
+}

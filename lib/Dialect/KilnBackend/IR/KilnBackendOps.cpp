@@ -154,16 +154,23 @@ LogicalResult FlashAttentionOp::verify() {
                 : !getResults().empty())
     return emitOpError("expected one result of the type of 'init' on tensors "
                        "and none on memrefs");
-  ArrayRef<int64_t> q = shapes[0], kT = shapes[1], v = shapes[2],
-                    out = shapes.back();
+  // In the order B x H x L x D whatever the layout.
+  auto headsFirst = [&](ArrayRef<int64_t> shape) -> SmallVector<int64_t> {
+    if (getBshd())
+      return {shape[0], shape[2], shape[1], shape[3]};
+    return SmallVector<int64_t>(shape);
+  };
+  SmallVector<int64_t> q = headsFirst(shapes[0]), v = headsFirst(shapes[2]),
+                       out = headsFirst(shapes.back());
+  ArrayRef<int64_t> kT = shapes[1];
   int64_t batch = q[0], heads = q[1], lq = q[2], lk = kT[3];
   if (kT[0] != batch || v[0] != batch || kT[2] != q[3] || v[1] != kT[1] ||
       v[2] != lk || kT[1] == 0 || heads % kT[1] != 0 ||
-      out != ArrayRef<int64_t>({batch, heads, lq, v[3]}))
+      ArrayRef<int64_t>(out) != ArrayRef<int64_t>({batch, heads, lq, v[3]}))
     return emitOpError("expected q ")
-           << formatList(q) << ", k_t " << formatList(kT) << ", v "
-           << formatList(v) << " and init " << formatList(out)
-           << " to be shaped for attention";
+           << formatList(shapes[0]) << ", k_t " << formatList(kT) << ", v "
+           << formatList(shapes[2]) << " and init " << formatList(shapes.back())
+           << " to be shaped for attention" << (getBshd() ? " (bshd)" : "");
   if (getMask()) {
     ArrayRef<int64_t> mask = shapes[3];
     int64_t full[4] = {batch, heads, lq, lk};

@@ -1,7 +1,10 @@
-"""Inputs for attention.onnxtxt (or, with `padded`, attention-padded.onnxtxt),
-and its outputs checked against a float64 NumPy reference.
+"""Inputs for attention.onnxtxt (or, with `padded`, attention-padded.onnxtxt;
+with `heads`, attention-heads.onnxtxt, whose queries, keys, values and first
+two outputs are laid out [batch, position, head, size]), and its outputs
+checked against a float64 NumPy reference.
 
-usage: attention_reference.py inputs DIR [padded] | check INPUTS OUTPUTS [padded]
+usage: attention_reference.py inputs DIR [padded|heads]
+       attention_reference.py check INPUTS OUTPUTS [heads]
 """
 import os
 import sys
@@ -11,7 +14,13 @@ import numpy as np
 
 # (batch, query heads, key heads, queries, keys): 67 queries and 263 keys
 # have no block of 8 or more, so the kernel takes them padded.
-SIZES = {"default": (2, 4, 2, 72, 300), "padded": (1, 2, 1, 67, 263)}
+SIZES = {"default": (2, 4, 2, 72, 300), "padded": (1, 2, 1, 67, 263),
+         "heads": (2, 4, 2, 72, 300)}
+
+
+def heads_inside(a):
+    """[batch, head, position, size] <-> [batch, position, head, size]."""
+    return np.swapaxes(a, 1, 2)
 
 
 def inputs(folder, variant):
@@ -26,6 +35,9 @@ def inputs(folder, variant):
     }
     arrays["BM"][-1, 0, :, lk - 1] = True
     arrays["BM"][0, 0, 5, :] = False  # query 5 of batch 0 sees no key
+    if variant == "heads":
+        for name in ["Q", "K", "V"]:
+            arrays[name] = heads_inside(arrays[name])
     for name, a in arrays.items():
         a = a if a.dtype == bool else a.astype(np.float32)
         np.save(os.path.join(folder, name + ".npy"), a)
@@ -51,24 +63,31 @@ def attention(q, k, v, scale, mask=None, causal=False, softcap=None):
     return p @ v  # rows that see no key are 0
 
 
-def check(input_dir, output_dir):
+def check(input_dir, output_dir, variant):
     x = {n: np.load(os.path.join(input_dir, n + ".npy")).astype(
         bool if n == "BM" else np.float64) for n in ["Q", "K", "V", "BM", "FM"]}
     q, k, v = x["Q"], x["K"], x["V"]
+    if variant == "heads":
+        q, k, v = heads_inside(q), heads_inside(k), heads_inside(v)
     expected = {
         "A": attention(q, k, v, 0.25, mask=x["BM"]),
         "B": attention(q, k, v, 0.3, mask=x["FM"], causal=True),
         "C": attention(q, k, v, 0.25, softcap=2.0),
     }
+    if variant == "heads":
+        expected["A"] = heads_inside(expected["A"])
+        expected["B"] = heads_inside(expected["B"])
     for name, want in expected.items():
         got = np.load(os.path.join(output_dir, name + ".npy"))
         error = np.abs(got - want).max()
         print(name, got.shape, "ok" if error < 1e-5 else f"max error {error}")
-    print("zero row:", np.abs(np.load(os.path.join(output_dir, "A.npy"))[0, :, 5]).max())
+    a = np.load(os.path.join(output_dir, "A.npy"))
+    print("zero row:", np.abs(a[0, 5] if variant == "heads" else a[0, :, 5]).max())
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "inputs":
         inputs(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "default")
     else:
-        check(sys.argv[2], sys.argv[3])
+        check(sys.argv[2], sys.argv[3],
+              sys.argv[4] if len(sys.argv) > 4 else "default")

@@ -155,6 +155,12 @@ def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
     costs its length, not its extent, and so does a length padded to a
     multiple of the blocks.
 
+    With `bshd`, `q`, `v` and `init` hold the heads inside each position:
+    `q: B x Lq x H x D`, `v: B x Lk x Hkv x Dv` and `init: B x Lq x H x
+    Dv`, as the projections that compute them and the product that reads
+    the output lay them out; the kernel reads and writes them in place of
+    the head transposes around the op (the mask keeps its order).
+
     `kiln-lower-attention` turns the bufferized op into one parallel loop
     over (batch, head, block of `block_q` queries); each iteration walks the
     keys `block_k` at a time, keeping the running maximum, the running sum
@@ -169,7 +175,7 @@ def KilnBackend_FlashAttentionOp : Op<KilnBackend_Dialect, "flash_attention", [
                        DefaultValuedAttr<I64Attr, "0">:$causal_offset,
                        OptionalAttr<F32Attr>:$softcap,
                        OptionalAttr<F32Attr>:$mask_fill,
-                       I64Attr:$block_q, I64Attr:$block_k);
+                       I64Attr:$block_q, I64Attr:$block_k, UnitAttr:$bshd);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{
     $q `,` $k_t `,` $v (`mask` $mask^)?
