@@ -153,10 +153,12 @@ struct kiln::runtime::ArenaPool::State {
 
 kiln::runtime::ArenaPool::ArenaPool(const Backend &backend,
                                     const Signature &signature)
-    : ArenaPool(arenaBytes(backend, signature)) {}
+    : ArenaPool(arenaBytes(backend, signature), kiln_model_workspace_bytes) {}
 
-kiln::runtime::ArenaPool::ArenaPool(uint64_t bytes)
-    : size(alignUp(std::max<uint64_t>(bytes, 1))), state(new State) {}
+kiln::runtime::ArenaPool::ArenaPool(uint64_t bytes, uint64_t workspace)
+    : size(alignUp(std::max<uint64_t>(bytes, 1))),
+      hugeBytes(std::min(workspace, size) / kHugePage * kHugePage),
+      state(new State) {}
 
 kiln::runtime::ArenaPool::~ArenaPool() {
   for (void *arena : state->free)
@@ -173,18 +175,19 @@ void *kiln::runtime::ArenaPool::acquire() {
       return arena;
     }
   }
-  // A workspace of 2 MiB or more goes on transparent huge pages where the
-  // kernel offers them on request (`madvise` mode): the ops that read
+  if (!hugeBytes)
+    return std::aligned_alloc(64, size);
+  // The workspace's whole huge pages go on transparent huge pages where
+  // the system offers them on request (`madvise` mode): the ops that read
   // activations by strided rows (attention heads, a product's source)
-  // then miss the TLB once per 2 MiB instead of once per 4 KiB.
-  if (size >= kHugePage) {
-    uint64_t bytes = (size + kHugePage - 1) / kHugePage * kHugePage;
-    void *arena = std::aligned_alloc(kHugePage, bytes);
-    if (arena)
-      (void)madvise(arena, bytes, MADV_HUGEPAGE);
-    return arena;
-  }
-  return std::aligned_alloc(64, size);
+  // then miss the TLB once per 2 MiB instead of once per 4 KiB. oneDNN's
+  // scratchpad after it, of which a run may touch little, stays on small
+  // pages.
+  void *arena = nullptr;
+  if (posix_memalign(&arena, kHugePage, size) != 0)
+    return nullptr;
+  (void)madvise(arena, hugeBytes, MADV_HUGEPAGE);
+  return arena;
 }
 
 void kiln::runtime::ArenaPool::release(void *arena) {
@@ -697,7 +700,8 @@ bool kiln::runtime::CompiledGraph::init(const GraphSymbols &symbols,
     }
   }
   pool = new ArenaPool(alignUp(*graph.workspaceBytes) + alignUp(scratchpad) +
-                       16 * checkList.size());
+                           16 * checkList.size(),
+                       *graph.workspaceBytes);
   return true;
 }
 

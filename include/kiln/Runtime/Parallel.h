@@ -55,7 +55,9 @@ bool runModel(const std::vector<void *> &io, const Signature &signature,
 class ArenaPool {
 public:
   ArenaPool(const Backend &backend, const Signature &signature);
-  explicit ArenaPool(uint64_t bytes);
+  /// Arenas of `bytes`, whose first `workspace` bytes (the generated
+  /// code's) go on transparent huge pages where they fill whole ones.
+  explicit ArenaPool(uint64_t bytes, uint64_t workspace = 0);
   ArenaPool(const ArenaPool &) = delete;
   ArenaPool &operator=(const ArenaPool &) = delete;
   ~ArenaPool();
@@ -66,6 +68,7 @@ public:
 
 private:
   uint64_t size;
+  uint64_t hugeBytes;
   struct State;
   State *state;
 };
