@@ -105,3 +105,23 @@ func.func @flash_tiles(%q: memref<1x2x8x4xf32>, %kt: memref<1x2x4x16xf32>, %v: m
   kiln_backend.flash_attention %q, %kt, %v mask %m into %out {scale = 0.5 : f32, block_q = 4 : i64, block_k = 8 : i64} : memref<1x2x8x4xf32>, memref<1x2x4x16xf32>, memref<1x2x16x4xf32>, memref<1x1x1x16xi8> into memref<1x2x8x4xf32>
   return
 }
+
+// With bshd, q, v and the output are [B, L, H, D]: a block's rows of a
+// head are a view whose rows are H * D apart (here the output's 4 x 8 at
+// stride 32, the queries' 4 x 16 at 64, a key block's values of the
+// shared head 8 x 8 at 16); the keys' k_t keeps its layout. The
+// iterations are (batch, head, query block) as without it.
+// CHECK-LABEL: func @flash_bshd
+// CHECK: scf.parallel
+// CHECK: %[[B:.*]] = arith.divui %{{.*}}, %c8
+// CHECK: %[[REST:.*]] = arith.remui %{{.*}}, %c8
+// CHECK: %[[H:.*]] = arith.divui %[[REST]], %c2
+// CHECK: %[[KV:.*]] = arith.divui %[[H]], %c2
+// CHECK: memref.subview %arg3[%[[B]], %[[I:.*]], %[[H]], 0] [1, 4, 1, 8] [1, 1, 1, 1] : memref<2x8x4x8xf32> to memref<4x8xf32, strided<[32, 1], offset: ?>>
+// CHECK: memref.subview %arg0[%[[B]], %[[I]], %[[H]], 0] [1, 4, 1, 16] [1, 1, 1, 1] : memref<2x8x4x16xf32> to memref<4x16xf32, strided<[64, 1], offset: ?>>
+// CHECK: memref.subview %arg1[%[[B]], %[[KV]], 0, %[[J:.*]]] [1, 1, 16, 8] [1, 1, 1, 1] : memref<2x2x16x8xf32> to memref<16x8xf32, strided<[8, 1], offset: ?>>
+// CHECK: memref.subview %arg2[%[[B]], %[[J]], %[[KV]], 0] [1, 8, 1, 8] [1, 1, 1, 1] : memref<2x8x2x8xf32> to memref<8x8xf32, strided<[16, 1], offset: ?>>
+func.func @flash_bshd(%q: memref<2x8x4x16xf32>, %kt: memref<2x2x16x8xf32>, %v: memref<2x8x2x8xf32>, %o: memref<2x8x4x8xf32>) {
+  kiln_backend.flash_attention %q, %kt, %v into %o {scale = 0.25 : f32, block_q = 4 : i64, block_k = 8 : i64, bshd} : memref<2x8x4x16xf32>, memref<2x2x16x8xf32>, memref<2x8x2x8xf32> into memref<2x8x4x8xf32>
+  return
+}
