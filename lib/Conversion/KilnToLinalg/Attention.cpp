@@ -351,21 +351,25 @@ struct FoldHeadTransposes : OpRewritePattern<FlashAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (op.getBshd() || op.getResults().size() != 1)
       return failure();
-    // The [B, L, H, D] tensor a heads transpose reads.
-    auto beforeTranspose = [](Value value) -> Value {
-      auto transpose = value.getDefiningOp<linalg::TransposeOp>();
+    // Whether `op` swaps the heads and positions of a rank-4 tensor.
+    auto swapsHeads = [](Operation *op) -> linalg::TransposeOp {
+      auto transpose = llvm::dyn_cast_or_null<linalg::TransposeOp>(op);
       if (!transpose ||
           transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
         return {};
-      return transpose.getInput();
+      return transpose;
+    };
+    // The [B, L, H, D] tensor a heads transpose reads.
+    auto beforeTranspose = [&](Value value) -> Value {
+      linalg::TransposeOp transpose = swapsHeads(value.getDefiningOp());
+      return transpose ? transpose.getInput() : Value();
     };
     Value q = beforeTranspose(op.getQ()), v = beforeTranspose(op.getV());
     Value result = op.getResults()[0];
     if (!q || !v || !result.hasOneUse())
       return rewriter.notifyMatchFailure(op, "not between head transposes");
-    auto back = llvm::dyn_cast<linalg::TransposeOp>(*result.user_begin());
-    if (!back || back.getInput() != result ||
-        back.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    linalg::TransposeOp back = swapsHeads(*result.user_begin());
+    if (!back || back.getInput() != result)
       return rewriter.notifyMatchFailure(op, "output not transposed back");
     auto type = llvm::cast<RankedTensorType>(back.getResult()[0].getType());
     rewriter.setInsertionPoint(op);
