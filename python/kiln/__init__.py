@@ -178,8 +178,8 @@ class Profile:
         return "\n".join(lines)
 
 
-# The most threads a run takes (the runtime's kMaxThreads).
-_MAX_THREADS = 1024
+# The most threads a run takes (KILN_MAX_THREADS in KilnModel.h).
+_MAX_THREADS = _core.MAX_THREADS
 
 
 def _check_threads(threads: Any, allow_none: bool = True) -> None:

@@ -106,17 +106,16 @@ nb::tuple describe(const kiln_tensor_info &info) {
                         info.bytes);
 }
 
-/// The most threads a run takes (the runtime's kMaxThreads), and the
-/// message for a count outside the range.
-constexpr int kMaxThreads = 1024;
-constexpr const char *kThreadsRange = "kiln: threads must be from 0 to 1024";
+/// The message for a thread count outside the runtime's range.
+const std::string kThreadsRange =
+    "kiln: threads must be from 0 to " + std::to_string(KILN_MAX_THREADS);
 
 class Library {
 public:
   /// threads: the team the model is created for (0: the default).
   Library(const std::string &path, int threads) {
-    if (threads < 0 || threads > kMaxThreads)
-      throw nb::value_error(kThreadsRange);
+    if (threads < 0 || threads > KILN_MAX_THREADS)
+      throw nb::value_error(kThreadsRange.c_str());
     handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const char *why = dlerror();
@@ -326,7 +325,7 @@ public:
 
   void setThreads(int threads) {
     if (api.setThreads(model, threads) != 0)
-      throw nb::value_error(kThreadsRange);
+      throw nb::value_error(kThreadsRange.c_str());
   }
 
 private:
@@ -394,6 +393,7 @@ nb::tuple compile(const std::string &model, const std::string &output,
 
 NB_MODULE(_core, m) {
   m.doc() = "Kiln's compiler and model loader (use the kiln package).";
+  m.attr("MAX_THREADS") = KILN_MAX_THREADS;
   nb::class_<Library>(m, "Library")
       .def(nb::init<const std::string &, int>(), nb::arg("path"),
            nb::arg("threads") = 0)

@@ -50,13 +50,18 @@ typedef struct {
   size_t bytes;
 } kiln_tensor_info;
 
+/* The most OpenMP threads a model's runs take: kiln_create_threads and
+   kiln_set_threads refuse a larger count. */
+#define KILN_MAX_THREADS 1024
+
 /* Creates the model; NULL (with a message in error) on failure. */
 kiln_model *kiln_create(char *error, size_t error_size);
 /* Creates the model for runs of `threads` OpenMP threads (0: as
    kiln_create, OMP_NUM_THREADS or one per core): its oneDNN primitives are
    made for that team and their variants are chosen by timing runs of it,
    and the model's runs use it (kiln_set_threads changes it later). NULL,
-   with a message in error, on failure or for a count outside 0 to 1024. */
+   with a message in error, on failure or for a count outside 0 to
+   KILN_MAX_THREADS. */
 kiln_model *kiln_create_threads(int threads, char *error, size_t error_size);
 void kiln_destroy(kiln_model *model);
 
@@ -110,7 +115,7 @@ int kiln_output_shapes(const kiln_model *model,
 /* The OpenMP threads each later kiln_run of this model uses for its
    parallel loops and oneDNN primitives (0, the default: OMP_NUM_THREADS or
    one per core). Returns 0, or -1 for a NULL model or a count outside 0 to
-   1024. */
+   KILN_MAX_THREADS. */
 int kiln_set_threads(kiln_model *model, int threads);
 
 /* Called by kiln_profile once per op of the model, in the model's order:

@@ -3,6 +3,7 @@
 #ifndef KILN_RUNTIME_PARALLEL_H
 #define KILN_RUNTIME_PARALLEL_H
 
+#include "kiln/Runtime/KilnModel.h"
 #include "kiln/Runtime/Profile.h"
 #include "kiln/Runtime/Tensor.h"
 
@@ -239,10 +240,10 @@ void setThreads(int threads);
 /// The number of threads a run would use.
 int maxThreads();
 
-/// The most threads a model's runs take: more is refused (libgomp fails
-/// to start a team of tens of thousands of threads, and no CPU here has
-/// that many).
-constexpr int kMaxThreads = 1024;
+/// The most threads a model's runs take (KilnModel.h): more is refused
+/// (libgomp fails to start a team of tens of thousands of threads, and no
+/// CPU here has that many).
+constexpr int kMaxThreads = KILN_MAX_THREADS;
 
 /// Sets the calling thread's OpenMP team size for its scope, and restores
 /// it; a size of 0 leaves the team as it is.
