@@ -15,6 +15,12 @@
 // read and write more than a block of channels that do not fill blocks (24)
 // blocked, the last block padded with zeros that only oneDNN reads.
 //
+// A blocked tensor flattened for matrix products with constant weights (the
+// classifier after a network's last convolution: [N, C, H, W] -> [N, C*H*W])
+// is flattened blocked instead, and the rows of the products' weights are
+// permuted at compile time to the blocked order of the features, so that no
+// reorder runs between them.
+//
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Conversion/KilnToDnnl/Passes.h"
@@ -22,7 +28,10 @@
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <cstring>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNDNNLLAYOUTS
@@ -90,6 +99,132 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
                layouts, ArrayRef<int64_t>{}, ArrayRef<float>{},
                /*accumulate=*/false, ValueRange{value}, ValueRange{init})
         .getResult(0);
+  }
+
+  /// The weights operand of a matrix product that reads `use` as its
+  /// source ([N, K] by weights [K, M], or [M, K] when `transposed`), or null
+  /// for any other use.
+  static OpOperand *productWeights(OpOperand &use, bool &transposed) {
+    Operation *user = use.getOwner();
+    transposed = false;
+    // The products that stay generated code.
+    if (llvm::isa<FusedMatMulOp, MatMulOp, GemmOp>(user)) {
+      if (use.getOperandNumber() != 0 ||
+          llvm::cast<RankedTensorType>(use.get().getType()).getRank() != 2)
+        return nullptr;
+      if (auto gemm = llvm::dyn_cast<GemmOp>(user)) {
+        if (gemm.getTransA())
+          return nullptr;
+        transposed = gemm.getTransB();
+      }
+      return &user->getOpOperand(1);
+    }
+    auto call = llvm::dyn_cast<DnnlCallOp>(user);
+    if (!call || call.getPrimitive() != DnnlPrimitive::MatMul ||
+        !call.getLayouts().empty() || use.getOperandNumber() != 0 ||
+        call.getInputs().size() < 2 || operandDims(call).front().size() != 2)
+      return nullptr;
+    abi::DnnlMatMulParams params;
+    ArrayRef<int64_t> raw = call.getParams();
+    ArrayRef<float> fraw = call.getFparams();
+    std::vector<int64_t> ints(raw.begin(), raw.end());
+    std::vector<float> floats(fraw.begin(), fraw.end());
+    abi::ParamReader reader(ints, floats);
+    if (!params.decode(reader) || params.transSrc)
+      return nullptr;
+    transposed = params.transWeights;
+    return &call->getOpOperand(1);
+  }
+
+  /// Folds the reorder before `reshape` when it flattens the tensor whose
+  /// blocked form is `blocked` ([N, C, S...] -> [N, C * S], C a multiple of
+  /// the block) for matrix products with constant weights only: the
+  /// blocked tensor is flattened instead, and each product's weights get
+  /// their rows in the blocked order of its features, (c / b, s, c % b)
+  /// rather than (c, s). Returns whether it did.
+  bool foldFlatten(IRRewriter &rewriter, ReshapeOp reshape, Value blocked) {
+    auto inType =
+        llvm::dyn_cast<RankedTensorType>(reshape.getInput().getType());
+    auto outType = llvm::dyn_cast<RankedTensorType>(reshape.getType());
+    if (!inType || !outType || !inType.hasStaticShape() ||
+        !outType.hasStaticShape() || !fillsBlocks(inType.getShape()) ||
+        outType.getRank() != 2 ||
+        outType.getDimSize(0) != inType.getDimSize(0) || reshape->use_empty())
+      return false;
+    ArrayRef<int64_t> dims = inType.getShape();
+    int64_t channels = dims[1], spatial = 1;
+    for (int64_t d : dims.drop_front(2))
+      spatial *= d;
+    int64_t features = channels * spatial;
+    SmallVector<std::pair<OpOperand *, bool>> weights;
+    for (OpOperand &use : reshape->getUses()) {
+      bool transposed;
+      OpOperand *operand = productWeights(use, transposed);
+      Attribute attr;
+      if (!operand || !matchPattern(operand->get(), m_Constant(&attr)))
+        return false;
+      auto type = llvm::cast<RankedTensorType>(operand->get().getType());
+      if (type.getRank() != 2 || !type.hasStaticShape() ||
+          type.getDimSize(transposed ? 1 : 0) != features ||
+          type.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+        return false;
+      auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+      if (!(dense && dense.isSplat()) && !constantBytes(attr))
+        return false;
+      weights.push_back({operand, transposed});
+    }
+    rewriter.setInsertionPoint(reshape);
+    Value flat =
+        ReshapeOp::create(rewriter, reshape.getLoc(), outType, blocked);
+    // Feature f of the blocked order reads feature source[f] of the dense.
+    std::vector<int64_t> source(features);
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t s = 0; s < spatial; ++s)
+        source[((c / block) * spatial + s) * block + c % block] =
+            c * spatial + s;
+    llvm::DenseMap<std::pair<Value, int>, Value> permuted;
+    for (auto [operand, transposed] : weights) {
+      Value &slot = permuted[{operand->get(), transposed ? 1 : 0}];
+      if (!slot) {
+        Value weight = operand->get();
+        Attribute attr;
+        (void)matchPattern(weight, m_Constant(&attr));
+        auto type = llvm::cast<RankedTensorType>(weight.getType());
+        auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+        if ((dense && dense.isSplat()) || spatial == 1) {
+          slot = weight; // every order reads the same weights
+        } else {
+          ArrayRef<char> bytes = *constantBytes(attr);
+          size_t element = type.getElementType().getIntOrFloatBitWidth() / 8;
+          int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+          std::vector<char> out(bytes.size());
+          if (!transposed) {
+            // [K, M]: row f of the result is row source[f].
+            size_t row = columns * element;
+            for (int64_t f = 0; f < features; ++f)
+              std::memcpy(out.data() + f * row, bytes.data() + source[f] * row,
+                          row);
+          } else {
+            // [M, K]: column f of the result is column source[f].
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t f = 0; f < features; ++f)
+                std::memcpy(out.data() + (r * columns + f) * element,
+                            bytes.data() + (r * columns + source[f]) * element,
+                            element);
+          }
+          rewriter.setInsertionPointAfterValue(weight);
+          slot = ConstantOp::create(rewriter, weight.getLoc(),
+                                    constantFromBytes(type, out, attr));
+        }
+      }
+      Value old = operand->get();
+      operand->set(slot);
+      if (Operation *def = old.getDefiningOp(); def && def->use_empty())
+        def->erase();
+    }
+    // Every use went to the products, now reading `flat`.
+    rewriter.replaceOp(reshape, flat);
+    return true;
   }
 
   void runOnOperation() override {
@@ -176,6 +311,11 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
               layouts, call.getParams(), call.getFparams(),
               call.getAccumulate(), inputs, ValueRange{init});
           publish(call, blockedCall.getResult(0), dstDims);
+          continue;
+        }
+        if (auto reshape = llvm::dyn_cast<ReshapeOp>(op)) {
+          if (Value blocked = blockedOf.lookup(reshape.getInput()))
+            foldFlatten(rewriter, reshape, blocked);
           continue;
         }
         // Pooling (generated code: oneDNN 2.6's AVX2 pooling is several

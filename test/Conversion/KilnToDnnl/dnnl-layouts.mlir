@@ -150,6 +150,50 @@ func.func @padded_groups(%x: tensor<1x24x4x4xf32>, %w: tensor<24x12x3x3xf32>) ->
 
 // -----
 
+// A blocked tensor flattened for products with constant weights only is
+// flattened blocked: no reorder, and the weights' rows (columns when
+// transposed) follow the blocked order of the features, (c / 16, w, c % 16)
+// for channel c at column w: row 2c + w of the original for c < 16.
+// CHECK-LABEL: func @flatten_products
+// CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[\[}}0.000000e+00], [2.000000e+00], [4.000000e+00], {{.*}}, [3.000000e+01], [1.000000e+00], [3.000000e+00], {{.*}}, [3.100000e+01]]> : tensor<32x1xf32>
+// CHECK-DAG: %[[T:.*]] = kiln.constant dense<{{\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, {{.*}}, 3.000000e+01, 1.000000e+00, 3.000000e+00, {{.*}}, 3.100000e+01]]> : tensor<1x32xf32>
+// CHECK-NOT: "reorder"
+// CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv" {{.*}} outs(%{{.*}} : tensor<1x1x1x2x16xf32>)
+// CHECK: %[[F:.*]] = kiln.reshape %[[C]] : (tensor<1x1x1x2x16xf32>) -> tensor<1x32xf32>
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%[[F]], %[[W]] : tensor<1x32xf32>, tensor<32x1xf32>)
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%[[F]], %[[T]] : tensor<1x32xf32>, tensor<1x32xf32>)
+// CHECK-NOT: "reorder"
+// CHECK: return
+func.func @flatten_products(%x: tensor<1x3x1x2xf32>, %w: tensor<16x3x1x1xf32>) -> (tensor<1x1xf32>, tensor<1x1xf32>) {
+  %k = kiln.constant dense<[[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0], [9.0], [10.0], [11.0], [12.0], [13.0], [14.0], [15.0], [16.0], [17.0], [18.0], [19.0], [20.0], [21.0], [22.0], [23.0], [24.0], [25.0], [26.0], [27.0], [28.0], [29.0], [30.0], [31.0]]> : tensor<32x1xf32>
+  %kt = kiln.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]]> : tensor<1x32xf32>
+  %0 = kiln.conv %x, %w : (tensor<1x3x1x2xf32>, tensor<16x3x1x1xf32>) -> tensor<1x16x1x2xf32>
+  %1 = kiln.reshape %0 : (tensor<1x16x1x2xf32>) -> tensor<1x32xf32>
+  %2 = kiln.fused_matmul %1, %k : (tensor<1x32xf32>, tensor<32x1xf32>) -> tensor<1x1xf32>
+  %3 = kiln.gemm %1, %kt {trans_b} : (tensor<1x32xf32>, tensor<1x32xf32>) -> tensor<1x1xf32>
+  return %2, %3 : tensor<1x1xf32>, tensor<1x1xf32>
+}
+
+// -----
+
+// A flattened tensor that anything but a product reads stays dense.
+// CHECK-LABEL: func @flatten_kept
+// CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv"
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "reorder" ins(%[[C]]
+// CHECK: %[[F:.*]] = kiln.reshape %[[D]] : (tensor<1x16x1x2xf32>) -> tensor<1x32xf32>
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%[[F]], %{{.*}} : tensor<1x32xf32>, tensor<32x1xf32>)
+// CHECK: kiln.unary relu %[[F]]
+func.func @flatten_kept(%x: tensor<1x3x1x2xf32>, %w: tensor<16x3x1x1xf32>) -> (tensor<1x1xf32>, tensor<1x32xf32>) {
+  %k = kiln.constant dense<[[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0], [9.0], [10.0], [11.0], [12.0], [13.0], [14.0], [15.0], [16.0], [17.0], [18.0], [19.0], [20.0], [21.0], [22.0], [23.0], [24.0], [25.0], [26.0], [27.0], [28.0], [29.0], [30.0], [31.0]]> : tensor<32x1xf32>
+  %0 = kiln.conv %x, %w : (tensor<1x3x1x2xf32>, tensor<16x3x1x1xf32>) -> tensor<1x16x1x2xf32>
+  %1 = kiln.reshape %0 : (tensor<1x16x1x2xf32>) -> tensor<1x32xf32>
+  %2 = kiln.fused_matmul %1, %k : (tensor<1x32xf32>, tensor<32x1xf32>) -> tensor<1x1xf32>
+  %3 = kiln.unary relu %1 : tensor<1x32xf32>
+  return %2, %3 : tensor<1x1xf32>, tensor<1x32xf32>
+}
+
+// -----
+
 // AVX2 blocks of 8.
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
 // AVX2-LABEL: func @avx2
