@@ -19,7 +19,10 @@
 // classifier after a network's last convolution: [N, C, H, W] -> [N, C*H*W])
 // is flattened blocked instead, and the rows of the products' weights are
 // permuted at compile time to the blocked order of the features, so that no
-// reorder runs between them.
+// reorder runs between them; the other way, a product's result reshaped to
+// [N, C, H, W] for a blocked op (a VAE decoder's dense layer before its
+// transposed convolutions) is computed with its columns (weights and bias)
+// in the blocked order and reshaped blocked.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,130 +104,226 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
         .getResult(0);
   }
 
-  /// The weights operand of a matrix product that reads `use` as its
-  /// source ([N, K] by weights [K, M], or [M, K] when `transposed`), or null
-  /// for any other use.
-  static OpOperand *productWeights(OpOperand &use, bool &transposed) {
-    Operation *user = use.getOwner();
-    transposed = false;
-    // The products that stay generated code.
-    if (llvm::isa<FusedMatMulOp, MatMulOp, GemmOp>(user)) {
-      if (use.getOperandNumber() != 0 ||
-          llvm::cast<RankedTensorType>(use.get().getType()).getRank() != 2)
-        return nullptr;
-      if (auto gemm = llvm::dyn_cast<GemmOp>(user)) {
+  /// A matrix product [N, K] x [K, M] with constant weights: its weights
+  /// operand (stored [M, K] when `transposed`) and its bias operand (null
+  /// when it has none).
+  struct Product {
+    OpOperand *weights = nullptr, *bias = nullptr;
+    bool transposed = false;
+  };
+
+  /// `op` as a product whose source is operand 0, of rank 2, or nullopt.
+  static std::optional<Product> asProduct(Operation *op) {
+    Product product;
+    if (llvm::isa<FusedMatMulOp, MatMulOp, GemmOp>(op)) {
+      // The products that stay generated code.
+      if (llvm::cast<RankedTensorType>(op->getOperand(0).getType()).getRank() !=
+          2)
+        return std::nullopt;
+      if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
         if (gemm.getTransA())
-          return nullptr;
-        transposed = gemm.getTransB();
+          return std::nullopt;
+        product.transposed = gemm.getTransB();
+        if (gemm.getC())
+          product.bias = &gemm.getCMutable()[0];
       }
-      return &user->getOpOperand(1);
+      if (auto fused = llvm::dyn_cast<FusedMatMulOp>(op);
+          fused && fused.getBias())
+        product.bias = &fused.getBiasMutable()[0];
+      product.weights = &op->getOpOperand(1);
+      return product;
     }
-    auto call = llvm::dyn_cast<DnnlCallOp>(user);
+    auto call = llvm::dyn_cast<DnnlCallOp>(op);
     if (!call || call.getPrimitive() != DnnlPrimitive::MatMul ||
-        !call.getLayouts().empty() || use.getOperandNumber() != 0 ||
-        call.getInputs().size() < 2 || operandDims(call).front().size() != 2)
-      return nullptr;
+        !call.getLayouts().empty() || call.getInputs().size() < 2 ||
+        operandDims(call).front().size() != 2)
+      return std::nullopt;
     abi::DnnlMatMulParams params;
-    ArrayRef<int64_t> raw = call.getParams();
-    ArrayRef<float> fraw = call.getFparams();
-    std::vector<int64_t> ints(raw.begin(), raw.end());
-    std::vector<float> floats(fraw.begin(), fraw.end());
+    std::vector<int64_t> ints(call.getParams().begin(), call.getParams().end());
+    std::vector<float> floats(call.getFparams().begin(),
+                              call.getFparams().end());
     abi::ParamReader reader(ints, floats);
-    if (!params.decode(reader) || params.transSrc)
-      return nullptr;
-    transposed = params.transWeights;
-    return &call->getOpOperand(1);
+    if (!params.decode(reader) || params.transSrc ||
+        call.getInputs().size() != (params.hasBias ? 3u : 2u))
+      return std::nullopt;
+    product.transposed = params.transWeights;
+    product.weights = &call->getOpOperand(1);
+    if (params.hasBias)
+      product.bias = &call->getOpOperand(2);
+    return product;
+  }
+
+  /// The constant `value` holds, when its bytes can be permuted: a splat,
+  /// or row-major bytes of whole-byte elements.
+  static Attribute permutableConstant(Value value) {
+    Attribute attr;
+    auto type = llvm::dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !type.hasStaticShape() ||
+        !matchPattern(value, m_Constant(&attr)) ||
+        type.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+      return {};
+    auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+    if ((dense && dense.isSplat()) || constantBytes(attr))
+      return attr;
+    return {};
+  }
+
+  /// Where feature f of a tensor [N, C, S...] flattened blocked comes from
+  /// in the dense flattening: the blocked order is (c / b, s, c % b), the
+  /// dense (c, s).
+  std::vector<int64_t> blockedOrder(int64_t channels, int64_t spatial) const {
+    std::vector<int64_t> source(channels * spatial);
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t s = 0; s < spatial; ++s)
+        source[((c / block) * spatial + s) * block + c % block] =
+            c * spatial + s;
+    return source;
+  }
+
+  /// The constant `value` (which permutableConstant accepts) with its
+  /// entries along dim `dim` taken in the order `source` (entry f of the
+  /// result is entry source[f]): a new constant after it, or `value`
+  /// itself when a splat.
+  static Value permute(IRRewriter &rewriter, Value value,
+                       ArrayRef<int64_t> source, int64_t dim) {
+    Attribute attr = permutableConstant(value);
+    auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+    if (dense && dense.isSplat())
+      return value;
+    auto type = llvm::cast<RankedTensorType>(value.getType());
+    ArrayRef<char> bytes = *constantBytes(attr);
+    ArrayRef<int64_t> shape = type.getShape();
+    int64_t outer = 1,
+            inner = type.getElementType().getIntOrFloatBitWidth() / 8;
+    for (int64_t d = 0; d < dim; ++d)
+      outer *= shape[d];
+    for (int64_t d = dim + 1; d < (int64_t)shape.size(); ++d)
+      inner *= shape[d];
+    int64_t extent = shape[dim];
+    std::vector<char> out(bytes.size());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t f = 0; f < extent; ++f)
+        std::memcpy(out.data() + (o * extent + f) * inner,
+                    bytes.data() + (o * extent + source[f]) * inner, inner);
+    rewriter.setInsertionPointAfterValue(value);
+    return ConstantOp::create(rewriter, value.getLoc(),
+                              constantFromBytes(type, out, attr));
+  }
+
+  /// Replaces the constant of `operand` by its permutation along `dim`
+  /// (one per constant and dim in `done`), erasing the old one when
+  /// nothing else reads it.
+  static void
+  permuteOperand(IRRewriter &rewriter, OpOperand &operand,
+                 ArrayRef<int64_t> source, int64_t dim,
+                 llvm::DenseMap<std::pair<Value, int>, Value> &done) {
+    Value old = operand.get();
+    Value &slot = done[{old, (int)dim}];
+    if (!slot)
+      slot = permute(rewriter, old, source, dim);
+    operand.set(slot);
+    if (Operation *def = old.getDefiningOp(); def && def->use_empty())
+      def->erase();
+  }
+
+  /// The channels and the spatial extent of `type` ([N, C, S...]) when
+  /// its channels fill blocks and it flattens to `flat` ([N, C * S]).
+  bool flattens(RankedTensorType type, RankedTensorType flat, int64_t &channels,
+                int64_t &spatial) const {
+    if (!type || !flat || !type.hasStaticShape() || !flat.hasStaticShape() ||
+        !fillsBlocks(type.getShape()) || flat.getRank() != 2 ||
+        flat.getDimSize(0) != type.getDimSize(0))
+      return false;
+    channels = type.getDimSize(1);
+    spatial = flat.getDimSize(1) / channels;
+    return true;
   }
 
   /// Folds the reorder before `reshape` when it flattens the tensor whose
   /// blocked form is `blocked` ([N, C, S...] -> [N, C * S], C a multiple of
   /// the block) for matrix products with constant weights only: the
   /// blocked tensor is flattened instead, and each product's weights get
-  /// their rows in the blocked order of its features, (c / b, s, c % b)
-  /// rather than (c, s). Returns whether it did.
+  /// their rows (columns when stored transposed) in the blocked order of
+  /// its features. Returns whether it did.
   bool foldFlatten(IRRewriter &rewriter, ReshapeOp reshape, Value blocked) {
     auto inType =
         llvm::dyn_cast<RankedTensorType>(reshape.getInput().getType());
     auto outType = llvm::dyn_cast<RankedTensorType>(reshape.getType());
-    if (!inType || !outType || !inType.hasStaticShape() ||
-        !outType.hasStaticShape() || !fillsBlocks(inType.getShape()) ||
-        outType.getRank() != 2 ||
-        outType.getDimSize(0) != inType.getDimSize(0) || reshape->use_empty())
+    int64_t channels, spatial;
+    if (!flattens(inType, outType, channels, spatial) || reshape->use_empty())
       return false;
-    ArrayRef<int64_t> dims = inType.getShape();
-    int64_t channels = dims[1], spatial = 1;
-    for (int64_t d : dims.drop_front(2))
-      spatial *= d;
-    int64_t features = channels * spatial;
-    SmallVector<std::pair<OpOperand *, bool>> weights;
+    SmallVector<Product> products;
     for (OpOperand &use : reshape->getUses()) {
-      bool transposed;
-      OpOperand *operand = productWeights(use, transposed);
-      Attribute attr;
-      if (!operand || !matchPattern(operand->get(), m_Constant(&attr)))
+      std::optional<Product> product = asProduct(use.getOwner());
+      if (!product || use.getOperandNumber() != 0 ||
+          !permutableConstant(product->weights->get()))
         return false;
-      auto type = llvm::cast<RankedTensorType>(operand->get().getType());
-      if (type.getRank() != 2 || !type.hasStaticShape() ||
-          type.getDimSize(transposed ? 1 : 0) != features ||
-          type.getElementType().getIntOrFloatBitWidth() % 8 != 0)
-        return false;
-      auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
-      if (!(dense && dense.isSplat()) && !constantBytes(attr))
-        return false;
-      weights.push_back({operand, transposed});
+      products.push_back(*product);
     }
     rewriter.setInsertionPoint(reshape);
     Value flat =
         ReshapeOp::create(rewriter, reshape.getLoc(), outType, blocked);
-    // Feature f of the blocked order reads feature source[f] of the dense.
-    std::vector<int64_t> source(features);
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t s = 0; s < spatial; ++s)
-        source[((c / block) * spatial + s) * block + c % block] =
-            c * spatial + s;
-    llvm::DenseMap<std::pair<Value, int>, Value> permuted;
-    for (auto [operand, transposed] : weights) {
-      Value &slot = permuted[{operand->get(), transposed ? 1 : 0}];
-      if (!slot) {
-        Value weight = operand->get();
-        Attribute attr;
-        (void)matchPattern(weight, m_Constant(&attr));
-        auto type = llvm::cast<RankedTensorType>(weight.getType());
-        auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
-        if ((dense && dense.isSplat()) || spatial == 1) {
-          slot = weight; // every order reads the same weights
-        } else {
-          ArrayRef<char> bytes = *constantBytes(attr);
-          size_t element = type.getElementType().getIntOrFloatBitWidth() / 8;
-          int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
-          std::vector<char> out(bytes.size());
-          if (!transposed) {
-            // [K, M]: row f of the result is row source[f].
-            size_t row = columns * element;
-            for (int64_t f = 0; f < features; ++f)
-              std::memcpy(out.data() + f * row, bytes.data() + source[f] * row,
-                          row);
-          } else {
-            // [M, K]: column f of the result is column source[f].
-            for (int64_t r = 0; r < rows; ++r)
-              for (int64_t f = 0; f < features; ++f)
-                std::memcpy(out.data() + (r * columns + f) * element,
-                            bytes.data() + (r * columns + source[f]) * element,
-                            element);
-          }
-          rewriter.setInsertionPointAfterValue(weight);
-          slot = ConstantOp::create(rewriter, weight.getLoc(),
-                                    constantFromBytes(type, out, attr));
-        }
-      }
-      Value old = operand->get();
-      operand->set(slot);
-      if (Operation *def = old.getDefiningOp(); def && def->use_empty())
-        def->erase();
+    // Every order of one feature per channel is the same.
+    if (spatial > 1) {
+      std::vector<int64_t> source = blockedOrder(channels, spatial);
+      llvm::DenseMap<std::pair<Value, int>, Value> done;
+      for (Product &product : products)
+        permuteOperand(rewriter, *product.weights, source,
+                       product.transposed ? 1 : 0, done);
     }
     // Every use went to the products, now reading `flat`.
     rewriter.replaceOp(reshape, flat);
     return true;
+  }
+
+  /// The blocked form of `value` without a reorder, or null: when it is
+  /// a product's result ([N, C * S], constant weights and bias, read by
+  /// nothing else) reshaped to [N, C, S...] for one reader (a transposed
+  /// convolution after a dense layer, as in a VAE's decoder), the
+  /// product's columns (weights and bias) are permuted to the blocked
+  /// order of the features and its result reshaped blocked.
+  Value unflattenBlocked(IRRewriter &rewriter, Value value) {
+    auto reshape = value.getDefiningOp<ReshapeOp>();
+    if (!reshape || !reshape->hasOneUse())
+      return {};
+    Value result = reshape.getInput();
+    auto type = llvm::dyn_cast<RankedTensorType>(reshape.getType());
+    int64_t channels, spatial;
+    if (!flattens(type, llvm::dyn_cast<RankedTensorType>(result.getType()),
+                  channels, spatial) ||
+        !result.hasOneUse() || !result.getDefiningOp())
+      return {};
+    std::optional<Product> product = asProduct(result.getDefiningOp());
+    if (!product || !permutableConstant(product->weights->get()) ||
+        (product->bias && !permutableConstant(product->bias->get())))
+      return {};
+    // The bias: one per column ([M] or [1, M]) or a splat.
+    if (product->bias) {
+      auto biasType =
+          llvm::cast<RankedTensorType>(product->bias->get().getType());
+      auto dense = llvm::dyn_cast<DenseElementsAttr>(
+          permutableConstant(product->bias->get()));
+      if (!(dense && dense.isSplat()) &&
+          (biasType.getNumElements() != channels * spatial ||
+           biasType.getDimSize(biasType.getRank() - 1) != channels * spatial))
+        return {};
+    }
+    if (spatial > 1) {
+      std::vector<int64_t> source = blockedOrder(channels, spatial);
+      llvm::DenseMap<std::pair<Value, int>, Value> done;
+      permuteOperand(rewriter, *product->weights, source,
+                     product->transposed ? 0 : 1, done);
+      if (product->bias) {
+        auto biasType =
+            llvm::cast<RankedTensorType>(product->bias->get().getType());
+        permuteOperand(rewriter, *product->bias, source, biasType.getRank() - 1,
+                       done);
+      }
+    }
+    rewriter.setInsertionPointAfterValue(result);
+    return ReshapeOp::create(
+        rewriter, reshape.getLoc(),
+        blockedType(type.getShape(), type.getElementType()), result);
   }
 
   void runOnOperation() override {
@@ -247,6 +346,8 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     auto blockedInput = [&](Value value, ArrayRef<int64_t> dims,
                             Operation *user) {
       Value &slot = blockedOf[value];
+      if (!slot)
+        slot = unflattenBlocked(rewriter, value);
       if (!slot) {
         rewriter.setInsertionPoint(user);
         slot = reorder(rewriter, user->getLoc(), value, dims, true);

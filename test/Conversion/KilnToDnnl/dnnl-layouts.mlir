@@ -194,6 +194,29 @@ func.func @flatten_kept(%x: tensor<1x3x1x2xf32>, %w: tensor<16x3x1x1xf32>) -> (t
 
 // -----
 
+// The other way: a product reshaped to [N, C, H, W] for a blocked op
+// computes its columns (weights and bias) in the blocked order and is
+// reshaped blocked.
+// CHECK-LABEL: func @unflatten_product
+// CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[\[}}0.000000e+00, 2.000000e+00, {{.*}}, 3.000000e+01, 1.000000e+00, {{.*}}, 3.100000e+01], [3.200000e+01, 3.400000e+01, {{.*}}, 6.300000e+01]]> : tensor<2x32xf32>
+// CHECK-DAG: %[[B:.*]] = kiln.constant dense<[0.000000e+00, 2.000000e+00, {{.*}}, 3.000000e+01, 1.000000e+00, {{.*}}, 3.100000e+01]> : tensor<32xf32>
+// CHECK-NOT: "reorder"
+// CHECK: %[[P:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %[[W]], %[[B]] :
+// CHECK: %[[U:.*]] = kiln.reshape %[[P]] : (tensor<1x32xf32>) -> tensor<1x1x1x2x16xf32>
+// CHECK-NOT: "reorder"
+// CHECK: %[[C:.*]] = kiln_backend.dnnl_call "conv" ins(%[[U]], %arg1 :
+// CHECK: "reorder" ins(%[[C]] :
+func.func @unflatten_product(%z: tensor<1x2xf32>, %w: tensor<16x16x1x1xf32>) -> tensor<1x16x1x2xf32> {
+  %k = kiln.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0], [32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0]]> : tensor<2x32xf32>
+  %b = kiln.constant dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0]> : tensor<32xf32>
+  %0 = kiln.fused_matmul %z, %k bias %b activation relu : (tensor<1x2xf32>, tensor<2x32xf32>, tensor<32xf32>) -> tensor<1x32xf32>
+  %1 = kiln.reshape %0 : (tensor<1x32xf32>) -> tensor<1x16x1x2xf32>
+  %2 = kiln.conv %1, %w : (tensor<1x16x1x2xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x1x2xf32>
+  return %2 : tensor<1x16x1x2xf32>
+}
+
+// -----
+
 // AVX2 blocks of 8.
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -kiln-dnnl-layouts=block=8 -split-input-file | FileCheck %s --check-prefix=AVX2
 // AVX2-LABEL: func @avx2
