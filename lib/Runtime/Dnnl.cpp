@@ -150,6 +150,8 @@ struct Variant {
   kiln::runtime::PackedActivation activation =
       kiln::runtime::PackedActivation::None;
   float alpha = 0;
+  /// Adds to the destination (the residual it holds).
+  bool accumulate = false;
   int64_t rows = 0;
   size_t source = 0, destination = 0;
 };
@@ -404,6 +406,7 @@ private:
     variant->packed = std::move(packedWeights);
     variant->activation = activation;
     variant->alpha = p.activation.alpha;
+    variant->accumulate = p.sum;
     variant->rows = rows;
     variant->source = pointerOf(0);
     variant->destination = pointerOf(output());
@@ -876,11 +879,15 @@ private:
     kiln::abi::DnnlMatMulParams p;
     if (!decode(p) || !expect(2 + (p.hasBias ? 1 : 0)))
       return "malformed record";
-    // An optional eltwise post-op (the activation of a fused product).
+    // The post-ops: the sum (the destination holds a residual the product
+    // adds to) and the activation of a fused product.
     dnnl::primitive_attr matmulAttr = attr;
-    if (p.activation.eltwise != kiln::abi::DnnlEltwise::None) {
+    if (p.sum || p.activation.eltwise != kiln::abi::DnnlEltwise::None) {
       dnnl::post_ops ops;
-      if (!appendEltwise(ops, p.activation))
+      if (p.sum)
+        ops.append_sum(1.0f);
+      if (p.activation.eltwise != kiln::abi::DnnlEltwise::None &&
+          !appendEltwise(ops, p.activation))
         return "unknown eltwise post-op";
       matmulAttr.set_post_ops(ops);
     }
@@ -1330,7 +1337,7 @@ void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
     kiln::runtime::packedMatMul(
         *variant.packed, (const float *)pointers[variant.source], variant.rows,
         (float *)pointers[variant.destination], variant.activation,
-        variant.alpha, threads);
+        variant.alpha, threads, variant.accumulate);
     return;
   }
   // Per calling thread: read here, not on the threads of the parts.

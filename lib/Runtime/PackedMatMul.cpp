@@ -91,10 +91,13 @@ struct Epilogue {
 /// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
 /// A[0..rows, 0..depth) x the slice `b`; prefetches `lines` cache lines
 /// from `prefetch`, one every kPrefetchEvery steps; `epilogue` after the
-/// last slice.
+/// last slice. With `first` and `addC`, what C held is added to the
+/// slice's products once they are summed (a residual added to partial sums
+/// from zero, rather than each product added to the residual, keeps the
+/// products' low bits).
 template <int rows>
 KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
-                       int64_t ldc, int64_t depth, bool first,
+                       int64_t ldc, int64_t depth, bool first, bool addC,
                        const char *prefetch, int64_t lines,
                        const __mmask16 *masks, const Epilogue *epilogue) {
   __m512 acc[rows][kVectors];
@@ -114,6 +117,11 @@ KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
         acc[i][v] = _mm512_fmadd_ps(x, w[v], acc[i][v]);
     }
   }
+  if (first && addC)
+    for (int i = 0; i < rows; ++i)
+      for (int v = 0; v < kVectors; ++v)
+        acc[i][v] = _mm512_add_ps(
+            acc[i][v], _mm512_maskz_loadu_ps(masks[v], c + i * ldc + 16 * v));
   if (epilogue) {
     for (int v = 0; v < kVectors; ++v) {
       __m512 bias = _mm512_loadu_ps(epilogue->bias + 16 * v);
@@ -141,15 +149,15 @@ KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
 }
 
 using BlockFn = void (*)(const float *, int64_t, const float *, float *,
-                         int64_t, int64_t, bool, const char *, int64_t,
+                         int64_t, int64_t, bool, bool, const char *, int64_t,
                          const __mmask16 *, const Epilogue *);
 const BlockFn blocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>,
                                    block<4>, block<5>, block<6>};
 
 /// The product over panels [first, last).
 void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
-                   PackedActivation activation, float alpha, int64_t first,
-                   int64_t last) {
+                   PackedActivation activation, float alpha, bool accumulate,
+                   int64_t first, int64_t last) {
   const int64_t k = w.k, n = w.n;
   for (int64_t m0 = 0; m0 < m; m0 += kBlockRows) {
     int64_t rowsHere = std::min(kBlockRows, m - m0);
@@ -183,8 +191,9 @@ void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
           int rows = (int)std::min<int64_t>(kRows, m0 + rowsHere - i0);
           int64_t lines = std::max<int64_t>(0, nextLines - prefetched);
           blocks[rows](a + i0 * k + k0, k, slice, c + i0 * n + p * kPanel, n,
-                       depth, firstSlice, (const char *)next + prefetched * 64,
-                       lines, masks, lastSlice ? &epilogue : nullptr);
+                       depth, firstSlice, accumulate,
+                       (const char *)next + prefetched * 64, lines, masks,
+                       lastSlice ? &epilogue : nullptr);
           prefetched += std::min(lines, perBlock);
         }
       }
@@ -235,18 +244,18 @@ bool packedMatMulAvailable() {
 
 void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
-                  int threads) {
+                  int threads, bool accumulate) {
   int64_t panels = weights.panels;
   int64_t team = std::min<int64_t>(std::max(threads, 1), panels);
   if (team <= 1 || m == 0) {
-    computePanels(weights, a, m, c, activation, alpha, 0, panels);
+    computePanels(weights, a, m, c, activation, alpha, accumulate, 0, panels);
     return;
   }
 #pragma omp parallel num_threads(team)
   {
     int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
-    computePanels(weights, a, m, c, activation, alpha, panels * t / size,
-                  panels * (t + 1) / size);
+    computePanels(weights, a, m, c, activation, alpha, accumulate,
+                  panels * t / size, panels * (t + 1) / size);
   }
 }
 

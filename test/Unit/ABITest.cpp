@@ -95,7 +95,7 @@ TEST(ABITest, MalformedParamsAreRefused) {
   DnnlPoolParams pool;
   EXPECT_FALSE(pool.decode(reader));
   // A matmul whose post-op has no alpha and beta.
-  std::vector<int64_t> matmulWords = {0, 0, 0, (int64_t)DnnlEltwise::Relu};
+  std::vector<int64_t> matmulWords = {0, 0, 0, 0, (int64_t)DnnlEltwise::Relu};
   ParamReader matmulReader(matmulWords, none);
   DnnlMatMulParams matmul;
   EXPECT_FALSE(matmul.decode(matmulReader));

@@ -2,7 +2,8 @@
 //
 // Against products summed in double precision: shapes that leave partial
 // panels, row blocks and K slices, weights stored transposed, a bias and
-// each activation, on one thread and on two.
+// each activation, a residual the product adds to, on one thread and on
+// two.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +36,7 @@ double activate(double y, PackedActivation activation, double alpha) {
 }
 
 void check(Shape s, bool transposed, bool withBias, PackedActivation activation,
-           float alpha, int threads) {
+           float alpha, int threads, bool accumulate = false) {
   std::mt19937 random(int(s.m * 131 + s.k * 7 + s.n));
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<float> a(s.m * s.k), b(s.k * s.n), bias(s.n);
@@ -55,11 +56,19 @@ void check(Shape s, bool transposed, bool withBias, PackedActivation activation,
                                     transposed ? 1 : s.n, transposed ? s.k : 1,
                                     withBias ? bias.data() : nullptr);
   ASSERT_TRUE(packed);
-  std::vector<float> c(s.m * s.n, NAN);
-  packedMatMul(*packed, a.data(), s.m, c.data(), activation, alpha, threads);
+  // Accumulating, c holds a residual first.
+  std::vector<float> residual(s.m * s.n, 0.0f);
+  if (accumulate)
+    for (float &x : residual)
+      x = 8 * uniform(random);
+  std::vector<float> c =
+      accumulate ? residual : std::vector<float>(s.m * s.n, NAN);
+  packedMatMul(*packed, a.data(), s.m, c.data(), activation, alpha, threads,
+               accumulate);
   for (int64_t i = 0; i < s.m; ++i)
     for (int64_t j = 0; j < s.n; ++j) {
-      double sum = withBias ? bias[j] : 0.0, magnitude = std::fabs(sum);
+      double sum = (withBias ? bias[j] : 0.0) + residual[i * s.n + j];
+      double magnitude = std::fabs(sum);
       for (int64_t r = 0; r < s.k; ++r) {
         sum += double(a[i * s.k + r]) * b[r * s.n + j];
         magnitude += std::fabs(double(a[i * s.k + r]) * b[r * s.n + j]);
@@ -92,6 +101,16 @@ TEST(PackedMatMulTest, TransposedWeightsBiasAndActivations) {
     check(s, false, true, PackedActivation::Relu, 0.0f, 1);
     check(s, true, false, PackedActivation::Relu, 0.1f, 2);
     check(s, false, true, PackedActivation::GeluErf, 0.0f, 1);
+  }
+}
+
+TEST(PackedMatMulTest, AddsToAResidual) {
+  if (!packedMatMulAvailable())
+    GTEST_SKIP() << "no AVX-512 on this machine";
+  for (const Shape &s : shapes) {
+    check(s, false, true, PackedActivation::None, 0.0f, 1, true);
+    check(s, true, false, PackedActivation::None, 0.0f, 2, true);
+    check(s, false, true, PackedActivation::Relu, 0.0f, 2, true);
   }
 }
 

@@ -392,21 +392,22 @@ struct DnnlConvParams {
   }
 };
 
-/// matmul: src, weights, [bias] -> dst; an operand marked transposed is
-/// stored with its last two dims swapped; optionally an activation.
+/// matmul: src, weights, [bias] -> dst (holding the residual when `sum`);
+/// an operand marked transposed is stored with its last two dims swapped;
+/// then the post-ops: the sum and optionally an activation.
 struct DnnlMatMulParams {
-  bool hasBias = false, transSrc = false, transWeights = false;
+  bool hasBias = false, transSrc = false, transWeights = false, sum = false;
   DnnlActivation activation;
 
   void encode(std::vector<int64_t> &params, std::vector<float> &fparams) const {
-    params.insert(params.end(),
-                  {hasBias ? 1 : 0, transSrc ? 1 : 0, transWeights ? 1 : 0});
+    params.insert(params.end(), {hasBias ? 1 : 0, transSrc ? 1 : 0,
+                                 transWeights ? 1 : 0, sum ? 1 : 0});
     if (activation.eltwise != DnnlEltwise::None)
       encodeActivation(activation, params, fparams);
   }
   bool decode(ParamReader &reader) {
     if (!reader.next(hasBias) || !reader.next(transSrc) ||
-        !reader.next(transWeights))
+        !reader.next(transWeights) || !reader.next(sum))
       return false;
     if (!reader.atEnd() && !decodeActivation(reader, activation))
       return false;

@@ -178,7 +178,7 @@ func.func @global_avg(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32> {
 // CHECK-LABEL: func @gemm
 // CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>)
 // CHECK-SAME: dims = array<i64: 2, 3, 2, 2, 4, 3, 2, 1, 4, 2, 2, 4>
-// CHECK-SAME: params = array<i64: 1, 1, 1>
+// CHECK-SAME: params = array<i64: 1, 1, 1, 0>
 func.func @gemm(%a: tensor<3x2xf32>, %b: tensor<4x3xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
   %0 = kiln.gemm %a, %b, %c {trans_a, trans_b} : (tensor<3x2xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
@@ -254,9 +254,9 @@ func.func @norms(%x: tensor<2x3x4x5xf32>, %c: tensor<3xf32>, %y: tensor<2x3x4x5x
 // leaky_relu's alpha); an activation oneDNN has no post-op for (softplus)
 // unfuses into the matmul and generated code.
 // CHECK-LABEL: func @fused_matmul
-// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) {{.*}} {dims = array<i64: 2, 6, 8, 2, 8, 16, 2, 1, 16, 2, 6, 16>, fparams = array<f32: 0.000000e+00, 0.000000e+00>, params = array<i64: 1, 0, 0, 5>}
-// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} fparams = array<f32: 1.000000e-01, 0.000000e+00>, params = array<i64: 0, 0, 0, 1>}
-// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} params = array<i64: 0, 0, 0>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) {{.*}} {dims = array<i64: 2, 6, 8, 2, 8, 16, 2, 1, 16, 2, 6, 16>, fparams = array<f32: 0.000000e+00, 0.000000e+00>, params = array<i64: 1, 0, 0, 0, 5>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} fparams = array<f32: 1.000000e-01, 0.000000e+00>, params = array<i64: 0, 0, 0, 0, 1>}
+// CHECK: kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x16xf32>) {{.*}} params = array<i64: 0, 0, 0, 0>}
 // CHECK: kiln.unary softplus
 // SMALL-LABEL: func @fused_matmul
 // SMALL-NOT: kiln_backend.dnnl_call
@@ -266,6 +266,31 @@ func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<
   %1 = kiln.fused_matmul %x, %w activation leaky_relu {activation_alpha = 0.1 : f32} : (tensor<2x3x8xf32>, tensor<8x16xf32>) -> tensor<2x3x16xf32>
   %2 = kiln.fused_matmul %x, %w activation softplus : (tensor<2x3x8xf32>, tensor<8x16xf32>) -> tensor<2x3x16xf32>
   return %0, %1, %2 : tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x16xf32>
+}
+
+// -----
+
+// A product without an activation whose result only a residual add reads
+// adds to the residual in its destination (accumulate, the sum flag) and
+// replaces the add; one with an activation, or whose residual comes after
+// it, keeps its add.
+// CHECK-LABEL: func @residual_product
+// CHECK: %[[S:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<8xf32>) outs(%arg3 : tensor<2x3x8xf32>) {accumulate, {{.*}}params = array<i64: 1, 0, 0, 1>}
+// CHECK: %[[A:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : {{.*}} params = array<i64: 0, 0, 0, 0, 1>}
+// CHECK: kiln.binary add %[[A]], %arg3
+// CHECK: %[[L:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : {{.*}} params = array<i64: 0, 0, 0, 0>}
+// CHECK: %[[R:.*]] = kiln.unary relu %arg3
+// CHECK: kiln.binary add %[[L]], %[[R]]
+// CHECK: return %[[S]]
+func.func @residual_product(%x: tensor<2x3x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %r: tensor<2x3x8xf32>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>) {
+  %0 = kiln.fused_matmul %x, %w bias %b : (tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  %1 = kiln.binary add %r, %0 : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  %2 = kiln.fused_matmul %x, %w activation relu : (tensor<2x3x8xf32>, tensor<8x8xf32>) -> tensor<2x3x8xf32>
+  %3 = kiln.binary add %2, %r : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  %4 = kiln.fused_matmul %x, %w : (tensor<2x3x8xf32>, tensor<8x8xf32>) -> tensor<2x3x8xf32>
+  %5 = kiln.unary relu %r : tensor<2x3x8xf32>
+  %6 = kiln.binary add %4, %5 : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  return %1, %3, %6 : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>
 }
 
 // -----

@@ -1,12 +1,17 @@
 """Products that run on the packed kernel, for dnnl-packed.test: a batched
 source [2, 64, 256] times [256, 200] + bias, then GELU (as PyTorch exports
 it: Div, Erf, Add, Mul, Mul); a Gemm with its weights stored transposed
-([264, 200], transB) and a bias; and [128, 264] x [264, 320] + bias, then
-LeakyRelu (0.1). The widths leave partial panels of 64 columns.
+([264, 200], transB) and a bias; [128, 264] x [264, 320] + bias, then
+LeakyRelu (0.1), giving y; and two products whose results are added to a
+residual: z1 = y + (y x [320, 320] + bias), the residual the product's own
+source, and z2 = y + (z1 x [320, 320] + bias), the residual also an output
+of the model. The
+widths leave partial panels of 64 columns.
 
   packed_products.py make DIR: writes DIR/model.onnx, DIR/x.npy and NumPy's
       float64 result DIR/expected_y.npy.
-  packed_products.py check DIR OUTDIR: compares OUTDIR/y.npy with it.
+  packed_products.py check DIR OUTDIR: compares OUTDIR/y.npy, z1.npy and
+      z2.npy with them.
 """
 import math
 import sys
@@ -26,7 +31,12 @@ def case():
     b2 = rng.standard_normal(264).astype(np.float32)
     w3 = (rng.standard_normal((264, 320)) / 12).astype(np.float32)
     b3 = rng.standard_normal(320).astype(np.float32)
+    w4 = (rng.standard_normal((320, 320)) / 18).astype(np.float32)
+    b4 = rng.standard_normal(320).astype(np.float32)
+    w5 = (rng.standard_normal((320, 320)) / 18).astype(np.float32)
+    b5 = rng.standard_normal(320).astype(np.float32)
     constants = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "w3": w3, "b3": b3,
+                 "w4": w4, "b4": b4, "w5": w5, "b5": b5,
                  "root2": np.array(math.sqrt(2), np.float32),
                  "one": np.array(1, np.float32),
                  "half": np.array(0.5, np.float32),
@@ -44,15 +54,25 @@ def case():
                   transB=1),
              node("MatMul", ["h2", "w3"], ["p3"], name="leaky"),
              node("Add", ["p3", "b3"], ["q3"], name="bias3"),
-             node("LeakyRelu", ["q3"], ["y"], name="slope", alpha=0.1)]
+             node("LeakyRelu", ["q3"], ["y"], name="slope", alpha=0.1),
+             node("MatMul", ["y", "w4"], ["p4"], name="own_residual"),
+             node("Add", ["p4", "b4"], ["q4"], name="bias4"),
+             node("Add", ["y", "q4"], ["z1"], name="residual1"),
+             node("MatMul", ["z1", "w5"], ["p5"], name="residual_product"),
+             node("Add", ["p5", "b5"], ["q5"], name="bias5"),
+             node("Add", ["q5", "y"], ["z2"], name="residual2")]
     model = compare.float_model("packed_products", nodes, {"x": x},
-                                {"y": [128, 320]}, constants)
+                                {"y": [128, 320], "z1": [128, 320],
+                                 "z2": [128, 320]}, constants)
     q1 = x.astype(np.float64) @ w1 + b1
     h1 = 0.5 * q1 * (1 + np.vectorize(math.erf)(q1 / math.sqrt(2)))
     h2 = h1.reshape(128, 200) @ w2.T.astype(np.float64) + b2
     q3 = h2 @ w3 + b3
-    return model, {"x": x}, {"y": np.where(q3 < 0, 0.1 * q3, q3)}
+    y = np.where(q3 < 0, 0.1 * q3, q3)
+    z1 = y + (y @ w4 + b4)
+    return model, {"x": x}, {"y": y, "z1": z1, "z2": y + (z1 @ w5 + b5)}
 
 
 if __name__ == "__main__":
-    sys.exit(compare.case_script(sys.argv, case, ["y"], 1e-4, 1e-4))
+    sys.exit(compare.case_script(sys.argv, case, ["y", "z1", "z2"], 1e-4,
+                                 1e-4))
