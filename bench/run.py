@@ -21,7 +21,8 @@ cell, and an engine that fails gets its error instead of a time. Also
 measured: each engine's time on a one-op model (its own cost per call),
 compile time and peak resident memory per engine, and the GFLOP/s of
 Kiln's convolution and matrix-product layers against one core's peak
-(bench/peak.c). --quick runs a subset; a subset (--quick or --models)
+(bench/peak.c), its small-channel and depthwise layers apart, in GB/s
+against the bandwidth peak.c measures. --quick runs a subset; a subset (--quick or --models)
 writes its table to WORK/performance-subset.md unless --doc names another.
 """
 
@@ -217,8 +218,18 @@ class Worker:
         return rss
 
 
-def layer_flops(model_path):
-    """{node name: FLOPs} for Conv, ConvTranspose, Gemm and MatMul nodes."""
+# Channels per group below which a convolution or product is a
+# small-channel layer: too few for a vector of output channels, or for
+# the multiply-adds per element read to hide the reads.
+SMALL_CHANNELS = 16
+
+
+def layer_costs(model_path):
+    """{node name: (FLOPs, bytes, small)} for Conv, ConvTranspose, Gemm and
+    MatMul nodes: the multiply-adds computed directly (times 2), the bytes
+    of their input, weights and output, and whether the layer is
+    depthwise or has fewer than SMALL_CHANNELS channels in or out per
+    group (a product: fewer columns or a shorter K)."""
     import onnx
     from onnx import shape_inference
     model = shape_inference.infer_shapes(onnx.load(model_path))
@@ -229,35 +240,52 @@ def layer_flops(model_path):
         shapes[value.name] = dims
     for init in model.graph.initializer:
         shapes[init.name] = list(init.dims)
-    flops = {}
+    costs = {}
     for node in model.graph.node:
         out = shapes.get(node.output[0])
-        if not out or 0 in out:
+        if (node.op_type not in ("Conv", "ConvTranspose", "Gemm", "MatMul")
+                or not out or 0 in out):
             continue
+        x, w = shapes.get(node.input[0]), shapes.get(node.input[1])
+        if not x or not w:
+            continue
+        group = next((at.i for at in node.attribute if at.name == "group"), 1)
         if node.op_type == "Conv":
-            w = shapes.get(node.input[1])
-            flops[node.name] = 2 * int(np.prod(out)) * int(np.prod(w[1:]))
+            flops = 2 * int(np.prod(out)) * int(np.prod(w[1:]))
+            small = min(w[1], w[0] // group) < SMALL_CHANNELS
         elif node.op_type == "ConvTranspose":
-            x, w = shapes.get(node.input[0]), shapes.get(node.input[1])
-            flops[node.name] = 2 * int(np.prod(x)) * int(np.prod(w[1:]))
+            flops = 2 * int(np.prod(x)) * int(np.prod(w[1:]))
+            small = min(w[0] // group, w[1]) < SMALL_CHANNELS
         elif node.op_type in ("Gemm", "MatMul"):
-            a = shapes.get(node.input[0])
             trans_a = any(at.name == "transA" and at.i for at in node.attribute)
-            k = a[-2] if trans_a else a[-1]
-            flops[node.name] = 2 * int(np.prod(out)) * k
-    return flops
+            k = x[-2] if trans_a else x[-1]
+            flops = 2 * int(np.prod(out)) * k
+            small = min(k, out[-1]) < SMALL_CHANNELS
+        else:
+            continue
+        size = 4 * (int(np.prod(x)) + int(np.prod(w)) + int(np.prod(out)))
+        costs[node.name] = (flops, size, small)
+    return costs
 
 
-def profile_layers(exe, inputs, flops, runs):
-    """From the executable's --profile on one thread: the GFLOP/s over the
-    layers in `flops`, or None."""
+def profile_layers(exe, inputs, costs, runs):
+    """From the executable's --profile on one thread, over the layers in
+    `costs`: {"gflops": the GFLOP/s of the others, "small_gbps": the GB/s
+    (bytes read and written) of the small-channel and depthwise ones},
+    each None without such layers."""
     ops, _, _ = kiln_profile.profile(exe, inputs, runs, 1, exe + "-out")
-    total_us, total_flops = 0.0, 0
-    for _, node, us in ops:
-        if node in flops:
-            total_us += us
-            total_flops += flops[node]
-    return total_flops / total_us / 1e3 if total_us else None
+    us = {False: 0.0, True: 0.0}
+    flops, size = 0, 0
+    for _, node, time_us in ops:
+        if node in costs:
+            layer_flops, layer_bytes, small = costs[node]
+            us[small] += time_us
+            if small:
+                size += layer_bytes
+            else:
+                flops += layer_flops
+    return {"gflops": flops / us[False] / 1e3 if us[False] else None,
+            "small_gbps": size / us[True] / 1e3 if us[True] else None}
 
 
 def rounds_runs(args):
@@ -294,9 +322,9 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
         # The fused ops keep their convolution's or matrix product's node
         # name, so their time includes the fused epilogues: a conservative
         # figure.
-        flops = layer_flops(model) if layers else {}
-        if flops:
-            row["gflops"] = profile_layers(exe, inputs, flops, 10)
+        costs = layer_costs(model) if layers else {}
+        if costs:
+            row.update(profile_layers(exe, inputs, costs, 10))
     per_round = rounds_runs(args)[1]
     kept = {}  # workers that change their thread count in place
     for threads in thread_counts:
@@ -432,7 +460,8 @@ def main():
     if args.report_only:
         with open(os.path.join(args.work, "results.json")) as f:
             saved = json.load(f)
-        write_doc(args, saved["results"], saved["harness"], saved["peak_gflops"],
+        write_doc(args, saved["results"], saved["harness"],
+                  (saved["peak_gflops"], saved.get("peak_gbps")),
                   thread_counts, peers, saved["minutes"])
         write_chart(args, saved["results"], thread_counts, peers)
         return 0
@@ -443,8 +472,10 @@ def main():
     peak_exe = os.path.join(args.work, "peak")
     subprocess.run(["gcc", "-O2", "-march=native", os.path.join(HERE, "peak.c"),
                     "-o", peak_exe], check=True)
-    peak = run_json([peak_exe])["gflops"]
-    print(f"peak: {peak} GFLOP/s per core", flush=True)
+    measured = run_json([peak_exe])
+    peak = (measured["gflops"], measured["gbps"])
+    print(f"peak: {peak[0]} GFLOP/s per core, {peak[1]} GB/s read and "
+          "written", flush=True)
 
     zoo_batches = QUICK["zoo_batches"] if args.quick else ZOO_BATCHES
     real_batches = QUICK["real_batches"] if args.quick else REAL_BATCHES
@@ -494,7 +525,8 @@ def main():
             json.dump(results, f, indent=1)
     minutes = (time.perf_counter() - started) / 60
     with open(os.path.join(args.work, stem + ".json"), "w") as f:
-        json.dump({"peak_gflops": peak, "harness": harness, "results": results,
+        json.dump({"peak_gflops": peak[0], "peak_gbps": peak[1],
+                   "harness": harness, "results": results,
                    "minutes": minutes}, f, indent=1)
     write_doc(args, results, harness, peak, thread_counts, peers, minutes)
     write_chart(args, results, thread_counts, peers)
@@ -637,25 +669,37 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
               "after its runs (Python and the engine's libraries included), "
               "its VmHWM; a run whose workers reported getrusage's ru_maxrss, "
               "which a child inherits from the bench's own peak, gives no peer "
-              "figure. Kiln's GFLOP/s: the multiply-adds of its convolution "
-              "and matrix-product layers computed directly, over their time "
-              "in its profile on one thread; a 3x3 convolution that oneDNN "
-              "computes by Winograd's minimal filtering does fewer, so a model "
-              "of many can exceed the measured peak.", "",
+              "figure. Kiln's layers, from its profile on one thread (a "
+              "fused op's time includes its epilogue): GFLOP/s of its "
+              "convolution and matrix-product layers, the multiply-adds "
+              "computed directly over their time (a 3x3 convolution that "
+              "oneDNN computes by Winograd's minimal filtering does fewer, so "
+              "a model of many can exceed the measured peak), against one "
+              "core's FMA peak (bench/peak.c); the depthwise layers and those "
+              f"of fewer than {SMALL_CHANNELS} channels in or out per group "
+              "(a product: columns, or its K) apart, in GB/s: the bytes of "
+              "their inputs, weights and outputs over their time, against the "
+              "bytes one core reads and writes between arrays of 16 MiB "
+              "(beyond its L2; their data, often in L2, can go faster).", "",
               "| model | batch | " + " | ".join(["Kiln"] + [PEER_NAMES[p] for p in peers]) +
-              " | Kiln GFLOP/s (conv, matmul layers, 1 thread) |",
-              "|---|---:|" + "---:|" * (len(peers) + 2)]
+              " | Kiln GFLOP/s (conv, matmul layers, 1 thread) |"
+              " Kiln GB/s (small-channel, depthwise layers) |",
+              "|---|---:|" + "---:|" * (len(peers) + 3)]
     # Results of runs whose workers reported getrusage's ru_maxrss (the
     # bench's own peak, inherited) have no peer memory figures.
     both = lambda row, e: (
         f"{row['compile_s'][e]:.1f} s" if e in row["compile_s"] else "-") + (
         f", {row['rss_kib'][e] / 1024:.0f} MiB" if row["rss_kib"].get(e) and
         (e == "kiln" or row.get("rss_of_worker")) else "")
+    gflops, gbps = peak
+    of = lambda value, bound: (
+        "-" if value is None else f"{value:.1f}" if not bound else
+        f"{value:.1f} ({100 * value / bound:.0f}% of {bound:.1f})")
     for row in results:
-        g = row.get("gflops")
         lines.append(f"| {row['model']} | {row['batch']} | "
                      + " | ".join(both(row, e) for e in ["kiln"] + peers) + " | "
-                     + (f"{g:.1f} ({100 * g / peak:.0f}% of {peak:.1f})" if g else "-") + " |")
+                     + of(row.get("gflops"), gflops) + " | "
+                     + of(row.get("small_gbps"), gbps) + " |")
     lines += ["", "![Kiln against the fastest peer](performance.png)", ""]
     with open(args.doc, "w") as f:
         f.write("\n".join(lines))
