@@ -112,13 +112,17 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     bool transposed = false;
   };
 
-  /// `op` as a product whose source is operand 0, of rank 2, or nullopt.
+  /// `op` as a product whose source is operand 0, of rank 2, and whose
+  /// weights are operand 1, of rank 2 (no batch of their own), or nullopt.
   static std::optional<Product> asProduct(Operation *op) {
     Product product;
     if (llvm::isa<FusedMatMulOp, MatMulOp, GemmOp>(op)) {
       // The products that stay generated code.
-      if (llvm::cast<RankedTensorType>(op->getOperand(0).getType()).getRank() !=
-          2)
+      auto rank = [&](unsigned i) {
+        return llvm::cast<RankedTensorType>(op->getOperand(i).getType())
+            .getRank();
+      };
+      if (rank(0) != 2 || rank(1) != 2)
         return std::nullopt;
       if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
         if (gemm.getTransA())
@@ -136,7 +140,7 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     auto call = llvm::dyn_cast<DnnlCallOp>(op);
     if (!call || call.getPrimitive() != DnnlPrimitive::MatMul ||
         !call.getLayouts().empty() || call.getInputs().size() < 2 ||
-        operandDims(call).front().size() != 2)
+        operandDims(call)[0].size() != 2 || operandDims(call)[1].size() != 2)
       return std::nullopt;
     abi::DnnlMatMulParams params;
     std::vector<int64_t> ints(call.getParams().begin(), call.getParams().end());
