@@ -256,13 +256,11 @@ def layer_costs(model_path):
         elif node.op_type == "ConvTranspose":
             flops = 2 * int(np.prod(x)) * int(np.prod(w[1:]))
             small = min(w[0] // group, w[1]) < SMALL_CHANNELS
-        elif node.op_type in ("Gemm", "MatMul"):
+        else:  # Gemm, MatMul
             trans_a = any(at.name == "transA" and at.i for at in node.attribute)
             k = x[-2] if trans_a else x[-1]
             flops = 2 * int(np.prod(out)) * k
             small = min(k, out[-1]) < SMALL_CHANNELS
-        else:
-            continue
         size = 4 * (int(np.prod(x)) + int(np.prod(w)) + int(np.prod(out)))
         costs[node.name] = (flops, size, small)
     return costs
