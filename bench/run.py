@@ -218,18 +218,22 @@ class Worker:
         return rss
 
 
-# Channels per group below which a convolution or product is a
-# small-channel layer: too few for a vector of output channels, or for
-# the multiply-adds per element read to hide the reads.
+# Below this many output channels per group, or multiply-adds per output
+# element (a convolution's input channels per group times its window, a
+# product's K), a convolution or product is a small-channel layer: too few
+# for a vector of output channels, or for the multiply-adds per element
+# read to hide the reads.
 SMALL_CHANNELS = 16
 
 
 def layer_costs(model_path):
     """{node name: (FLOPs, bytes, small)} for Conv, ConvTranspose, Gemm and
     MatMul nodes: the multiply-adds computed directly (times 2), the bytes
-    of their input, weights and output, and whether the layer is
-    depthwise or has fewer than SMALL_CHANNELS channels in or out per
-    group (a product: fewer columns or a shorter K)."""
+    of their input, weights and output, and whether the layer has fewer
+    than SMALL_CHANNELS output channels per group (a product: columns) or
+    multiply-adds per output element (input channels per group times the
+    window; a product's K): depthwise convolutions, 1x1 convolutions of
+    few input channels, classifier heads of few outputs."""
     import onnx
     from onnx import shape_inference
     model = shape_inference.infer_shapes(onnx.load(model_path))
@@ -252,10 +256,16 @@ def layer_costs(model_path):
         group = next((at.i for at in node.attribute if at.name == "group"), 1)
         if node.op_type == "Conv":
             flops = 2 * int(np.prod(out)) * int(np.prod(w[1:]))
-            small = min(w[1], w[0] // group) < SMALL_CHANNELS
+            small = min(int(np.prod(w[1:])), w[0] // group) < SMALL_CHANNELS
         elif node.op_type == "ConvTranspose":
             flops = 2 * int(np.prod(x)) * int(np.prod(w[1:]))
-            small = min(w[0] // group, w[1]) < SMALL_CHANNELS
+            # Each output element takes the window's taps that land on
+            # it: about the window over the strides.
+            strides = next((list(at.ints) for at in node.attribute
+                            if at.name == "strides"), [1])
+            per_output = (w[0] // group * int(np.prod(w[2:]))
+                          // max(1, int(np.prod(strides))))
+            small = min(per_output, w[1]) < SMALL_CHANNELS
         else:  # Gemm, MatMul
             trans_a = any(at.name == "transA" and at.i for at in node.attribute)
             k = x[-2] if trans_a else x[-1]
@@ -673,9 +683,11 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
               "computed directly over their time (a 3x3 convolution that "
               "oneDNN computes by Winograd's minimal filtering does fewer, so "
               "a model of many can exceed the measured peak), against one "
-              "core's FMA peak (bench/peak.c); the depthwise layers and those "
-              f"of fewer than {SMALL_CHANNELS} channels in or out per group "
-              "(a product: columns, or its K) apart, in GB/s: the bytes of "
+              "core's FMA peak (bench/peak.c); the layers of fewer than "
+              f"{SMALL_CHANNELS} output channels per group or multiply-adds "
+              "per output (input channels per group times the window, a "
+              "product's K: depthwise convolutions, classifier heads of few "
+              "outputs) apart, in GB/s: the bytes of "
               "their inputs, weights and outputs over their time, against the "
               "bytes one core reads and writes between arrays of 16 MiB "
               "(beyond its L2; their data, often in L2, can go faster).", "",
