@@ -113,7 +113,9 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
   };
 
   /// `op` as a product whose source is operand 0, of rank 2, and whose
-  /// weights are operand 1, of rank 2 (no batch of their own), or nullopt.
+  /// weights are operand 1, of rank 2 (no batch of their own), or nullopt;
+  /// one that adds a residual is none (its columns could not be permuted
+  /// alone).
   static std::optional<Product> asProduct(Operation *op) {
     Product product;
     if (llvm::isa<FusedMatMulOp, MatMulOp, GemmOp>(op)) {
@@ -131,9 +133,12 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
         if (gemm.getC())
           product.bias = &gemm.getCMutable()[0];
       }
-      if (auto fused = llvm::dyn_cast<FusedMatMulOp>(op);
-          fused && fused.getBias())
-        product.bias = &fused.getBiasMutable()[0];
+      if (auto fused = llvm::dyn_cast<FusedMatMulOp>(op)) {
+        if (fused.getResidual())
+          return std::nullopt;
+        if (fused.getBias())
+          product.bias = &fused.getBiasMutable()[0];
+      }
       product.weights = &op->getOpOperand(1);
       return product;
     }
@@ -147,7 +152,7 @@ struct DnnlLayoutsPass : kiln::impl::KilnDnnlLayoutsBase<DnnlLayoutsPass> {
     std::vector<float> floats(call.getFparams().begin(),
                               call.getFparams().end());
     abi::ParamReader reader(ints, floats);
-    if (!params.decode(reader) || params.transSrc ||
+    if (!params.decode(reader) || params.transSrc || params.sum ||
         call.getInputs().size() != (params.hasBias ? 3u : 2u))
       return std::nullopt;
     product.transposed = params.transWeights;

@@ -329,33 +329,11 @@ LogicalResult convertGemm(GemmOp op, IRRewriter &rewriter) {
 
 LogicalResult convertMatMul(MatMulOp op, IRRewriter &rewriter);
 
-/// The add of a residual to the result of `product` when that add is the
-/// result's only use: a kiln.binary add of two tensors of the result's
-/// type whose other operand (`residual`) exists before the product.
-BinaryOp residualAdd(Operation *product, Value &residual) {
-  Value result = product->getResult(0);
-  if (!result.hasOneUse())
-    return {};
-  auto add = llvm::dyn_cast<BinaryOp>(*result.getUsers().begin());
-  if (!add || add.getKind() != BinaryKind::add ||
-      add.getLhs().getType() != add.getRhs().getType() ||
-      add.getType() != result.getType() || add.getLhs() == add.getRhs())
-    return {};
-  residual = add.getLhs() == result ? add.getRhs() : add.getLhs();
-  Operation *def = residual.getDefiningOp();
-  Block *block =
-      def ? def->getBlock() : llvm::cast<BlockArgument>(residual).getOwner();
-  if (block != product->getBlock() || (def && !def->isBeforeInBlock(product)))
-    return {};
-  return add;
-}
-
 /// kiln.fused_matmul -> one [rows, K] x [K, N] matmul with its bias and its
 /// activation as an eltwise post-op. One whose activation oneDNN lacks is
-/// unfused, its product converted as a kiln.matmul. A product without an
-/// activation whose result only a residual add reads (a transformer's
-/// output projections) adds to the residual, held in its destination, by
-/// a sum post-op, and replaces the add.
+/// unfused, its product converted as a kiln.matmul. A residual (a
+/// transformer's skip connection) is the destination's initial value,
+/// which a sum post-op adds to the product before the activation.
 LogicalResult convertFusedMatMul(FusedMatMulOp op, IRRewriter &rewriter) {
   if (!allF32(op))
     return failure();
@@ -389,16 +367,12 @@ LogicalResult convertFusedMatMul(FusedMatMulOp op, IRRewriter &rewriter) {
   abi::DnnlMatMulParams params;
   params.hasBias = op.getBias() != nullptr;
   params.activation = eltwise.value_or(abi::DnnlActivation());
-  Value residual;
-  BinaryOp add = eltwise ? BinaryOp() : residualAdd(op, residual);
-  if (add) {
+  if (Value residual = op.getResidual()) {
     params.sum = true;
     call.accumulateInto = residual;
   }
   call.setParams(params);
   call.replace(rewriter, op, DnnlPrimitive::MatMul, {rows, n});
-  if (add)
-    rewriter.replaceOp(add, call.created->getResult(0));
   return success();
 }
 
@@ -882,7 +856,7 @@ void projectRecurrence(OpTy op, IRRewriter &rewriter, int64_t minWork) {
   }
   Value projections = FusedMatMulOp::create(
       rewriter, loc, x.clone({x.getDimSize(0), x.getDimSize(1), rows}),
-      op.getX(), weight, bias, nullptr, nullptr, nullptr);
+      op.getX(), weight, bias, /*residual=*/nullptr, nullptr, nullptr, nullptr);
   rewriter.modifyOpInPlace(op, [&] {
     op.getXMutable().assign(projections);
     op.setProjected(true);

@@ -358,8 +358,8 @@ struct BoundedRows : RewritePattern {
 };
 
 /// kiln.fused_matmul -> one [rows, K] x [K, N] contraction into the bias
-/// broadcast along the rows (or zeros), then one loop nest for the
-/// activation.
+/// broadcast along the rows plus the residual (or either, or zeros), then
+/// one loop nest for the activation.
 struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(FusedMatMulOp op,
@@ -373,10 +373,21 @@ struct FusedMatMulLowering : OpRewritePattern<FusedMatMulOp> {
     auto flatType = outType.clone({rows, n});
     Value input = reshape(rewriter, loc, op.getInput(), {rows, k});
     Value init;
-    if (Value bias = op.getBias())
+    Value bias = op.getBias(), residual = op.getResidual();
+    if (residual)
+      residual = reshape(rewriter, loc, residual, {rows, n});
+    if (bias && residual)
+      init = elementwise(
+          rewriter, loc, flatType, {bias, residual},
+          [](OpBuilder &b, Location l, ValueRange args) {
+            return arith::AddFOp::create(b, l, args[0], args[1]).getResult();
+          });
+    else if (bias)
       init = elementwise(
           rewriter, loc, flatType, {bias},
           [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    else if (residual)
+      init = residual;
     else
       init = filled(rewriter, loc, flatType, scalar(rewriter, loc, element, 0));
     Value result = productOf(rewriter, loc, op, input, op.getWeight(), init);

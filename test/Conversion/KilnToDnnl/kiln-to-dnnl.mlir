@@ -270,27 +270,16 @@ func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<
 
 // -----
 
-// A product without an activation whose result only a residual add reads
-// adds to the residual in its destination (accumulate, the sum flag) and
-// replaces the add; one with an activation, or whose residual comes after
-// it, keeps its add.
+// A fused product's residual is the destination's initial value
+// (accumulate), which the sum post-op adds to before the activation.
 // CHECK-LABEL: func @residual_product
 // CHECK: %[[S:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1, %arg2 : tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<8xf32>) outs(%arg3 : tensor<2x3x8xf32>) {accumulate, {{.*}}params = array<i64: 1, 0, 0, 1>}
-// CHECK: %[[A:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : {{.*}} params = array<i64: 0, 0, 0, 0, 1>}
-// CHECK: kiln.binary add %[[A]], %arg3
-// CHECK: %[[L:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : {{.*}} params = array<i64: 0, 0, 0, 0>}
-// CHECK: %[[R:.*]] = kiln.unary relu %arg3
-// CHECK: kiln.binary add %[[L]], %[[R]]
-// CHECK: return %[[S]]
-func.func @residual_product(%x: tensor<2x3x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %r: tensor<2x3x8xf32>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>) {
-  %0 = kiln.fused_matmul %x, %w bias %b : (tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
-  %1 = kiln.binary add %r, %0 : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
-  %2 = kiln.fused_matmul %x, %w activation relu : (tensor<2x3x8xf32>, tensor<8x8xf32>) -> tensor<2x3x8xf32>
-  %3 = kiln.binary add %2, %r : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
-  %4 = kiln.fused_matmul %x, %w : (tensor<2x3x8xf32>, tensor<8x8xf32>) -> tensor<2x3x8xf32>
-  %5 = kiln.unary relu %r : tensor<2x3x8xf32>
-  %6 = kiln.binary add %4, %5 : (tensor<2x3x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
-  return %1, %3, %6 : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>
+// CHECK: %[[A:.*]] = kiln_backend.dnnl_call "matmul" ins(%arg0, %arg1 : tensor<2x3x8xf32>, tensor<8x8xf32>) outs(%[[S]] : tensor<2x3x8xf32>) {accumulate, {{.*}}params = array<i64: 0, 0, 0, 1, 1>}
+// CHECK: return %[[S]], %[[A]]
+func.func @residual_product(%x: tensor<2x3x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %r: tensor<2x3x8xf32>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>) {
+  %0 = kiln.fused_matmul %x, %w bias %b residual %r : (tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  %1 = kiln.fused_matmul %x, %w residual %0 activation relu : (tensor<2x3x8xf32>, tensor<8x8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  return %0, %1 : tensor<2x3x8xf32>, tensor<2x3x8xf32>
 }
 
 // -----

@@ -60,3 +60,23 @@ func.func @fused_matmul(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<
   %0 = kiln.fused_matmul %x, %w bias %b activation relu : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<2x3x16xf32>
   return %0 : tensor<2x3x16xf32>
 }
+
+// -----
+
+// A residual: the init is the bias plus the residual (its rows flattened),
+// or the residual alone; the activation comes after the product.
+// CHECK-LABEL: func @fused_matmul_residual
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{.*}} into tensor<6x8xf32>
+// CHECK: %[[R:.*]] = tensor.collapse_shape %arg3 {{.*}} into tensor<6x16xf32>
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%arg2, %[[R]] : tensor<16xf32>, tensor<6x16xf32>) outs(%{{.*}} : tensor<6x16xf32>)
+// CHECK: arith.addf
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[X]], %arg1 : tensor<6x8xf32>, tensor<8x16xf32>) outs(%[[INIT]] : tensor<6x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[P]] : tensor<6x16xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[R2:.*]] = tensor.collapse_shape %arg3 {{.*}} into tensor<6x16xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg1 : tensor<6x8xf32>, tensor<8x16xf32>) outs(%[[R2]] : tensor<6x16xf32>)
+func.func @fused_matmul_residual(%x: tensor<2x3x8xf32>, %w: tensor<8x16xf32>, %b: tensor<16xf32>, %r: tensor<2x3x16xf32>) -> (tensor<2x3x16xf32>, tensor<2x3x16xf32>) {
+  %0 = kiln.fused_matmul %x, %w bias %b residual %r activation relu : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<16xf32>, tensor<2x3x16xf32>) -> tensor<2x3x16xf32>
+  %1 = kiln.fused_matmul %x, %w residual %r : (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<2x3x16xf32>) -> tensor<2x3x16xf32>
+  return %0, %1 : tensor<2x3x16xf32>, tensor<2x3x16xf32>
+}

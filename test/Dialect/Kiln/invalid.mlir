@@ -1249,6 +1249,15 @@ func.func @fm_bias(%x: tensor<2x16xf32>, %w: tensor<16x4xf32>, %b: tensor<2x4xf3
 
 // -----
 
+func.func @fm_residual(%x: tensor<2x16xf32>, %w: tensor<16x4xf32>, %r: tensor<1x4xf32>) {
+  // expected-error @below {{'kiln.fused_matmul' op expected 'residual' of shape [2, 4], got [1, 4]}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.fused_matmul %x, %w residual %r : (tensor<2x16xf32>, tensor<16x4xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
 // A projected x holds x * w^T + wb of every direction: 12 values a step.
 func.func @projected_x(%x: tensor<5x2x8xf32>, %w: tensor<1x12x8xf32>, %r: tensor<1x12x4xf32>) {
   // expected-error @below {{'kiln.gru' op expected the projected 'x' to end in 12 (dirs x gates x hidden), got 8}}

@@ -353,6 +353,10 @@ func.func @fused(%x: tensor<1x3x32x32xf32>, %w: tensor<16x3x3x3xf32>,
   %m = kiln.fused_matmul %fx, %fw bias %fb activation gelu : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<32xf32>) -> tensor<2x4x32xf32>
   // CHECK: kiln.fused_matmul %{{.*}}, %{{.*}} activation leaky_relu {activation_alpha = 1.000000e-01 : f32} : (tensor<2x4x16xf32>, tensor<16x32xf32>) -> tensor<2x4x32xf32>
   %m2 = kiln.fused_matmul %fx, %fw activation leaky_relu {activation_alpha = 0.1 : f32} : (tensor<2x4x16xf32>, tensor<16x32xf32>) -> tensor<2x4x32xf32>
+  // CHECK: kiln.fused_matmul %{{.*}}, %{{.*}} bias %{{.*}} residual %{{.*}} activation relu : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<32xf32>, tensor<2x4x32xf32>) -> tensor<2x4x32xf32>
+  %m3 = kiln.fused_matmul %fx, %fw bias %fb residual %m activation relu : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<32xf32>, tensor<2x4x32xf32>) -> tensor<2x4x32xf32>
+  // CHECK: kiln.fused_matmul %{{.*}}, %{{.*}} residual %{{.*}} : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<2x4x32xf32>) -> tensor<2x4x32xf32>
+  %m4 = kiln.fused_matmul %fx, %fw residual %m3 : (tensor<2x4x16xf32>, tensor<16x32xf32>, tensor<2x4x32xf32>) -> tensor<2x4x32xf32>
   // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {causal_offset = 2 : i64, is_causal, scale = 1.250000e-01 : f32} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<10x12xi1>) -> tensor<2x8x10x32xf32>
   %3 = kiln.attention %q, %k, %v mask %mask {scale = 0.125 : f32, is_causal, causal_offset = 2 : i64} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<10x12xi1>) -> tensor<2x8x10x32xf32>
   // CHECK: kiln.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {softcap = 3.000000e+01 : f32} : (tensor<2x8x10x16xf32>, tensor<2x2x12x16xf32>, tensor<2x2x12x32xf32>, tensor<2x1x1x12xf32>) -> tensor<2x8x10x32xf32>

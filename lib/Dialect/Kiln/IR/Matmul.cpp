@@ -121,6 +121,14 @@ LogicalResult FusedMatMulOp::inferReturnTypes(MLIRContext *,
     return failure();
   SmallVector<int64_t> shape(input.getShape());
   shape.back() = n;
+  if (Value residualValue = adaptor.getResidual()) {
+    RankedTensorType residual = check.tensor(residualValue, "residual");
+    if (!residual ||
+        failed(check.sameElementType(residual, "residual",
+                                     input.getElementType())) ||
+        failed(check.shape(residual, "residual", shape)))
+      return failure();
+  }
   types.push_back(input.clone(shape));
   return success();
 }
@@ -134,6 +142,12 @@ FailureOr<Value> kiln::unfuseMatMul(OpBuilder &b, FusedMatMulOp op) {
   Value value = matmul->getResult();
   if (Value bias = op.getBias()) {
     FailureOr<Value> sum = add(b, loc, value, bias);
+    if (failed(sum))
+      return failure();
+    value = *sum;
+  }
+  if (Value residual = op.getResidual()) {
+    FailureOr<Value> sum = add(b, loc, value, residual);
     if (failed(sum))
       return failure();
     value = *sum;

@@ -306,9 +306,12 @@ void markBoundedRows(func::FuncOp graph,
       return;
     int64_t axis = it->second;
     // The operands taken whole whatever their shape: a product's weights
-    // (and a fused product's bias), a gather's data.
+    // (and a fused product's bias, not its residual), a gather's data.
+    auto fused = llvm::dyn_cast<kiln::FusedMatMulOp>(op);
+    unsigned parameters =
+        fused ? op->getNumOperands() - (fused.getResidual() ? 1 : 0) : 0;
     auto whole = [&](unsigned i) {
-      return llvm::isa<kiln::FusedMatMulOp>(op) ? i > 0
+      return fused ? i > 0 && i < parameters
              : llvm::isa<kiln::GemmOp>(op)
                  ? i == 1
                  : llvm::isa<kiln::GatherOp>(op) && i == 0;
@@ -333,18 +336,21 @@ void markBoundedRows(func::FuncOp graph,
         return;
       marks.push_back(-1);
     }
-    auto othersWhole = [&](unsigned from) {
-      return llvm::all_of(ArrayRef<int64_t>(marks).drop_front(from),
+    auto othersWhole = [&](unsigned from, unsigned to) {
+      return llvm::all_of(ArrayRef<int64_t>(marks).slice(from, to - from),
                           [](int64_t m) { return m < 0; });
     };
     // A matrix product's rows: not its last axis (a Gemm's first, its
-    // input not transposed); a gather's indices, the data whole.
-    if (llvm::isa<kiln::FusedMatMulOp>(op) &&
+    // input not transposed), a fused product's residual along the
+    // result's; a gather's indices, the data whole.
+    if (fused &&
         (marks[0] < 0 || marks[0] + 1 >= operandRank(op->getOperand(0)) ||
-         !othersWhole(1)))
+         !othersWhole(1, parameters) ||
+         (fused.getResidual() && marks.back() != axis)))
       return;
     if (auto gemm = llvm::dyn_cast<kiln::GemmOp>(op);
-        gemm && (marks[0] != 0 || gemm.getTransA() || !othersWhole(1)))
+        gemm &&
+        (marks[0] != 0 || gemm.getTransA() || !othersWhole(1, marks.size())))
       return;
     if (auto gather = llvm::dyn_cast<kiln::GatherOp>(op);
         gather && (marks[0] >= 0 || marks[1] < 0 ||

@@ -92,7 +92,8 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     getOperation()->walk([&](FusedMatMulOp op) {
       Attribute attr;
       RankedTensorType type = op.getType();
-      if (!type.hasStaticShape() || !isFloatConstant(op.getWeight(), attr) ||
+      if (!type.hasStaticShape() || op.getResidual() ||
+          !isFloatConstant(op.getWeight(), attr) ||
           (op.getBias() && !isFloatConstant(op.getBias(), attr)))
         return;
       byInput[op.getInput()].push_back(op);
@@ -149,7 +150,9 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
           b, loc,
           sideBySide(biases, widths, 1, RankedTensorType::get({total}, f32),
                      biasAttr)));
-    SmallVector<NamedAttribute> attrs;
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+        "operandSegmentSizes",
+        b.getDenseI32ArrayAttr({1, 1, biases.empty() ? 0 : 1, 0}))};
     for (StringRef name : {"activation", "activation_alpha", "activation_beta"})
       if (Attribute attr = earliest->getAttr(name))
         attrs.push_back(b.getNamedAttr(name, attr));
@@ -232,27 +235,50 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     Value result = product->getResult(0);
     Operation *user = soleUser(result, "the product", nearMiss);
     // A bias: an add of a [N] vector that broadcasts along the rows.
+    int64_t n = typeOf(weight).getDimSize(1);
     if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
         add && add.getKind() == BinaryKind::add && !bias) {
-      Value other = otherOperand(add, result);
-      RankedTensorType otherType = typeOf(other);
-      int64_t n = typeOf(weight).getDimSize(1);
+      RankedTensorType otherType = typeOf(otherOperand(add, result));
       if (otherType.getRank() == 1 && otherType.getDimSize(0) == n &&
           otherType.getElementType() == typeOf(result).getElementType() &&
           add.getType() == result.getType()) {
-        bias = other;
+        bias = otherOperand(add, result);
         chain.push_back(add);
         parts.push_back("bias add " + nameOf(add));
         user = soleUser(tail(), "the biased product", nearMiss);
+      }
+    }
+    // A residual: an add of a tensor of the result's type (a transformer's
+    // skip connection), before any activation, as a fused convolution
+    // takes it.
+    Value residual;
+    if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+        add && add.getKind() == BinaryKind::add) {
+      Value current = tail(), other = otherOperand(add, current);
+      if (other.getType() == current.getType() && other != current &&
+          add.getType() == current.getType()) {
+        residual = other;
+        chain.push_back(add);
+        parts.push_back("residual add " + nameOf(add));
+        user = soleUser(tail(), "the residual sum", nearMiss);
       } else {
-        nearMiss = "the add " + nameOf(add) + " is not of a [" +
-                   std::to_string(n) + "] bias";
+        nearMiss = "the add " + nameOf(add) + " is neither of a [" +
+                   std::to_string(n) + "] bias nor of a residual of the " +
+                   "product's shape";
         user = nullptr;
       }
     }
     UnaryOp activation = takeActivation(user, chain, parts, nearMiss);
-    if (activation)
+    if (activation) {
       nearMiss.clear();
+      std::string users;
+      if (auto add = llvm::dyn_cast_if_present<BinaryOp>(
+              soleUser(tail(), "the activation's result", users));
+          add && add.getKind() == BinaryKind::add && !residual)
+        nearMiss = "the add " + nameOf(add) +
+                   " follows the activation; a fused residual comes "
+                   "before it";
+    }
     // A gemm with its bias and nothing after it stays a gemm.
     if (chain.size() == 1) {
       if (report && !nearMiss.empty())
@@ -265,7 +291,11 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     SmallVector<Value> fusedOperands = {input, weight};
     if (bias)
       fusedOperands.push_back(bias);
-    SmallVector<NamedAttribute> attrs;
+    if (residual)
+      fusedOperands.push_back(residual);
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+        "operandSegmentSizes",
+        b.getDenseI32ArrayAttr({1, 1, bias ? 1 : 0, residual ? 1 : 0}))};
     if (activation)
       appendActivation(b, activation.getKind(), activation.getAlpha(),
                        activation.getBeta(), attrs);

@@ -468,9 +468,14 @@ LogicalResult SampleFlow::visit(Operation *op) {
       .Case<MatMulOp>(
           [&](MatMulOp op) { return matmul(op, op.getLhs(), op.getRhs()); })
       .Case<FusedMatMulOp>([&](FusedMatMulOp op) {
-        if (failed(invariant(op, {op.getBias()}, "bias")))
+        if (failed(invariant(op, {op.getBias()}, "bias")) ||
+            failed(matmul(op, op.getInput(), op.getWeight())))
           return failure();
-        return matmul(op, op.getInput(), op.getWeight());
+        if (op.getResidual() &&
+            axisOf(op.getResidual()) != axisOf(op.getOutput()))
+          return mixes(op, "adds a residual that does not hold the samples "
+                           "as its result does");
+        return success();
       })
       .Case<GemmOp>([&](GemmOp op) {
         Axis a = axisOf(op.getA()), b = axisOf(op.getB());

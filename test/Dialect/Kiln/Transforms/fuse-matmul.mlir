@@ -37,23 +37,23 @@ func.func @gemms(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %w
 
 // -----
 
-// Near misses: the product has another user; the add is no [N] bias (a
-// residual of the product's shape); the unary is no activation; the gemm
-// transposes B; a batched rhs. A gemm with only its own bias stays.
+// Near misses: the product has another user; the add broadcasts a [1, N]
+// row (neither a [N] bias nor a residual); the unary is no activation; the
+// gemm transposes B; a batched rhs. A gemm with only its own bias stays.
 // CHECK-LABEL: func @misses
 // CHECK-NOT: kiln.fused_matmul
 // CHECK: return
 // REPORT: remark: not fused: the product has 2 users
-// REPORT: remark: not fused: the add kiln.binary is not of a [8] bias
+// REPORT: remark: not fused: the add kiln.binary is neither of a [8] bias nor of a residual of the product's shape
 // REPORT: remark: not fused: 'exp' (kiln.unary) is not a fusable activation
 // REPORT: remark: not fused: the gemm transposes an operand or scales the product
 // REPORT: remark: not fused: the product is not [..., K] x [K, N]
 // REPORT-NOT: remark
-func.func @misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %r: tensor<4x8xf32>, %b: tensor<8xf32>, %bx: tensor<2x4x8xf32>, %bw: tensor<2x8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>, tensor<4x8xf32>) {
+func.func @misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %r: tensor<1x8xf32>, %b: tensor<8xf32>, %bx: tensor<2x4x8xf32>, %bw: tensor<2x8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>, tensor<4x8xf32>) {
   %0 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
   %1 = kiln.unary relu %0 : tensor<4x8xf32>
   %2 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
-  %3 = kiln.binary add %2, %r : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %3 = kiln.binary add %2, %r : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
   %4 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
   %5 = kiln.unary exp %4 : tensor<4x8xf32>
   %6 = kiln.gemm %x, %w {trans_b} : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
@@ -61,6 +61,37 @@ func.func @misses(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %r: tensor<4x8xf32>,
   %8 = kiln.matmul %bx, %bw : (tensor<2x4x8xf32>, tensor<2x8x8xf32>) -> tensor<2x4x8xf32>
   %9 = kiln.gemm %x, %w, %b : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
   return %0, %1, %3, %5, %7, %8, %9 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<2x4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Residual adds of the product's shape (a transformer's skip connections):
+// after the bias, before the activation, either operand order, a gemm's
+// own bias too; the fused op is where the add was, after the residual. An
+// add after the activation stays, and the report says why.
+// CHECK-LABEL: func @residuals
+// CHECK: %[[A:.*]] = kiln.fused_matmul %arg0, %arg1 bias %arg2 residual %arg3 activation relu : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: %[[R:.*]] = kiln.unary tanh %[[A]]
+// CHECK: %[[B:.*]] = kiln.fused_matmul %[[A]], %arg1 bias %arg2 residual %[[R]] : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: %[[C:.*]] = kiln.fused_matmul %[[B]], %arg1 bias %arg2 activation gelu
+// CHECK: %[[D:.*]] = kiln.binary add %[[C]], %[[B]]
+// CHECK: return %[[D]]
+// REPORT: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary, residual add kiln.binary, relu kiln.unary
+// REPORT: remark: fused into kiln.fused_matmul: gemm, bias, residual add kiln.binary
+// REPORT: remark: fused into kiln.fused_matmul: matmul, bias add kiln.binary, gelu kiln.unary; stopped: the add kiln.binary follows the activation; a fused residual comes before it
+func.func @residuals(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %r: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = kiln.matmul %x, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %1 = kiln.binary add %0, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %2 = kiln.binary add %1, %r : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %3 = kiln.unary relu %2 : tensor<4x8xf32>
+  %4 = kiln.gemm %3, %w, %b : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %5 = kiln.unary tanh %3 : tensor<4x8xf32>
+  %6 = kiln.binary add %5, %4 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %7 = kiln.matmul %6, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %8 = kiln.binary add %7, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  %9 = kiln.unary gelu %8 : tensor<4x8xf32>
+  %10 = kiln.binary add %9, %6 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %10 : tensor<4x8xf32>
 }
 
 // -----

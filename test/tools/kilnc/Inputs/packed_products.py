@@ -4,14 +4,14 @@ it: Div, Erf, Add, Mul, Mul); a Gemm with its weights stored transposed
 ([264, 200], transB) and a bias; [128, 264] x [264, 320] + bias, then
 LeakyRelu (0.1), giving y; and two products whose results are added to a
 residual: z1 = y + (y x [320, 320] + bias), the residual the product's own
-source, and z2 = y + (z1 x [320, 320] + bias), the residual also an output
-of the model. The
-widths leave partial panels of 64 columns.
+source, z2 = y + (z1 x [320, 320] + bias), the residual also an output
+of the model, and z3 = relu(z2 x [320, 320] + bias + z1), a ReLU after
+the residual. The widths leave partial panels of 64 columns.
 
   packed_products.py make DIR: writes DIR/model.onnx, DIR/x.npy and NumPy's
       float64 result DIR/expected_y.npy.
-  packed_products.py check DIR OUTDIR: compares OUTDIR/y.npy, z1.npy and
-      z2.npy with them.
+  packed_products.py check DIR OUTDIR: compares OUTDIR/y.npy, z1.npy,
+      z2.npy and z3.npy with them.
 """
 import math
 import sys
@@ -35,8 +35,10 @@ def case():
     b4 = rng.standard_normal(320).astype(np.float32)
     w5 = (rng.standard_normal((320, 320)) / 18).astype(np.float32)
     b5 = rng.standard_normal(320).astype(np.float32)
+    w6 = (rng.standard_normal((320, 320)) / 18).astype(np.float32)
+    b6 = rng.standard_normal(320).astype(np.float32)
     constants = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "w3": w3, "b3": b3,
-                 "w4": w4, "b4": b4, "w5": w5, "b5": b5,
+                 "w4": w4, "b4": b4, "w5": w5, "b5": b5, "w6": w6, "b6": b6,
                  "root2": np.array(math.sqrt(2), np.float32),
                  "one": np.array(1, np.float32),
                  "half": np.array(0.5, np.float32),
@@ -60,19 +62,26 @@ def case():
              node("Add", ["y", "q4"], ["z1"], name="residual1"),
              node("MatMul", ["z1", "w5"], ["p5"], name="residual_product"),
              node("Add", ["p5", "b5"], ["q5"], name="bias5"),
-             node("Add", ["q5", "y"], ["z2"], name="residual2")]
+             node("Add", ["q5", "y"], ["z2"], name="residual2"),
+             node("MatMul", ["z2", "w6"], ["p6"], name="relu_product"),
+             node("Add", ["p6", "b6"], ["q6"], name="bias6"),
+             node("Add", ["z1", "q6"], ["s6"], name="residual3"),
+             node("Relu", ["s6"], ["z3"], name="relu6")]
     model = compare.float_model("packed_products", nodes, {"x": x},
                                 {"y": [128, 320], "z1": [128, 320],
-                                 "z2": [128, 320]}, constants)
+                                 "z2": [128, 320], "z3": [128, 320]},
+                                constants)
     q1 = x.astype(np.float64) @ w1 + b1
     h1 = 0.5 * q1 * (1 + np.vectorize(math.erf)(q1 / math.sqrt(2)))
     h2 = h1.reshape(128, 200) @ w2.T.astype(np.float64) + b2
     q3 = h2 @ w3 + b3
     y = np.where(q3 < 0, 0.1 * q3, q3)
     z1 = y + (y @ w4 + b4)
-    return model, {"x": x}, {"y": y, "z1": z1, "z2": y + (z1 @ w5 + b5)}
+    z2 = y + (z1 @ w5 + b5)
+    z3 = np.maximum(z2 @ w6 + b6 + z1, 0)
+    return model, {"x": x}, {"y": y, "z1": z1, "z2": z2, "z3": z3}
 
 
 if __name__ == "__main__":
-    sys.exit(compare.case_script(sys.argv, case, ["y", "z1", "z2"], 1e-4,
+    sys.exit(compare.case_script(sys.argv, case, ["y", "z1", "z2", "z3"], 1e-4,
                                  1e-4))

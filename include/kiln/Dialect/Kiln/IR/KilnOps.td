@@ -635,14 +635,16 @@ def Kiln_FusedConvTransposeOp : Kiln_InferredOp<"fused_conv_transpose"> {
   }];
 }
 
-def Kiln_FusedMatMulOp : Kiln_InferredOp<"fused_matmul"> {
-  let summary = "Matrix product with bias and activation";
+def Kiln_FusedMatMulOp : Kiln_InferredOp<"fused_matmul",
+                                         [AttrSizedOperandSegments]> {
+  let summary = "Matrix product with bias, residual add and activation";
   let description = [{
     Computes `y = input @ weight + bias` over the last dim of `input`
     (`[..., K] x [K, N] -> [..., N]`, every leading dim of `input` kept),
-    then `y = activation(y)` with its `activation_alpha`/`activation_beta`
-    (as for `kiln.unary`). `bias` has shape `[N]`; bias and activation are
-    each optional.
+    `y = y + residual` when a residual is given (it has the output's
+    shape), then `y = activation(y)` with its
+    `activation_alpha`/`activation_beta` (as for `kiln.unary`). `bias` has
+    shape `[N]`; bias, residual and activation are each optional.
 
     ```mlir
     %y = kiln.fused_matmul %x, %w bias %b activation gelu
@@ -652,12 +654,14 @@ def Kiln_FusedMatMulOp : Kiln_InferredOp<"fused_matmul"> {
   }];
   let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
                        Optional<Kiln_FloatTensor>:$bias,
+                       Optional<Kiln_FloatTensor>:$residual,
                        OptionalAttr<Kiln_UnaryKindAttr>:$activation,
                        OptionalAttr<F32Attr>:$activation_alpha,
                        OptionalAttr<F32Attr>:$activation_beta);
   let results = (outs Kiln_FloatTensor:$output);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` $bias^)? (`activation` `` $activation^)?
+    $input `,` $weight (`bias` $bias^)? (`residual` $residual^)?
+    (`activation` `` $activation^)?
     attr-dict `:` functional-type(operands, results)
   }];
 }
