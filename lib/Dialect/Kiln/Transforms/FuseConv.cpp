@@ -80,21 +80,8 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
     auto tail = [&] { return chain.back()->getResult(0); };
 
     Operation *user = soleUser(current, "the convolution's result", nearMiss);
-    if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
-        add && add.getKind() == BinaryKind::add) {
-      Value other = otherOperand(add, current);
-      if (other.getType() == current.getType() && other != current &&
-          add.getType() == current.getType()) {
-        residual = other;
-        chain.push_back(add);
-        parts.push_back("residual add " + nameOf(add));
-        user = soleUser(tail(), "the residual sum", nearMiss);
-      } else {
-        nearMiss = "the add " + nameOf(add) +
-                   " broadcasts an operand, so it is no residual";
-        user = nullptr;
-      }
-    }
+    user = takeResidual(user, chain, parts, residual, nearMiss,
+                        "broadcasts an operand, so it is no residual");
     if (UnaryOp unary = takeActivation(user, chain, parts, nearMiss)) {
       activation = unary.getKind();
       alpha = unary.getAlpha();

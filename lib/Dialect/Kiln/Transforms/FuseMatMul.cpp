@@ -252,22 +252,9 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     // skip connection), before any activation, as a fused convolution
     // takes it.
     Value residual;
-    if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
-        add && add.getKind() == BinaryKind::add) {
-      Value current = tail(), other = otherOperand(add, current);
-      if (other.getType() == current.getType() && other != current &&
-          add.getType() == current.getType()) {
-        residual = other;
-        chain.push_back(add);
-        parts.push_back("residual add " + nameOf(add));
-        user = soleUser(tail(), "the residual sum", nearMiss);
-      } else {
-        nearMiss = "the add " + nameOf(add) + " is neither of a [" +
-                   std::to_string(n) + "] bias nor of a residual of the " +
-                   "product's shape";
-        user = nullptr;
-      }
-    }
+    user = takeResidual(user, chain, parts, residual, nearMiss,
+                        "is neither of a [" + std::to_string(n) +
+                            "] bias nor of a residual of the product's shape");
     UnaryOp activation = takeActivation(user, chain, parts, nearMiss);
     if (activation) {
       nearMiss.clear();

@@ -73,6 +73,25 @@ Operation *soleUser(Value value, StringRef what, std::string &why) {
   return *value.getUsers().begin();
 }
 
+Operation *takeResidual(Operation *user, SmallVectorImpl<Operation *> &chain,
+                        SmallVectorImpl<std::string> &parts, Value &residual,
+                        std::string &why, StringRef notResidual) {
+  auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+  if (!add || add.getKind() != BinaryKind::add)
+    return user;
+  Value current = chain.back()->getResult(0);
+  Value other = otherOperand(add, current);
+  if (other.getType() != current.getType() || other == current ||
+      add.getType() != current.getType()) {
+    why = ("the add " + nameOf(add) + " " + notResidual).str();
+    return nullptr;
+  }
+  residual = other;
+  chain.push_back(add);
+  parts.push_back("residual add " + nameOf(add));
+  return soleUser(add.getResult(), "the residual sum", why);
+}
+
 UnaryOp takeActivation(Operation *user, SmallVectorImpl<Operation *> &chain,
                        SmallVectorImpl<std::string> &parts, std::string &why) {
   auto unary = llvm::dyn_cast_if_present<UnaryOp>(user);

@@ -45,6 +45,18 @@ UnaryOp takeActivation(mlir::Operation *user,
                        llvm::SmallVectorImpl<std::string> &parts,
                        std::string &why);
 
+/// Takes `user` into a fusion chain when it is a kiln.binary add of the
+/// chain's result and another tensor of the same type (a residual): appends
+/// it to `chain` and "residual add NAME" to `parts`, sets `residual` and
+/// returns the sum's only user (`why` says when it has more). Another add
+/// sets `why` to "the add NAME " + `notResidual` and returns null; any other
+/// `user` is returned as it is.
+mlir::Operation *takeResidual(mlir::Operation *user,
+                              llvm::SmallVectorImpl<mlir::Operation *> &chain,
+                              llvm::SmallVectorImpl<std::string> &parts,
+                              mlir::Value &residual, std::string &why,
+                              llvm::StringRef notResidual);
+
 /// The location of a fused op: those of the ops of `chain`.
 mlir::Location chainLoc(llvm::ArrayRef<mlir::Operation *> chain);
 

@@ -14,8 +14,9 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
+from kilntest import compare
 from kilntest.conv import conv
 
 out = sys.argv[1]
@@ -38,14 +39,8 @@ nodes = [
 ]
 outputs = {"y1": [13, 150], "y2": [3, 13, 100], "y3": [100, 40],
            "y4": [2, 20, 9, 7]}
-graph = helper.make_graph(
-    nodes, "contraction_blocks",
-    [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v.shape))
-     for k, v in inputs.items()],
-    [helper.make_tensor_value_info(k, TensorProto.FLOAT, v)
-     for k, v in outputs.items()],
-    [numpy_helper.from_array(v, k) for k, v in weights.items()])
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+model = compare.float_model("contraction_blocks", nodes, inputs, outputs,
+                            weights)
 model.ir_version = 8
 onnx.save(model, os.path.join(out, "model.onnx"))
 for name, value in inputs.items():
