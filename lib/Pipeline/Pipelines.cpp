@@ -20,6 +20,12 @@
 
 using namespace mlir;
 
+/// Whether the host has AVX-512: the blocks of oneDNN's layouts and the
+/// generated kernels' register blocks follow its vector registers.
+static bool hostHasAvx512() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512f");
+}
+
 void kiln::buildGraphPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
@@ -66,8 +72,7 @@ void kiln::buildLinalgPipeline(OpPassManager &pm,
     KilnDnnlLayoutsOptions layouts;
     layouts.block = options.dnnlBlock;
     if (layouts.block == 0)
-      layouts.block =
-          llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : 8;
+      layouts.block = hostHasAvx512() ? 16 : 8;
     pm.addPass(createKilnDnnlLayouts(layouts));
   }
   pm.addPass(createKilnSignlessIntegers());
@@ -109,8 +114,7 @@ void kiln::buildLLVMPipeline(OpPassManager &pm,
   // With AVX-512, blocks of 6 rows x 4 vectors of 16 floats: 24 of its 32
   // registers. Without it, where LLVM splits each vector in two, 6 x 2.
   KilnVectorizeContractionsOptions contractions;
-  contractions.vectors =
-      llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 4 : 2;
+  contractions.vectors = hostHasAvx512() ? 4 : 2;
   pm.addPass(createKilnVectorizeContractions(contractions));
   pm.addPass(createKilnVectorizeGenerics());
   pm.addPass(createConvertLinalgToParallelLoopsPass());

@@ -87,11 +87,9 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
       alpha = unary.getAlpha();
       beta = unary.getBeta();
       user = soleUser(tail(), "the activation's result", nearMiss);
-      if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
-          add && add.getKind() == BinaryKind::add && !residual)
-        nearMiss = "the add " + nameOf(add) +
-                   " follows the activation; a fused residual comes "
-                   "before it";
+      if (std::string late = residualAfterActivation(user);
+          !late.empty() && !residual)
+        nearMiss = late;
     } else if (llvm::isa_and_present<UnaryOp>(user)) {
       user = nullptr;
     }

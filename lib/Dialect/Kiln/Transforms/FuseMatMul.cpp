@@ -238,11 +238,12 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     int64_t n = typeOf(weight).getDimSize(1);
     if (auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
         add && add.getKind() == BinaryKind::add && !bias) {
-      RankedTensorType otherType = typeOf(otherOperand(add, result));
+      Value other = otherOperand(add, result);
+      RankedTensorType otherType = typeOf(other);
       if (otherType.getRank() == 1 && otherType.getDimSize(0) == n &&
           otherType.getElementType() == typeOf(result).getElementType() &&
           add.getType() == result.getType()) {
-        bias = otherOperand(add, result);
+        bias = other;
         chain.push_back(add);
         parts.push_back("bias add " + nameOf(add));
         user = soleUser(tail(), "the biased product", nearMiss);
@@ -259,12 +260,9 @@ struct FuseMatMulPass : kiln::impl::KilnFuseMatMulBase<FuseMatMulPass> {
     if (activation) {
       nearMiss.clear();
       std::string users;
-      if (auto add = llvm::dyn_cast_if_present<BinaryOp>(
-              soleUser(tail(), "the activation's result", users));
-          add && add.getKind() == BinaryKind::add && !residual)
-        nearMiss = "the add " + nameOf(add) +
-                   " follows the activation; a fused residual comes "
-                   "before it";
+      if (!residual)
+        nearMiss = residualAfterActivation(
+            soleUser(tail(), "the activation's result", users));
     }
     // A gemm with its bias and nothing after it stays a gemm.
     if (chain.size() == 1) {

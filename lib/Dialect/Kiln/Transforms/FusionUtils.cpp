@@ -92,6 +92,14 @@ Operation *takeResidual(Operation *user, SmallVectorImpl<Operation *> &chain,
   return soleUser(add.getResult(), "the residual sum", why);
 }
 
+std::string residualAfterActivation(Operation *user) {
+  auto add = llvm::dyn_cast_if_present<BinaryOp>(user);
+  if (!add || add.getKind() != BinaryKind::add)
+    return "";
+  return "the add " + nameOf(add) +
+         " follows the activation; a fused residual comes before it";
+}
+
 UnaryOp takeActivation(Operation *user, SmallVectorImpl<Operation *> &chain,
                        SmallVectorImpl<std::string> &parts, std::string &why) {
   auto unary = llvm::dyn_cast_if_present<UnaryOp>(user);

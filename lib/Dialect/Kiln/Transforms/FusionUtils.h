@@ -57,6 +57,11 @@ mlir::Operation *takeResidual(mlir::Operation *user,
                               mlir::Value &residual, std::string &why,
                               llvm::StringRef notResidual);
 
+/// Why an add that reads an activation's result (`user`) stays out of the
+/// chain: a fused residual comes before the activation. Empty when `user`
+/// is no add.
+std::string residualAfterActivation(mlir::Operation *user);
+
 /// The location of a fused op: those of the ops of `chain`.
 mlir::Location chainLoc(llvm::ArrayRef<mlir::Operation *> chain);
 
