@@ -126,6 +126,44 @@ struct Step {
   uint64_t scratchpadOffset = 0;
   /// In a variant split by samples, the samples it computes.
   int64_t samples = 0;
+
+  /// The arguments of the step's calls on one thread: the constant
+  /// operands, and a memory object per operand of the run (then the
+  /// scratchpad's, if any) whose buffer each call sets, rather than new
+  /// memory objects and a new map per call.
+  struct Arguments {
+    std::thread::id thread;
+    std::unordered_map<int, memory> map;
+    std::vector<memory> perRun;
+  };
+  /// The calling thread's arguments, made on its first call (threads that
+  /// run the same model at once each have their own).
+  Arguments &arguments(const dnnl::engine &engine) {
+    std::thread::id self = std::this_thread::get_id();
+    std::lock_guard<std::mutex> lock(*argumentsMutex);
+    for (const auto &a : threadArguments)
+      if (a->thread == self)
+        return *a;
+    auto a = std::make_unique<Arguments>();
+    a->thread = self;
+    a->map = fixed;
+    for (const RunOperand &operand : perRun) {
+      memory m(operand.layout, engine, nullptr);
+      a->map.emplace(operand.arg, m);
+      a->perRun.push_back(m);
+    }
+    if (scratchpad.get_size() > 0) {
+      memory m(scratchpad, engine, nullptr);
+      a->map.emplace(DNNL_ARG_SCRATCHPAD, m);
+      a->perRun.push_back(m);
+    }
+    threadArguments.push_back(std::move(a));
+    return *threadArguments.back();
+  }
+
+private:
+  std::unique_ptr<std::mutex> argumentsMutex = std::make_unique<std::mutex>();
+  std::vector<std::unique_ptr<Arguments>> threadArguments;
 };
 
 /// One way to run an op: its primitives (one, or the two directions of a
@@ -1346,19 +1384,18 @@ void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
   // `extra` bytes further on.
   auto run = [&](Step &step, int64_t first = 0, uint64_t extra = 0) {
     dnnl::stream &stream = state.stream();
-    std::unordered_map<int, memory> args = step.fixed;
-    for (const RunOperand &operand : step.perRun) {
+    Step::Arguments &args = step.arguments(state.engine);
+    for (size_t i = 0; i < step.perRun.size(); ++i) {
+      const RunOperand &operand = step.perRun[i];
       char *base = operand.inScratchpad ? scratchpad + extra
                                         : (char *)pointers[operand.pointer] +
                                               first * operand.sampleBytes;
-      args.emplace(operand.arg,
-                   memory(operand.layout, state.engine, base + operand.offset));
+      args.perRun[i].set_data_handle(base + operand.offset);
     }
     if (step.scratchpad.get_size() > 0)
-      args.emplace(DNNL_ARG_SCRATCHPAD,
-                   memory(step.scratchpad, state.engine,
-                          scratchpad + step.scratchpadOffset + extra));
-    step.primitive.execute(stream, args);
+      args.perRun.back().set_data_handle(scratchpad + step.scratchpadOffset +
+                                         extra);
+    step.primitive.execute(stream, args.map);
     stream.wait();
   };
   std::vector<Step> &parts = variant.parts;
