@@ -486,11 +486,14 @@ struct Program {
 /// kSkipRuns runs for the loops' trials), runs alternate between the team
 /// and one thread in blocks of kBlock (the first of each untimed: it
 /// finds the data where the other kind of run left it, in the other
-/// cores' caches or in one), and the graph runs on one thread from then
-/// on if the median of kRuns runs of each is lower there (at equal speed,
-/// one thread leaves the other cores free).
+/// cores' caches or in one), and the graph runs on the team from then on
+/// only if the median of kRuns runs of each is lower there by kTeamMargin:
+/// at about equal speed one thread leaves the other cores free, and its
+/// runs do not slow down when another process takes one of the team's
+/// cores.
 struct RunChoice {
   static constexpr int32_t kSkipRuns = 6, kBlock = 5, kRuns = 20;
+  static constexpr double kTeamMargin = 0.95;
   /// A graph whose quickest of the first kSkipRuns runs (on the team)
   /// took this long spends its time in ops large enough to have made
   /// their own choices: it stays on the team untimed (a model of 1 s runs
@@ -586,7 +589,8 @@ void endRun(const RunPlan &plan, int64_t ns) {
     return v[RunChoice::kRuns / 2];
   };
   int64_t team = median(choice.teamNs), one = median(choice.oneNs);
-  choice.decided.store(one < team ? 1 : 2, std::memory_order_release);
+  choice.decided.store(team < one * RunChoice::kTeamMargin ? 2 : 1,
+                       std::memory_order_release);
 }
 
 } // namespace
@@ -606,7 +610,7 @@ std::string kiln::runtime::describeRunThreads() {
                    : "";
   return "threads: whole runs timed on one thread and on the team: " +
          std::string(one && team ? "some graphs run on one thread"
-                     : one       ? "on one thread, faster"
+                     : one       ? "on one thread"
                                  : "on the team, faster");
 }
 
