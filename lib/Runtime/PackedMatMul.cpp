@@ -254,7 +254,27 @@ void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate) {
   int64_t panels = weights.panels;
-  int64_t team = std::min<int64_t>(std::max(threads, 1), panels);
+  threads = std::max(threads, 1);
+  // With kBlockRows rows or more for each thread, the threads split the
+  // rows (in whole blocks of kRows) and each reads all of the weights, as
+  // many times as one thread would for its rows, and only its rows of A;
+  // with fewer, they split the panels, so that weights read from memory
+  // once per run are read once in all.
+  if (threads > 1 && m / threads >= kBlockRows) {
+#pragma omp parallel num_threads(threads)
+    {
+      int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
+      int64_t blocks = (m + kRows - 1) / kRows;
+      int64_t first = std::min(m, blocks * t / size * kRows);
+      int64_t last = std::min(m, blocks * (t + 1) / size * kRows);
+      if (last > first)
+        computePanels(weights, a + first * weights.k, last - first,
+                      c + first * weights.n, activation, alpha, accumulate, 0,
+                      panels);
+    }
+    return;
+  }
+  int64_t team = std::min<int64_t>(threads, panels);
   if (team <= 1 || m == 0) {
     computePanels(weights, a, m, c, activation, alpha, accumulate, 0, panels);
     return;

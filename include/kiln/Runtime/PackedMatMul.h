@@ -49,8 +49,9 @@ bool packedMatMulAvailable();
 /// c[m, n] = a[m, k] x weights (+ bias), then `activation` (Relu with
 /// `alpha` the slope below zero), with a and c row-major and dense, on
 /// `threads` threads (1: the calling thread; more: an OpenMP team, the
-/// panels split among them). With `accumulate`, the product and bias are
-/// added to what c holds (a residual) before the activation.
+/// rows split among them when each gets 192 or more, else the panels).
+/// With `accumulate`, the product and bias are added to what c holds (a
+/// residual) before the activation.
 void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate = false);

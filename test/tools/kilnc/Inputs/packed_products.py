@@ -1,12 +1,14 @@
 """Products that run on the packed kernel, for dnnl-packed.test: a batched
-source [2, 64, 256] times [256, 200] + bias, then GELU (as PyTorch exports
+source [2, 200, 256] times [256, 200] + bias, then GELU (as PyTorch exports
 it: Div, Erf, Add, Mul, Mul); a Gemm with its weights stored transposed
-([264, 200], transB) and a bias; [128, 264] x [264, 320] + bias, then
+([264, 200], transB) and a bias; [400, 264] x [264, 320] + bias, then
 LeakyRelu (0.1), giving y; and two products whose results are added to a
 residual: z1 = y + (y x [320, 320] + bias), the residual the product's own
 source, z2 = y + (z1 x [320, 320] + bias), the residual also an output
 of the model, and z3 = relu(z2 x [320, 320] + bias + z1), a ReLU after
-the residual. The widths leave partial panels of 64 columns.
+the residual. The widths leave partial panels of 64 columns; the 400 rows,
+200 for each of two threads, are split between them (in blocks of 6, the
+last partial).
 
   packed_products.py make DIR: writes DIR/model.onnx, DIR/x.npy and NumPy's
       float64 result DIR/expected_y.npy.
@@ -24,7 +26,7 @@ from kilntest import compare
 
 def case():
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((2, 64, 256)).astype(np.float32)
+    x = rng.standard_normal((2, 200, 256)).astype(np.float32)
     w1 = (rng.standard_normal((256, 200)) / 16).astype(np.float32)
     b1 = rng.standard_normal(200).astype(np.float32)
     w2 = (rng.standard_normal((264, 200)) / 14).astype(np.float32)
@@ -42,7 +44,7 @@ def case():
                  "root2": np.array(math.sqrt(2), np.float32),
                  "one": np.array(1, np.float32),
                  "half": np.array(0.5, np.float32),
-                 "rows": np.array([128, 200], np.int64)}
+                 "rows": np.array([400, 200], np.int64)}
     node = helper.make_node
     nodes = [node("MatMul", ["x", "w1"], ["p1"], name="wide"),
              node("Add", ["p1", "b1"], ["q1"], name="bias1"),
@@ -68,12 +70,12 @@ def case():
              node("Add", ["z1", "q6"], ["s6"], name="residual3"),
              node("Relu", ["s6"], ["z3"], name="relu6")]
     model = compare.float_model("packed_products", nodes, {"x": x},
-                                {"y": [128, 320], "z1": [128, 320],
-                                 "z2": [128, 320], "z3": [128, 320]},
+                                {"y": [400, 320], "z1": [400, 320],
+                                 "z2": [400, 320], "z3": [400, 320]},
                                 constants)
     q1 = x.astype(np.float64) @ w1 + b1
     h1 = 0.5 * q1 * (1 + np.vectorize(math.erf)(q1 / math.sqrt(2)))
-    h2 = h1.reshape(128, 200) @ w2.T.astype(np.float64) + b2
+    h2 = h1.reshape(400, 200) @ w2.T.astype(np.float64) + b2
     q3 = h2 @ w3 + b3
     y = np.where(q3 < 0, 0.1 * q3, q3)
     z1 = y + (y @ w4 + b4)
