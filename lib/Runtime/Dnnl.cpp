@@ -128,13 +128,14 @@ struct Step {
   int64_t samples = 0;
 
   /// The arguments of the step's calls on one thread: the constant
-  /// operands, and a memory object per operand of the run (then the
-  /// scratchpad's, if any) whose buffer each call sets, rather than new
-  /// memory objects and a new map per call.
+  /// operands, and a memory object per operand of the run and for the
+  /// scratchpad (empty without one) whose buffers each call sets, rather
+  /// than new memory objects and a new map per call.
   struct Arguments {
     std::thread::id thread;
     std::unordered_map<int, memory> map;
     std::vector<memory> perRun;
+    memory scratchpad;
   };
   /// The calling thread's arguments, made on its first call (threads that
   /// run the same model at once each have their own).
@@ -153,9 +154,8 @@ struct Step {
       a->perRun.push_back(m);
     }
     if (scratchpad.get_size() > 0) {
-      memory m(scratchpad, engine, nullptr);
-      a->map.emplace(DNNL_ARG_SCRATCHPAD, m);
-      a->perRun.push_back(m);
+      a->scratchpad = memory(scratchpad, engine, nullptr);
+      a->map.emplace(DNNL_ARG_SCRATCHPAD, a->scratchpad);
     }
     threadArguments.push_back(std::move(a));
     return *threadArguments.back();
@@ -1392,9 +1392,9 @@ void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
                                               first * operand.sampleBytes;
       args.perRun[i].set_data_handle(base + operand.offset);
     }
-    if (step.scratchpad.get_size() > 0)
-      args.perRun.back().set_data_handle(scratchpad + step.scratchpadOffset +
-                                         extra);
+    if (args.scratchpad)
+      args.scratchpad.set_data_handle(scratchpad + step.scratchpadOffset +
+                                      extra);
     step.primitive.execute(stream, args.map);
     stream.wait();
   };
