@@ -4,11 +4,16 @@ kilnc --dnnl-winograd=false), and docs/performance-memory.md.
 
 For each model the bench exported (WORK/real/NAME-bB and WORK/zoo-bB/NAME,
 from ./bench/run.sh): its weights (the bytes of the ONNX initializers),
-the workspace its executable declares (kiln_model_workspace_bytes, read
-from the binary), its inputs and outputs (the arrays a run reads and
-writes), and the peak resident set of one run of the executable
-(/usr/bin/time's %M), less that of the smallest model's run (the runtime,
-its libraries and the process, which every model pays once).
+its workspace (the arena of a run: the intermediate tensors its executable
+declares, kiln_model_workspace_bytes read from the binary, and oneDNN's
+scratchpads, which `--profile` reports), its inputs and outputs (the arrays
+a run reads and writes), and the peak resident set of the executable run
+until its choices are made (`--bench 1`: the warm-up's first runs time the
+variants of its ops, then one more run; VmHWM, read by bench/rss_probe.c
+when the process exits) less
+the pages of libdnnl.so it made resident (library code, shared between
+processes) and less the smallest such figure of all the models (the
+process, the runtime and its libraries, which every model pays once).
 
 usage: memory.py --kilnc KILNC --work WORK [--doc FILE] [--only NAME,...]
 """
@@ -16,6 +21,7 @@ usage: memory.py --kilnc KILNC --work WORK [--doc FILE] [--only NAME,...]
 import argparse
 import glob
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -74,13 +80,43 @@ def symbol_u64(binary, name):
     raise RuntimeError(f"{name} of {binary} is in no section with bytes")
 
 
-def peak_rss_kib(cmd):
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True)
+def probe_rss(probe, cmd, report):
+    """(peak resident KiB, KiB of libdnnl.so's resident pages) of one run
+    of `cmd`, from bench/rss_probe.c preloaded into it."""
+    if os.path.exists(report):
+        os.remove(report)
+    env = dict(os.environ, LD_PRELOAD=probe, RSS_PROBE_OUT=report,
+               RSS_PROBE_LIBS="libdnnl.so")
+    out = subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{cmd[0]}: {out.stderr.strip()}")
-    return int(out.stderr.strip().splitlines()[-1])
+    with open(report) as f:
+        values = dict(line.split() for line in f if line.strip())
+    peak, libraries = int(values["peak"]), int(values["libraries"])
+    if peak <= 0 or libraries < 0:
+        raise RuntimeError(f"{cmd[0]}: no figures from the probe: {values}")
+    return peak, libraries
+
+
+MEMORY_LINE = re.compile(
+    r"^memory: ([0-9.]+) (KiB|MiB) for each run's intermediate tensors"
+    r"(?: and ([0-9.]+) (KiB|MiB) for oneDNN's scratchpads)?$", re.M)
+
+
+def scratchpad_bytes(cmd):
+    """The bytes of oneDNN's scratchpads in a run's arena, from the
+    executable's --profile."""
+    out = subprocess.run([*cmd, "--profile"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{cmd[0]}: {out.stderr.strip()}")
+    match = MEMORY_LINE.search(out.stdout)
+    if not match:
+        raise RuntimeError(f"{cmd[0]} --profile printed no memory line")
+    if not match.group(3):
+        return 0
+    unit = 1024 if match.group(4) == "KiB" else 1024 * 1024
+    return int(float(match.group(3)) * unit)
 
 
 def models(work):
@@ -106,6 +142,11 @@ def main():
     only = set(filter(None, args.only.split(",")))
     out_dir = os.path.join(args.work, "memory")
     os.makedirs(out_dir, exist_ok=True)
+    probe = os.path.join(out_dir, "rss_probe.so")
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC",
+                    os.path.join(HERE, "rss_probe.c"), "-o", probe],
+                   check=True)
+    report = os.path.join(out_dir, "rss_probe.txt")
     rows = []
     for label, folder in models(args.work):
         if only and label.rsplit("-", 1)[0] not in only:
@@ -122,64 +163,92 @@ def main():
                            check=True)
             result = os.path.join(out_dir, f"{label}-{backend}-out")
             os.makedirs(result, exist_ok=True)
+            cmd = [exe, *inputs, "-o", result]
+            peak, libraries = min(probe_rss(probe, [*cmd, "--bench", "1"],
+                                            report)
+                                  for _ in range(3))
             row[backend] = {
-                "workspace": symbol_u64(exe, "kiln_model_workspace_bytes"),
-                "rss": 1024 * min(peak_rss_kib([exe, *inputs, "-o", result])
-                                  for _ in range(3)),
+                "activations": symbol_u64(exe, "kiln_model_workspace_bytes"),
+                "scratchpad": scratchpad_bytes(cmd),
+                "rss": 1024 * peak, "libraries": 1024 * libraries,
             }
+            row[backend]["workspace"] = (row[backend]["activations"]
+                                         + row[backend]["scratchpad"])
         rows.append(row)
         print(label, {b: row[b] for b in BACKENDS}, "weights", row["weights"],
               flush=True)
     if not rows:
         raise SystemExit("no exported models: run ./bench/run.sh first")
-    # The process and runtime every model pays: the smallest model's run.
-    base = {b: min(r[b]["rss"] for r in rows) for b in BACKENDS}
+    # The process and runtime every model pays: the smallest model's run,
+    # library code apart.
+    def own(r, b):
+        return r[b]["rss"] - r[b]["libraries"]
+
+    base = {b: min(own(r, b) for r in rows) for b in BACKENDS}
+    # The builds whose runs made library pages resident get a column.
+    with_libraries = [b for b in BACKENDS
+                      if any(r[b]["libraries"] for r in rows)]
     mib = 1024 * 1024
     lines = [
         "# Peak memory",
         "",
         "Each model the bench exports, compiled with each backend and run",
-        "once on its inputs (`./bench/memory.sh`, after `./bench/run.sh`):",
-        "its weights (the ONNX initializers), the workspace the executable",
-        "declares (`kiln_model_workspace_bytes`: the generated code's",
-        "activations), its inputs and outputs (the arrays the run reads and",
-        "writes), and the peak resident set of the run (the smallest",
-        "of 3, `/usr/bin/time`'s %M) less the smallest model's "
+        "on its inputs until its choices are made (`--bench 1`: the first",
+        "runs of the warm-up time the variants of its ops, then one more",
+        "run; `./bench/memory.sh`, after `./bench/run.sh`):",
+        "its weights (the ONNX initializers); its workspace, the arena each",
+        "run holds: the intermediate tensors the executable declares",
+        "(`kiln_model_workspace_bytes`) and, on the dnnl backend, oneDNN's",
+        "scratchpads (`--profile`'s `memory:` line); its inputs and outputs",
+        "(the arrays the run reads and writes); and the peak resident set",
+        "of the run (VmHWM, the smallest of 3), of which the pages of",
+        "libdnnl.so that the run made resident (its code and read-only",
+        "data, file-backed and shared by every process that maps the",
+        "library, read from /proc/self/smaps at exit by",
+        "`bench/rss_probe.c`) are set apart. Net peak: the peak less those",
+        "pages and less the smallest such figure of all the models "
         f"({base['dnnl'] / mib:.1f} MiB with dnnl, "
-        f"{base['llvm'] / mib:.1f} MiB with llvm:",
-        "the process, the runtime and its libraries). Ratio: that net peak",
-        "over weights + workspace + inputs and outputs; the goal is at most",
-        "1.10. On the dnnl",
-        "backend oneDNN's reordered weights and scratchpads are not in the",
-        "workspace, and a model that creates oneDNN primitives makes",
-        "libdnnl.so's own pages resident (file-backed and shared between",
-        "processes: 5.7 MiB of the 6.7 MiB net of mnist_cnn b1, read from",
-        "/proc/PID/smaps during a run), which dominates the small models.",
-        "The default dnnl build has oneDNN compute 3x3 convolutions at unit",
-        "stride by Winograd's minimal filtering, from weights transformed at",
-        "load that take 16/9 or 4 times the memory of the originals (which",
-        "are released); dnnl-direct is the same model built with",
-        "`--dnnl-winograd=false`, whose reordered weights take what the",
-        "originals took. A run that makes the first choices also holds the",
-        "weights of the convolutions' channels-last variants (a tenth of the",
-        "model's constants at most, or 1 MiB) beside the others until they",
-        "are chosen or released.",
+        f"{base['llvm'] / mib:.1f} MiB with llvm: the process, the runtime",
+        "and its libraries). Ratio: the net peak over weights + workspace +",
+        "inputs and outputs; the goal is at most 1.10.",
         "",
-        "| model | weights (MiB) | inputs, outputs (MiB) | "
-        + " | ".join(f"{b} workspace (MiB) | {b} net peak (MiB) | ratio"
-                     for b in BACKENDS) + " |",
-        "| --- | --- | --- |" + " --- | --- | --- |" * len(BACKENDS),
+        "On the dnnl backend oneDNN's reordered weights replace the",
+        "originals, which are released. The default dnnl build has oneDNN",
+        "compute 3x3 convolutions at unit stride by Winograd's minimal",
+        "filtering, from weights transformed at load that take 16/9 or 4",
+        "times the memory of the originals, and with a scratchpad of its",
+        "own for the transformed tiles; dnnl-direct is the same model built",
+        "with `--dnnl-winograd=false`, whose reordered weights take what",
+        "the originals took. A run that makes the first choices also holds",
+        "the weights of the convolutions' channels-last variants (a tenth of",
+        "the model's constants at most, or 1 MiB) beside the others until",
+        "they are chosen or released; the variants' own buffers are in the",
+        "scratchpad (at most a tenth of the constants or 16 MiB beyond what",
+        "the defaults need). The code oneDNN generates for its primitives",
+        "(those of the variants too) is anonymous memory outside the",
+        "workspace.",
+        "",
     ]
+    header = ["model", "weights (MiB)", "inputs, outputs (MiB)"]
+    for b in BACKENDS:
+        header.append(f"{b} workspace (MiB)")
+        if b in with_libraries:
+            header.append(f"{b} libdnnl.so pages (MiB)")
+        header += [f"{b} net peak (MiB)", "ratio"]
+    lines += ["| " + " | ".join(header) + " |",
+              "| " + " | ".join("---" for _ in header) + " |"]
     over = []
     for r in rows:
         cells = [r["model"], f"{r['weights'] / mib:.1f}",
                  f"{r['io'] / mib:.1f}"]
         for b in BACKENDS:
-            net = r[b]["rss"] - base[b]
+            net = own(r, b) - base[b]
             need = r["weights"] + r["io"] + r[b]["workspace"]
             ratio = net / need if need else float("nan")
-            cells += [f"{r[b]['workspace'] / mib:.1f}", f"{net / mib:.1f}",
-                      f"{ratio:.2f}"]
+            cells.append(f"{r[b]['workspace'] / mib:.1f}")
+            if b in with_libraries:
+                cells.append(f"{r[b]['libraries'] / mib:.1f}")
+            cells += [f"{net / mib:.1f}", f"{ratio:.2f}"]
             if need >= mib and ratio > 1.10:
                 over.append(f"{r['model']} {b} ({ratio:.2f})")
         lines.append("| " + " | ".join(cells) + " |")

@@ -301,7 +301,9 @@ public:
           bool packed, uint64_t constantBytes)
       : state(state), constants(constants), variants(variants), packed(packed),
         channelsLastBudget(
-            std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 10)) {}
+            std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 10)),
+        variantBytes(std::max<uint64_t>(kMinVariantBytes, constantBytes / 10)) {
+  }
 
   /// Adds the op of `record` with its variants; throws dnnl::error or
   /// returns a message.
@@ -369,6 +371,16 @@ private:
   /// model's constants or this many bytes: the first convolutions in the
   /// program's order get variants until they would take more.
   static constexpr uint64_t kMinChannelsLastBudget = 1 << 20;
+  /// What a variant may add to the run's scratchpad, which every run
+  /// holds whichever variants are chosen: a tenth of the model's constants
+  /// or this many bytes. A channels-last variant's input and output take
+  /// at most that (the variant wins on maps of few pixels per row, whose
+  /// activations are small; the first convolution of an ImageNet network
+  /// at batch 8 would take 29 MiB), and so does a split variant's
+  /// scratchpad beyond the default's (MNIST's 3x3 convolutions at batch
+  /// 16, split over 2 threads: 6 MiB more, and runs 1.2 times as fast;
+  /// ResNet-50's last ones at batch 8: 42 MiB more, and never faster).
+  static constexpr uint64_t kMinVariantBytes = 16 << 20;
 
   /// The products that run on Kiln's packed kernel rather than oneDNN's
   /// matmul: at least this many multiply-adds, and 64 columns and 64 rows
@@ -475,7 +487,8 @@ private:
     const Dims &w = dims(1);
     if (std::none_of(w.begin() + 2, w.end(), [](int64_t k) { return k > 1; }))
       return false;
-    return desc(1).get_size() <= channelsLastBudget;
+    return desc(1).get_size() <= channelsLastBudget &&
+           desc(0).get_size() + desc(output()).get_size() <= variantBytes;
   }
 
   /// Adds the channels-last variant of a convolution (for one thread or
@@ -520,6 +533,8 @@ private:
     auto variant = std::make_shared<Variant>();
     variant->parts = std::move(parts);
     variant->oneThread = oneThread;
+    state.scratchpadBytes =
+        std::max(state.scratchpadBytes, scratchpadOf(variant->parts));
     op.variants.push_back(std::move(variant));
     return "";
   }
@@ -601,8 +616,15 @@ private:
           variant->scratchpadStride, alignUp(step.scratchpad.get_size()));
       variant->parts.push_back(std::move(step));
     }
-    state.scratchpadBytes = std::max<uint64_t>(
-        state.scratchpadBytes, variant->scratchpadStride * threads);
+    // Every run holds the scratchpad that the largest variant needs: a
+    // split one may take at most variantBytes more than the default
+    // (oneDNN's Winograd kernels take about as much for a share of the
+    // samples as for all of them, so that a split takes the threads times
+    // as much).
+    uint64_t bytes = variant->scratchpadStride * threads;
+    if (bytes > scratchpadOf(op.team()->parts) + variantBytes)
+      return;
+    state.scratchpadBytes = std::max(state.scratchpadBytes, bytes);
     op.variants.push_back(std::move(variant));
   }
 
@@ -720,9 +742,15 @@ private:
       step.scratchpadOffset =
           alignUp(last.scratchpadOffset + last.scratchpad.get_size());
     }
-    state.scratchpadBytes =
-        std::max<uint64_t>(state.scratchpadBytes,
-                           step.scratchpadOffset + step.scratchpad.get_size());
+  }
+
+  /// The scratchpad that `parts` take, one after the other.
+  static uint64_t scratchpadOf(const std::vector<Step> &parts) {
+    uint64_t bytes = 0;
+    for (const Step &part : parts)
+      bytes = std::max<uint64_t>(bytes, part.scratchpadOffset +
+                                            part.scratchpad.get_size());
+    return bytes;
   }
 
   /// A window's dims as oneDNN counts them (dilations from 0).
@@ -1327,8 +1355,6 @@ private:
     dnnl::reorder::primitive_desc rpd(state.engine, out, state.engine,
                                       desc(output()), attr);
     done(dnnl::reorder(rpd), rpd.scratchpad_desc());
-    state.scratchpadBytes =
-        std::max<uint64_t>(state.scratchpadBytes, work + stepScratchpad);
   }
 
   void bindConvolution(const memory::desc &wanted, const memory::desc &given,
@@ -1354,6 +1380,8 @@ private:
   bool channelsLast = false;
   /// What the weights of channels-last variants may still take.
   uint64_t channelsLastBudget;
+  /// What a variant may add to the run's scratchpad.
+  uint64_t variantBytes;
   /// The weights layout of the convolution just built, and that of the
   /// op's first variant while its others are built.
   memory::desc convWeights;

@@ -74,6 +74,16 @@ void printSignature(const Signature &signature) {
                 (long long)signature.minLength, (long long)signature.maxLength);
 }
 
+/// `bytes` in KiB below a MiB, else in MiB.
+std::string formatBytes(uint64_t bytes) {
+  char text[32];
+  if (bytes < (uint64_t(1) << 20))
+    std::snprintf(text, sizeof(text), "%.1f KiB", bytes / 1024.0);
+  else
+    std::snprintf(text, sizeof(text), "%.2f MiB", bytes / (1024.0 * 1024.0));
+  return text;
+}
+
 /// Runs the model `runs` more times with the per-op hooks recording, then
 /// prints each op's mean time, the slowest first.
 bool printProfile(const std::vector<void *> &io, const Signature &signature,
@@ -101,6 +111,14 @@ bool printProfile(const std::vector<void *> &io, const Signature &signature,
   std::string primitives = backend.describe();
   if (!primitives.empty())
     std::printf("%s\n", primitives.c_str());
+  // The arena of a run for all the samples at once (a block of samples or
+  // a sequence bucket has its own).
+  std::printf("memory: %s for each run's intermediate tensors",
+              formatBytes(kiln_model_workspace_bytes).c_str());
+  if (backend.state())
+    std::printf(" and %s for oneDNN's scratchpads",
+                formatBytes(backend.scratchpadBytes()).c_str());
+  std::printf("\n");
   std::string threads = kiln::runtime::describeRunThreads();
   if (!threads.empty())
     std::printf("%s\n", threads.c_str());
