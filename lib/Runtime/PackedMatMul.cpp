@@ -9,8 +9,10 @@
 // kBlockRows at a time (under 600 KiB of A over that depth) kept in L2
 // while every panel passes. While the blocks of one slice are computed,
 // the kernel prefetches the next slice it reads into L2, one cache line
-// every kPrefetchEvery steps of K, so that weights coming from memory are
-// there by the time they are read; and each step prefetches the slice's
+// every kPrefetchEvery steps of K (more often when so few blocks of rows
+// pass under a slice that they would not cover the next one), so that
+// weights coming from memory are there by the time they are read; and
+// each step prefetches the slice's
 // row kL1Ahead steps on into L1, which the hardware's prefetchers leave
 // in L2.
 //
@@ -93,7 +95,7 @@ struct Epilogue {
 
 /// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
 /// A[0..rows, 0..depth) x the slice `b`; prefetches `lines` cache lines
-/// from `prefetch`, one every kPrefetchEvery steps; `epilogue` after the
+/// from `prefetch`, one every `every` steps; `epilogue` after the
 /// last slice. With `first` and `addC`, what C held is added to the
 /// slice's products once they are summed (a residual added to partial sums
 /// from zero, rather than each product added to the residual, keeps the
@@ -101,13 +103,14 @@ struct Epilogue {
 template <int rows>
 KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
                        int64_t ldc, int64_t depth, bool first, bool addC,
-                       const char *prefetch, int64_t lines,
+                       const char *prefetch, int64_t lines, int64_t every,
                        const __mmask16 *masks, const Epilogue *epilogue) {
   __m512 acc[rows][kVectors];
   for (int i = 0; i < rows; ++i)
     for (int v = 0; v < kVectors; ++v)
       acc[i][v] = first ? _mm512_setzero_ps()
                         : _mm512_maskz_loadu_ps(masks[v], c + i * ldc + 16 * v);
+  int64_t nextLineStep = 0;
   for (int64_t k = 0; k < depth; ++k) {
     __m512 w[kVectors];
     for (int v = 0; v < kVectors; ++v)
@@ -117,8 +120,12 @@ KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
     for (int v = 0; v < kVectors; ++v)
       _mm_prefetch((const char *)(b + (k + kL1Ahead) * kPanel + 16 * v),
                    _MM_HINT_T0);
-    if (k % kPrefetchEvery == 0 && k / kPrefetchEvery < lines)
-      _mm_prefetch(prefetch + k / kPrefetchEvery * 64, _MM_HINT_T1);
+    if (k == nextLineStep && lines > 0) {
+      _mm_prefetch(prefetch, _MM_HINT_T1);
+      prefetch += 64;
+      --lines;
+      nextLineStep += every;
+    }
     for (int i = 0; i < rows; ++i) {
       __m512 x = _mm512_set1_ps(a[i * lda + k]);
       for (int v = 0; v < kVectors; ++v)
@@ -158,7 +165,7 @@ KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
 
 using BlockFn = void (*)(const float *, int64_t, const float *, float *,
                          int64_t, int64_t, bool, bool, const char *, int64_t,
-                         const __mmask16 *, const Epilogue *);
+                         int64_t, const __mmask16 *, const Epilogue *);
 const BlockFn blocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>,
                                    block<4>, block<5>, block<6>};
 
@@ -194,14 +201,22 @@ void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
         }
         Epilogue epilogue{w.bias.data() + p * kPanel, activation, alpha};
         const float *slice = w.panel(p, k0);
-        int64_t prefetched = 0, perBlock = depth / kPrefetchEvery + 1;
+        // One line every `every` steps, at most kPrefetchEvery: often
+        // enough that the blocks under this slice prefetch all of the next
+        // (with few rows, few blocks).
+        int64_t blocksHere = (rowsHere + kRows - 1) / kRows;
+        int64_t every =
+            nextLines ? std::clamp<int64_t>(depth * blocksHere / nextLines, 1,
+                                            kPrefetchEvery)
+                      : kPrefetchEvery;
+        int64_t prefetched = 0, perBlock = (depth + every - 1) / every;
         for (int64_t i0 = m0; i0 < m0 + rowsHere; i0 += kRows) {
           int rows = (int)std::min<int64_t>(kRows, m0 + rowsHere - i0);
           int64_t lines = std::max<int64_t>(0, nextLines - prefetched);
           blocks[rows](a + i0 * k + k0, k, slice, c + i0 * n + p * kPanel, n,
                        depth, firstSlice, accumulate,
-                       (const char *)next + prefetched * 64, lines, masks,
-                       lastSlice ? &epilogue : nullptr);
+                       (const char *)next + prefetched * 64, lines, every,
+                       masks, lastSlice ? &epilogue : nullptr);
           prefetched += std::min(lines, perBlock);
         }
       }
