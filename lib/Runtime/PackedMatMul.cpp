@@ -12,9 +12,8 @@
 // every kPrefetchEvery steps of K (more often when so few blocks of rows
 // pass under a slice that they would not cover the next one), so that
 // weights coming from memory are there by the time they are read; and
-// each step prefetches the slice's
-// row kL1Ahead steps on into L1, which the hardware's prefetchers leave
-// in L2.
+// each step prefetches the slice's row kL1Ahead steps on into L1, which
+// the hardware's prefetchers leave in L2.
 //
 //===----------------------------------------------------------------------===//
 
