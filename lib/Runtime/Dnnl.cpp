@@ -1319,12 +1319,10 @@ private:
     memory::desc in = pd.src_desc(), out = pd.dst_desc();
     uint64_t inBytes = alignUp(in.get_size());
     uint64_t work = inBytes + alignUp(out.get_size());
-    uint64_t stepScratchpad = 0;
     auto done = [&](dnnl::primitive primitive, const memory::desc &scratch) {
       step.primitive = primitive;
       step.scratchpad = scratch;
       step.scratchpadOffset = work;
-      stepScratchpad = std::max<uint64_t>(stepScratchpad, scratch.get_size());
     };
     auto reorderStep = [&](const memory::desc &from, const memory::desc &to) {
       dnnl::reorder::primitive_desc rpd(state.engine, from, state.engine, to,
