@@ -66,6 +66,7 @@ void kiln::buildLinalgPipeline(OpPassManager &pm,
     ConvertKilnToDnnlOptions dnnl;
     dnnl.minWork = options.dnnlMinWork;
     dnnl.recurrenceBatch = options.dnnlRecurrenceBatch;
+    dnnl.deconvMinChannels = options.dnnlDeconvMinChannels;
     dnnl.winograd = options.dnnlWinograd;
     pm.addPass(createConvertKilnToDnnl(dnnl));
     // oneDNN's AVX-512 kernels work on blocks of 16 channels, AVX2's on 8.

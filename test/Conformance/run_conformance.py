@@ -62,9 +62,11 @@ class Runner:
         self.root = args.root
         self.backend = args.backend
         # The tests' layers are small; put them on oneDNN whatever their size
-        # so that the dnnl run tests the primitives.
+        # (and their transposed convolutions' few output channels) so that
+        # the dnnl run tests the primitives.
         self.flags = [f"--backend={args.backend}"] + (
-            ["--dnnl-min-work=0"] if args.backend == "dnnl" else [])
+            ["--dnnl-min-work=0", "--dnnl-deconv-min-channels=0"]
+            if args.backend == "dnnl" else [])
         self.open_batch = args.open_batch
         self.open_dims = args.open_dims
         # Per model: the flags kilnc asked for ("--bind", "--shape"), and

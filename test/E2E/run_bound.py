@@ -27,9 +27,10 @@ def run_test(kilnc, folder, primitive, work, backend):
     for path in inputs[1:]:
         name, _ = tensorproto.name_and_dims(path)
         binds.append(f"--bind={name}={path}")
-    # The tests' layers are small: put them on oneDNN whatever their size.
+    # The tests' layers are small: put them on oneDNN whatever their size
+    # (and their transposed convolutions' few output channels).
     if backend == "dnnl":
-        binds.append("--dnnl-min-work=0")
+        binds += ["--dnnl-min-work=0", "--dnnl-deconv-min-channels=0"]
     ir = subprocess.run([kilnc, model, f"--backend={backend}", "--emit=linalg",
                          *binds], capture_output=True, text=True)
     if ir.returncode != 0:

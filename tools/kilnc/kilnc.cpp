@@ -91,6 +91,13 @@ static const std::string dnnlRecurrenceBatchHelp =
 static cl::opt<int64_t> dnnlRecurrenceBatch(
     "dnnl-recurrence-batch", cl::desc(dnnlRecurrenceBatchHelp),
     cl::init(kiln::kDefaultDnnlRecurrenceBatch), cl::cat(kilncCategory));
+static const std::string dnnlDeconvMinChannelsHelp =
+    "With --backend=dnnl, transposed convolutions of fewer output channels "
+    "per group run as generated code (default " +
+    std::to_string(kiln::kDefaultDnnlDeconvMinChannels) + "; 0: none)";
+static cl::opt<int64_t> dnnlDeconvMinChannels(
+    "dnnl-deconv-min-channels", cl::desc(dnnlDeconvMinChannelsHelp),
+    cl::init(kiln::kDefaultDnnlDeconvMinChannels), cl::cat(kilncCategory));
 static cl::opt<bool> dnnlWinograd(
     "dnnl-winograd",
     cl::desc("With --backend=dnnl, let oneDNN compute 3x3 convolutions at "
@@ -187,6 +194,7 @@ int main(int argc, char **argv) {
   options.pipeline.dnnlMinWork = dnnlMinWork;
   options.pipeline.dnnlRecurrenceBatch = dnnlRecurrenceBatch;
   options.pipeline.dnnlWinograd = dnnlWinograd;
+  options.pipeline.dnnlDeconvMinChannels = dnnlDeconvMinChannels;
   options.targetCPU = targetCPU;
   options.codegenThreads = codegenThreads;
   options.output = outputPath;

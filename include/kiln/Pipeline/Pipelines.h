@@ -46,6 +46,11 @@ struct PipelineOptions : public mlir::PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Recurrent layers over at most this many sequences run "
                      "as generated code whatever their size"),
       llvm::cl::init(kDefaultDnnlRecurrenceBatch)};
+  Option<int64_t> dnnlDeconvMinChannels{
+      *this, "dnnl-deconv-min-channels",
+      llvm::cl::desc("Transposed convolutions of fewer output channels per "
+                     "group run as generated code"),
+      llvm::cl::init(kDefaultDnnlDeconvMinChannels)};
   Option<bool> dnnlWinograd{
       *this, "dnnl-winograd",
       llvm::cl::desc("Let oneDNN compute 3x3 convolutions at unit stride by "

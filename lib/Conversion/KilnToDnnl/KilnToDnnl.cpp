@@ -247,11 +247,14 @@ LogicalResult splitFusedConv(FusedConvOp op, IRRewriter &rewriter) {
 // stay >= 0. oneDNN 2.6 adds a deconvolution's bias in a slow separate loop, so
 // the bias becomes a per-channel add of generated code.
 LogicalResult convertDeconv(ConvTransposeOp op, IRRewriter &rewriter,
-                            bool runtimeWeights) {
+                            bool runtimeWeights, int64_t minChannels) {
   RankedTensorType in = tensorType(op.getInput());
   int64_t k = in.getRank() - 2;
   if (!allF32(op) || k < 1 || k > 3 ||
       (!runtimeWeights && !hasConstantWeights(op)))
+    return failure();
+  // See kDefaultDnnlDeconvMinChannels.
+  if (tensorType(op.getWeight()).getDimSize(1) < minChannels)
     return failure();
   SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
   SmallVector<int64_t> outputPadding = orDefault(op.getOutputPadding(), k, 0);
@@ -986,7 +989,8 @@ struct ConvertKilnToDnnlPass
                                runtimeWeights, winograd);
           })
           .Case([&](ConvTransposeOp op) {
-            return convertDeconv(op, rewriter, runtimeWeights);
+            return convertDeconv(op, rewriter, runtimeWeights,
+                                 deconvMinChannels);
           })
           .Case(
               [&](GlobalPoolOp op) { return convertGlobalPool(op, rewriter); })

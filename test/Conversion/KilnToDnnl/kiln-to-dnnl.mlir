@@ -1,6 +1,7 @@
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true" -split-input-file | FileCheck %s
 // RUN: kiln-opt %s -kiln-to-dnnl=runtime-weights=true -split-input-file | FileCheck %s --check-prefix=SMALL
 // RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true winograd=false" -split-input-file | FileCheck %s --check-prefix=NOWINO
+// RUN: kiln-opt %s -kiln-to-dnnl="min-work=0 runtime-weights=true deconv-min-channels=0" -split-input-file | FileCheck %s --check-prefix=ALL
 
 // By default, matrix products, softmaxes and layer norms below min-work
 // multiply-adds stay generated code; convolutions go to oneDNN at any size.
@@ -46,14 +47,14 @@ func.func @conv_f64(%x: tensor<1x1x4x4xf64>, %w: tensor<1x1x3x3xf64>) -> tensor<
 // The output padding comes off the end pads; the bias becomes an add per
 // channel after the primitive.
 // CHECK-LABEL: func @deconv
-// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x16x3x3xf32>)
 // CHECK-SAME: params = array<i64: 0, 1, 2, 2, 2, 1, 1, 1, 1, 0, 0>
-// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
+// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<16xf32>) -> tensor<1x16x1x1xf32>
 // CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
 // CHECK: return %[[S]]
-func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
-  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
-  return %0 : tensor<1x4x6x6xf32>
+func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x16x3x3xf32>, %b: tensor<16xf32>) -> tensor<1x16x6x6xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x6x6xf32>
+  return %0 : tensor<1x16x6x6xf32>
 }
 
 // -----
@@ -61,14 +62,42 @@ func.func @deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4
 // A fused transposed convolution: the primitive, then the bias add and the
 // activation as generated code (one loop once lowered).
 // CHECK-LABEL: func @fused_deconv
-// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>)
-// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<4xf32>) -> tensor<1x4x1x1xf32>
+// CHECK: %[[D:.*]] = kiln_backend.dnnl_call "deconv" ins(%arg0, %arg1 : tensor<1x2x3x3xf32>, tensor<2x16x3x3xf32>)
+// CHECK: %[[B:.*]] = kiln.reshape %arg2 : (tensor<16xf32>) -> tensor<1x16x1x1xf32>
 // CHECK: %[[S:.*]] = kiln.binary add %[[D]], %[[B]]
 // CHECK: %[[A:.*]] = kiln.unary leaky_relu %[[S]] {alpha = 1.000000e-01 : f32}
 // CHECK: return %[[A]]
-func.func @fused_deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
-  %0 = kiln.fused_conv_transpose %x, %w bias %b activation leaky_relu {activation_alpha = 0.1 : f32, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
-  return %0 : tensor<1x4x6x6xf32>
+func.func @fused_deconv(%x: tensor<1x2x3x3xf32>, %w: tensor<2x16x3x3xf32>, %b: tensor<16xf32>) -> tensor<1x16x6x6xf32> {
+  %0 = kiln.fused_conv_transpose %x, %w bias %b activation leaky_relu {activation_alpha = 0.1 : f32, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x16x3x3xf32>, tensor<16xf32>) -> tensor<1x16x6x6xf32>
+  return %0 : tensor<1x16x6x6xf32>
+}
+
+// -----
+
+// Fewer than 16 output channels per group: oneDNN 2.6 would compute the
+// transposed convolution with its JIT sgemm and a col2im, slower than the
+// generated code and with several MiB of generated kernels of its own, so
+// it stays for kiln-to-linalg (16 per group, as in the two groups of
+// @deconv_groups, go to oneDNN; deconv-min-channels=0 sends every one).
+// CHECK-LABEL: func @deconv_few_channels
+// CHECK-NOT: kiln_backend.dnnl_call
+// CHECK: %[[D:.*]] = kiln.conv_transpose %arg0, %arg1, %arg2
+// CHECK: kiln.unary tanh %[[D]]
+// CHECK-NOT: kiln_backend.dnnl_call
+// ALL-LABEL: func @deconv_few_channels
+// ALL: kiln_backend.dnnl_call "deconv"
+func.func @deconv_few_channels(%x: tensor<1x64x8x8xf32>, %w: tensor<64x15x4x4xf32>, %b: tensor<15xf32>) -> tensor<1x15x16x16xf32> {
+  %0 = kiln.fused_conv_transpose %x, %w bias %b activation tanh {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x8x8xf32>, tensor<64x15x4x4xf32>, tensor<15xf32>) -> tensor<1x15x16x16xf32>
+  return %0 : tensor<1x15x16x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @deconv_groups
+// CHECK: kiln_backend.dnnl_call "deconv"
+func.func @deconv_groups(%x: tensor<1x64x8x8xf32>, %w: tensor<64x16x4x4xf32>) -> tensor<1x32x16x16xf32> {
+  %0 = kiln.conv_transpose %x, %w {group = 2 : i64, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x8x8xf32>, tensor<64x16x4x4xf32>) -> tensor<1x32x16x16xf32>
+  return %0 : tensor<1x32x16x16xf32>
 }
 
 // -----

@@ -21,7 +21,9 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
     code runs faster than a primitive call, and recurrent layers over at
     most `recurrence-batch` sequences, or over at most 8 with a constant
     recurrent matrix of 2 Mi elements or more (which kiln-to-linalg packs
-    in column panels). Convolutions whose weights are
+    in column panels), and transposed convolutions of fewer than
+    `deconv-min-channels` output channels per group, which oneDNN computes
+    with its sgemm and a col2im. Convolutions whose weights are
     not compile-time constants stay too (oneDNN 2.6 runs those on a very
     slow path), unless `runtime-weights` is set. With `winograd`, a
     convolution of 3x3 windows at unit stride, neither dilated nor grouped,
@@ -39,6 +41,10 @@ def ConvertKilnToDnnl : Pass<"kiln-to-dnnl", "mlir::ModuleOp"> {
            "::kiln::kDefaultDnnlRecurrenceBatch",
            "Recurrent layers over at most this many sequences run as "
            "generated code whatever their size">,
+    Option<"deconvMinChannels", "deconv-min-channels", "int64_t",
+           "::kiln::kDefaultDnnlDeconvMinChannels",
+           "Transposed convolutions of fewer output channels per group run "
+           "as generated code">,
     Option<"runtimeWeights", "runtime-weights", "bool", "false",
            "Also map convolutions whose weights are given at run time">,
     Option<"winograd", "winograd", "bool", "true",
