@@ -93,49 +93,61 @@ struct Epilogue {
 };
 
 /// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
-/// A[0..rows, 0..depth) x the slice `b`; prefetches `lines` cache lines
+/// A[0..rows, 0..depth) x the slice `b`, A's element (i, k) at
+/// a[i * lda + (k / 16) * akb + k % 16] and C's vector of columns
+/// [16 v, 16 v + 16) of row i at c + i * ldc + v * cvs (PackedLayout);
+/// prefetches `lines` cache lines
 /// from `prefetch`, one every `every` steps; `epilogue` after the
 /// last slice. With `first` and `addC`, what C held is added to the
 /// slice's products once they are summed (a residual added to partial sums
 /// from zero, rather than each product added to the residual, keeps the
 /// products' low bits).
 template <int rows>
-KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
-                       int64_t ldc, int64_t depth, bool first, bool addC,
-                       const char *prefetch, int64_t lines, int64_t every,
-                       const __mmask16 *masks, const Epilogue *epilogue) {
+KILN_AVX512 void block(const float *a, int64_t lda, int64_t akb, const float *b,
+                       float *c, int64_t ldc, int64_t cvs, int64_t depth,
+                       bool first, bool addC, const char *prefetch,
+                       int64_t lines, int64_t every, const __mmask16 *masks,
+                       const Epilogue *epilogue) {
   __m512 acc[rows][kVectors];
   for (int i = 0; i < rows; ++i)
     for (int v = 0; v < kVectors; ++v)
-      acc[i][v] = first ? _mm512_setzero_ps()
-                        : _mm512_maskz_loadu_ps(masks[v], c + i * ldc + 16 * v);
+      acc[i][v] = first
+                      ? _mm512_setzero_ps()
+                      : _mm512_maskz_loadu_ps(masks[v], c + i * ldc + v * cvs);
   int64_t nextLineStep = 0;
-  for (int64_t k = 0; k < depth; ++k) {
-    __m512 w[kVectors];
-    for (int v = 0; v < kVectors; ++v)
-      w[v] = _mm512_load_ps(b + k * kPanel + 16 * v);
-    // The slice's row kL1Ahead steps on, from L2 into L1 (past the
-    // slice's end a prefetch reads nothing it needs, and does not fault).
-    for (int v = 0; v < kVectors; ++v)
-      _mm_prefetch((const char *)(b + (k + kL1Ahead) * kPanel + 16 * v),
-                   _MM_HINT_T0);
-    if (k == nextLineStep && lines > 0) {
-      _mm_prefetch(prefetch, _MM_HINT_T1);
-      prefetch += 64;
-      --lines;
-      nextLineStep += every;
-    }
-    for (int i = 0; i < rows; ++i) {
-      __m512 x = _mm512_set1_ps(a[i * lda + k]);
+  // K in runs of 16 columns of A, each contiguous in its rows.
+  for (int64_t k0 = 0; k0 < depth; k0 += 16) {
+    const float *ak = a + (k0 >> 4) * akb;
+    int64_t run = std::min<int64_t>(16, depth - k0);
+    for (int64_t j = 0; j < run; ++j) {
+      int64_t k = k0 + j;
+      __m512 w[kVectors];
       for (int v = 0; v < kVectors; ++v)
-        acc[i][v] = _mm512_fmadd_ps(x, w[v], acc[i][v]);
+        w[v] = _mm512_load_ps(b + k * kPanel + 16 * v);
+      // The slice's row kL1Ahead steps on, from L2 into L1 (past the
+      // slice's end a prefetch reads nothing it needs, and does not
+      // fault).
+      for (int v = 0; v < kVectors; ++v)
+        _mm_prefetch((const char *)(b + (k + kL1Ahead) * kPanel + 16 * v),
+                     _MM_HINT_T0);
+      if (k == nextLineStep && lines > 0) {
+        _mm_prefetch(prefetch, _MM_HINT_T1);
+        prefetch += 64;
+        --lines;
+        nextLineStep += every;
+      }
+      for (int i = 0; i < rows; ++i) {
+        __m512 x = _mm512_set1_ps(ak[i * lda + j]);
+        for (int v = 0; v < kVectors; ++v)
+          acc[i][v] = _mm512_fmadd_ps(x, w[v], acc[i][v]);
+      }
     }
   }
   if (first && addC)
     for (int i = 0; i < rows; ++i)
       for (int v = 0; v < kVectors; ++v)
         acc[i][v] = _mm512_add_ps(
-            acc[i][v], _mm512_maskz_loadu_ps(masks[v], c + i * ldc + 16 * v));
+            acc[i][v], _mm512_maskz_loadu_ps(masks[v], c + i * ldc + v * cvs));
   if (epilogue) {
     for (int v = 0; v < kVectors; ++v) {
       __m512 bias = _mm512_loadu_ps(epilogue->bias + 16 * v);
@@ -159,17 +171,19 @@ KILN_AVX512 void block(const float *a, int64_t lda, const float *b, float *c,
   }
   for (int i = 0; i < rows; ++i)
     for (int v = 0; v < kVectors; ++v)
-      _mm512_mask_storeu_ps(c + i * ldc + 16 * v, masks[v], acc[i][v]);
+      _mm512_mask_storeu_ps(c + i * ldc + v * cvs, masks[v], acc[i][v]);
 }
 
-using BlockFn = void (*)(const float *, int64_t, const float *, float *,
-                         int64_t, int64_t, bool, bool, const char *, int64_t,
-                         int64_t, const __mmask16 *, const Epilogue *);
+using BlockFn = void (*)(const float *, int64_t, int64_t, const float *,
+                         float *, int64_t, int64_t, int64_t, bool, bool,
+                         const char *, int64_t, int64_t, const __mmask16 *,
+                         const Epilogue *);
 const BlockFn blocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>,
                                    block<4>, block<5>, block<6>};
 
 /// The product over panels [first, last).
-void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
+void computePanels(const PackedWeights &w, const float *a, PackedLayout al,
+                   int64_t m, float *c, PackedLayout cl,
                    PackedActivation activation, float alpha, bool accumulate,
                    int64_t first, int64_t last) {
   const int64_t k = w.k, n = w.n;
@@ -212,10 +226,12 @@ void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
         for (int64_t i0 = m0; i0 < m0 + rowsHere; i0 += kRows) {
           int rows = (int)std::min<int64_t>(kRows, m0 + rowsHere - i0);
           int64_t lines = std::max<int64_t>(0, nextLines - prefetched);
-          blocks[rows](a + i0 * k + k0, k, slice, c + i0 * n + p * kPanel, n,
-                       depth, firstSlice, accumulate,
-                       (const char *)next + prefetched * 64, lines, every,
-                       masks, lastSlice ? &epilogue : nullptr);
+          blocks[rows](a + i0 * al.rowStride + k0 / 16 * al.blockStride,
+                       al.rowStride, al.blockStride, slice,
+                       c + i0 * cl.rowStride + p * kVectors * cl.blockStride,
+                       cl.rowStride, cl.blockStride, depth, firstSlice,
+                       accumulate, (const char *)next + prefetched * 64, lines,
+                       every, masks, lastSlice ? &epilogue : nullptr);
           prefetched += std::min(lines, perBlock);
         }
       }
@@ -225,10 +241,12 @@ void computePanels(const PackedWeights &w, const float *a, int64_t m, float *c,
 
 } // namespace
 
-std::shared_ptr<PackedWeights> PackedWeights::pack(const float *b, int64_t k,
-                                                   int64_t n, int64_t rowStride,
-                                                   int64_t colStride,
-                                                   const float *bias) {
+namespace {
+
+/// Packs the [k, n] matrix whose element (r, c) is `at(r, c)`.
+template <typename At>
+std::shared_ptr<PackedWeights> packWith(int64_t k, int64_t n, const float *bias,
+                                        At at) {
   auto packed = std::make_shared<PackedWeights>();
   packed->k = k;
   packed->n = n;
@@ -242,19 +260,54 @@ std::shared_ptr<PackedWeights> PackedWeights::pack(const float *b, int64_t k,
   for (int64_t p = 0; p < packed->panels; ++p) {
     int64_t columns = std::min(kPanel, n - p * kPanel);
     for (int64_t r = 0; r < k; ++r, out += kPanel) {
-      const float *row = b + r * rowStride + p * kPanel * colStride;
-      if (colStride == 1) {
-        std::memcpy(out, row, columns * sizeof(float));
-      } else {
-        for (int64_t j = 0; j < columns; ++j)
-          out[j] = row[j * colStride];
-      }
+      at(r, p * kPanel, columns, out);
       std::fill(out + columns, out + kPanel, 0.0f);
     }
   }
   packed->bias.assign(packed->panels * kPanel, 0.0f);
   if (bias)
     std::copy(bias, bias + n, packed->bias.begin());
+  return packed;
+}
+
+} // namespace
+
+std::shared_ptr<PackedWeights> PackedWeights::pack(const float *b, int64_t k,
+                                                   int64_t n, int64_t rowStride,
+                                                   int64_t colStride,
+                                                   const float *bias) {
+  return packWith(k, n, bias,
+                  [&](int64_t r, int64_t c0, int64_t columns, float *out) {
+                    const float *row = b + r * rowStride + c0 * colStride;
+                    if (colStride == 1) {
+                      std::memcpy(out, row, columns * sizeof(float));
+                    } else {
+                      for (int64_t j = 0; j < columns; ++j)
+                        out[j] = row[j * colStride];
+                    }
+                  });
+}
+
+std::shared_ptr<PackedWeights>
+PackedWeights::packConvolution(const float *w, int64_t outChannels,
+                               int64_t channels, int64_t taps,
+                               const float *bias) {
+  int64_t k = taps * channels;
+  // Zeros, then each output channel's weights, read in order, go to its
+  // column of its panel: row tap * channels + channel.
+  auto packed = packWith(k, outChannels, bias,
+                         [](int64_t, int64_t, int64_t columns, float *out) {
+                           std::fill(out, out + columns, 0.0f);
+                         });
+  if (!packed)
+    return nullptr;
+  for (int64_t o = 0; o < outChannels; ++o) {
+    float *column = packed->data.get() + (o / kPanel) * k * kPanel + o % kPanel;
+    const float *from = w + o * k;
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t t = 0; t < taps; ++t)
+        column[(t * channels + c) * kPanel] = from[c * taps + t];
+  }
   return packed;
 }
 
@@ -267,6 +320,14 @@ bool packedMatMulAvailable() {
 void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate) {
+  packedMatMul(weights, a, {weights.k, 16}, m, c, {weights.n, 16}, activation,
+               alpha, threads, accumulate);
+}
+
+void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
+                  int64_t m, float *c, PackedLayout cl,
+                  PackedActivation activation, float alpha, int threads,
+                  bool accumulate) {
   int64_t panels = weights.panels;
   threads = std::max(threads, 1);
   // With kBlockRows rows or more for each thread, the threads split the
@@ -282,21 +343,22 @@ void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
       int64_t first = std::min(m, blocks * t / size * kRows);
       int64_t last = std::min(m, blocks * (t + 1) / size * kRows);
       if (last > first)
-        computePanels(weights, a + first * weights.k, last - first,
-                      c + first * weights.n, activation, alpha, accumulate, 0,
-                      panels);
+        computePanels(weights, a + first * al.rowStride, al, last - first,
+                      c + first * cl.rowStride, cl, activation, alpha,
+                      accumulate, 0, panels);
     }
     return;
   }
   int64_t team = std::min<int64_t>(threads, panels);
   if (team <= 1 || m == 0) {
-    computePanels(weights, a, m, c, activation, alpha, accumulate, 0, panels);
+    computePanels(weights, a, al, m, c, cl, activation, alpha, accumulate, 0,
+                  panels);
     return;
   }
 #pragma omp parallel num_threads(team)
   {
     int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
-    computePanels(weights, a, m, c, activation, alpha, accumulate,
+    computePanels(weights, a, al, m, c, cl, activation, alpha, accumulate,
                   panels * t / size, panels * (t + 1) / size);
   }
 }

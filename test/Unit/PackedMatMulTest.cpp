@@ -134,4 +134,82 @@ TEST(PackedMatMulTest, GeluOverItsWholeRange) {
   }
 }
 
+TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
+  if (!packedMatMulAvailable())
+    GTEST_SKIP() << "no AVX-512 on this machine";
+  // A 3x3 convolution's weights [O, C, 9] packed as rows (tap, channel),
+  // times a source read in oneDNN's nChw16c layout (the 45 pixels of one
+  // image, C = 48: 3 blocks, the pixels' rows 16 floats apart) into a
+  // destination in the same layout (O = 80: a partial panel), adding the
+  // residual it holds, on one thread and two. Tap 4 stands for a 1x1
+  // window: the products of each tap are checked one at a time, with the
+  // other taps' source columns zero.
+  const int64_t pixels = 45, channels = 48, out = 80, taps = 9;
+  std::mt19937 random(3);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> w(out * channels * taps), bias(out);
+  for (float &x : w)
+    x = uniform(random);
+  for (float &x : bias)
+    x = uniform(random);
+  auto packed = PackedWeights::packConvolution(w.data(), out, channels, taps,
+                                               bias.data());
+  ASSERT_TRUE(packed);
+  ASSERT_EQ(packed->k, channels * taps);
+  std::vector<float> source(pixels * channels);
+  for (float &x : source)
+    x = uniform(random);
+  // Element (pixel, channel) of a blocked tensor.
+  auto at = [&](int64_t p, int64_t c) {
+    return (c / 16) * pixels * 16 + p * 16 + c % 16;
+  };
+  for (int threads : {1, 2})
+    for (int64_t tap : {int64_t(0), int64_t(4), int64_t(8)}) {
+      // Dense rows [pixels, taps * channels]: the source at `tap`.
+      std::vector<float> rows(pixels * taps * channels, 0.0f);
+      for (int64_t p = 0; p < pixels; ++p)
+        for (int64_t c = 0; c < channels; ++c)
+          rows[p * taps * channels + tap * channels + c] = source[at(p, c)];
+      std::vector<float> residual(pixels * out), blocked(pixels * out);
+      for (float &x : residual)
+        x = uniform(random);
+      for (int64_t trial = 0; trial < 2; ++trial) {
+        // From the dense rows, then (trial 1) from the blocked source with
+        // weights of the one tap: a [channels, out] matrix of its own.
+        std::vector<float> c = residual;
+        if (trial == 0) {
+          packedMatMul(*packed, rows.data(), {taps * channels, 16}, pixels,
+                       c.data(), {16, pixels * 16}, PackedActivation::Relu,
+                       0.0f, threads, /*accumulate=*/true);
+        } else {
+          std::vector<float> one(out * channels);
+          for (int64_t o = 0; o < out; ++o)
+            for (int64_t ch = 0; ch < channels; ++ch)
+              one[o * channels + ch] = w[(o * channels + ch) * taps + tap];
+          auto single = PackedWeights::packConvolution(
+              one.data(), out, channels, 1, bias.data());
+          ASSERT_TRUE(single);
+          packedMatMul(*single, source.data(), {16, pixels * 16}, pixels,
+                       c.data(), {16, pixels * 16}, PackedActivation::Relu,
+                       0.0f, threads, /*accumulate=*/true);
+        }
+        for (int64_t p = 0; p < pixels; ++p)
+          for (int64_t o = 0; o < out; ++o) {
+            double sum = bias[o] + double(residual[at(p, o)]);
+            double magnitude = std::fabs(sum);
+            for (int64_t ch = 0; ch < channels; ++ch) {
+              double term = double(source[at(p, ch)]) *
+                            w[(o * channels + ch) * taps + tap];
+              sum += term;
+              magnitude += std::fabs(term);
+            }
+            ASSERT_NEAR(c[at(p, o)], std::max(sum, 0.0),
+                        1e-6 * magnitude + 1e-6)
+                << "tap " << tap << " trial " << trial << " threads " << threads
+                << " at (" << p << ", " << o << ")";
+          }
+      }
+    }
+}
+
 } // namespace

@@ -1,12 +1,13 @@
 //===- PackedMatMul.h - Matrix products on weights packed at load --------===//
 //
 // The oneDNN backend's kernel for wide products with constant weights on
-// AVX-512 machines: C[M, N] = A[M, K] x B[K, N] (+ bias, activation), B
-// packed once at load into panels of 64 columns (each panel K rows of 64
-// contiguous floats, the last padded with zeros). The kernel keeps a block
-// of 6 rows by 64 columns of C in 24 registers, reads a row of the panel
-// per step of K and, while it computes one panel, prefetches the next into
-// the L2 cache: a model's weights are read once per run, from memory.
+// AVX-512 machines (and convolutions of large weights over few pixels, as
+// products of their pixels by the weights): C[M, N] = A[M, K] x B[K, N] (+
+// bias, activation), B packed once at load into panels of 64 columns (each
+// panel K rows of 64 contiguous floats, the last padded with zeros). The kernel
+// keeps a block of 6 rows by 64 columns of C in 24 registers, reads a row of
+// the panel per step of K and, while it computes one panel, prefetches the next
+// into the L2 cache: a model's weights are read once per run, from memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +38,12 @@ struct PackedWeights {
                                              int64_t n, int64_t rowStride,
                                              int64_t colStride,
                                              const float *bias);
+  /// Packs convolution weights [outChannels, channels, taps] (OIHW with
+  /// the window's taps flattened) as a [taps * channels, outChannels]
+  /// matrix whose rows are in the order (tap, channel).
+  static std::shared_ptr<PackedWeights>
+  packConvolution(const float *w, int64_t outChannels, int64_t channels,
+                  int64_t taps, const float *bias);
   /// The panel p's rows from `row` on.
   const float *panel(int64_t p, int64_t row) const {
     return data.get() + (p * k + row) * kPanel;
@@ -45,6 +52,14 @@ struct PackedWeights {
 
 /// Whether this machine runs the kernel (AVX-512 F and DQ).
 bool packedMatMulAvailable();
+
+/// Where a product's operand keeps its rows: element (i, j) at
+/// i * rowStride + (j / 16) * blockStride + j % 16. Dense row-major rows of
+/// `cols` columns are {cols, 16}; the pixels of one image in oneDNN's
+/// nChw16c layout, rows of channels, are {16, H * W * 16}.
+struct PackedLayout {
+  int64_t rowStride, blockStride;
+};
 
 /// c[m, n] = a[m, k] x weights (+ bias), then `activation` (Relu with
 /// `alpha` the slope below zero), with a and c row-major and dense, on
@@ -55,6 +70,11 @@ bool packedMatMulAvailable();
 void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate = false);
+/// The same with a and c in the layouts `al` and `cl`.
+void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
+                  int64_t m, float *c, PackedLayout cl,
+                  PackedActivation activation, float alpha, int threads,
+                  bool accumulate);
 
 } // namespace kiln::runtime
 
