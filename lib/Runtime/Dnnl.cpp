@@ -187,7 +187,7 @@ struct Variant {
   std::shared_ptr<const kiln::runtime::PackedWeights> packed;
   kiln::runtime::PackedActivation activation =
       kiln::runtime::PackedActivation::None;
-  float alpha = 0;
+  float alpha = 0, beta = 0;
   /// Adds to the destination (the residual it holds).
   bool accumulate = false;
   int64_t rows = 0;
@@ -317,8 +317,8 @@ public:
       : state(state), constants(constants), variants(variants), packed(packed),
         channelsLastBudget(
             std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 10)),
-        variantBytes(std::max<uint64_t>(kMinVariantBytes, constantBytes / 10)) {
-  }
+        variantBytes(std::max<uint64_t>(kMinVariantBytes, constantBytes / 10)),
+        constantBytes(constantBytes) {}
 
   /// Adds the op of `record` with its variants; throws dnnl::error or
   /// returns a message.
@@ -421,7 +421,7 @@ private:
         record->operands[0].layout || record->operands[output()].layout)
       return false;
     std::optional<PackedActivation> activation =
-        packedActivation(p.activation, /*gelu=*/true);
+        packedActivation(p.activation, /*gelu=*/true, /*clip=*/false);
     if (!activation)
       return false;
     const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
@@ -451,9 +451,10 @@ private:
   }
 
   /// The activation of `activation` the packed kernel applies (GELU with
-  /// `gelu`), if it applies it.
+  /// `gelu`, clip with `clip`), if it applies it.
   static std::optional<kiln::runtime::PackedActivation>
-  packedActivation(const kiln::abi::DnnlActivation &activation, bool gelu) {
+  packedActivation(const kiln::abi::DnnlActivation &activation, bool gelu,
+                   bool clip) {
     using kiln::abi::DnnlEltwise;
     using kiln::runtime::PackedActivation;
     switch (activation.eltwise) {
@@ -464,6 +465,10 @@ private:
     case DnnlEltwise::GeluErf:
       if (gelu)
         return PackedActivation::GeluErf;
+      return std::nullopt;
+    case DnnlEltwise::Clip:
+      if (clip)
+        return PackedActivation::Clip;
       return std::nullopt;
     default:
       return std::nullopt;
@@ -516,19 +521,33 @@ private:
   /// The convolutions that run on Kiln's packed kernel rather than
   /// oneDNN's: at most this many output pixels in all (two 7x7 images),
   /// weights of at least kPackedConvMinWeights floats, read from memory at
-  /// each run. On the bench's AVX-512 machine, one thread, weights from
-  /// memory: ResNet-50's last 3x3 convolutions at batch 1 (512 channels,
-  /// 7x7) take 1.5 ms on the packed kernel against 1.9-2.0 ms in oneDNN's
-  /// direct and Winograd kernels, its 1x1 ones of 2048 -> 512 0.65 against
-  /// 0.70 ms; at 14x14 (196 pixels) oneDNN's are as fast or faster.
+  /// each run (the model's constants exceed the L2 cache), and whole panels
+  /// of 64 output channels. On the bench's
+  /// AVX-512 machine, one thread, weights from memory: ResNet-50's last
+  /// 3x3 convolutions at batch 1 (512 channels, 7x7) take 1.5 ms on the
+  /// packed kernel against 1.9-2.0 ms in oneDNN's direct and Winograd
+  /// kernels, its 1x1 ones of 2048 -> 512 0.65 against 0.70 ms,
+  /// MobileNet-V2's 1x1 of 320 -> 1280 0.25 against 0.32 ms and of 160 ->
+  /// 960 94 against 108 us; at 14x14 (196 pixels) oneDNN's are as fast or
+  /// faster, and so are they on 960 -> 160 (a half panel of 32 columns).
   static constexpr int64_t kPackedConvMaxPixels = 128;
-  static constexpr int64_t kPackedConvMinWeights = 256 * 1024;
+  static constexpr int64_t kPackedConvMinWeights = 128 * 1024;
+
+  /// The calling core's L2 cache (2 MiB when the system does not say).
+  static uint64_t l2Bytes() {
+    static const uint64_t bytes = [] {
+      long size = sysconf(_SC_LEVEL2_CACHE_SIZE);
+      return size > 0 ? uint64_t(size) : uint64_t(2) << 20;
+    }();
+    return bytes;
+  }
 
   /// Puts the record's op on the packed kernel when it is a 2-d
   /// convolution of one group with constant weights, blocked source and
-  /// destination of whole blocks of 16 channels, few output pixels and
-  /// large weights, at most a constant bias, a sum and an activation the
-  /// kernel applies (none, relu); false leaves it to oneDNN.
+  /// destination of whole blocks of 16 channels (of 64 for the
+  /// destination), few output pixels and large weights, at most a
+  /// constant bias, a sum and an activation the kernel applies (none,
+  /// relu, clip); false leaves it to oneDNN.
   bool addPackedConvolution(Op &op) {
     using kiln::runtime::PackedActivation;
     if (DnnlPrimitive(record->kind) != DnnlPrimitive::Conv ||
@@ -541,7 +560,7 @@ private:
         record->operands[output()].layout != 16)
       return false;
     std::optional<PackedActivation> activation =
-        packedActivation(p.activation, /*gelu=*/false);
+        packedActivation(p.activation, /*gelu=*/false, /*clip=*/true);
     if (!activation)
       return false;
     const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
@@ -574,9 +593,9 @@ private:
     }
     int64_t k = conv.channels * taps, n = conv.outChannels;
     if (result[0] != conv.batch || weights[0] != n ||
-        weights[1] != conv.channels || conv.channels % 16 != 0 || n % 16 != 0 ||
+        weights[1] != conv.channels || conv.channels % 16 != 0 || n % 64 != 0 ||
         conv.batch * conv.outHeight * conv.outWidth > kPackedConvMaxPixels ||
-        k * n < kPackedConvMinWeights)
+        k * n < kPackedConvMinWeights || constantBytes <= l2Bytes())
       return false;
     if (p.hasBias &&
         (dims(2).empty() || dims(2).back() != n || leadingRows(dims(2)) != 1))
@@ -591,6 +610,7 @@ private:
                                data, n, conv.channels, taps, bias);
                          });
     variant.convolution = conv;
+    variant.beta = p.activation.beta;
     if (conv.gather)
       state.scratchpadBytes = std::max<uint64_t>(
           state.scratchpadBytes,
@@ -1514,6 +1534,8 @@ private:
   uint64_t channelsLastBudget;
   /// What a variant may add to the run's scratchpad.
   uint64_t variantBytes;
+  /// The bytes of the model's constants.
+  uint64_t constantBytes;
   /// The weights layout of the convolution just built, and that of the
   /// op's first variant while its others are built.
   memory::desc convWeights;
@@ -1571,7 +1593,8 @@ void runPackedConvolution(const Variant &variant, const uintptr_t *pointers) {
     }
     kiln::runtime::packedMatMul(*variant.packed, in, from, outPlane, out,
                                 {16, outPlane * 16}, variant.activation,
-                                variant.alpha, threads, variant.accumulate);
+                                variant.alpha, variant.beta, threads,
+                                variant.accumulate);
   }
 }
 

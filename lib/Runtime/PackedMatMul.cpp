@@ -89,7 +89,7 @@ KILN_AVX512 inline __m512 geluErfPs(__m512 x) {
 struct Epilogue {
   const float *bias; // the panel's 64 values
   PackedActivation activation;
-  float alpha;
+  float alpha, beta;
 };
 
 /// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
@@ -164,6 +164,10 @@ KILN_AVX512 void block(const float *a, int64_t lda, int64_t akb, const float *b,
         case PackedActivation::GeluErf:
           y = geluErfPs(y);
           break;
+        case PackedActivation::Clip:
+          y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(epilogue->alpha)),
+                            _mm512_set1_ps(epilogue->beta));
+          break;
         }
         acc[i][v] = y;
       }
@@ -184,8 +188,8 @@ const BlockFn blocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>,
 /// The product over panels [first, last).
 void computePanels(const PackedWeights &w, const float *a, PackedLayout al,
                    int64_t m, float *c, PackedLayout cl,
-                   PackedActivation activation, float alpha, bool accumulate,
-                   int64_t first, int64_t last) {
+                   PackedActivation activation, float alpha, float beta,
+                   bool accumulate, int64_t first, int64_t last) {
   const int64_t k = w.k, n = w.n;
   for (int64_t m0 = 0; m0 < m; m0 += kBlockRows) {
     int64_t rowsHere = std::min(kBlockRows, m - m0);
@@ -212,7 +216,7 @@ void computePanels(const PackedWeights &w, const float *a, PackedLayout al,
           int64_t here = std::clamp<int64_t>(columns - 16 * v, 0, 16);
           masks[v] = (__mmask16)((1u << here) - 1);
         }
-        Epilogue epilogue{w.bias.data() + p * kPanel, activation, alpha};
+        Epilogue epilogue{w.bias.data() + p * kPanel, activation, alpha, beta};
         const float *slice = w.panel(p, k0);
         // One line every `every` steps, at most kPrefetchEvery: often
         // enough that the blocks under this slice prefetch all of the next
@@ -321,13 +325,13 @@ void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate) {
   packedMatMul(weights, a, {weights.k, 16}, m, c, {weights.n, 16}, activation,
-               alpha, threads, accumulate);
+               alpha, 0.0f, threads, accumulate);
 }
 
 void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
                   int64_t m, float *c, PackedLayout cl,
-                  PackedActivation activation, float alpha, int threads,
-                  bool accumulate) {
+                  PackedActivation activation, float alpha, float beta,
+                  int threads, bool accumulate) {
   int64_t panels = weights.panels;
   threads = std::max(threads, 1);
   // With kBlockRows rows or more for each thread, the threads split the
@@ -344,21 +348,21 @@ void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
       int64_t last = std::min(m, blocks * (t + 1) / size * kRows);
       if (last > first)
         computePanels(weights, a + first * al.rowStride, al, last - first,
-                      c + first * cl.rowStride, cl, activation, alpha,
+                      c + first * cl.rowStride, cl, activation, alpha, beta,
                       accumulate, 0, panels);
     }
     return;
   }
   int64_t team = std::min<int64_t>(threads, panels);
   if (team <= 1 || m == 0) {
-    computePanels(weights, a, al, m, c, cl, activation, alpha, accumulate, 0,
-                  panels);
+    computePanels(weights, a, al, m, c, cl, activation, alpha, beta, accumulate,
+                  0, panels);
     return;
   }
 #pragma omp parallel num_threads(team)
   {
     int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
-    computePanels(weights, a, al, m, c, cl, activation, alpha, accumulate,
+    computePanels(weights, a, al, m, c, cl, activation, alpha, beta, accumulate,
                   panels * t / size, panels * (t + 1) / size);
   }
 }

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -31,6 +32,8 @@ double activate(double y, PackedActivation activation, double alpha) {
     return y < 0 ? alpha * y : y;
   case PackedActivation::GeluErf:
     return 0.5 * y * (1.0 + std::erf(y / std::sqrt(2.0)));
+  case PackedActivation::Clip:
+    break;
   }
   return y;
 }
@@ -141,9 +144,11 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
   // times a source read in oneDNN's nChw16c layout (the 45 pixels of one
   // image, C = 48: 3 blocks, the pixels' rows 16 floats apart) into a
   // destination in the same layout (O = 80: a partial panel), adding the
-  // residual it holds, on one thread and two. Tap 4 stands for a 1x1
-  // window: the products of each tap are checked one at a time, with the
-  // other taps' source columns zero.
+  // residual it holds, then a relu, on one thread and two. Tap 4 stands
+  // for a 1x1 window: the products of each tap are checked one at a time,
+  // with the other taps' source columns zero, and those of one tap with
+  // its weights packed alone also read the blocked source in place, then
+  // clip to [-0.25, 0.5].
   const int64_t pixels = 45, channels = 48, out = 80, taps = 9;
   std::mt19937 random(3);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -180,7 +185,7 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
         if (trial == 0) {
           packedMatMul(*packed, rows.data(), {taps * channels, 16}, pixels,
                        c.data(), {16, pixels * 16}, PackedActivation::Relu,
-                       0.0f, threads, /*accumulate=*/true);
+                       0.0f, 0.0f, threads, /*accumulate=*/true);
         } else {
           std::vector<float> one(out * channels);
           for (int64_t o = 0; o < out; ++o)
@@ -190,8 +195,8 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
               one.data(), out, channels, 1, bias.data());
           ASSERT_TRUE(single);
           packedMatMul(*single, source.data(), {16, pixels * 16}, pixels,
-                       c.data(), {16, pixels * 16}, PackedActivation::Relu,
-                       0.0f, threads, /*accumulate=*/true);
+                       c.data(), {16, pixels * 16}, PackedActivation::Clip,
+                       -0.25f, 0.5f, threads, /*accumulate=*/true);
         }
         for (int64_t p = 0; p < pixels; ++p)
           for (int64_t o = 0; o < out; ++o) {
@@ -203,8 +208,9 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
               sum += term;
               magnitude += std::fabs(term);
             }
-            ASSERT_NEAR(c[at(p, o)], std::max(sum, 0.0),
-                        1e-6 * magnitude + 1e-6)
+            double expected = trial == 0 ? std::max(sum, 0.0)
+                                         : std::clamp(sum, -0.25, 0.5);
+            ASSERT_NEAR(c[at(p, o)], expected, 1e-6 * magnitude + 1e-6)
                 << "tap " << tap << " trial " << trial << " threads " << threads
                 << " at (" << p << ", " << o << ")";
           }

@@ -21,7 +21,7 @@
 namespace kiln::runtime {
 
 /// The activation applied as C is stored.
-enum class PackedActivation { None, Relu, GeluErf };
+enum class PackedActivation { None, Relu, GeluErf, Clip };
 
 /// Weights [K, N] packed for packedMatMul, with the bias (zeros without
 /// one) padded to whole panels.
@@ -70,11 +70,12 @@ struct PackedLayout {
 void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate = false);
-/// The same with a and c in the layouts `al` and `cl`.
+/// The same with a and c in the layouts `al` and `cl`, and Clip's bounds
+/// `alpha` and `beta`.
 void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
                   int64_t m, float *c, PackedLayout cl,
-                  PackedActivation activation, float alpha, int threads,
-                  bool accumulate);
+                  PackedActivation activation, float alpha, float beta,
+                  int threads, bool accumulate);
 
 } // namespace kiln::runtime
 

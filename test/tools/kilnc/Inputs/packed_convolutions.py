@@ -4,9 +4,9 @@ two images of 7x7 (98 output pixels, 32 after the stride) with weights of
 channels, padding 1, + bias) gathers each pixel's window with the padding
 as zeros; b = a 1x1 convolution of a to 1024 channels + bias reads a in
 place; c = relu(a 1x1 convolution of b back to 256 channels + bias + a)
-adds the residual the kernel finds in its destination; d = relu(3x3
-convolution of c, stride 2, padding 1, + bias) gathers every other pixel's
-window. Outputs b, c and d.
+adds the residual the kernel finds in its destination; d = clip(3x3
+convolution of c, stride 2, padding 1, + bias, 0, 1) (a ReLU6 of other
+bounds) gathers every other pixel's window. Outputs b, c and d.
 
   packed_convolutions.py make DIR: writes DIR/model.onnx, DIR/x.npy and
       NumPy's float64 results DIR/expected_NAME.npy.
@@ -52,7 +52,8 @@ def case():
     w3, b3 = weights(256, 1024, 1)
     w4, b4 = weights(256, 256, 3)
     constants = {"w1": w1, "b1": b1, "w2": w2, "b2": b2, "w3": w3, "b3": b3,
-                 "w4": w4, "b4": b4}
+                 "w4": w4, "b4": b4, "low": np.array(0, np.float32),
+                 "high": np.array(1, np.float32)}
     node = helper.make_node
     nodes = [node("Conv", ["x", "w1", "b1"], ["p1"], name="window",
                   pads=[1, 1, 1, 1]),
@@ -63,7 +64,7 @@ def case():
              node("Relu", ["s3"], ["c"], name="relu3"),
              node("Conv", ["c", "w4", "b4"], ["p4"], name="strided",
                   pads=[1, 1, 1, 1], strides=[2, 2]),
-             node("Relu", ["p4"], ["d"], name="relu4")]
+             node("Clip", ["p4", "low", "high"], ["d"], name="clip4")]
     model = compare.float_model(
         "packed_convolutions", nodes, {"x": x},
         {"b": [2, 1024, 7, 7], "c": [2, 256, 7, 7], "d": [2, 256, 4, 4]},
@@ -71,7 +72,7 @@ def case():
     a = np.maximum(conv2d(x, w1, b1, 1, 1), 0)
     b = conv2d(a, w2, b2, 1, 0)
     c = np.maximum(conv2d(b, w3, b3, 1, 0) + a, 0)
-    d = np.maximum(conv2d(c, w4, b4, 2, 1), 0)
+    d = np.clip(conv2d(c, w4, b4, 2, 1), 0, 1)
     return model, {"x": x}, {"b": b, "c": c, "d": d}
 
 
