@@ -440,7 +440,7 @@ private:
         (dims(2).empty() || dims(2).back() != n || leadingRows(dims(2)) != 1))
       return false;
     Variant &variant = addPackedVariant(
-        op, k, n, p.hasBias, *activation, p.activation.alpha, p.sum,
+        op, k, n, p.hasBias, *activation, p.activation, p.sum,
         [&](const float *data, const float *bias) {
           return kiln::runtime::PackedWeights::pack(
               data, k, n, p.transWeights ? 1 : n, p.transWeights ? k : 1, bias);
@@ -477,13 +477,15 @@ private:
 
   /// Adds to `op` a variant on the packed kernel of the record's constant
   /// weights (operand 1, [k, n] once packed) and bias (operand 2, with
-  /// `hasBias`), from its source (operand 0) into its destination: the
-  /// weights packed by `pack(weights, bias)` (or shared with an instance
-  /// that packed the same), the originals' pages released.
+  /// `hasBias`), from its source (operand 0) into its destination, ending
+  /// with `activation` (its alpha and beta from `params`): the weights
+  /// packed by `pack(weights, bias)` (or shared with an instance that
+  /// packed the same), the originals' pages released.
   template <typename Pack>
   Variant &addPackedVariant(Op &op, int64_t k, int64_t n, bool hasBias,
                             kiln::runtime::PackedActivation activation,
-                            float alpha, bool sum, Pack pack) {
+                            const kiln::abi::DnnlActivation &params, bool sum,
+                            Pack pack) {
     const float *data = (const float *)constants[record->operands[1].constant];
     const float *bias =
         hasBias ? (const float *)constants[record->operands[2].constant]
@@ -510,7 +512,8 @@ private:
     auto variant = std::make_shared<Variant>();
     variant->packed = std::move(packedWeights);
     variant->activation = activation;
-    variant->alpha = alpha;
+    variant->alpha = params.alpha;
+    variant->beta = params.beta;
     variant->accumulate = sum;
     variant->source = pointerOf(0);
     variant->destination = pointerOf(output());
@@ -604,13 +607,12 @@ private:
                   conv.pads[0] != 0 || conv.pads[1] != 0 || w.padEnd[0] != 0 ||
                   w.padEnd[1] != 0;
     Variant &variant =
-        addPackedVariant(op, k, n, p.hasBias, *activation, p.activation.alpha,
-                         p.sum, [&](const float *data, const float *bias) {
+        addPackedVariant(op, k, n, p.hasBias, *activation, p.activation, p.sum,
+                         [&](const float *data, const float *bias) {
                            return kiln::runtime::PackedWeights::packConvolution(
                                data, n, conv.channels, taps, bias);
                          });
     variant.convolution = conv;
-    variant.beta = p.activation.beta;
     if (conv.gather)
       state.scratchpadBytes = std::max<uint64_t>(
           state.scratchpadBytes,
@@ -1549,13 +1551,14 @@ bool runnable(const Variant &variant) {
          (omp_get_max_threads() == variant.threads && !omp_in_parallel());
 }
 
-/// Runs a convolution on the packed kernel (Variant::convolution).
-void runPackedConvolution(const Variant &variant, const uintptr_t *pointers) {
+/// Runs a convolution on the packed kernel (Variant::convolution) on
+/// `threads` threads.
+void runPackedConvolution(const Variant &variant, const uintptr_t *pointers,
+                          int threads) {
   using kiln::runtime::PackedLayout;
   const Variant::Convolution &conv = *variant.convolution;
   const auto *source = (const float *)pointers[variant.source];
   auto *destination = (float *)pointers[variant.destination];
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   int64_t plane = conv.height * conv.width,
           outPlane = conv.outHeight * conv.outWidth;
   int64_t blocks = conv.channels / 16, k = variant.packed->k;
@@ -1600,13 +1603,13 @@ void runPackedConvolution(const Variant &variant, const uintptr_t *pointers) {
 
 /// Executes the parts of `variant` with the run's operands.
 void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
-  if (variant.convolution) {
-    runPackedConvolution(variant, pointers);
-    return;
-  }
   if (variant.packed) {
     // On the calling thread's team, or alone inside a parallel region.
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (variant.convolution) {
+      runPackedConvolution(variant, pointers, threads);
+      return;
+    }
     kiln::runtime::packedMatMul(
         *variant.packed, (const float *)pointers[variant.source], variant.rows,
         (float *)pointers[variant.destination], variant.activation,

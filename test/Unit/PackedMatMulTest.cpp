@@ -208,8 +208,8 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
               sum += term;
               magnitude += std::fabs(term);
             }
-            double expected = trial == 0 ? std::max(sum, 0.0)
-                                         : std::clamp(sum, -0.25, 0.5);
+            double expected =
+                trial == 0 ? std::max(sum, 0.0) : std::clamp(sum, -0.25, 0.5);
             ASSERT_NEAR(c[at(p, o)], expected, 1e-6 * magnitude + 1e-6)
                 << "tap " << tap << " trial " << trial << " threads " << threads
                 << " at (" << p << ", " << o << ")";
