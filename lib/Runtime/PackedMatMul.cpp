@@ -44,45 +44,35 @@ constexpr int64_t kL1Ahead = 8;
 
 #define KILN_AVX512 __attribute__((target("avx512f,avx512dq,fma")))
 
-/// e^x for x of at most 88 (below -87, 0): 2^n e^r with |r| <= ln 2 / 2
-/// and e^r by its Taylor polynomial of degree 6 (relative error 1.2e-7).
-KILN_AVX512 inline __m512 expPs(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
-
-/// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, from erfc(|x| / sqrt 2) by the
-/// Chebyshev fit of Numerical Recipes (relative error under 1.2e-7
-/// everywhere): x - x erfc / 2 above zero, x erfc / 2 below.
+/// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, with erf(z) = z P(z^2) / Q(z^2)
+/// for |z| up to 3.92 (where erf rounds to 1 in float) and +-1 beyond: P
+/// and Q of degree 5, a rational fit made for this kernel (relative error
+/// 6e-8 in exact arithmetic), evaluated in float with the quotient from
+/// the reciprocal's estimate and one Newton step. Against erf in double:
+/// at most 1.1e-6 absolute error for |x| up to 12 (2e-7 of |x|; in the
+/// negative tail, where 1 + erf cancels, as computing it from a correctly
+/// rounded float erf would be within 2e-7), in 21 instructions, half the
+/// time of an erfc taken through e^x.
 KILN_AVX512 inline __m512 geluErfPs(__m512 x) {
+  // sign(z) min(|z|, 3.92): range's minimum of magnitudes, z's sign.
   __m512 z =
-      _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(0.70710678118654752f));
-  __m512 t = _mm512_div_ps(
-      _mm512_set1_ps(1.0f),
-      _mm512_fmadd_ps(z, _mm512_set1_ps(0.5f), _mm512_set1_ps(1.0f)));
-  static const float c[] = {
-      0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
-      -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
-  __m512 p = _mm512_set1_ps(c[0]);
-  for (int i = 1; i < 10; ++i)
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(c[i]));
-  p = _mm512_fnmadd_ps(z, z, p);
-  __m512 half = _mm512_mul_ps(_mm512_mul_ps(t, expPs(p)),
-                              _mm512_mul_ps(x, _mm512_set1_ps(0.5f)));
-  __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(negative, _mm512_sub_ps(x, half), half);
+      _mm512_range_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f)),
+                      _mm512_set1_ps(3.92f), 0x2);
+  __m512 u = _mm512_mul_ps(z, z);
+  static const float pc[] = {2.1109723e-06f, 0.000284827112f, 0.0036418753f,
+                             0.0523755074f,  0.187159588f,    1.12837915f};
+  static const float qc[] = {3.8718983e-05f, 0.00113761755f, 0.0147190217f,
+                             0.112818197f,   0.49919883f,    1.0f};
+  __m512 p = _mm512_set1_ps(pc[0]), q = _mm512_set1_ps(qc[0]);
+  for (int i = 1; i < 6; ++i) {
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(pc[i]));
+    q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(qc[i]));
+  }
+  __m512 r = _mm512_rcp14_ps(q);
+  r = _mm512_fmadd_ps(r, _mm512_fnmadd_ps(q, r, _mm512_set1_ps(1.0f)), r);
+  __m512 erf = _mm512_mul_ps(_mm512_mul_ps(z, p), r);
+  __m512 half = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+  return _mm512_fmadd_ps(half, erf, half);
 }
 
 /// What the last K slice does as it stores C.
@@ -313,6 +303,35 @@ PackedWeights::packConvolution(const float *w, int64_t outChannels,
         column[(t * channels + c) * kPanel] = from[c * taps + t];
   }
   return packed;
+}
+
+KILN_AVX512 static void geluErfRange(float *data, int64_t count) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm512_storeu_ps(data + i, geluErfPs(_mm512_loadu_ps(data + i)));
+  if (i < count) {
+    auto tail = (__mmask16)((1u << (count - i)) - 1);
+    _mm512_mask_storeu_ps(data + i, tail,
+                          geluErfPs(_mm512_maskz_loadu_ps(tail, data + i)));
+  }
+}
+
+void geluErfInPlace(float *data, int64_t count, int threads) {
+  // A share of at least 16 Ki values (about 4 us) per thread.
+  constexpr int64_t kShare = 16384;
+  int64_t team = std::clamp<int64_t>(count / kShare, 1, std::max(threads, 1));
+  if (team <= 1) {
+    geluErfRange(data, count);
+    return;
+  }
+#pragma omp parallel num_threads(team)
+  {
+    int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
+    // Whole vectors to each but the last.
+    int64_t first = count * t / size / 16 * 16;
+    int64_t last = t + 1 == size ? count : count * (t + 1) / size / 16 * 16;
+    geluErfRange(data + first, last - first);
+  }
 }
 
 bool packedMatMulAvailable() {

@@ -53,6 +53,10 @@ struct PackedWeights {
 /// Whether this machine runs the kernel (AVX-512 F and DQ).
 bool packedMatMulAvailable();
 
+/// data[i] = GELU(data[i]) = x Phi(x), Phi by erf, for i < count, on up to
+/// `threads` threads (as packedMatMul's GeluErf); AVX-512 machines only.
+void geluErfInPlace(float *data, int64_t count, int threads);
+
 /// Where a product's operand keeps its rows: element (i, j) at
 /// i * rowStride + (j / 16) * blockStride + j % 16. Dense row-major rows of
 /// `cols` columns are {cols, 16}; the pixels of one image in oneDNN's
