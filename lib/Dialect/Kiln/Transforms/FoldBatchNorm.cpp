@@ -1,5 +1,6 @@
 //===- FoldBatchNorm.cpp - Batch norms and constant affines into weights --===//
 
+#include "FusionUtils.h"
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 #include "kiln/Dialect/Kiln/Transforms/Passes.h"
 
@@ -17,51 +18,10 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using kiln::fusion::makeConstant;
+using kiln::fusion::readFloats;
 
 namespace {
-
-/// The f32 values of a kiln.constant, dense or a weight blob.
-std::optional<std::vector<float>> readFloats(Value value) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  ElementsAttr attr = constant.getValue();
-  auto type = llvm::cast<ShapedType>(attr.getType());
-  if (!type.getElementType().isF32())
-    return std::nullopt;
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob =
-      resource ? resource.getRawHandle().getBlob() : nullptr;
-  if (!blob ||
-      blob->getData().size() != (size_t)type.getNumElements() * sizeof(float))
-    return std::nullopt;
-  std::vector<float> values(type.getNumElements());
-  std::memcpy(values.data(), blob->getData().data(),
-              values.size() * sizeof(float));
-  return values;
-}
-
-/// A kiln.constant of f32 `values`: a weight blob named after `name` when
-/// large, inline otherwise.
-Value makeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                   ArrayRef<float> values, StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  ElementsAttr attr;
-  if (values.size() > 16)
-    attr = DenseResourceElementsAttr::get(
-        type, name,
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(
-            ArrayRef<char>((const char *)values.data(),
-                           values.size() * sizeof(float)),
-            alignof(double)));
-  else
-    attr = DenseElementsAttr::get(type, values);
-  return ConstantOp::create(b, loc, type, attr);
-}
 
 /// A per-channel affine map y -> y * scale[c] + shift[c] over dim 1.
 struct Affine {

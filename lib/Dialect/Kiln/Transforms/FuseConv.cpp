@@ -28,6 +28,116 @@ struct FuseConvPass : kiln::impl::KilnFuseConvBase<FuseConvPass> {
         [&](ConvTransposeOp deconv) { deconvs.push_back(deconv); });
     for (ConvTransposeOp deconv : deconvs)
       fuse(deconv);
+    SmallVector<Operation *> singlePixel;
+    getOperation()->walk([&](Operation *op) {
+      if (llvm::isa<ConvTransposeOp, FusedConvTransposeOp>(op))
+        singlePixel.push_back(op);
+    });
+    for (Operation *op : singlePixel)
+      if (failed(asProduct(op)))
+        return signalPassFailure();
+  }
+
+  /// A transposed convolution of a single input pixel (a generator's
+  /// first layer: a latent vector to a 4x4 map) is a matrix product: with
+  /// no padding, one group and no dilation, out[n, o, k...] is
+  /// sum_c x[n, c] w[c, o, k...] (+ b[o]), the input [N, C] times the
+  /// weights read as [C, O x K1 x ... x Kk], each bias repeated over the
+  /// window. It becomes a kiln.fused_matmul between reshapes (which fold
+  /// into constant weights), run as one by either backend. Fails only when
+  /// the product it builds is malformed; any other op is left as it is.
+  template <typename Deconv> LogicalResult rewrite(Deconv deconv) {
+    RankedTensorType input = typeOf(deconv.getInput()),
+                     weight = typeOf(deconv.getWeight()),
+                     output = deconv.getType();
+    int64_t rank = input.getRank();
+    auto allEqual = [](ArrayRef<int64_t> values, int64_t to) {
+      return llvm::all_of(values, [&](int64_t v) { return v == to; });
+    };
+    if (rank < 3 || weight.getRank() != rank || output.getRank() != rank ||
+        deconv.getGroup() != 1 ||
+        !allEqual(input.getShape().drop_front(2), 1) ||
+        !allEqual(deconv.getPads(), 0) ||
+        !allEqual(deconv.getOutputPadding(), 0) ||
+        !allEqual(deconv.getDilations(), 1) ||
+        output.getShape().drop_front(2) != weight.getShape().drop_front(2) ||
+        output.getDimSize(0) != input.getDimSize(0) ||
+        output.getDimSize(1) != weight.getDimSize(1) ||
+        weight.getDimSize(0) != input.getDimSize(1))
+      return success();
+    int64_t n = input.getDimSize(0), c = input.getDimSize(1),
+            o = weight.getDimSize(1), window = 1;
+    for (int64_t k : weight.getShape().drop_front(2))
+      window *= k;
+    Type element = output.getElementType();
+    OpBuilder b(deconv);
+    Location loc = deconv.getLoc();
+    auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+      return ReshapeOp::create(b, loc, RankedTensorType::get(shape, element),
+                               v);
+    };
+    // Constant weights and bias become constants of the product's shapes
+    // (the weights' bytes as they are; each bias `window` times).
+    // Blobs named after the ONNX node (the first of a fused op's).
+    std::string name = nameOf(deconv);
+    if (auto fusedLoc = llvm::dyn_cast<FusedLoc>(deconv.getLoc()))
+      for (Location part : fusedLoc.getLocations())
+        if (auto named = llvm::dyn_cast<NameLoc>(part)) {
+          name = named.getName().str();
+          break;
+        }
+    SmallVector<Value> operands = {reshape(deconv.getInput(), {n, c})};
+    if (auto w = readFloats(deconv.getWeight()); w && element.isF32())
+      operands.push_back(
+          makeConstant(b, loc, {c, o * window}, *w, name + ".weight_matrix"));
+    else
+      operands.push_back(reshape(deconv.getWeight(), {c, o * window}));
+    if (Value bias = deconv.getBias()) {
+      if (auto values = readFloats(bias); values && element.isF32()) {
+        std::vector<float> repeated;
+        repeated.reserve(o * window);
+        for (float v : *values)
+          repeated.insert(repeated.end(), window, v);
+        operands.push_back(
+            makeConstant(b, loc, {o * window}, repeated, name + ".bias_row"));
+      } else {
+        Value column = reshape(bias, {o, 1});
+        Value expanded = ExpandOp::create(
+            b, loc, RankedTensorType::get({o, window}, element), column);
+        operands.push_back(reshape(expanded, {o * window}));
+      }
+    }
+    SmallVector<NamedAttribute> attrs = {b.getNamedAttr(
+        "operandSegmentSizes",
+        b.getDenseI32ArrayAttr({1, 1, deconv.getBias() ? 1 : 0, 0}))};
+    if constexpr (std::is_same_v<Deconv, FusedConvTransposeOp>) {
+      if (deconv.getActivation() != UnaryKind::identity) {
+        attrs.push_back(
+            b.getNamedAttr("activation", deconv.getActivationAttr()));
+        if (auto alpha = deconv.getActivationAlphaAttr())
+          attrs.push_back(b.getNamedAttr("activation_alpha", alpha));
+        if (auto beta = deconv.getActivationBetaAttr())
+          attrs.push_back(b.getNamedAttr("activation_beta", beta));
+      }
+    }
+    FailureOr<FusedMatMulOp> product =
+        createChecked<FusedMatMulOp>(b, loc, operands, attrs);
+    if (failed(product))
+      return failure();
+    Value result = reshape(product->getResult(), output.getShape());
+    if (report)
+      deconv.emitRemark("transposed convolution of a single pixel computed as "
+                        "a matrix product (kiln.fused_matmul)");
+    deconv.getResult().replaceAllUsesWith(result);
+    deconv.erase();
+    return success();
+  }
+
+  /// rewrite() for either kind of transposed convolution.
+  LogicalResult asProduct(Operation *op) {
+    if (auto deconv = llvm::dyn_cast<ConvTransposeOp>(op))
+      return rewrite(deconv);
+    return rewrite(llvm::cast<FusedConvTransposeOp>(op));
   }
 
   /// A transposed convolution takes the activation that is its result's

@@ -2,6 +2,11 @@
 
 #include "FusionUtils.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
 using namespace mlir;
 
 namespace kiln::fusion {
@@ -22,6 +27,46 @@ std::optional<double> scalarConstant(Value value) {
 
 Value otherOperand(BinaryOp binary, Value value) {
   return binary.getLhs() == value ? binary.getRhs() : binary.getLhs();
+}
+
+std::optional<std::vector<float>> readFloats(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  ElementsAttr attr = constant.getValue();
+  auto type = llvm::cast<ShapedType>(attr.getType());
+  if (!type.getElementType().isF32())
+    return std::nullopt;
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob ||
+      blob->getData().size() != (size_t)type.getNumElements() * sizeof(float))
+    return std::nullopt;
+  std::vector<float> values(type.getNumElements());
+  std::memcpy(values.data(), blob->getData().data(),
+              values.size() * sizeof(float));
+  return values;
+}
+
+Value makeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   ArrayRef<float> values, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  ElementsAttr attr;
+  if (values.size() > 16)
+    attr = DenseResourceElementsAttr::get(
+        type, name,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(
+            ArrayRef<char>((const char *)values.data(),
+                           values.size() * sizeof(float)),
+            alignof(double)));
+  else
+    attr = DenseElementsAttr::get(type, values);
+  return ConstantOp::create(b, loc, type, attr);
 }
 
 bool isActivation(UnaryKind kind) {

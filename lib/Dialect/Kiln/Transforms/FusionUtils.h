@@ -6,6 +6,7 @@
 #include "kiln/Dialect/Kiln/IR/KilnOps.h"
 
 #include <string>
+#include <vector>
 
 namespace kiln::fusion {
 
@@ -17,6 +18,15 @@ std::optional<double> scalarConstant(mlir::Value value);
 
 /// The operand of `binary` that is not `value` (`value` may be either).
 mlir::Value otherOperand(BinaryOp binary, mlir::Value value);
+
+/// The f32 values of a kiln.constant, dense or a weight blob.
+std::optional<std::vector<float>> readFloats(mlir::Value value);
+
+/// A kiln.constant of f32 `values`: a weight blob named after `name` when
+/// large, inline otherwise.
+mlir::Value makeConstant(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<float> values, llvm::StringRef name);
 
 /// Whether a fused op can take `kind` as its activation.
 bool isActivation(UnaryKind kind);

@@ -115,3 +115,64 @@ func.func @deconv_near_misses(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) 
   %3 = kiln.unary exp %2 : tensor<1x2x4x4xf32>
   return %0, %1, %3 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A transposed convolution of a single pixel is a matrix product: the
+// input [N, C], constant weights read as [C, O x window] in their own order,
+// each bias repeated over the window, the activation kept.
+// CHECK-LABEL: func @deconv_single_pixel
+// CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00], [9.000000e+00, 1.000000e+01, 1.100000e+01, 1.200000e+01, 1.300000e+01, 1.400000e+01, 1.500000e+01, 1.600000e+01]]> : tensor<2x8xf32>
+// CHECK-DAG: %[[B:.*]] = kiln.constant dense<[5.000000e-01, 5.000000e-01, 5.000000e-01, 5.000000e-01, -1.000000e+00, -1.000000e+00, -1.000000e+00, -1.000000e+00]> : tensor<8xf32>
+// CHECK-DAG: %[[X:.*]] = kiln.reshape %arg0 : (tensor<3x2x1x1xf32>) -> tensor<3x2xf32>
+// CHECK: %[[P:.*]] = kiln.fused_matmul %[[X]], %[[W]] bias %[[B]] activation relu : (tensor<3x2xf32>, tensor<2x8xf32>, tensor<8xf32>) -> tensor<3x8xf32>
+// CHECK: %[[Y:.*]] = kiln.reshape %[[P]] : (tensor<3x8xf32>) -> tensor<3x2x2x2xf32>
+// CHECK-NOT: kiln.conv_transpose
+// CHECK-NOT: kiln.fused_conv_transpose
+// CHECK: return %[[Y]]
+// REPORT: remark: fused into kiln.fused_conv_transpose: conv_transpose, bias, relu kiln.unary
+// REPORT: remark: transposed convolution of a single pixel computed as a matrix product (kiln.fused_matmul)
+func.func @deconv_single_pixel(%x: tensor<3x2x1x1xf32>) -> tensor<3x2x2x2xf32> {
+  %w = kiln.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]], [[[9.0, 10.0], [11.0, 12.0]], [[13.0, 14.0], [15.0, 16.0]]]]> : tensor<2x2x2x2xf32>
+  %b = kiln.constant dense<[0.5, -1.0]> : tensor<2xf32>
+  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>} : (tensor<3x2x1x1xf32>, tensor<2x2x2x2xf32>, tensor<2xf32>) -> tensor<3x2x2x2xf32>
+  %1 = kiln.unary relu %0 : tensor<3x2x2x2xf32>
+  return %1 : tensor<3x2x2x2xf32>
+}
+
+// -----
+
+// Weights and bias known only at run time are reshaped and broadcast
+// there; without an activation the product has none.
+// CHECK-LABEL: func @deconv_single_pixel_operands
+// CHECK-DAG: %[[X:.*]] = kiln.reshape %arg0 : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
+// CHECK-DAG: %[[W:.*]] = kiln.reshape %arg1 : (tensor<4x3x2x3xf32>) -> tensor<4x18xf32>
+// CHECK-DAG: %[[C:.*]] = kiln.reshape %arg2 : (tensor<3xf32>) -> tensor<3x1xf32>
+// CHECK: %[[E:.*]] = kiln.expand %[[C]] : (tensor<3x1xf32>) -> tensor<3x6xf32>
+// CHECK: %[[B:.*]] = kiln.reshape %[[E]] : (tensor<3x6xf32>) -> tensor<18xf32>
+// CHECK: %[[P:.*]] = kiln.fused_matmul %[[X]], %[[W]] bias %[[B]] : (tensor<1x4xf32>, tensor<4x18xf32>, tensor<18xf32>) -> tensor<1x18xf32>
+// CHECK: %[[Y:.*]] = kiln.reshape %[[P]] : (tensor<1x18xf32>) -> tensor<1x3x2x3xf32>
+// CHECK: return %[[Y]]
+// REPORT: remark: transposed convolution of a single pixel computed as a matrix product (kiln.fused_matmul)
+func.func @deconv_single_pixel_operands(%x: tensor<1x4x1x1xf32>, %w: tensor<4x3x2x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x2x3xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b : (tensor<1x4x1x1xf32>, tensor<4x3x2x3xf32>, tensor<3xf32>) -> tensor<1x3x2x3xf32>
+  return %0 : tensor<1x3x2x3xf32>
+}
+
+// -----
+
+// Padding, dilation, output padding, groups or more than one pixel keep
+// the transposed convolution.
+// CHECK-LABEL: func @deconv_not_single_pixel
+// CHECK-NOT: kiln.fused_matmul
+// CHECK-COUNT-5: kiln.conv_transpose
+// CHECK-NOT: kiln.fused_matmul
+// REPORT-NOT: single pixel
+func.func @deconv_not_single_pixel(%x: tensor<1x4x1x1xf32>, %w: tensor<4x2x3x3xf32>, %x2: tensor<1x4x2x2xf32>, %wg: tensor<4x1x3x3xf32>) -> (tensor<1x2x1x1xf32>, tensor<1x2x5x5xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>) {
+  %0 = kiln.conv_transpose %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x1x1xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x1x1xf32>
+  %1 = kiln.conv_transpose %x, %w {dilations = array<i64: 2, 2>} : (tensor<1x4x1x1xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x5x5xf32>
+  %2 = kiln.conv_transpose %x2, %w : (tensor<1x4x2x2xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %3 = kiln.conv_transpose %x, %w {strides = array<i64: 2, 2>, output_padding = array<i64: 1, 1>} : (tensor<1x4x1x1xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %4 = kiln.conv_transpose %x, %wg {group = 2 : i64} : (tensor<1x4x1x1xf32>, tensor<4x1x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %0, %1, %2, %3, %4 : tensor<1x2x1x1xf32>, tensor<1x2x5x5xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x3xf32>
+}
