@@ -251,7 +251,8 @@ struct State {
   /// Per record, its op.
   std::vector<std::unique_ptr<Op>> ops;
   uint64_t scratchpadBytes = 0;
-  int64_t created = 0, weightReorders = 0, weightsShared = 0;
+  int64_t created = 0, weightReorders = 0, weightsShared = 0,
+          slicedReorders = 0;
   /// The products on packed weights, and the weights this instance packed
   /// (by their constant and bias), which an instance sharing with it
   /// takes rather than packing them again.
@@ -837,6 +838,73 @@ private:
 #endif
   }
 
+  /// Constants of more than this many bytes are reordered a slice at a
+  /// time.
+  static constexpr size_t kReorderSliceBytes = size_t(1) << 20;
+
+  /// Reorders the constant at `data` (layout `given`) into `target` a
+  /// slice of about kReorderSliceBytes at a time along the outermost dim
+  /// of `given`, each slice's pages given back once it is copied: at most
+  /// a slice of the original is resident beside the copy, where a single
+  /// reorder holds both whole (an image generator's 8 MiB layer made the
+  /// load's peak). False when the layouts do not allow it (a constant of
+  /// one slice, a layout other than plain or blocked, a dim of `wanted`
+  /// blocked by more than the slice); nothing is done then.
+  bool reorderInSlices(const memory::desc &given, void *data, memory &target) {
+    const memory::desc wanted = target.get_desc();
+    const dnnl_memory_desc_t &from = given.data, &to = wanted.data;
+    size_t bytes = given.get_size();
+    if (bytes <= kReorderSliceBytes || from.format_kind != dnnl_blocked ||
+        to.format_kind != dnnl_blocked ||
+        from.format_desc.blocking.inner_nblks != 0 || from.ndims < 1)
+      return false;
+    // The outermost dim of the plain original, and how the copy blocks it.
+    int outer = 0;
+    for (int d = 1; d < from.ndims; ++d)
+      if (from.format_desc.blocking.strides[d] >
+          from.format_desc.blocking.strides[outer])
+        outer = d;
+    int64_t block = 1;
+    for (int b = 0; b < to.format_desc.blocking.inner_nblks; ++b)
+      if (to.format_desc.blocking.inner_idxs[b] == outer)
+        block *= to.format_desc.blocking.inner_blks[b];
+    int64_t extent = from.dims[outer];
+    size_t rowBytes =
+        size_t(from.format_desc.blocking.strides[outer]) * sizeof(float);
+    if (extent < 2 || rowBytes == 0 ||
+        from.format_desc.blocking.strides[outer] * extent * sizeof(float) !=
+            bytes)
+      return false;
+    int64_t rows = std::max<int64_t>(
+        block, int64_t(kReorderSliceBytes / rowBytes) / block * block);
+    if (rows >= extent)
+      return false;
+    // The copy's padding (blocks past the dims) is zeros, as a whole
+    // reorder leaves it.
+    std::memset(target.get_data_handle(), 0, wanted.get_size());
+    dnnl::stream stream(state.engine);
+    Dims sliceDims(given.dims()), offsets(sliceDims.size(), 0);
+    try {
+      for (int64_t first = 0; first < extent; first += rows) {
+        sliceDims[outer] = std::min(rows, extent - first);
+        offsets[outer] = first;
+        memory part(given.submemory_desc(sliceDims, offsets), state.engine,
+                    data);
+        memory into(wanted.submemory_desc(sliceDims, offsets), state.engine,
+                    target.get_data_handle());
+        dnnl::reorder(part, into).execute(stream, part, into);
+        stream.wait();
+        releasePages((char *)data + first * rowBytes,
+                     size_t(sliceDims[outer]) * rowBytes);
+      }
+    } catch (const dnnl::error &) {
+      // A slice oneDNN cannot describe or reorder: the caller reorders the
+      // whole (given back pages are mapped again as it reads them).
+      return false;
+    }
+    return true;
+  }
+
   /// Binds operand `i` (from `offset` bytes into it) to `arg` in layout
   /// `wanted`; `given` is the layout of the operand's own buffer. Constants
   /// are reordered here, once.
@@ -855,10 +923,14 @@ private:
     if (reuse(data, arg, wanted))
       return;
     memory target(wanted, state.engine);
-    dnnl::stream stream(state.engine);
-    dnnl::reorder(source, target).execute(stream, source, target);
-    stream.wait();
-    releasePages(data, given.get_size());
+    if (reorderInSlices(given, data, target)) {
+      ++state.slicedReorders;
+    } else {
+      dnnl::stream stream(state.engine);
+      dnnl::reorder(source, target).execute(stream, source, target);
+      stream.wait();
+      releasePages(data, given.get_size());
+    }
     ++state.weightReorders;
     state.reordered.emplace_back(data, arg, wanted, target);
     step.fixed[arg] = target;
@@ -1881,6 +1953,8 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
   std::string line =
       "oneDNN: " + std::to_string(state.created) + " primitives created and " +
       std::to_string(state.weightReorders) + " weights reordered";
+  if (state.slicedReorders)
+    line += " (" + std::to_string(state.slicedReorders) + " a slice at a time)";
   if (state.weightsShared)
     line += " (" + std::to_string(state.weightsShared) +
             " more shared with the model for one sample)";
