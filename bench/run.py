@@ -15,7 +15,9 @@ OpenVINO, IREE, TVM, PyTorch eager and torch.compile on the models' own
 modules), each a worker process that compiles the model once, as its users
 do. For each model and thread count the engines run in --rounds rounds,
 interleaved so that drift hits them alike; a figure is the median of all
-its timed runs (--runs in all, after a warm-up run). Every engine's first
+its timed runs (--runs in all, after a warm-up run). At every thread count
+after the first, Kiln also runs on the first count in the same rounds, so
+that its time on more threads is compared with one taken beside it. Every engine's first
 outputs are checked against PyTorch's; a wrong answer is flagged in its
 cell, and an engine that fails gets its error instead of a time. Also
 measured: each engine's time on a one-op model (its own cost per call),
@@ -362,6 +364,14 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
             workers.append(worker)
         samples = {"kiln": []} if "kiln" not in row["errors"] else {}
         samples.update({w.engine: [] for w in workers})
+        # After the first thread count, Kiln also runs on the first one in
+        # the same rounds ("kiln@1"): a figure on more threads is compared
+        # with one taken beside it, not minutes apart (this machine's speed
+        # drifts by tens of percent over such spans).
+        control = None
+        if "kiln" in samples and threads != thread_counts[0]:
+            control = "kiln@1"
+            samples[control] = []
         # An engine whose first run (compile excluded) took over 4 budgets
         # is not run again: that run is its one sample.
         for worker in workers:
@@ -390,12 +400,13 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
         # IREE's) settle before the next engine is timed.
         settle = 0.1
         for _ in range(args.rounds):
-            n = runs_now("kiln") if "kiln" in samples else 0
-            if n:
-                time.sleep(settle)
-                samples["kiln"] += run_json(
-                    [exe, *inputs, "-o", exe + "-out", "--bench", str(n),
-                     "--threads", str(threads)])["samples_us"]
+            for name, count in (("kiln", threads), (control, thread_counts[0])):
+                n = runs_now(name) if name in samples else 0
+                if n:
+                    time.sleep(settle)
+                    samples[name] += run_json(
+                        [exe, *inputs, "-o", exe + "-out", "--bench", str(n),
+                         "--threads", str(count)])["samples_us"]
             for worker in workers:
                 n = runs_now(worker.engine)
                 if n:
@@ -412,6 +423,10 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                 row["errors"][worker.engine] = worker.error
             if rss:
                 row["rss_kib"][worker.engine] = max(rss, row["rss_kib"].get(worker.engine, 0))
+        if control:
+            side = samples.pop(control)
+            if side:
+                row[f"kiln_t1_beside_t{threads}"] = float(np.median(side))
         row[f"t{threads}"] = {k: float(np.median(v)) for k, v in samples.items()
                               if v and k not in row["errors"]}
         times = ", ".join(f"{k} {v:.1f}" for k, v in row[f"t{threads}"].items())
@@ -662,6 +677,17 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
         lines += ["", f"Geometric mean, fastest peer / Kiln: {geo(ratios):.2f}; "
                   f"ONNX Runtime / Kiln: {geo(ort):.2f}. Kiln is the fastest on "
                   f"{sum(r >= 1 for r in ratios)} of {len(ratios)}.", ""]
+        beside = [(r, r[f"t{t}"]["kiln"] / r[f"kiln_t1_beside_t{t}"])
+                  for r in results if r.get(f"kiln_t1_beside_t{t}")
+                  and r.get(f"t{t}", {}).get("kiln")]
+        if beside:
+            slower = [f"{r['model']} b{r['batch']} ({x:.2f})"
+                      for r, x in beside if x > 1]
+            lines += [f"Kiln on {t} threads against Kiln on {thread_counts[0]} "
+                      "in the same rounds (its time over the one taken beside "
+                      f"it): slower on {len(slower)} of {len(beside)}"
+                      + (": " + ", ".join(slower) if slower else "")
+                      + f"; geometric mean {geo([x for _, x in beside]):.2f}.", ""]
     lines += ["## Cost per call", "",
               "One Add of two one-element tensors: what each harness costs per "
               "call beyond the model (Kiln: inside its executable's loop).", "",
