@@ -17,9 +17,10 @@ do. For each model and thread count the engines run in --rounds rounds,
 interleaved so that drift hits them alike; a figure is the median of all
 its timed runs (--runs in all, after a warm-up run). At every thread count
 after the first, Kiln also runs on the first count in the same rounds, so
-that its time on more threads is compared with one taken beside it. Every engine's first
-outputs are checked against PyTorch's; a wrong answer is flagged in its
-cell, and an engine that fails gets its error instead of a time. Also
+that its time on more threads is compared with one taken beside it. Every
+engine's first outputs are checked against PyTorch's; a wrong answer is
+flagged in its cell, and an engine that fails gets its error instead of a
+time. Also
 measured: each engine's time on a one-op model (its own cost per call),
 compile time and peak resident memory per engine, and the GFLOP/s of
 Kiln's convolution and matrix-product layers against one core's peak
@@ -412,6 +413,10 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                 if n:
                     time.sleep(settle)
                     samples[worker.engine] += worker.time(n)
+        if control:
+            side = samples.pop(control)
+            if side:
+                row[f"kiln_t1_beside_t{threads}"] = float(np.median(side))
         row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
         last = threads == thread_counts[-1]
         for worker in workers:
@@ -423,10 +428,6 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
                 row["errors"][worker.engine] = worker.error
             if rss:
                 row["rss_kib"][worker.engine] = max(rss, row["rss_kib"].get(worker.engine, 0))
-        if control:
-            side = samples.pop(control)
-            if side:
-                row[f"kiln_t1_beside_t{threads}"] = float(np.median(side))
         row[f"t{threads}"] = {k: float(np.median(v)) for k, v in samples.items()
                               if v and k not in row["errors"]}
         times = ", ".join(f"{k} {v:.1f}" for k, v in row[f"t{threads}"].items())
