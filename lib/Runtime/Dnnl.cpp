@@ -211,6 +211,50 @@ struct Variant {
     bool gather = false;
   };
   std::optional<Convolution> convolution;
+  /// With `packed`, a 2-d transposed convolution of blocked (nChw16c)
+  /// source and destination instead, a chunk of images at a time: their
+  /// input pixels gathered into dense rows of channels, the product of
+  /// those by the packed weights (each pixel's contribution to every
+  /// output position of its window, [pixels, taps x output channels]),
+  /// then each output pixel summed from the contributions that cover it
+  /// (transposedConvolutionSum). A chunk's rows and products take
+  /// `chunkBytes` of the scratchpad, one region per thread of up to
+  /// `threads`.
+  ///
+  /// Near the edges some of a pixel's taps land outside the output (a
+  /// 4x4 window at stride 2 over a 4x4 map: 36% of the products): the
+  /// pixels are grouped by the taps that land (`classes`, the pixels of
+  /// each in `pixels` from its `first`), the rows of a chunk ordered by
+  /// group, and each block of rows computes only the panels its groups
+  /// need.
+  struct Deconvolution {
+    kiln::runtime::TransposedWindow window;
+    int64_t batch = 0, channels = 0, imagesPerChunk = 1;
+    uint64_t chunkBytes = 0;
+    int64_t threads = 1;
+    /// The floats from a row of products to the next.
+    int64_t productStride = 0;
+    struct PixelClass {
+      int64_t first = 0, count = 0;
+      /// Bit p: the class's taps need panel p (all ones beyond 64 panels,
+      /// which the product then computes whole).
+      uint64_t panels = 0;
+    };
+    std::vector<PixelClass> classes;
+    std::vector<int32_t> pixels;
+    /// Whether blocks of rows skip panels (no more than 64 panels).
+    bool skipPanels = false;
+    /// The taps in the order of the product's columns (tapOrder[slot] is
+    /// the tap in slot), and each tap's slot: taps that land for the same
+    /// classes of pixels side by side, so that a panel (of several taps
+    /// when there are fewer than 64 output channels) is skipped whole.
+    std::vector<int32_t> tapOrder, tapSlot;
+    /// Per vector of 16 columns of the product (of its whole panels):
+    /// where its tap's contributions go from an input pixel's (ScatterLayout).
+    std::vector<int64_t> vectorOffset;
+    std::vector<int32_t> vectorY, vectorX;
+  };
+  std::optional<Deconvolution> deconvolution;
 };
 
 /// An op's variants and the choice among them. The first call of each
@@ -256,7 +300,7 @@ struct State {
   /// The products on packed weights, and the weights this instance packed
   /// (by their constant and bias), which an instance sharing with it
   /// takes rather than packing them again.
-  int64_t packedProducts = 0, packedConvolutions = 0;
+  int64_t packedProducts = 0, packedConvolutions = 0, packedDeconvolutions = 0;
   std::vector<std::tuple<const void *, const void *,
                          std::shared_ptr<const kiln::runtime::PackedWeights>>>
       packed;
@@ -330,7 +374,8 @@ public:
   std::string add(const Record &record) {
     this->record = &record;
     auto op = std::make_unique<Op>();
-    if (!packed || (!addPacked(*op) && !addPackedConvolution(*op))) {
+    if (!packed || (!addPacked(*op) && !addPackedConvolution(*op) &&
+                    !addPackedDeconvolution(*op))) {
       std::string error = addPrimitives(*op);
       if (!error.empty())
         return error;
@@ -630,6 +675,184 @@ private:
           uint64_t(conv.outHeight * conv.outWidth * k) * sizeof(float));
     ++state.packedConvolutions;
     return true;
+  }
+
+  /// A chunk of images of a transposed convolution on the packed kernel
+  /// has products of at most this many bytes (an image's, when larger),
+  /// which a team's sums read back from the L2 cache; and an image's
+  /// products take at most kPackedDeconvMaxImageBytes (larger ones stay
+  /// with oneDNN, whose kernels need no such buffer).
+  static constexpr uint64_t kPackedDeconvChunkBytes = 512 << 10;
+  static constexpr uint64_t kPackedDeconvMaxImageBytes = 4 << 20;
+
+  /// Puts the record's op on the packed kernel when it is a 2-d transposed
+  /// convolution of one group with constant weights, blocked source and
+  /// destination of whole blocks of 16 channels, and no bias (the compiler
+  /// adds a transposed convolution's bias in generated code)
+  /// (Variant::Deconvolution); false leaves it to oneDNN. oneDNN 2.6
+  /// computes a transposed convolution as the backward pass of a direct
+  /// convolution: on DCGAN's 4x4 windows at stride 2 it reaches 70-80% of
+  /// the FMA peak, the packed kernel's product over 90% (the sums add a
+  /// few percent).
+  bool addPackedDeconvolution(Op &op) {
+    if (DnnlPrimitive(record->kind) != DnnlPrimitive::Deconv ||
+        !kiln::runtime::packedMatMulAvailable())
+      return false;
+    kiln::abi::DnnlConvParams p;
+    if (!decode(p) || p.hasBias || !expect(2) || p.groups != 1 ||
+        !isConstant(1) || isConstant(0) || record->operands[0].layout != 16 ||
+        record->operands[output()].layout != 16)
+      return false;
+    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
+    const kiln::abi::DnnlWindow &w = p.window;
+    if (source.size() != 4 || weights.size() != 4 || result.size() != 4 ||
+        w.strides.size() != 2)
+      return false;
+    Variant::Deconvolution deconv;
+    kiln::runtime::TransposedWindow &window = deconv.window;
+    deconv.batch = source[0];
+    deconv.channels = source[1];
+    window.height = source[2];
+    window.width = source[3];
+    window.outChannels = result[1];
+    window.outHeight = result[2];
+    window.outWidth = result[3];
+    int64_t taps = 1;
+    for (int i = 0; i < 2; ++i) {
+      window.kernel[i] = weights[2 + i];
+      window.strides[i] = w.strides[i];
+      window.dilations[i] = w.dilations[i];
+      window.pads[i] = w.padBegin[i];
+      taps *= window.kernel[i];
+      if (window.kernel[i] < 1 || window.strides[i] < 1 ||
+          window.dilations[i] < 1 || window.pads[i] < 0)
+        return false;
+    }
+    int64_t k = deconv.channels, n = taps * window.outChannels;
+    int64_t plane = window.height * window.width;
+    if (result[0] != deconv.batch || weights[0] != k ||
+        weights[1] != window.outChannels || k % 16 != 0 ||
+        window.outChannels % 16 != 0 || deconv.batch < 1 || plane < 1 ||
+        uint64_t(plane * n) * sizeof(float) > kPackedDeconvMaxImageBytes)
+      return false;
+    deconv.imagesPerChunk = std::clamp<int64_t>(
+        kPackedDeconvChunkBytes / (uint64_t(plane * n) * sizeof(float)), 1,
+        deconv.batch);
+    classifyPixels(deconv, n);
+    // Rows of products a cache line longer than the taps' columns: the
+    // sums read each output pixel's contributions from several rows,
+    // which would otherwise often be a multiple of 4 KiB apart (the same
+    // L1 set).
+    deconv.productStride = n + 16;
+    int64_t rows = deconv.imagesPerChunk * plane;
+    int64_t rowBlocks = (rows + kiln::runtime::kPackedBlockRows - 1) /
+                        kiln::runtime::kPackedBlockRows;
+    deconv.chunkBytes =
+        kiln::runtime::alignUp(rows * k * sizeof(float)) +
+        kiln::runtime::alignUp(rows * deconv.productStride * sizeof(float)) +
+        kiln::runtime::alignUp(rows * sizeof(int64_t)) +
+        3 * kiln::runtime::alignUp(rows * sizeof(int32_t)) +
+        kiln::runtime::alignUp(rowBlocks * sizeof(uint64_t));
+    deconv.threads = std::max(state.loadThreads, 1);
+    Variant &variant = addPackedVariant(
+        op, k, n, /*hasBias=*/false, kiln::runtime::PackedActivation::None,
+        p.activation, /*sum=*/false, [&](const float *data, const float *) {
+          return kiln::runtime::PackedWeights::packTransposedConvolution(
+              data, k, window.outChannels, taps, deconv.tapOrder.data());
+        });
+    state.scratchpadBytes = std::max<uint64_t>(
+        state.scratchpadBytes, uint64_t(deconv.threads) * deconv.chunkBytes);
+    variant.deconvolution = std::move(deconv);
+    ++state.packedDeconvolutions;
+    // Its one-thread variant, timed against the team's: a small one
+    // (a generator's first layers at batch 1) can be faster on one.
+    if (variants && omp_get_max_threads() > 1) {
+      auto one = std::make_shared<Variant>();
+      one->oneThread = true;
+      one->packed = variant.packed;
+      one->source = variant.source;
+      one->destination = variant.destination;
+      one->deconvolution = variant.deconvolution;
+      op.variants.push_back(std::move(one));
+    }
+    return true;
+  }
+
+  /// Groups the input pixels of `deconv` by the taps of theirs that land
+  /// in the output (Variant::Deconvolution), its product having `n`
+  /// columns (tap, output channel).
+  static void classifyPixels(Variant::Deconvolution &deconv, int64_t n) {
+    const kiln::runtime::TransposedWindow &w = deconv.window;
+    // Bit t: tap t of the axis lands in the output from input i.
+    auto landing = [&](int axis, int64_t i) {
+      uint64_t bits = 0;
+      int64_t extent = axis == 0 ? w.outHeight : w.outWidth;
+      for (int64_t t = 0; t < w.kernel[axis] && t < 64; ++t) {
+        int64_t o = i * w.strides[axis] - w.pads[axis] + t * w.dilations[axis];
+        if (o >= 0 && o < extent)
+          bits |= uint64_t(1) << t;
+      }
+      return bits;
+    };
+    int64_t panels = (n + kiln::runtime::PackedWeights::kPanel - 1) /
+                     kiln::runtime::PackedWeights::kPanel;
+    bool skip = panels <= 64 && w.kernel[0] <= 64 && w.kernel[1] <= 64;
+    deconv.skipPanels = skip;
+    std::map<std::pair<uint64_t, uint64_t>, std::vector<int32_t>> groups;
+    for (int64_t y = 0; y < w.height; ++y)
+      for (int64_t x = 0; x < w.width; ++x)
+        groups[{landing(0, y), landing(1, x)}].push_back(
+            int32_t(y * w.width + x));
+    // Each tap's classes (where it lands), and the taps ordered by them.
+    int64_t kw = w.kernel[1], taps = w.kernel[0] * kw;
+    auto lands = [&](const std::pair<uint64_t, uint64_t> &key, int64_t tap) {
+      return (tap / kw < 64 && tap % kw < 64 && (key.first >> (tap / kw) & 1) &&
+              (key.second >> (tap % kw) & 1));
+    };
+    std::vector<std::vector<bool>> landsFor(taps);
+    for (int64_t tap = 0; tap < taps; ++tap)
+      for (const auto &group : groups)
+        landsFor[tap].push_back(lands(group.first, tap));
+    deconv.tapOrder.resize(taps);
+    for (int64_t tap = 0; tap < taps; ++tap)
+      deconv.tapOrder[tap] = (int32_t)tap;
+    std::stable_sort(
+        deconv.tapOrder.begin(), deconv.tapOrder.end(),
+        [&](int32_t a, int32_t b) { return landsFor[a] > landsFor[b]; });
+    deconv.tapSlot.resize(taps);
+    for (int64_t slot = 0; slot < taps; ++slot)
+      deconv.tapSlot[deconv.tapOrder[slot]] = (int32_t)slot;
+    int64_t vectors = (n + kiln::runtime::PackedWeights::kPanel - 1) /
+                      kiln::runtime::PackedWeights::kPanel *
+                      (kiln::runtime::PackedWeights::kPanel / 16);
+    deconv.vectorOffset.assign(vectors, 0);
+    deconv.vectorY.assign(vectors, 0);
+    deconv.vectorX.assign(vectors, 0);
+    for (int64_t j = 0; j < vectors && 16 * j < n; ++j) {
+      int64_t tap = deconv.tapOrder[16 * j / w.outChannels];
+      int64_t block = 16 * j % w.outChannels / 16;
+      deconv.vectorY[j] = int32_t(tap / kw * w.dilations[0]);
+      deconv.vectorX[j] = int32_t(tap % kw * w.dilations[1]);
+      deconv.vectorOffset[j] =
+          (deconv.vectorY[j] * w.outWidth + deconv.vectorX[j] +
+           block * w.outHeight * w.outWidth) *
+          16;
+    }
+    for (const auto &[key, members] : groups) {
+      Variant::Deconvolution::PixelClass c;
+      c.first = (int64_t)deconv.pixels.size();
+      c.count = (int64_t)members.size();
+      c.panels = ~uint64_t(0);
+      if (skip) {
+        c.panels = 0;
+        for (int64_t column = 0; column < n; ++column)
+          if (lands(key, deconv.tapOrder[column / w.outChannels]))
+            c.panels |= uint64_t(1)
+                        << (column / kiln::runtime::PackedWeights::kPanel);
+      }
+      deconv.pixels.insert(deconv.pixels.end(), members.begin(), members.end());
+      deconv.classes.push_back(c);
+    }
   }
 
   /// Whether the record's op may get a channels-last variant: a
@@ -1687,13 +1910,142 @@ void runPackedConvolution(const Variant &variant, const uintptr_t *pointers,
   }
 }
 
+/// Runs a transposed convolution on the packed kernel
+/// (Variant::deconvolution) on `threads` threads.
+void runPackedDeconvolution(const Variant &variant, const uintptr_t *pointers,
+                            int threads) {
+  using kiln::runtime::alignUp;
+  using kiln::runtime::kPackedBlockRows;
+  const Variant::Deconvolution &deconv = *variant.deconvolution;
+  const kiln::runtime::TransposedWindow &window = deconv.window;
+  const auto *source = (const float *)pointers[variant.source];
+  auto *destination = (float *)pointers[variant.destination];
+  int64_t plane = window.height * window.width,
+          outPlane = window.outHeight * window.outWidth;
+  int64_t channels = deconv.channels, n = deconv.productStride;
+  int64_t blocks = channels / 16;
+  auto *scratchpad = (char *)kiln::runtime::currentScratchpad();
+  threads = (int)std::clamp<int64_t>(threads, 1, deconv.threads);
+  // With as many chunks as threads, each thread computes whole chunks in
+  // a region of its own; with fewer, the team shares each chunk's steps.
+  // Chunks as even as they can be, and a multiple of the threads.
+  int64_t chunks =
+      (deconv.batch + deconv.imagesPerChunk - 1) / deconv.imagesPerChunk;
+  if (deconv.batch >= threads)
+    chunks = std::min(deconv.batch, (chunks + threads - 1) / threads * threads);
+  int64_t perChunk = (deconv.batch + chunks - 1) / chunks;
+  chunks = (deconv.batch + perChunk - 1) / perChunk;
+  // A region: the gathered rows, their products, each row's place in the
+  // output, each pixel's row and each block of rows' panels (for the
+  // chunk size the build made room for, which perChunk does not exceed).
+  int64_t maxRows = deconv.imagesPerChunk * plane;
+  uint64_t gatheredBytes = alignUp(maxRows * channels * sizeof(float)),
+           productBytes = alignUp(maxRows * n * sizeof(float)),
+           offsetBytes = alignUp(maxRows * sizeof(int64_t)),
+           indexBytes = alignUp(maxRows * sizeof(int32_t));
+  int64_t imageSize = window.outChannels * outPlane;
+  // A chunk on one thread adds each block of rows' products to the output
+  // as they are made (packedMatMulScatter); a team computes the products
+  // by panels, then sums each output pixel's (transposedConvolutionSum).
+  auto chunk = [&](int64_t index, char *region, int team) {
+    int64_t first = index * perChunk;
+    int64_t images = std::min(perChunk, deconv.batch - first);
+    int64_t rows = images * plane;
+    char *at = region;
+    auto take = [&](uint64_t bytes) {
+      char *here = at;
+      at += bytes;
+      return here;
+    };
+    auto *gathered = (float *)take(gatheredBytes);
+    auto *products = (float *)take(productBytes);
+    auto *rowOffset = (int64_t *)take(offsetBytes);
+    auto *rowY = (int32_t *)take(indexBytes);
+    auto *rowX = (int32_t *)take(indexBytes);
+    auto *rowOf = (int32_t *)take(indexBytes);
+    auto *blockPanels = deconv.skipPanels ? (uint64_t *)at : nullptr;
+    if (blockPanels)
+      std::memset(blockPanels, 0,
+                  (rows + kPackedBlockRows - 1) / kPackedBlockRows *
+                      sizeof(uint64_t));
+    // Rows by pixel class, then image: row r holds its pixel's channels.
+    int64_t row = 0;
+    for (const auto &pixelClass : deconv.classes)
+      for (int64_t i = 0; i < images; ++i) {
+        const float *in = source + (first + i) * channels * plane;
+        for (int64_t j = 0; j < pixelClass.count; ++j, ++row) {
+          int32_t p = deconv.pixels[pixelClass.first + j];
+          rowOf[i * plane + p] = (int32_t)row;
+          rowY[row] =
+              int32_t(p / window.width * window.strides[0] - window.pads[0]);
+          rowX[row] =
+              int32_t(p % window.width * window.strides[1] - window.pads[1]);
+          rowOffset[row] =
+              i * imageSize + (rowY[row] * window.outWidth + rowX[row]) * 16;
+          if (blockPanels)
+            blockPanels[row / kPackedBlockRows] |= pixelClass.panels;
+          float *to = gathered + row * channels;
+          for (int64_t b = 0; b < blocks; ++b)
+            std::memcpy(to + b * 16, in + (b * plane + p) * 16,
+                        16 * sizeof(float));
+        }
+      }
+    float *out = destination + first * imageSize;
+    if (team <= 1) {
+      std::memset(out, 0, images * imageSize * sizeof(float));
+      kiln::runtime::ScatterLayout scatter;
+      scatter.out = out;
+      scatter.height = window.outHeight;
+      scatter.width = window.outWidth;
+      scatter.rowOffset = rowOffset;
+      scatter.rowY = rowY;
+      scatter.rowX = rowX;
+      scatter.vectorOffset = deconv.vectorOffset.data();
+      scatter.vectorY = deconv.vectorY.data();
+      scatter.vectorX = deconv.vectorX.data();
+      kiln::runtime::packedMatMulScatter(*variant.packed, gathered,
+                                         {channels, 16}, rows, scatter,
+                                         blockPanels);
+      return;
+    }
+    kiln::runtime::packedMatMul(*variant.packed, gathered, {channels, 16}, rows,
+                                products, {n, 16},
+                                kiln::runtime::PackedActivation::None, 0.0f,
+                                0.0f, team, /*accumulate=*/false, blockPanels);
+    for (int64_t i = 0; i < images; ++i) {
+#pragma omp parallel num_threads(team)
+      {
+        int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
+        kiln::runtime::transposedConvolutionSum(
+            products, n, rowOf + i * plane, deconv.tapSlot.data(), window,
+            out + i * imageSize, window.outHeight * t / size,
+            window.outHeight * (t + 1) / size);
+      }
+    }
+  };
+  if (threads > 1 && chunks >= threads) {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int64_t index = 0; index < chunks; ++index)
+      chunk(index, scratchpad + omp_get_thread_num() * deconv.chunkBytes, 1);
+    return;
+  }
+  for (int64_t index = 0; index < chunks; ++index)
+    chunk(index, scratchpad, threads);
+}
+
 /// Executes the parts of `variant` with the run's operands.
 void runVariant(State &state, Variant &variant, const uintptr_t *pointers) {
   if (variant.packed) {
-    // On the calling thread's team, or alone inside a parallel region.
-    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    // On the calling thread's team, or alone inside a parallel region
+    // or as the one-thread variant.
+    int threads =
+        omp_in_parallel() || variant.oneThread ? 1 : omp_get_max_threads();
     if (variant.convolution) {
       runPackedConvolution(variant, pointers, threads);
+      return;
+    }
+    if (variant.deconvolution) {
+      runPackedDeconvolution(variant, pointers, threads);
       return;
     }
     kiln::runtime::packedMatMul(
@@ -1965,19 +2317,22 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
     line += " (" + std::to_string(state.weightsShared) +
             " more shared with the model for one sample)";
   line += " when the model was loaded";
-  if (state.packedProducts || state.packedConvolutions) {
-    std::string what;
-    if (state.packedProducts)
-      what =
-          std::to_string(state.packedProducts) +
-          (state.packedProducts == 1 ? " matrix product" : " matrix products");
-    if (state.packedConvolutions)
-      what +=
-          (what.empty() ? "" : " and ") +
-          std::to_string(state.packedConvolutions) +
-          (state.packedConvolutions == 1 ? " convolution" : " convolutions");
-    line += "; " + what + " on Kiln's packed kernel";
-  }
+  std::vector<std::string> onPacked;
+  auto count = [&](int64_t n, const char *one, const char *many) {
+    if (n)
+      onPacked.push_back(std::to_string(n) + " " + (n == 1 ? one : many));
+  };
+  count(state.packedProducts, "matrix product", "matrix products");
+  count(state.packedConvolutions, "convolution", "convolutions");
+  count(state.packedDeconvolutions, "transposed convolution",
+        "transposed convolutions");
+  for (size_t i = 0; i < onPacked.size(); ++i)
+    line += (i == 0                     ? "; "
+             : i + 1 == onPacked.size() ? " and "
+                                        : ", ") +
+            onPacked[i];
+  if (!onPacked.empty())
+    line += " on Kiln's packed kernel";
   // The choices timed so far.
   int64_t timed = 0, oneThread = 0, split = 0, channelsLast = 0, pending = 0;
   for (auto &op : state.ops) {

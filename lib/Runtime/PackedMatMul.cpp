@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 // GCC's AVX-512 intrinsics start some vectors undefined on purpose.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -36,7 +37,7 @@ namespace {
 
 constexpr int64_t kPanel = PackedWeights::kPanel;
 constexpr int kVectors = kPanel / 16;
-constexpr int kRows = 6;
+constexpr int kRows = (int)kPackedBlockRows;
 constexpr int64_t kDepth = 768;
 constexpr int64_t kBlockRows = 192;
 constexpr int64_t kPrefetchEvery = 4;
@@ -82,28 +83,14 @@ struct Epilogue {
   float alpha, beta;
 };
 
-/// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
-/// A[0..rows, 0..depth) x the slice `b`, A's element (i, k) at
-/// a[i * lda + (k / 16) * akb + k % 16] and C's vector of columns
-/// [16 v, 16 v + 16) of row i at c + i * ldc + v * cvs (PackedLayout);
-/// prefetches `lines` cache lines
-/// from `prefetch`, one every `every` steps; `epilogue` after the
-/// last slice. With `first` and `addC`, what C held is added to the
-/// slice's products once they are summed (a residual added to partial sums
-/// from zero, rather than each product added to the residual, keeps the
-/// products' low bits).
+/// acc += A[0..rows, 0..depth) x the slice `b` (A's element (i, k) at
+/// a[i * lda + (k / 16) * akb + k % 16]), prefetching `lines` cache lines
+/// from `prefetch`, one every `every` steps.
 template <int rows>
-KILN_AVX512 void block(const float *a, int64_t lda, int64_t akb, const float *b,
-                       float *c, int64_t ldc, int64_t cvs, int64_t depth,
-                       bool first, bool addC, const char *prefetch,
-                       int64_t lines, int64_t every, const __mmask16 *masks,
-                       const Epilogue *epilogue) {
-  __m512 acc[rows][kVectors];
-  for (int i = 0; i < rows; ++i)
-    for (int v = 0; v < kVectors; ++v)
-      acc[i][v] = first
-                      ? _mm512_setzero_ps()
-                      : _mm512_maskz_loadu_ps(masks[v], c + i * ldc + v * cvs);
+KILN_AVX512 inline void
+multiplySlice(__m512 (&acc)[rows][kVectors], const float *a, int64_t lda,
+              int64_t akb, const float *b, int64_t depth, const char *prefetch,
+              int64_t lines, int64_t every) {
   int64_t nextLineStep = 0;
   // K in runs of 16 columns of A, each contiguous in its rows.
   for (int64_t k0 = 0; k0 < depth; k0 += 16) {
@@ -133,6 +120,31 @@ KILN_AVX512 void block(const float *a, int64_t lda, int64_t akb, const float *b,
       }
     }
   }
+}
+
+/// C[0..rows, 0..64) (columns where `masks` say) += or = (with `first`)
+/// A[0..rows, 0..depth) x the slice `b`, A's element (i, k) at
+/// a[i * lda + (k / 16) * akb + k % 16] and C's vector of columns
+/// [16 v, 16 v + 16) of row i at c + i * ldc + v * cvs (PackedLayout);
+/// prefetches `lines` cache lines
+/// from `prefetch`, one every `every` steps; `epilogue` after the
+/// last slice. With `first` and `addC`, what C held is added to the
+/// slice's products once they are summed (a residual added to partial sums
+/// from zero, rather than each product added to the residual, keeps the
+/// products' low bits).
+template <int rows>
+KILN_AVX512 void block(const float *a, int64_t lda, int64_t akb, const float *b,
+                       float *c, int64_t ldc, int64_t cvs, int64_t depth,
+                       bool first, bool addC, const char *prefetch,
+                       int64_t lines, int64_t every, const __mmask16 *masks,
+                       const Epilogue *epilogue) {
+  __m512 acc[rows][kVectors];
+  for (int i = 0; i < rows; ++i)
+    for (int v = 0; v < kVectors; ++v)
+      acc[i][v] = first
+                      ? _mm512_setzero_ps()
+                      : _mm512_maskz_loadu_ps(masks[v], c + i * ldc + v * cvs);
+  multiplySlice<rows>(acc, a, lda, akb, b, depth, prefetch, lines, every);
   if (first && addC)
     for (int i = 0; i < rows; ++i)
       for (int v = 0; v < kVectors; ++v)
@@ -175,12 +187,68 @@ using BlockFn = void (*)(const float *, int64_t, int64_t, const float *,
 const BlockFn blocks[kRows + 1] = {nullptr,  block<1>, block<2>, block<3>,
                                    block<4>, block<5>, block<6>};
 
+/// Adds A[0..rows, 0..depth) x the slice `b` to C, row i's vector of
+/// columns v at targets[i * kVectors + v] (columns where `masks` say):
+/// each target loaded, added to and stored in turn, so that two of them
+/// at the same place both count.
+template <int rows>
+KILN_AVX512 void
+scatterBlock(const float *a, int64_t lda, int64_t akb, const float *b,
+             int64_t depth, const char *prefetch, int64_t lines, int64_t every,
+             const __mmask16 *masks, float *const *targets) {
+  __m512 acc[rows][kVectors];
+  for (int i = 0; i < rows; ++i)
+    for (int v = 0; v < kVectors; ++v)
+      acc[i][v] = _mm512_setzero_ps();
+  multiplySlice<rows>(acc, a, lda, akb, b, depth, prefetch, lines, every);
+  for (int i = 0; i < rows; ++i)
+    for (int v = 0; v < kVectors; ++v) {
+      float *to = targets[i * kVectors + v];
+      _mm512_mask_storeu_ps(
+          to, masks[v],
+          _mm512_add_ps(acc[i][v], _mm512_maskz_loadu_ps(masks[v], to)));
+    }
+}
+
+using ScatterBlockFn = void (*)(const float *, int64_t, int64_t, const float *,
+                                int64_t, const char *, int64_t, int64_t,
+                                const __mmask16 *, float *const *);
+const ScatterBlockFn scatterBlocks[kRows + 1] = {
+    nullptr,         scatterBlock<1>, scatterBlock<2>, scatterBlock<3>,
+    scatterBlock<4>, scatterBlock<5>, scatterBlock<6>};
+
+/// Where the rows [i0, i0 + rows) of C go in `scatter`, vector v of panel
+/// p: see ScatterLayout; outside the output, to `sink`.
+KILN_AVX512 void scatterTargets(const ScatterLayout &scatter, int64_t i0,
+                                int rows, int64_t p, float *sink,
+                                float **targets) {
+  const int32_t *vy = scatter.vectorY + p * kVectors,
+                *vx = scatter.vectorX + p * kVectors;
+  const int64_t *vo = scatter.vectorOffset + p * kVectors;
+  for (int i = 0; i < rows; ++i) {
+    int64_t row = i0 + i;
+    int64_t ry = scatter.rowY[row], rx = scatter.rowX[row];
+    float *origin = scatter.out + scatter.rowOffset[row];
+    // Without branches: whether a target lands is no pattern to predict.
+    for (int v = 0; v < kVectors; ++v) {
+      bool lands = (uint64_t(ry + vy[v]) < uint64_t(scatter.height)) &
+                   (uint64_t(rx + vx[v]) < uint64_t(scatter.width));
+      targets[i * kVectors + v] = lands ? origin + vo[v] : sink;
+    }
+  }
+}
+
 /// The product over panels [first, last).
+/// With `scatter`, C's rows are added where it says, c and cl unused.
 void computePanels(const PackedWeights &w, const float *a, PackedLayout al,
                    int64_t m, float *c, PackedLayout cl,
                    PackedActivation activation, float alpha, float beta,
-                   bool accumulate, int64_t first, int64_t last) {
+                   bool accumulate, int64_t first, int64_t last,
+                   const uint64_t *blockPanels,
+                   const ScatterLayout *scatter = nullptr) {
   const int64_t k = w.k, n = w.n;
+  alignas(64) float sink[16];
+  float *targets[kRows * kVectors];
   for (int64_t m0 = 0; m0 < m; m0 += kBlockRows) {
     int64_t rowsHere = std::min(kBlockRows, m - m0);
     for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
@@ -218,8 +286,20 @@ void computePanels(const PackedWeights &w, const float *a, PackedLayout al,
                       : kPrefetchEvery;
         int64_t prefetched = 0, perBlock = (depth + every - 1) / every;
         for (int64_t i0 = m0; i0 < m0 + rowsHere; i0 += kRows) {
+          if (blockPanels && !(blockPanels[i0 / kRows] >> p & 1))
+            continue;
           int rows = (int)std::min<int64_t>(kRows, m0 + rowsHere - i0);
           int64_t lines = std::max<int64_t>(0, nextLines - prefetched);
+          if (scatter) {
+            scatterTargets(*scatter, i0, rows, p, sink, targets);
+            scatterBlocks[rows](a + i0 * al.rowStride +
+                                    k0 / 16 * al.blockStride,
+                                al.rowStride, al.blockStride, slice, depth,
+                                (const char *)next + prefetched * 64, lines,
+                                every, masks, targets);
+            prefetched += std::min(lines, perBlock);
+            continue;
+          }
           blocks[rows](a + i0 * al.rowStride + k0 / 16 * al.blockStride,
                        al.rowStride, al.blockStride, slice,
                        c + i0 * cl.rowStride + p * kVectors * cl.blockStride,
@@ -305,6 +385,118 @@ PackedWeights::packConvolution(const float *w, int64_t outChannels,
   return packed;
 }
 
+std::shared_ptr<PackedWeights>
+PackedWeights::packTransposedConvolution(const float *w, int64_t channels,
+                                         int64_t outChannels, int64_t taps,
+                                         const int32_t *tapOrder) {
+  // Column slot * outChannels + o of row c: w[c, o, tapOrder[slot]].
+  return packWith(channels, taps * outChannels, nullptr,
+                  [&](int64_t r, int64_t c0, int64_t columns, float *out) {
+                    for (int64_t j = 0; j < columns; ++j) {
+                      int64_t slot = (c0 + j) / outChannels,
+                              o = (c0 + j) % outChannels;
+                      int64_t tap = tapOrder ? tapOrder[slot] : slot;
+                      out[j] = w[(r * outChannels + o) * taps + tap];
+                    }
+                  });
+}
+
+namespace {
+/// Output pixel `to`'s blocks of 16 channels [first, first + blocks): the
+/// sums of the `count` contributions at `offsets` in `cols`.
+template <int blocks>
+KILN_AVX512 inline void sumBlocks(const float *cols, const int64_t *offsets,
+                                  int count, float *to, int64_t plane,
+                                  int64_t first) {
+  __m512 sum[blocks];
+  for (int b = 0; b < blocks; ++b)
+    sum[b] = _mm512_setzero_ps();
+  for (int i = 0; i < count; ++i) {
+    const float *from = cols + offsets[i] + 16 * first;
+    for (int b = 0; b < blocks; ++b)
+      sum[b] = _mm512_add_ps(sum[b], _mm512_loadu_ps(from + 16 * b));
+  }
+  for (int b = 0; b < blocks; ++b)
+    _mm512_storeu_ps(to + (first + b) * plane * 16, sum[b]);
+}
+} // namespace
+
+KILN_AVX512 void transposedConvolutionSum(const float *cols, int64_t rowStride,
+                                          const int32_t *rowOf,
+                                          const int32_t *tapSlot,
+                                          const TransposedWindow &w, float *out,
+                                          int64_t firstRow, int64_t lastRow) {
+  // Per output coordinate of an axis, the (input position, tap offset)
+  // pairs that reach it: output o takes tap t of input i where
+  // i * stride - pad + t * dilation = o. Found once per call, a
+  // coordinate's at most kernel pairs at [o * kernel, o * kernel + count).
+  struct Axis {
+    std::vector<int64_t> at, tap;
+    std::vector<int> counts;
+  };
+  auto axis = [&](int a, int64_t first, int64_t last, int64_t inExtent) {
+    Axis found;
+    int64_t kernel = w.kernel[a];
+    found.at.resize((last - first) * kernel);
+    found.tap.resize((last - first) * kernel);
+    found.counts.resize(last - first);
+    for (int64_t o = first; o < last; ++o) {
+      int count = 0;
+      for (int64_t t = 0; t < kernel; ++t) {
+        int64_t shifted = o + w.pads[a] - t * w.dilations[a];
+        if (shifted < 0 || shifted % w.strides[a] != 0 ||
+            shifted / w.strides[a] >= inExtent)
+          continue;
+        found.at[(o - first) * kernel + count] = shifted / w.strides[a];
+        found.tap[(o - first) * kernel + count++] = t;
+      }
+      found.counts[o - first] = count;
+    }
+    return found;
+  };
+  int64_t kh = w.kernel[0], kw = w.kernel[1];
+  Axis rows = axis(0, firstRow, lastRow, w.height);
+  Axis columns = axis(1, 0, w.outWidth, w.width);
+  int64_t blocks = w.outChannels / 16, plane = w.outHeight * w.outWidth;
+  std::vector<int64_t> offsets(kh * kw);
+  for (int64_t y = firstRow; y < lastRow; ++y) {
+    int64_t r0 = (y - firstRow) * kh;
+    int rowCount = rows.counts[y - firstRow];
+    for (int64_t x = 0; x < w.outWidth; ++x) {
+      int count = 0;
+      for (int r = 0; r < rowCount; ++r)
+        for (int c = 0; c < columns.counts[x]; ++c) {
+          int64_t pixel = rows.at[r0 + r] * w.width + columns.at[x * kw + c];
+          int64_t tap = rows.tap[r0 + r] * kw + columns.tap[x * kw + c];
+          offsets[count++] = (rowOf ? rowOf[pixel] : pixel) * rowStride +
+                             (tapSlot ? tapSlot[tap] : tap) * w.outChannels;
+        }
+      float *to = out + (y * w.outWidth + x) * 16;
+      // Up to 8 blocks of channels at once, each its own chain of adds.
+      for (int64_t b0 = 0; b0 < blocks; b0 += 8) {
+        int here = (int)std::min<int64_t>(8, blocks - b0);
+        switch (here) {
+        case 1:
+          sumBlocks<1>(cols, offsets.data(), count, to, plane, b0);
+          break;
+        case 2:
+          sumBlocks<2>(cols, offsets.data(), count, to, plane, b0);
+          break;
+        case 4:
+          sumBlocks<4>(cols, offsets.data(), count, to, plane, b0);
+          break;
+        case 8:
+          sumBlocks<8>(cols, offsets.data(), count, to, plane, b0);
+          break;
+        default:
+          for (int b = 0; b < here; ++b)
+            sumBlocks<1>(cols, offsets.data(), count, to, plane, b0 + b);
+        }
+      }
+    }
+  }
+}
+
 KILN_AVX512 static void geluErfRange(float *data, int64_t count) {
   int64_t i = 0;
   for (; i + 16 <= count; i += 16)
@@ -334,6 +526,14 @@ void geluErfInPlace(float *data, int64_t count, int threads) {
   }
 }
 
+void packedMatMulScatter(const PackedWeights &weights, const float *a,
+                         PackedLayout al, int64_t m,
+                         const ScatterLayout &scatter,
+                         const uint64_t *blockPanels) {
+  computePanels(weights, a, al, m, nullptr, {0, 0}, PackedActivation::None,
+                0.0f, 0.0f, false, 0, weights.panels, blockPanels, &scatter);
+}
+
 bool packedMatMulAvailable() {
   static const bool available =
       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
@@ -350,7 +550,7 @@ void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
 void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
                   int64_t m, float *c, PackedLayout cl,
                   PackedActivation activation, float alpha, float beta,
-                  int threads, bool accumulate) {
+                  int threads, bool accumulate, const uint64_t *blockPanels) {
   int64_t panels = weights.panels;
   threads = std::max(threads, 1);
   // With kBlockRows rows or more for each thread, the threads split the
@@ -368,21 +568,22 @@ void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
       if (last > first)
         computePanels(weights, a + first * al.rowStride, al, last - first,
                       c + first * cl.rowStride, cl, activation, alpha, beta,
-                      accumulate, 0, panels);
+                      accumulate, 0, panels,
+                      blockPanels ? blockPanels + first / kRows : nullptr);
     }
     return;
   }
   int64_t team = std::min<int64_t>(threads, panels);
   if (team <= 1 || m == 0) {
     computePanels(weights, a, al, m, c, cl, activation, alpha, beta, accumulate,
-                  0, panels);
+                  0, panels, blockPanels);
     return;
   }
 #pragma omp parallel num_threads(team)
   {
     int64_t t = omp_get_thread_num(), size = omp_get_num_threads();
     computePanels(weights, a, al, m, c, cl, activation, alpha, beta, accumulate,
-                  panels * t / size, panels * (t + 1) / size);
+                  panels * t / size, panels * (t + 1) / size, blockPanels);
   }
 }
 

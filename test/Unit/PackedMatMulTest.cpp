@@ -239,3 +239,159 @@ TEST(PackedMatMulTest, BlockedChannelsAndConvolutionWeights) {
 }
 
 } // namespace
+
+TEST(PackedMatMulTest, TransposedConvolutionScatterAndSums) {
+  if (!packedMatMulAvailable())
+    GTEST_SKIP() << "no AVX-512 on this machine";
+  // A 3x3 transposed convolution at stride 2, padding (1, 0), of a 5x6
+  // image of 784 channels (two K slices) to 48 (three blocks: a panel
+  // holds a tap and a third), its taps packed in reverse order. The rows
+  // of A are the pixels in reverse order too. Computed three ways against
+  // sums in double precision: the products added to the output as they
+  // are made (packedMatMulScatter, its border taps skipped by where they
+  // land), and the products stored whole, then summed per output pixel
+  // (transposedConvolutionSum) over all output rows and over two halves.
+  const int64_t h = 5, w = 6, channels = 784, out = 48, kernel = 3;
+  const int64_t taps = kernel * kernel, pixels = h * w, n = taps * out;
+  TransposedWindow window;
+  window.height = h;
+  window.width = w;
+  window.outChannels = out;
+  window.kernel[0] = window.kernel[1] = kernel;
+  window.strides[0] = window.strides[1] = 2;
+  window.pads[0] = 1;
+  window.outHeight = (h - 1) * 2 + kernel - 2 * window.pads[0];
+  window.outWidth = (w - 1) * 2 + kernel - 2 * window.pads[1];
+  const int64_t outPlane = window.outHeight * window.outWidth;
+  std::mt19937 random(11);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> weights(channels * out * taps), image(pixels * channels);
+  for (float &x : weights)
+    x = uniform(random);
+  for (float &x : image)
+    x = uniform(random);
+  std::vector<int32_t> tapOrder(taps), tapSlot(taps), rowOf(pixels);
+  for (int64_t t = 0; t < taps; ++t) {
+    tapOrder[t] = int32_t(taps - 1 - t);
+    tapSlot[taps - 1 - t] = int32_t(t);
+  }
+  std::vector<float> rows(pixels * channels);
+  for (int64_t p = 0; p < pixels; ++p) {
+    rowOf[p] = int32_t(pixels - 1 - p);
+    std::copy(image.begin() + p * channels, image.begin() + (p + 1) * channels,
+              rows.begin() + rowOf[p] * channels);
+  }
+  auto packed = PackedWeights::packTransposedConvolution(
+      weights.data(), channels, out, taps, tapOrder.data());
+  ASSERT_TRUE(packed);
+  // The reference, and where each (pixel, tap) lands.
+  std::vector<double> expected(out * outPlane, 0.0), magnitude(out * outPlane);
+  auto landing = [&](int64_t p, int64_t t, int64_t &y, int64_t &x) {
+    y = p / w * 2 - window.pads[0] + t / kernel;
+    x = p % w * 2 - window.pads[1] + t % kernel;
+    return y >= 0 && y < window.outHeight && x >= 0 && x < window.outWidth;
+  };
+  for (int64_t p = 0; p < pixels; ++p)
+    for (int64_t t = 0; t < taps; ++t) {
+      int64_t y, x;
+      if (!landing(p, t, y, x))
+        continue;
+      for (int64_t o = 0; o < out; ++o)
+        for (int64_t c = 0; c < channels; ++c) {
+          double term = double(image[p * channels + c]) *
+                        weights[(c * out + o) * taps + t];
+          expected[o * outPlane + y * window.outWidth + x] += term;
+          magnitude[o * outPlane + y * window.outWidth + x] += std::fabs(term);
+        }
+    }
+  // nChw16c: channel o of output pixel q.
+  auto at = [&](int64_t o, int64_t q) {
+    return (o / 16) * outPlane * 16 + q * 16 + o % 16;
+  };
+  auto compare = [&](const std::vector<float> &result, const char *how) {
+    for (int64_t o = 0; o < out; ++o)
+      for (int64_t q = 0; q < outPlane; ++q)
+        ASSERT_NEAR(result[at(o, q)], expected[o * outPlane + q],
+                    1e-6 * magnitude[o * outPlane + q] + 1e-6)
+            << how << " at (" << o << ", " << q << ")";
+  };
+
+  // Scattered: each row a pixel, each vector of 16 columns a tap's block.
+  std::vector<int64_t> rowOffset(pixels), vectorOffset(packed->panels * 4);
+  std::vector<int32_t> rowY(pixels), rowX(pixels), vectorY(vectorOffset.size()),
+      vectorX(vectorOffset.size());
+  for (int64_t p = 0; p < pixels; ++p) {
+    int64_t r = rowOf[p];
+    rowY[r] = int32_t(p / w * 2 - window.pads[0]);
+    rowX[r] = int32_t(p % w * 2 - window.pads[1]);
+    rowOffset[r] = (rowY[r] * window.outWidth + rowX[r]) * 16;
+  }
+  for (int64_t j = 0; 16 * j < n; ++j) {
+    int64_t t = tapOrder[16 * j / out], block = 16 * j % out / 16;
+    vectorY[j] = int32_t(t / kernel);
+    vectorX[j] = int32_t(t % kernel);
+    vectorOffset[j] =
+        (vectorY[j] * window.outWidth + vectorX[j] + block * outPlane) * 16;
+  }
+  // Each block of 6 rows computes only the panels of taps that land for
+  // one of its rows.
+  std::vector<uint64_t> blockPanels((pixels + kPackedBlockRows - 1) /
+                                    kPackedBlockRows);
+  for (int64_t p = 0; p < pixels; ++p)
+    for (int64_t column = 0; column < n; ++column) {
+      int64_t y, x;
+      if (landing(p, tapOrder[column / out], y, x))
+        blockPanels[rowOf[p] / kPackedBlockRows] |= uint64_t(1)
+                                                    << (column / 64);
+    }
+  ScatterLayout scatter;
+  std::vector<float> scattered(out * outPlane, 0.0f);
+  scatter.out = scattered.data();
+  scatter.height = window.outHeight;
+  scatter.width = window.outWidth;
+  scatter.rowOffset = rowOffset.data();
+  scatter.rowY = rowY.data();
+  scatter.rowX = rowX.data();
+  scatter.vectorOffset = vectorOffset.data();
+  scatter.vectorY = vectorY.data();
+  scatter.vectorX = vectorX.data();
+  packedMatMulScatter(*packed, rows.data(), {channels, 16}, pixels, scatter,
+                      blockPanels.data());
+  compare(scattered, "scattered");
+
+  // Stored, then summed (the rows a cache line longer than the columns).
+  const int64_t stride = n + 16;
+  std::vector<float> products(pixels * stride);
+  packedMatMul(*packed, rows.data(), {channels, 16}, pixels, products.data(),
+               {stride, 16}, PackedActivation::None, 0.0f, 0.0f, 2,
+               /*accumulate=*/false);
+  std::vector<float> summed(out * outPlane, 0.0f);
+  transposedConvolutionSum(products.data(), stride, rowOf.data(),
+                           tapSlot.data(), window, summed.data(), 0,
+                           window.outHeight);
+  compare(summed, "summed");
+  std::vector<float> halves(out * outPlane, 0.0f);
+  int64_t middle = window.outHeight / 2;
+  transposedConvolutionSum(products.data(), stride, rowOf.data(),
+                           tapSlot.data(), window, halves.data(), 0, middle);
+  transposedConvolutionSum(products.data(), stride, rowOf.data(),
+                           tapSlot.data(), window, halves.data(), middle,
+                           window.outHeight);
+  compare(halves, "summed in halves");
+
+  // With blockPanels, the panels a block skips keep what C held.
+  std::vector<float> partial(pixels * stride, 7.0f);
+  packedMatMul(*packed, rows.data(), {channels, 16}, pixels, partial.data(),
+               {stride, 16}, PackedActivation::None, 0.0f, 0.0f, 1,
+               /*accumulate=*/false, blockPanels.data());
+  int64_t skipped = 0;
+  for (int64_t r = 0; r < pixels; ++r)
+    for (int64_t column = 0; column < n; ++column) {
+      bool computed = blockPanels[r / kPackedBlockRows] >> (column / 64) & 1;
+      skipped += !computed;
+      ASSERT_EQ(partial[r * stride + column],
+                computed ? products[r * stride + column] : 7.0f)
+          << "row " << r << " column " << column;
+    }
+  EXPECT_GT(skipped, 0);
+}

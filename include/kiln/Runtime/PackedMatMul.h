@@ -44,6 +44,17 @@ struct PackedWeights {
   static std::shared_ptr<PackedWeights>
   packConvolution(const float *w, int64_t outChannels, int64_t channels,
                   int64_t taps, const float *bias);
+  /// Packs transposed-convolution weights [channels, outChannels, taps]
+  /// (ONNX's [C, M, K...] with the window's taps flattened) as a
+  /// [channels, taps * outChannels] matrix whose columns are in the order
+  /// (tap, output channel), the taps in `tapOrder` (tapOrder[slot] is the
+  /// tap in columns [slot * outChannels, (slot + 1) * outChannels); in
+  /// their own order without it): an input pixel's channels times it give
+  /// the pixel's contribution to every output position its window covers.
+  static std::shared_ptr<PackedWeights>
+  packTransposedConvolution(const float *w, int64_t channels,
+                            int64_t outChannels, int64_t taps,
+                            const int32_t *tapOrder = nullptr);
   /// The panel p's rows from `row` on.
   const float *panel(int64_t p, int64_t row) const {
     return data.get() + (p * k + row) * kPanel;
@@ -75,11 +86,63 @@ void packedMatMul(const PackedWeights &weights, const float *a, int64_t m,
                   float *c, PackedActivation activation, float alpha,
                   int threads, bool accumulate = false);
 /// The same with a and c in the layouts `al` and `cl`, and Clip's bounds
-/// `alpha` and `beta`.
+/// `alpha` and `beta`. With `blockPanels`, only some of C: the rows
+/// [6 i, 6 i + 6) in the panels whose bits blockPanels[i] sets (bit p:
+/// columns [64 p, 64 p + 64); at most 64 panels), the rest of C left as
+/// it was.
 void packedMatMul(const PackedWeights &weights, const float *a, PackedLayout al,
                   int64_t m, float *c, PackedLayout cl,
                   PackedActivation activation, float alpha, float beta,
-                  int threads, bool accumulate);
+                  int threads, bool accumulate,
+                  const uint64_t *blockPanels = nullptr);
+/// The rows of a block of packedMatMul's blockPanels.
+constexpr int64_t kPackedBlockRows = 6;
+
+/// Where packedMatMulScatter adds C: row i's vector of columns
+/// [16 j, 16 j + 16) to the 16 floats at out + rowOffset[i] +
+/// vectorOffset[j], if (rowY[i] + vectorY[j], rowX[i] + vectorX[j]) is in
+/// [0, height) x [0, width), and nowhere otherwise: a transposed
+/// convolution's contributions added to its output, row i an input pixel
+/// and vector j a tap's block of 16 channels.
+struct ScatterLayout {
+  float *out = nullptr;
+  int64_t height = 0, width = 0;
+  const int64_t *rowOffset = nullptr, *vectorOffset = nullptr;
+  const int32_t *rowY = nullptr, *rowX = nullptr, *vectorY = nullptr,
+                *vectorX = nullptr;
+};
+
+/// out += a[m, k] x weights, with C's vectors added where `scatter` says,
+/// on the calling thread; blockPanels as for packedMatMul. The vectors of
+/// a row that land on the same place all count.
+void packedMatMulScatter(const PackedWeights &weights, const float *a,
+                         PackedLayout al, int64_t m,
+                         const ScatterLayout &scatter,
+                         const uint64_t *blockPanels = nullptr);
+
+/// A 2-d transposed convolution's shapes and window, as
+/// transposedConvolutionSum reads them.
+struct TransposedWindow {
+  int64_t height = 0, width = 0, outHeight = 0, outWidth = 0, outChannels = 0;
+  int64_t kernel[2] = {1, 1}, strides[2] = {1, 1}, dilations[2] = {1, 1},
+          pads[2] = {0, 0};
+};
+
+/// Output rows [firstRow, lastRow) of one image of a transposed
+/// convolution, in oneDNN's nChw16c layout (outChannels a multiple of 16):
+/// each output pixel the sum of the contributions of the input pixels
+/// whose windows cover it, read from `cols` (the
+/// product of the image's pixels by packTransposedConvolution's weights:
+/// pixel iy * width + ix in row rowOf[iy * width + ix], or in row
+/// iy * width + ix without `rowOf`; tap t (ky * kernel width + kx) in
+/// columns from tapSlot[t] * outChannels, or from t * outChannels without
+/// `tapSlot`; rows `rowStride` floats apart). Only the columns of taps that
+/// land in the output are read. A gather rather than a scatter-add: each output
+/// value is summed in registers and stored once. AVX-512 machines only.
+void transposedConvolutionSum(const float *cols, int64_t rowStride,
+                              const int32_t *rowOf, const int32_t *tapSlot,
+                              const TransposedWindow &window, float *out,
+                              int64_t firstRow, int64_t lastRow);
 
 } // namespace kiln::runtime
 
