@@ -684,6 +684,13 @@ private:
   /// with oneDNN, whose kernels need no such buffer).
   static constexpr uint64_t kPackedDeconvChunkBytes = 512 << 10;
   static constexpr uint64_t kPackedDeconvMaxImageBytes = 4 << 20;
+  /// The fewest input channels (the product's K) of a transposed
+  /// convolution on the packed kernel: each block of 6 rows adds its 24
+  /// vectors to the output once its K steps are done, which over 64
+  /// channels costs more than oneDNN's kernel saves (DCGAN-generator's 64
+  /// -> 32 channels at 8x8, batch 16, one thread: 320-330 us against 303;
+  /// its 128 -> 64 at 4x4: 245-255 against 322).
+  static constexpr int64_t kPackedDeconvMinChannels = 128;
 
   /// Puts the record's op on the packed kernel when it is a 2-d transposed
   /// convolution of one group with constant weights, blocked source and
@@ -731,7 +738,8 @@ private:
     int64_t k = deconv.channels, n = taps * window.outChannels;
     int64_t plane = window.height * window.width;
     if (result[0] != deconv.batch || weights[0] != k ||
-        weights[1] != window.outChannels || k % 16 != 0 ||
+        weights[1] != window.outChannels || k < kPackedDeconvMinChannels ||
+        k % 16 != 0 ||
         window.outChannels % 16 != 0 || deconv.batch < 1 || plane < 1 ||
         uint64_t(plane * n) * sizeof(float) > kPackedDeconvMaxImageBytes)
       return false;
