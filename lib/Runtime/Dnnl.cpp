@@ -739,8 +739,8 @@ private:
     int64_t plane = window.height * window.width;
     if (result[0] != deconv.batch || weights[0] != k ||
         weights[1] != window.outChannels || k < kPackedDeconvMinChannels ||
-        k % 16 != 0 ||
-        window.outChannels % 16 != 0 || deconv.batch < 1 || plane < 1 ||
+        k % 16 != 0 || window.outChannels % 16 != 0 || deconv.batch < 1 ||
+        plane < 1 ||
         uint64_t(plane * n) * sizeof(float) > kPackedDeconvMaxImageBytes)
       return false;
     deconv.imagesPerChunk = std::clamp<int64_t>(
