@@ -618,32 +618,45 @@ namespace {
 bool runProgram(const Program &program, const std::vector<void *> &io,
                 void *arena, std::string &error) {
   // The graph takes the inputs, the outputs, one [min, max] pair per index
-  // check, then the workspace.
-  std::vector<void *> buffers(io);
+  // check, then the workspace: on the stack for up to 32 (no allocation
+  // per run).
+  size_t count = io.size() + program.checks.size() + 1;
+  void *onStack[32];
+  std::vector<void *> onHeap(count > 32 ? count : 0);
+  void **buffers = count > 32 ? onHeap.data() : onStack;
+  std::copy(io.begin(), io.end(), buffers);
   int64_t *ranges =
       (int64_t *)((char *)arena + alignUp(program.workspaceBytes) +
                   alignUp(program.scratchpadBytes));
   for (size_t i = 0; i < program.checks.size(); ++i)
-    buffers.push_back(ranges + 2 * i);
-  buffers.push_back(arena);
+    buffers[io.size() + i] = ranges + 2 * i;
+  buffers[count - 1] = arena;
   Run saved = current;
-  current.buffers = buffers.data();
+  current.buffers = buffers;
   current.backend = program.backend;
   current.scratchpad = (char *)arena + alignUp(program.workspaceBytes);
   current.task = program.task;
   // The oneDNN part times whole runs while it chooses its ops' variants.
   bool dnnl = program.backend && kiln_dnnl_run_begin;
   RunPlan plan = planRun(program);
-  int64_t ns;
+  // The clock is read only while a choice is being made: two reads take
+  // tens of nanoseconds, a good part of a run of the smallest models.
+  bool timed = plan.choice ||
+               (dnnl && (!kiln_dnnl_settled ||
+                         !kiln_dnnl_settled(program.backend)));
+  int64_t ns = 0;
   {
     kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0);
     if (dnnl)
       kiln_dnnl_run_begin(program.backend);
-    auto start = std::chrono::steady_clock::now();
-    program.run(buffers.data());
-    ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now() - start)
-             .count();
+    std::chrono::steady_clock::time_point start;
+    if (timed)
+      start = std::chrono::steady_clock::now();
+    program.run(buffers);
+    if (timed)
+      ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now() - start)
+               .count();
     if (dnnl)
       kiln_dnnl_run_end(program.backend, ns);
   }
