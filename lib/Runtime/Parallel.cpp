@@ -641,9 +641,9 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
   RunPlan plan = planRun(program);
   // The clock is read only while a choice is being made: two reads take
   // tens of nanoseconds, a good part of a run of the smallest models.
-  bool timed = plan.choice ||
-               (dnnl && (!kiln_dnnl_settled ||
-                         !kiln_dnnl_settled(program.backend)));
+  bool timed =
+      plan.choice ||
+      (dnnl && (!kiln_dnnl_settled || !kiln_dnnl_settled(program.backend)));
   int64_t ns = 0;
   {
     kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0);
