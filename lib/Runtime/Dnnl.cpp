@@ -591,6 +591,37 @@ private:
   static constexpr int64_t kPackedConvMaxPixels = 128;
   static constexpr int64_t kPackedConvMinWeights = 128 * 1024;
 
+  /// Reads the record's 2-d window into `into` (a Variant::Convolution or
+  /// a TransposedWindow, whose fields of these names it sets: the source's
+  /// extent, the result's channels and extent, the window's kernel,
+  /// strides, dilations and leading pads); its taps, or 0 when the
+  /// record's operands or window are not 2-d or the window is malformed.
+  template <typename Window>
+  int64_t readWindow2d(const kiln::abi::DnnlWindow &w, Window &into) const {
+    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
+    if (source.size() != 4 || weights.size() != 4 || result.size() != 4 ||
+        w.strides.size() != 2 || w.dilations.size() != 2 ||
+        w.padBegin.size() != 2 || w.padEnd.size() != 2)
+      return 0;
+    into.height = source[2];
+    into.width = source[3];
+    into.outChannels = result[1];
+    into.outHeight = result[2];
+    into.outWidth = result[3];
+    int64_t taps = 1;
+    for (int i = 0; i < 2; ++i) {
+      into.kernel[i] = weights[2 + i];
+      into.strides[i] = w.strides[i];
+      into.dilations[i] = w.dilations[i];
+      into.pads[i] = w.padBegin[i];
+      taps *= into.kernel[i];
+      if (into.kernel[i] < 1 || into.strides[i] < 1 || into.dilations[i] < 1 ||
+          into.pads[i] < 0 || w.padEnd[i] < 0)
+        return 0;
+    }
+    return taps;
+  }
+
   /// The calling core's L2 cache (2 MiB when the system does not say).
   static uint64_t l2Bytes() {
     static const uint64_t bytes = [] {
@@ -621,32 +652,19 @@ private:
         packedActivation(p.activation, /*gelu=*/false, /*clip=*/true);
     if (!activation)
       return false;
-    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
     const kiln::abi::DnnlWindow &w = p.window;
-    if (source.size() != 4 || weights.size() != 4 || result.size() != 4 ||
-        w.strides.size() != 2)
-      return false;
     Variant::Convolution conv;
+    int64_t taps = readWindow2d(w, conv);
+    if (taps == 0)
+      return false;
+    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
     conv.batch = source[0];
     conv.channels = source[1];
-    conv.height = source[2];
-    conv.width = source[3];
-    conv.outChannels = result[1];
-    conv.outHeight = result[2];
-    conv.outWidth = result[3];
-    int64_t taps = 1;
     for (int i = 0; i < 2; ++i) {
-      conv.kernel[i] = weights[2 + i];
-      conv.strides[i] = w.strides[i];
-      conv.dilations[i] = w.dilations[i];
-      conv.pads[i] = w.padBegin[i];
-      taps *= conv.kernel[i];
       // The output extent the window gives, as the record says.
       int64_t in = source[2 + i], out = result[2 + i];
       int64_t span = (conv.kernel[i] - 1) * conv.dilations[i] + 1;
-      if (conv.strides[i] < 1 || conv.dilations[i] < 1 || conv.pads[i] < 0 ||
-          w.padEnd[i] < 0 ||
-          out != (in + conv.pads[i] + w.padEnd[i] - span) / conv.strides[i] + 1)
+      if (out != (in + conv.pads[i] + w.padEnd[i] - span) / conv.strides[i] + 1)
         return false;
     }
     int64_t k = conv.channels * taps, n = conv.outChannels;
@@ -710,31 +728,14 @@ private:
         !isConstant(1) || isConstant(0) || record->operands[0].layout != 16 ||
         record->operands[output()].layout != 16)
       return false;
-    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
-    const kiln::abi::DnnlWindow &w = p.window;
-    if (source.size() != 4 || weights.size() != 4 || result.size() != 4 ||
-        w.strides.size() != 2)
-      return false;
     Variant::Deconvolution deconv;
     kiln::runtime::TransposedWindow &window = deconv.window;
+    int64_t taps = readWindow2d(p.window, window);
+    if (taps == 0)
+      return false;
+    const Dims &source = dims(0), &weights = dims(1), &result = dims(output());
     deconv.batch = source[0];
     deconv.channels = source[1];
-    window.height = source[2];
-    window.width = source[3];
-    window.outChannels = result[1];
-    window.outHeight = result[2];
-    window.outWidth = result[3];
-    int64_t taps = 1;
-    for (int i = 0; i < 2; ++i) {
-      window.kernel[i] = weights[2 + i];
-      window.strides[i] = w.strides[i];
-      window.dilations[i] = w.dilations[i];
-      window.pads[i] = w.padBegin[i];
-      taps *= window.kernel[i];
-      if (window.kernel[i] < 1 || window.strides[i] < 1 ||
-          window.dilations[i] < 1 || window.pads[i] < 0)
-        return false;
-    }
     int64_t k = deconv.channels, n = taps * window.outChannels;
     int64_t plane = window.height * window.width;
     if (result[0] != deconv.batch || weights[0] != k ||
