@@ -899,6 +899,36 @@ struct VectorizeGenericsPass
       newGenerics.push_back(generic);
       fill.erase();
     }
+    // A copy between buffers of static shapes that are not both dense (into
+    // the inside of a padded buffer, out of a slice) is the elementwise
+    // generic that yields its input: lowered as it is, it becomes a call
+    // to the runtime's memrefCopy, which copies such buffers an element at
+    // a time.
+    SmallVector<memref::CopyOp> copies;
+    getOperation()->walk([&](memref::CopyOp copy) {
+      auto from = llvm::dyn_cast<MemRefType>(copy.getSource().getType());
+      auto to = llvm::dyn_cast<MemRefType>(copy.getTarget().getType());
+      if (from && to && from.getRank() > 0 &&
+          from.getShape() == to.getShape() && isVectorizable(from) &&
+          isVectorizable(to) &&
+          !(from.getLayout().isIdentity() && to.getLayout().isIdentity()))
+        copies.push_back(copy);
+    });
+    for (memref::CopyOp copy : copies) {
+      auto type = llvm::cast<MemRefType>(copy.getTarget().getType());
+      OpBuilder b(copy);
+      auto identity = b.getMultiDimIdentityMap(type.getRank());
+      auto generic = linalg::GenericOp::create(
+          b, copy.getLoc(), TypeRange{}, ValueRange{copy.getSource()},
+          ValueRange{copy.getTarget()}, {identity, identity},
+          SmallVector<utils::IteratorType>(type.getRank(),
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl, args[0]);
+          });
+      newGenerics.push_back(generic);
+      copy.erase();
+    }
     // A transpose that keeps the innermost dim copies rows: the elementwise
     // generic of it (the loop lowering's nest becomes scatters too). One
     // that moves it goes in square tiles, where its dims allow them.

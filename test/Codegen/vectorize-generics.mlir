@@ -351,3 +351,24 @@ func.func @transpose_tiles(%x: memref<2x8x12xf32>, %y: memref<2x12x8xf32>) {
   linalg.transpose ins(%x : memref<2x8x12xf32>) outs(%y : memref<2x12x8xf32>) permutation = [0, 2, 1]
   return
 }
+
+// -----
+
+// A copy into the inside of a padded buffer (rows of 6 in rows of 8)
+// becomes vector loads and stores of its rows, not a memref.copy (which
+// would call the runtime's element-by-element memrefCopy); a copy
+// between dense buffers stays one copy.
+// CHECK-LABEL: func @padded_copy
+// CHECK: scf.parallel
+// CHECK: vector.load %arg0
+// CHECK: vector.store %{{.*}}, %[[INSIDE:[a-z_0-9]+]][
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.maskedstore %[[INSIDE]]
+// CHECK: memref.copy %arg0, %arg2 : memref<3x6xf32> to memref<3x6xf32>
+// CHECK-NOT: memref.copy
+func.func @padded_copy(%x: memref<3x6xf32>, %padded: memref<5x8xf32>, %dense: memref<3x6xf32>) {
+  %inside = memref.subview %padded[1, 1] [3, 6] [1, 1] : memref<5x8xf32> to memref<3x6xf32, strided<[8, 1], offset: 9>>
+  memref.copy %x, %inside : memref<3x6xf32> to memref<3x6xf32, strided<[8, 1], offset: 9>>
+  memref.copy %x, %dense : memref<3x6xf32> to memref<3x6xf32>
+  return
+}

@@ -190,15 +190,19 @@ def KilnVectorizeGenerics : Pass<"kiln-vectorize-generics"> {
     once per vector as scalars, and a load whose last index is the
     innermost loop's (its other indices not varying) reads a vector of the
     table's row. Bodies with other ops or other reads, and dynamic shapes,
-    are left alone.
+    are left alone. A `memref.copy` of static shapes between buffers that
+    are not both dense (into the inside of a padded buffer) becomes the
+    elementwise generic that yields its input, and so vector loops rather
+    than a call to the runtime's element-by-element copy.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "512",
            "Width of the vectors in bits (lanes of 32-bit elements)">,
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 
