@@ -213,16 +213,16 @@ struct Variant {
   std::optional<Convolution> convolution;
   /// With `packed`, a 2-d transposed convolution of blocked (nChw16c)
   /// source and destination instead, a chunk of images at a time: their
-  /// input pixels gathered into dense rows of channels, the product of
-  /// those by the packed weights (each pixel's contribution to every
-  /// output position of its window, [pixels, taps x output channels]),
-  /// then each output pixel summed from the contributions that cover it
-  /// (transposedConvolutionSum). A chunk's rows and products take
-  /// `chunkBytes` of the scratchpad, one region per thread of up to
-  /// `threads`.
+  /// input pixels gathered into dense rows of channels, times the packed
+  /// weights (each pixel's contribution to every output position of its
+  /// window, [pixels, taps x output channels]), each block of rows' products
+  /// added to the output as they are made (packedMatMulScatter); a team
+  /// sharing a chunk stores the products, then sums each output pixel's
+  /// (transposedConvolutionSum). A chunk takes a region of the scratchpad
+  /// (`region`), one per thread of up to `threads`.
   ///
   /// Near the edges some of a pixel's taps land outside the output (a
-  /// 4x4 window at stride 2 over a 4x4 map: 36% of the products): the
+  /// 4x4 window at stride 2 over a 4x4 map: 23% of the products): the
   /// pixels are grouped by the taps that land (`classes`, the pixels of
   /// each in `pixels` from its `first`), the rows of a chunk ordered by
   /// group, and each block of rows computes only the panels its groups
@@ -230,8 +230,16 @@ struct Variant {
   struct Deconvolution {
     kiln::runtime::TransposedWindow window;
     int64_t batch = 0, channels = 0, imagesPerChunk = 1;
-    uint64_t chunkBytes = 0;
     int64_t threads = 1;
+    /// Where the parts of a region start, in bytes from it (the gathered
+    /// rows at 0), and its size: the products (none unless the batch has
+    /// fewer images than the team has threads, when the team shares a
+    /// chunk), each row's place in the output (offset, y, x), each pixel's
+    /// row and each block of rows' panels.
+    struct Region {
+      uint64_t products = 0, rowOffset = 0, rowY = 0, rowX = 0, rowOf = 0,
+               blockPanels = 0, bytes = 0;
+    } region;
     /// The floats from a row of products to the next.
     int64_t productStride = 0;
     struct PixelClass {
@@ -753,16 +761,26 @@ private:
     // which would otherwise often be a multiple of 4 KiB apart (the same
     // L1 set).
     deconv.productStride = n + 16;
-    int64_t rows = deconv.imagesPerChunk * plane;
-    int64_t rowBlocks = (rows + kiln::runtime::kPackedBlockRows - 1) /
-                        kiln::runtime::kPackedBlockRows;
-    deconv.chunkBytes =
-        kiln::runtime::alignUp(rows * k * sizeof(float)) +
-        kiln::runtime::alignUp(rows * deconv.productStride * sizeof(float)) +
-        kiln::runtime::alignUp(rows * sizeof(int64_t)) +
-        3 * kiln::runtime::alignUp(rows * sizeof(int32_t)) +
-        kiln::runtime::alignUp(rowBlocks * sizeof(uint64_t));
     deconv.threads = std::max(state.loadThreads, 1);
+    uint64_t rows = deconv.imagesPerChunk * plane, at = 0;
+    auto part = [&](uint64_t bytes) {
+      uint64_t here = at;
+      at += alignUp(bytes);
+      return here;
+    };
+    Variant::Deconvolution::Region &region = deconv.region;
+    part(rows * k * sizeof(float));
+    region.products = part(deconv.batch < deconv.threads
+                               ? rows * deconv.productStride * sizeof(float)
+                               : 0);
+    region.rowOffset = part(rows * sizeof(int64_t));
+    region.rowY = part(rows * sizeof(int32_t));
+    region.rowX = part(rows * sizeof(int32_t));
+    region.rowOf = part(rows * sizeof(int32_t));
+    region.blockPanels =
+        part((rows + kiln::runtime::kPackedBlockRows - 1) /
+             kiln::runtime::kPackedBlockRows * sizeof(uint64_t));
+    region.bytes = at;
     Variant &variant = addPackedVariant(
         op, k, n, /*hasBias=*/false, kiln::runtime::PackedActivation::None,
         p.activation, /*sum=*/false, [&](const float *data, const float *) {
@@ -770,7 +788,7 @@ private:
               data, k, window.outChannels, taps, deconv.tapOrder.data());
         });
     state.scratchpadBytes = std::max<uint64_t>(
-        state.scratchpadBytes, uint64_t(deconv.threads) * deconv.chunkBytes);
+        state.scratchpadBytes, uint64_t(deconv.threads) * deconv.region.bytes);
     variant.deconvolution = std::move(deconv);
     ++state.packedDeconvolutions;
     // Its one-thread variant, timed against the team's: a small one
@@ -1923,7 +1941,6 @@ void runPackedConvolution(const Variant &variant, const uintptr_t *pointers,
 /// (Variant::deconvolution) on `threads` threads.
 void runPackedDeconvolution(const Variant &variant, const uintptr_t *pointers,
                             int threads) {
-  using kiln::runtime::alignUp;
   using kiln::runtime::kPackedBlockRows;
   const Variant::Deconvolution &deconv = *variant.deconvolution;
   const kiln::runtime::TransposedWindow &window = deconv.window;
@@ -1944,14 +1961,6 @@ void runPackedDeconvolution(const Variant &variant, const uintptr_t *pointers,
     chunks = std::min(deconv.batch, (chunks + threads - 1) / threads * threads);
   int64_t perChunk = (deconv.batch + chunks - 1) / chunks;
   chunks = (deconv.batch + perChunk - 1) / perChunk;
-  // A region: the gathered rows, their products, each row's place in the
-  // output, each pixel's row and each block of rows' panels (for the
-  // chunk size the build made room for, which perChunk does not exceed).
-  int64_t maxRows = deconv.imagesPerChunk * plane;
-  uint64_t gatheredBytes = alignUp(maxRows * channels * sizeof(float)),
-           productBytes = alignUp(maxRows * n * sizeof(float)),
-           offsetBytes = alignUp(maxRows * sizeof(int64_t)),
-           indexBytes = alignUp(maxRows * sizeof(int32_t));
   int64_t imageSize = window.outChannels * outPlane;
   // A chunk on one thread adds each block of rows' products to the output
   // as they are made (packedMatMulScatter); a team computes the products
@@ -1960,19 +1969,17 @@ void runPackedDeconvolution(const Variant &variant, const uintptr_t *pointers,
     int64_t first = index * perChunk;
     int64_t images = std::min(perChunk, deconv.batch - first);
     int64_t rows = images * plane;
-    char *at = region;
-    auto take = [&](uint64_t bytes) {
-      char *here = at;
-      at += bytes;
-      return here;
-    };
-    auto *gathered = (float *)take(gatheredBytes);
-    auto *products = (float *)take(productBytes);
-    auto *rowOffset = (int64_t *)take(offsetBytes);
-    auto *rowY = (int32_t *)take(indexBytes);
-    auto *rowX = (int32_t *)take(indexBytes);
-    auto *rowOf = (int32_t *)take(indexBytes);
-    auto *blockPanels = deconv.skipPanels ? (uint64_t *)at : nullptr;
+    // The parts of the region (for the chunk size the build made room for,
+    // which perChunk does not exceed).
+    const Variant::Deconvolution::Region &parts = deconv.region;
+    auto *gathered = (float *)region;
+    auto *products = (float *)(region + parts.products);
+    auto *rowOffset = (int64_t *)(region + parts.rowOffset);
+    auto *rowY = (int32_t *)(region + parts.rowY);
+    auto *rowX = (int32_t *)(region + parts.rowX);
+    auto *rowOf = (int32_t *)(region + parts.rowOf);
+    auto *blockPanels =
+        deconv.skipPanels ? (uint64_t *)(region + parts.blockPanels) : nullptr;
     if (blockPanels)
       std::memset(blockPanels, 0,
                   (rows + kPackedBlockRows - 1) / kPackedBlockRows *
@@ -2035,7 +2042,7 @@ void runPackedDeconvolution(const Variant &variant, const uintptr_t *pointers,
   if (threads > 1 && chunks >= threads) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
     for (int64_t index = 0; index < chunks; ++index)
-      chunk(index, scratchpad + omp_get_thread_num() * deconv.chunkBytes, 1);
+      chunk(index, scratchpad + omp_get_thread_num() * deconv.region.bytes, 1);
     return;
   }
   for (int64_t index = 0; index < chunks; ++index)
