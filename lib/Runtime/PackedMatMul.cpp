@@ -395,7 +395,7 @@ PackedWeights::packTransposedConvolution(const float *w, int64_t channels,
                     for (int64_t j = 0; j < columns; ++j) {
                       int64_t slot = (c0 + j) / outChannels,
                               o = (c0 + j) % outChannels;
-                      int64_t tap = tapOrder ? tapOrder[slot] : slot;
+                      int64_t tap = tapOrder[slot];
                       out[j] = w[(r * outChannels + o) * taps + tap];
                     }
                   });
@@ -468,8 +468,8 @@ KILN_AVX512 void transposedConvolutionSum(const float *cols, int64_t rowStride,
         for (int c = 0; c < columns.counts[x]; ++c) {
           int64_t pixel = rows.at[r0 + r] * w.width + columns.at[x * kw + c];
           int64_t tap = rows.tap[r0 + r] * kw + columns.tap[x * kw + c];
-          offsets[count++] = (rowOf ? rowOf[pixel] : pixel) * rowStride +
-                             (tapSlot ? tapSlot[tap] : tap) * w.outChannels;
+          offsets[count++] =
+              rowOf[pixel] * rowStride + tapSlot[tap] * w.outChannels;
         }
       float *to = out + (y * w.outWidth + x) * 16;
       // Up to 8 blocks of channels at once, each its own chain of adds.

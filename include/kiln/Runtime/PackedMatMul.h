@@ -48,13 +48,13 @@ struct PackedWeights {
   /// (ONNX's [C, M, K...] with the window's taps flattened) as a
   /// [channels, taps * outChannels] matrix whose columns are in the order
   /// (tap, output channel), the taps in `tapOrder` (tapOrder[slot] is the
-  /// tap in columns [slot * outChannels, (slot + 1) * outChannels); in
-  /// their own order without it): an input pixel's channels times it give
-  /// the pixel's contribution to every output position its window covers.
+  /// tap in columns [slot * outChannels, (slot + 1) * outChannels)): an
+  /// input pixel's channels times it give the pixel's contribution to
+  /// every output position its window covers.
   static std::shared_ptr<PackedWeights>
   packTransposedConvolution(const float *w, int64_t channels,
                             int64_t outChannels, int64_t taps,
-                            const int32_t *tapOrder = nullptr);
+                            const int32_t *tapOrder);
   /// The panel p's rows from `row` on.
   const float *panel(int64_t p, int64_t row) const {
     return data.get() + (p * k + row) * kPanel;
@@ -133,10 +133,9 @@ struct TransposedWindow {
 /// each output pixel the sum of the contributions of the input pixels
 /// whose windows cover it, read from `cols` (the
 /// product of the image's pixels by packTransposedConvolution's weights:
-/// pixel iy * width + ix in row rowOf[iy * width + ix], or in row
-/// iy * width + ix without `rowOf`; tap t (ky * kernel width + kx) in
-/// columns from tapSlot[t] * outChannels, or from t * outChannels without
-/// `tapSlot`; rows `rowStride` floats apart). Only the columns of taps that
+/// pixel iy * width + ix in row rowOf[iy * width + ix]; tap t (ky *
+/// kernel width + kx) in columns from tapSlot[t] * outChannels; rows
+/// `rowStride` floats apart). Only the columns of taps that
 /// land in the output are read. A gather rather than a scatter-add: each output
 /// value is summed in registers and stored once. AVX-512 machines only.
 void transposedConvolutionSum(const float *cols, int64_t rowStride,
