@@ -250,7 +250,8 @@ int main(int argc, char **argv) {
     if (!tensor.data.empty()) // an empty vector's data() may be null
       std::memcpy(buffers.back().get(), tensor.data.data(), tensor.data.size());
     pointers.push_back(buffers.back().get());
-    tensor.data = {};
+    // Released, not only emptied: the run's copy is the only one kept.
+    std::vector<uint8_t>().swap(tensor.data);
   }
   for (const TensorInfo &out : signature.outputs) {
     outputs.push_back(out.forShape(samples, length));
@@ -341,13 +342,11 @@ int main(int argc, char **argv) {
                 block.describe().c_str());
 
   for (size_t i = 0; i < signature.outputs.size(); ++i) {
-    HostTensor tensor;
-    tensor.info = outputs[i];
-    const uint8_t *data = (const uint8_t *)pointers[inputPaths.size() + i];
-    tensor.data.assign(data, data + tensor.info.byteSize());
-    std::string path =
-        outDir + "/" + sanitizeFileName(tensor.info.name) + ".npy";
-    if (!writeNpy(path, tensor, error)) {
+    // Written from the run's buffer, not from a copy of it.
+    const TensorInfo &info = outputs[i];
+    std::string path = outDir + "/" + sanitizeFileName(info.name) + ".npy";
+    if (!writeNpy(path, info, pointers[inputPaths.size() + i], info.byteSize(),
+                  error)) {
       std::fprintf(stderr, "kiln: %s\n", error.c_str());
       return 1;
     }

@@ -562,31 +562,36 @@ static bool parseNpy(const std::string &path, const std::vector<uint8_t> &bytes,
 
 bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error) {
+  return writeNpy(path, tensor.info, tensor.data.data(), tensor.data.size(),
+                  error);
+}
+
+bool writeNpy(const std::string &path, const TensorInfo &info, const void *data,
+              size_t bytes, std::string &error) {
   // NumPy has no bfloat16: such tensors are written as float32, which holds
   // every bfloat16 value exactly (the 16 bits are its upper half).
-  if (tensor.info.dtype == (int)DType::BF16) {
-    HostTensor wide;
-    wide.info = tensor.info;
-    wide.info.dtype = (int)DType::F32;
-    size_t count = tensor.data.size() / 2;
-    wide.data.resize(count * 4);
+  if (info.dtype == (int)DType::BF16) {
+    TensorInfo wide = info;
+    wide.dtype = (int)DType::F32;
+    size_t count = bytes / 2;
+    std::vector<uint8_t> words(count * 4);
     for (size_t i = 0; i < count; ++i) {
       uint16_t bits;
-      std::memcpy(&bits, &tensor.data[2 * i], 2);
+      std::memcpy(&bits, (const uint8_t *)data + 2 * i, 2);
       uint32_t word = (uint32_t)bits << 16;
-      std::memcpy(&wide.data[4 * i], &word, 4);
+      std::memcpy(&words[4 * i], &word, 4);
     }
-    return writeNpy(path, wide, error);
+    return writeNpy(path, wide, words.data(), words.size(), error);
   }
-  const char *descr = npyDescr(tensor.info.dtype);
+  const char *descr = npyDescr(info.dtype);
   if (!descr) {
-    error = "cannot write " + dtypeName(tensor.info.dtype) + " as .npy";
+    error = "cannot write " + dtypeName(info.dtype) + " as .npy";
     return false;
   }
   std::string shape = "(";
-  for (size_t i = 0; i < tensor.info.shape.size(); ++i)
-    shape += std::to_string(tensor.info.shape[i]) + ",";
-  if (tensor.info.shape.size() > 1)
+  for (size_t i = 0; i < info.shape.size(); ++i)
+    shape += std::to_string(info.shape[i]) + ",";
+  if (info.shape.size() > 1)
     shape.pop_back();
   shape += ")";
   std::string header = std::string("{'descr': '") + descr +
@@ -614,8 +619,7 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
   bool ok =
       std::fwrite(preamble, 1, 10, file) == 10 &&
       std::fwrite(header.data(), 1, header.size(), file) == header.size() &&
-      std::fwrite(tensor.data.data(), 1, tensor.data.size(), file) ==
-          tensor.data.size();
+      (bytes == 0 || std::fwrite(data, 1, bytes, file) == bytes);
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
     std::remove(temp.c_str());

@@ -114,6 +114,10 @@ bool readTensorFile(const std::string &path, HostTensor &tensor,
 /// Writes a .npy file (through a temporary file and a rename).
 bool writeNpy(const std::string &path, const HostTensor &tensor,
               std::string &error);
+/// The same from `bytes` bytes at `data`, laid out as `info` says (no copy
+/// of them is made, but of bfloat16, which is widened to float32).
+bool writeNpy(const std::string &path, const TensorInfo &info, const void *data,
+              size_t bytes, std::string &error);
 
 /// Replaces every character of `name` outside [A-Za-z0-9_.-] by '_'.
 std::string sanitizeFileName(const std::string &name);
