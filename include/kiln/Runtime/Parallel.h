@@ -135,9 +135,11 @@ public:
   bool run(const std::vector<void *> &io, std::string &error) const;
 
   /// The times of the last block run and of the last sample run timed
-  /// (0: none yet), by which runSamples decides whether to pad the samples
-  /// left after whole blocks into one more block.
+  /// (0: none yet), and how many of each were timed, by which runSamples
+  /// decides whether to pad the samples left after whole blocks into one
+  /// more block.
   mutable std::atomic<int64_t> blockNs{0}, sampleNs{0};
+  mutable std::atomic<int64_t> blockRuns{0}, sampleRuns{0};
 
 private:
   CompiledGraph graph;
