@@ -10,8 +10,12 @@
 // allocates nothing for these buffers. An alloc in the body of a
 // sequential loop (scf.for, and scf.if within it) is placed the same way,
 // live while the loop runs: each iteration's buffer is dead by the next.
-// Buffers that escape (returned, yielded from a region) and allocs inside
-// parallel loops keep their own allocations.
+// An alloc in the body of an scf.forall of a static trip count N (and of
+// sequential loops within it) gets N places, one per iteration, live while
+// the forall runs: the iterations of such a loop (the two directions of a
+// recurrent layer) may run side by side. Buffers that escape (returned,
+// yielded from a region) and allocs inside other parallel loops keep their
+// own allocations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +39,25 @@ constexpr int64_t kAlignment = 64;
 struct Buffer {
   memref::AllocOp alloc;
   int64_t start, end, bytes, offset = -1;
+  /// The forall whose iterations each take a place of `slot` bytes, or
+  /// null (bytes is then the places' total).
+  scf::ForallOp forall;
+  int64_t slot = 0;
 };
+
+/// The static trip count of a one-dim forall from 0 by 1, or nullopt.
+std::optional<int64_t> forallTrips(scf::ForallOp forall) {
+  if (forall.getRank() != 1 || forall.getMapping())
+    return std::nullopt;
+  std::optional<int64_t> lb = getConstantIntValue(
+                             forall.getMixedLowerBound()[0]),
+                         ub = getConstantIntValue(
+                             forall.getMixedUpperBound()[0]),
+                         step = getConstantIntValue(forall.getMixedStep()[0]);
+  if (!lb || !ub || !step || *lb != 0 || *step != 1 || *ub < 1)
+    return std::nullopt;
+  return *ub;
+}
 
 /// The last position (in `block`) of an op using `value` or a view of it,
 /// or nullopt when a view escapes the block's straight-line code.
@@ -81,16 +103,25 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
     // Allocs in main's body, and in the bodies of sequential loops there
     // (each iteration's buffer is dead by the next: it takes one place,
     // live while the loop runs).
-    SmallVector<memref::AllocOp> allocs;
+    // (and, once, of a forall: see Buffer::forall).
+    SmallVector<std::pair<memref::AllocOp, scf::ForallOp>> allocs;
     func.walk([&](memref::AllocOp alloc) {
       Operation *parent = alloc->getParentOp();
-      while (parent != func && llvm::isa<scf::ForOp, scf::IfOp>(parent))
+      scf::ForallOp forall;
+      while (parent != func) {
+        if (auto loop = llvm::dyn_cast<scf::ForallOp>(parent)) {
+          if (forall || !forallTrips(loop))
+            return;
+          forall = loop;
+        } else if (!llvm::isa<scf::ForOp, scf::IfOp>(parent)) {
+          return;
+        }
         parent = parent->getParentOp();
-      if (parent == func)
-        allocs.push_back(alloc);
+      }
+      allocs.push_back({alloc, forall});
     });
     std::vector<Buffer> buffers;
-    for (memref::AllocOp alloc : allocs) {
+    for (auto [alloc, forall] : allocs) {
       MemRefType type = alloc.getType();
       Type element = type.getElementType();
       if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
@@ -103,8 +134,14 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
       int64_t bytes =
           type.getNumElements() * element.getIntOrFloatBitWidth() / 8;
       int64_t start = position.lookup(block.findAncestorOpInBlock(*alloc));
-      buffers.push_back(
-          {alloc, start, std::max(*end, start), std::max<int64_t>(bytes, 1)});
+      Buffer buffer{alloc, start, std::max(*end, start),
+                    std::max<int64_t>(bytes, 1)};
+      if (forall) {
+        buffer.forall = forall;
+        buffer.slot = (buffer.bytes + kAlignment - 1) / kAlignment * kAlignment;
+        buffer.bytes = buffer.slot * *forallTrips(forall);
+      }
+      buffers.push_back(buffer);
     }
     if (buffers.empty())
       return;
@@ -144,8 +181,14 @@ struct PlanBuffersPass : kiln::impl::KilnPlanBuffersBase<PlanBuffersPass> {
     Value workspace = func.getArgument(index);
     for (Buffer &b : buffers) {
       builder.setInsertionPoint(b.alloc);
-      Value offset =
-          arith::ConstantIndexOp::create(builder, b.alloc.getLoc(), b.offset);
+      Location loc = b.alloc.getLoc();
+      Value offset = arith::ConstantIndexOp::create(builder, loc, b.offset);
+      if (b.forall)
+        offset = arith::AddIOp::create(
+            builder, loc, offset,
+            arith::MulIOp::create(
+                builder, loc, b.forall.getInductionVar(0),
+                arith::ConstantIndexOp::create(builder, loc, b.slot)));
       Value view =
           memref::ViewOp::create(builder, b.alloc.getLoc(), b.alloc.getType(),
                                  workspace, offset, ValueRange{});

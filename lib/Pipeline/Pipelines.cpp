@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Host.h"
@@ -118,6 +119,9 @@ void kiln::buildLLVMPipeline(OpPassManager &pm,
   contractions.vectors = hostHasAvx512() ? 4 : 2;
   pm.addPass(createKilnVectorizeContractions(contractions));
   pm.addPass(createKilnVectorizeGenerics());
+  // A forall's iterations (a recurrent layer's two directions) become a
+  // parallel loop's, for kiln-parallelize too.
+  pm.addPass(createForallToParallelLoopPass());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnParallelize());

@@ -71,3 +71,34 @@ func.func @main(%out: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+// A buffer allocated in a forall of 2 iterations (a recurrent layer's two
+// directions, which may run side by side) takes two places, one per
+// iteration, at its offset plus the iv times its size rounded up to 64
+// bytes; both are live while the forall runs, so %kept, live across it,
+// goes past them.
+// CHECK: module attributes {kiln.workspace_bytes = 448 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[WS:[a-z0-9]+]]: memref<448xi8>
+// CHECK-NOT: memref.alloc
+// CHECK: memref.view %[[WS]][%c384{{.*}}][] : memref<448xi8> to memref<16xf32>
+// CHECK: scf.forall (%[[I:.*]]) in (2)
+// CHECK: %[[STEP:.*]] = arith.muli %[[I]], %c192
+// CHECK: %[[AT:.*]] = arith.addi %c0{{.*}}, %[[STEP]]
+// CHECK: memref.view %[[WS]][%[[AT]]][] : memref<448xi8> to memref<40xf32>
+func.func @main(%out: memref<2x40xf32>) {
+  %cst = arith.constant 1.0 : f32
+  %kept = memref.alloc() : memref<16xf32>
+  linalg.fill ins(%cst : f32) outs(%kept : memref<16xf32>)
+  scf.forall (%i) in (2) {
+    %t = memref.alloc() : memref<40xf32>
+    linalg.fill ins(%cst : f32) outs(%t : memref<40xf32>)
+    %row = memref.subview %out[%i, 0] [1, 40] [1, 1] : memref<2x40xf32> to memref<40xf32, strided<[1], offset: ?>>
+    memref.copy %t, %row : memref<40xf32> to memref<40xf32, strided<[1], offset: ?>>
+  }
+  %head = memref.subview %out[0, 0] [1, 16] [1, 1] : memref<2x40xf32> to memref<16xf32, strided<[1]>>
+  memref.copy %kept, %head : memref<16xf32> to memref<16xf32, strided<[1]>>
+  return
+}

@@ -761,6 +761,30 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter,
   return success();
 }
 
+/// Whether the generated lowering of a bidirectional recurrent layer runs
+/// its two directions side by side (kiln-to-linalg's lowerRecurrence):
+/// without per-entry lengths, and with the same activations in both.
+template <typename OpTy> bool directionsSideBySide(OpTy op) {
+  if (op.getDirection() != RNNDirection::bidirectional || op.getSequenceLens())
+    return false;
+  auto halves = [](auto values) {
+    size_t half = values.size() / 2;
+    return values.size() % 2 == 0 &&
+           llvm::equal(values.take_front(half), values.drop_front(half));
+  };
+  return halves(op.getActivations().getValue()) &&
+         halves(op.getActivationAlpha()) && halves(op.getActivationBeta());
+}
+bool directionsSideBySide(Operation *op) {
+  if (auto rnn = llvm::dyn_cast<RNNOp>(op))
+    return directionsSideBySide(rnn);
+  if (auto gru = llvm::dyn_cast<GRUOp>(op))
+    return directionsSideBySide(gru);
+  if (auto lstm = llvm::dyn_cast<LSTMOp>(op))
+    return directionsSideBySide(lstm);
+  return false;
+}
+
 /// Roughly how many multiply-adds one call of `op`'s primitive makes, for
 /// ops whose small instances run faster as generated code than through a
 /// primitive call; nullopt for the others (convolutions, pooling, batch
@@ -787,17 +811,18 @@ std::optional<int64_t> workOf(Operation *op) {
   // per step that the generated loop does not (a GRU of hidden 64 over 16
   // sequences, 196608 multiply-adds per step: 135 / 120 us generated
   // against 158 / 154 us in oneDNN's layer on 1 / 2 threads, 40 steps;
-  // hidden 128 over 8, 393216: 254 / 256 against 250 / 246). Both
-  // directions of a bidirectional layer run side by side in oneDNN's, one
-  // after the other in the generated one, which on two threads is slower
-  // from a few sequences on (an LSTM tagger of hidden 96 over 4: 519 us
-  // against 390), so such a step counts its input product and both
-  // directions.
+  // hidden 128 over 8, 393216: 254 / 256 against 250 / 246). So does a
+  // direction of a bidirectional layer whose directions the generated
+  // layer runs side by side, as oneDNN's does (an LSTM tagger of hidden
+  // 96 over 4 sequences, two layers, 40 steps: 530 / 290-320 us against
+  // 655 / 345-405); one whose directions run one after the other (per-entry
+  // lengths, or activations that differ) counts its input products and
+  // both directions.
   if (llvm::isa<RNNOp, GRUOp, LSTMOp>(op)) {
     ArrayRef<int64_t> w = tensorType(op->getOperand(1)).getShape();
     ArrayRef<int64_t> x = tensorType(op->getOperand(0)).getShape();
     int64_t hidden = tensorType(op->getOperand(2)).getShape().back();
-    if (w[0] == 1)
+    if (w[0] == 1 || directionsSideBySide(op))
       return x[1] * w[1] * hidden;
     return x[1] * w[0] * w[1] * (w[2] + hidden);
   }

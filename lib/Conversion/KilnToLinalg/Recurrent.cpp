@@ -4,7 +4,10 @@
 // steps through time in an scf.for whose iteration values are the hidden
 // (and cell) state and the sequence of outputs; each step multiplies the
 // state by R and applies the gates elementwise, in ONNX's gate order and
-// with ONNX's activation defaults. Directions are unrolled at compile time.
+// with ONNX's activation defaults. The two directions of a bidirectional
+// layer are the iterations of an scf.forall, which run side by side, or,
+// with per-entry lengths or activations that differ, unrolled at compile
+// time.
 // With `sequence_lens`, a batch entry's state stops changing after its
 // length and its outputs there are 0; a reverse direction then reads each
 // entry's own steps backwards (the projection is reordered per entry before
@@ -227,10 +230,15 @@ Value reverseSteps(OpBuilder &b, Location loc, Value value, Value lens) {
       .getResult(0);
 }
 
-/// Computes one direction; returns (y [S, B, H], last h, last c).
+/// Computes one direction, `dir`; returns (y [S, B, H], last h, last c).
+/// With `backwardsFlag` (an i1), `dir` is the iv of the loop running both
+/// directions side by side and the flag says whether the direction runs
+/// backwards (`reverse` is then unused: the layer has no per-entry lengths,
+/// and both directions the same activations).
 std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
-                                             const Recurrence &rec, int64_t dir,
-                                             bool reverse) {
+                                             const Recurrence &rec,
+                                             OpFoldResult dir, bool reverse,
+                                             Value backwardsFlag = Value()) {
   auto xType = llvm::cast<RankedTensorType>(rec.x.getType());
   Type element = xType.getElementType();
   int64_t seq = xType.getDimSize(0), batch = xType.getDimSize(1);
@@ -243,17 +251,15 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   // the projections).
   Value w;
   if (rec.wT)
-    w = dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, b.getIndexAttr(dir), 1));
+    w = dropFront(b, loc, sliceDim(b, loc, rec.wT, 0, dir, 1));
   Value r, rPanels;
   if (rec.rPacked)
-    rPanels = dropFront(
-        b, loc, sliceDim(b, loc, rec.rPacked, 0, b.getIndexAttr(dir), 1));
+    rPanels = dropFront(b, loc, sliceDim(b, loc, rec.rPacked, 0, dir, 1));
   else
-    r = dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, b.getIndexAttr(dir), 1));
+    r = dropFront(b, loc, sliceDim(b, loc, rec.rT, 0, dir, 1));
   Value wb, rb;
   if (rec.b) {
-    Value bias =
-        dropFront(b, loc, sliceDim(b, loc, rec.b, 0, b.getIndexAttr(dir), 1));
+    Value bias = dropFront(b, loc, sliceDim(b, loc, rec.b, 0, dir, 1));
     wb = sliceDim(b, loc, bias, 0, b.getIndexAttr(0), gates * hidden);
     rb = sliceDim(b, loc, bias, 0, b.getIndexAttr(gates * hidden),
                   gates * hidden);
@@ -261,15 +267,13 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   auto initial = [&](Value state) -> Value {
     if (!state)
       return filled(b, loc, stateType, zero);
-    return dropFront(b, loc,
-                     sliceDim(b, loc, state, 0, b.getIndexAttr(dir), 1));
+    return dropFront(b, loc, sliceDim(b, loc, state, 0, dir, 1));
   };
   Value h0 = initial(rec.initialH);
   Value c0 = rec.kind == Recurrence::LSTM ? initial(rec.initialC) : Value();
   Value p;
   if (rec.peepholes)
-    p = dropFront(b, loc,
-                  sliceDim(b, loc, rec.peepholes, 0, b.getIndexAttr(dir), 1));
+    p = dropFront(b, loc, sliceDim(b, loc, rec.peepholes, 0, dir, 1));
 
   Value lower = arith::ConstantIndexOp::create(b, loc, 0);
   Value upper = arith::ConstantIndexOp::create(b, loc, seq);
@@ -298,8 +302,15 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   auto projType = RankedTensorType::get({seq, batch, gates * hidden}, element);
   Value proj;
   if (rec.projected) {
-    proj = sliceDim(b, loc, rec.x, 2, b.getIndexAttr(dir * gates * hidden),
-                    gates * hidden);
+    OpFoldResult offset;
+    if (std::optional<int64_t> d = getConstantIntValue(dir))
+      offset = b.getIndexAttr(*d * gates * hidden);
+    else
+      offset = arith::MulIOp::create(
+                   b, loc, getValueOrCreateConstantIndexOp(b, loc, dir),
+                   arith::ConstantIndexOp::create(b, loc, gates * hidden))
+                   .getResult();
+    proj = sliceDim(b, loc, rec.x, 2, offset, gates * hidden);
   } else if (rec.sequenceLens && rec.sameLengths &&
              seq * batch > kProjectionRows) {
     // A padded sequence projects its steps up to the length only, in
@@ -353,7 +364,8 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
 
   ArrayRef<Activation> acts =
       ArrayRef<Activation>(rec.activations)
-          .slice(dir * rec.perDirection(), rec.perDirection());
+          .slice(getConstantIntValue(dir).value_or(0) * rec.perDirection(),
+                 rec.perDirection());
   auto gate = [&](Value all, int64_t index) {
     return sliceDim(b, loc, all, 1, b.getIndexAttr(index * hidden), hidden);
   };
@@ -407,12 +419,17 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
         Value next = arith::AddIOp::create(
             nb, l, t, arith::ConstantIndexOp::create(nb, l, 1));
         Value time = t;
-        if (backwards)
-          time = arith::SubIOp::create(
+        auto fromEnd = [&] {
+          return arith::SubIOp::create(
               nb, l,
               arith::SubIOp::create(nb, l, upper,
                                     arith::ConstantIndexOp::create(nb, l, 1)),
               t);
+        };
+        if (backwardsFlag)
+          time = arith::SelectOp::create(nb, l, backwardsFlag, fromEnd(), t);
+        else if (backwards)
+          time = fromEnd();
         Value xt = dropFront(nb, l, sliceDim(nb, l, proj, 0, time, 1));
         Value hr = recurrent(h);
         Value newH, newC;
@@ -600,10 +617,61 @@ LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
     transposed.rPacked = packedWeights(rewriter, loc, rec.r, panel);
   if (!transposed.rPacked)
     transposed.rT = transposedWeights(rewriter, loc, rec.r);
+  // Both directions of a layer without per-entry lengths whose directions
+  // share their activations run side by side: an scf.forall over the
+  // direction, which kiln-parallelize hands to the runtime's threads.
+  bool lstm = rec.kind == Recurrence::LSTM;
+  if (dirs == 2 && !rec.sequenceLens &&
+      llvm::equal(
+          ArrayRef<Activation>(rec.activations).take_front(rec.perDirection()),
+          ArrayRef<Activation>(rec.activations).drop_front(rec.perDirection()),
+          [](const Activation &x, const Activation &y) {
+            return x.kind == y.kind && x.alpha == y.alpha && x.beta == y.beta;
+          })) {
+    SmallVector<Value> outs;
+    for (Value result : op->getResults().take_front(lstm ? 3 : 2))
+      outs.push_back(
+          empty(rewriter, loc, llvm::cast<RankedTensorType>(result.getType())));
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(2)}, outs,
+        std::nullopt);
+    OpBuilder before(forall.getTerminator());
+    Value dir = forall.getInductionVar(0);
+    Value backwards =
+        arith::CmpIOp::create(before, loc, arith::CmpIPredicate::eq, dir,
+                              arith::ConstantIndexOp::create(before, loc, 1));
+    auto [y, h, c] = runDirection(before, loc, transposed, dir,
+                                  /*reverse=*/false, backwards);
+    // Each direction's results into its slice of the stacked ones.
+    OpBuilder into = OpBuilder::atBlockEnd(forall.getTerminator().getBody());
+    auto insert = [&](Value part, Value whole, int64_t dim) {
+      auto type = llvm::cast<RankedTensorType>(whole.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      shape[dim] = 1;
+      SmallVector<OpFoldResult> offsets(type.getRank(), into.getIndexAttr(0));
+      offsets[dim] = dir;
+      SmallVector<OpFoldResult> sizes, strides;
+      for (int64_t extent : shape) {
+        sizes.push_back(into.getIndexAttr(extent));
+        strides.push_back(into.getIndexAttr(1));
+      }
+      Value piece = reshape(before, loc, part, shape);
+      tensor::ParallelInsertSliceOp::create(into, loc, piece, whole, offsets,
+                                            sizes, strides);
+    };
+    ValueRange shared = forall.getRegionIterArgs();
+    insert(y, shared[0], 1);
+    insert(h, shared[1], 0);
+    if (lstm)
+      insert(c, shared[2], 0);
+    rewriter.replaceOp(op, forall.getResults());
+    return success();
+  }
   SmallVector<Value> ys, hs, cs;
   for (int64_t dir = 0; dir < dirs; ++dir) {
     bool reverse = rec.direction == RNNDirection::reverse || dir == 1;
-    auto [y, h, c] = runDirection(rewriter, loc, transposed, dir, reverse);
+    auto [y, h, c] = runDirection(rewriter, loc, transposed,
+                                  rewriter.getIndexAttr(dir), reverse);
     ys.push_back(y);
     hs.push_back(h);
     cs.push_back(c);

@@ -29,14 +29,28 @@ func.func @gru_one_direction_large(%x: tensor<40x8x32xf32>) -> tensor<1x8x128xf3
 
 // -----
 
-// Both directions of the small GRU: a step counts its input products and
-// both directions, 16 x 2 x 192 x (32 + 64) = 589824, and oneDNN's layer
-// runs the directions side by side.
+// Both directions of the small GRU, which the generated layer runs side
+// by side: each direction's step counts, 196608, and the layer stays
+// generated code.
 // CHECK-LABEL: func @gru_bidirectional
-// CHECK: kiln_backend.dnnl_call "gru"
+// CHECK-NOT: dnnl_call "gru"
+// CHECK: kiln.gru {{.*}}projected
 func.func @gru_bidirectional(%x: tensor<40x16x32xf32>) -> tensor<2x16x64xf32> {
   %w = kiln.constant dense<0.01> : tensor<2x192x32xf32>
   %r = kiln.constant dense<0.02> : tensor<2x192x64xf32>
   %y, %h = kiln.gru %x, %w, %r {hidden_size = 64 : i64, direction = #kiln<direction bidirectional>} : (tensor<40x16x32xf32>, tensor<2x192x32xf32>, tensor<2x192x64xf32>) -> (tensor<40x2x16x64xf32>, tensor<2x16x64xf32>)
   return %h : tensor<2x16x64xf32>
+}
+
+// -----
+
+// Both directions of the larger GRU: each direction's step, 393216, is
+// oneDNN's.
+// CHECK-LABEL: func @gru_bidirectional_large
+// CHECK: kiln_backend.dnnl_call "gru"
+func.func @gru_bidirectional_large(%x: tensor<40x8x32xf32>) -> tensor<2x8x128xf32> {
+  %w = kiln.constant dense<0.01> : tensor<2x384x32xf32>
+  %r = kiln.constant dense<0.02> : tensor<2x384x128xf32>
+  %y, %h = kiln.gru %x, %w, %r {hidden_size = 128 : i64, direction = #kiln<direction bidirectional>} : (tensor<40x8x32xf32>, tensor<2x384x32xf32>, tensor<2x384x128xf32>) -> (tensor<40x2x8x128xf32>, tensor<2x8x128xf32>)
+  return %h : tensor<2x8x128xf32>
 }

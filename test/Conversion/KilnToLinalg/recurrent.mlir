@@ -2,11 +2,18 @@
 
 // A bidirectional GRU: each direction projects the sequence through W once,
 // then steps through time in a loop carrying the states of every step and
-// the outputs; the reverse direction reads time S - 1 - t.
+// the outputs; the reverse direction reads time S - 1 - t. The two
+// directions are the iterations of an scf.forall (side by side), the
+// reverse one the second, each writing its slice of the stacked results.
 // CHECK-LABEL: func @gru
-// CHECK-COUNT-2: scf.for
-// CHECK: arith.subi
-// CHECK: tensor.insert_slice {{.*}} into {{.*}} : tensor<5x1x2x4xf32>
+// CHECK: scf.forall (%[[D:.*]]) in (2) shared_outs
+// CHECK: %[[REV:.*]] = arith.cmpi eq, %[[D]], %c1
+// CHECK: scf.for %[[T:[a-z0-9]+]] =
+// CHECK: %[[BACK:.*]] = arith.subi %c4, %[[T]]
+// CHECK: arith.select %[[REV]], %[[BACK]], %[[T]]
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}}[0, %[[D]], 0, 0] [5, 1, 2, 4]
+// CHECK-NEXT: tensor.parallel_insert_slice {{.*}}[%[[D]], 0, 0] [1, 2, 4]
 func.func @gru(%x: tensor<5x2x8xf32>, %w: tensor<2x12x8xf32>, %r: tensor<2x12x4xf32>) -> (tensor<5x2x2x4xf32>, tensor<2x2x4xf32>) {
   %y, %h = kiln.gru %x, %w, %r {hidden_size = 4 : i64, direction = #kiln<direction bidirectional>} : (tensor<5x2x8xf32>, tensor<2x12x8xf32>, tensor<2x12x4xf32>) -> (tensor<5x2x2x4xf32>, tensor<2x2x4xf32>)
   return %y, %h : tensor<5x2x2x4xf32>, tensor<2x2x4xf32>
