@@ -58,3 +58,12 @@ def run(cell, x, lengths, reverse, state):
                 s[b] = n
             y[t, b] = new[0]
     return y, state
+
+
+def save_directions(prefix, results):
+    """Writes PREFIX-y.npy (Y [S, D, B, H]) and PREFIX-h.npy (the last
+    states, [D, B, H]) in float32 from each direction's (y, last h)."""
+    np.save(prefix + "-y.npy",
+            np.stack([y for y, _ in results], axis=1).astype(np.float32))
+    np.save(prefix + "-h.npy",
+            np.stack([h for _, h in results], axis=0).astype(np.float32))

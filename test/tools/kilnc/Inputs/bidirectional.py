@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from kilntest.recurrent import gru, lstm, run
+from kilntest.recurrent import gru, lstm, run, save_directions
 
 INPUT, STEPS = 32, 40
 
@@ -80,10 +80,7 @@ def case(out, name, op, hidden, batch, rng, states=False, activations=None):
         y, final = run(cell, x.astype(np.float64), [STEPS] * batch, d == 1,
                        state)
         results.append((y, final[0]))
-    ys = np.stack([y for y, _ in results], axis=1)
-    hs = np.stack([h for _, h in results], axis=0)
-    np.save(os.path.join(out, name + "-y.npy"), ys.astype(np.float32))
-    np.save(os.path.join(out, name + "-h.npy"), hs.astype(np.float32))
+    save_directions(os.path.join(out, name), results)
 
 
 def main():
