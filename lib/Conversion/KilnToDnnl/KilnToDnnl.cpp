@@ -761,30 +761,6 @@ LogicalResult convertRecurrent(OpTy op, IRRewriter &rewriter,
   return success();
 }
 
-/// Whether the generated lowering of a bidirectional recurrent layer runs
-/// its two directions side by side (kiln-to-linalg's lowerRecurrence):
-/// without per-entry lengths, and with the same activations in both.
-template <typename OpTy> bool directionsSideBySide(OpTy op) {
-  if (op.getDirection() != RNNDirection::bidirectional || op.getSequenceLens())
-    return false;
-  auto halves = [](auto values) {
-    size_t half = values.size() / 2;
-    return values.size() % 2 == 0 &&
-           llvm::equal(values.take_front(half), values.drop_front(half));
-  };
-  return halves(op.getActivations().getValue()) &&
-         halves(op.getActivationAlpha()) && halves(op.getActivationBeta());
-}
-bool directionsSideBySide(Operation *op) {
-  if (auto rnn = llvm::dyn_cast<RNNOp>(op))
-    return directionsSideBySide(rnn);
-  if (auto gru = llvm::dyn_cast<GRUOp>(op))
-    return directionsSideBySide(gru);
-  if (auto lstm = llvm::dyn_cast<LSTMOp>(op))
-    return directionsSideBySide(lstm);
-  return false;
-}
-
 /// Roughly how many multiply-adds one call of `op`'s primitive makes, for
 /// ops whose small instances run faster as generated code than through a
 /// primitive call; nullopt for the others (convolutions, pooling, batch
@@ -822,7 +798,7 @@ std::optional<int64_t> workOf(Operation *op) {
     ArrayRef<int64_t> w = tensorType(op->getOperand(1)).getShape();
     ArrayRef<int64_t> x = tensorType(op->getOperand(0)).getShape();
     int64_t hidden = tensorType(op->getOperand(2)).getShape().back();
-    if (w[0] == 1 || directionsSideBySide(op))
+    if (w[0] == 1 || lowering::recurrenceSideBySide(op))
       return x[1] * w[1] * hidden;
     return x[1] * w[0] * w[1] * (w[2] + hidden);
   }
@@ -840,12 +816,14 @@ constexpr int64_t kGeneratedRecurrenceElements = 2 * 1024 * 1024;
 constexpr int64_t kBoundedRowsWeights = 1 << 20;
 
 /// Whether `op` is a recurrent layer that stays generated code: over at
-/// most `batch` sequences, or with large recurrent weights that its
+/// most `batch` sequences, with steps of fewer than `minWork`
+/// multiply-adds (workOf), or with large recurrent weights that its
 /// lowering packs.
-bool staysGeneratedRecurrence(Operation *op, int64_t batch) {
+bool staysGeneratedRecurrence(Operation *op, int64_t batch, int64_t minWork) {
   if (!llvm::isa<RNNOp, GRUOp, LSTMOp>(op))
     return false;
-  if (tensorType(op->getOperand(0)).getDimSize(1) <= batch)
+  if (tensorType(op->getOperand(0)).getDimSize(1) <= batch ||
+      *workOf(op) < minWork)
     return true;
   return lowering::packedRecurrencePanel(op) > 0 &&
          tensorType(op->getOperand(2)).getNumElements() >=
@@ -953,9 +931,7 @@ struct ConvertKilnToDnnlPass
         padded.push_back(op);
     });
     for (Operation *op : padded) {
-      if (std::optional<int64_t> work = workOf(op);
-          (work && *work < minWork) ||
-          staysGeneratedRecurrence(op, recurrenceBatch))
+      if (staysGeneratedRecurrence(op, recurrenceBatch, minWork))
         continue;
       (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
           .Case([&](RNNOp op) {
@@ -975,9 +951,7 @@ struct ConvertKilnToDnnlPass
     // Small-batch recurrent layers stay generated code, and so do those
     // whose steps are small; their input projections a matrix product.
     getOperation().walk([&](Operation *op) {
-      std::optional<int64_t> work = workOf(op);
-      if (!(staysGeneratedRecurrence(op, recurrenceBatch) ||
-            (llvm::isa<RNNOp, GRUOp, LSTMOp>(op) && work && *work < minWork)) ||
+      if (!staysGeneratedRecurrence(op, recurrenceBatch, minWork) ||
           op->hasAttr("kiln.dnnl_recurrence"))
         return;
       llvm::TypeSwitch<Operation *>(op)
@@ -996,7 +970,7 @@ struct ConvertKilnToDnnlPass
       // Ops too small to amortize a primitive call stay generated code.
       if (std::optional<int64_t> work = workOf(op);
           ((work && *work < minWork) ||
-           staysGeneratedRecurrence(op, recurrenceBatch)) &&
+           staysGeneratedRecurrence(op, recurrenceBatch, minWork)) &&
           !op->hasAttr("kiln.dnnl_recurrence"))
         continue;
       // A product of one row by a large constant matrix reads the matrix

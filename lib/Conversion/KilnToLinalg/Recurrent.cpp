@@ -604,6 +604,20 @@ std::tuple<Value, Value, Value> runDirection(OpBuilder &b, Location loc,
   return {ys, last(loop.getResult(0)), c0 ? last(loop.getResult(2)) : Value()};
 }
 
+/// Whether the two directions of `rec` run side by side (the iterations
+/// of an scf.forall): a bidirectional layer without per-entry lengths whose
+/// directions share their activations.
+bool sideBySide(const Recurrence &rec) {
+  ArrayRef<Activation> acts = rec.activations;
+  return rec.direction == RNNDirection::bidirectional && !rec.sequenceLens &&
+         llvm::equal(acts.take_front(rec.perDirection()),
+                     acts.drop_front(rec.perDirection()),
+                     [](const Activation &x, const Activation &y) {
+                       return x.kind == y.kind && x.alpha == y.alpha &&
+                              x.beta == y.beta;
+                     });
+}
+
 /// Lowers a recurrent op: each direction, then its results stacked.
 LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
                               PatternRewriter &rewriter) {
@@ -617,17 +631,10 @@ LogicalResult lowerRecurrence(Operation *op, const Recurrence &rec,
     transposed.rPacked = packedWeights(rewriter, loc, rec.r, panel);
   if (!transposed.rPacked)
     transposed.rT = transposedWeights(rewriter, loc, rec.r);
-  // Both directions of a layer without per-entry lengths whose directions
-  // share their activations run side by side: an scf.forall over the
-  // direction, which kiln-parallelize hands to the runtime's threads.
+  // Both directions side by side: an scf.forall over the direction, which
+  // kiln-parallelize hands to the runtime's threads.
   bool lstm = rec.kind == Recurrence::LSTM;
-  if (dirs == 2 && !rec.sequenceLens &&
-      llvm::equal(
-          ArrayRef<Activation>(rec.activations).take_front(rec.perDirection()),
-          ArrayRef<Activation>(rec.activations).drop_front(rec.perDirection()),
-          [](const Activation &x, const Activation &y) {
-            return x.kind == y.kind && x.alpha == y.alpha && x.beta == y.beta;
-          })) {
+  if (sideBySide(rec)) {
     SmallVector<Value> outs;
     for (Value result : op->getResults().take_front(lstm ? 3 : 2))
       outs.push_back(
@@ -735,6 +742,16 @@ struct LSTMLowering : OpRewritePattern<LSTMOp> {
 };
 
 } // namespace
+
+bool kiln::lowering::recurrenceSideBySide(Operation *op) {
+  if (auto rnn = llvm::dyn_cast<RNNOp>(op))
+    return sideBySide(readRecurrence(rnn, Recurrence::RNN));
+  if (auto gru = llvm::dyn_cast<GRUOp>(op))
+    return sideBySide(readRecurrence(gru, Recurrence::GRU));
+  if (auto lstm = llvm::dyn_cast<LSTMOp>(op))
+    return sideBySide(readRecurrence(lstm, Recurrence::LSTM));
+  return false;
+}
 
 int64_t kiln::lowering::packedRecurrencePanel(Operation *op) {
   Recurrence rec;

@@ -216,6 +216,10 @@ void populateResizePatterns(mlir::RewritePatternSet &patterns);
 /// it reads them unpacked (a batch of more than 8, a small or non-constant
 /// R, a GRU without linear_before_reset).
 int64_t packedRecurrencePanel(mlir::Operation *op);
+/// Whether the lowering of a recurrent op runs its two directions side by
+/// side (the iterations of an scf.forall): a bidirectional layer without
+/// per-entry lengths whose directions share their activations.
+bool recurrenceSideBySide(mlir::Operation *op);
 
 /// rows [B, K] x panels [P, K, w] (a constant matrix packed in panels of w
 /// columns), from zeros: into [P, B, w] with `panelsOutermost` (a block of
