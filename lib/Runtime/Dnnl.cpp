@@ -39,6 +39,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -309,6 +310,9 @@ struct State {
   /// (by their constant and bias), which an instance sharing with it
   /// takes rather than packing them again.
   int64_t packedProducts = 0, packedConvolutions = 0, packedDeconvolutions = 0;
+  /// The convolutions marked for Winograd's minimal filtering that it
+  /// computes, and those left to direct kernels (winogradPays()).
+  int64_t winograd = 0, winogradDeclined = 0;
   std::vector<std::tuple<const void *, const void *,
                          std::shared_ptr<const kiln::runtime::PackedWeights>>>
       packed;
@@ -1380,12 +1384,15 @@ private:
         return "";
       }
       dnnl::convolution_forward::primitive_desc pd;
-      if (p.winograd && isConstant(1)) {
-        // A variant after the first takes the weights the first reordered
-        // or none: oneDNN's Winograd kernels for one thread and for the
-        // team may tile their transformed weights differently, and a
-        // second copy of them (up to 4 times the originals) would cost
-        // more memory than the variant saves time.
+      // A variant after the first takes the weights the first reordered
+      // or none: oneDNN's Winograd kernels for one thread and for the
+      // team may tile their transformed weights differently, and a second
+      // copy of them (up to 4 times the originals) would cost more memory
+      // than the variant saves time. It computes directly where the first
+      // does.
+      if (p.winograd && isConstant(1) &&
+          (!teamWeights ||
+           teamWeights->data.format_kind == dnnl_format_kind_wino)) {
         if (teamWeights) {
           weights = *teamWeights;
           try {
@@ -1395,11 +1402,18 @@ private:
           }
         }
         try {
-          if (!pd)
+          if (!pd) {
             pd = convolution(dnnl::algorithm::convolution_winograd);
+            if (!winogradPays(pd.weights_desc().get_size())) {
+              pd = {};
+              ++state.winogradDeclined;
+            }
+          }
         } catch (const dnnl::error &) {
           // No Winograd kernel for these operands or this machine.
         }
+        if (pd && !teamWeights)
+          ++state.winograd;
       }
       if (!pd)
         pd = convolution(dnnl::algorithm::convolution_direct);
@@ -1415,6 +1429,51 @@ private:
       finish<dnnl::deconvolution_forward>(pd);
     }
     return "";
+  }
+
+  /// Whether a convolution marked for Winograd (the record's) gains
+  /// enough from it to hold its transformed weights, `bytes`, 4 times the
+  /// originals for oneDNN's F(4x4, 3x3). Its kernel reads them again for
+  /// about every image when an image has at most 2x2 tiles: on an output
+  /// smaller than 8x8 over fewer than 12 images, with weights beyond a
+  /// quarter of the L3 cache, they stream from memory and the direct
+  /// kernel is about as fast. Measured on the bench's AVX-512 machine
+  /// (32 MiB of L3), four such 3x3 layers with relu, Winograd against
+  /// direct, one thread / two: 512 channels at 7x7 over 4 images 0.74 /
+  /// 0.72 times as fast, over 8 1.00 / 1.06, over 12 1.44 / 1.28; 384
+  /// channels at 7x7 over 8 1.06 / 0.86; 256 channels (9 MiB transformed)
+  /// 1.18 / 1.08, 128 channels 1.80 / 1.72; at 8x8 or 14x14 over 1 to 8
+  /// images 1.26 to 2.4. ResNet-50's two 7x7 layers of 512 channels over
+  /// 8 images hold 56 MiB more in Winograd's weights for 2 ms of 244.
+  bool winogradPays(size_t bytes) const {
+    const Dims &result = dims(output());
+    if (result.size() != 4)
+      return true;
+    int64_t images = result[0], height = result[2], width = result[3];
+    bool fewTiles = height <= 8 && width <= 8 && height * width < 64;
+    return !(fewTiles && images < 12 && bytes > l3Bytes() / 4);
+  }
+
+  /// The L3 cache the calling core shares, as Linux describes it (glibc's
+  /// sysconf gives the whole processor's on AMD's parts of several core
+  /// complexes: 384 MiB where a core shares 32); 32 MiB when it does not.
+  static uint64_t l3Bytes() {
+    static const uint64_t bytes = [] {
+      for (int index = 0; index < 8; ++index) {
+        std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" +
+                          std::to_string(index) + "/";
+        std::ifstream level(dir + "level"), size(dir + "size");
+        int l = 0;
+        uint64_t kib = 0;
+        std::string unit;
+        if (!(level >> l))
+          break;
+        if (l == 3 && (size >> kib >> unit) && kib > 0 && unit == "K")
+          return kib << 10;
+      }
+      return uint64_t(32) << 20;
+    }();
+    return bytes;
   }
 
   /// Whether oneDNN runs AVX-512 (core) kernels on this machine.
@@ -2333,6 +2392,11 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
     line += " (" + std::to_string(state.weightsShared) +
             " more shared with the model for one sample)";
   line += " when the model was loaded";
+  if (state.winograd || state.winogradDeclined) {
+    line += "; " + std::to_string(state.winograd) + " of " +
+            std::to_string(state.winograd + state.winogradDeclined) +
+            " 3x3 convolutions by Winograd's minimal filtering";
+  }
   std::vector<std::string> onPacked;
   auto count = [&](int64_t n, const char *one, const char *many) {
     if (n)

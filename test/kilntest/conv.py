@@ -20,7 +20,8 @@ def conv(x, w, b=None, pads=0, stride=1, dilation=1, groups=1):
                            j * dilation:j * dilation + (ow - 1) * stride + 1:stride]
                 y[:, g * out_group:(g + 1) * out_group] += np.einsum(
                     "nchw,mc->nmhw", patch,
-                    w[g * out_group:(g + 1) * out_group, :, i, j])
+                    w[g * out_group:(g + 1) * out_group, :, i, j],
+                    optimize=True)
     return y if b is None else y + b[None, :, None, None]
 
 
