@@ -448,6 +448,15 @@ private:
   /// model's constants or this many bytes: the first convolutions in the
   /// program's order get variants until they would take more.
   static constexpr uint64_t kMinChannelsLastBudget = 1 << 20;
+  /// The input channels below which a convolution gets no channels-last
+  /// variant. On the bench's models, the first convolutions of images (1
+  /// or 3 channels in: MobileNet-V2's, ResNet-50's, the DCGAN
+  /// discriminator's, MNIST's, the VAE's) were never faster channels-last
+  /// at batch 1, 8 or 16, while the brgemm kernels oneDNN generates for
+  /// them took 1.6-2.4 MiB of the peak resident set (MobileNet-V2 at batch
+  /// 1: 25.6 MiB in all); the DCGAN discriminator's convolution of 32
+  /// channels in is the one that wins.
+  static constexpr int64_t kChannelsLastMinInputs = 16;
   /// What a variant may add to the run's scratchpad, which every run
   /// holds whichever variants are chosen: a tenth of the model's constants
   /// or this many bytes. A channels-last variant's input and output take
@@ -888,7 +897,8 @@ private:
 
   /// Whether the record's op may get a channels-last variant: a
   /// convolution of one group with constant weights, a window wider than
-  /// one element and weights its default does not transform (Winograd's
+  /// one element, kChannelsLastMinInputs input channels or more and
+  /// weights its default does not transform (Winograd's
   /// are up to 4 times the originals, and a variant holds a copy of its
   /// own until the choice is made). oneDNN computes such a convolution on
   /// blocked channels (nChw16c) with direct kernels that block the output
@@ -907,6 +917,8 @@ private:
       return false;
     const Dims &w = dims(1);
     if (std::none_of(w.begin() + 2, w.end(), [](int64_t k) { return k > 1; }))
+      return false;
+    if (w[1] < kChannelsLastMinInputs)
       return false;
     return desc(1).get_size() <= channelsLastBudget &&
            desc(0).get_size() + desc(output()).get_size() <= variantBytes;
