@@ -377,7 +377,7 @@ public:
           bool packed, uint64_t constantBytes)
       : state(state), constants(constants), variants(variants), packed(packed),
         channelsLastBudget(
-            std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 10)),
+            std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 20)),
         variantBytes(std::max<uint64_t>(kMinVariantBytes, constantBytes / 10)),
         constantBytes(constantBytes) {}
 
@@ -444,9 +444,12 @@ private:
   /// not compute with its brgemm kernels: the op goes without it.
   static constexpr const char *kNoBrgemm = "no channels-last brgemm kernel";
   /// The channels-last variants' own weights, which the model holds beside
-  /// the default's until the choice is made, take at most a tenth of the
-  /// model's constants or this many bytes: the first convolutions in the
-  /// program's order get variants until they would take more.
+  /// the default's until the choice is made, take at most a twentieth of
+  /// the model's constants (half of the 10% over weights and workspace
+  /// that a run's peak may take) or this many bytes: the first
+  /// convolutions in the program's order get variants until they would
+  /// take more. (With a tenth, ResNet-50 at batch 8 held a copy of 9 MiB
+  /// for its strided 3x3 convolution of 512 channels, never chosen.)
   static constexpr uint64_t kMinChannelsLastBudget = 1 << 20;
   /// The input channels below which a convolution gets no channels-last
   /// variant. On the bench's models, the first convolutions of images (1
@@ -457,6 +460,15 @@ private:
   /// 1: 25.6 MiB in all); the DCGAN discriminator's convolution of 32
   /// channels in is the one that wins.
   static constexpr int64_t kChannelsLastMinInputs = 16;
+  /// The longest output row of a convolution with a channels-last
+  /// variant. Timed by the first runs, 1 and 2 threads, three loads each,
+  /// a strided convolution then a 1x1: 4x4 windows of 64 channels in to
+  /// 128 at 4x4 chose channels-last every time, at 8x8 two times of
+  /// three on one thread; 3x3 windows of 64 to 256 channels to rows of
+  /// 28, 14 or 7 pixels (ResNet-50's strided ones) and 4x4 ones of 32
+  /// channels to 8x8 never did, while ResNet-50's variants held 2.8 MiB
+  /// of weights until the choice.
+  static constexpr int64_t kChannelsLastMaxRow = 8;
   /// What a variant may add to the run's scratchpad, which every run
   /// holds whichever variants are chosen: a tenth of the model's constants
   /// or this many bytes. A channels-last variant's input and output take
@@ -897,12 +909,12 @@ private:
 
   /// Whether the record's op may get a channels-last variant: a
   /// convolution of one group with constant weights, a window wider than
-  /// one element, kChannelsLastMinInputs input channels or more and
-  /// weights its default does not transform (Winograd's
-  /// are up to 4 times the originals, and a variant holds a copy of its
-  /// own until the choice is made). oneDNN computes such a convolution on
-  /// blocked channels (nChw16c) with direct kernels that block the output
-  /// row, which leaves registers idle on rows of a few pixels, and
+  /// one element, kChannelsLastMinInputs input channels or more, output
+  /// rows of at most kChannelsLastMaxRow and weights its default does not
+  /// transform (Winograd's are up to 4 times the originals, and a variant
+  /// holds a copy of its own until the choice is made). oneDNN computes such a
+  /// convolution on blocked channels (nChw16c) with direct kernels that block
+  /// the output row, which leaves registers idle on rows of a few pixels, and
   /// channels-last (nhwc) with brgemm kernels that block channels: 1.1 to
   /// 1.5 times faster on strided 3x3 and 4x4 windows, though the variant
   /// pays a reorder of its input and output.
@@ -918,7 +930,8 @@ private:
     const Dims &w = dims(1);
     if (std::none_of(w.begin() + 2, w.end(), [](int64_t k) { return k > 1; }))
       return false;
-    if (w[1] < kChannelsLastMinInputs)
+    if (w[1] < kChannelsLastMinInputs ||
+        dims(output()).back() > kChannelsLastMaxRow)
       return false;
     return desc(1).get_size() <= channelsLastBudget &&
            desc(0).get_size() + desc(output()).get_size() <= variantBytes;
