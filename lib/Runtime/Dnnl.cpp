@@ -1425,20 +1425,19 @@ private:
           } catch (const dnnl::error &) {
             return kUnshared;
           }
-        }
-        try {
-          if (!pd) {
+        } else {
+          try {
             pd = convolution(dnnl::algorithm::convolution_winograd);
-            if (!winogradPays(pd.weights_desc().get_size())) {
+            if (winogradPays(pd.weights_desc().get_size())) {
+              ++state.winograd;
+            } else {
               pd = {};
               ++state.winogradDeclined;
             }
+          } catch (const dnnl::error &) {
+            // No Winograd kernel for these operands or this machine.
           }
-        } catch (const dnnl::error &) {
-          // No Winograd kernel for these operands or this machine.
         }
-        if (pd && !teamWeights)
-          ++state.winograd;
       }
       if (!pd)
         pd = convolution(dnnl::algorithm::convolution_direct);
