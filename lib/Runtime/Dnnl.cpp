@@ -311,8 +311,10 @@ struct State {
   /// takes rather than packing them again.
   int64_t packedProducts = 0, packedConvolutions = 0, packedDeconvolutions = 0;
   /// The convolutions marked for Winograd's minimal filtering that it
-  /// computes, and those left to direct kernels (winogradPays()).
-  int64_t winograd = 0, winogradDeclined = 0;
+  /// computes, and those left to direct kernels: for their few tiles
+  /// (winogradPays()) and for the memory their weights would take
+  /// (Builder::winogradBudget).
+  int64_t winograd = 0, winogradFewTiles = 0, winogradOverBudget = 0;
   std::vector<std::tuple<const void *, const void *,
                          std::shared_ptr<const kiln::runtime::PackedWeights>>>
       packed;
@@ -379,6 +381,8 @@ public:
         channelsLastBudget(
             std::max<uint64_t>(kMinChannelsLastBudget, constantBytes / 20)),
         variantBytes(std::max<uint64_t>(kMinVariantBytes, constantBytes / 10)),
+        winogradBudget(
+            std::max<uint64_t>(kMinWinogradBudget, constantBytes / 10)),
         constantBytes(constantBytes) {}
 
   /// Adds the op of `record` with its variants; throws dnnl::error or
@@ -451,6 +455,18 @@ private:
   /// take more. (With a tenth, ResNet-50 at batch 8 held a copy of 9 MiB
   /// for its strided 3x3 convolution of 512 channels, never chosen.)
   static constexpr uint64_t kMinChannelsLastBudget = 1 << 20;
+  /// What Winograd's transformed weights hold beyond the originals (16/9
+  /// to 4 times their size) takes at most a tenth of the model's
+  /// constants (the peak's 10% over weights and workspace), or this many
+  /// bytes, which keep the speed of models of few MiB (a 128-channel
+  /// layer's take 1.7 MiB more over 8 images, and run 1.8 times as fast):
+  /// the first convolutions in the program's order, whose outputs are the
+  /// largest in the usual network and gain the most for their weights,
+  /// compute by Winograd until the next would take more. ResNet-50 at
+  /// batch 8 held 41 MiB more for its 3x3 layers of 64 to 256 channels,
+  /// of which the 256-channel ones took 7 MiB each for 3 ms of a 244 ms
+  /// run (at batch 1, 1.8 MiB each for 0.45 ms of 31 ms).
+  static constexpr uint64_t kMinWinogradBudget = uint64_t(8) << 20;
   /// The input channels below which a convolution gets no channels-last
   /// variant. On the bench's models, the first convolutions of images (1
   /// or 3 channels in: MobileNet-V2's, ResNet-50's, the DCGAN
@@ -1428,11 +1444,18 @@ private:
         } else {
           try {
             pd = convolution(dnnl::algorithm::convolution_winograd);
-            if (winogradPays(pd.weights_desc().get_size())) {
-              ++state.winograd;
-            } else {
+            size_t bytes = pd.weights_desc().get_size();
+            uint64_t extra =
+                bytes > given.get_size() ? bytes - given.get_size() : 0;
+            if (!winogradPays(bytes)) {
               pd = {};
-              ++state.winogradDeclined;
+              ++state.winogradFewTiles;
+            } else if (extra > winogradBudget) {
+              pd = {};
+              ++state.winogradOverBudget;
+            } else {
+              winogradBudget -= extra;
+              ++state.winograd;
             }
           } catch (const dnnl::error &) {
             // No Winograd kernel for these operands or this machine.
@@ -1980,6 +2003,8 @@ private:
   uint64_t channelsLastBudget;
   /// What a variant may add to the run's scratchpad.
   uint64_t variantBytes;
+  /// What Winograd's transformed weights may still add to the originals.
+  uint64_t winogradBudget;
   /// The bytes of the model's constants.
   uint64_t constantBytes;
   /// The weights layout of the convolution just built, and that of the
@@ -2441,10 +2466,23 @@ void kiln_dnnl_describe(const void *handle, char *text, size_t size) {
     line += " (" + std::to_string(state.weightsShared) +
             " more shared with the model for one sample)";
   line += " when the model was loaded";
-  if (state.winograd || state.winogradDeclined) {
+  int64_t declined = state.winogradFewTiles + state.winogradOverBudget;
+  if (state.winograd || declined) {
     line += "; " + std::to_string(state.winograd) + " of " +
-            std::to_string(state.winograd + state.winogradDeclined) +
+            std::to_string(state.winograd + declined) +
             " 3x3 convolutions by Winograd's minimal filtering";
+    // Why the others compute directly.
+    std::string reasons;
+    auto reason = [&](int64_t n, const char *why) {
+      if (n)
+        reasons += (reasons.empty() ? " (" : ", ") + std::to_string(n) +
+                   (reasons.empty() ? " direct " : " ") + why;
+    };
+    reason(state.winogradFewTiles, "for their few tiles");
+    reason(state.winogradOverBudget,
+           "for the memory of their transformed weights");
+    if (!reasons.empty())
+      line += reasons + ")";
   }
   std::vector<std::string> onPacked;
   auto count = [&](int64_t n, const char *one, const char *many) {
