@@ -374,7 +374,9 @@ class Builder {
 public:
   /// With `variants` false, each op has its default variant only.
   /// `constantBytes`: the bytes of the model's constants, which bound
-  /// those of the weights that channels-last variants reorder.
+  /// those of the weights that channels-last variants reorder, what a
+  /// variant adds to the scratchpad and what Winograd's transformed
+  /// weights add to the originals.
   Builder(State &state, const std::vector<uintptr_t> &constants, bool variants,
           bool packed, uint64_t constantBytes)
       : state(state), constants(constants), variants(variants), packed(packed),
@@ -1587,10 +1589,13 @@ private:
     }
     memory::desc bias = p.hasBias ? plain(dims(2)) : memory::desc();
     memory::desc dst = plain(dims(output()));
-    dnnl::matmul::desc d = p.hasBias
-                               ? dnnl::matmul::desc(src, weights, bias, dst)
-                               : dnnl::matmul::desc(src, weights, dst);
-    dnnl::matmul::primitive_desc pd(d, matmulAttr, state.engine);
+    auto product = [&](const memory::desc &layout) {
+      return dnnl::matmul::primitive_desc(
+          p.hasBias ? dnnl::matmul::desc(src, layout, bias, dst)
+                    : dnnl::matmul::desc(src, layout, dst),
+          matmulAttr, state.engine);
+    };
+    dnnl::matmul::primitive_desc pd = product(weights);
     // oneDNN's blocked layout for AVX-512 pads the columns to a multiple
     // of 64: a product of 16 columns held its weights 4 times over. Up to
     // 64 columns the row-major layout runs as fast (brgemm kernels read
@@ -1601,13 +1606,9 @@ private:
     if (isConstant(1) && given.dims().size() == 2 &&
         given.dims()[1] <= kRowMajorMaxColumns &&
         pd.weights_desc().get_size() > given.get_size()) {
-      memory::desc rowMajor(given.dims(), memory::data_type::f32,
-                            memory::format_tag::ab);
       try {
-        dnnl::matmul::desc rd =
-            p.hasBias ? dnnl::matmul::desc(src, rowMajor, bias, dst)
-                      : dnnl::matmul::desc(src, rowMajor, dst);
-        pd = dnnl::matmul::primitive_desc(rd, matmulAttr, state.engine);
+        pd = product(memory::desc(given.dims(), memory::data_type::f32,
+                                  memory::format_tag::ab));
       } catch (const dnnl::error &) {
         // Keep the blocked layout.
       }
