@@ -30,6 +30,7 @@ bench = json.load(open(sys.argv[2]))
 print("class probabilities:", np.array2string(probs, precision=4,
                                                suppress_small=True))
 print(f"predicted class: {int(probs.argmax())}")
+runs = bench["runs"] * bench.get("runs_per_sample", 1)
 print(f"latency: median {bench['median_us'] / 1000:.3f} ms over "
-      f"{bench['runs']} runs (min {bench['min_us'] / 1000:.3f} ms)")
+      f"{runs} runs (min {bench['min_us'] / 1000:.3f} ms)")
 PY

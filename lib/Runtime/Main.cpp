@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +30,9 @@
 using namespace kiln::runtime;
 
 namespace {
+
+/// The most runs `--bench` times as one sample.
+constexpr long kMaxRunsPerSample = 100000;
 
 struct AlignedFree {
   void operator()(void *p) const { std::free(p); }
@@ -298,23 +302,50 @@ int main(int argc, char **argv) {
     // oneDNN primitives; see noteTrial). A new process takes about a
     // millisecond of runs to reach its steady speed (caches, the threads'
     // first wake-ups).
+    auto micros = [](Clock::duration d) {
+      return std::chrono::duration<double, std::micro>(d).count();
+    };
     auto warm = Clock::now();
+    double lastUs = 0;
     for (int warmRuns = 1;; ++warmRuns) {
       uint64_t trials = trialCount();
+      auto start = Clock::now();
       if (!run())
         return 1;
+      auto end = Clock::now();
+      lastUs = micros(end - start);
       bool timing = trialCount() != trials && warmRuns < 1000;
-      if (!timing && Clock::now() - warm >= std::chrono::milliseconds(20))
+      if (!timing && end - warm >= std::chrono::milliseconds(20))
         break;
+    }
+    // A sample is the mean of as many back-to-back runs as take about
+    // kSampleUs (one run, for a model that takes longer): one reading of
+    // the clock around a run of a tenth of a microsecond would measure
+    // the clock's granularity and its own cost. The count comes from a
+    // millisecond of runs after the warm-up.
+    constexpr double kSampleUs = 20;
+    long perSample = 1;
+    if (lastUs < kSampleUs) {
+      long calibration = 0;
+      auto start = Clock::now();
+      do {
+        if (!run())
+          return 1;
+        ++calibration;
+      } while (Clock::now() - start < std::chrono::milliseconds(1));
+      double each = micros(Clock::now() - start) / calibration;
+      if (each < kSampleUs)
+        perSample =
+            std::min<long>(kMaxRunsPerSample,
+                           (long)std::ceil(kSampleUs / std::max(each, 1e-3)));
     }
     std::vector<double> times;
     for (long r = 0; r < benchRuns; ++r) {
       auto start = Clock::now();
-      if (!run())
-        return 1;
-      times.push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - start)
-              .count());
+      for (long i = 0; i < perSample; ++i)
+        if (!run())
+          return 1;
+      times.push_back(micros(Clock::now() - start) / perSample);
     }
     std::string samples;
     for (double t : times)
@@ -325,9 +356,10 @@ int main(int argc, char **argv) {
             ? times[times.size() / 2]
             : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
     std::printf("{\"runs\": %ld, \"median_us\": %.3f, \"min_us\": %.3f, "
-                "\"max_us\": %.3f, \"samples_us\": [%s]}\n",
-                benchRuns, median, times.front(), times.back(),
-                samples.c_str());
+                "\"max_us\": %.3f, \"samples_us\": [%s], "
+                "\"runs_per_sample\": %ld}\n",
+                benchRuns, median, times.front(), times.back(), samples.c_str(),
+                perSample);
   } else if (!run()) {
     return 1;
   }
