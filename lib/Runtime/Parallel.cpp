@@ -541,6 +541,8 @@ struct RunPlan {
   RunChoice *choice = nullptr;
   int32_t run = 0;
   bool oneThread = false, timed = false;
+  /// The thread count in force, when oneThread.
+  int threads = 0;
 };
 
 RunPlan planRun(const Program &program) {
@@ -548,9 +550,25 @@ RunPlan planRun(const Program &program) {
   int64_t threads = omp_get_max_threads();
   if (threads < 2 || omp_in_parallel() || !kiln::runtime::chooseRunThreads())
     return plan;
-  RunChoice *choice = runChoice(program, threads);
-  if (!choice)
-    return plan;
+  // The graph this thread ran last and its choice: the table's hash of
+  // the key takes about what a run of the smallest models takes. A slot
+  // keeps its key once claimed, so the pointer stays the key's.
+  struct Last {
+    RunFn run = nullptr;
+    void *backend = nullptr;
+    int64_t threads = 0;
+    RunChoice *choice = nullptr;
+  };
+  static thread_local Last last;
+  RunChoice *choice = last.choice;
+  if (!choice || last.run != program.run || last.backend != program.backend ||
+      last.threads != threads) {
+    choice = runChoice(program, threads);
+    if (!choice)
+      return plan;
+    last = {program.run, program.backend, threads, choice};
+  }
+  plan.threads = (int)threads;
   int32_t decided = choice->decided.load(std::memory_order_acquire);
   if (decided != 0) {
     plan.oneThread = decided == 1;
@@ -661,7 +679,7 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
       (dnnl && (!kiln_dnnl_settled || !kiln_dnnl_settled(program.backend)));
   int64_t ns = 0;
   {
-    kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0);
+    kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0, plan.threads);
     if (dnnl)
       kiln_dnnl_run_begin(program.backend);
     std::chrono::steady_clock::time_point start;

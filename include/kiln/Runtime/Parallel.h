@@ -257,6 +257,11 @@ public:
       setThreads(threads);
     }
   }
+  /// The same, for a caller that knows the count in force (`current`).
+  ThreadsScope(int threads, int current) : threads(threads), saved(current) {
+    if (threads > 0)
+      setThreads(threads);
+  }
   ~ThreadsScope() {
     if (threads > 0)
       setThreads(saved);
