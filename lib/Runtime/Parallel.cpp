@@ -33,6 +33,9 @@ struct Run {
   void *backend = nullptr;
   void *scratchpad = nullptr;
   TaskFn task = nullptr;
+  /// Whether its parallel loops run on this thread alone (a graph without
+  /// oneDNN ops on one thread, whose thread count stays as it is).
+  bool alone = false;
 };
 thread_local Run current;
 
@@ -678,8 +681,14 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
       plan.choice ||
       (dnnl && (!kiln_dnnl_settled || !kiln_dnnl_settled(program.backend)));
   int64_t ns = 0;
+  // A graph without oneDNN ops reads the thread count only in
+  // kiln_parallel_for: a run on one thread tells it so rather than set the
+  // count and set it back (calls into the OpenMP runtime that take a few
+  // nanoseconds of a run of the smallest models).
+  current.alone = plan.oneThread && !program.backend;
   {
-    kiln::runtime::ThreadsScope one(plan.oneThread ? 1 : 0, plan.threads);
+    kiln::runtime::ThreadsScope one(plan.oneThread && !current.alone ? 1 : 0,
+                                    plan.threads);
     if (dnnl)
       kiln_dnnl_run_begin(program.backend);
     std::chrono::steady_clock::time_point start;
@@ -1166,6 +1175,10 @@ void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
 extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
   void **buffers = current.buffers;
   TaskFn task = current.task ? current.task : ::kiln_model_task;
+  if (current.alone) {
+    task(id, 0, iterations, buffers);
+    return;
+  }
   int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
   if (threads < 2 || omp_in_parallel()) {
     task(id, 0, iterations, buffers);
