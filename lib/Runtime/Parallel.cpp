@@ -544,7 +544,7 @@ struct RunPlan {
   RunChoice *choice = nullptr;
   int32_t run = 0;
   bool oneThread = false, timed = false;
-  /// The thread count in force, when oneThread.
+  /// The thread count in force, when the graph has a choice.
   int threads = 0;
 };
 
@@ -685,9 +685,10 @@ bool runProgram(const Program &program, const std::vector<void *> &io,
   // kiln_parallel_for: a run on one thread tells it so rather than set the
   // count and set it back (calls into the OpenMP runtime that take a few
   // nanoseconds of a run of the smallest models).
-  current.alone = plan.oneThread && !program.backend;
+  bool alone = plan.oneThread && !program.backend;
+  current.alone = alone;
   {
-    kiln::runtime::ThreadsScope one(plan.oneThread && !current.alone ? 1 : 0,
+    kiln::runtime::ThreadsScope one(plan.oneThread && !alone ? 1 : 0,
                                     plan.threads);
     if (dnnl)
       kiln_dnnl_run_begin(program.backend);
@@ -1175,11 +1176,8 @@ void runOnTeam(TaskFn task, int32_t id, int64_t iterations, int64_t threads,
 extern "C" void kiln_parallel_for(int32_t id, int64_t iterations) {
   void **buffers = current.buffers;
   TaskFn task = current.task ? current.task : ::kiln_model_task;
-  if (current.alone) {
-    task(id, 0, iterations, buffers);
-    return;
-  }
-  int64_t threads = std::min<int64_t>(omp_get_max_threads(), iterations);
+  int64_t threads =
+      current.alone ? 1 : std::min<int64_t>(omp_get_max_threads(), iterations);
   if (threads < 2 || omp_in_parallel()) {
     task(id, 0, iterations, buffers);
     return;

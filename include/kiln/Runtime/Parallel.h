@@ -251,12 +251,8 @@ constexpr int kMaxThreads = KILN_MAX_THREADS;
 /// it; a size of 0 leaves the team as it is.
 class ThreadsScope {
 public:
-  explicit ThreadsScope(int threads) : threads(threads) {
-    if (threads > 0) {
-      saved = maxThreads();
-      setThreads(threads);
-    }
-  }
+  explicit ThreadsScope(int threads)
+      : ThreadsScope(threads, threads > 0 ? maxThreads() : 0) {}
   /// The same, for a caller that knows the count in force (`current`).
   ThreadsScope(int threads, int current) : threads(threads), saved(current) {
     if (threads > 0)
