@@ -15,6 +15,12 @@
 #include "kiln/Conversion/Utils/LoweringUtils.h"
 #include "kiln/Dialect/KilnBackend/IR/KilnBackend.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+#include <vector>
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::backend;
@@ -595,7 +601,388 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
   }
 };
 
-/// kiln.conv_transpose -> the product of the weights with the input (each
+/// A linalg.generic copying `input` into a tensor of `type`, element
+/// (d...) reading input element map(d...).
+static Value gathered(OpBuilder &b, Location loc, RankedTensorType type,
+                      Value input, AffineMap map) {
+  SmallVector<AffineMap> maps = {map, b.getMultiDimIdentityMap(type.getRank())};
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{input},
+             ValueRange{empty(b, loc, type)}, maps, iterators,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
+/// A constant of `type` whose element at coordinates c is element
+/// sourceOf(c) of the constant `value`, or zero where sourceOf is negative;
+/// null when `value` is not a dense constant of whole-byte elements.
+static TypedAttr
+rearrangedConstant(Attribute value, RankedTensorType type,
+                   llvm::function_ref<int64_t(ArrayRef<int64_t>)> sourceOf) {
+  auto elements = llvm::dyn_cast_if_present<ElementsAttr>(value);
+  if (!elements || !elements.getElementType().isIntOrFloat())
+    return {};
+  int64_t bits = elements.getElementType().getIntOrFloatBitWidth();
+  if (bits % 8 != 0 || elements.getElementType() != type.getElementType())
+    return {};
+  size_t width = bits / 8;
+  int64_t count = elements.getNumElements();
+  ArrayRef<char> data;
+  bool splat = false;
+  auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value);
+  if (resource) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size_t(count) * width)
+      return {};
+    data = blob->getData();
+  } else if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value)) {
+    data = dense.getRawData();
+    splat = dense.isSplat();
+    if (data.size() != (splat ? 1 : size_t(count)) * width)
+      return {};
+  } else {
+    return {};
+  }
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t total = type.getNumElements();
+  SmallVector<int64_t> coords(shape.size(), 0);
+  std::vector<char> bytes(size_t(total) * width, 0);
+  for (int64_t linear = 0; linear < total; ++linear) {
+    int64_t source = sourceOf(coords);
+    if (source >= count)
+      return {};
+    if (source >= 0)
+      std::memcpy(bytes.data() + linear * width,
+                  data.data() + (splat ? 0 : source) * width, width);
+    for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+      if (++coords[d] < shape[d])
+        break;
+      coords[d] = 0;
+    }
+  }
+  if (resource)
+    return DenseResourceElementsAttr::get(
+        type, resource.getRawHandle().getKey(),
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(bytes),
+                                                      alignof(double)));
+  return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(bytes));
+}
+
+static Value subPixelConvolution(PatternRewriter &rewriter, ConvTransposeOp op,
+                                 ArrayRef<int64_t> taps,
+                                 RankedTensorType classesType);
+
+/// kiln.conv_transpose in its sub-pixel form, for unit dilations. Along a
+/// spatial dim of stride s, the uncropped output position s*j + r (the
+/// class r < s) receives the kernel taps q = r + s*u from input position
+/// j - u, u < T with T = ceil(K / s) (taps past the kernel are zero), so
+///   full[n, m, (s*j + r)...] = sum_{c, u...} w[c, m, (r + s*u)...]
+///                                            * in[n, c, (j - u)...],
+/// a convolution of unit stride with a T-wide window and T - 1 of padding
+/// on each side, whose output channels are (class, m): its weights are
+/// the kernel's taps of each class, reversed. Interleaving the classes
+/// back into the spatial dims (a transpose) and cropping the pads gives
+/// the output. So the transposed convolution is computed by the
+/// convolution kernels (im2col and the register-blocked product, split
+/// over the team by images) and a copy, with no scatter-add of every
+/// kernel tap over the whole output as in col2im. T grows until the
+/// classes cover the crop (output padding past the kernel reads zero
+/// taps); not taken when the zero taps (a kernel not a multiple of the
+/// stride) would more than double the multiply-adds.
+/// When the products of every kernel tap with every input position are
+/// fewer than that convolution's im2col matrix (many more input channels
+/// than output ones), the classes gather their taps from those products
+/// instead (see below). Either form is taken for fewer than
+/// kSubPixelMaxChannels output channels per group, where col2im's
+/// scatter-adds, a pass over the output per kernel tap, cost more than the
+/// product: the DCGAN generator's last layer (32 to 3 channels, 4x4 at
+/// stride 2, 16x16 to 32x32, batch 16) takes 108 us instead of 201 on one
+/// thread. With more channels col2im's product dominates and does as well
+/// (its 64 to 32 channel layer: 471 us, 522 in this form).
+static constexpr int64_t kSubPixelMaxChannels = 16;
+static FailureOr<Value> subPixelConvTranspose(PatternRewriter &rewriter,
+                                              ConvTransposeOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  auto inType = op.getInput().getType();
+  auto wType = op.getWeight().getType();
+  auto outType = op.getType();
+  int64_t k = inType.getRank() - 2, group = op.getGroup();
+  if (k < 1 || group < 1 || !inType.hasStaticShape() ||
+      !wType.hasStaticShape() || !outType.hasStaticShape() ||
+      !llvm::isa<FloatType>(inType.getElementType()))
+    return failure();
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+  SmallVector<int64_t> dilations = orDefault(op.getDilations(), k, 1);
+  SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
+  int64_t batch = inType.getDimSize(0);
+  int64_t perGroup = wType.getDimSize(0) / group;
+  int64_t outPerGroup = wType.getDimSize(1);
+  if (outPerGroup >= kSubPixelMaxChannels)
+    return failure();
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  ArrayRef<int64_t> inSpatial = inType.getShape().drop_front(2);
+  SmallVector<int64_t> taps, convSpatial;
+  int64_t classes = 1, direct = 1, subPixel = 1;
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t s = strides[i], h = inSpatial[i], size = outType.getDimSize(2 + i);
+    if (dilations[i] != 1 || s < 1 || pads[i] < 0 || kernel[i] < 1 || h < 1)
+      return failure();
+    int64_t t = llvm::divideCeil(kernel[i], s);
+    while (s * (h + t - 1) < pads[i] + size && t <= kernel[i])
+      ++t;
+    if (s * (h + t - 1) < pads[i] + size)
+      return failure();
+    taps.push_back(t);
+    convSpatial.push_back(h + t - 1);
+    classes *= s;
+    direct *= kernel[i] * h;
+    subPixel *= s * t * (h + t - 1);
+  }
+  if (subPixel > 2 * direct)
+    return failure();
+  // [N, G, s..., M/G, J...]: the classes of every output position.
+  SmallVector<int64_t> classShape = {batch, group};
+  llvm::append_range(classShape, strides);
+  classShape.push_back(outPerGroup);
+  llvm::append_range(classShape, convSpatial);
+  auto classesType = outType.clone(classShape);
+  Value classValues;
+
+  // What each form stores per image and group: the convolution's im2col
+  // matrix, or the products of every kernel tap with every input position
+  // (with the zero taps and the padding).
+  int64_t im2colElements = perGroup, productElements = outPerGroup;
+  for (int64_t i = 0; i < k; ++i) {
+    im2colElements *= taps[i] * convSpatial[i];
+    productElements *=
+        strides[i] * taps[i] * (inSpatial[i] + 2 * (taps[i] - 1));
+  }
+  if (productElements < im2colElements) {
+    // Few output channels against the input's: the products
+    //   p[n, g, m, q..., i...] = sum_c w[g*C/G + c, m, q...]
+    //                                  * in[n, g, c, i...]
+    // (as col2im makes them), padded with the zero taps and T - 1 positions
+    // on each side, then each class position gathers its T^k taps:
+    //   classes[n, g, r..., m, j...] = bias + sum_u p[n, g, m, (r + s*u)...,
+    //                                                 (j + T - 1 - u)...],
+    // a window reduction along contiguous rows.
+    int64_t rows = outPerGroup, positions = 1;
+    for (int64_t i = 0; i < k; ++i) {
+      rows *= kernel[i];
+      positions *= inSpatial[i];
+    }
+    Value in = reshape(rewriter, loc, op.getInput(),
+                       {batch, group, perGroup, positions});
+    Value w = reshape(rewriter, loc, op.getWeight(), {group, perGroup, rows});
+    auto productsType = inType.clone({batch, group, rows, positions});
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value products =
+        productInto(rewriter, loc, w, in,
+                    filled(rewriter, loc, productsType,
+                           scalar(rewriter, loc, inType.getElementType(), 0)),
+                    maps, iterators);
+    SmallVector<int64_t> productsShape = {batch, group, outPerGroup};
+    llvm::append_range(productsShape, kernel);
+    llvm::append_range(productsShape, inSpatial);
+    products = reshape(rewriter, loc, products, productsShape);
+    SmallVector<int64_t> low(3 + k, 0), high(3, 0);
+    for (int64_t i = 0; i < k; ++i)
+      high.push_back(strides[i] * taps[i] - kernel[i]);
+    for (int64_t i = 0; i < k; ++i) {
+      low.push_back(taps[i] - 1);
+      high.push_back(taps[i] - 1);
+    }
+    products = padded(rewriter, loc, products, low, high,
+                      scalar(rewriter, loc, inType.getElementType(), 0));
+
+    // Loop dims: n, g, r..., m (parallel), u... (reduction), j... (parallel).
+    int64_t numDims = 3 + 3 * k;
+    Value init;
+    if (Value bias = op.getBias()) {
+      Value grouped = reshape(rewriter, loc, bias, {group, outPerGroup});
+      init =
+          gathered(rewriter, loc, classesType, grouped,
+                   AffineMap::get(classShape.size(), 0, {d(1), d(2 + k)}, ctx));
+    } else {
+      init = filled(rewriter, loc, classesType,
+                    scalar(rewriter, loc, inType.getElementType(), 0));
+    }
+    SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2 + k)}, windowExprs,
+                            outExprs = {d(0), d(1)};
+    for (int64_t i = 0; i < k; ++i) {
+      inExprs.push_back(d(2 + i) + d(3 + k + i) * strides[i]);
+      windowExprs.push_back(d(3 + k + i));
+      outExprs.push_back(d(2 + i));
+    }
+    outExprs.push_back(d(2 + k));
+    for (int64_t i = 0; i < k; ++i) {
+      inExprs.push_back(d(3 + 2 * k + i) + (taps[i] - 1) - d(3 + k + i));
+      outExprs.push_back(d(3 + 2 * k + i));
+    }
+    SmallVector<utils::IteratorType> windowIterators(
+        3 + k, utils::IteratorType::parallel);
+    windowIterators.append(k, utils::IteratorType::reduction);
+    windowIterators.append(k, utils::IteratorType::parallel);
+    Value window = empty(rewriter, loc, inType.clone(taps));
+    classValues =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{classesType}, ValueRange{products, window},
+            ValueRange{init},
+            {AffineMap::get(numDims, 0, inExprs, ctx),
+             AffineMap::get(numDims, 0, windowExprs, ctx),
+             AffineMap::get(numDims, 0, outExprs, ctx)},
+            windowIterators,
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(nb, nl, add(nb, nl, args[2], args[0]));
+            })
+            .getResult(0);
+  } else {
+    classValues = subPixelConvolution(rewriter, op, taps, classesType);
+  }
+
+  // [N, G, s..., M/G, J...] -> [N, G, M/G, (J, s)...] -> [N, M, (J*s)...]
+  SmallVector<int64_t> perm = {0, 1, k + 2},
+                       interleavedShape = {batch, group, outPerGroup};
+  SmallVector<int64_t> fullShape = {batch, group * outPerGroup};
+  for (int64_t i = 0; i < k; ++i) {
+    perm.append({k + 3 + i, 2 + i});
+    interleavedShape.append({convSpatial[i], strides[i]});
+    fullShape.push_back(convSpatial[i] * strides[i]);
+  }
+  Value interleaved =
+      linalg::TransposeOp::create(
+          rewriter, loc, classValues,
+          empty(rewriter, loc, outType.clone(interleavedShape)), perm)
+          .getResult()[0];
+  Value result = reshape(rewriter, loc, interleaved, fullShape);
+  if (ArrayRef<int64_t>(fullShape) != outType.getShape()) {
+    SmallVector<int64_t> offsets(2, 0);
+    llvm::append_range(offsets, ArrayRef<int64_t>(pads).take_front(k));
+    result = tensor::ExtractSliceOp::create(
+        rewriter, loc, outType, result, ValueRange{}, ValueRange{},
+        ValueRange{}, offsets, outType.getShape(),
+        SmallVector<int64_t>(k + 2, 1));
+  }
+  return result;
+}
+
+/// The classes [N, G, s..., M/G, J...] of a transposed convolution (see
+/// subPixelConvTranspose) as the convolution of unit stride whose output
+/// channels are (g, r..., m), with `taps` per class.
+static Value subPixelConvolution(PatternRewriter &rewriter, ConvTransposeOp op,
+                                 ArrayRef<int64_t> taps,
+                                 RankedTensorType classesType) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  auto wType = op.getWeight().getType();
+  int64_t k = taps.size(), group = op.getGroup();
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+  int64_t perGroup = wType.getDimSize(0) / group;
+  int64_t outPerGroup = wType.getDimSize(1);
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  int64_t classes = 1;
+  for (int64_t s : strides)
+    classes *= s;
+
+  // The weights as [G, s..., M/G, C/G, T...]: element (g, r..., m, c, u'...)
+  // is w[g*C/G + c, m, (r + s*(T - 1 - u'))...], zero past the kernel.
+  SmallVector<int64_t> wShape = {group};
+  llvm::append_range(wShape, strides);
+  wShape.push_back(outPerGroup);
+  wShape.push_back(perGroup);
+  llvm::append_range(wShape, taps);
+  auto classType = wType.clone(wShape);
+  Value weight;
+  Attribute constant;
+  if (matchPattern(op.getWeight(), m_Constant(&constant))) {
+    TypedAttr folded = rearrangedConstant(
+        constant, classType, [&](ArrayRef<int64_t> at) -> int64_t {
+          int64_t index = at[0] * perGroup + at[k + 2];
+          index = index * outPerGroup + at[k + 1];
+          for (int64_t i = 0; i < k; ++i) {
+            int64_t q = at[1 + i] + strides[i] * (taps[i] - 1 - at[k + 3 + i]);
+            if (q >= kernel[i])
+              return -1;
+            index = index * kernel[i] + q;
+          }
+          return index;
+        });
+    if (folded)
+      weight = arith::ConstantOp::create(rewriter, loc, folded);
+  }
+  if (!weight) {
+    // Weights computed by the model: the same rearrangement as a copy from
+    // the kernel padded with zero taps to s*T.
+    SmallVector<int64_t> low(k + 2, 0), high(2, 0);
+    for (int64_t i = 0; i < k; ++i)
+      high.push_back(strides[i] * taps[i] - kernel[i]);
+    Value full = padded(rewriter, loc, op.getWeight(), low, high,
+                        scalar(rewriter, loc, wType.getElementType(), 0));
+    SmallVector<int64_t> fullShape = {group, perGroup, outPerGroup};
+    for (int64_t i = 0; i < k; ++i)
+      fullShape.push_back(strides[i] * taps[i]);
+    full = reshape(rewriter, loc, full, fullShape);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> exprs = {d(0), d(k + 2), d(k + 1)};
+    for (int64_t i = 0; i < k; ++i)
+      exprs.push_back(d(1 + i) + strides[i] * (taps[i] - 1) -
+                      d(k + 3 + i) * strides[i]);
+    weight = gathered(rewriter, loc, classType, full,
+                      AffineMap::get(classType.getRank(), 0, exprs, ctx));
+  }
+  int64_t convChannels = group * classes * outPerGroup;
+  SmallVector<int64_t> convWeightShape = {convChannels, perGroup};
+  llvm::append_range(convWeightShape, taps);
+  weight = reshape(rewriter, loc, weight, convWeightShape);
+
+  // The bias of output channel (g, m), for each class.
+  Value bias;
+  if (Value given = op.getBias()) {
+    SmallVector<int64_t> shape = {group};
+    llvm::append_range(shape, strides);
+    shape.push_back(outPerGroup);
+    auto type = classesType.clone(shape);
+    Value grouped = reshape(rewriter, loc, given, {group, outPerGroup});
+    bias = gathered(
+        rewriter, loc, type, grouped,
+        AffineMap::get(shape.size(), 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(k + 1, ctx)},
+                       ctx));
+    bias = reshape(rewriter, loc, bias, {convChannels});
+  }
+
+  int64_t batch = classesType.getDimSize(0);
+  SmallVector<int64_t> convShape = {batch, convChannels};
+  llvm::append_range(convShape, classesType.getShape().drop_front(3 + k));
+  SmallVector<int64_t> convPads(taps), ones(k, 1);
+  for (int64_t &pad : convPads)
+    pad -= 1;
+  convPads.append(convPads);
+  // A kiln.conv, which the conversion lowers in turn (in bands of rows
+  // where that applies).
+  Value conv = ConvOp::create(
+      rewriter, loc, classesType.clone(convShape), op.getInput(), weight, bias,
+      rewriter.getDenseI64ArrayAttr(ones), rewriter.getDenseI64ArrayAttr(ones),
+      rewriter.getDenseI64ArrayAttr(convPads),
+      rewriter.getI64IntegerAttr(group));
+
+  return reshape(rewriter, loc, conv, classesType.getShape());
+}
+
+/// kiln.conv_transpose -> its sub-pixel form (above) where it applies,
+/// else the product of the weights with the input (each
 /// input position's contribution to its output window), scatter-added into
 /// strided slices of the bias-initialized output (col2im), then cropped by
 /// the pads.
@@ -603,6 +990,11 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvTransposeOp op,
                                 PatternRewriter &rewriter) const override {
+    if (FailureOr<Value> value = subPixelConvTranspose(rewriter, op);
+        succeeded(value)) {
+      rewriter.replaceOp(op, *value);
+      return success();
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto inType = op.getInput().getType();

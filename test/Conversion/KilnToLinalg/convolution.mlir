@@ -121,27 +121,95 @@ func.func @global_avg(%x: tensor<1x3x2x2xf32>) -> tensor<1x3x1x1xf32> {
 
 // -----
 
-// A transposed convolution multiplies the [C, M*K] weights with the input,
-// giving each input position's contribution to its window,
-// cols[n, g, (m, k), p], then scatter-adds each kernel position's part into
-// the output positions k + p * stride (a strided slice, updated in place),
-// and crops the pads. Here the uncropped output is 2 * 2 + 2 + 1 + 1
-// (output padding) = 8 long, cropped to [1, 7).
+// A transposed convolution that the sub-pixel forms do not take (dilated
+// here) multiplies the [C, M*K] weights with the input, giving each input
+// position's contribution to its window, cols[n, g, (m, k), p], then
+// scatter-adds each kernel position's part into the output positions
+// k * dilation + p * stride (a strided slice, updated in place), and crops
+// the pads. Here the uncropped output is 2 * 2 + 2 * 2 + 1 + 1 (output
+// padding) = 10 long, cropped to [1, 9).
 // CHECK-LABEL: func @conv_transpose
 // CHECK: %[[COLS:.*]] = linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x2x12xf32>, tensor<1x1x2x3xf32>) outs(%{{.*}} : tensor<1x1x12x3xf32>)
 // CHECK: arith.mulf
 // CHECK: %[[PARTS:.*]] = tensor.expand_shape %[[COLS]] {{.*}} output_shape [1, 1, 4, 3, 3]
-// CHECK: %[[FULL:.*]] = linalg.fill {{.*}} -> tensor<1x1x4x8xf32>
+// CHECK: %[[FULL:.*]] = linalg.fill {{.*}} -> tensor<1x1x4x10xf32>
 // CHECK: %[[P0:.*]] = tensor.extract_slice %[[PARTS]][0, 0, 0, 0, 0] [1, 1, 4, 1, 3] [1, 1, 1, 1, 1]
 // CHECK: %[[T0:.*]] = tensor.extract_slice %[[FULL]][0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 2]
 // CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%[[P0]] : tensor<1x1x4x3xf32>) outs(%[[T0]] : tensor<1x1x4x3xf32>)
 // CHECK: %[[F1:.*]] = tensor.insert_slice %[[S0]] into %[[FULL]][0, 0, 0, 0] [1, 1, 4, 3] [1, 1, 1, 2]
-// CHECK: tensor.extract_slice %[[F1]][0, 0, 0, 1] [1, 1, 4, 3] [1, 1, 1, 2]
-// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 2] [1, 1, 4, 3] [1, 1, 1, 2]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1] [1, 4, 6] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x6xf32>
-func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x6xf32> {
+// CHECK: tensor.extract_slice %[[F1]][0, 0, 0, 2] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 4] [1, 1, 4, 3] [1, 1, 1, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1] [1, 4, 8] [1, 1, 1] : tensor<1x4x10xf32> to tensor<1x4x8xf32>
+func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x8xf32> {
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, dilations = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x8xf32>
+  return %0 : tensor<1x4x8xf32>
+}
+
+// -----
+
+// Its sub-pixel form, for few output channels per group: output position
+// 2j + r (class r) takes the kernel taps r + 2u from input position j - u,
+// so a convolution of unit stride over the input padded by 1 on each side,
+// with a 2-wide window and (class, m) as its 8 output channels, computes
+// every class; the kernel (3 taps, padded with a zero tap to 4) is
+// rearranged into its weights: [G, s, M/G, C/G, T] with the taps of each
+// class reversed (here a copy, as the weights are an argument). The classes
+// are then interleaved into the 8 uncropped positions (a transpose) and
+// cropped to [1, 7).
+// CHECK-DAG: #[[CLASS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d2, d1 - d4 * 2 + 2)>
+// CHECK-LABEL: func @sub_pixel
+// CHECK: %[[WPAD:.*]] = tensor.pad %{{.*}} low[0, 0, 0] high[0, 0, 1]
+// CHECK: tensor<2x4x3xf32> to tensor<2x4x4xf32>
+// CHECK: %[[WE:.*]] = tensor.expand_shape %[[WPAD]] {{.*}} output_shape [1, 2, 4, 4]
+// CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[CLASS]], {{.*}}]{{.*}} ins(%[[WE]] : tensor<1x2x4x4xf32>) outs(%{{.*}} : tensor<1x2x4x2x2xf32>)
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1] high[0, 0, 1]
+// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x4xf32>, tensor<1x1x4x4xf32>) outs(%{{.*}} : tensor<1x1x8x4xf32>)
+// CHECK: arith.mulf
+// CHECK: %[[CLASSES:.*]] = tensor.expand_shape %[[CONV]] {{.*}} output_shape [1, 1, 2, 4, 4]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[CLASSES]] : tensor<1x1x2x4x4xf32>) outs(%{{.*}} : tensor<1x1x4x4x2xf32>) permutation = [0, 1, 3, 4, 2]
+// CHECK: %[[FULL:.*]] = tensor.collapse_shape %[[T]] {{.*}} into tensor<1x4x8xf32>
+// CHECK: tensor.extract_slice %[[FULL]][0, 0, 1] [1, 4, 6] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x6xf32>
+func.func @sub_pixel(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tensor<1x4x6xf32> {
   %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>} : (tensor<1x2x3xf32>, tensor<2x4x3xf32>) -> tensor<1x4x6xf32>
   return %0 : tensor<1x4x6xf32>
+}
+
+// -----
+
+// Constant weights are rearranged when the model compiles: w[c, 0, q] for
+// class r, reversed tap u' at [0, (r, m), (c, u')] = w[c, 0, r + 2 (1 - u')].
+// CHECK-LABEL: func @sub_pixel_constant
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}3.000000e+00, 1.000000e+00, 7.000000e+00, 5.000000e+00], [4.000000e+00, 2.000000e+00, 8.000000e+00, 6.000000e+00]]]> : tensor<1x2x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %{{.*}} : tensor<1x2x4xf32>, tensor<1x1x4x4xf32>)
+func.func @sub_pixel_constant(%x: tensor<1x2x3xf32>) -> tensor<1x1x6xf32> {
+  %w = kiln.constant dense<[[[1.0, 2.0, 3.0, 4.0]], [[5.0, 6.0, 7.0, 8.0]]]> : tensor<2x1x4xf32>
+  %0 = kiln.conv_transpose %x, %w {strides = array<i64: 2>, pads = array<i64: 1, 1>} : (tensor<1x2x3xf32>, tensor<2x1x4xf32>) -> tensor<1x1x6xf32>
+  return %0 : tensor<1x1x6xf32>
+}
+
+// -----
+
+// With many input channels and few output ones, the products of every
+// kernel tap with every input position, p[n, g, (m, q), i] (as col2im
+// makes them), are fewer than the convolution's im2col matrix: they are
+// padded by T - 1 = 1 position on each side, and each class position
+// gathers its taps, classes[n, g, r, m, j] = bias + sum_u p[.., r + 2u,
+// j + 1 - u], in one window reduction over u; then the same interleaving.
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2 + d4 * 2, d5 - d4 + 1)>
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4)>
+// CHECK-LABEL: func @gathered
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x4xf32>, tensor<1x1x32x3xf32>) outs(%{{.*}} : tensor<1x1x4x3xf32>)
+// CHECK: arith.mulf
+// CHECK: %[[PE:.*]] = tensor.expand_shape %[[P]] {{.*}} output_shape [1, 1, 1, 4, 3]
+// CHECK: %[[PP:.*]] = tensor.pad %[[PE]] low[0, 0, 0, 0, 1] high[0, 0, 0, 0, 1]
+// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x1x4xf32>)
+// CHECK: %[[CLASSES:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], #[[WINDOW]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[PP]], %{{.*}} : tensor<1x1x1x4x5xf32>, tensor<2xf32>) outs(%[[BIAS]] : tensor<1x1x2x1x4xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.transpose ins(%[[CLASSES]] : tensor<1x1x2x1x4xf32>) outs(%{{.*}} : tensor<1x1x1x4x2xf32>) permutation = [0, 1, 3, 4, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1] [1, 1, 6] [1, 1, 1] : tensor<1x1x8xf32> to tensor<1x1x6xf32>
+func.func @gathered(%x: tensor<1x32x3xf32>, %w: tensor<32x1x4xf32>, %b: tensor<1xf32>) -> tensor<1x1x6xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b {strides = array<i64: 2>, pads = array<i64: 1, 1>} : (tensor<1x32x3xf32>, tensor<32x1x4xf32>, tensor<1xf32>) -> tensor<1x1x6xf32>
+  return %0 : tensor<1x1x6xf32>
 }
 
 // -----
@@ -149,7 +217,7 @@ func.func @conv_transpose(%x: tensor<1x2x3xf32>, %w: tensor<2x4x3xf32>) -> tenso
 // A fused transposed convolution lowers as the transposed convolution, then
 // the activation reading its crop.
 // CHECK-LABEL: func @fused_conv_transpose
-// CHECK: tensor.insert_slice
+// CHECK: linalg.transpose
 // CHECK: %[[CROP:.*]] = tensor.extract_slice %{{.*}}[0, 0, 1] [1, 4, 6] [1, 1, 1] : tensor<1x4x8xf32> to tensor<1x4x6xf32>
 // CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[CROP]] : tensor<1x4x6xf32>)
 // CHECK: math.tanh
