@@ -26,6 +26,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNVECTORIZECONTRACTIONS
@@ -61,6 +64,9 @@ struct Contraction {
   SmallVector<int64_t> reductionDims;
   SmallVector<int64_t> bounds; // static loop bounds
   VectorType vectorType;
+  // The value a fill of out just before left in every element, which the
+  // kernels start from instead of loading out (the fill is dropped).
+  Value start;
 };
 
 /// Whether `map` reads only whole dims or the constant 0 (a broadcast).
@@ -180,6 +186,78 @@ static std::optional<Contraction> match(linalg::GenericOp op,
   return c;
 }
 
+/// The buffer `value` views (through reshapes, which cover all of it),
+/// and the allocation that holds it, or null for anything else.
+static Value wholeBuffer(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (auto collapse = llvm::dyn_cast<memref::CollapseShapeOp>(def))
+      value = collapse.getSrc();
+    else if (auto expand = llvm::dyn_cast<memref::ExpandShapeOp>(def))
+      value = expand.getSrc();
+    else
+      break;
+  }
+  return value;
+}
+
+/// The buffer a value is a view of: an allocation, a global or an argument
+/// of the function; null when it comes from anything else.
+static Value rootBuffer(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (llvm::isa<memref::AllocOp, memref::AllocaOp, memref::GetGlobalOp>(def))
+      return value;
+    auto view = llvm::dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return Value();
+    value = view.getViewSource();
+  }
+  auto argument = llvm::cast<BlockArgument>(value);
+  return argument.getOwner()->isEntryBlock() &&
+                 llvm::isa<FunctionOpInterface>(
+                     argument.getOwner()->getParentOp())
+             ? value
+             : Value();
+}
+
+/// The linalg.fill of the whole of `out` (through reshapes, `out` an
+/// allocation of the function) that precedes `op` in its block, with
+/// nothing between them that may touch that allocation; null when there is
+/// none.
+static linalg::FillOp fillOf(linalg::GenericOp op, Value out) {
+  Value buffer = wholeBuffer(out);
+  Value root = rootBuffer(buffer);
+  // Only a fresh allocation is known to be apart from every other root.
+  if (!root || !root.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = llvm::dyn_cast<linalg::FillOp>(prev);
+        fill && fill.hasPureBufferSemantics() &&
+        wholeBuffer(fill.getOutputs()[0]) == buffer)
+      return fill.getInputs()[0].getType() ==
+                     llvm::cast<MemRefType>(out.getType()).getElementType()
+                 ? fill
+                 : nullptr;
+    if (isMemoryEffectFree(prev))
+      continue;
+    // An op with effects only on other allocations may sit between.
+    auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(prev);
+    if (!effects ||
+        (prev->getNumRegions() > 0 && !llvm::isa<linalg::LinalgOp>(prev)))
+      return nullptr;
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffects(list);
+    for (const MemoryEffects::EffectInstance &effect : list) {
+      Value touched = effect.getValue();
+      if (!touched)
+        return nullptr;
+      Value other = rootBuffer(touched);
+      if (!other || other == root)
+        return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 /// Emits the loops and kernels for one contraction.
 class KernelEmitter {
 public:
@@ -233,6 +311,28 @@ private:
     });
   }
 
+public:
+  /// Whether some kernel call runs through only part of the reduction
+  /// (the streaming and chunked paths of emitRows), so that later calls
+  /// accumulate into what earlier ones stored.
+  bool splitsReduction() const {
+    int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
+    int64_t width = c.vectorType.getNumElements();
+    int64_t columnVectors = llvm::divideCeil(c.bounds[c.jDim], width);
+    if (extent * columnVectors <= kStreamAccumulators &&
+        (extent > maxRows || columnVectors > maxVectors))
+      return false;
+    if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix())
+      return true;
+    return c.iDim >= 0 && c.reductionDims.size() == 1 &&
+           c.bounds[c.reductionDims[0]] >= 2 * kReductionChunk &&
+           extent >= 2 * rowChunk();
+  }
+
+  /// Starts every kernel from `value` instead of loading the output.
+  void startFrom(Value value) { c.start = value; }
+
+private:
   void emitRows() {
     int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
     // An output whose rows and columns all fit in one block of
@@ -512,9 +612,13 @@ private:
           b, loc, VectorType::get({width}, b.getI1Type()),
           ValueRange{index(lanes)});
     SmallVector<Value> acc;
+    Value start;
+    if (c.start)
+      start = vector::BroadcastOp::create(b, loc, c.vectorType, c.start);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        acc.push_back(load(c.out, indices(c.outMap, i0, r, j0, v), mask));
+        acc.push_back(
+            start ? start : load(c.out, indices(c.outMap, i0, r, j0, v), mask));
     acc = emitReduction(0, i0, rows, j0, vectors, mask, acc);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v) {
@@ -562,7 +666,17 @@ struct VectorizeContractionsPass
     });
     for (Contraction &c : found) {
       OpBuilder b(c.op);
-      KernelEmitter(b, c.op.getLoc(), c, rows, vectors).emit();
+      KernelEmitter emitter(b, c.op.getLoc(), c, rows, vectors);
+      // An output filled just before (a convolution or product without a
+      // bias starts from zeros) is not read: each kernel starts its
+      // accumulators from the fill's value, and the fill, a pass over the
+      // output, is dropped, unless kernels split the reduction.
+      if (linalg::FillOp fill = fillOf(c.op, c.out);
+          fill && !emitter.splitsReduction()) {
+        emitter.startFrom(fill.getInputs()[0]);
+        fill.erase();
+      }
+      emitter.emit();
       c.op.erase();
     }
   }

@@ -851,6 +851,144 @@ private:
   SmallVector<Value> ivs;
 };
 
+/// A transpose whose output's innermost dim is short, a power of two s
+/// up to the vector width, and whose next dim is the input's innermost:
+/// an interleave, out[.., j, r] = in[.., r, .., j] (as when the classes of
+/// a transposed convolution's output positions are put back in place).
+/// For each vector of j, the s input rows' vectors are interleaved in
+/// registers (vector.interleave, in log2(s) rounds) into s vectors of the
+/// output row, stored together; the row's last partial vector is masked.
+/// The other dims become nested scf.parallel loops.
+class Interleaver {
+public:
+  Interleaver(linalg::TransposeOp op, int64_t lanes)
+      : op(op), b(op), loc(op.getLoc()), lanes(lanes) {}
+
+  static bool fits(linalg::TransposeOp op, int64_t lanes) {
+    if (!op.hasPureBufferSemantics() || lanes < 2)
+      return false;
+    auto in = llvm::dyn_cast<MemRefType>(op.getInput().getType());
+    auto out = llvm::dyn_cast<MemRefType>(op.getInit().getType());
+    if (!in || !out || !isVectorizable(in) || !isVectorizable(out) ||
+        in.getRank() < 2 || in.getElementTypeBitWidth() != 32)
+      return false;
+    int64_t rank = out.getRank(), s = out.getDimSize(rank - 1);
+    ArrayRef<int64_t> perm = op.getPermutation();
+    if (perm[rank - 2] != rank - 1 || s < 2 || s > lanes ||
+        !llvm::isPowerOf2_64(s))
+      return false;
+    // The output's last two dims are one contiguous row.
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return succeeded(out.getStridesAndOffset(strides, offset)) &&
+           strides[rank - 2] == s;
+  }
+
+  void emit() {
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
+    rank = out.getRank();
+    s = out.getDimSize(rank - 1);
+    ivs.assign(rank, Value());
+    emitOuter(0);
+    op.erase();
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  void emitOuter(int64_t d) {
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
+    if (d == rank - 2)
+      return emitRow(out.getDimSize(rank - 2));
+    scf::ParallelOp::create(
+        b, loc, ValueRange{index(0)}, ValueRange{index(out.getDimSize(d))},
+        ValueRange{index(1)}, [&](OpBuilder &nb, Location, ValueRange iv) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          ivs[d] = iv[0];
+          emitOuter(d + 1);
+        });
+  }
+
+  /// The row of `length` x s output elements: full vectors of j in a
+  /// loop, then the partial one.
+  void emitRow(int64_t length) {
+    int64_t full = length / lanes * lanes;
+    if (full > 0)
+      scf::ForOp::create(b, loc, index(0), index(full), index(lanes), {},
+                         [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+                           OpBuilder::InsertionGuard guard(b);
+                           b.setInsertionPoint(nb.getInsertionBlock(),
+                                               nb.getInsertionPoint());
+                           emitVectors(j, 0);
+                           scf::YieldOp::create(b, nl);
+                         });
+    if (full < length)
+      emitVectors(index(full), length - full);
+  }
+
+  /// Interleaves the s input vectors at j (the first `partial` lanes, or
+  /// all with 0) into the output.
+  void emitVectors(Value j, int64_t partial) {
+    ArrayRef<int64_t> perm = op.getPermutation();
+    Type element =
+        llvm::cast<MemRefType>(op.getInput().getType()).getElementType();
+    auto type = VectorType::get({lanes}, element);
+    auto maskOf = [&](int64_t width, int64_t count) {
+      return vector::CreateMaskOp::create(
+          b, loc, VectorType::get({width}, b.getI1Type()),
+          ValueRange{index(count)});
+    };
+    Value mask = partial ? maskOf(lanes, partial) : Value();
+    Value zero;
+    if (mask)
+      zero = arith::ConstantOp::create(
+          b, loc, type, DenseElementsAttr::get(type, b.getZeroAttr(element)));
+    SmallVector<Value> values;
+    for (int64_t r = 0; r < s; ++r) {
+      SmallVector<Value> at(rank);
+      for (auto [i, p] : llvm::enumerate(perm))
+        at[p] = i == (size_t)rank - 1   ? index(r)
+                : i == (size_t)rank - 2 ? j
+                                        : ivs[i];
+      values.push_back(mask ? (Value)vector::MaskedLoadOp::create(
+                                  b, loc, type, op.getInput(), at, mask, zero)
+                            : (Value)vector::LoadOp::create(b, loc, type,
+                                                            op.getInput(), at));
+    }
+    // Round by round, vector i takes its lanes alternately with vector
+    // i + half: after log2(s) rounds, lane j * s + r holds input row r's j.
+    for (int64_t half = s / 2; half >= 1; half /= 2) {
+      SmallVector<Value> next;
+      for (int64_t i = 0; i < half; ++i)
+        next.push_back(
+            vector::InterleaveOp::create(b, loc, values[i], values[i + half]));
+      values = next;
+    }
+    // The row from (j, 0) on, as one vector of the output's last two dims
+    // flattened.
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      groups.push_back({d});
+    groups.push_back({rank - 2, rank - 1});
+    Value rows = memref::CollapseShapeOp::create(b, loc, op.getInit(), groups);
+    SmallVector<Value> at(ivs.begin(), ivs.end() - 2);
+    at.push_back(arith::MulIOp::create(b, loc, j, index(s)));
+    if (partial)
+      vector::MaskedStoreOp::create(b, loc, rows, at,
+                                    maskOf(lanes * s, partial * s), values[0]);
+    else
+      vector::StoreOp::create(b, loc, values[0], rows, at);
+  }
+
+  linalg::TransposeOp op;
+  OpBuilder b;
+  Location loc;
+  int64_t lanes;
+  int64_t rank = 0, s = 0;
+  SmallVector<Value> ivs;
+};
+
 struct VectorizeGenericsPass
     : kiln::impl::KilnVectorizeGenericsBase<VectorizeGenericsPass> {
   using Base::Base;
@@ -933,7 +1071,7 @@ struct VectorizeGenericsPass
     // generic of it (the loop lowering's nest becomes scatters too). One
     // that moves it goes in square tiles, where its dims allow them.
     int64_t lanes = std::max<int64_t>(vectorBits / 32, 1);
-    SmallVector<linalg::TransposeOp> transposes, tiled;
+    SmallVector<linalg::TransposeOp> transposes, tiled, interleaved;
     getOperation()->walk([&](linalg::TransposeOp op) {
       ArrayRef<int64_t> perm = op.getPermutation();
       if (op.hasPureBufferSemantics() && !perm.empty() &&
@@ -941,9 +1079,13 @@ struct VectorizeGenericsPass
         transposes.push_back(op);
       else if (TileTransposer::fits(op, lanes))
         tiled.push_back(op);
+      else if (Interleaver::fits(op, lanes))
+        interleaved.push_back(op);
     });
     for (linalg::TransposeOp op : tiled)
       TileTransposer(op, lanes).emit();
+    for (linalg::TransposeOp op : interleaved)
+      Interleaver(op, lanes).emit();
     for (linalg::TransposeOp op : transposes) {
       IRRewriter rewriter(op);
       FailureOr<linalg::GenericOp> generic =

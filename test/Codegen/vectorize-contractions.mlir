@@ -264,3 +264,68 @@ func.func @stream_matrix(%a: memref<1x64xf32>, %b: memref<64x4096xf32>, %c: memr
   }
   return
 }
+
+// -----
+
+// An output filled just before (a product without a bias starts from zeros)
+// is not read: the fill is dropped and each block's accumulators start
+// from its value, broadcast; an op between them that writes another
+// allocation does not stop this.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @from_fill
+// CHECK-NOT: linalg.fill
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<4x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.generic
+// CHECK: %[[ZEROS:.*]] = vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// CHECK-NOT: vector.load %[[OUT]]
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZEROS]], %{{.*}} = %[[ZEROS]], %{{.*}} = %[[ZEROS]], %{{.*}} = %[[ZEROS]])
+// CHECK: vector.store {{.*}}, %[[OUT]]
+func.func @from_fill(%a: memref<4x3xf32>, %b: memref<3x8xf32>, %c: memref<3x8xf32>) -> memref<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<4x8xf32>
+  %copy = memref.alloc() : memref<3x8xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<4x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<3x8xf32>) outs(%copy : memref<3x8xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    linalg.yield %x : f32
+  }
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %copy : memref<4x3xf32>, memref<3x8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<4x8xf32>
+}
+
+// -----
+
+// A fill of the output that another op reads before the product stays, and
+// the product accumulates into what it holds.
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func @fill_read_between
+// CHECK: linalg.fill
+// CHECK: memref.copy
+// CHECK: vector.load %[[OUT:.*]][
+// CHECK: scf.for
+func.func @fill_read_between(%a: memref<4x3xf32>, %b: memref<3x8xf32>, %seen: memref<4x8xf32>) -> memref<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<4x8xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<4x8xf32>)
+  memref.copy %out, %seen : memref<4x8xf32> to memref<4x8xf32>
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<4x3xf32>, memref<3x8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<4x8xf32>
+}

@@ -316,18 +316,47 @@ func.func @gather_rows(%x: memref<3x6xf32>, %idx: memref<3xi64>, %table: memref<
 // -----
 
 // A transpose that keeps the innermost dim copies rows as vectors (from a
-// strided view too); one that moves it is left to the loop lowering.
+// strided view too); one that moves it, to an innermost dim that neither
+// tiles nor interleaves take (3 long), is left to the loop lowering.
 // CHECK-LABEL: func @transpose_rows
 // CHECK: scf.parallel
 // CHECK: vector.load %{{.*}} : memref<3x2x6xf32, strided<[24, 6, 1]>>, vector<4xf32>
 // CHECK: vector.store %{{.*}} : memref<2x3x6xf32>, vector<4xf32>
 // CHECK: vector.maskedload
 // CHECK: vector.maskedstore
-// CHECK: linalg.transpose ins(%{{.*}} : memref<2x3xf32>) outs(%{{.*}} : memref<3x2xf32>) permutation = [1, 0]
-func.func @transpose_rows(%x: memref<3x4x6xf32>, %y: memref<2x3x6xf32>, %a: memref<2x3xf32>, %b: memref<3x2xf32>) {
+// CHECK: linalg.transpose ins(%{{.*}} : memref<3x2xf32>) outs(%{{.*}} : memref<2x3xf32>) permutation = [1, 0]
+func.func @transpose_rows(%x: memref<3x4x6xf32>, %y: memref<2x3x6xf32>, %a: memref<3x2xf32>, %b: memref<2x3xf32>) {
   %v = memref.subview %x[0, 0, 0] [3, 2, 6] [1, 1, 1] : memref<3x4x6xf32> to memref<3x2x6xf32, strided<[24, 6, 1]>>
   linalg.transpose ins(%v : memref<3x2x6xf32, strided<[24, 6, 1]>>) outs(%y : memref<2x3x6xf32>) permutation = [1, 0, 2]
-  linalg.transpose ins(%a : memref<2x3xf32>) outs(%b : memref<3x2xf32>) permutation = [1, 0]
+  linalg.transpose ins(%a : memref<3x2xf32>) outs(%b : memref<2x3xf32>) permutation = [1, 0]
+  return
+}
+
+// -----
+
+// A transpose to a short innermost dim (2) from the input's outer dim,
+// whose next dim is the input's innermost, interleaves:
+// out[a, j, r] = in[r, a, j]. For each vector of j, the two input rows'
+// vectors are interleaved into one vector of 8 stored along the output's
+// last two dims, flattened; the last, partial vector of j (9 = 2 x 4 + 1)
+// is read and written masked. The outer dim is parallel.
+// CHECK-LABEL: func @transpose_interleave
+// CHECK: scf.parallel (%[[A:.*]]) =
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %c4
+// CHECK: %[[R0:.*]] = vector.load %arg0[%c0{{.*}}, %[[A]], %[[J]]] : memref<2x3x9xf32>, vector<4xf32>
+// CHECK: %[[R1:.*]] = vector.load %arg0[%c1{{.*}}, %[[A]], %[[J]]] : memref<2x3x9xf32>, vector<4xf32>
+// CHECK: %[[I:.*]] = vector.interleave %[[R0]], %[[R1]] : vector<4xf32> -> vector<8xf32>
+// CHECK: %[[ROWS:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : memref<3x9x2xf32> into memref<3x18xf32>
+// CHECK: vector.store %[[I]], %[[ROWS]][%[[A]], %{{.*}}] : memref<3x18xf32>, vector<8xf32>
+// CHECK: vector.create_mask %{{.*}} : vector<4xi1>
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.maskedload %arg0
+// CHECK: vector.interleave
+// CHECK: vector.create_mask %{{.*}} : vector<8xi1>
+// CHECK: vector.maskedstore
+// CHECK-NOT: linalg.transpose
+func.func @transpose_interleave(%x: memref<2x3x9xf32>, %y: memref<3x9x2xf32>) {
+  linalg.transpose ins(%x : memref<2x3x9xf32>) outs(%y : memref<3x9x2xf32>) permutation = [1, 2, 0]
   return
 }
 

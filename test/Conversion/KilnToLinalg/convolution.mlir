@@ -191,20 +191,31 @@ func.func @sub_pixel_constant(%x: tensor<1x2x3xf32>) -> tensor<1x1x6xf32> {
 
 // With many input channels and few output ones, the products of every
 // kernel tap with every input position, p[n, g, (m, q), i] (as col2im
-// makes them), are fewer than the convolution's im2col matrix: they are
-// padded by T - 1 = 1 position on each side, and each class position
-// gathers its taps, classes[n, g, r, m, j] = bias + sum_u p[.., r + 2u,
-// j + 1 - u], in one window reduction over u; then the same interleaving.
-// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2 + d4 * 2, d5 - d4 + 1)>
+// makes them), are fewer than the convolution's im2col matrix: each class
+// position gathers its taps from them, classes[n, g, r, m, j] = bias +
+// sum_u p[.., r + 2u, j - u], in window reductions over u, one per run of
+// positions whose taps all lie in the input (j = 0 takes u = 0 alone,
+// j = 1..2 both taps, j = 3 u = 1 alone), each into its slice of the
+// classes; then the same interleaving.
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2 + d4 * 2, d5 - d4)>
+// CHECK-DAG: #[[MIDDLE:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2 + d4 * 2, d5 - d4 + 1)>
+// CHECK-DAG: #[[LAST:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2 + d4 * 2 + 2, d5 - d4 + 2)>
 // CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4)>
 // CHECK-LABEL: func @gathered
+// CHECK-NOT: tensor.pad
 // CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x4xf32>, tensor<1x1x32x3xf32>) outs(%{{.*}} : tensor<1x1x4x3xf32>)
 // CHECK: arith.mulf
 // CHECK: %[[PE:.*]] = tensor.expand_shape %[[P]] {{.*}} output_shape [1, 1, 1, 4, 3]
-// CHECK: %[[PP:.*]] = tensor.pad %[[PE]] low[0, 0, 0, 0, 1] high[0, 0, 0, 0, 1]
 // CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x1x4xf32>)
-// CHECK: %[[CLASSES:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], #[[WINDOW]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[PP]], %{{.*}} : tensor<1x1x1x4x5xf32>, tensor<2xf32>) outs(%[[BIAS]] : tensor<1x1x2x1x4xf32>)
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[BIAS]][0, 0, 0, 0, 0] [1, 1, 2, 1, 1]
+// CHECK: %[[G0:.*]] = linalg.generic {indexing_maps = [#[[FIRST]], #[[WINDOW]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%[[PE]], %{{.*}} : tensor<1x1x1x4x3xf32>, tensor<1xf32>) outs(%[[S0]] : tensor<1x1x2x1x1xf32>)
 // CHECK: arith.addf
+// CHECK: %[[A0:.*]] = tensor.insert_slice %[[G0]] into %[[BIAS]][0, 0, 0, 0, 0] [1, 1, 2, 1, 1]
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[A0]][0, 0, 0, 0, 1] [1, 1, 2, 1, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[MIDDLE]], #[[WINDOW]], {{.*}}]{{.*}} ins(%[[PE]], %{{.*}} : tensor<1x1x1x4x3xf32>, tensor<2xf32>) outs(%[[S1]] : tensor<1x1x2x1x2xf32>)
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 0, 1] [1, 1, 2, 1, 2]
+// CHECK: linalg.generic {indexing_maps = [#[[LAST]], #[[WINDOW]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<1x1x2x1x1xf32>)
+// CHECK: %[[CLASSES:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 0, 3] [1, 1, 2, 1, 1]
 // CHECK: linalg.transpose ins(%[[CLASSES]] : tensor<1x1x2x1x4xf32>) outs(%{{.*}} : tensor<1x1x1x4x2xf32>) permutation = [0, 1, 3, 4, 2]
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 1] [1, 1, 6] [1, 1, 1] : tensor<1x1x8xf32> to tensor<1x1x6xf32>
 func.func @gathered(%x: tensor<1x32x3xf32>, %w: tensor<32x1x4xf32>, %b: tensor<1xf32>) -> tensor<1x1x6xf32> {

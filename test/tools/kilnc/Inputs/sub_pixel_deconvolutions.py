@@ -8,7 +8,8 @@ with uneven padding (top 1, left 0, bottom 0, right 2) and output padding
 (1, 1) (a kernel not a multiple of the stride: two classes take 2 taps,
 the third 1, and the output padding reaches past the taps; one
 convolution for the classes); c = a 2x2 one of b in 2 groups of 2
-channels at strides (2, 3) + bias; d = a 3x3 one of c to 2 channels at
+channels at strides (2, 4) + bias (a kernel narrower than the stride: the
+columns of two classes in four take no tap, only the bias); d = a 3x3 one of c to 2 channels at
 unit stride, padding 1. Outputs a, b, c and d.
 
   sub_pixel_deconvolutions.py make DIR: writes DIR/model.onnx, DIR/x.npy
@@ -70,12 +71,12 @@ def case():
              node("ConvTranspose", ["a", "w2"], ["b"], name="odd",
                   strides=[3, 3], pads=[1, 0, 0, 2], output_padding=[1, 1]),
              node("ConvTranspose", ["b", "w3", "b3"], ["c"], name="grouped",
-                  strides=[2, 3], group=2),
+                  strides=[2, 4], group=2),
              node("ConvTranspose", ["c", "w4"], ["d"], name="unit",
                   pads=[1, 1, 1, 1])]
     a = np.tanh(conv_transpose(x, w1, b1, (2, 2), (1, 1, 1, 1)))
     b = conv_transpose(a, w2, None, (3, 3), (1, 0, 0, 2), (1, 1))
-    c = conv_transpose(b, w3, b3, (2, 3), (0, 0, 0, 0), group=2)
+    c = conv_transpose(b, w3, b3, (2, 4), (0, 0, 0, 0), group=2)
     d = conv_transpose(c, w4, None, (1, 1), (1, 1, 1, 1))
     outputs = {"a": a, "b": b, "c": c, "d": d}
     model = compare.float_model(
