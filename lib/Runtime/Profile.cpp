@@ -12,6 +12,14 @@ namespace {
 /// Only the thread that started the profile records: other threads may run
 /// the same model meanwhile.
 thread_local bool enabled = false;
+} // namespace
+
+/// How many threads profile: while none does, the compiled model does not
+/// call the hooks below (it reads this first), so that they cost a load and
+/// a branch per op instead of two calls.
+extern "C" int32_t kiln_profile_active = 0;
+
+namespace {
 std::vector<OpTime> ops;
 std::vector<Clock::time_point> started;
 } // namespace
@@ -33,12 +41,18 @@ void kiln::runtime::startProfile(const char *table) {
     begin = end + 1;
   }
   started.assign(ops.size(), Clock::time_point());
+  if (!enabled)
+    __atomic_fetch_add(&kiln_profile_active, 1, __ATOMIC_RELAXED);
   enabled = true;
 }
 
 std::vector<OpTime> kiln::runtime::profileResults() { return ops; }
 
-void kiln::runtime::stopProfile() { enabled = false; }
+void kiln::runtime::stopProfile() {
+  if (enabled)
+    __atomic_fetch_sub(&kiln_profile_active, 1, __ATOMIC_RELAXED);
+  enabled = false;
+}
 
 extern "C" void kiln_profile_enter(int32_t id) {
   if (enabled && id >= 0 && (size_t)id < started.size())

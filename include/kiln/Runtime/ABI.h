@@ -44,6 +44,9 @@ inline constexpr const char *kDnnlExecute = "kiln_dnnl_execute";
 inline constexpr const char *kParallelFor = "kiln_parallel_for";
 inline constexpr const char *kProfileEnter = "kiln_profile_enter";
 inline constexpr const char *kProfileExit = "kiln_profile_exit";
+/// An i32 of the runtime's, nonzero while some thread profiles: the model
+/// calls the two hooks above only then.
+inline constexpr const char *kProfileActive = "kiln_profile_active";
 
 //===----------------------------------------------------------------------===//
 // Element types: ONNX's TensorProto.DataType codes

@@ -22,6 +22,52 @@ using namespace mlir;
 
 namespace {
 
+/// Puts each call of the profiling hooks in `graph` behind a check of the
+/// runtime's kiln_profile_active (a relaxed atomic load), so that a run
+/// that is not profiled pays a load and a branch per op, not two calls.
+static void guardProfileHooks(LLVM::LLVMFuncOp graph, OpBuilder &module) {
+  SmallVector<LLVM::CallOp> hooks;
+  graph.walk([&](LLVM::CallOp call) {
+    std::optional<StringRef> callee = call.getCallee();
+    if (callee && (*callee == kiln::abi::kProfileEnter ||
+                   *callee == kiln::abi::kProfileExit))
+      hooks.push_back(call);
+  });
+  if (hooks.empty())
+    return;
+  MLIRContext *ctx = graph.getContext();
+  auto i32 = IntegerType::get(ctx, 32);
+  LLVM::GlobalOp::create(module, graph.getLoc(), i32, /*isConstant=*/false,
+                         LLVM::Linkage::External, kiln::abi::kProfileActive,
+                         Attribute());
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  // Read once per run: a thread's profiling does not start or stop within
+  // one of its runs.
+  OpBuilder entry = OpBuilder::atBlockBegin(&graph.getBody().front());
+  Location at = graph.getLoc();
+  Value flag =
+      LLVM::AddressOfOp::create(entry, at, ptr, kiln::abi::kProfileActive);
+  Value active = LLVM::LoadOp::create(
+      entry, at, i32, flag, /*alignment=*/4, /*isVolatile=*/false,
+      /*isNonTemporal=*/false, /*isInvariant=*/false,
+      /*isInvariantGroup=*/false, LLVM::AtomicOrdering::monotonic);
+  Value zero = LLVM::ConstantOp::create(entry, at, i32, 0);
+  Value on =
+      LLVM::ICmpOp::create(entry, at, LLVM::ICmpPredicate::ne, active, zero);
+  for (LLVM::CallOp call : hooks) {
+    Location loc = call.getLoc();
+    Block *before = call->getBlock();
+    Block *after = before->splitBlock(call->getNextNode());
+    Block *then = new Block();
+    before->getParent()->getBlocks().insert(after->getIterator(), then);
+    call->moveBefore(then, then->end());
+    OpBuilder b = OpBuilder::atBlockEnd(then);
+    LLVM::BrOp::create(b, loc, after);
+    b.setInsertionPointToEnd(before);
+    LLVM::CondBrOp::create(b, loc, on, then, after);
+  }
+}
+
 struct EmitEntryPointPass
     : kiln::impl::KilnEmitEntryPointBase<EmitEntryPointPass> {
   void runOnOperation() override {
@@ -55,6 +101,7 @@ struct EmitEntryPointPass
     b.setInsertionPointToEnd(module.getBody());
     Location loc = module.getLoc();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
+    guardProfileHooks(graph, b);
     auto defineString = [&](StringRef name, StringRef value) {
       std::string text = value.str();
       text.push_back('\0');

@@ -51,3 +51,43 @@ module attributes {kiln.signature = "in x 1 4\0A"} {
     llvm.return
   }
 }
+
+// -----
+
+// The profiling hooks run only while some thread profiles: the graph reads
+// the runtime's kiln_profile_active once, at its entry, and branches
+// around each call when it is zero.
+// CHECK-LABEL: module attributes
+// CHECK: llvm.func internal @kiln_graph(
+// CHECK: %[[FLAG:.*]] = llvm.mlir.addressof @kiln_profile_active : !llvm.ptr
+// CHECK: %[[ACTIVE:.*]] = llvm.load %[[FLAG]] atomic monotonic {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: %[[ON:.*]] = llvm.icmp "ne" %[[ACTIVE]], %{{.*}} : i32
+// CHECK: llvm.cond_br %[[ON]], ^[[ENTER:.*]], ^[[BODY:[^ ]*]]
+// CHECK: ^[[ENTER]]:
+// CHECK-NEXT: llvm.call @kiln_profile_enter(
+// CHECK-NEXT: llvm.br ^[[BODY]]
+// CHECK: ^[[BODY]]:
+// CHECK: llvm.fadd
+// CHECK: llvm.cond_br %[[ON]], ^[[EXIT:.*]], ^[[DONE:[^ ]*]]
+// CHECK: ^[[EXIT]]:
+// CHECK-NEXT: llvm.call @kiln_profile_exit(
+// CHECK-NEXT: llvm.br ^[[DONE]]
+// CHECK: ^[[DONE]]:
+// CHECK-NEXT: llvm.return
+// CHECK: llvm.mlir.global external @kiln_profile_active() {{.*}} : i32
+module attributes {kiln.signature = "in x 1\0Aout y 1\0A", kiln.profile_ops = "x\09unary\0A"} {
+  llvm.func @kiln_profile_enter(i32)
+  llvm.func @kiln_profile_exit(i32)
+  llvm.func @main(%x: !llvm.ptr, %y: !llvm.ptr) {
+    %id = llvm.mlir.constant(0 : i32) : i32
+    llvm.call @kiln_profile_enter(%id) : (i32) -> ()
+    %v = llvm.load %x : !llvm.ptr -> f32
+    %w = llvm.fadd %v, %v : f32
+    llvm.store %w, %y : f32, !llvm.ptr
+    llvm.call @kiln_profile_exit(%id) : (i32) -> ()
+    llvm.return
+  }
+  llvm.func @kiln_task_dispatch(%id: i32, %lo: i64, %hi: i64, %x: !llvm.ptr, %y: !llvm.ptr) {
+    llvm.return
+  }
+}
