@@ -745,6 +745,18 @@ linalg::FillOp fillBefore(linalg::GenericOp op) {
   return nullptr;
 }
 
+/// Whether `op` is a transpose between buffers of 32-bit elements, of
+/// rank 2 or more, that vector loops can read and write: the condition the
+/// tiled and the interleaving forms share.
+bool isVectorTranspose(linalg::TransposeOp op) {
+  if (!op.hasPureBufferSemantics())
+    return false;
+  auto in = llvm::dyn_cast<MemRefType>(op.getInput().getType());
+  auto out = llvm::dyn_cast<MemRefType>(op.getInit().getType());
+  return in && out && isVectorizable(in) && isVectorizable(out) &&
+         in.getRank() >= 2 && in.getElementTypeBitWidth() == 32;
+}
+
 /// A transpose that moves the innermost dim, on 32-bit elements, whose
 /// two dims it swaps (the output's innermost and the one the input's
 /// innermost becomes) are multiples of the vector width: square tiles of
@@ -757,14 +769,9 @@ public:
       : op(op), b(op), loc(op.getLoc()), lanes(lanes) {}
 
   static bool fits(linalg::TransposeOp op, int64_t lanes) {
-    if (!op.hasPureBufferSemantics() || lanes < 2 ||
-        !llvm::isPowerOf2_64(lanes))
+    if (!isVectorTranspose(op) || lanes < 2 || !llvm::isPowerOf2_64(lanes))
       return false;
-    auto in = llvm::dyn_cast<MemRefType>(op.getInput().getType());
-    auto out = llvm::dyn_cast<MemRefType>(op.getInit().getType());
-    if (!in || !out || !isVectorizable(in) || !isVectorizable(out) ||
-        in.getRank() < 2 || in.getElementTypeBitWidth() != 32)
-      return false;
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
     int64_t last = out.getRank() - 1;
     if (op.getPermutation()[last] == last)
       return false;
@@ -865,13 +872,9 @@ public:
       : op(op), b(op), loc(op.getLoc()), lanes(lanes) {}
 
   static bool fits(linalg::TransposeOp op, int64_t lanes) {
-    if (!op.hasPureBufferSemantics() || lanes < 2)
+    if (!isVectorTranspose(op) || lanes < 2)
       return false;
-    auto in = llvm::dyn_cast<MemRefType>(op.getInput().getType());
-    auto out = llvm::dyn_cast<MemRefType>(op.getInit().getType());
-    if (!in || !out || !isVectorizable(in) || !isVectorizable(out) ||
-        in.getRank() < 2 || in.getElementTypeBitWidth() != 32)
-      return false;
+    auto out = llvm::cast<MemRefType>(op.getInit().getType());
     int64_t rank = out.getRank(), s = out.getDimSize(rank - 1);
     ArrayRef<int64_t> perm = op.getPermutation();
     if (perm[rank - 2] != rank - 1 || s < 2 || s > lanes ||

@@ -115,6 +115,61 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   return reshape(b, loc, product, initType.getShape());
 }
 
+/// The products of every kernel tap of a transposed convolution with every
+/// input position, [N, G, M/G, K..., I...]:
+///   p[n, g, m, k..., i...] = sum_c w[g*C/G + c, m, k...] * in[n, g, c, i...]
+static Value tapProducts(OpBuilder &b, ConvTransposeOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto inType = op.getInput().getType();
+  auto wType = op.getWeight().getType();
+  int64_t group = op.getGroup(), batch = inType.getDimSize(0);
+  int64_t perGroup = wType.getDimSize(0) / group;
+  int64_t outPerGroup = wType.getDimSize(1);
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  ArrayRef<int64_t> inSpatial = inType.getShape().drop_front(2);
+  int64_t rows = outPerGroup, positions = 1;
+  for (int64_t size : kernel)
+    rows *= size;
+  for (int64_t size : inSpatial)
+    positions *= size;
+  Value in =
+      reshape(b, loc, op.getInput(), {batch, group, perGroup, positions});
+  Value w = reshape(b, loc, op.getWeight(), {group, perGroup, rows});
+  auto productsType = inType.clone({batch, group, rows, positions});
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value products = productInto(
+      b, loc, w, in,
+      filled(b, loc, productsType, scalar(b, loc, inType.getElementType(), 0)),
+      maps, iterators);
+  SmallVector<int64_t> shape = {batch, group, outPerGroup};
+  llvm::append_range(shape, kernel);
+  llvm::append_range(shape, inSpatial);
+  return reshape(b, loc, products, shape);
+}
+
+/// A linalg.generic copying `input` into a tensor of `type`, element
+/// (d...) reading input element map(d...).
+static Value gathered(OpBuilder &b, Location loc, RankedTensorType type,
+                      Value input, AffineMap map) {
+  SmallVector<AffineMap> maps = {map, b.getMultiDimIdentityMap(type.getRank())};
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{input},
+             ValueRange{empty(b, loc, type)}, maps, iterators,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
 /// The output initialized with the bias (or zeros), in [N, G, M/G, O...].
 static Value biasInit(OpBuilder &b, Location loc, RankedTensorType outType,
                       int64_t group, Value bias) {
@@ -126,20 +181,10 @@ static Value biasInit(OpBuilder &b, Location loc, RankedTensorType outType,
   if (!bias)
     return filled(b, loc, type, scalar(b, loc, element, 0));
   Value grouped = reshape(b, loc, bias, {group, outType.getDimSize(1) / group});
-  SmallVector<AffineExpr> exprs = {b.getAffineDimExpr(1),
-                                   b.getAffineDimExpr(2)};
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(shape.size(), 0, exprs, b.getContext()),
-      b.getMultiDimIdentityMap(shape.size())};
-  SmallVector<utils::IteratorType> iterators(shape.size(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{grouped},
-             ValueRange{empty(b, loc, type)}, maps, iterators,
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, args[0]);
-             })
-      .getResult(0);
+  return gathered(b, loc, type, grouped,
+                  AffineMap::get(shape.size(), 0,
+                                 {b.getAffineDimExpr(1), b.getAffineDimExpr(2)},
+                                 b.getContext()));
 }
 
 Value kiln::lowering::convolution(OpBuilder &b, Location loc,
@@ -601,22 +646,6 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
   }
 };
 
-/// A linalg.generic copying `input` into a tensor of `type`, element
-/// (d...) reading input element map(d...).
-static Value gathered(OpBuilder &b, Location loc, RankedTensorType type,
-                      Value input, AffineMap map) {
-  SmallVector<AffineMap> maps = {map, b.getMultiDimIdentityMap(type.getRank())};
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{input},
-             ValueRange{empty(b, loc, type)}, maps, iterators,
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, args[0]);
-             })
-      .getResult(0);
-}
-
 /// A constant of `type` whose element at coordinates c is element
 /// sourceOf(c) of the constant `value`, or zero where sourceOf is negative;
 /// null when `value` is not a dense constant of whole-byte elements.
@@ -770,32 +799,8 @@ static FailureOr<Value> subPixelConvTranspose(PatternRewriter &rewriter,
     //   classes[n, g, r..., m, j...] = bias + sum_u p[n, g, m, (r + s*u)...,
     //                                                 (j - u)...],
     // window reductions along contiguous rows.
-    int64_t rows = outPerGroup, positions = 1;
-    for (int64_t i = 0; i < k; ++i) {
-      rows *= kernel[i];
-      positions *= inSpatial[i];
-    }
-    Value in = reshape(rewriter, loc, op.getInput(),
-                       {batch, group, perGroup, positions});
-    Value w = reshape(rewriter, loc, op.getWeight(), {group, perGroup, rows});
-    auto productsType = inType.clone({batch, group, rows, positions});
+    Value products = tapProducts(rewriter, op);
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
-        AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    Value products =
-        productInto(rewriter, loc, w, in,
-                    filled(rewriter, loc, productsType,
-                           scalar(rewriter, loc, inType.getElementType(), 0)),
-                    maps, iterators);
-    SmallVector<int64_t> productsShape = {batch, group, outPerGroup};
-    llvm::append_range(productsShape, kernel);
-    llvm::append_range(productsShape, inSpatial);
-    products = reshape(rewriter, loc, products, productsShape);
     // Class position j takes the taps u whose input position j - u lies in
     // the input. Along each dim the positions fall into runs of one range of
     // taps (the first and last T - 1 positions have fewer), and each box of
@@ -1060,7 +1065,6 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
       return success();
     }
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     auto inType = op.getInput().getType();
     auto wType = op.getWeight().getType();
     auto outType = op.getType();
@@ -1070,42 +1074,19 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     SmallVector<int64_t> pads = orDefault(op.getPads(), 2 * k, 0);
     SmallVector<int64_t> extra = orDefault(op.getOutputPadding(), k, 0);
     int64_t batch = inType.getDimSize(0);
-    int64_t perGroup = wType.getDimSize(0) / group;
     int64_t outPerGroup = wType.getDimSize(1);
     ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
     ArrayRef<int64_t> inSpatial = inType.getShape().drop_front(2);
-    int64_t kernelSize = 1, positions = 1;
-    for (int64_t i = 0; i < k; ++i) {
-      kernelSize *= kernel[i];
-      positions *= inSpatial[i];
-    }
-    int64_t rows = outPerGroup * kernelSize;
+    int64_t kernelSize = 1;
+    for (int64_t size : kernel)
+      kernelSize *= size;
 
-    // Every input position's contribution to its window of the output:
-    //   cols[n, g, (m, k...), p] = sum_c w[g, c, (m, k...)] * in[n, g, c, p]
-    Value in = reshape(rewriter, loc, op.getInput(),
-                       {batch, group, perGroup, positions});
-    Value w = reshape(rewriter, loc, op.getWeight(), {group, perGroup, rows});
-    auto colsType = inType.clone({batch, group, rows, positions});
-    Value cols = filled(rewriter, loc, colsType,
-                        scalar(rewriter, loc, inType.getElementType(), 0));
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
-        AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    cols = linalg::GenericOp::create(rewriter, loc, TypeRange{colsType},
-                                     ValueRange{w, in}, ValueRange{cols}, maps,
-                                     iterators, multiplyAdd)
-               .getResult(0);
-    // [N, G, M/G, K..., I...]
+    // Every input position's contribution to its window of the output,
+    // [N, G, M/G, K..., I...].
+    Value cols = tapProducts(rewriter, op);
     SmallVector<int64_t> colsShape = {batch, group, outPerGroup};
     llvm::append_range(colsShape, kernel);
     llvm::append_range(colsShape, inSpatial);
-    cols = reshape(rewriter, loc, cols, colsShape);
 
     // Scatter-add them (col2im) into the uncropped output, which starts
     // with the bias: kernel position q adds cols[..., q, :] to the output
