@@ -313,49 +313,59 @@ private:
 
 public:
   /// Whether some kernel call runs through only part of the reduction
-  /// (the streaming and chunked paths of emitRows), so that later calls
+  /// (the streaming and chunked ways of emitRows), so that later calls
   /// accumulate into what earlier ones stored.
   bool splitsReduction() const {
-    int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
-    int64_t width = c.vectorType.getNumElements();
-    int64_t columnVectors = llvm::divideCeil(c.bounds[c.jDim], width);
-    if (extent * columnVectors <= kStreamAccumulators &&
-        (extent > maxRows || columnVectors > maxVectors))
-      return false;
-    if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix())
-      return true;
-    return c.iDim >= 0 && c.reductionDims.size() == 1 &&
-           c.bounds[c.reductionDims[0]] >= 2 * kReductionChunk &&
-           extent >= 2 * rowChunk();
+    Rows way = rowsWay();
+    return way == Rows::Streaming || way == Rows::Chunked;
   }
 
   /// Starts every kernel from `value` instead of loading the output.
   void startFrom(Value value) { c.start = value; }
 
 private:
-  void emitRows() {
-    int64_t extent = c.iDim >= 0 ? c.bounds[c.iDim] : 1;
+  /// How emitRows covers the rows of one iteration of the outer dims.
+  enum class Rows { Panel, Streaming, Chunked, Blocks };
+
+  int64_t rowExtent() const { return c.iDim >= 0 ? c.bounds[c.iDim] : 1; }
+  int64_t columnVectors() const {
+    return llvm::divideCeil(c.bounds[c.jDim], c.vectorType.getNumElements());
+  }
+
+  Rows rowsWay() const {
+    int64_t extent = rowExtent(), columns = columnVectors();
     // An output whose rows and columns all fit in one block of
     // kStreamAccumulators vectors (a panel of packed weights against a few
     // rows) is one kernel: every operand is read once, in order.
-    int64_t width = c.vectorType.getNumElements();
-    int64_t columnVectors = llvm::divideCeil(c.bounds[c.jDim], width);
-    if (extent * columnVectors <= kStreamAccumulators &&
-        (extent > maxRows || columnVectors > maxVectors)) {
-      emitPanel(index(0), extent, Value(), c.bounds[c.jDim], columnVectors);
-      return;
-    }
-    if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix()) {
-      emitStreaming(extent);
-      return;
-    }
+    if (extent * columns <= kStreamAccumulators &&
+        (extent > maxRows || columns > maxVectors))
+      return Rows::Panel;
+    if (extent <= std::max(maxRows, kStreamRows) && streamsMatrix())
+      return Rows::Streaming;
     // Long reductions over many rows: chunks of rowChunk() rows x
     // kReductionChunk reduction steps, so that the chunk of the lhs and the
     // panel of the rhs a kernel reads stay in cache while every column
     // block and row block of the chunk uses them.
     if (c.iDim >= 0 && c.reductionDims.size() == 1 &&
         c.bounds[c.reductionDims[0]] >= 2 * kReductionChunk &&
-        extent >= 2 * rowChunk()) {
+        extent >= 2 * rowChunk())
+      return Rows::Chunked;
+    return Rows::Blocks;
+  }
+
+  void emitRows() {
+    int64_t extent = rowExtent();
+    switch (rowsWay()) {
+    case Rows::Panel:
+      emitPanel(index(0), extent, Value(), c.bounds[c.jDim], columnVectors());
+      return;
+    case Rows::Streaming:
+      emitStreaming(extent);
+      return;
+    case Rows::Blocks:
+      emitRowBlocks(0, extent);
+      return;
+    case Rows::Chunked: {
       int64_t chunk = rowChunk();
       int64_t steps = c.bounds[c.reductionDims[0]];
       int64_t fullSteps = steps / kReductionChunk * kReductionChunk;
@@ -369,7 +379,7 @@ private:
       emitRowBlocks(fullRows, extent);
       return;
     }
-    emitRowBlocks(0, extent);
+    }
   }
 
   /// Rows [lo, hi): blocks of maxRows rows, then one block of the rest

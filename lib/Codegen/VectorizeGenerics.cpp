@@ -892,6 +892,13 @@ public:
     rank = out.getRank();
     s = out.getDimSize(rank - 1);
     ivs.assign(rank, Value());
+    // The output with its last two dims flattened: a row takes one vector
+    // store per vector of j.
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      groups.push_back({d});
+    groups.push_back({rank - 2, rank - 1});
+    rows = memref::CollapseShapeOp::create(b, loc, op.getInit(), groups);
     emitOuter(0);
     op.erase();
   }
@@ -968,13 +975,7 @@ private:
             vector::InterleaveOp::create(b, loc, values[i], values[i + half]));
       values = next;
     }
-    // The row from (j, 0) on, as one vector of the output's last two dims
-    // flattened.
-    SmallVector<ReassociationIndices> groups;
-    for (int64_t d = 0; d < rank - 2; ++d)
-      groups.push_back({d});
-    groups.push_back({rank - 2, rank - 1});
-    Value rows = memref::CollapseShapeOp::create(b, loc, op.getInit(), groups);
+    // The row from (j, 0) on, in the flattened output.
     SmallVector<Value> at(ivs.begin(), ivs.end() - 2);
     at.push_back(arith::MulIOp::create(b, loc, j, index(s)));
     if (partial)
@@ -989,6 +990,7 @@ private:
   Location loc;
   int64_t lanes;
   int64_t rank = 0, s = 0;
+  Value rows;
   SmallVector<Value> ivs;
 };
 
@@ -1072,7 +1074,8 @@ struct VectorizeGenericsPass
     }
     // A transpose that keeps the innermost dim copies rows: the elementwise
     // generic of it (the loop lowering's nest becomes scatters too). One
-    // that moves it goes in square tiles, where its dims allow them.
+    // that moves it goes in square tiles, where its dims allow them, or
+    // interleaves rows, where the output's innermost dim is short.
     int64_t lanes = std::max<int64_t>(vectorBits / 32, 1);
     SmallVector<linalg::TransposeOp> transposes, tiled, interleaved;
     getOperation()->walk([&](linalg::TransposeOp op) {

@@ -15,9 +15,11 @@ thread_local bool enabled = false;
 } // namespace
 
 /// How many threads profile: while none does, the compiled model does not
-/// call the hooks below (it reads this first), so that they cost a load and
-/// a branch per op instead of two calls.
-extern "C" int32_t kiln_profile_active = 0;
+/// call the hooks below (it reads this once per run), so that they cost a
+/// branch per op instead of two calls.
+extern "C" {
+int32_t kiln_profile_active = 0;
+}
 
 namespace {
 std::vector<OpTime> ops;

@@ -646,6 +646,21 @@ struct GlobalPoolLowering : OpRewritePattern<GlobalPoolOp> {
   }
 };
 
+/// The uncropped output `full` of a transposed convolution cropped to
+/// `outType`, from the begin pads on (itself when it is that size).
+static Value croppedToPads(OpBuilder &b, Location loc, Value full,
+                           RankedTensorType outType, ArrayRef<int64_t> pads) {
+  auto fullType = llvm::cast<RankedTensorType>(full.getType());
+  if (fullType.getShape() == outType.getShape())
+    return full;
+  int64_t k = outType.getRank() - 2;
+  SmallVector<int64_t> offsets(2, 0);
+  llvm::append_range(offsets, pads.take_front(k));
+  return tensor::ExtractSliceOp::create(
+      b, loc, outType, full, ValueRange{}, ValueRange{}, ValueRange{}, offsets,
+      outType.getShape(), SmallVector<int64_t>(k + 2, 1));
+}
+
 /// A constant of `type` whose element at coordinates c is element
 /// sourceOf(c) of the constant `value`, or zero where sourceOf is negative;
 /// null when `value` is not a dense constant of whole-byte elements.
@@ -701,6 +716,9 @@ rearrangedConstant(Attribute value, RankedTensorType type,
   return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(bytes));
 }
 
+static Value gatheredClasses(PatternRewriter &rewriter, ConvTransposeOp op,
+                             ArrayRef<int64_t> taps,
+                             RankedTensorType classesType);
 static Value subPixelConvolution(PatternRewriter &rewriter, ConvTransposeOp op,
                                  ArrayRef<int64_t> taps,
                                  RankedTensorType classesType);
@@ -736,7 +754,6 @@ static constexpr int64_t kSubPixelMaxChannels = 16;
 static FailureOr<Value> subPixelConvTranspose(PatternRewriter &rewriter,
                                               ConvTransposeOp op) {
   Location loc = op.getLoc();
-  MLIRContext *ctx = rewriter.getContext();
   auto inType = op.getInput().getType();
   auto wType = op.getWeight().getType();
   auto outType = op.getType();
@@ -780,146 +797,20 @@ static FailureOr<Value> subPixelConvTranspose(PatternRewriter &rewriter,
   classShape.push_back(outPerGroup);
   llvm::append_range(classShape, convSpatial);
   auto classesType = outType.clone(classShape);
-  Value classValues;
 
   // What each form stores per image and group: the convolution's im2col
   // matrix, or the products of every kernel tap with every input position
-  // (with the zero taps and the padding).
+  // (counted with the zero taps and the padding they take when padded).
   int64_t im2colElements = perGroup, productElements = outPerGroup;
   for (int64_t i = 0; i < k; ++i) {
     im2colElements *= taps[i] * convSpatial[i];
     productElements *=
         strides[i] * taps[i] * (inSpatial[i] + 2 * (taps[i] - 1));
   }
-  if (productElements < im2colElements) {
-    // Few output channels against the input's: the products
-    //   p[n, g, m, q..., i...] = sum_c w[g*C/G + c, m, q...]
-    //                                  * in[n, g, c, i...]
-    // (as col2im makes them), then each class position gathers its taps:
-    //   classes[n, g, r..., m, j...] = bias + sum_u p[n, g, m, (r + s*u)...,
-    //                                                 (j - u)...],
-    // window reductions along contiguous rows.
-    Value products = tapProducts(rewriter, op);
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    // Class position j takes the taps u whose input position j - u lies in
-    // the input. Along each dim the positions fall into runs of one range of
-    // taps (the first and last T - 1 positions have fewer), and each box of
-    // runs is a window reduction of its own, reading the products as they
-    // are. Where the kernel is not a multiple of the stride (zero taps
-    // past it), the products are padded instead (with the zero taps, and
-    // T - 1 positions on each side), and one reduction covers every
-    // position.
-    struct Run {
-      int64_t first, count, firstTap, taps;
-    };
-    SmallVector<SmallVector<Run>> runs(k);
-    SmallVector<int64_t> shift(k, 0);
-    bool wholeTaps = llvm::all_of(llvm::seq<int64_t>(0, k), [&](int64_t i) {
-      return kernel[i] % strides[i] == 0;
-    });
-    if (wholeTaps) {
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < convSpatial[i]; ++j) {
-          int64_t lo = std::max<int64_t>(0, j - inSpatial[i] + 1);
-          int64_t hi = std::min<int64_t>(taps[i] - 1, j);
-          Run *last = runs[i].empty() ? nullptr : &runs[i].back();
-          if (last && last->firstTap == lo && last->taps == hi - lo + 1)
-            ++last->count;
-          else
-            runs[i].push_back({j, 1, lo, hi - lo + 1});
-        }
-    } else {
-      SmallVector<int64_t> low(3 + k, 0), high(3, 0);
-      for (int64_t i = 0; i < k; ++i)
-        high.push_back(strides[i] * taps[i] - kernel[i]);
-      for (int64_t i = 0; i < k; ++i) {
-        low.push_back(taps[i] - 1);
-        high.push_back(taps[i] - 1);
-        shift[i] = taps[i] - 1;
-        runs[i].push_back({0, convSpatial[i], 0, taps[i]});
-      }
-      products = padded(rewriter, loc, products, low, high,
-                        scalar(rewriter, loc, inType.getElementType(), 0));
-    }
-
-    Value acc;
-    if (Value bias = op.getBias()) {
-      Value grouped = reshape(rewriter, loc, bias, {group, outPerGroup});
-      acc =
-          gathered(rewriter, loc, classesType, grouped,
-                   AffineMap::get(classShape.size(), 0, {d(1), d(2 + k)}, ctx));
-    } else {
-      acc = filled(rewriter, loc, classesType,
-                   scalar(rewriter, loc, inType.getElementType(), 0));
-    }
-    // Loop dims: n, g, r..., m (parallel), u... (reduction), j... (parallel),
-    // the box's own.
-    int64_t numDims = 3 + 3 * k;
-    SmallVector<utils::IteratorType> windowIterators(
-        3 + k, utils::IteratorType::parallel);
-    windowIterators.append(k, utils::IteratorType::reduction);
-    windowIterators.append(k, utils::IteratorType::parallel);
-    SmallVector<size_t> box(k, 0);
-    while (true) {
-      SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2 + k)};
-      SmallVector<int64_t> windowShape, offsets(3 + k, 0),
-          sizes(classShape.begin(), classShape.begin() + 3 + k);
-      for (int64_t i = 0; i < k; ++i) {
-        const Run &run = runs[i][box[i]];
-        inExprs.push_back(d(2 + i) + d(3 + k + i) * strides[i] +
-                          run.firstTap * strides[i]);
-        windowShape.push_back(run.taps);
-        offsets.push_back(run.first);
-        sizes.push_back(run.count);
-      }
-      for (int64_t i = 0; i < k; ++i) {
-        const Run &run = runs[i][box[i]];
-        inExprs.push_back(d(3 + 2 * k + i) +
-                          (run.first + shift[i] - run.firstTap) - d(3 + k + i));
-      }
-      SmallVector<AffineExpr> windowExprs, outExprs;
-      for (int64_t i = 0; i < 3 + k; ++i)
-        outExprs.push_back(d(i));
-      for (int64_t i = 0; i < k; ++i) {
-        windowExprs.push_back(d(3 + k + i));
-        outExprs.push_back(d(3 + 2 * k + i));
-      }
-      bool whole = ArrayRef<int64_t>(sizes) == ArrayRef<int64_t>(classShape);
-      auto boxType = classesType.clone(sizes);
-      SmallVector<int64_t> unit(sizes.size(), 1);
-      Value target =
-          whole ? acc
-                : tensor::ExtractSliceOp::create(
-                      rewriter, loc, boxType, acc, ValueRange{}, ValueRange{},
-                      ValueRange{}, offsets, sizes, unit);
-      Value window = empty(rewriter, loc, inType.clone(windowShape));
-      Value sum =
-          linalg::GenericOp::create(
-              rewriter, loc, TypeRange{boxType}, ValueRange{products, window},
-              ValueRange{target},
-              {AffineMap::get(numDims, 0, inExprs, ctx),
-               AffineMap::get(numDims, 0, windowExprs, ctx),
-               AffineMap::get(numDims, 0, outExprs, ctx)},
-              windowIterators,
-              [](OpBuilder &nb, Location nl, ValueRange args) {
-                linalg::YieldOp::create(nb, nl, add(nb, nl, args[2], args[0]));
-              })
-              .getResult(0);
-      acc = whole ? sum
-                  : tensor::InsertSliceOp::create(
-                        rewriter, loc, sum, acc, ValueRange{}, ValueRange{},
-                        ValueRange{}, offsets, sizes, unit)
-                        .getResult();
-      int64_t i = k - 1;
-      while (i >= 0 && ++box[i] == runs[i].size())
-        box[i--] = 0;
-      if (i < 0)
-        break;
-    }
-    classValues = acc;
-  } else {
-    classValues = subPixelConvolution(rewriter, op, taps, classesType);
-  }
+  Value classValues =
+      productElements < im2colElements
+          ? gatheredClasses(rewriter, op, taps, classesType)
+          : subPixelConvolution(rewriter, op, taps, classesType);
 
   // [N, G, s..., M/G, J...] -> [N, G, M/G, (J, s)...] -> [N, M, (J*s)...]
   SmallVector<int64_t> perm = {0, 1, k + 2},
@@ -935,16 +826,150 @@ static FailureOr<Value> subPixelConvTranspose(PatternRewriter &rewriter,
           rewriter, loc, classValues,
           empty(rewriter, loc, outType.clone(interleavedShape)), perm)
           .getResult()[0];
-  Value result = reshape(rewriter, loc, interleaved, fullShape);
-  if (ArrayRef<int64_t>(fullShape) != outType.getShape()) {
-    SmallVector<int64_t> offsets(2, 0);
-    llvm::append_range(offsets, ArrayRef<int64_t>(pads).take_front(k));
-    result = tensor::ExtractSliceOp::create(
-        rewriter, loc, outType, result, ValueRange{}, ValueRange{},
-        ValueRange{}, offsets, outType.getShape(),
-        SmallVector<int64_t>(k + 2, 1));
+  return croppedToPads(rewriter, loc,
+                       reshape(rewriter, loc, interleaved, fullShape), outType,
+                       pads);
+}
+
+/// The classes [N, G, s..., M/G, J...] of a transposed convolution (see
+/// subPixelConvTranspose) gathered from the products of its taps, with
+/// `taps` per class.
+static Value gatheredClasses(PatternRewriter &rewriter, ConvTransposeOp op,
+                             ArrayRef<int64_t> taps,
+                             RankedTensorType classesType) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  auto inType = op.getInput().getType();
+  auto wType = op.getWeight().getType();
+  int64_t k = taps.size(), group = op.getGroup();
+  SmallVector<int64_t> strides = orDefault(op.getStrides(), k, 1);
+  int64_t outPerGroup = wType.getDimSize(1);
+  ArrayRef<int64_t> kernel = wType.getShape().drop_front(2);
+  ArrayRef<int64_t> inSpatial = inType.getShape().drop_front(2);
+  ArrayRef<int64_t> classShape = classesType.getShape();
+  ArrayRef<int64_t> convSpatial = classShape.drop_front(3 + k);
+  // The products of the taps (as col2im makes them), from which each class
+  // position gathers its taps:
+  //   classes[n, g, r..., m, j...] = bias + sum_u p[n, g, m, (r + s*u)...,
+  //                                                 (j - u)...],
+  // in window reductions along contiguous rows.
+  Value products = tapProducts(rewriter, op);
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  // Class position j takes the taps u whose input position j - u lies in
+  // the input. Along each dim the positions fall into runs of one range of
+  // taps (the first and last T - 1 positions have fewer), and each box of
+  // runs is a window reduction of its own, reading the products as they
+  // are. Where the kernel is not a multiple of the stride (zero taps
+  // past it), the products are padded instead (with the zero taps, and
+  // T - 1 positions on each side), and one reduction covers every
+  // position.
+  struct Run {
+    int64_t first, count, firstTap, taps;
+  };
+  SmallVector<SmallVector<Run>> runs(k);
+  SmallVector<int64_t> shift(k, 0);
+  bool wholeTaps = llvm::all_of(llvm::seq<int64_t>(0, k), [&](int64_t i) {
+    return kernel[i] % strides[i] == 0;
+  });
+  if (wholeTaps) {
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < convSpatial[i]; ++j) {
+        int64_t lo = std::max<int64_t>(0, j - inSpatial[i] + 1);
+        int64_t hi = std::min<int64_t>(taps[i] - 1, j);
+        Run *last = runs[i].empty() ? nullptr : &runs[i].back();
+        if (last && last->firstTap == lo && last->taps == hi - lo + 1)
+          ++last->count;
+        else
+          runs[i].push_back({j, 1, lo, hi - lo + 1});
+      }
+  } else {
+    SmallVector<int64_t> low(3 + k, 0), high(3, 0);
+    for (int64_t i = 0; i < k; ++i)
+      high.push_back(strides[i] * taps[i] - kernel[i]);
+    for (int64_t i = 0; i < k; ++i) {
+      low.push_back(taps[i] - 1);
+      high.push_back(taps[i] - 1);
+      shift[i] = taps[i] - 1;
+      runs[i].push_back({0, convSpatial[i], 0, taps[i]});
+    }
+    products = padded(rewriter, loc, products, low, high,
+                      scalar(rewriter, loc, inType.getElementType(), 0));
   }
-  return result;
+
+  Value acc;
+  if (Value bias = op.getBias()) {
+    Value grouped = reshape(rewriter, loc, bias, {group, outPerGroup});
+    acc = gathered(rewriter, loc, classesType, grouped,
+                   AffineMap::get(classShape.size(), 0, {d(1), d(2 + k)}, ctx));
+  } else {
+    acc = filled(rewriter, loc, classesType,
+                 scalar(rewriter, loc, inType.getElementType(), 0));
+  }
+  // Loop dims: n, g, r..., m (parallel), u... (reduction), j... (parallel),
+  // the box's own.
+  int64_t numDims = 3 + 3 * k;
+  SmallVector<utils::IteratorType> windowIterators(
+      3 + k, utils::IteratorType::parallel);
+  windowIterators.append(k, utils::IteratorType::reduction);
+  windowIterators.append(k, utils::IteratorType::parallel);
+  SmallVector<size_t> box(k, 0);
+  while (true) {
+    SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2 + k)};
+    SmallVector<int64_t> windowShape, offsets(3 + k, 0),
+        sizes(classShape.begin(), classShape.begin() + 3 + k);
+    for (int64_t i = 0; i < k; ++i) {
+      const Run &run = runs[i][box[i]];
+      inExprs.push_back(d(2 + i) + d(3 + k + i) * strides[i] +
+                        run.firstTap * strides[i]);
+      windowShape.push_back(run.taps);
+      offsets.push_back(run.first);
+      sizes.push_back(run.count);
+    }
+    for (int64_t i = 0; i < k; ++i) {
+      const Run &run = runs[i][box[i]];
+      inExprs.push_back(d(3 + 2 * k + i) +
+                        (run.first + shift[i] - run.firstTap) - d(3 + k + i));
+    }
+    SmallVector<AffineExpr> windowExprs, outExprs;
+    for (int64_t i = 0; i < 3 + k; ++i)
+      outExprs.push_back(d(i));
+    for (int64_t i = 0; i < k; ++i) {
+      windowExprs.push_back(d(3 + k + i));
+      outExprs.push_back(d(3 + 2 * k + i));
+    }
+    bool whole = ArrayRef<int64_t>(sizes) == ArrayRef<int64_t>(classShape);
+    auto boxType = classesType.clone(sizes);
+    SmallVector<int64_t> unit(sizes.size(), 1);
+    Value target = whole
+                       ? acc
+                       : tensor::ExtractSliceOp::create(
+                             rewriter, loc, boxType, acc, ValueRange{},
+                             ValueRange{}, ValueRange{}, offsets, sizes, unit);
+    Value window = empty(rewriter, loc, inType.clone(windowShape));
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{boxType}, ValueRange{products, window},
+            ValueRange{target},
+            {AffineMap::get(numDims, 0, inExprs, ctx),
+             AffineMap::get(numDims, 0, windowExprs, ctx),
+             AffineMap::get(numDims, 0, outExprs, ctx)},
+            windowIterators,
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(nb, nl, add(nb, nl, args[2], args[0]));
+            })
+            .getResult(0);
+    acc = whole ? sum
+                : tensor::InsertSliceOp::create(
+                      rewriter, loc, sum, acc, ValueRange{}, ValueRange{},
+                      ValueRange{}, offsets, sizes, unit)
+                      .getResult();
+    int64_t i = k - 1;
+    while (i >= 0 && ++box[i] == runs[i].size())
+      box[i--] = 0;
+    if (i < 0)
+      break;
+  }
+  return acc;
 }
 
 /// The classes [N, G, s..., M/G, J...] of a transposed convolution (see
@@ -1143,16 +1168,10 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     }
 
     // Crop the pads (negative output padding crops the end too).
-    Value result = reshape(rewriter, loc, full, fullShape);
-    if (ArrayRef<int64_t>(fullShape) != outType.getShape()) {
-      SmallVector<int64_t> sliceOffsets(2, 0);
-      llvm::append_range(sliceOffsets, ArrayRef<int64_t>(pads).take_front(k));
-      result = tensor::ExtractSliceOp::create(
-          rewriter, loc, outType, result, ValueRange{}, ValueRange{},
-          ValueRange{}, sliceOffsets, outType.getShape(),
-          SmallVector<int64_t>(k + 2, 1));
-    }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op,
+                       croppedToPads(rewriter, loc,
+                                     reshape(rewriter, loc, full, fullShape),
+                                     outType, pads));
     return success();
   }
 };

@@ -23,8 +23,9 @@ using namespace mlir;
 namespace {
 
 /// Puts each call of the profiling hooks in `graph` behind a check of the
-/// runtime's kiln_profile_active (a relaxed atomic load), so that a run
-/// that is not profiled pays a load and a branch per op, not two calls.
+/// runtime's kiln_profile_active, read once at the graph's entry (a relaxed
+/// atomic load), so that a run that is not profiled pays a branch per op,
+/// not two calls.
 static void guardProfileHooks(LLVM::LLVMFuncOp graph, OpBuilder &module) {
   SmallVector<LLVM::CallOp> hooks;
   graph.walk([&](LLVM::CallOp call) {
