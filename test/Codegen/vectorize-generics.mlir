@@ -338,15 +338,15 @@ func.func @transpose_rows(%x: memref<3x4x6xf32>, %y: memref<2x3x6xf32>, %a: memr
 // whose next dim is the input's innermost, interleaves:
 // out[a, j, r] = in[r, a, j]. For each vector of j, the two input rows'
 // vectors are interleaved into one vector of 8 stored along the output's
-// last two dims, flattened; the last, partial vector of j (9 = 2 x 4 + 1)
+// last two dims, flattened once before the loops; the last, partial vector of j (9 = 2 x 4 + 1)
 // is read and written masked. The outer dim is parallel.
 // CHECK-LABEL: func @transpose_interleave
+// CHECK: %[[ROWS:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : memref<3x9x2xf32> into memref<3x18xf32>
 // CHECK: scf.parallel (%[[A:.*]]) =
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %c4
 // CHECK: %[[R0:.*]] = vector.load %arg0[%c0{{.*}}, %[[A]], %[[J]]] : memref<2x3x9xf32>, vector<4xf32>
 // CHECK: %[[R1:.*]] = vector.load %arg0[%c1{{.*}}, %[[A]], %[[J]]] : memref<2x3x9xf32>, vector<4xf32>
 // CHECK: %[[I:.*]] = vector.interleave %[[R0]], %[[R1]] : vector<4xf32> -> vector<8xf32>
-// CHECK: %[[ROWS:.*]] = memref.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : memref<3x9x2xf32> into memref<3x18xf32>
 // CHECK: vector.store %[[I]], %[[ROWS]][%[[A]], %{{.*}}] : memref<3x18xf32>, vector<8xf32>
 // CHECK: vector.create_mask %{{.*}} : vector<4xi1>
 // CHECK: vector.maskedload %arg0

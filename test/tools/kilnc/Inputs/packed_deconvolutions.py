@@ -22,27 +22,7 @@ import numpy as np
 from onnx import helper
 
 from kilntest import compare
-
-
-def conv_transpose(x, w, b, stride, dilation, pads, output_padding):
-    """NumPy's float64 transposed convolution of x [N, C, H, W] by w [C, O,
-    KH, KW]: each input pixel's window of the weights added into the full
-    output, which pads (top, left, bottom, right) then crop."""
-    n, c, h, width = x.shape
-    _, o, kh, kw = w.shape
-    full_h = (h - 1) * stride + (kh - 1) * dilation + 1 + output_padding[0]
-    full_w = (width - 1) * stride + (kw - 1) * dilation + 1 + output_padding[1]
-    full = np.zeros((n, o, full_h, full_w))
-    for i in range(kh):
-        for j in range(kw):
-            contribution = np.einsum("nchw,co->nohw", x.astype(np.float64),
-                                     w[:, :, i, j])
-            full[:, :, i * dilation:i * dilation + stride * h:stride,
-                 j * dilation:j * dilation + stride * width:stride] += \
-                contribution
-    top, left, bottom, right = pads
-    out = full[:, :, top:full_h - bottom, left:full_w - right]
-    return out + (0 if b is None else b[None, :, None, None])
+from kilntest.conv import conv_transpose
 
 
 def case():
@@ -69,10 +49,13 @@ def case():
                   strides=[3, 3], pads=[1, 0, 1, 2],
                   output_padding=[1, 2]),
              node("ConvTranspose", ["c", "w4"], ["d"], name="narrow")]
-    a = np.maximum(conv_transpose(x, w1, b1, 2, 1, (1, 1, 1, 1), (0, 0)), 0)
-    b = conv_transpose(a, w2, None, 1, 2, (0, 1, 2, 0), (0, 0))
-    c = conv_transpose(b, w3, b3, 3, 1, (1, 0, 1, 2), (1, 2))
-    d = conv_transpose(c, w4, None, 1, 1, (0, 0, 0, 0), (0, 0))
+    # NumPy's float64 references.
+    a = np.maximum(conv_transpose(x.astype(np.float64), w1, b1, pads=1,
+                                  stride=2), 0)
+    b = conv_transpose(a, w2, pads=(0, 1, 2, 0), dilation=2)
+    c = conv_transpose(b, w3, b3, pads=(1, 0, 1, 2), stride=3,
+                       output_padding=(1, 2))
+    d = conv_transpose(c, w4)
     outputs = {"a": a, "b": b, "c": c, "d": d}
     model = compare.float_model(
         "packed_deconvolutions", nodes, {"x": x},

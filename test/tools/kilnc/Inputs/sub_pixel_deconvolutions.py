@@ -23,30 +23,7 @@ import numpy as np
 from onnx import helper
 
 from kilntest import compare
-
-
-def conv_transpose(x, w, b, strides, pads, output_padding=(0, 0), group=1):
-    """NumPy's float64 transposed convolution of x [N, C, H, W] by w [C,
-    O/group, KH, KW]: each input pixel's window of the weights added into
-    the full output, which pads (top, left, bottom, right) then crop."""
-    n, c, h, width = x.shape
-    _, per_group, kh, kw = w.shape
-    sh, sw = strides
-    full_h = (h - 1) * sh + kh + output_padding[0]
-    full_w = (width - 1) * sw + kw + output_padding[1]
-    full = np.zeros((n, per_group * group, full_h, full_w))
-    inputs = c // group
-    for g in range(group):
-        xg = x[:, g * inputs:(g + 1) * inputs].astype(np.float64)
-        wg = w[g * inputs:(g + 1) * inputs]
-        for i in range(kh):
-            for j in range(kw):
-                full[:, g * per_group:(g + 1) * per_group,
-                     i:i + sh * h:sh, j:j + sw * width:sw] += np.einsum(
-                         "nchw,co->nohw", xg, wg[:, :, i, j])
-    top, left, bottom, right = pads
-    out = full[:, :, top:full_h - bottom, left:full_w - right]
-    return out + (0 if b is None else b[None, :, None, None])
+from kilntest.conv import conv_transpose
 
 
 def case():
@@ -74,10 +51,13 @@ def case():
                   strides=[2, 4], group=2),
              node("ConvTranspose", ["c", "w4"], ["d"], name="unit",
                   pads=[1, 1, 1, 1])]
-    a = np.tanh(conv_transpose(x, w1, b1, (2, 2), (1, 1, 1, 1)))
-    b = conv_transpose(a, w2, None, (3, 3), (1, 0, 0, 2), (1, 1))
-    c = conv_transpose(b, w3, b3, (2, 4), (0, 0, 0, 0), group=2)
-    d = conv_transpose(c, w4, None, (1, 1), (1, 1, 1, 1))
+    # NumPy's float64 references.
+    a = np.tanh(conv_transpose(x.astype(np.float64), w1, b1, pads=1,
+                               stride=2))
+    b = conv_transpose(a, w2, pads=(1, 0, 0, 2), stride=3,
+                       output_padding=1)
+    c = conv_transpose(b, w3, b3, stride=(2, 4), groups=2)
+    d = conv_transpose(c, w4, pads=1)
     outputs = {"a": a, "b": b, "c": c, "d": d}
     model = compare.float_model(
         "sub_pixel_deconvolutions", nodes, {"x": x},
