@@ -400,14 +400,25 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
         # Thread pools that spin after a run (OpenMP's, ONNX Runtime's,
         # IREE's) settle before the next engine is timed.
         settle = 0.1
-        for _ in range(args.rounds):
-            for name, count in (("kiln", threads), (control, thread_counts[0])):
+        # Per round with both, whether Kiln on more threads was the slower.
+        rounds_beside = []
+        for round_ in range(args.rounds):
+            # Kiln on more threads and on the first count take turns going
+            # first, so that neither is always the one to start after the
+            # pause (or after the peers, which leave other data in cache).
+            pair = [("kiln", threads), (control, thread_counts[0])]
+            taken = {}
+            for name, count in pair[::-1] if round_ % 2 else pair:
                 n = runs_now(name) if name in samples else 0
                 if n:
                     time.sleep(settle)
-                    samples[name] += run_json(
+                    taken[name] = run_json(
                         [exe, *inputs, "-o", exe + "-out", "--bench", str(n),
                          "--threads", str(count)])["samples_us"]
+                    samples[name] += taken[name]
+            if control and taken.get("kiln") and taken.get(control):
+                rounds_beside.append(float(np.median(taken["kiln"]))
+                                     > float(np.median(taken[control])))
             for worker in workers:
                 n = runs_now(worker.engine)
                 if n:
@@ -417,6 +428,8 @@ def measure(args, label, batch, folder, torch_spec, thread_counts, peers,
             side = samples.pop(control)
             if side:
                 row[f"kiln_t1_beside_t{threads}"] = float(np.median(side))
+                row[f"kiln_slower_rounds_t{threads}"] = [sum(rounds_beside),
+                                                         len(rounds_beside)]
         row[f"runs{threads}"] = {k: len(v) for k, v in samples.items()}
         last = threads == thread_counts[-1]
         for worker in workers:
@@ -684,11 +697,15 @@ def write_doc(args, results, harness, peak, thread_counts, peers, minutes):
                   for r in results if r.get(f"kiln_t1_beside_t{t}")
                   and r.get(f"t{t}", {}).get("kiln")]
         if beside:
-            slower = [f"{r['model']} b{r['batch']} ({x:.2f})"
+            def rounds(r):
+                slow = r.get(f"kiln_slower_rounds_t{t}")
+                return f", slower in {slow[0]} of {slow[1]} rounds" if slow else ""
+            slower = [f"{r['model']} b{r['batch']} ({x:.2f}{rounds(r)})"
                       for r, x in beside if x > 1]
             lines += [f"Kiln on {t} threads against Kiln on {thread_counts[0]} "
                       "in the same rounds (its time over the one taken beside "
-                      f"it): slower on {len(slower)} of {len(beside)}"
+                      "it; the two take turns going first, and a round's figures "
+                      f"are the medians of its runs): slower on {len(slower)} of {len(beside)}"
                       + (": " + ", ".join(slower) if slower else "")
                       + f"; geometric mean {geo([x for _, x in beside]):.2f}.", ""]
     lines += ["## Cost per call", "",
