@@ -16,8 +16,9 @@ modules), each a worker process that compiles the model once, as its users
 do. For each model and thread count the engines run in --rounds rounds,
 interleaved so that drift hits them alike; a figure is the median of all
 its timed runs (--runs in all, after a warm-up run). At every thread count
-after the first, Kiln also runs on the first count in the same rounds, so
-that its time on more threads is compared with one taken beside it. Every
+after the first, Kiln also runs on the first count in the same rounds (the
+two taking turns going first), so that its time on more threads is
+compared with one taken beside it, overall and round by round. Every
 engine's first outputs are checked against PyTorch's; a wrong answer is
 flagged in its cell, and an engine that fails gets its error instead of a
 time. Also
