@@ -63,6 +63,27 @@ static Value im2col(OpBuilder &b, Location loc, Value in,
   return reshape(b, loc, col, {shape[0], shape[1], rows, cols});
 }
 
+/// The grouped matrix product per image and group
+///   out[n, g, m, o] += w[g, m, r] * x[n, g, r, o]
+/// into `out` ([N, G, M, O]), with w as [G, M, R], or as [G, R, M] when
+/// `wReductionFirst`.
+static Value groupedProduct(OpBuilder &b, Location loc, Value w, Value x,
+                            Value out, bool wReductionFirst) {
+  MLIRContext *ctx = b.getContext();
+  // Loop dims: n, g, m, o (parallel), r (reduction).
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> wExprs = {d(1), d(2), d(4)};
+  if (wReductionFirst)
+    std::swap(wExprs[1], wExprs[2]);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, wExprs, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  return productInto(b, loc, w, x, out, maps, iterators);
+}
+
 /// Builds the grouped convolution as a matrix product per image and group,
 ///   out[n, g, m, o] += w[g, m, r] * col[n, g, r, o],
 /// over the im2col matrix (the input itself for 1x1 kernels with unit
@@ -73,7 +94,6 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
                               Value weight, Value init, int64_t group,
                               ArrayRef<int64_t> strides,
                               ArrayRef<int64_t> dilations) {
-  MLIRContext *ctx = b.getContext();
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   auto wType = llvm::cast<RankedTensorType>(weight.getType());
   auto initType = llvm::cast<RankedTensorType>(init.getType());
@@ -102,16 +122,8 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
   SmallVector<int64_t> outShape(initType.getShape().take_front(3));
   outShape.push_back(cols);
   Value out = reshape(b, loc, init, outShape);
-
-  // Loop dims: n, g, m, o (parallel), r (reduction).
-  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  Value product = productInto(b, loc, w, col, out, maps, iterators);
+  Value product = groupedProduct(b, loc, w, col, out,
+                                 /*wReductionFirst=*/false);
   return reshape(b, loc, product, initType.getShape());
 }
 
@@ -120,7 +132,6 @@ static Value buildConvolution(OpBuilder &b, Location loc, Value input,
 ///   p[n, g, m, k..., i...] = sum_c w[g*C/G + c, m, k...] * in[n, g, c, i...]
 static Value tapProducts(OpBuilder &b, ConvTransposeOp op) {
   Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
   auto inType = op.getInput().getType();
   auto wType = op.getWeight().getType();
   int64_t group = op.getGroup(), batch = inType.getDimSize(0);
@@ -137,17 +148,10 @@ static Value tapProducts(OpBuilder &b, ConvTransposeOp op) {
       reshape(b, loc, op.getInput(), {batch, group, perGroup, positions});
   Value w = reshape(b, loc, op.getWeight(), {group, perGroup, rows});
   auto productsType = inType.clone({batch, group, rows, positions});
-  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(5, 0, {d(1), d(4), d(2)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  Value products = productInto(
+  Value products = groupedProduct(
       b, loc, w, in,
       filled(b, loc, productsType, scalar(b, loc, inType.getElementType(), 0)),
-      maps, iterators);
+      /*wReductionFirst=*/true);
   SmallVector<int64_t> shape = {batch, group, outPerGroup};
   llvm::append_range(shape, kernel);
   llvm::append_range(shape, inSpatial);
@@ -1109,9 +1113,8 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     // Every input position's contribution to its window of the output,
     // [N, G, M/G, K..., I...].
     Value cols = tapProducts(rewriter, op);
-    SmallVector<int64_t> colsShape = {batch, group, outPerGroup};
-    llvm::append_range(colsShape, kernel);
-    llvm::append_range(colsShape, inSpatial);
+    ArrayRef<int64_t> colsShape =
+        llvm::cast<RankedTensorType>(cols.getType()).getShape();
 
     // Scatter-add them (col2im) into the uncropped output, which starts
     // with the bias: kernel position q adds cols[..., q, :] to the output
